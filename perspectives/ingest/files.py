@@ -1,0 +1,135 @@
+"""Read article files (CSV, JSONL, Parquet), keep every usable row and explain every rejected one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from perspectives.ingest.schema import COLUMNS, REQUIRED, RowError, validate_row
+
+REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
+
+
+class InputError(Exception):
+    """A whole file cannot be read; the message is one line meant for the user."""
+
+
+@dataclass
+class LoadResult:
+    """Articles that passed validation and the rows that did not, each with its reason."""
+
+    articles: pd.DataFrame
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{path}: not a text file (it contains binary data)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 encoded (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "re-save the file as UTF-8"
+        ) from None
+
+
+def _csv_records(path: Path) -> list[tuple[int, dict]]:
+    text = _decode(path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error")
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty") from None
+    _check_columns(path, frame.columns)
+    # Row numbers are the file's line numbers (the header is line 1).
+    return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
+
+
+def _jsonl_records(path: Path) -> list[tuple[int, dict]]:
+    records, seen_columns = [], set()
+    for line_no, line in enumerate(_decode(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            record = RowError(f"invalid JSON ({exc.msg} at column {exc.colno})")
+        else:
+            if not isinstance(record, dict):
+                record = RowError("invalid JSON (a line must hold one object)")
+            else:
+                seen_columns.update(record)
+        records.append((line_no, record))
+    if not records:
+        raise InputError(f"{path}: the file is empty")
+    _check_columns(path, seen_columns)
+    return records
+
+
+def _parquet_records(path: Path) -> list[tuple[int, dict]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
+        raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    _check_columns(path, frame.columns)
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [(i + 1, record) for i, record in enumerate(frame.to_dict("records"))]
+
+
+def _check_columns(path: Path, columns) -> None:
+    missing = [c for c in REQUIRED if c not in set(columns)]
+    if missing:
+        raise InputError(f"{path}: missing required column(s): {', '.join(missing)} (required: {', '.join(REQUIRED)})")
+
+
+_READERS = {".csv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records, ".parquet": _parquet_records}
+
+
+def read_records(path: str | Path) -> list[tuple[int, dict | RowError]]:
+    """Raw records of one file with their row numbers; raises InputError when the file is unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .jsonl or .parquet)")
+    return reader(path)
+
+
+def load_articles(*paths: str | Path) -> LoadResult:
+    """Load and validate articles from files; duplicates of an id already loaded are rejected."""
+    articles, rejects, first_seen = [], [], {}
+    for path in paths:
+        for row, record in read_records(path):
+            result = record if isinstance(record, RowError) else validate_row(record)
+            if isinstance(result, dict) and result["id"] in first_seen:
+                result = RowError(f"duplicate id (first seen at {first_seen[result['id']]})")
+            if isinstance(result, RowError):
+                rejects.append(_reject(path, row, record, result.reason))
+            else:
+                first_seen[result["id"]] = f"{Path(path).name} row {row}"
+                articles.append(result)
+    return LoadResult(articles=articles_frame(articles), rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS))
+
+
+def articles_frame(articles: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(articles, columns=[*COLUMNS, "extra"])
+
+
+def _reject(path, row: int, record, reason: str) -> dict:
+    raw = {} if isinstance(record, RowError) else record
+    return {
+        "file": str(path),
+        "row": row,
+        "id": str(raw.get("id") or ""),
+        "reason": reason,
+        "record": json.dumps(raw, ensure_ascii=False, default=str),
+    }

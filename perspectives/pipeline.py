@@ -1,0 +1,119 @@
+"""The pipeline as a Python API; each function mirrors one CLI command (ingest, cluster, report, run)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from perspectives.embed import Embedder, embed_articles
+from perspectives.framing import alternative_takes
+from perspectives.ingest import load_articles
+from perspectives.report import write_rejects, write_report
+from perspectives.store import Store
+from perspectives.stories import StoryClusterer, describe_stories
+
+
+@dataclass
+class Grouping:
+    """Stories found in a set of articles: the stories table, article -> story membership, and the vectors."""
+
+    stories: pd.DataFrame
+    members: pd.DataFrame
+    vectors: np.ndarray
+    newly_embedded: int = 0
+
+    def story_of(self, articles: pd.DataFrame) -> pd.Series:
+        """The story id of each article, aligned with `articles`."""
+        return articles["id"].map(self.members.set_index("article_id")["story_id"])
+
+
+def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
+                  store: Store | None = None, progress: bool = True) -> Grouping:
+    """Embed articles (cached in `store` when given) and group them into described stories."""
+    embedder = embedder or Embedder()
+    clusterer = clusterer or StoryClusterer()
+    articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
+    vectors, newly_embedded = embed_articles(articles, embedder, store=store, progress=progress)
+    labels = clusterer.fit(vectors, published_at=articles["published_at"]).labels_
+    stories, members = describe_stories(articles, labels, vectors)
+    return Grouping(stories, members, vectors, newly_embedded)
+
+
+@dataclass
+class IngestSummary:
+    loaded: int
+    rejected: int
+    new: int
+    updated: int
+    unchanged: int
+    rejects_path: str | None = None
+
+
+def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv") -> IngestSummary:
+    """Validate article files into the store; rejected rows (with reasons) go to `rejects`."""
+    loaded = load_articles(*paths)
+    with Store(db) as store:
+        counts = store.upsert_articles(loaded.articles)
+    rejects_path = write_rejects(loaded.rejects, rejects) if rejects else None
+    return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
+                         str(rejects_path) if rejects_path else None)
+
+
+@dataclass
+class ClusterSummary:
+    model: str
+    articles: int
+    stories: int
+    multi_outlet_stories: int
+    single_article_stories: int
+    newly_embedded: int
+    run_id: int = 0
+    params: dict = field(default_factory=dict)
+
+
+def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
+            min_cluster_size: int = 2, progress: bool = True) -> ClusterSummary:
+    """Group every stored article into stories and save them (replacing the previous grouping)."""
+    embedder = Embedder(model)
+    clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
+    params = {"model": embedder.name, **clusterer.get_params()}
+    with Store(db) as store:
+        articles = store.articles()
+        run_id = store.start_run("cluster", params)
+        grouping = group_stories(articles, embedder, clusterer, store=store, progress=progress)
+        summary = ClusterSummary(
+            model=embedder.name, articles=len(articles), stories=len(grouping.stories),
+            multi_outlet_stories=int((grouping.stories["n_outlets"] >= 2).sum()) if len(articles) else 0,
+            single_article_stories=int((grouping.stories["n_articles"] == 1).sum()) if len(articles) else 0,
+            newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
+        )
+        store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary))
+    return summary
+
+
+def report(db: str | Path | None = None, out: str | Path = "out") -> dict[str, Path]:
+    """Write articles.csv, stories.csv and takes.csv for the stored stories; returns the paths."""
+    with Store(db) as store:
+        articles, stories, members = store.articles(), store.stories(), store.members()
+    if len(articles) and members.empty:
+        raise RuntimeError("no stories in the store yet: run `perspectives cluster` first")
+    takes = alternative_takes(articles, members)
+    return write_report(Path(out), articles, stories, members, takes)
+
+
+@dataclass
+class RunSummary:
+    ingest: IngestSummary
+    cluster: ClusterSummary
+    files: dict[str, Path]
+
+
+def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
+        time_window_days: float | None = 3.0, progress: bool = True) -> RunSummary:
+    """Ingest, cluster and report in one go."""
+    ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv")
+    clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
+    return RunSummary(ingested, clustered, report(db=db, out=out))

@@ -1,0 +1,46 @@
+"""Stage 6: the batch report as CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from perspectives.store import STORY_COLUMNS
+
+ARTICLE_COLUMNS = ["id", "story_id", "outlet", "country", "language", "published_at", "title", "url", "text",
+                   "title_en", "text_en"]
+TAKES_CSV_COLUMNS = ["story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
+                     "headline_en", "lede_en", "article_ids"]
+
+
+def articles_table(articles: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Articles with their story id first and every passed-through column spread out after the known ones."""
+    extras = pd.DataFrame(list(articles["extra"]), index=articles.index)
+    extras = extras[[c for c in extras.columns if c not in ARTICLE_COLUMNS]]
+    table = articles.drop(columns="extra").merge(members, left_on="id", right_on="article_id", how="left")
+    return pd.concat([table[ARTICLE_COLUMNS], extras.set_index(table.index)], axis=1)
+
+
+def write_report(out: Path, articles: pd.DataFrame, stories: pd.DataFrame, members: pd.DataFrame,
+                 takes: pd.DataFrame) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    takes = takes.assign(
+        distinctive_terms=takes["distinctive_terms"].map("; ".join),
+        article_ids=takes["article_ids"].map(" ".join),
+    )
+    files = {
+        "articles": (articles_table(articles, members), out / "articles.csv"),
+        "stories": (stories[STORY_COLUMNS], out / "stories.csv"),
+        "takes": (takes[TAKES_CSV_COLUMNS], out / "takes.csv"),
+    }
+    for frame, path in files.values():
+        frame.to_csv(path, index=False)
+    return {name: path for name, (_, path) in files.items()}
+
+
+def write_rejects(rejects: pd.DataFrame, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rejects.to_csv(path, index=False)
+    return path

@@ -1,0 +1,212 @@
+"""Stage 2: the SQLite store that holds articles, cached embeddings, stories and the runs that made them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from perspectives.ingest.schema import COLUMNS
+
+DEFAULT_DB = "perspectives.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    outlet TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT, country TEXT, language TEXT, published_at TEXT, title_en TEXT, text_en TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, content_hash)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    params TEXT NOT NULL DEFAULT '{}',
+    summary TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    label TEXT NOT NULL,
+    keywords TEXT NOT NULL,
+    n_articles INTEGER NOT NULL,
+    n_outlets INTEGER NOT NULL,
+    countries TEXT NOT NULL,
+    first_published TEXT,
+    last_published TEXT
+);
+CREATE TABLE IF NOT EXISTS story_members (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id),
+    story_id TEXT NOT NULL REFERENCES stories(story_id)
+);
+CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
+"""
+
+STORY_COLUMNS = [
+    "story_id", "label", "keywords", "n_articles", "n_outlets", "countries", "first_published", "last_published",
+]
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("PERSPECTIVES_DB", DEFAULT_DB))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Store:
+    """One SQLite file; every write happens inside a transaction."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        with self.conn:
+            self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        with self.conn:
+            yield self.conn
+
+    # -- articles -------------------------------------------------------------------------------------------
+
+    def upsert_articles(self, articles: pd.DataFrame) -> UpsertCounts:
+        """Insert new articles, update changed ones, leave identical ones alone."""
+        counts = UpsertCounts()
+        fields = [c for c in COLUMNS if c != "id"] + ["extra"]
+        with self.transaction() as conn:
+            for record in articles.to_dict("records"):
+                row = {c: record.get(c) for c in COLUMNS}
+                row["extra"] = json.dumps(record.get("extra") or {}, ensure_ascii=False, sort_keys=True, default=str)
+                old = conn.execute(
+                    f"SELECT {', '.join(fields)} FROM articles WHERE id = ?", (row["id"],)
+                ).fetchone()
+                if old is None:
+                    conn.execute(
+                        f"INSERT INTO articles (id, {', '.join(fields)}, ingested_at) "
+                        f"VALUES (?, {', '.join('?' for _ in fields)}, ?)",
+                        (row["id"], *(row[f] for f in fields), _now()),
+                    )
+                    counts.new += 1
+                elif tuple(old) != tuple(row[f] for f in fields):
+                    conn.execute(
+                        f"UPDATE articles SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
+                        (*(row[f] for f in fields), row["id"]),
+                    )
+                    counts.updated += 1
+                else:
+                    counts.unchanged += 1
+        return counts
+
+    def articles(self) -> pd.DataFrame:
+        """All articles, ordered by time then id, with extra columns spread out."""
+        frame = pd.read_sql_query(
+            f"SELECT {', '.join(COLUMNS)}, extra FROM articles ORDER BY published_at IS NULL, published_at, id",
+            self.conn,
+        )
+        frame["extra"] = frame["extra"].map(json.loads)
+        return frame
+
+    def count(self, table: str) -> int:
+        return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    # -- embeddings -----------------------------------------------------------------------------------------
+
+    def cached_embeddings(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            rows = self.conn.execute(
+                f"SELECT content_hash, vector FROM embeddings WHERE model = ? "
+                f"AND content_hash IN ({', '.join('?' for _ in chunk)})",
+                (model, *chunk),
+            )
+            found.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+        return found
+
+    def save_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector) VALUES (?, ?, ?, ?)",
+                [(model, h, v.shape[0], np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()],
+            )
+
+    # -- runs and stories -----------------------------------------------------------------------------------
+
+    def start_run(self, kind: str, params: dict) -> int:
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (kind, started_at, params) VALUES (?, ?, ?)",
+                (kind, _now(), json.dumps(params, sort_keys=True, default=str)),
+            )
+        return cursor.lastrowid
+
+    def replace_stories(self, run_id: int, stories: pd.DataFrame, members: pd.DataFrame, summary: dict) -> None:
+        """Swap in a new grouping atomically: readers see the old stories or the new ones, never a mix."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM story_members")
+            conn.execute("DELETE FROM stories")
+            conn.executemany(
+                f"INSERT INTO stories (run_id, {', '.join(STORY_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' for _ in STORY_COLUMNS)})",
+                [(run_id, *row) for row in stories[STORY_COLUMNS].itertuples(index=False, name=None)],
+            )
+            conn.executemany(
+                "INSERT INTO story_members (article_id, story_id) VALUES (?, ?)",
+                members[["article_id", "story_id"]].itertuples(index=False, name=None),
+            )
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, summary = ? WHERE run_id = ?",
+                (_now(), json.dumps(summary, sort_keys=True), run_id),
+            )
+
+    def stories(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            f"SELECT {', '.join(STORY_COLUMNS)} FROM stories ORDER BY n_outlets DESC, n_articles DESC, story_id",
+            self.conn,
+        )
+
+    def members(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT article_id, story_id FROM story_members ORDER BY story_id, article_id",
+                                 self.conn)
+
+    def runs(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)

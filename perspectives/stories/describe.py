@@ -1,0 +1,81 @@
+"""Name stories: a stable id, a representative headline and c-TF-IDF keywords."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer
+
+from perspectives.text import STOP_WORDS, distinct_terms, document, english_title
+
+
+def story_id(anchor_article_id: str) -> str:
+    """A story is named after its earliest article, so the id survives re-runs on the same data."""
+    return "s-" + hashlib.sha1(anchor_article_id.encode("utf-8")).hexdigest()[:10]
+
+
+def ctfidf_keywords(docs_per_story: list[str], n: int = 6) -> list[list[str]]:
+    """Top terms per story by class-based TF-IDF (each story's text treated as one document)."""
+    if not docs_per_story:
+        return []
+    vectorizer = CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
+                                 max_df=1.0, min_df=1)
+    try:
+        counts = vectorizer.fit_transform(docs_per_story).astype(np.float64)
+    except ValueError:  # nothing but stop words
+        return [[] for _ in docs_per_story]
+    terms = vectorizer.get_feature_names_out()
+    tf = counts.multiply(1.0 / np.maximum(counts.sum(axis=1), 1)).tocsr()
+    term_totals = np.asarray(counts.sum(axis=0)).ravel()
+    average_words = counts.sum() / counts.shape[0]
+    weights = tf.multiply(np.log(1.0 + average_words / term_totals)).tocsr()
+    keywords = []
+    for row in range(weights.shape[0]):
+        scores = weights.getrow(row).toarray().ravel()
+        # Ties break on the term itself so keywords are deterministic.
+        order = sorted(np.flatnonzero(scores), key=lambda j: (-scores[j], terms[j]))
+        keywords.append(distinct_terms([terms[j] for j in order], n))
+    return keywords
+
+
+def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the stories table and the article -> story membership from cluster labels."""
+    records = articles.to_dict("records")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    docs = [" ".join(document(records[i]) for i in idx) for idx in groups.values()]
+    keywords = ctfidf_keywords(docs)
+    rows, members = [], []
+    for (label, idx), words in zip(groups.items(), keywords):
+        members_frame = articles.iloc[idx]
+        anchor = min(idx, key=lambda i: (_sort_time(records[i]), records[i]["id"]))
+        sid = story_id(records[anchor]["id"])
+        dates = members_frame["published_at"].dropna()
+        rows.append({
+            "story_id": sid,
+            "label": english_title(records[_medoid(vectors, idx)]),
+            "keywords": ", ".join(words),
+            "n_articles": len(idx),
+            "n_outlets": members_frame["outlet"].nunique(),
+            "countries": ", ".join(sorted(members_frame["country"].dropna().unique())),
+            "first_published": dates.min() if len(dates) else None,
+            "last_published": dates.max() if len(dates) else None,
+        })
+        members.extend({"article_id": records[i]["id"], "story_id": sid} for i in idx)
+    return pd.DataFrame(rows), pd.DataFrame(members, columns=["article_id", "story_id"])
+
+
+def _sort_time(record) -> str:
+    return record.get("published_at") or "9999"
+
+
+def _medoid(vectors: np.ndarray, idx: list[int]) -> int:
+    """The member most similar on average to the others: its headline stands for the story."""
+    if len(idx) <= 2:
+        return idx[0]
+    block = vectors[idx]
+    similarity = (block @ block.T).sum(axis=1)
+    return idx[int(np.argmax(similarity))]
