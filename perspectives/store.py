@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
 
 DEFAULT_DB = "perspectives.db"
@@ -143,7 +144,7 @@ class Store:
             self.conn,
         )
         frame["extra"] = frame["extra"].map(json.loads)
-        return frame
+        return without_nan(frame)
 
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

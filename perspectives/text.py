@@ -22,11 +22,16 @@ def english_text(article) -> str:
     return _pick(article, "text_en", "text")
 
 
+def present(value) -> bool:
+    """True for a non-blank value; None, NaN and blank strings are missing."""
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and bool(str(value).strip())
+
+
 def _pick(article, preferred: str, fallback: str) -> str:
     value = article.get(preferred)
-    if value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip():
+    if not present(value):
         value = article.get(fallback)
-    return "" if value is None else str(value)
+    return str(value) if present(value) else ""
 
 
 def document(article, max_chars: int = 2000) -> str:

@@ -75,6 +75,7 @@ class FightinWords(BaseEstimator):
         z = self.z_scores_.loc[group]
         used = self.counts_.loc[group] >= self.min_count
         candidates = z[used & (z > min_z)]
-        ranked = sorted(candidates.items(), key=lambda item: (-item[1], item[0]))
+        # At (near-)equal z the longer n-gram wins: "air truce" says more than "air".
+        ranked = sorted(candidates.items(), key=lambda item: (-round(item[1], 6), -item[0].count(" "), item[0]))
         kept = set(distinct_terms([term for term, _ in ranked], n))
         return [(term, float(score)) for term, score in ranked if term in kept]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from perspectives.framing.fightin_words import FightinWords
-from perspectives.text import document, english_text, english_title, lede
+from perspectives.ingest.files import without_nan
+from perspectives.text import document, english_text, english_title, lede, present
 
 TAKE_COLUMNS = [
     "story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
@@ -35,12 +36,12 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
         )
         for outlet, items in story.groupby("outlet", sort=False):
             rows.append(_take(sid, outlet, items, [t for t, _ in fitted.top_terms(outlet, n_terms)]))
-    return pd.DataFrame(rows, columns=TAKE_COLUMNS)
+    return without_nan(pd.DataFrame(rows, columns=TAKE_COLUMNS))
 
 
 def _take(story_id: str, outlet: str, items: pd.DataFrame, terms: list[str]) -> dict:
     first = items.iloc[0].to_dict()  # the outlet's earliest article speaks for it
-    has_english = bool(first.get("title_en") or first.get("text_en"))
+    has_english = present(first.get("title_en")) or present(first.get("text_en"))
     return {
         "story_id": story_id,
         "outlet": outlet,

@@ -80,7 +80,7 @@ def _parquet_records(path: Path) -> list[tuple[int, dict]]:
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     _check_columns(path, frame.columns)
-    frame = frame.astype(object).where(frame.notna(), None)
+    frame = without_nan(frame)
     return [(i + 1, record) for i, record in enumerate(frame.to_dict("records"))]
 
 
@@ -121,7 +121,12 @@ def load_articles(*paths: str | Path) -> LoadResult:
 
 
 def articles_frame(articles: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(articles, columns=[*COLUMNS, "extra"])
+    """Articles as a frame whose missing values are None (not NaN), as the store returns them."""
+    return without_nan(pd.DataFrame(articles, columns=[*COLUMNS, "extra"]))
+
+
+def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def _reject(path, row: int, record, reason: str) -> dict:

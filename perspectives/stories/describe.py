@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
+from perspectives.ingest.files import without_nan
 from perspectives.text import STOP_WORDS, distinct_terms, document, english_title
 
 
@@ -65,7 +66,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.nda
             "last_published": dates.max() if len(dates) else None,
         })
         members.extend({"article_id": records[i]["id"], "story_id": sid} for i in idx)
-    return pd.DataFrame(rows), pd.DataFrame(members, columns=["article_id", "story_id"])
+    return without_nan(pd.DataFrame(rows)), pd.DataFrame(members, columns=["article_id", "story_id"])
 
 
 def _sort_time(record) -> str:

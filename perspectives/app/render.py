@@ -1,0 +1,79 @@
+"""HTML for the story page. Every piece of article text is escaped here: the app never shows raw HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlparse
+
+TAKES_CSS = """
+<style>
+.takes {display: flex; gap: 0.9rem; overflow-x: auto; padding-bottom: 0.6rem;}
+.take {flex: 0 0 330px; border: 1px solid rgba(128,128,128,0.35); border-radius: 0.5rem; padding: 0.8rem;}
+.take h4 {margin: 0.2rem 0 0.4rem 0; font-size: 1.02rem; line-height: 1.3;}
+.take .meta {font-size: 0.8rem; opacity: 0.75;}
+.take .lede {font-size: 0.9rem; line-height: 1.45;}
+.take .english {font-size: 0.86rem; font-style: italic; opacity: 0.9; border-left: 3px solid rgba(128,128,128,0.4);
+                padding-left: 0.5rem; margin-top: 0.4rem;}
+.take mark {background: #ffe08a; color: #222; padding: 0 0.1rem; border-radius: 0.15rem;}
+.take .terms span {display: inline-block; font-size: 0.78rem; background: rgba(255,200,60,0.25);
+                   border-radius: 0.7rem; padding: 0.05rem 0.5rem; margin: 0.15rem 0.2rem 0 0;}
+</style>
+"""
+
+
+def flag(country: str | None) -> str:
+    """The regional-indicator flag emoji for an ISO alpha-2 code."""
+    if not country or len(country) != 2 or not country.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in country.upper())
+
+
+def highlight(text: str | None, terms: list[str]) -> str:
+    """Escape `text` and wrap whole-word matches of `terms` in <mark>."""
+    text = text or ""
+    terms = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    if not terms:
+        return html.escape(text)
+    pattern = re.compile(r"\b(" + "|".join(r"\s+".join(map(re.escape, t.split())) for t in terms) + r")\b",
+                         re.IGNORECASE)
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(html.escape(text[last:match.start()]))
+        parts.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        last = match.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an http(s) link, else None (no javascript: or data: links)."""
+    if url and urlparse(url).scheme in ("http", "https"):
+        return url
+    return None
+
+
+def take_card(take: dict) -> str:
+    terms = list(take.get("distinctive_terms") or [])
+    has_english = bool(take.get("lede_en") or take.get("headline_en"))
+    # Terms are English (they come from the English view), so they are marked where English text is shown.
+    lede = highlight(take.get("lede"), [] if has_english else terms)
+    english = ""
+    if has_english:
+        english = (f'<div class="english"><b>{html.escape(take.get("headline_en") or "")}</b><br>'
+                   f'{highlight(take.get("lede_en"), terms)}</div>')
+    chips = "".join(f"<span>{html.escape(t)}</span>" for t in terms)
+    when = html.escape((take.get("published_at") or "")[:16].replace("T", " "))
+    return (
+        f'<div class="take"><div class="meta">{flag(take.get("country"))} {html.escape(take.get("country") or "")}'
+        f' · {html.escape(take.get("language") or "")} · {when}</div>'
+        f'<div><b>{html.escape(take["outlet"])}</b></div>'
+        f'<h4>{html.escape(take.get("headline") or "")}</h4>'
+        f'<div class="lede">{lede}</div>{english}'
+        f'<div class="terms">{chips}</div></div>'
+    )
+
+
+def takes_row(takes: list[dict]) -> str:
+    """One card per outlet, side by side, scrolling sideways when there are many."""
+    return TAKES_CSS + '<div class="takes">' + "".join(take_card(t) for t in takes) + "</div>"

@@ -1,0 +1,73 @@
+"""The app through Streamlit's own test harness, over the store that `perspectives run` built from the demo."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from perspectives.app.render import highlight, safe_url, take_card
+from tests.conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(demo_run, monkeypatch):
+    monkeypatch.setenv("PERSPECTIVES_DB", str(demo_run["db"]))
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def cards(at) -> int:
+    return sum(m.value.count('class="take"') for m in at.markdown)
+
+
+def test_story_list_renders_with_filters(app, demo_tables):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Stories"
+    listed = at.dataframe[0].value
+    multi = demo_tables["stories"].query("n_outlets >= 2")
+    assert len(listed) == len(multi)  # default filter: stories with 2+ outlets
+    at.multiselect[0].select("IN").run()
+    only_india = at.dataframe[0].value
+    assert 0 < len(only_india) < len(listed)
+    assert all("IN" in c for c in only_india["countries"])
+
+
+def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_story_id):
+    at = app.run()
+    at.selectbox[0].set_value(aug8_story_id).run()
+    assert not at.exception
+    assert at.query_params["story"] == aug8_story_id
+    outlets = demo_tables["takes"].query("story_id == @aug8_story_id")["outlet"]
+    assert cards(at) == len(outlets) >= 10
+    page = " ".join(m.value for m in at.markdown)
+    assert all(o in page for o in outlets)
+    at.button[0].click().run()  # back to the list
+    assert at.title[0].value == "Stories" and "story" not in at.query_params
+
+
+def test_a_story_link_opens_the_story_page_directly(app, aug8_story_id):
+    app.query_params["story"] = aug8_story_id
+    at = app.run()
+    assert cards(at) >= 10
+    app.query_params["story"] = "s-unknown"
+    assert "No story 's-unknown'" in app.run().warning[0].value
+
+
+def test_a_missing_store_is_explained(monkeypatch, tmp_path):
+    monkeypatch.setenv("PERSPECTIVES_DB", str(tmp_path / "nothing.db"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "no store at" in at.error[0].value
+
+
+def test_article_text_is_escaped_and_terms_marked():
+    text = 'Deadline <script>alert(1)</script> for <img src=x onerror="boom()"> the Kremlin'
+    html = highlight(text, ["kremlin", "deadline"])
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+    assert html.startswith("<mark>Deadline</mark>") and html.endswith("<mark>Kremlin</mark>")
+    card = take_card({"outlet": "<b>X</b>", "headline": "<i>h</i>", "lede": text, "distinctive_terms": ["<t>"]})
+    assert "<b>X</b>" not in card and "&lt;b&gt;X&lt;/b&gt;" in card and "<script>" not in card
+
+
+def test_only_http_links_are_kept():
+    assert safe_url("https://a.example/x") == "https://a.example/x"
+    assert safe_url("javascript:alert(1)") is None and safe_url(None) is None

@@ -1,0 +1,52 @@
+"""`perspectives run` on the demo corpus, end to end, as a batch job would run it."""
+
+import pandas as pd
+
+from perspectives.metrics import bcubed
+from perspectives.report import ARTICLE_COLUMNS
+from tests.conftest import DEMO, cli
+
+
+def test_run_prints_what_it_did(demo_run):
+    out = demo_run["stdout"]
+    assert "rejected 0" in out and "stories" in out and "embedded" in out
+    assert (demo_run["out"] / "rejects.csv").is_file()
+
+
+def test_report_files_have_the_promised_columns(demo_tables):
+    articles, stories, takes = demo_tables["articles"], demo_tables["stories"], demo_tables["takes"]
+    assert list(articles.columns[: len(ARTICLE_COLUMNS)]) == ARTICLE_COLUMNS
+    assert "gold_story" in articles.columns  # passed through from the input
+    assert articles["story_id"].notna().all() and articles["id"].is_unique
+    assert list(stories.columns) == ["story_id", "label", "keywords", "n_articles", "n_outlets", "countries",
+                                     "first_published", "last_published"]
+    assert stories["n_articles"].sum() == len(articles)
+    assert list(takes.columns[:7]) == ["story_id", "outlet", "country", "language", "headline", "lede",
+                                       "distinctive_terms"]
+    assert not takes.duplicated(["story_id", "outlet"]).any()
+
+
+def test_the_aug8_story_holds_articles_from_eight_countries(demo_tables, aug8_story_id):
+    articles = demo_tables["articles"]
+    story = articles[articles["story_id"] == aug8_story_id]
+    assert story["country"].nunique() >= 8
+    assert (story["gold_story"] == "aug8-deadline").all()
+
+
+def test_grouping_matches_the_gold_stories(demo_tables):
+    articles = demo_tables["articles"]
+    _, _, f1 = bcubed(articles["story_id"], articles["gold_story"])
+    assert f1 >= 0.9
+
+
+def test_same_topic_different_events_stay_apart(demo_tables):
+    stories_of = demo_tables["articles"].groupby("gold_story")["story_id"].agg(set)
+    for first, second in [("quake-kamchatka", "quake-turkey"), ("sanctions-eu-18th", "sanctions-uk-gru")]:
+        assert not stories_of[first] & stories_of[second]
+
+
+def test_rerun_on_unchanged_data_embeds_nothing_and_keeps_ids(demo_run, demo_tables, tmp_path):
+    result = cli("run", DEMO, "--db", demo_run["db"], "--out", tmp_path)
+    assert "0 new, 0 updated" in result.stdout and "embedded 0 new texts" in result.stdout
+    again = pd.read_csv(tmp_path / "articles.csv")
+    assert again.set_index("id")["story_id"].equals(demo_tables["articles"].set_index("id")["story_id"])

@@ -1,0 +1,82 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from perspectives.embed import Embedder, ModelNotFound, embed_articles, resolve_model
+from perspectives.embed.models import PACKAGED_MODEL_NAME, packaged_model
+from perspectives.ingest.files import articles_frame
+from perspectives.store import Store
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setenv("PERSPECTIVES_MODELS_DIR", str(folder))
+    return folder
+
+
+def test_without_local_models_the_packaged_minilm_is_used(models_dir):
+    spec = resolve_model()
+    assert (spec.name, spec.origin) == (PACKAGED_MODEL_NAME, "packaged")
+
+
+def test_a_model_folder_under_models_wins_and_loads(models_dir):
+    (models_dir / "not-a-model").mkdir()
+    (models_dir / "minilm-local").symlink_to(packaged_model().source, target_is_directory=True)
+    spec = resolve_model()
+    assert (spec.name, spec.origin) == ("minilm-local", "models-dir")
+    assert resolve_model("minilm-local").origin == "models-dir"
+    vectors = Embedder(spec).encode(["A ceasefire deadline for Moscow."], progress=False)
+    assert vectors.shape == (1, 384)
+
+
+def test_explicit_paths_and_hub_ids(models_dir, tmp_path):
+    assert resolve_model(packaged_model().source).origin == "path"
+    with pytest.raises(ModelNotFound, match="not a sentence-transformers model folder"):
+        resolve_model(str(tmp_path))
+    spec = resolve_model("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
+    assert (spec.origin, spec.source) == ("hub", "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
+
+
+def test_an_unreachable_hub_model_fails_with_a_hint(models_dir):
+    # HF_HUB_OFFLINE=1 (conftest): the hub is not contacted, the load fails fast.
+    with pytest.raises(ModelNotFound, match="put the model folder under models/"):
+        Embedder("example-org/model-that-is-not-here").encode(["x"], progress=False)
+
+
+def test_vectors_are_unit_length_and_meaningful(embedder):
+    vectors = embedder.encode([
+        "Trump sets a deadline for Putin to agree a ceasefire.",
+        "The US president gave the Kremlin until Friday to stop the war.",
+        "England won the women's football final on penalties.",
+    ], progress=False)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_store_cache_means_a_rerun_embeds_nothing(embedder, tmp_path):
+    articles = articles_frame([
+        {"id": "1", "outlet": "A", "title": "Quake hits Turkey", "text": "A strong earthquake shook Balikesir."},
+        {"id": "2", "outlet": "B", "title": "Sanctions", "text": "The EU adopted new sanctions.",
+         "title_en": None, "text_en": None},
+    ])
+    with Store(tmp_path / "s.db") as store:
+        first, encoded = embed_articles(articles, embedder, store=store, progress=False)
+        assert encoded == 2
+        again, encoded = embed_articles(articles, embedder, store=store, progress=False)
+        assert encoded == 0
+        np.testing.assert_array_equal(first, again)
+        changed = articles.assign(text=["A strong earthquake shook Balikesir province.", articles.loc[1, "text"]])
+        _, encoded = embed_articles(changed, embedder, store=store, progress=False)
+        assert encoded == 1
+
+
+def test_translation_is_what_the_english_model_reads(embedder):
+    article = pd.DataFrame([{"id": "1", "title": "Землетрясение", "text": "Сильное землетрясение.",
+                             "title_en": "Earthquake", "text_en": "A strong earthquake."}])
+    english = pd.DataFrame([{"id": "2", "title": "Earthquake", "text": "A strong earthquake.",
+                             "title_en": None, "text_en": None}])
+    (a,), _ = embed_articles(article, embedder, progress=False)
+    (b,), _ = embed_articles(english, embedder, progress=False)
+    assert a @ b > 0.999

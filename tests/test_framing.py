@@ -1,0 +1,69 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from perspectives.framing import FightinWords, alternative_takes
+from perspectives.metrics import bcubed
+
+
+def test_fightin_words_matches_the_formula_by_hand():
+    texts = ["tariff tariff tariff truce", "truce truce talks"]
+    model = FightinWords(prior_size=10.0, ngram_range=(1, 1), stop_words=None).fit(texts, ["A", "B"])
+    # Prior from the texts themselves: tariff 3, truce 3, talks 1 (+0.01 each) scaled to 10 pseudo-counts.
+    counts = np.array([1.01, 3.01, 3.01])  # alphabetical: talks, tariff, truce
+    alpha = 10 * counts / counts.sum()
+    y_a, y_b = np.array([0, 3, 1.0]), np.array([1, 0, 2.0])
+    la = np.log((y_a + alpha) / (4 + 10 - y_a - alpha))
+    lb = np.log((y_b + alpha) / (3 + 10 - y_b - alpha))
+    expected = (la - lb) / np.sqrt(1 / (y_a + alpha) + 1 / (y_b + alpha))
+    np.testing.assert_allclose(model.z_scores_.loc["A", ["talks", "tariff", "truce"]], expected)
+    np.testing.assert_allclose(model.z_scores_.loc["A"], -model.z_scores_.loc["B"])
+    assert model.top_terms("A", 2)[0][0] == "tariff"
+    assert [t for t, _ in model.top_terms("B", 5)] == ["truce", "talks"]
+
+
+def test_top_terms_skip_ngrams_that_repeat_a_chosen_word():
+    texts = ["air truce air truce air truce", "oil tariffs oil tariffs"]
+    model = FightinWords(prior_size=10.0).fit(texts, ["A", "B"])
+    terms = [t for t, _ in model.top_terms("A", 5)]
+    assert terms == ["air truce"]
+
+
+def article(i, outlet, text, story_lang="en", **extra):
+    return {"id": f"a{i}", "outlet": outlet, "country": extra.get("country", "US"), "language": story_lang,
+            "published_at": f"2025-08-0{i}T10:00:00Z", "title": f"Headline {i}", "text": text,
+            "title_en": extra.get("title_en"), "text_en": extra.get("text_en"), "url": None, "extra": {}}
+
+
+def test_takes_give_one_row_per_outlet_of_multi_outlet_stories():
+    articles = pd.DataFrame([
+        article(1, "Capitol Ledger", "Trump set a deadline. Tariffs loom on oil buyers. Markets wait."),
+        article(2, "Capitol Ledger", "A second piece on tariffs."),
+        article(3, "Moskovsky Vestnik", "Переговоры прошли конструктивно. Кремль доволен.", "ru",
+                country="RU", title_en="Talks constructive", text_en="Talks were constructive. The Kremlin is pleased."),
+        article(4, "Kanto Evening Post", "A local story only one outlet ran."),
+    ])
+    members = pd.DataFrame({"article_id": ["a1", "a2", "a3", "a4"], "story_id": ["s1", "s1", "s1", "s2"]})
+    takes = alternative_takes(articles, members)
+    assert list(takes["outlet"]) == ["Capitol Ledger", "Moskovsky Vestnik"]
+    ledger, vestnik = takes.iloc[0], takes.iloc[1]
+    assert ledger["lede"] == "Trump set a deadline. Tariffs loom on oil buyers."
+    assert ledger["article_ids"] == ["a1", "a2"] and ledger["headline_en"] is None
+    assert "tariffs" in ledger["distinctive_terms"]
+    assert vestnik["lede"] == "Переговоры прошли конструктивно. Кремль доволен."
+    assert vestnik["lede_en"] == "Talks were constructive. The Kremlin is pleased."
+    assert "kremlin" in " ".join(vestnik["distinctive_terms"])
+
+
+@pytest.mark.parametrize("predicted, gold, expected", [
+    ([1, 1, 2, 2], [1, 1, 2, 2], (1.0, 1.0, 1.0)),
+    ([1, 1, 1, 1], [1, 1, 2, 2], (0.5, 1.0, 2 / 3)),
+    ([1, 2, 3, 4], [1, 1, 2, 2], (1.0, 0.5, 2 / 3)),
+    # a = {0,1,2}, gold {0,1},{2,3}: precisions 2/3,2/3,1/3,1 ; recalls 1,1,1/2,1/2
+    ([1, 1, 1, 2], [1, 1, 2, 2], (2.6667 / 4, 3 / 4, None)),
+])
+def test_bcubed_on_hand_computed_cases(predicted, gold, expected):
+    precision, recall, f1 = bcubed(predicted, gold)
+    assert precision == pytest.approx(expected[0], abs=1e-4)
+    assert recall == pytest.approx(expected[1])
+    assert f1 == pytest.approx(expected[2] if expected[2] is not None else 2 * precision * recall / (precision + recall))

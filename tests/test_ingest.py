@@ -1,0 +1,120 @@
+import json
+
+import pandas as pd
+import pytest
+
+from perspectives.ingest import InputError, load_articles
+from tests.conftest import cli
+
+GOOD = {"id": "a1", "outlet": "Capitol Ledger", "title": "Deadline nears", "text": "Officials said talks go on.",
+        "country": "us", "language": "EN", "published_at": "2025-08-08 09:30:00+02:00",
+        "url": "https://capitol-ledger.example/a1", "gold_story": "aug8"}
+
+
+def write_jsonl(path, records):
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
+    frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "", "published_at": ""}])
+    path = tmp_path / f"articles{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    else:
+        frame.to_parquet(path)
+    result = load_articles(path)
+    assert len(result.rejects) == 0
+    first = result.articles.iloc[0]
+    assert (first["country"], first["language"]) == ("US", "en")
+    assert first["published_at"] == "2025-08-08T07:30:00Z"  # converted to UTC
+    assert first["extra"] == {"gold_story": "aug8"}
+    assert result.articles.iloc[1]["country"] is None
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"id": ""}, "missing id"),
+    ({"outlet": "  "}, "missing outlet"),
+    ({"title": None}, "missing title"),
+    ({"text": ""}, "missing text"),
+    ({"country": "Sweden"}, "invalid country 'Sweden'"),
+    ({"country": "XQ"}, "invalid country 'XQ'"),
+    ({"language": "swe"}, "invalid language 'swe'"),
+    ({"published_at": "last Tuesday"}, "invalid published_at 'last Tuesday'"),
+    ({"url": "javascript:alert(1)"}, "invalid url"),
+])
+def test_every_unusable_row_is_rejected_with_its_reason(tmp_path, change, reason):
+    path = write_jsonl(tmp_path / "a.jsonl", [{**GOOD, "id": "ok"}, {**GOOD, **change}])
+    result = load_articles(path)
+    assert list(result.articles["id"]) == ["ok"]
+    assert len(result.rejects) == 1
+    reject = result.rejects.iloc[0]
+    assert reject["reason"].startswith(reason)
+    assert reject["row"] == 2
+    assert json.loads(reject["record"])["outlet"] == change.get("outlet", GOOD["outlet"])
+
+
+def test_broken_json_lines_and_duplicate_ids_are_rejected_not_dropped(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [GOOD, "{not json", "[1, 2]", GOOD])
+    result = load_articles(path)
+    assert len(result.articles) == 1
+    assert list(result.rejects["row"]) == [2, 3, 4]
+    reasons = list(result.rejects["reason"])
+    assert reasons[0].startswith("invalid JSON")
+    assert reasons[1] == "invalid JSON (a line must hold one object)"
+    assert reasons[2] == "duplicate id (first seen at a.jsonl row 1)"
+
+
+def test_duplicate_ids_across_files_are_rejected(tmp_path):
+    first = write_jsonl(tmp_path / "one.jsonl", [GOOD])
+    second = write_jsonl(tmp_path / "two.jsonl", [GOOD])
+    result = load_articles(first, second)
+    assert len(result.articles) == 1
+    assert result.rejects.iloc[0]["file"].endswith("two.jsonl")
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("a.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+    ("a.csv", "id,outlet,title,text\n1,Le Veilleur,Été,Très chaud\n".encode("latin-1"), "not UTF-8 encoded"),
+    ("a.csv", b"id,outlet,headline\n1,X,Y\n", "missing required column(s): title, text"),
+    ("a.csv", b'id,outlet,title,text\n1,X,"Y,Z\n2,X,Y,Z,extra,more\n', "not a readable CSV file"),
+    ("a.csv", b"", "the file is empty"),
+    ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "missing required column(s): title, text"),
+    ("a.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
+    ("a.xlsx", b"whatever", "unsupported file type '.xlsx'"),
+])
+def test_unusable_files_raise_one_clear_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        load_articles(path)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load_articles(tmp_path / "absent.csv")
+
+
+def test_cli_prints_one_error_line_and_no_traceback(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,outlet,title,text\n1,X,Été,Y\n".encode("latin-1"))
+    result = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv", check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: ") and "not UTF-8 encoded" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [GOOD, {**GOOD, "id": "a2"}, {**GOOD, "id": "a3", "country": "ZZZ"}])
+    db, rejects = tmp_path / "s.db", tmp_path / "out" / "rejects.csv"
+    first = cli("ingest", path, "--db", db, "--rejects", rejects)
+    assert "loaded 2 rows, rejected 1" in first.stdout and "2 new" in first.stdout
+    assert pd.read_csv(rejects)["id"].tolist() == ["a3"]
+    second = cli("ingest", path, "--db", db, "--rejects", rejects)
+    assert "0 new, 0 updated, 2 unchanged" in second.stdout

@@ -1,0 +1,69 @@
+import numpy as np
+import pandas as pd
+
+from perspectives.stories import StoryClusterer, describe_stories, story_id
+
+
+def blobs(seed=0, sizes=(5, 4, 3), noise=2, dim=16):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(dim)[: len(sizes)] * 3
+    points = [c + 0.05 * rng.standard_normal((n, dim)) for c, n in zip(centres, sizes)]
+    outliers = np.eye(dim)[len(sizes) : len(sizes) + noise]  # orthogonal to every centre and to each other
+    vectors = np.vstack([*points, outliers]).astype(np.float32)
+    truth = np.concatenate([np.full(n, k) for k, n in enumerate(sizes)] + [np.arange(noise) + 100])
+    return vectors, truth
+
+
+def same_partition(a, b) -> bool:
+    return len(set(zip(a, b))) == len(set(a)) == len(set(b))
+
+
+def test_tight_groups_become_stories_and_noise_becomes_singletons():
+    vectors, truth = blobs()
+    clusterer = StoryClusterer(time_window_days=None).fit(vectors)
+    assert same_partition(clusterer.labels_, truth)
+    assert clusterer.n_stories_ == 5
+    assert clusterer.noise_mask_.sum() == 2
+    assert list(clusterer.labels_[:5]) == [0] * 5  # numbered by first appearance
+
+
+def test_articles_far_apart_in_time_do_not_share_a_story():
+    vectors, _ = blobs(sizes=(6, 3), noise=0)  # the first six say the same thing, three weeks apart
+    days = ["2025-07-01"] * 3 + ["2025-07-20"] * 3 + ["2025-07-01"] * 3
+    labels = StoryClusterer(time_window_days=3).fit_predict(vectors, published_at=days)
+    assert same_partition(labels, [0, 0, 0, 1, 1, 1, 2, 2, 2])
+    # Missing dates fall back to content alone; a wider window joins them again.
+    no_dates = StoryClusterer(time_window_days=3).fit_predict(vectors, published_at=[None] * 9)
+    assert same_partition(no_dates, [0] * 6 + [1] * 3)
+    assert same_partition(StoryClusterer(time_window_days=30).fit_predict(vectors, published_at=days), no_dates)
+
+
+def test_same_input_gives_the_same_stories():
+    vectors, _ = blobs(seed=3)
+    first = StoryClusterer().fit_predict(vectors)
+    assert np.array_equal(first, StoryClusterer().fit_predict(vectors.copy()))
+
+
+def test_tiny_inputs_are_all_singletons():
+    assert list(StoryClusterer().fit_predict(np.ones((1, 4)))) == [0]
+    assert StoryClusterer().fit(np.zeros((0, 4))).n_stories_ == 0
+
+
+def test_describe_names_stories_after_their_first_article():
+    articles = pd.DataFrame([
+        {"id": "x2", "outlet": "A", "country": "SE", "published_at": "2025-08-07T10:00:00Z",
+         "title": "Tariff deadline for Russia", "text": "Trump tariff deadline oil buyers.", "title_en": None, "text_en": None},
+        {"id": "x1", "outlet": "B", "country": "IN", "published_at": "2025-08-06T10:00:00Z",
+         "title": "India weighs oil tariff threat", "text": "India oil tariff deadline threat.", "title_en": None, "text_en": None},
+        {"id": "y1", "outlet": "C", "country": "JP", "published_at": None,
+         "title": "Tsunami warning lifted", "text": "Japan tsunami warning lifted.", "title_en": None, "text_en": None},
+    ])
+    vectors = np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32)
+    stories, members = describe_stories(articles, np.array([0, 0, 1]), vectors)
+    first = stories.iloc[0]
+    assert first["story_id"] == story_id("x1")  # the earliest article, not the first row
+    assert (first["n_articles"], first["n_outlets"], first["countries"]) == (2, 2, "IN, SE")
+    assert (first["first_published"], first["last_published"]) == ("2025-08-06T10:00:00Z", "2025-08-07T10:00:00Z")
+    assert "tariff" in first["keywords"] and "tsunami" not in first["keywords"]
+    assert stories.iloc[1]["first_published"] is None
+    assert members.groupby("story_id").size().to_dict() == {story_id("x1"): 2, story_id("y1"): 1}
