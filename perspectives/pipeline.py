@@ -18,11 +18,16 @@ from perspectives.stories import StoryClusterer, describe_stories
 
 @dataclass
 class Grouping:
-    """Stories found in a set of articles: the stories table, article -> story membership, and the vectors."""
+    """Stories found in a set of articles.
 
+    `articles` is the input in time order, `vectors` its embeddings row by row, `stories` the stories table and
+    `members` the article -> story membership.
+    """
+
+    articles: pd.DataFrame
+    vectors: np.ndarray
     stories: pd.DataFrame
     members: pd.DataFrame
-    vectors: np.ndarray
     newly_embedded: int = 0
 
     def story_of(self, articles: pd.DataFrame) -> pd.Series:
@@ -39,7 +44,7 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     vectors, newly_embedded = embed_articles(articles, embedder, store=store, progress=progress)
     labels = clusterer.fit(vectors, published_at=articles["published_at"]).labels_
     stories, members = describe_stories(articles, labels, vectors)
-    return Grouping(stories, members, vectors, newly_embedded)
+    return Grouping(articles, vectors, stories, members, newly_embedded)
 
 
 @dataclass
