@@ -1,0 +1,51 @@
+"""Load the labelled sets in ../shared/datasets into the article schema (for measuring; never shipped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
+
+
+def available(name: str) -> bool:
+    return (SHARED / name / "articles.csv").is_file()
+
+
+def _domain(url: str) -> str:
+    host = urlparse(url).netloc.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def neus() -> pd.DataFrame:
+    """NeuS AllSides. Its `date` is the AllSides story's date, identical for every article of a story: using it
+    would leak the gold grouping, so it is left out and the grouping runs on content alone."""
+    raw = pd.read_csv(SHARED / "neus_allsides" / "articles.csv")
+    return pd.DataFrame({
+        "id": raw["doc_id"].astype(str), "outlet": raw["source"], "title": raw["title"], "text": raw["text"],
+        "url": raw["url"], "country": raw["country"], "language": raw["language"], "gold": raw["cluster"].astype(str),
+    })
+
+
+def newswcl50() -> pd.DataFrame:
+    """NewsWCL50: no headlines; the first sentence stands in for one."""
+    raw = pd.read_csv(SHARED / "newswcl50" / "articles.csv")
+    return pd.DataFrame({
+        "id": raw["doc_id"].astype(str), "outlet": raw["url"].map(_domain), "title": raw["first_sentence"],
+        "text": raw["text"], "url": raw["url"].str.slice(0, 2000), "country": raw["country"],
+        "language": raw["language"], "gold": raw["cluster"].astype(str),
+    })
+
+
+def meantime() -> pd.DataFrame:
+    """MEANTIME: the same Wikinews articles in en, es, it, nl; gold = the parallel group."""
+    raw = pd.read_csv(SHARED / "meantime" / "articles.csv")
+    return pd.DataFrame({
+        "id": raw["doc_id"].astype(str), "outlet": "wikinews-" + raw["language"], "title": raw["title"],
+        "text": raw["text"], "language": raw["language"], "gold": raw["parallel_id"].astype(str),
+    })
+
+
+DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "meantime": meantime}

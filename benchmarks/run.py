@@ -1,0 +1,136 @@
+"""`make bench`: stage throughput and grouping quality next to BERTopic (same embeddings), in one run.
+
+Prints one table per corpus: the demo corpus always, and the labelled sets in ../shared/datasets when present.
+Speeds are reported as articles/s and as ratios to the embedding stage measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import datasets  # noqa: E402
+from perspectives.embed import Embedder, embed_articles  # noqa: E402
+from perspectives.framing import alternative_takes  # noqa: E402
+from perspectives.ingest import load_articles  # noqa: E402
+from perspectives.metrics import bcubed  # noqa: E402
+from perspectives.report import write_report  # noqa: E402
+from perspectives.store import Store  # noqa: E402
+from perspectives.stories import StoryClusterer, describe_stories  # noqa: E402
+
+
+@contextmanager
+def timed(times: dict, stage: str):
+    start = time.perf_counter()
+    yield
+    times[stage] = time.perf_counter() - start
+
+
+def run_pipeline(path: Path, embedder: Embedder, workdir: Path, gold_column: str) -> dict:
+    """Every stage on one file with a fresh store, timed; returns timings, vectors, labels and gold."""
+    times: dict[str, float] = {}
+    with timed(times, "load + validate"):
+        loaded = load_articles(path)
+    with Store(workdir / "bench.db") as store:
+        with timed(times, "store"):
+            store.upsert_articles(loaded.articles)
+            articles = store.articles()
+        with timed(times, "embed"):
+            vectors, _ = embed_articles(articles, embedder, store=store, progress=False)
+        with timed(times, "group"):
+            labels = StoryClusterer().fit_predict(vectors, published_at=articles["published_at"])
+        with timed(times, "describe"):
+            stories, members = describe_stories(articles, labels, vectors)
+        with timed(times, "framing"):
+            takes = alternative_takes(articles, members)
+        with timed(times, "report"):
+            write_report(workdir / "out", articles, stories, members, takes)
+        with timed(times, "re-run (cached embeddings)"):
+            cached, encoded = embed_articles(articles, embedder, store=store, progress=False)
+            StoryClusterer().fit_predict(cached, published_at=articles["published_at"])
+        assert encoded == 0
+    gold = articles["extra"].map(lambda e: e[gold_column])
+    return {"times": times, "n": len(articles), "vectors": vectors, "labels": labels, "gold": gold,
+            "docs": [f"{t}. {x}" for t, x in zip(articles["title"], articles["text"])]}
+
+
+def bertopic_labels(docs: list[str], vectors: np.ndarray, min_topic_size: int) -> np.ndarray:
+    """BERTopic on the same embeddings; its outliers (-1) become single-article stories, as ours do."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
+    topics, _ = BERTopic(min_topic_size=min_topic_size, umap_model=umap).fit_transform(docs, embeddings=vectors)
+    topics = np.asarray(topics)
+    return np.where(topics < 0, -np.arange(1, len(topics) + 1), topics)
+
+
+def stage_table(result: dict) -> pd.DataFrame:
+    times, n = result["times"], result["n"]
+    embed = times["embed"]
+    rows = [{"stage": s, "seconds": t, "articles/s": n / t if t else float("inf"), "x embedding time": t / embed}
+            for s, t in times.items()]
+    pipeline_total = sum(t for s, t in times.items() if not s.startswith("re-run"))
+    rows.append({"stage": "pipeline total", "seconds": pipeline_total, "articles/s": n / pipeline_total,
+                 "x embedding time": pipeline_total / embed})
+    return pd.DataFrame(rows)
+
+
+def quality_table(result: dict, with_bertopic: bool) -> pd.DataFrame:
+    methods = {"perspectives StoryClusterer": result["labels"]}
+    if with_bertopic:
+        methods["BERTopic min_topic_size=2"] = bertopic_labels(result["docs"], result["vectors"], 2)
+        methods["BERTopic default (10)"] = bertopic_labels(result["docs"], result["vectors"], 10)
+    rows = []
+    for name, labels in methods.items():
+        precision, recall, f1 = bcubed(labels, result["gold"])
+        rows.append({"method": name, "BCubed P": precision, "BCubed R": recall, "BCubed F1": f1,
+                     "stories": len(set(labels))})
+    return pd.DataFrame(rows)
+
+
+def corpus_files(workdir: Path) -> dict[str, tuple[Path, str]]:
+    files = {"demo": (ROOT / "data" / "demo" / "articles.jsonl", "gold_story")}
+    for name, loader in datasets.DATASETS.items():
+        if name == "meantime":
+            continue  # a cross-lingual check: needs a multilingual model, not the English default
+        if not datasets.available(name):
+            print(f"skipping {name}: {datasets.SHARED / name} is absent")
+            continue
+        path = workdir / f"{name}.csv"
+        loader().to_csv(path, index=False)
+        files[name] = (path, "gold")
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-bertopic", action="store_true", help="skip the BERTopic comparison")
+    args = parser.parse_args()
+    pd.set_option("display.width", 160)
+    pd.set_option("display.float_format", lambda v: f"{v:.3f}")
+    embedder = Embedder()
+    embedder.encode(["warm-up"], progress=False)  # model loading is not a pipeline stage
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (path, gold) in corpus_files(Path(tmp)).items():
+            workdir = Path(tmp) / name
+            workdir.mkdir()
+            result = run_pipeline(path, embedder, workdir, gold)
+            print(f"\n=== {name}: {result['n']} articles, model {embedder.name} ===")
+            print(stage_table(result).to_string(index=False))
+            print()
+            print(quality_table(result, not args.no_bertopic).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
