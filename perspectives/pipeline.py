@@ -99,13 +99,13 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     return summary
 
 
-def report(db: str | Path | None = None, out: str | Path = "out") -> dict[str, Path]:
+def report(db: str | Path | None = None, out: str | Path = "out", progress: bool = True) -> dict[str, Path]:
     """Write articles.csv, stories.csv and takes.csv for the stored stories; returns the paths."""
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
     if len(articles) and members.empty:
         raise RuntimeError("no stories in the store yet: run `perspectives cluster` first")
-    takes = alternative_takes(articles, members)
+    takes = alternative_takes(articles, members, progress=progress)
     return write_report(Path(out), articles, stories, members, takes)
 
 
@@ -121,4 +121,4 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     """Ingest, cluster and report in one go."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv")
     clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out))
+    return RunSummary(ingested, clustered, report(db=db, out=out, progress=progress))

@@ -19,7 +19,7 @@ class FightinWords(BaseEstimator):
     which shrinks rare terms towards zero instead of letting one mention dominate.
     """
 
-    def __init__(self, prior_size: float = 500.0, ngram_range: tuple[int, int] = (1, 2),
+    def __init__(self, prior_size: float = 100.0, ngram_range: tuple[int, int] = (1, 2),
                  stop_words: list[str] | None = STOP_WORDS, min_count: int = 1):
         self.prior_size = prior_size
         self.ngram_range = ngram_range

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from perspectives.framing.fightin_words import FightinWords
 from perspectives.ingest.files import without_nan
@@ -15,7 +16,7 @@ TAKE_COLUMNS = [
 
 
 def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: int = 8,
-                      scorer: FightinWords | None = None, story_ids=None) -> pd.DataFrame:
+                      scorer: FightinWords | None = None, story_ids=None, progress: bool = False) -> pd.DataFrame:
     """Takes for every story with at least two outlets (or only for `story_ids`).
 
     `distinctive_terms` is a list of the outlet's top Fightin' Words terms within the story, against the other
@@ -26,10 +27,12 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
     if story_ids is not None:
         joined = joined[joined["story_id"].isin(set(story_ids))]
     background = scorer.background_counts(document(a) for a in articles.to_dict("records"))
+    outlets = joined.groupby("story_id")["outlet"].nunique()
+    joined = joined[joined["story_id"].isin(outlets.index[outlets >= 2])]
     rows = []
-    for sid, story in joined.groupby("story_id", sort=True):
-        if story["outlet"].nunique() < 2:
-            continue
+    stories = joined.groupby("story_id", sort=True)
+    for sid, story in tqdm(stories, total=stories.ngroups, desc="Comparing outlets", unit="story",
+                           disable=not progress):
         story = story.sort_values(["published_at", "id"], na_position="last")
         fitted = FightinWords(**scorer.get_params()).fit(
             [document(a) for a in story.to_dict("records")], story["outlet"], background=background
