@@ -3,6 +3,8 @@
 The pipeline, one subpackage per stage: ingest -> store -> embed -> stories -> framing -> report / app.
 """
 
+__version__ = "0.1.0"  # before the imports: submodules read it while this package initialises
+
 from perspectives.embed import Embedder
 from perspectives.framing import FightinWords, alternative_takes
 from perspectives.ingest import InputError, load_articles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,9 @@ import typer
 from perspectives import pipeline
 from perspectives.embed import ModelNotFound
 from perspectives.ingest import InputError
+from perspectives.ingest.feeds import SourcesSummary, check_feeds
+from perspectives.ingest.http import PoliteFetcher
+from perspectives.ingest.sources import load_registry
 from perspectives.store import DEFAULT_DB
 
 app = typer.Typer(
@@ -25,7 +29,16 @@ Model = Annotated[Optional[str], typer.Option(
     "--model", help="Embedding model: a hub id, a folder, or a folder name under models/ "
                     "(default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
 Window = Annotated[float, typer.Option(help="Articles further apart than this many days never share a story.")]
-Paths = Annotated[list[Path], typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
+Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
+Sources = Annotated[Optional[Path], typer.Option(
+    "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
+Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed items published before this date.")]
+Timeout = Annotated[float, typer.Option(help="With --sources: seconds to wait for each HTTP response.")]
+Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
+RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
+
+sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
 
 
 def user_errors(command):
@@ -34,7 +47,7 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (InputError, ModelNotFound, RuntimeError) as exc:
+        except (InputError, ModelNotFound, pipeline.StoreNotReady) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     return wrapper
@@ -44,6 +57,33 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     typer.echo(f"loaded {summary.loaded} rows, rejected {summary.rejected}"
                + (f" (reasons in {summary.rejects_path})" if summary.rejected else "")
                + f"; store: {summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged")
+
+
+def _echo_web(web: SourcesSummary) -> None:
+    states = Counter(f.status for f in web.feeds)
+    typer.echo("feeds: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+    for feed in web.feeds:
+        if feed.status == "failed":
+            typer.echo(f"  failed: {feed.outlet} {feed.url}: {feed.reason}")
+    skipped = sum(web.skipped.values())
+    typer.echo(f"articles: {web.new} new, {web.updated} updated, {web.summary_only} stored with the feed summary only, "
+               f"{skipped} skipped" + (": " + "; ".join(f"{r} ({n})" for r, n in web.skipped.most_common())
+                                       if skipped else ""))
+
+
+def _ingest(paths, db, rejects, sources, since, timeout, delay) -> pipeline.IngestSummary:
+    if not paths and not sources:
+        raise InputError("give article files, --sources REGISTRY, or both")
+    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay)
+    summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher)
+    if paths:
+        _echo_ingest(summary)
+    if summary.web is not None:
+        _echo_web(summary.web)
+        if not summary.web.fetched_anything:
+            typer.echo("error: no feed could be fetched", err=True)
+            raise typer.Exit(1)
+    return summary
 
 
 def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
@@ -58,10 +98,15 @@ def _echo_report(files: dict[str, Path]) -> None:
 
 @app.command()
 @user_errors
-def ingest(paths: Paths, db: Db = Path(DEFAULT_DB),
+def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
+           timeout: Timeout = 10.0, delay: Delay = 1.0,
            rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")] = Path("out/rejects.csv")):
-    """Validate article files and add them to the store (upsert by id: loading a file twice adds nothing)."""
-    _echo_ingest(pipeline.ingest(*paths, db=db, rejects=rejects))
+    """Add articles to the store from files and/or from the feeds of an outlet registry.
+
+    Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Exits with 1 when --sources was
+    given and no feed could be fetched.
+    """
+    _ingest(paths, db, rejects, sources, since, timeout, delay)
 
 
 @app.command()
@@ -81,13 +126,39 @@ def report(db: Db = Path(DEFAULT_DB),
 
 @app.command()
 @user_errors
-def run(paths: Paths, db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0,
+def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
+        timeout: Timeout = 10.0, delay: Delay = 1.0, model: Model = None, window: Window = 3.0,
         out: Annotated[Path, typer.Option(help="Folder for the CSV report and rejects.csv.")] = Path("out")):
-    """Ingest, cluster and report in one go."""
-    summary = pipeline.run(*paths, db=db, out=out, model=model, time_window_days=window)
-    _echo_ingest(summary.ingest)
-    _echo_cluster(summary.cluster)
-    _echo_report(summary.files)
+    """Ingest (files and/or feeds), cluster and report in one go."""
+    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
+    _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window))
+    _echo_report(pipeline.report(db=db, out=out))
+
+
+@sources_app.command("list")
+@user_errors
+def sources_list(sources: RegistryPath = Path("outlets.toml")):
+    """Validate the registry and list its outlets."""
+    registry = load_registry(sources)
+    for outlet in registry.outlets:
+        typer.echo(f"{outlet.name}\t{outlet.country}\t{outlet.language}\t{outlet.ownership or '-'}\t"
+                   f"{len(outlet.feeds)} feed(s)")
+    typer.echo(f"{len(registry.outlets)} outlets, {sum(len(o.feeds) for o in registry.outlets)} feeds, "
+               f"{len({o.country for o in registry.outlets})} countries")
+
+
+@sources_app.command("check")
+@user_errors
+def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout = 10.0, delay: Delay = 1.0):
+    """Fetch and parse every feed once without storing anything; exits with 1 when any feed fails."""
+    outcomes = check_feeds(load_registry(sources), PoliteFetcher(timeout=timeout, min_interval=delay))
+    for feed in outcomes:
+        detail = f"{feed.items} items" if feed.status == "ok" else feed.reason
+        typer.echo(f"{feed.status}\t{feed.outlet}\t{feed.url}\t{detail}")
+    failed = sum(f.status == "failed" for f in outcomes)
+    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} feeds ok")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command(name="app")

@@ -11,9 +11,17 @@ import pandas as pd
 from perspectives.embed import Embedder, embed_articles
 from perspectives.framing import alternative_takes
 from perspectives.ingest import load_articles
+from perspectives.ingest.feeds import SourcesSummary, ingest_sources
+from perspectives.ingest.http import PoliteFetcher
+from perspectives.ingest.sources import load_registry
+from perspectives.ingest.translate import Translator
 from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
+
+
+class StoreNotReady(Exception):
+    """The store lacks what a step needs (e.g. a report before any clustering)."""
 
 
 @dataclass
@@ -49,22 +57,29 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
 
 @dataclass
 class IngestSummary:
-    loaded: int
-    rejected: int
-    new: int
-    updated: int
-    unchanged: int
+    loaded: int = 0
+    rejected: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
     rejects_path: str | None = None
+    web: SourcesSummary | None = None  # when feeds were polled
 
 
-def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv") -> IngestSummary:
-    """Validate article files into the store; rejected rows (with reasons) go to `rejects`."""
+def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
+           sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
+           translator: Translator | None = None, progress: bool = True) -> IngestSummary:
+    """Validate article files into the store (rejected rows, with reasons, go to `rejects`) and, with `sources`,
+    poll the registry's feeds."""
+    registry = load_registry(sources) if sources else None  # a bad registry fails before anything is written
     loaded = load_articles(*paths)
     with Store(db) as store:
         counts = store.upsert_articles(loaded.articles)
-    rejects_path = write_rejects(loaded.rejects, rejects) if rejects else None
+        web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=translator,
+                             progress=progress) if registry else None
+    rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
-                         str(rejects_path) if rejects_path else None)
+                         str(rejects_path) if rejects_path else None, web)
 
 
 @dataclass
@@ -104,7 +119,7 @@ def report(db: str | Path | None = None, out: str | Path = "out", progress: bool
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
     if len(articles) and members.empty:
-        raise RuntimeError("no stories in the store yet: run `perspectives cluster` first")
+        raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
     takes = alternative_takes(articles, members, progress=progress)
     return write_report(Path(out), articles, stories, members, takes)
 
@@ -117,8 +132,10 @@ class RunSummary:
 
 
 def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
-        time_window_days: float | None = 3.0, progress: bool = True) -> RunSummary:
-    """Ingest, cluster and report in one go."""
-    ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv")
+        time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
+        fetcher: PoliteFetcher | None = None, translator: Translator | None = None, progress: bool = True) -> RunSummary:
+    """Ingest (files and/or feeds), cluster and report in one go."""
+    ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
+                      fetcher=fetcher, translator=translator, progress=progress)
     clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
     return RunSummary(ingested, clustered, report(db=db, out=out, progress=progress))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
+from perspectives.text import content_hash
 
 DEFAULT_DB = "perspectives.db"
 
@@ -26,7 +27,18 @@ CREATE TABLE IF NOT EXISTS articles (
     text TEXT NOT NULL,
     url TEXT, country TEXT, language TEXT, published_at TEXT, title_en TEXT, text_en TEXT,
     extra TEXT NOT NULL DEFAULT '{}',
+    text_hash TEXT NOT NULL,
     ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    outlet TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL,
@@ -68,6 +80,11 @@ STORY_COLUMNS = [
 
 def default_db_path() -> Path:
     return Path(os.environ.get("PERSPECTIVES_DB", DEFAULT_DB))
+
+
+def text_hash(text: str) -> str:
+    """Hash of a text with white space folded, so re-flowed copies of one text count as the same."""
+    return content_hash(" ".join((text or "").split()))
 
 
 def _now() -> str:
@@ -112,11 +129,12 @@ class Store:
     def upsert_articles(self, articles: pd.DataFrame) -> UpsertCounts:
         """Insert new articles, update changed ones, leave identical ones alone."""
         counts = UpsertCounts()
-        fields = [c for c in COLUMNS if c != "id"] + ["extra"]
+        fields = [c for c in COLUMNS if c != "id"] + ["extra", "text_hash"]
         with self.transaction() as conn:
             for record in articles.to_dict("records"):
                 row = {c: record.get(c) for c in COLUMNS}
                 row["extra"] = json.dumps(record.get("extra") or {}, ensure_ascii=False, sort_keys=True, default=str)
+                row["text_hash"] = text_hash(row["text"])
                 old = conn.execute(
                     f"SELECT {', '.join(fields)} FROM articles WHERE id = ?", (row["id"],)
                 ).fetchone()
@@ -146,6 +164,17 @@ class Store:
         frame["extra"] = frame["extra"].map(json.loads)
         return without_nan(frame)
 
+    def article_extra(self, article_id: str) -> dict | None:
+        """The stored extra fields of an article, or None when the id is not stored."""
+        row = self.conn.execute("SELECT extra FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def id_with_text(self, text: str) -> str | None:
+        """The id of a stored article with exactly this text (after white-space folding), if any."""
+        row = self.conn.execute("SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1",
+                                (text_hash(text),)).fetchone()
+        return row[0] if row else None
+
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
@@ -169,6 +198,28 @@ class Store:
                 "INSERT OR REPLACE INTO embeddings (model, content_hash, dim, vector) VALUES (?, ?, ?, ?)",
                 [(model, h, v.shape[0], np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()],
             )
+
+    # -- feeds ----------------------------------------------------------------------------------------------
+
+    def feed_state(self, url: str) -> dict:
+        row = self.conn.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
+        return {"etag": row[0], "last_modified": row[1]} if row else {"etag": None, "last_modified": None}
+
+    def save_feed_state(self, url: str, outlet: str, status: str, error: str | None = None,
+                        etag: str | None = None, last_modified: str | None = None) -> None:
+        """Record a poll; validators are kept from the last success so a failure never forces a full re-fetch."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO feeds (url, outlet, etag, last_modified, checked_at, status, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET outlet = excluded.outlet, "
+                "etag = COALESCE(excluded.etag, feeds.etag), "
+                "last_modified = COALESCE(excluded.last_modified, feeds.last_modified), "
+                "checked_at = excluded.checked_at, status = excluded.status, error = excluded.error",
+                (url, outlet, etag, last_modified, _now(), status, error),
+            )
+
+    def feeds(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM feeds ORDER BY outlet, url", self.conn)
 
     # -- runs and stories -----------------------------------------------------------------------------------
 

@@ -1,0 +1,235 @@
+"""Ingest from the web: poll each outlet's feeds, fetch new items' pages, extract the article, store it.
+
+Each article is written in its own transaction and a feed's ETag / Last-Modified are saved only after all of its
+items were handled, so a run killed at any moment leaves a consistent store and the next run picks up the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import feedparser
+import pandas as pd
+import trafilatura
+from tqdm.auto import tqdm
+
+from perspectives.ingest.files import articles_frame
+from perspectives.ingest.http import FetchError, PoliteFetcher, check_scheme
+from perspectives.ingest.normalise import (
+    article_id, canonical_url, detect_language, html_to_text, utc_from_struct, utc_from_text,
+)
+from perspectives.ingest.sources import Outlet, Registry
+from perspectives.ingest.translate import Translator, add_english
+from perspectives.store import Store
+
+
+@dataclass
+class FeedOutcome:
+    outlet: str
+    url: str
+    status: str  # "ok", "not modified" or "failed"
+    reason: str | None = None
+    items: int = 0
+
+
+@dataclass
+class SourcesSummary:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> count
+    summary_only: int = 0  # stored with the feed's summary because the page could not be extracted
+
+    @property
+    def fetched_anything(self) -> bool:
+        return any(f.status != "failed" for f in self.feeds)
+
+    def feeds_table(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(f) for f in self.feeds], columns=["outlet", "url", "status", "reason", "items"])
+
+
+@dataclass
+class Item:
+    """One feed entry, before its page is fetched."""
+
+    link: str
+    title: str
+    summary: str
+    published_at: str | None
+    updated_at: str | None
+    author: str | None
+
+
+def parse_feed(body: bytes, url: str) -> tuple[list[Item], str | None]:
+    """Entries of an RSS or Atom document and the feed's declared language; raises FetchError when unreadable."""
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if not parsed.entries:
+        if parsed.bozo:
+            detail = str(parsed.get("bozo_exception", "")).splitlines()[0][:120]
+            raise FetchError(f"malformed feed ({detail})")
+        if not parsed.get("version"):
+            raise FetchError("not an RSS or Atom feed")
+    items = [
+        Item(link=urljoin(url, (entry.get("link") or "").strip()),
+             title=html_to_text(entry.get("title")),
+             summary=html_to_text(entry.get("summary")),
+             published_at=utc_from_struct(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
+             # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, with a warning
+             updated_at=utc_from_struct(dict.get(entry, "updated_parsed")),
+             author=entry.get("author"))
+        for entry in parsed.entries if entry.get("link")
+    ]
+    language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
+    return items, language
+
+
+def extract(page: bytes, url: str) -> dict | None:
+    """Article title, text, date and author with trafilatura (it detects the page's encoding itself)."""
+    document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False)
+    if document is None:
+        return None
+    found = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    text = (found.get("text") or "").strip()
+    title = (found.get("title") or "").strip()
+    if title and text.startswith(title):  # trafilatura repeats the page heading as the first line
+        text = text[len(title):].lstrip()
+    return {"title": title, "text": text, "date": found.get("date"), "author": found.get("author")}
+
+
+class SourceIngester:
+    """Poll every feed of a registry into a store; one broken feed or page never stops the run."""
+
+    def __init__(self, registry: Registry, store: Store, fetcher: PoliteFetcher | None = None, since=None,
+                 translator: Translator | None = None, workers: int = 4, min_text_chars: int = 200,
+                 progress: bool = True):
+        self.registry = registry
+        self.store = store
+        self.fetcher = fetcher or PoliteFetcher()
+        self.since = pd.to_datetime(since, utc=True) if since is not None else None
+        self.translator = translator
+        self.workers = workers
+        self.min_text_chars = min_text_chars
+        self.progress = progress
+        self.languages = registry.languages()
+
+    def run(self) -> SourcesSummary:
+        summary = SourcesSummary()
+        feeds = [(outlet, url) for outlet in self.registry.outlets for url in outlet.feeds]
+        for outlet, url in tqdm(feeds, desc="Feeds", unit="feed", disable=not self.progress):
+            summary.feeds.append(self._poll(outlet, url, summary))
+        return summary
+
+    def _poll(self, outlet: Outlet, url: str, summary: SourcesSummary) -> FeedOutcome:
+        state = self.store.feed_state(url)
+        try:
+            reply = self.fetcher.get(url, state["etag"], state["last_modified"])
+            if reply.not_modified:
+                self.store.save_feed_state(url, outlet.name, "not modified")
+                return FeedOutcome(outlet.name, url, "not modified")
+            items, feed_language = parse_feed(reply.body, reply.url)
+        except FetchError as exc:
+            self.store.save_feed_state(url, outlet.name, "failed", str(exc))
+            return FeedOutcome(outlet.name, url, "failed", str(exc))
+        for item in self._fetch_pages(self._new_items(items, url, summary)):
+            self._store_item(outlet, url, feed_language, *item, summary=summary)
+        self.store.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
+        return FeedOutcome(outlet.name, url, "ok", None, len(items))
+
+    def _stored_and_current(self, key: str, item: Item, feed_url: str) -> bool:
+        """Stored already, and not marked updated since by the feed it came from."""
+        stored = self.store.article_extra(key)
+        if stored is None:
+            return False
+        if stored.get("feed") != feed_url:  # another feed linking a known article adds nothing
+            return True
+        return (item.updated_at or "") <= (stored.get("feed_updated") or "")
+
+    def _new_items(self, items: list[Item], feed_url: str, summary: SourcesSummary) -> list[Item]:
+        """Items worth fetching: http(s), recent enough, not stored already (unless the feed says updated)."""
+        fresh, seen = [], set()
+        for item in items:
+            try:
+                check_scheme(item.link)
+            except FetchError as exc:
+                summary.skipped[f"link {exc}"] += 1
+                continue
+            if self.since is not None and item.published_at and pd.Timestamp(item.published_at) < self.since:
+                summary.skipped["published before --since"] += 1
+                continue
+            key = article_id(item.link)
+            if key in seen or self._stored_and_current(key, item, feed_url):
+                summary.skipped["already stored (same URL)"] += 1
+                continue
+            seen.add(key)
+            fresh.append(item)
+        return fresh
+
+    def _fetch_pages(self, items: list[Item]):
+        """Pages fetched concurrently (the fetcher keeps per-host limits); results come back in feed order."""
+        def fetch(item: Item):
+            try:
+                return item, self.fetcher.get(item.link), None
+            except FetchError as exc:
+                return item, None, str(exc)
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            yield from tqdm(pool.map(fetch, items), total=len(items), desc="Articles", unit="page", leave=False,
+                            disable=not self.progress)
+
+    def _store_item(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item, reply,
+                    fetch_error: str | None, summary: SourcesSummary) -> None:
+        page = extract(reply.body, reply.url) if reply is not None else None
+        if page and len(page["text"]) >= self.min_text_chars:
+            title, text, how = page["title"] or item.title, page["text"], "trafilatura"
+        elif item.summary:
+            title, text = item.title or (page or {}).get("title", ""), item.summary
+            how = f"feed summary ({fetch_error or 'page text could not be extracted'})"
+            summary.summary_only += 1
+        else:
+            summary.skipped[f"no text: {fetch_error or 'page text could not be extracted'}"] += 1
+            return
+        if not title:
+            summary.skipped["no title"] += 1
+            return
+        key = article_id(item.link)
+        duplicate = self.store.id_with_text(text)
+        if duplicate and duplicate != key:
+            summary.skipped["same text as a stored article"] += 1
+            return
+        article = {
+            "id": key, "outlet": outlet.name, "country": outlet.country, "title": title, "text": text,
+            "url": canonical_url(reply.url if reply is not None else item.link),
+            "language": feed_language or detect_language(f"{title}. {text}", self.languages) or outlet.language,
+            "published_at": item.published_at or utc_from_text((page or {}).get("date")),
+            "title_en": None, "text_en": None,
+            "extra": {"feed": feed_url, "author": item.author or (page or {}).get("author"), "extraction": how,
+                      "feed_updated": item.updated_at},
+        }
+        counts = self.store.upsert_articles(articles_frame([add_english(article, self.translator)]))
+        summary.new += counts.new
+        summary.updated += counts.updated
+        if counts.unchanged:
+            summary.skipped["unchanged"] += counts.unchanged
+
+
+def ingest_sources(registry: Registry, store: Store, **options) -> SourcesSummary:
+    """Poll a registry's feeds into `store`; options are those of `SourceIngester`."""
+    return SourceIngester(registry, store, **options).run()
+
+
+def check_feeds(registry: Registry, fetcher: PoliteFetcher | None = None, progress: bool = True) -> list[FeedOutcome]:
+    """Fetch and parse every feed once, storing nothing: is each one reachable and readable?"""
+    fetcher = fetcher or PoliteFetcher()
+    outcomes = []
+    feeds = [(outlet, url) for outlet in registry.outlets for url in outlet.feeds]
+    for outlet, url in tqdm(feeds, desc="Feeds", unit="feed", disable=not progress):
+        try:
+            reply = fetcher.get(url)
+            items, _ = parse_feed(reply.body, reply.url)
+            outcomes.append(FeedOutcome(outlet.name, url, "ok", None, len(items)))
+        except FetchError as exc:
+            outcomes.append(FeedOutcome(outlet.name, url, "failed", str(exc)))
+    return outcomes

@@ -1,0 +1,73 @@
+"""Normalise fetched items: canonical URLs, UTC dates, plain text, detected language."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from functools import lru_cache
+
+import courlan
+import lxml.html
+import pandas as pd
+from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case host, no default port or fragment, tracking parameters (utm_*, fbclid, ...) removed."""
+    return courlan.normalize_url(url, strict=True)
+
+
+def article_id(url: str) -> str:
+    """Articles fetched from the web are identified by their canonical URL."""
+    return "web-" + hashlib.sha1(canonical_url(url).encode("utf-8")).hexdigest()[:16]
+
+
+def utc_from_struct(parsed_time) -> str | None:
+    """feedparser's *_parsed fields are UTC struct_time values."""
+    if not parsed_time:
+        return None
+    return pd.Timestamp(calendar.timegm(parsed_time), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_from_text(value: str | None) -> str | None:
+    if not value:
+        return None
+    stamp = pd.to_datetime(value, utc=True, errors="coerce")
+    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Feed summaries often carry HTML; keep the text only (scripts and styles dropped)."""
+    if not fragment or not fragment.strip():
+        return ""
+    try:
+        tree = lxml.html.fromstring(fragment)
+    except Exception:  # lxml raises several types on fragments that are plain text or broken
+        return fragment.strip()
+    for bad in tree.xpath("//script|//style"):
+        bad.drop_tree()
+    return " ".join(tree.text_content().split())
+
+
+@lru_cache(maxsize=8)
+def _detector(languages: frozenset[str]):
+    codes = [IsoCode639_1.from_str(code) for code in sorted(languages)]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+def detect_language(text: str, candidates: set[str]) -> str | None:
+    """ISO 639-1 code of `text` among `candidates` (lingua), or None when it cannot tell.
+
+    Limiting the candidates to the registry's languages keeps the detector small and fast to build.
+    """
+    supported = set()
+    for code in candidates | {"en"}:
+        try:
+            IsoCode639_1.from_str(code)
+            supported.add(code)
+        except ValueError:
+            continue
+    if len(supported) < 2 or not text.strip():
+        return None
+    found = _detector(frozenset(supported)).detect_language_of(text)
+    return found.iso_code_639_1.name.lower() if found else None

@@ -1,0 +1,146 @@
+"""A real HTTP server on 127.0.0.1 serving the fixture feeds and pages, plus the misbehaving routes tests need."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "web"
+HUGE_BYTES = 20 * 1024 * 1024
+
+
+class FixtureServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, slow_seconds: float = 2.0, page_delay: float = 0.0, many_items: int = 0):
+        super().__init__(("127.0.0.1", 0), FixtureHandler)
+        self.slow_seconds = slow_seconds
+        self.page_delay = page_delay  # for the kill test: every generated page takes this long
+        self.many_items = many_items  # size of /feeds/many.xml
+        self.rewrites: dict[str, list[tuple[bytes, bytes]]] = {}  # path -> replacements, to change a fixture live
+        self.hits: Counter = Counter()
+        self.requests: list[tuple[float, str, str]] = []  # (time, path, user agent)
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+class FixtureHandler(BaseHTTPRequestHandler):
+    server: FixtureServer
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        self.server.hits[path] += 1
+        self.server.requests.append((time.monotonic(), path, self.headers.get("User-Agent", "")))
+        route = {
+            "/feeds/gone.xml": self._not_found,
+            "/articles/missing.html": self._not_found,
+            "/articles/flaky.html": self._flaky,
+            "/articles/slow.html": self._slow,
+            "/articles/loop.html": lambda: self._redirect("/articles/loop-again.html"),
+            "/articles/loop-again.html": lambda: self._redirect("/articles/loop.html"),
+            "/articles/huge.html": self._huge,
+            "/feeds/many.xml": self._many_feed,
+        }.get(path)
+        if route:
+            return route()
+        if path.startswith("/many/"):
+            return self._many_page(path)
+        self._file(path)
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts are part of the tests)
+            pass
+
+    def _file(self, path: str):
+        file = (FIXTURES / path.lstrip("/")).resolve()
+        if not file.is_file() or FIXTURES.resolve() not in file.parents:
+            return self._not_found()
+        body = file.read_bytes().replace(b"HOST", self.server.base.removeprefix("http://").encode())
+        for old, new in self.server.rewrites.get(path, []):
+            body = body.replace(old, new)
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if path.startswith("/feeds/") and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.end_headers()
+            return
+        kind = {".xml": "application/xml", ".txt": "text/plain"}.get(file.suffix, "text/html")
+        if file.name == "latin1.html":
+            kind = "text/html; charset=iso-8859-1"
+        self._send(200, body, kind, {"ETag": etag})
+
+    def _not_found(self):
+        self._send(404, b"<h1>Not found</h1>", "text/html")
+
+    def _flaky(self):
+        if self.server.hits["/articles/flaky.html"] == 1:
+            return self._send(500, b"<h1>Internal error</h1>", "text/html")
+        self._file("/articles/flaky.html")
+
+    def _slow(self):
+        time.sleep(self.server.slow_seconds)
+        self._file("/articles/deadline.html")
+
+    def _redirect(self, target: str):
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _huge(self):
+        # No Content-Length: the client must stop reading by itself.
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"<p>" + b"filler text " * 5000 + b"</p>\n"
+        sent = 0
+        try:
+            while sent < HUGE_BYTES:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def _many_feed(self):
+        items = "".join(
+            f"<item><title>Numbered report {i}</title><link>{self.server.base}/many/{i}.html</link>"
+            f"<description>Summary {i}.</description><pubDate>Fri, 08 Aug 2025 09:{i % 60:02d}:00 +0000</pubDate></item>"
+            for i in range(self.server.many_items)
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>{items}</channel></rss>'
+        self._send(200, body.encode(), "application/xml")
+
+    def _many_page(self, path: str):
+        time.sleep(self.server.page_delay)
+        number = path.rsplit("/", 1)[-1].split(".")[0]
+        sentences = " ".join(f"Report number {number} describes event detail {k} in plain words." for k in range(12))
+        body = (f"<html><head><title>Numbered report {number}</title></head><body><article>"
+                f"<h1>Numbered report {number}</h1><p>{sentences}</p><p>{sentences}</p></article></body></html>")
+        self._send(200, body.encode(), "text/html")
