@@ -42,22 +42,26 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-def embed_articles(
-    articles: pd.DataFrame, embedder: Embedder, store=None, progress: bool = True
-) -> tuple[np.ndarray, int]:
-    """Vectors for articles in row order, and how many texts were newly encoded.
+def embed_texts(texts: list[str], embedder: Embedder, store=None, progress: bool = True) -> tuple[np.ndarray, int]:
+    """Vectors for texts in order, and how many were newly encoded.
 
     With a store, only texts this model has not embedded before are encoded.
     """
-    docs = [document(a) for a in articles.to_dict("records")]
-    hashes = [content_hash(d) for d in docs]
+    hashes = [content_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.name, sorted(set(hashes))) if store is not None else {}
-    todo = sorted({h: d for h, d in zip(hashes, docs) if h not in cached}.items())
+    todo = sorted({h: t for h, t in zip(hashes, texts) if h not in cached}.items())
     if todo:
-        fresh = embedder.encode([d for _, d in todo], progress=progress)
+        fresh = embedder.encode([t for _, t in todo], progress=progress)
         new = {h: v for (h, _), v in zip(todo, fresh)}
         if store is not None:
             store.save_embeddings(embedder.name, new)
         cached.update(new)
     vectors = np.vstack([cached[h] for h in hashes]) if hashes else np.zeros((0, 0), dtype=np.float32)
     return vectors, len(todo)
+
+
+def embed_articles(
+    articles: pd.DataFrame, embedder: Embedder, store=None, progress: bool = True
+) -> tuple[np.ndarray, int]:
+    """Article vectors (headline and body, English view) in row order, and how many were newly encoded."""
+    return embed_texts([document(a) for a in articles.to_dict("records")], embedder, store, progress)

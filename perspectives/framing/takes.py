@@ -1,18 +1,48 @@
-"""Stage 5: Alternative Takes: one row per outlet of a story, with its headline, lede and distinctive wording."""
+"""Alternative Takes: one row per outlet of a story, with its headline, lede and distinctive wording."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from perspectives.framing.fightin_words import FightinWords
 from perspectives.ingest.files import without_nan
-from perspectives.text import document, english_text, english_title, lede, present
+from perspectives.text import document, english_text, english_title, lede, present, sentences
 
 TAKE_COLUMNS = [
     "story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
     "headline_en", "lede_en", "article_ids", "published_at",
 ]
+TERM_COLUMNS = ["story_id", "outlet", "term", "z", "sentence"]
+
+
+def multi_outlet_stories(articles: pd.DataFrame, members: pd.DataFrame, story_ids=None):
+    """(story_id, that story's articles in time order) for each story covered by two or more outlets."""
+    joined = members.merge(articles, left_on="article_id", right_on="id")
+    if story_ids is not None:
+        joined = joined[joined["story_id"].isin(set(story_ids))]
+    outlets = joined.groupby("story_id")["outlet"].nunique()
+    joined = joined[joined["story_id"].isin(outlets.index[outlets >= 2])]
+    for story_id, story in joined.groupby("story_id", sort=True):
+        yield story_id, story.sort_values(["published_at", "id"], na_position="last")
+
+
+def story_takes(story_id: str, story: pd.DataFrame, background: pd.Series, scorer: FightinWords,
+                n_terms: int = 8) -> tuple[list[dict], list[dict]]:
+    """Takes and distinctive terms (each with the sentence it comes from) for one story's articles."""
+    fitted = FightinWords(**scorer.get_params()).fit(
+        [document(a) for a in story.to_dict("records")], story["outlet"], background=background
+    )
+    takes, terms = [], []
+    for outlet, items in story.groupby("outlet", sort=False):
+        top = fitted.top_terms(outlet, n_terms)
+        takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
+        own_sentences = [s for a in items.to_dict("records") for s in sentences(english_text(a), "en")]
+        terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
+                   "sentence": _evidence(term, own_sentences)} for term, z in top]
+    return takes, terms
 
 
 def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: int = 8,
@@ -23,23 +53,17 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
     outlets of the same story, with the whole corpus as the prior.
     """
     scorer = scorer or FightinWords()
-    joined = members.merge(articles, left_on="article_id", right_on="id")
-    if story_ids is not None:
-        joined = joined[joined["story_id"].isin(set(story_ids))]
     background = scorer.background_counts(document(a) for a in articles.to_dict("records"))
-    outlets = joined.groupby("story_id")["outlet"].nunique()
-    joined = joined[joined["story_id"].isin(outlets.index[outlets >= 2])]
+    stories = list(multi_outlet_stories(articles, members, story_ids))
     rows = []
-    stories = joined.groupby("story_id", sort=True)
-    for sid, story in tqdm(stories, total=stories.ngroups, desc="Comparing outlets", unit="story",
-                           disable=not progress):
-        story = story.sort_values(["published_at", "id"], na_position="last")
-        fitted = FightinWords(**scorer.get_params()).fit(
-            [document(a) for a in story.to_dict("records")], story["outlet"], background=background
-        )
-        for outlet, items in story.groupby("outlet", sort=False):
-            rows.append(_take(sid, outlet, items, [t for t, _ in fitted.top_terms(outlet, n_terms)]))
+    for story_id, story in tqdm(stories, desc="Comparing outlets", unit="story", disable=not progress):
+        rows += story_takes(story_id, story, background, scorer, n_terms)[0]
     return without_nan(pd.DataFrame(rows, columns=TAKE_COLUMNS))
+
+
+def _evidence(term: str, texts: list[str]) -> str | None:
+    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b", re.IGNORECASE)
+    return next((s for s in texts if pattern.search(s)), None)
 
 
 def _take(story_id: str, outlet: str, items: pd.DataFrame, terms: list[str]) -> dict:

@@ -1,0 +1,74 @@
+"""Claims: sentences aligned across outlets, so each outlet's unique claims, omissions and consensus show."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.cluster import AgglomerativeClustering
+
+CLAIM_COLUMNS = ["story_id", "claim_id", "outlet", "article_id", "kind", "sentence", "position"]
+
+
+class ClaimMatcher(BaseEstimator):
+    """Group a story's sentences into claims and classify each outlet's relation to each claim.
+
+    Sentences whose embeddings are closer than `similarity` (cosine, average linkage) state the same claim. A claim
+    carried by one outlet is *unique* to it; a claim carried by at least `omission_k` other outlets is an *omission*
+    for an outlet that lacks it; a claim carried by at least `consensus_share` of the outlets (and 2) is *consensus*.
+    """
+
+    def __init__(self, similarity: float = 0.55, omission_k: int = 2, consensus_share: float = 0.5):
+        self.similarity = similarity
+        self.omission_k = omission_k
+        self.consensus_share = consensus_share
+
+    def fit(self, sentences: pd.DataFrame, vectors: np.ndarray):
+        """`sentences` from `sentence_table`, `vectors` their unit-length embeddings in the same order."""
+        n = len(sentences)
+        if n >= 2:
+            labels = AgglomerativeClustering(
+                n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - self.similarity,
+            ).fit_predict(vectors)
+        else:
+            labels = np.zeros(n, dtype=int)
+        # Number claims by first appearance (time, article, position) so ids are stable for the same input.
+        order = sentences.reset_index(drop=True).sort_values(["published_at", "article_id", "position"]).index
+        numbering: dict[int, int] = {}
+        for i in order:
+            numbering.setdefault(int(labels[i]), len(numbering))
+        self.sentences_ = sentences.reset_index(drop=True).assign(claim=[numbering[int(l)] for l in labels])
+        self.matrix_ = pd.crosstab(self.sentences_["claim"], self.sentences_["outlet"])
+        return self
+
+    def table(self) -> pd.DataFrame:
+        """One row per (claim, outlet, kind) with the evidence sentence."""
+        frame = self.sentences_
+        if frame.empty:
+            return pd.DataFrame(columns=CLAIM_COLUMNS)
+        story_id = frame["story_id"].iloc[0]
+        outlets = list(self.matrix_.columns)
+        consensus_min = max(2, math.ceil(self.consensus_share * len(outlets)))
+        rows = []
+        for claim, carried in self.matrix_.iterrows():
+            carriers = [o for o in outlets if carried[o] > 0]
+            members = frame[frame["claim"] == claim]
+            first = {o: members[members["outlet"] == o].iloc[0] for o in carriers}
+            claim_id = f"{story_id}-c{claim:03d}"
+            if len(carriers) == 1:
+                rows.append(_row(claim_id, first[carriers[0]], "unique"))
+            if len(carriers) >= consensus_min:
+                rows.extend(_row(claim_id, first[o], "consensus") for o in carriers)
+            if len(carriers) >= self.omission_k:
+                example = members.iloc[0]  # the claim as the first outlet to carry it wrote it
+                rows.extend({**_row(claim_id, example, "omission"), "outlet": o}
+                            for o in outlets if o not in carriers)
+        return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def _row(claim_id: str, sentence: pd.Series, kind: str) -> dict:
+    return {"story_id": sentence["story_id"], "claim_id": claim_id, "outlet": sentence["outlet"],
+            "article_id": sentence["article_id"], "kind": kind, "sentence": sentence["sentence"],
+            "position": int(sentence["position"])}
