@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
-from perspectives.framing import alternative_takes  # noqa: E402
+from perspectives.framing import FramingAnalyser  # noqa: E402
 from perspectives.ingest import load_articles  # noqa: E402
 from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.report import write_report  # noqa: E402
@@ -51,10 +51,10 @@ def run_pipeline(path: Path, embedder: Embedder, workdir: Path, gold_column: str
             labels = StoryClusterer().fit_predict(vectors, published_at=articles["published_at"])
         with timed(times, "describe"):
             stories, members = describe_stories(articles, labels, vectors)
-        with timed(times, "framing"):
-            takes = alternative_takes(articles, members)
+        with timed(times, "framing (incl. sentence embeddings)"):
+            framing = FramingAnalyser(embedder, store=store).analyse_stories(articles, members)
         with timed(times, "report"):
-            write_report(workdir / "out", articles, stories, members, takes)
+            write_report(workdir / "out", articles, stories, members, framing)
         with timed(times, "re-run (cached embeddings)"):
             cached, encoded = embed_articles(articles, embedder, store=store, progress=False)
             StoryClusterer().fit_predict(cached, published_at=articles["published_at"])

@@ -118,10 +118,11 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
 
 @app.command()
 @user_errors
-def report(db: Db = Path(DEFAULT_DB),
-           out: Annotated[Path, typer.Option(help="Folder for articles.csv, stories.csv, takes.csv.")] = Path("out")):
-    """Write the stories, the articles with their story ids, and each story's Alternative Takes as CSV."""
-    _echo_report(pipeline.report(db=db, out=out))
+def report(db: Db = Path(DEFAULT_DB), model: Model = None,
+           out: Annotated[Path, typer.Option(help="Folder for the CSV files.")] = Path("out")):
+    """Write the report as CSV: stories, articles with their story ids, and for each story with 2+ outlets its
+    Alternative Takes, claims, distinctive terms, sources, tone, frames and timeline."""
+    _echo_report(pipeline.report(db=db, out=out, model=model))
 
 
 @app.command()
@@ -132,7 +133,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     """Ingest (files and/or feeds), cluster and report in one go."""
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
     _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window))
-    _echo_report(pipeline.report(db=db, out=out))
+    _echo_report(pipeline.report(db=db, out=out, model=model))
 
 
 @sources_app.command("list")

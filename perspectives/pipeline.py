@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.embed import Embedder, embed_articles
-from perspectives.framing import alternative_takes
+from perspectives.framing import FramingAnalyser
 from perspectives.ingest import load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
@@ -114,14 +114,15 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     return summary
 
 
-def report(db: str | Path | None = None, out: str | Path = "out", progress: bool = True) -> dict[str, Path]:
-    """Write articles.csv, stories.csv and takes.csv for the stored stories; returns the paths."""
+def report(db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
+           progress: bool = True) -> dict[str, Path]:
+    """Write the CSV report for the stored stories (see README: Output); returns the paths."""
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
-    if len(articles) and members.empty:
-        raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-    takes = alternative_takes(articles, members, progress=progress)
-    return write_report(Path(out), articles, stories, members, takes)
+        if len(articles) and members.empty:
+            raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
+        framing = FramingAnalyser(Embedder(model), store=store).analyse_stories(articles, members, progress=progress)
+    return write_report(Path(out), articles, stories, members, framing)
 
 
 @dataclass
@@ -138,4 +139,4 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress)
     clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, progress=progress))
+    return RunSummary(ingested, clustered, report(db=db, out=out, model=model, progress=progress))

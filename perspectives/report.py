@@ -23,16 +23,20 @@ def articles_table(articles: pd.DataFrame, members: pd.DataFrame) -> pd.DataFram
 
 
 def write_report(out: Path, articles: pd.DataFrame, stories: pd.DataFrame, members: pd.DataFrame,
-                 takes: pd.DataFrame) -> dict[str, Path]:
+                 framing: dict[str, pd.DataFrame]) -> dict[str, Path]:
+    """articles.csv, stories.csv and one CSV per framing table (takes, claims, terms, sources, tone, frames,
+    timeline)."""
     out.mkdir(parents=True, exist_ok=True)
+    takes = framing["takes"]
     takes = takes.assign(
         distinctive_terms=takes["distinctive_terms"].map("; ".join),
         article_ids=takes["article_ids"].map(" ".join),
-    )
+    )[TAKES_CSV_COLUMNS]
     files = {
         "articles": (articles_table(articles, members), out / "articles.csv"),
         "stories": (stories[STORY_COLUMNS], out / "stories.csv"),
-        "takes": (takes[TAKES_CSV_COLUMNS], out / "takes.csv"),
+        "takes": (takes, out / "takes.csv"),
+        **{name: (table, out / f"{name}.csv") for name, table in framing.items() if name != "takes"},
     }
     for frame, path in files.values():
         frame.to_csv(path, index=False)

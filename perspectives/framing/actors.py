@@ -16,7 +16,8 @@ from perspectives.framing.sources import NAME, _clean_name, _is_prefix
 
 ACTION_VERBS = (r"said|says|told|announced|agreed|rejected|warned|threatened|signed|met|called|demanded|offered|"
                 r"refused|ordered|promised|accused|praised|criticised|criticized|urged|insisted|set|gave|proposed|"
-                r"vowed|pledged|denied|dismissed|welcomed|condemned|imposed|launched|visited|spoke|wrote|added")
+                r"vowed|pledged|denied|dismissed|welcomed|condemned|imposed|launched|visited|spoke|wrote|added|held|made|"
+                r"took|arrived|left|travelled|traveled|talked|returned")
 _NAME_RE = re.compile(NAME)
 _TIME_WORDS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
                "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
@@ -57,7 +58,7 @@ def actor_statements(sentences: pd.DataFrame, sources: pd.DataFrame, actor: str)
     """Per outlet, what it says `actor` said or did: quotes credited to the actor and sentences with the actor as
     the subject of a speech or action verb."""
     last = re.escape(actor.split()[-1])
-    acting = re.compile(rf"\b{last}(?:'s|’s)?\b(?:\s+[a-z]+){{0,2}}\s+(?:{ACTION_VERBS})\b")
+    acting = re.compile(rf"\b{last}(?:'s|’s)?\b(?:,[^,]{{1,60}},)?(?:\s+[a-z]+){{0,2}}\s+(?:{ACTION_VERBS})\b")
     quoted = sources[sources["speaker"].fillna("").str.contains(rf"\b{last}\b", regex=True)]
     rows = [{"outlet": q.outlet, "article_id": q.article_id, "kind": "quoted", "sentence": q.sentence}
             for q in quoted.itertuples()]

@@ -51,24 +51,25 @@ class ClaimMatcher(BaseEstimator):
         story_id = frame["story_id"].iloc[0]
         outlets = list(self.matrix_.columns)
         consensus_min = max(2, math.ceil(self.consensus_share * len(outlets)))
+        first: dict[int, dict[str, dict]] = {}  # claim -> outlet -> its first sentence stating the claim
+        for sentence in frame.to_dict("records"):
+            first.setdefault(sentence["claim"], {}).setdefault(sentence["outlet"], sentence)
         rows = []
-        for claim, carried in self.matrix_.iterrows():
-            carriers = [o for o in outlets if carried[o] > 0]
-            members = frame[frame["claim"] == claim]
-            first = {o: members[members["outlet"] == o].iloc[0] for o in carriers}
+        for claim in sorted(first):
+            by_outlet = first[claim]
             claim_id = f"{story_id}-c{claim:03d}"
-            if len(carriers) == 1:
-                rows.append(_row(claim_id, first[carriers[0]], "unique"))
-            if len(carriers) >= consensus_min:
-                rows.extend(_row(claim_id, first[o], "consensus") for o in carriers)
-            if len(carriers) >= self.omission_k:
-                example = members.iloc[0]  # the claim as the first outlet to carry it wrote it
+            if len(by_outlet) == 1:
+                rows.append(_row(claim_id, next(iter(by_outlet.values())), "unique"))
+            if len(by_outlet) >= consensus_min:
+                rows.extend(_row(claim_id, by_outlet[o], "consensus") for o in outlets if o in by_outlet)
+            if len(by_outlet) >= self.omission_k:
+                example = next(iter(by_outlet.values()))  # the claim as the first outlet to carry it wrote it
                 rows.extend({**_row(claim_id, example, "omission"), "outlet": o}
-                            for o in outlets if o not in carriers)
+                            for o in outlets if o not in by_outlet)
         return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
-def _row(claim_id: str, sentence: pd.Series, kind: str) -> dict:
+def _row(claim_id: str, sentence: dict, kind: str) -> dict:
     return {"story_id": sentence["story_id"], "claim_id": claim_id, "outlet": sentence["outlet"],
             "article_id": sentence["article_id"], "kind": kind, "sentence": sentence["sentence"],
             "position": int(sentence["position"])}

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.text import STOP_WORDS, distinct_terms
+
+
+_CLAUSE_BREAK = re.compile(r"[.,;:!?\"“”«»„()\[\]\n]+")
+_WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
+
+
+def clause_ngrams(text: str, ngram_range: tuple[int, int], stop_words: frozenset) -> list[str]:
+    """Word n-grams that stay inside one clause, so no term spans a sentence or comma break."""
+    grams = []
+    for clause in _CLAUSE_BREAK.split(text.lower()):
+        words = [w for w in _WORD.findall(clause) if w not in stop_words]
+        for n in range(ngram_range[0], ngram_range[1] + 1):
+            grams += [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return grams
 
 
 class FightinWords(BaseEstimator):
@@ -27,9 +44,8 @@ class FightinWords(BaseEstimator):
         self.min_count = min_count
 
     def make_vectorizer(self) -> CountVectorizer:
-        return CountVectorizer(
-            ngram_range=self.ngram_range, stop_words=self.stop_words, token_pattern=r"(?u)\b[^\W\d_]{2,}\b"
-        )
+        analyzer = partial(clause_ngrams, ngram_range=self.ngram_range, stop_words=frozenset(self.stop_words or ()))
+        return CountVectorizer(analyzer=analyzer)
 
     def background_counts(self, texts) -> pd.Series:
         """Term counts of a background corpus, computed once and passed to `fit` for many stories."""

@@ -77,14 +77,14 @@ class FrameScorer:
     def table(self, sentences: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
         """Per outlet and frame: the share of the outlet's sentences in the frame, with its top evidence sentences."""
         frames, score = self.assign(vectors)
-        scored = sentences.assign(frame=frames, similarity=score)
+        by_outlet: dict[str, list[dict]] = {}
+        for sentence, frame, similarity in zip(sentences.to_dict("records"), frames, score):
+            by_outlet.setdefault(sentence["outlet"], []).append({**sentence, "frame": frame, "similarity": similarity})
         rows = []
-        for outlet, own in scored.groupby("outlet", sort=False):
-            shares = own["frame"].value_counts(normalize=True)
-            for frame, share in shares.items():
-                if frame == OTHER:
-                    continue
-                best = own[own["frame"] == frame].nlargest(self.evidence, "similarity")
-                rows += [{"story_id": s["story_id"], "outlet": outlet, "frame": frame, "score": round(float(share), 4),
-                          "sentence": s["sentence"]} for s in best.to_dict("records")]
+        for outlet, own in by_outlet.items():
+            for frame in FRAMES:
+                in_frame = sorted((s for s in own if s["frame"] == frame), key=lambda s: -s["similarity"])
+                share = round(len(in_frame) / len(own), 4)
+                rows += [{"story_id": s["story_id"], "outlet": outlet, "frame": frame, "score": share,
+                          "sentence": s["sentence"]} for s in in_frame[: self.evidence]]
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)

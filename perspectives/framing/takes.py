@@ -39,7 +39,8 @@ def story_takes(story_id: str, story: pd.DataFrame, background: pd.Series, score
     for outlet, items in story.groupby("outlet", sort=False):
         top = fitted.top_terms(outlet, n_terms)
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
-        own_sentences = [s for a in items.to_dict("records") for s in sentences(english_text(a), "en")]
+        own_sentences = [s for a in items.to_dict("records")
+                         for s in [english_title(a), *sentences(english_text(a), "en")]]
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
                    "sentence": _evidence(term, own_sentences)} for term, z in top]
     return takes, terms
@@ -62,7 +63,8 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
 
 
 def _evidence(term: str, texts: list[str]) -> str | None:
-    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b", re.IGNORECASE)
+    # Stop words were dropped inside terms ("hours talks" stands for "hours of talks"): allow a few between.
+    pattern = re.compile(r"\b" + r"\W+(?:\w+\W+){0,3}?".join(map(re.escape, term.split())) + r"\b", re.IGNORECASE)
     return next((s for s in texts if pattern.search(s)), None)
 
 

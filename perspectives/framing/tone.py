@@ -31,18 +31,22 @@ def sentence_tone(sentence: str) -> float:
 def tone_table(sentences: pd.DataFrame, actors: list[str]) -> pd.DataFrame:
     """One row per article for its overall tone and one per (article, actor) mentioned; `sentence` is the most
     strongly toned sentence behind the score."""
-    scored = sentences.assign(tone=[sentence_tone(s) for s in sentences["sentence"]])
+    by_article: dict[str, list[dict]] = {}
+    for sentence in sentences.to_dict("records"):
+        sentence["tone"] = sentence_tone(sentence["sentence"])
+        by_article.setdefault(sentence["article_id"], []).append(sentence)
     rows = []
-    for article_id, article in scored.groupby("article_id", sort=False):
-        rows.append(_row(article, WHOLE_ARTICLE))
+    for scored in by_article.values():
+        rows.append(_row(scored, WHOLE_ARTICLE))
         for actor in actors:
-            about = article[[mentions(actor, s) for s in article["sentence"]]]
-            if len(about):
+            about = [s for s in scored if mentions(actor, s["sentence"])]
+            if about:
                 rows.append(_row(about, actor))
     return pd.DataFrame(rows, columns=TONE_COLUMNS)
 
 
-def _row(scored: pd.DataFrame, actor: str) -> dict:
-    strongest = scored.loc[scored["tone"].abs().idxmax()]
+def _row(scored: list[dict], actor: str) -> dict:
+    strongest = max(scored, key=lambda s: abs(s["tone"]))
+    mean = sum(s["tone"] for s in scored) / len(scored)
     return {"story_id": strongest["story_id"], "outlet": strongest["outlet"], "article_id": strongest["article_id"],
-            "actor": actor, "tone": round(float(scored["tone"].mean()), 4), "sentence": strongest["sentence"]}
+            "actor": actor, "tone": round(mean, 4), "sentence": strongest["sentence"]}
