@@ -45,6 +45,24 @@ def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_stor
     assert at.title[0].value == "Stories" and "story" not in at.query_params
 
 
+def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
+    app.query_params["story"] = aug8_story_id
+    at = app.run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Alternative Takes", "Claims", "Wording", "Sources", "Tone", "Frames",
+                                          "Actors", "Timeline"]
+    claims, sources, actors = at.tabs[1], at.tabs[3], at.tabs[6]
+    assert len(claims.get("plotly_chart")) == 1  # the claims x outlets matrix
+    unique = claims.dataframe[0].value
+    assert len(unique) and unique["outlet"].nunique() >= 3
+    assert len(sources.dataframe[0].value) > 10
+    picker = actors.selectbox[0]
+    assert "Putin" in picker.options
+    picker.set_value("Putin").run()
+    statements = at.tabs[6].dataframe[0].value
+    assert len(statements) and statements["sentence"].str.contains("Putin").all()
+
+
 def test_a_story_link_opens_the_story_page_directly(app, aug8_story_id):
     app.query_params["story"] = aug8_story_id
     at = app.run()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from perspectives.framing import alternative_takes
+from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.store import Store
 
 
@@ -46,5 +46,28 @@ def story_articles(corpus: Corpus, story_id: str) -> pd.DataFrame:
     return corpus.articles[corpus.articles["id"].isin(set(ids))].sort_values(["published_at", "id"])
 
 
-def story_takes(corpus: Corpus, story_id: str) -> pd.DataFrame:
-    return alternative_takes(corpus.articles, corpus.members, story_ids=[story_id])
+def story_analysis(corpus: Corpus, story_id: str, embedder, db: str | Path) -> StoryAnalysis:
+    """All framing tables of one story; sentence vectors are cached in the store."""
+    with Store(db) as store:
+        return FramingAnalyser(embedder, store=store).analyse_story(corpus.articles, corpus.members, story_id)
+
+
+def claim_grid(analysis: StoryAnalysis, limit: int = 40) -> pd.DataFrame:
+    """Claims x outlets as rows for a clickable matrix: whether the outlet states the claim, with its sentence."""
+    matrix = analysis.claim_matrix
+    carriers = (matrix > 0).sum(axis=1).sort_values(ascending=False, kind="stable")
+    shown = carriers.index[:limit]
+    sentences = analysis.sentences.drop_duplicates(["claim", "outlet"]).set_index(["claim", "outlet"])["sentence"]
+    first = analysis.sentences.drop_duplicates("claim").set_index("claim")["sentence"]
+    story = analysis.story_id
+    rows = []
+    for claim in shown:
+        label = f"c{claim:03d} " + (first[claim][:70] + ("…" if len(first[claim]) > 70 else ""))
+        for outlet in matrix.columns:
+            states = matrix.loc[claim, outlet] > 0
+            rows.append({"claim_id": f"{story}-c{claim:03d}", "claim": label, "outlet": outlet,
+                         "carriers": int(carriers[claim]),
+                         "status": ("states it" if states else "omits it") if carriers[claim] > 1
+                         else ("only this outlet" if states else "—"),
+                         "sentence": sentences.get((claim, outlet)) if states else first[claim]})
+    return pd.DataFrame(rows)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from perspectives.app import data
-from perspectives.app.render import flag, safe_url, takes_row
+from perspectives.app import data, story_views
+from perspectives.app.render import flag, safe_url
+from perspectives.embed import Embedder
+from perspectives.framing import StoryAnalysis
 from perspectives.store import DEFAULT_DB
 
 
@@ -28,9 +31,14 @@ def cached_corpus(db: str, mtime: float) -> data.Corpus:  # mtime: a rebuilt sto
     return data.load_corpus(db)
 
 
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def cached_embedder() -> Embedder:
+    return Embedder()
+
+
 @st.cache_data(show_spinner="Comparing outlets…")
-def cached_takes(db: str, mtime: float, story_id: str) -> pd.DataFrame:
-    return data.story_takes(cached_corpus(db, mtime), story_id)
+def cached_analysis(db: str, mtime: float, story_id: str) -> StoryAnalysis:
+    return data.story_analysis(cached_corpus(db, mtime), story_id, cached_embedder(), db)
 
 
 def store_version(db: Path) -> float:
@@ -77,7 +85,7 @@ def story_list(corpus: data.Corpus) -> None:
         st.rerun()
 
 
-def story_page(corpus: data.Corpus, story: pd.Series, takes: pd.DataFrame) -> None:
+def story_page(corpus: data.Corpus, story: pd.Series, analysis: Callable[[], StoryAnalysis]) -> None:
     if st.button("← All stories"):
         del st.query_params["story"]
         st.rerun()
@@ -85,15 +93,19 @@ def story_page(corpus: data.Corpus, story: pd.Series, takes: pd.DataFrame) -> No
     st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: {story['countries']} · "
                f"{story['first_published'] or '?'} → {story['last_published'] or '?'}")
     st.markdown("**Keywords:** " + (story["keywords"] or "—"))
-    st.subheader("Alternative Takes")
-    if takes.empty:
+    articles = data.story_articles(corpus, story["story_id"])
+    if story["n_outlets"] < 2:
         st.info("Only one outlet covered this story, so there is nothing to compare yet.")
     else:
-        st.caption("One column per outlet; scroll sideways. Highlighted: the outlet's most distinctive terms in this "
-                   "story versus the other outlets (Fightin' Words z-scores).")
-        st.markdown(takes_row(takes.to_dict("records")), unsafe_allow_html=True)
+        found = analysis()
+        tabs = st.tabs(story_views.TABS)
+        views = [story_views.takes_tab, story_views.claims_tab, story_views.wording_tab, story_views.sources_tab,
+                 story_views.tone_tab, story_views.frames_tab, story_views.actors_tab,
+                 lambda a: story_views.timeline_tab(a, articles)]
+        for tab, view in zip(tabs, views):
+            with tab:
+                view(found)
     st.subheader("Articles")
-    articles = data.story_articles(corpus, story["story_id"])
     st.dataframe(
         articles.assign(url=articles["url"].map(safe_url))[["published_at", "outlet", "country", "language", "title", "url"]],
         hide_index=True, width="stretch",
@@ -117,7 +129,7 @@ def main() -> None:
     if matches.empty:
         story_list(corpus)
     else:
-        story_page(corpus, matches.iloc[0], cached_takes(str(db), store_version(db), story_id))
+        story_page(corpus, matches.iloc[0], lambda: cached_analysis(str(db), store_version(db), story_id))
 
 
 if __name__ == "__main__":  # `streamlit run` executes this file as __main__
