@@ -130,6 +130,11 @@ def main() -> None:
             print(stage_table(result).to_string(index=False))
             print()
             print(quality_table(result, not args.no_bertopic).to_string(index=False))
+    if datasets.available("newswcl50"):
+        from benchmarks.framing_wcl import wording_vs_annotations
+
+        print("\n=== newswcl50: distinctive wording vs. annotated word-choice phrases ===")
+        print(wording_vs_annotations().to_string(index=False))
 
 
 if __name__ == "__main__":
