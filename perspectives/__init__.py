@@ -6,7 +6,7 @@ The pipeline, one subpackage per stage: ingest -> store -> embed -> stories -> f
 __version__ = "0.1.0"  # before the imports: submodules read it while this package initialises
 
 from perspectives.embed import Embedder
-from perspectives.framing import FightinWords, alternative_takes
+from perspectives.framing import FightinWords, FramingAnalyser, alternative_takes
 from perspectives.ingest import InputError, load_articles
 from perspectives.metrics import bcubed
 from perspectives.pipeline import Grouping, cluster, group_stories, ingest, report, run
@@ -14,6 +14,6 @@ from perspectives.store import Store
 from perspectives.stories import StoryClusterer
 
 __all__ = [
-    "Embedder", "FightinWords", "Grouping", "InputError", "Store", "StoryClusterer", "alternative_takes", "bcubed",
+    "Embedder", "FightinWords", "FramingAnalyser", "Grouping", "InputError", "Store", "StoryClusterer", "alternative_takes", "bcubed",
     "cluster", "group_stories", "ingest", "load_articles", "report", "run",
 ]

@@ -53,7 +53,7 @@ def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
                                           "Actors", "Timeline"]
     claims, sources, actors = at.tabs[1], at.tabs[3], at.tabs[6]
     assert len(claims.get("plotly_chart")) == 1  # the claims x outlets matrix
-    unique = claims.dataframe[0].value
+    unique = next(d.value for d in claims.dataframe if "claim_id" in d.value.columns)
     assert len(unique) and unique["outlet"].nunique() >= 3
     assert len(sources.dataframe[0].value) > 10
     picker = actors.selectbox[0]

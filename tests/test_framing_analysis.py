@@ -130,3 +130,12 @@ def test_terms_carry_evidence_sentences(analysis):
     assert len(terms) and terms["sentence"].notna().all()
     for term, sentence in zip(terms["term"], terms["sentence"]):
         assert term.split()[0] in sentence.lower()
+
+
+def test_findings_aggregate_per_country(analysis):
+    per_country = analysis.per_country()
+    assert set(per_country) == {"claims", "sources", "tone", "frames"}
+    assert per_country["claims"].loc["SE", "unique"] >= 1  # Outlet X's letter
+    assert set(per_country["tone"].index) == {"SE", "IN", "US"}
+    shares = per_country["frames"]
+    assert ((shares >= 0) & (shares <= 1)).all().all()

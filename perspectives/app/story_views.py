@@ -37,6 +37,8 @@ def claims_tab(analysis: StoryAnalysis) -> None:
         cells = grid.set_index(["claim_id", "outlet"]).loc[picked].reset_index()
         st.dataframe(cells[["outlet", "status", "sentence"]], hide_index=True, width="stretch")
     kinds = analysis.claims
+    with st.expander("Per country"):
+        st.dataframe(analysis.per_country()["claims"], width="stretch")
     for kind, title in [("unique", "Unique claims"), ("omission", "Omissions"), ("consensus", "Consensus")]:
         rows = kinds[kinds["kind"] == kind]
         with st.expander(f"{title} ({len(rows)})", expanded=kind == "unique"):
@@ -70,6 +72,8 @@ def tone_tab(analysis: StoryAnalysis) -> None:
         st.plotly_chart(px.density_heatmap(toward, x="actor", y="outlet", z="tone", histfunc="avg", range_color=[-1, 1],
                                            color_continuous_scale="RdBu", title="Tone toward each actor",
                                            height=420))
+    with st.expander("Per country (mean over the country's outlets)"):
+        st.dataframe(analysis.per_country()["tone"], width="stretch")
     st.dataframe(tone[["outlet", "actor", "tone", "sentence"]], hide_index=True, width="stretch")
 
 
@@ -81,6 +85,8 @@ def frames_tab(analysis: StoryAnalysis) -> None:
     shares = frames.drop_duplicates(["outlet", "frame"])
     st.plotly_chart(px.bar(shares, x="score", y="outlet", color="frame", orientation="h", height=420,
                            title="Share of each outlet's sentences per frame (Media Frames Corpus dimensions)"))
+    with st.expander("Per country (mean share over the country's outlets)"):
+        st.dataframe(analysis.per_country()["frames"], width="stretch")
     outlet = st.selectbox("Evidence for outlet", sorted(shares["outlet"]), key="frames_outlet")
     st.dataframe(frames[frames["outlet"] == outlet][["frame", "score", "sentence"]], hide_index=True,
                  width="stretch")

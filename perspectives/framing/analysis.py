@@ -48,6 +48,24 @@ class StoryAnalysis:
         return statements.merge(tone, left_on="outlet", right_index=True, how="left")
 
 
+    def per_country(self) -> dict[str, pd.DataFrame]:
+        """The outlet-level findings aggregated per country: claim kinds and source kinds counted, tone and frame
+        shares averaged over the country's outlets."""
+        country = self.takes.set_index("outlet")["country"]
+
+        def with_country(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.assign(country=frame["outlet"].map(country))
+
+        shares = (self.frames.drop_duplicates(["outlet", "frame"])
+                  .pivot(index="outlet", columns="frame", values="score").reindex(country.index).fillna(0.0))
+        return {
+            "claims": with_country(self.claims).groupby(["country", "kind"]).size().unstack(fill_value=0),
+            "sources": with_country(self.sources).groupby(["country", "kind"]).size().unstack(fill_value=0),
+            "tone": with_country(self.tone).groupby(["country", "actor"])["tone"].mean().round(4).unstack(),
+            "frames": shares.groupby(country).mean().round(4),
+        }
+
+
 class FramingAnalyser:
     """Compare outlets within stories. Each stage can be swapped through the constructor."""
 
