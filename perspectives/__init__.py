@@ -9,11 +9,11 @@ from perspectives.embed import Embedder
 from perspectives.framing import FightinWords, FramingAnalyser, alternative_takes
 from perspectives.ingest import InputError, load_articles
 from perspectives.metrics import bcubed
-from perspectives.pipeline import Grouping, cluster, group_stories, ingest, report, run
+from perspectives.pipeline import Grouping, cluster, evaluate, group_stories, ingest, report, run
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer
 
 __all__ = [
     "Embedder", "FightinWords", "FramingAnalyser", "Grouping", "InputError", "Store", "StoryClusterer", "alternative_takes", "bcubed",
-    "cluster", "group_stories", "ingest", "load_articles", "report", "run",
+    "cluster", "evaluate", "group_stories", "ingest", "load_articles", "report", "run",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter
 import subprocess
 import sys
@@ -134,6 +135,23 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
     _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window))
     _echo_report(pipeline.report(db=db, out=out, model=model))
+
+
+@app.command()
+@user_errors
+def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file (.csv, .jsonl or .parquet).")],
+             gold: Annotated[str, typer.Option(help="The column holding each article's true story.")],
+             model: Model = None, window: Window = 3.0,
+             db: Annotated[Optional[Path], typer.Option(help="Optional store to cache embeddings in.")] = None,
+             as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False):
+    """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
+    recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
+    report = pipeline.evaluate(path, gold, model=model, time_window_days=window, db=db, progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for key, value in report.items():
+        typer.echo(f"{key:<22}{value:.4f}" if isinstance(value, float) else f"{key:<22}{value}")
 
 
 @sources_app.command("list")

@@ -10,7 +10,8 @@ import pandas as pd
 
 from perspectives.embed import Embedder, embed_articles
 from perspectives.framing import FramingAnalyser
-from perspectives.ingest import load_articles
+from perspectives.ingest import InputError, load_articles
+from perspectives.metrics import grouping_report
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
@@ -140,3 +141,27 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
                       fetcher=fetcher, translator=translator, progress=progress)
     clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
     return RunSummary(ingested, clustered, report(db=db, out=out, model=model, progress=progress))
+
+
+def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
+             db: str | Path | None = None, progress: bool = True) -> dict[str, float]:
+    """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
+
+    Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
+    """
+    loaded = load_articles(path)
+    if loaded.articles.empty:
+        raise InputError(f"{path}: no usable rows to evaluate")
+    labels = loaded.articles["extra"].map(lambda extra: extra.get(gold))
+    if labels.isna().all():
+        raise InputError(f"{path}: no column {gold!r} (or it is empty)")
+    articles = loaded.articles[labels.notna()]
+    embedder, clusterer = Embedder(model), StoryClusterer(time_window_days=time_window_days)
+    if db is None:
+        grouping = group_stories(articles, embedder, clusterer, progress=progress)
+    else:
+        with Store(db) as store:
+            grouping = group_stories(articles, embedder, clusterer, store=store, progress=progress)
+    predicted = grouping.story_of(articles)
+    return {"model": embedder.name, "skipped_without_gold": int(labels.isna().sum()),
+            **grouping_report(predicted, articles["extra"].map(lambda extra: str(extra[gold])))}

@@ -50,3 +50,15 @@ def test_rerun_on_unchanged_data_embeds_nothing_and_keeps_ids(demo_run, demo_tab
     assert "0 new, 0 updated" in result.stdout and "embedded 0 new texts" in result.stdout
     again = pd.read_csv(tmp_path / "articles.csv")
     assert again.set_index("id")["story_id"].equals(demo_tables["articles"].set_index("id")["story_id"])
+
+
+def test_evaluate_scores_the_grouping_against_a_gold_column(demo_run, demo_tables):
+    import json
+
+    result = cli("evaluate", DEMO, "--gold", "gold_story", "--db", demo_run["db"], "--json")
+    report = json.loads(result.stdout)
+    assert report["articles"] == len(demo_tables["articles"]) and report["gold_stories"] == 19
+    assert report["bcubed_f1"] >= 0.9 and 0.8 <= report["ari"] <= 1.0
+    assert report["stories"] == len(demo_tables["stories"])  # the same grouping as `run`
+    missing = cli("evaluate", DEMO, "--gold", "no_such_column", "--db", demo_run["db"], check=False)
+    assert missing.returncode == 2 and "no column 'no_such_column'" in missing.stderr

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from perspectives.framing import FightinWords, alternative_takes
-from perspectives.metrics import bcubed
+from perspectives.metrics import bcubed, grouping_report, pairwise
 
 
 def test_fightin_words_matches_the_formula_by_hand():
@@ -67,3 +67,22 @@ def test_bcubed_on_hand_computed_cases(predicted, gold, expected):
     assert precision == pytest.approx(expected[0], abs=1e-4)
     assert recall == pytest.approx(expected[1])
     assert f1 == pytest.approx(expected[2] if expected[2] is not None else 2 * precision * recall / (precision + recall))
+
+
+@pytest.mark.parametrize("predicted, gold, expected", [
+    ([1, 1, 2, 2], [1, 1, 2, 2], (1.0, 1.0, 1.0)),
+    # predicted pairs: (0,1),(0,2),(1,2) ; gold pairs: (0,1),(2,3) ; shared: (0,1)
+    ([1, 1, 1, 2], [1, 1, 2, 2], (1 / 3, 1 / 2, 0.4)),
+    ([1, 2, 3, 4], [1, 1, 2, 2], (1.0, 0.0, 0.0)),
+])
+def test_pairwise_on_hand_computed_cases(predicted, gold, expected):
+    assert pairwise(predicted, gold) == pytest.approx(expected)
+
+
+def test_grouping_report_counts_stories_and_singletons():
+    report = grouping_report(["a", "a", "b", "c"], [1, 1, 2, 2])
+    assert (report["stories"], report["gold_stories"], report["articles"]) == (3, 2, 4)
+    assert report["single_article_share"] == pytest.approx(2 / 3)
+    assert report["ari"] == pytest.approx(0.5714, abs=1e-4)
+    perfect = grouping_report([5, 5, 7], ["x", "x", "y"])
+    assert perfect["ari"] == perfect["ami"] == perfect["bcubed_f1"] == 1.0
