@@ -19,6 +19,7 @@ from perspectives.ingest.translate import Translator
 from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
+from perspectives.stories.wire import WireDetector, merge_wire_groups
 
 
 class StoreNotReady(Exception):
@@ -45,14 +46,18 @@ class Grouping:
 
 
 def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
-                  store: Store | None = None, progress: bool = True) -> Grouping:
-    """Embed articles (cached in `store` when given) and group them into described stories."""
+                  store: Store | None = None, wire: WireDetector | None = None, progress: bool = True) -> Grouping:
+    """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
+    (`members.wire_group`), which always share a story."""
     embedder = embedder or Embedder()
     clusterer = clusterer or StoryClusterer()
+    wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, embedder, store=store, progress=progress)
     labels = clusterer.fit(vectors, published_at=articles["published_at"]).labels_
-    stories, members = describe_stories(articles, labels, vectors)
+    copies = wire.fit(articles, vectors).groups_
+    stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
+    members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
     return Grouping(articles, vectors, stories, members, newly_embedded)
 
 
@@ -91,6 +96,7 @@ class ClusterSummary:
     multi_outlet_stories: int
     single_article_stories: int
     newly_embedded: int
+    wire_copies: int = 0
     run_id: int = 0
     params: dict = field(default_factory=dict)
 
@@ -109,6 +115,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             model=embedder.name, articles=len(articles), stories=len(grouping.stories),
             multi_outlet_stories=int((grouping.stories["n_outlets"] >= 2).sum()) if len(articles) else 0,
             single_article_stories=int((grouping.stories["n_articles"] == 1).sum()) if len(articles) else 0,
+            wire_copies=int(grouping.members["wire_group"].notna().sum()) if len(articles) else 0,
             newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
         )
         store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary))

@@ -9,9 +9,9 @@ import pandas as pd
 from perspectives.store import STORY_COLUMNS
 
 ARTICLE_COLUMNS = ["id", "story_id", "outlet", "country", "language", "published_at", "title", "url", "text",
-                   "title_en", "text_en"]
+                   "title_en", "text_en", "wire_group"]
 TAKES_CSV_COLUMNS = ["story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
-                     "headline_en", "lede_en", "article_ids"]
+                     "headline_en", "lede_en", "article_ids", "wire_note", "also_ran"]
 
 
 def articles_table(articles: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -31,6 +31,7 @@ def write_report(out: Path, articles: pd.DataFrame, stories: pd.DataFrame, membe
     takes = takes.assign(
         distinctive_terms=takes["distinctive_terms"].map("; ".join),
         article_ids=takes["article_ids"].map(" ".join),
+        also_ran=takes["also_ran"].map("; ".join),
     )[TAKES_CSV_COLUMNS]
     files = {
         "articles": (articles_table(articles, members), out / "articles.csv"),

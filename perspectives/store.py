@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS stories (
 );
 CREATE TABLE IF NOT EXISTS story_members (
     article_id TEXT PRIMARY KEY REFERENCES articles(id),
-    story_id TEXT NOT NULL REFERENCES stories(story_id)
+    story_id TEXT NOT NULL REFERENCES stories(story_id),
+    wire_group TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
 """
@@ -241,9 +242,10 @@ class Store:
                 f"VALUES (?, {', '.join('?' for _ in STORY_COLUMNS)})",
                 [(run_id, *row) for row in stories[STORY_COLUMNS].itertuples(index=False, name=None)],
             )
+            members = members if "wire_group" in members else members.assign(wire_group=None)
             conn.executemany(
-                "INSERT INTO story_members (article_id, story_id) VALUES (?, ?)",
-                members[["article_id", "story_id"]].itertuples(index=False, name=None),
+                "INSERT INTO story_members (article_id, story_id, wire_group) VALUES (?, ?, ?)",
+                without_nan(members[["article_id", "story_id", "wire_group"]]).itertuples(index=False, name=None),
             )
             conn.execute(
                 "UPDATE runs SET finished_at = ?, summary = ? WHERE run_id = ?",
@@ -257,8 +259,8 @@ class Store:
         )
 
     def members(self) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT article_id, story_id FROM story_members ORDER BY story_id, article_id",
-                                 self.conn)
+        return without_nan(pd.read_sql_query(
+            "SELECT article_id, story_id, wire_group FROM story_members ORDER BY story_id, article_id", self.conn))
 
     def runs(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)

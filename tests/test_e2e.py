@@ -62,3 +62,14 @@ def test_evaluate_scores_the_grouping_against_a_gold_column(demo_run, demo_table
     assert report["stories"] == len(demo_tables["stories"])  # the same grouping as `run`
     missing = cli("evaluate", DEMO, "--gold", "no_such_column", "--db", demo_run["db"], check=False)
     assert missing.returncode == 2 and "no column 'no_such_column'" in missing.stderr
+
+
+def test_the_wire_story_is_marked_and_collapsed_in_the_takes(demo_tables):
+    articles, takes = demo_tables["articles"], demo_tables["takes"]
+    copies = articles[articles["wire_group"].notna()]
+    assert sorted(copies["id"]) == sorted(articles.loc[articles["gold_wire"] == "gws-iceland", "id"])
+    assert copies["wire_group"].nunique() == 1 and copies["story_id"].nunique() == 1
+    story = takes[takes["story_id"] == copies["story_id"].iloc[0]]
+    wire_rows = story[story["wire_note"].notna()]
+    assert list(wire_rows["wire_note"]) == ["3 outlets ran this wire text"]
+    assert len(story) == articles[articles["story_id"] == copies["story_id"].iloc[0]]["outlet"].nunique() - 2

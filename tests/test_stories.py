@@ -67,3 +67,28 @@ def test_describe_names_stories_after_their_first_article():
     assert "tariff" in first["keywords"] and "tsunami" not in first["keywords"]
     assert stories.iloc[1]["first_published"] is None
     assert members.groupby("story_id").size().to_dict() == {story_id("x1"): 2, story_id("y1"): 1}
+
+
+def test_wire_copies_are_found_by_sentences_and_share_a_story():
+    from perspectives.stories.wire import WireDetector, merge_wire_groups
+
+    wire = ("A volcano erupted on Iceland's Reykjanes peninsula on Wednesday, the Met Office said. "
+            "Residents of Grindavik were evacuated overnight. The Blue Lagoon spa closed as a precaution. "
+            "Flights at Keflavik airport were not affected, officials said.")
+    edited = wire.replace("on Wednesday", "late on Wednesday").replace("officials said", "the airport said") + \
+        " Local tour operators cancelled trips."
+    other = ("Scientists had warned for weeks that magma was building up under the peninsula. "
+             "Volcanologist Anna Jonsdottir said the fissure was about two kilometres long.")
+    articles = pd.DataFrame([
+        {"id": "w1", "outlet": "A", "published_at": "2025-07-16T10:00:00Z", "title": "Eruption", "text": wire,
+         "title_en": None, "text_en": None},
+        {"id": "w2", "outlet": "B", "published_at": "2025-07-16T11:00:00Z", "title": "Volcano erupts",
+         "text": edited, "title_en": None, "text_en": None},
+        {"id": "w3", "outlet": "C", "published_at": "2025-07-16T12:00:00Z", "title": "Magma", "text": other,
+         "title_en": None, "text_en": None},
+    ])
+    vectors = np.ones((3, 4), dtype=np.float32) / 2  # identical vectors: every pair is a candidate
+    detector = WireDetector().fit(articles, vectors)
+    assert detector.pairs_ == [(0, 1)]
+    assert detector.groups_[0] == detector.groups_[1] is not None and detector.groups_[2] is None
+    assert list(merge_wire_groups(np.array([0, 1, 2]), detector.groups_)) == [0, 0, 2]

@@ -12,6 +12,8 @@ TAKES_CSS = """
 .take {flex: 0 0 330px; border: 1px solid rgba(128,128,128,0.35); border-radius: 0.5rem; padding: 0.8rem;}
 .take h4 {margin: 0.2rem 0 0.4rem 0; font-size: 1.02rem; line-height: 1.3;}
 .take .meta {font-size: 0.8rem; opacity: 0.75;}
+.take .wire {font-size: 0.8rem; background: rgba(90,140,255,0.15); border-radius: 0.3rem; padding: 0.1rem 0.4rem;
+             margin-top: 0.2rem;}
 .take .lede {font-size: 0.9rem; line-height: 1.45;}
 .take .english {font-size: 0.86rem; font-style: italic; opacity: 0.9; border-left: 3px solid rgba(128,128,128,0.4);
                 padding-left: 0.5rem; margin-top: 0.4rem;}
@@ -64,10 +66,14 @@ def take_card(take: dict) -> str:
                    f'{highlight(take.get("lede_en"), terms)}</div>')
     chips = "".join(f"<span>{html.escape(t)}</span>" for t in terms)
     when = html.escape((take.get("published_at") or "")[:16].replace("T", " "))
+    wire = ""
+    if take.get("wire_note"):
+        others = ", ".join(take.get("also_ran") or [])
+        wire = f'<div class="wire">{html.escape(take["wire_note"])} (also: {html.escape(others)})</div>'
     return (
         f'<div class="take"><div class="meta">{flag(take.get("country"))} {html.escape(take.get("country") or "")}'
         f' · {html.escape(take.get("language") or "")} · {when}</div>'
-        f'<div><b>{html.escape(take["outlet"])}</b></div>'
+        f'<div><b>{html.escape(take["outlet"])}</b></div>{wire}'
         f'<h4>{html.escape(take.get("headline") or "")}</h4>'
         f'<div class="lede">{lede}</div>{english}'
         f'<div class="terms">{chips}</div></div>'

@@ -51,7 +51,7 @@ class StoryAnalysis:
     def per_country(self) -> dict[str, pd.DataFrame]:
         """The outlet-level findings aggregated per country: claim kinds and source kinds counted, tone and frame
         shares averaged over the country's outlets."""
-        country = self.takes.set_index("outlet")["country"]
+        country = self.sentences.drop_duplicates("outlet").set_index("outlet")["country"]
 
         def with_country(frame: pd.DataFrame) -> pd.DataFrame:
             return frame.assign(country=frame["outlet"].map(country))

@@ -13,7 +13,7 @@ from perspectives.text import document, english_text, english_title, lede, prese
 
 TAKE_COLUMNS = [
     "story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
-    "headline_en", "lede_en", "article_ids", "published_at",
+    "headline_en", "lede_en", "article_ids", "published_at", "wire_note", "also_ran",
 ]
 TERM_COLUMNS = ["story_id", "outlet", "term", "z", "sentence"]
 
@@ -32,18 +32,28 @@ def multi_outlet_stories(articles: pd.DataFrame, members: pd.DataFrame, story_id
 def story_takes(story_id: str, story: pd.DataFrame, background: pd.Series, scorer: FightinWords,
                 n_terms: int = 8) -> tuple[list[dict], list[dict]]:
     """Takes and distinctive terms (each with the sentence it comes from) for one story's articles."""
+    voices = _voices(story)
     fitted = FightinWords(**scorer.get_params()).fit(
-        [document(a) for a in story.to_dict("records")], story["outlet"], background=background
+        [document(a) for a in story.to_dict("records")], voices, background=background
     )
     takes, terms = [], []
-    for outlet, items in story.groupby("outlet", sort=False):
-        top = fitted.top_terms(outlet, n_terms)
+    for voice, items in story.groupby(voices, sort=False):
+        top = fitted.top_terms(voice, n_terms)
+        outlet = items["outlet"].iloc[0]
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
         own_sentences = [s for a in items.to_dict("records")
                          for s in [english_title(a), *sentences(english_text(a), "en")]]
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
                    "sentence": _evidence(term, own_sentences)} for term, z in top]
     return takes, terms
+
+
+def _voices(story: pd.DataFrame) -> pd.Series:
+    """Who speaks in each article: its outlet, or its wire group when the outlet's first article is a wire copy,
+    so N outlets running one agency text make one take, not N identical ones."""
+    wire = story["wire_group"] if "wire_group" in story else pd.Series(None, index=story.index, dtype=object)
+    first_copy = story.assign(wire=wire).drop_duplicates("outlet").set_index("outlet")["wire"]
+    return story["outlet"].map(lambda o: first_copy[o] if isinstance(first_copy[o], str) else o)
 
 
 def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: int = 8,
@@ -69,7 +79,8 @@ def _evidence(term: str, texts: list[str]) -> str | None:
 
 
 def _take(story_id: str, outlet: str, items: pd.DataFrame, terms: list[str]) -> dict:
-    first = items.iloc[0].to_dict()  # the outlet's earliest article speaks for it
+    first = items.iloc[0].to_dict()  # the earliest article speaks for the outlet (or for the wire copies)
+    outlets = list(dict.fromkeys(items["outlet"]))
     has_english = present(first.get("title_en")) or present(first.get("text_en"))
     return {
         "story_id": story_id,
@@ -83,4 +94,6 @@ def _take(story_id: str, outlet: str, items: pd.DataFrame, terms: list[str]) -> 
         "lede_en": lede(english_text(first), "en") if has_english else None,
         "article_ids": list(items["id"]),
         "published_at": first.get("published_at"),
+        "wire_note": f"{len(outlets)} outlets ran this wire text" if len(outlets) > 1 else None,
+        "also_ran": outlets[1:],
     }

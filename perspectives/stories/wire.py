@@ -1,0 +1,88 @@
+"""Wire copies: near-verbatim copies of one text run by several outlets (syndicated agency copy).
+
+Edited copies often share only a minority of their word n-grams (Silcock et al. 2023), so pairs are compared
+sentence by sentence instead: two articles from different outlets are copies when most sentences of the shorter
+one have a near-identical sentence (rapidfuzz ratio) in the other. Only pairs whose article embeddings are already
+close, and which fall within the time window, are compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+from scipy.sparse.csgraph import connected_components
+from sklearn.base import BaseEstimator
+
+from perspectives.stories.clusterer import days_apart
+from perspectives.text import english_text, sentences
+
+
+def shared_sentence_share(first: list[str], second: list[str], min_ratio: float = 85.0) -> float:
+    """Share of the shorter text's sentences with a near-identical counterpart in the other."""
+    short, long = (first, second) if len(first) <= len(second) else (second, first)
+    if not short or not long:
+        return 0.0
+    return sum(max(fuzz.ratio(s, t) for t in long) >= min_ratio for s in short) / len(short)
+
+
+class WireDetector(BaseEstimator):
+    """Find groups of wire copies; `groups_` holds a group id per article (None when it is no copy)."""
+
+    def __init__(self, min_shared: float = 0.5, sentence_ratio: float = 85.0, candidate_cosine: float = 0.8,
+                 time_window_days: float | None = 3.0):
+        self.min_shared = min_shared
+        self.sentence_ratio = sentence_ratio
+        self.candidate_cosine = candidate_cosine
+        self.time_window_days = time_window_days
+
+    def fit(self, articles: pd.DataFrame, vectors: np.ndarray):
+        records = articles.to_dict("records")
+        n = len(records)
+        close = (vectors @ vectors.T) >= self.candidate_cosine if n else np.zeros((0, 0), bool)
+        gaps = days_apart(articles["published_at"]) if n else None
+        if gaps is not None and self.time_window_days is not None:
+            close &= gaps <= self.time_window_days
+        split = {}
+        pairs = []
+        for i, j in zip(*np.nonzero(np.triu(close, k=1))):
+            if records[i]["outlet"] == records[j]["outlet"]:
+                continue
+            for k in (i, j):
+                if k not in split:
+                    split[k] = sentences(english_text(records[k]), "en")
+            if shared_sentence_share(split[i], split[j], self.sentence_ratio) >= self.min_shared:
+                pairs.append((int(i), int(j)))
+        self.pairs_ = pairs
+        self.groups_ = self._groups(records, pairs)
+        return self
+
+    @staticmethod
+    def _groups(records: list[dict], pairs: list[tuple[int, int]]) -> list[str | None]:
+        n = len(records)
+        if not pairs:
+            return [None] * n
+        graph = np.zeros((n, n), dtype=bool)
+        for i, j in pairs:
+            graph[i, j] = True
+        _, component = connected_components(graph, directed=False)
+        in_pair = {k for pair in pairs for k in pair}
+        names = {}
+        for k in sorted(in_pair, key=lambda k: (records[k].get("published_at") or "9999", records[k]["id"])):
+            names.setdefault(component[k], "w-" + hashlib.sha1(records[k]["id"].encode()).hexdigest()[:10])
+        return [names[component[k]] if k in in_pair else None for k in range(n)]
+
+
+def merge_wire_groups(labels: np.ndarray, groups: list[str | None]) -> np.ndarray:
+    """Put every copy of one wire text into the same story (the story of its first copy)."""
+    labels = labels.copy()
+    first_label: dict[str, int] = {}
+    for k, group in enumerate(groups):
+        if group is None:
+            continue
+        target = first_label.setdefault(group, int(labels[k]))
+        if labels[k] != target:
+            labels[labels == labels[k]] = target
+    return labels
