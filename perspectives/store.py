@@ -109,7 +109,17 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA journal_mode = WAL")
         with self.conn:
+            self._add_missing_columns()
             self.conn.executescript(SCHEMA)
+
+    def _add_missing_columns(self) -> None:
+        """Bring a store written by an earlier version up to this schema (columns added since)."""
+        added = {"articles": [("text_hash", "TEXT NOT NULL DEFAULT ''")], "story_members": [("wire_group", "TEXT")]}
+        for table, columns in added.items():
+            present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns:
+                if present and name not in present:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self.conn.close()

@@ -58,3 +58,20 @@ def test_replacing_stories_is_atomic_and_recorded_as_a_run(tmp_path):
             store.replace_stories(store.start_run("cluster", {}), stories, bad_members, {})
         assert store.members()["article_id"].tolist() == ["a1", "a2"]
         assert store.runs().loc[0, "finished_at"] is not None
+
+
+def test_a_store_from_an_earlier_version_is_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE articles (id TEXT PRIMARY KEY, outlet TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
+                url TEXT, country TEXT, language TEXT, published_at TEXT, title_en TEXT, text_en TEXT,
+                extra TEXT NOT NULL DEFAULT '{}', ingested_at TEXT NOT NULL);
+            CREATE TABLE story_members (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL);
+            INSERT INTO articles (id, outlet, title, text, ingested_at) VALUES ('a1', 'X', 'T', 'Body.', 'now');
+            INSERT INTO story_members VALUES ('a1', 's1');
+        """)
+    with Store(path) as store:
+        assert store.members().to_dict("records") == [{"article_id": "a1", "story_id": "s1", "wire_group": None}]
+        counts = store.upsert_articles(articles_frame([article(2)]))
+        assert counts.new == 1 and store.count("articles") == 2

@@ -1,0 +1,185 @@
+"""The editor's desk as a Python API: front page, coverage by country, blindspots and search over a store.
+
+The app's views call these functions; analysts can call them on the same store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import country_converter
+import numpy as np
+import pandas as pd
+
+from perspectives.embed import Embedder, embed_articles
+from perspectives.store import Store
+from perspectives.text import english_text, english_title
+
+GROUPINGS = ("country", "region", "ownership")
+
+
+@lru_cache(maxsize=1)
+def _countries() -> pd.DataFrame:
+    # coco's own country table (ISO codes, UN regions); read directly because its converter class does not load
+    # under pandas 3. keep_default_na: Namibia's code is "NA".
+    table = pd.read_csv(Path(country_converter.__file__).parent / "country_data.tsv", sep="\t", dtype=str,
+                        keep_default_na=False)
+    # A few codes are written as patterns ("^GB$|^UK$"): one row per code.
+    table["ISO2"] = table["ISO2"].str.replace(r"[\^$]", "", regex=True).str.split("|")
+    table = table.explode("ISO2").drop_duplicates("ISO2")
+    return table.set_index("ISO2")[["ISO3", "name_short", "UNregion", "continent"]]
+
+
+def country_info(code: str | None, field: str) -> str | None:
+    """ISO3 / name_short / UNregion / continent of an ISO alpha-2 code."""
+    table = _countries()
+    return table.at[code, field] if code in table.index else None
+
+
+@dataclass
+class Desk:
+    articles: pd.DataFrame
+    stories: pd.DataFrame
+    members: pd.DataFrame
+
+    @classmethod
+    def from_store(cls, db: str | Path) -> Desk:
+        if not Path(db).is_file():
+            raise FileNotFoundError(f"no store at {db}: build one with `perspectives run FILE --db {db}`")
+        with Store(db) as store:
+            return cls(store.articles(), store.stories(), store.members())
+
+    def outlets(self) -> pd.DataFrame:
+        """One row per outlet: country, region, language, ownership (from an `ownership` field when present)."""
+        ownership = self.articles["extra"].map(lambda e: e.get("ownership"))
+        table = (self.articles.assign(ownership=ownership).sort_values("published_at")
+                 .drop_duplicates("outlet")[["outlet", "country", "language", "ownership"]])
+        return table.assign(region=table["country"].map(lambda c: country_info(c, "UNregion"))).reset_index(drop=True)
+
+    def tagged_articles(self) -> pd.DataFrame:
+        """Articles with their story id, region and ownership."""
+        outlets = self.outlets().set_index("outlet")
+        joined = self.articles.merge(self.members, left_on="id", right_on="article_id")
+        return joined.assign(region=joined["outlet"].map(outlets["region"]),
+                             ownership=joined["outlet"].map(outlets["ownership"]))
+
+
+def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), languages=(), outlets=(), ownership=(),
+               growth_hours: float = 6.0, min_outlets: int = 1) -> pd.DataFrame:
+    """Stories ranked by spread (countries, then outlets, then articles in the last `growth_hours` hours before
+    the newest article shown), counted over the articles that pass the filters, with hourly counts for a sparkline."""
+    articles = desk.tagged_articles()
+    stamp = pd.to_datetime(articles["published_at"], utc=True, errors="coerce")
+    keep = pd.Series(True, index=articles.index)
+    if start is not None:
+        keep &= stamp.dt.date >= start
+    if end is not None:
+        keep &= stamp.dt.date <= end
+    for column, wanted in [("country", countries), ("region", regions), ("language", languages),
+                           ("outlet", outlets), ("ownership", ownership)]:
+        if wanted:
+            keep &= articles[column].isin(set(wanted))
+    shown, stamp = articles[keep], stamp[keep]
+    if shown.empty:
+        return pd.DataFrame(columns=["story_id", "label", "keywords", "countries", "n_countries", "n_outlets",
+                                     "n_articles", "growth", "first_seen", "coverage"])
+    newest = stamp.max()
+    rows = []
+    for story_id, group in shown.groupby("story_id"):
+        times = stamp[group.index]
+        hourly = times.dt.floor("h").value_counts().sort_index()
+        span = pd.date_range(hourly.index.min(), hourly.index.max(), freq="h") if len(hourly) else []
+        rows.append({
+            "story_id": story_id,
+            "countries": sorted(group["country"].dropna().unique()),
+            "n_countries": group["country"].nunique(), "n_outlets": group["outlet"].nunique(),
+            "n_articles": len(group),
+            "growth": int((times >= newest - pd.Timedelta(hours=growth_hours)).sum()),
+            "first_seen": times.min().strftime("%Y-%m-%d %H:%M") if times.notna().any() else None,
+            "coverage": hourly.reindex(span, fill_value=0).tolist() if len(hourly) else [],
+        })
+    ranked = pd.DataFrame(rows).merge(desk.stories[["story_id", "label", "keywords"]], on="story_id")
+    ranked = ranked[ranked["n_outlets"] >= min_outlets]
+    order = ["n_countries", "n_outlets", "growth", "n_articles"]
+    return ranked.sort_values(order + ["story_id"], ascending=[False] * 4 + [True]).reset_index(drop=True)[
+        ["story_id", "label", "keywords", "countries", "n_countries", "n_outlets", "n_articles", "growth",
+         "first_seen", "coverage"]]
+
+
+def coverage(desk: Desk, story_id: str) -> pd.DataFrame:
+    """Per country: how many articles and which outlets covered the story, with ISO3 codes for a map."""
+    story = desk.tagged_articles()
+    story = story[story["story_id"] == story_id]
+    table = story.groupby("country").agg(articles=("id", "size"), outlets=("outlet", lambda o: sorted(set(o))))
+    table = table.reset_index()
+    return table.assign(iso3=table["country"].map(lambda c: country_info(c, "ISO3")),
+                        name=table["country"].map(lambda c: country_info(c, "name_short")))
+
+
+def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_group_outlets: int = 2,
+               min_covering_share: float = 0.0) -> pd.DataFrame:
+    """Stories covered widely but by no outlet of some group.
+
+    A group (a country, region or ownership type, `by`) is a blindspot of a story when the corpus has at least
+    `min_group_outlets` outlets in it and none of them covered the story, while the story has at least
+    `min_story_outlets` outlets overall.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    outlets = desk.outlets().dropna(subset=[by])
+    outlets_per_group = outlets.groupby(by)["outlet"].nunique()
+    watched = outlets_per_group[outlets_per_group >= min_group_outlets]
+    articles = desk.tagged_articles()
+    rows = []
+    for story_id, story in articles.groupby("story_id"):
+        if story["outlet"].nunique() < min_story_outlets:
+            continue
+        covering = story.dropna(subset=[by]).groupby(by)["outlet"].nunique()
+        missing = [g for g in watched.index if g not in covering.index]
+        if not missing or len(covering) / max(len(watched), 1) < min_covering_share:
+            continue
+        top = covering.sort_values(ascending=False)
+        covered_text = ", ".join(f"{n} in {g}" for g, n in top.items())
+        missing_text = ", ".join(f"{g} ({watched[g]} outlets watched)" for g in missing)
+        rows.append({"story_id": story_id, "n_outlets": story["outlet"].nunique(), "covered_by": dict(top),
+                     "missing": missing,
+                     "summary": f"covered by {story['outlet'].nunique()} outlets ({covered_text}); "
+                                f"no outlet from {missing_text}"})
+    table = pd.DataFrame(rows, columns=["story_id", "n_outlets", "covered_by", "missing", "summary"])
+    table = table.merge(desk.stories[["story_id", "label"]], on="story_id", how="left")
+    return table.sort_values(["n_outlets", "story_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Store | None = None,
+           k: int = 20, min_similarity: float = 0.3) -> pd.DataFrame:
+    """Articles matching `query` by meaning (cosine of embeddings) or by exact words, grouped by story.
+
+    Returns one row per story: its best score, how it matched, and its matching articles' titles.
+    """
+    if not query.strip():
+        return pd.DataFrame(columns=["story_id", "label", "score", "match", "hits", "titles"])
+    embedder = embedder or Embedder()
+    articles = desk.articles.reset_index(drop=True)
+    vectors, _ = embed_articles(articles, embedder, store=store, progress=False)
+    scores = vectors @ embedder.encode([query], progress=False)[0]
+    text = [f"{english_title(a)} {english_text(a)} {a['title']} {a['text']}".lower()
+            for a in articles.to_dict("records")]
+    keyword = np.array([query.lower() in t for t in text])
+    semantic = scores >= min_similarity
+    top = set(np.argsort(-scores)[:k])
+    hit = keyword | (semantic & np.isin(np.arange(len(articles)), list(top)))
+    found = articles[hit].assign(score=scores[hit], keyword=keyword[hit], semantic=semantic[hit])
+    found = found.merge(desk.members, left_on="id", right_on="article_id")
+    rows = []
+    for story_id, group in found.groupby("story_id"):
+        how = {"keyword" if k and not s else "meaning" if s and not k else "both"
+               for k, s in zip(group["keyword"], group["semantic"])}
+        rows.append({"story_id": story_id, "score": round(float(group["score"].max()), 4),
+                     "match": ", ".join(sorted(how)), "hits": len(group),
+                     "titles": list(group.sort_values("score", ascending=False)["title"])})
+    table = pd.DataFrame(rows, columns=["story_id", "score", "match", "hits", "titles"])
+    table = table.merge(desk.stories[["story_id", "label"]], on="story_id", how="left")
+    return table.sort_values(["score", "story_id"], ascending=[False, True]).reset_index(drop=True)[
+        ["story_id", "label", "score", "match", "hits", "titles"]]
