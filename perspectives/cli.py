@@ -187,6 +187,7 @@ def serve_app(db: Db = Path(DEFAULT_DB), port: Annotated[int, typer.Option(help=
     script = Path(__file__).parent / "app" / "main.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.enableStaticServing", "true",
                "--", "--db", str(db.resolve())]
     raise typer.Exit(subprocess.call(command))
 

@@ -68,19 +68,26 @@ class Desk:
 
 def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), languages=(), outlets=(), ownership=(),
                growth_hours: float = 6.0, min_outlets: int = 1) -> pd.DataFrame:
-    """Stories ranked by spread (countries, then outlets, then articles in the last `growth_hours` hours before
-    the newest article shown), counted over the articles that pass the filters, with hourly counts for a sparkline."""
+    """Stories ranked by spread: countries, then outlets, then articles in the last `growth_hours` hours before
+    the newest article shown, with hourly counts for a sparkline.
+
+    The date range limits which articles are counted; the other filters keep the stories that at least one
+    matching article covers (a story covered in India, with its whole spread).
+    """
     articles = desk.tagged_articles()
     stamp = pd.to_datetime(articles["published_at"], utc=True, errors="coerce")
-    keep = pd.Series(True, index=articles.index)
+    in_range = pd.Series(True, index=articles.index)
     if start is not None:
-        keep &= stamp.dt.date >= start
+        in_range &= stamp.dt.date >= start
     if end is not None:
-        keep &= stamp.dt.date <= end
+        in_range &= stamp.dt.date <= end
+    matching = in_range.copy()
     for column, wanted in [("country", countries), ("region", regions), ("language", languages),
                            ("outlet", outlets), ("ownership", ownership)]:
         if wanted:
-            keep &= articles[column].isin(set(wanted))
+            matching &= articles[column].isin(set(wanted))
+    chosen = set(articles.loc[matching, "story_id"])
+    keep = in_range & articles["story_id"].isin(chosen)
     shown, stamp = articles[keep], stamp[keep]
     if shown.empty:
         return pd.DataFrame(columns=["story_id", "label", "keywords", "countries", "n_countries", "n_outlets",

@@ -22,7 +22,7 @@ def cards(at) -> int:
 def test_story_list_renders_with_filters(app, demo_tables):
     at = app.run()
     assert not at.exception
-    assert at.title[0].value == "Stories"
+    assert at.title[0].value == "Today's stories"
     listed = at.dataframe[0].value
     multi = demo_tables["stories"].query("n_outlets >= 2")
     assert len(listed) == len(multi)  # default filter: stories with 2+ outlets
@@ -42,16 +42,16 @@ def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_stor
     page = " ".join(m.value for m in at.markdown)
     assert all(o in page for o in outlets)
     at.button[0].click().run()  # back to the list
-    assert at.title[0].value == "Stories" and "story" not in at.query_params
+    assert at.title[0].value == "Today's stories" and "story" not in at.query_params
 
 
 def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
     app.query_params["story"] = aug8_story_id
     at = app.run()
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Alternative Takes", "Claims", "Wording", "Sources", "Tone", "Frames",
-                                          "Actors", "Timeline"]
-    claims, sources, actors = at.tabs[1], at.tabs[3], at.tabs[6]
+    assert [t.label for t in at.tabs] == ["Alternative Takes", "Map", "Claims", "Wording", "Sources", "Tone",
+                                          "Frames", "Actors", "Timeline", "Export"]
+    claims, sources, actors = at.tabs[2], at.tabs[4], at.tabs[7]
     assert len(claims.get("plotly_chart")) == 1  # the claims x outlets matrix
     unique = next(d.value for d in claims.dataframe if "claim_id" in d.value.columns)
     assert len(unique) and unique["outlet"].nunique() >= 3
@@ -59,7 +59,7 @@ def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
     picker = actors.selectbox[0]
     assert "Putin" in picker.options
     picker.set_value("Putin").run()
-    statements = at.tabs[6].dataframe[0].value
+    statements = at.tabs[7].dataframe[0].value
     assert len(statements) and statements["sentence"].str.contains("Putin").all()
 
 
@@ -89,3 +89,49 @@ def test_article_text_is_escaped_and_terms_marked():
 def test_only_http_links_are_kept():
     assert safe_url("https://a.example/x") == "https://a.example/x"
     assert safe_url("javascript:alert(1)") is None and safe_url(None) is None
+
+
+def test_takes_can_be_grouped_by_country(app, aug8_story_id, demo_tables):
+    app.query_params["story"] = aug8_story_id
+    at = app.run()
+    at.radio(key="takes_by").set_value("country").run()
+    countries = demo_tables["takes"].query("story_id == @aug8_story_id")["country"].nunique()
+    assert cards(at) == countries
+
+
+def test_export_offers_every_table_as_csv(app, aug8_story_id):
+    app.query_params["story"] = aug8_story_id
+    at = app.run()
+    labels = [b.label for b in at.get("download_button")]
+    assert [label.split(" ")[0] for label in labels] == ["takes.csv", "claims.csv", "terms.csv", "sources.csv",
+                                                          "tone.csv", "frames.csv", "timeline.csv"]
+
+
+def test_coverage_map_view_shows_the_outlets_of_a_country(app, aug8_story_id):
+    at = app.run()
+    at.sidebar.radio(key="view").set_value("Coverage map").run()
+    at.selectbox(key="map_story").set_value(aug8_story_id).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+    at.selectbox(key="coverage_map_country").set_value("IN").run()
+    assert any("Bharat Ledger" in m.value for m in at.markdown)
+    assert cards(at) == 1  # the Indian outlet's take
+
+
+def test_blindspots_view_explains_what_is_missing(app):
+    at = app.run()
+    at.sidebar.radio(key="view").set_value("Blindspots").run()
+    table = at.dataframe[0].value
+    assert len(table) and table["summary"].str.contains("no outlet from").all()
+    at.radio[0].set_value("ownership").run()
+    assert not at.exception
+
+
+def test_search_finds_stories_by_meaning_and_by_words(app, aug8_story_id):
+    at = app.run()
+    at.sidebar.radio(key="view").set_value("Search").run()
+    at.text_input[0].input("Witkoff").run()
+    hits = at.dataframe[0].value
+    assert "keyword" in hits.iloc[0]["match"] or "both" in hits.iloc[0]["match"]
+    at.text_input[0].input("volcanic eruption forces evacuation of a fishing town").run()
+    assert "Iceland" in at.dataframe[0].value.iloc[0]["label"]

@@ -1,21 +1,27 @@
-"""The editors' app: today's stories and one story's Alternative Takes. Run with `perspectives app`."""
+"""The editors' app: front page, coverage map, blindspots, search, and each story's Alternative Takes.
+
+Run with `perspectives app --db STORE` (or `streamlit run streamlit_app.py` with PERSPECTIVES_DB set).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
-from perspectives.app import data, story_views
+from perspectives import desk
+from perspectives.app import story_views
 from perspectives.app.render import flag, safe_url
 from perspectives.embed import Embedder
-from perspectives.framing import StoryAnalysis
-from perspectives.store import DEFAULT_DB
+from perspectives.framing import FramingAnalyser, StoryAnalysis
+from perspectives.store import DEFAULT_DB, Store
+
+VIEWS = ["Front page", "Coverage map", "Blindspots", "Search"]
 
 
 def db_path() -> Path:
@@ -26,9 +32,15 @@ def db_path() -> Path:
     return Path(known.db or os.environ.get("PERSPECTIVES_DB", DEFAULT_DB))
 
 
+def store_version(db: Path) -> float:
+    # SQLite in WAL mode writes to the -wal file first; either changing means new data.
+    return max((p.stat().st_mtime for p in (db, Path(f"{db}-wal")) if p.exists()), default=0.0)
+
+
+# mtime arguments: a rebuilt store invalidates every cached result.
 @st.cache_data(show_spinner=False)
-def cached_corpus(db: str, mtime: float) -> data.Corpus:  # mtime: a rebuilt store invalidates the cache
-    return data.load_corpus(db)
+def cached_desk(db: str, mtime: float) -> desk.Desk:
+    return desk.Desk.from_store(db)
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
@@ -38,98 +50,198 @@ def cached_embedder() -> Embedder:
 
 @st.cache_data(show_spinner="Comparing outlets…")
 def cached_analysis(db: str, mtime: float, story_id: str) -> StoryAnalysis:
-    return data.story_analysis(cached_corpus(db, mtime), story_id, cached_embedder(), db)
+    found = cached_desk(db, mtime)
+    with Store(db) as store:
+        return FramingAnalyser(cached_embedder(), store=store).analyse_story(found.articles, found.members, story_id)
 
 
-def store_version(db: Path) -> float:
-    # SQLite in WAL mode writes to the -wal file first; either changing means new data.
-    return max((p.stat().st_mtime for p in (db, Path(f"{db}-wal")) if p.exists()), default=0.0)
+@st.cache_data(show_spinner=False)
+def cached_front_page(db: str, mtime: float, filters: tuple) -> pd.DataFrame:
+    return desk.front_page(cached_desk(db, mtime), **dict(filters))
 
 
-def sidebar_filters(stories: pd.DataFrame) -> pd.DataFrame:
-    st.sidebar.header("Filter stories")
-    countries = sorted({c for cs in stories["countries"].dropna() for c in cs.split(", ") if c})
-    chosen = st.sidebar.multiselect("Countries", countries, format_func=lambda c: f"{flag(c)} {c}")
-    dates = pd.to_datetime(stories["first_published"], utc=True, errors="coerce").dropna()
-    start = end = None
+@st.cache_data(show_spinner="Searching…")
+def cached_search(db: str, mtime: float, query: str) -> pd.DataFrame:
+    with Store(db) as store:
+        return desk.search(cached_desk(db, mtime), query, cached_embedder(), store)
+
+
+def open_story(story_id: str) -> None:
+    st.query_params["story"] = story_id
+    st.rerun()
+
+
+def story_picker(stories: pd.DataFrame, label: str, key: str) -> str | None:
+    labels = dict(zip(stories["story_id"], stories["label"]))
+    return st.selectbox(label, list(labels), format_func=lambda sid: labels[sid], index=None,
+                        placeholder="Choose a story…", key=key)
+
+
+def sidebar_filters(found: desk.Desk) -> dict:
+    st.sidebar.header("Filters")
+    outlets = found.outlets()
+    dates = pd.to_datetime(found.articles["published_at"], utc=True, errors="coerce").dropna()
+    filters = {}
     if len(dates):
         picked = st.sidebar.date_input("Published between", (dates.min().date(), dates.max().date()),
                                        min_value=dates.min().date(), max_value=dates.max().date())
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            start, end = picked
-    min_outlets = st.sidebar.slider("At least this many outlets", 1, max(2, int(stories["n_outlets"].max())), 2)
-    return data.filter_stories(stories, chosen, start, end, min_outlets)
+            filters["start"], filters["end"] = picked
+    options = [("countries", "Countries", "country"), ("regions", "Regions", "region"),
+               ("languages", "Languages", "language"), ("outlets", "Outlets", "outlet"),
+               ("ownership", "Ownership", "ownership")]
+    for key, label, column in options:
+        values = sorted(outlets[column].dropna().unique())
+        if values:
+            fmt = (lambda c: f"{flag(c)} {c}") if column == "country" else str
+            filters[key] = tuple(st.sidebar.multiselect(label, values, format_func=fmt, key=f"filter_{key}"))
+    filters["min_outlets"] = st.sidebar.slider("At least this many outlets", 1, 10, 2)
+    return filters
 
 
-def story_list(corpus: data.Corpus) -> None:
-    st.title("Stories")
-    shown = sidebar_filters(corpus.stories)
-    st.caption(f"{len(shown)} of {len(corpus.stories)} stories · {len(corpus.articles)} articles")
-    if shown.empty:
+def front_page_view(db: str, mtime: float, found: desk.Desk) -> None:
+    st.title("Today's stories")
+    filters = sidebar_filters(found)
+    ranked = cached_front_page(db, mtime, tuple(sorted(filters.items())))
+    st.caption(f"{len(ranked)} stories · ranked by spread: countries, outlets, then articles in the last 6 hours")
+    if ranked.empty:
         st.info("No story matches these filters.")
         return
-    table = shown.assign(countries=shown["countries"].fillna("").map(
-        lambda cs: " ".join(f"{flag(c)}{c}" for c in cs.split(", ") if c)))
+    table = ranked.assign(countries=ranked["countries"].map(lambda cs: " ".join(f"{flag(c)}{c}" for c in cs)))
     st.dataframe(
-        table[["label", "n_articles", "n_outlets", "countries", "first_published", "last_published", "keywords"]],
+        table[["label", "countries", "n_countries", "n_outlets", "n_articles", "growth", "first_seen", "coverage",
+               "keywords"]],
         hide_index=True, width="stretch",
-        column_config={"label": "Story", "n_articles": "Articles", "n_outlets": "Outlets",
-                       "countries": "Countries", "first_published": "First seen",
-                       "last_published": "Last seen", "keywords": "Keywords"},
+        column_config={"label": "Story", "countries": "Countries", "n_countries": "Countries (n)",
+                       "n_outlets": "Outlets", "n_articles": "Articles", "growth": "Last 6 h",
+                       "first_seen": "First seen", "keywords": "Keywords",
+                       "coverage": st.column_config.LineChartColumn("Coverage over time (per hour)")},
     )
-    labels = dict(zip(shown["story_id"], shown["label"]))
-    choice = st.selectbox("Open a story", list(labels), format_func=lambda sid: labels[sid], index=None,
-                          placeholder="Choose a story…")
+    choice = story_picker(ranked, "Open a story", "open_story")
     if choice:
-        st.query_params["story"] = choice
-        st.rerun()
+        open_story(choice)
 
 
-def story_page(corpus: data.Corpus, story: pd.Series, analysis: Callable[[], StoryAnalysis]) -> None:
-    if st.button("← All stories"):
+def coverage_map(found: desk.Desk, story_id: str, key: str) -> None:
+    table = desk.coverage(found, story_id)
+    figure = px.choropleth(table, locations="iso3", color="articles", hover_name="name",
+                           hover_data={"iso3": False, "country": True}, custom_data=["country"],
+                           color_continuous_scale="Blues", range_color=[0, max(2, int(table["articles"].max()))],
+                           height=460)
+    figure.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#bbb", lataxis_range=[-58, 85])
+    figure.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    # The world shapes come from the app's static folder, not plotly's CDN (the app may run offline).
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key,
+                            config={"topojsonURL": "app/static/"})
+    clicked = [p.get("customdata", [None])[0] for p in (event.selection.points if event else [])]
+    countries = sorted(table["country"])
+    chosen = st.selectbox("Country", countries, index=countries.index(clicked[0]) if clicked and clicked[0]
+                          in countries else 0, format_func=lambda c: f"{flag(c)} {c}", key=f"{key}_country")
+    outlets = table.set_index("country").loc[chosen, "outlets"]
+    st.markdown(f"**{len(outlets)} outlet(s) in {chosen}:** " + ", ".join(outlets))
+    return chosen
+
+
+def map_view(db: str, mtime: float, found: desk.Desk) -> None:
+    st.title("Coverage map")
+    multi = found.stories[found.stories["n_outlets"] >= 2]
+    story_id = story_picker(multi, "Story", "map_story") or (multi["story_id"].iloc[0] if len(multi) else None)
+    if story_id is None:
+        st.info("No story has two or more outlets yet.")
+        return
+    st.subheader(found.stories.set_index("story_id").at[story_id, "label"])
+    country = coverage_map(found, story_id, "coverage_map")
+    takes = cached_analysis(db, mtime, story_id).takes
+    story_views.takes_cards(takes[takes["country"] == country])
+
+
+def blindspots_view(found: desk.Desk) -> None:
+    st.title("Blindspots")
+    st.caption("Stories covered widely, but by no outlet of some group that the corpus does follow.")
+    by = st.radio("Group outlets by", desk.GROUPINGS, index=1, horizontal=True)
+    left, right = st.columns(2)
+    min_story = left.number_input("Story covered by at least this many outlets", 2, 50, 5)
+    min_group = right.number_input("Count a group when the corpus has at least this many outlets in it", 1, 20, 2)
+    st.caption(f"A {by} is a blindspot of a story when the corpus follows at least {min_group} outlets there and "
+               f"none of them covered the story, while {min_story} or more outlets elsewhere did.")
+    spots = desk.blindspots(found, by=by, min_story_outlets=int(min_story), min_group_outlets=int(min_group))
+    if spots.empty:
+        st.info("No blindspot with these thresholds.")
+        return
+    st.dataframe(spots[["label", "n_outlets", "summary"]], hide_index=True, width="stretch",
+                 column_config={"label": "Story", "n_outlets": "Outlets", "summary": "Coverage"})
+    choice = story_picker(spots, "Open a story", "blindspot_story")
+    if choice:
+        open_story(choice)
+
+
+def search_view(db: str, mtime: float) -> None:
+    st.title("Search")
+    query = st.text_input("Search stories and articles", placeholder="e.g. tariffs on Russian oil")
+    if not query:
+        return
+    hits = cached_search(db, mtime, query)
+    st.caption(f"{len(hits)} stories · by meaning (same embeddings as the grouping) and by exact words")
+    if hits.empty:
+        st.info("Nothing found.")
+        return
+    st.dataframe(hits.assign(titles=hits["titles"].map(" | ".join))[["label", "score", "match", "hits", "titles"]],
+                 hide_index=True, width="stretch", column_config={"label": "Story", "titles": "Matching articles"})
+    choice = story_picker(hits, "Open a story", "search_story")
+    if choice:
+        open_story(choice)
+
+
+def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> None:
+    if st.button("← Back"):
         del st.query_params["story"]
         st.rerun()
     st.title(story["label"])
     st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: {story['countries']} · "
                f"{story['first_published'] or '?'} → {story['last_published'] or '?'}")
     st.markdown("**Keywords:** " + (story["keywords"] or "—"))
-    articles = data.story_articles(corpus, story["story_id"])
+    articles = found.articles.merge(found.members[found.members["story_id"] == story["story_id"]],
+                                    left_on="id", right_on="article_id").sort_values(["published_at", "id"])
     if story["n_outlets"] < 2:
         st.info("Only one outlet covered this story, so there is nothing to compare yet.")
     else:
-        found = analysis()
-        tabs = st.tabs(story_views.TABS)
-        views = [story_views.takes_tab, story_views.claims_tab, story_views.wording_tab, story_views.sources_tab,
-                 story_views.tone_tab, story_views.frames_tab, story_views.actors_tab,
-                 lambda a: story_views.timeline_tab(a, articles)]
-        for tab, view in zip(tabs, views):
-            with tab:
-                view(found)
+        story_views.story_tabs(cached_analysis(db, mtime, story["story_id"]), articles,
+                               lambda key: coverage_map(found, story["story_id"], key))
     st.subheader("Articles")
     st.dataframe(
-        articles.assign(url=articles["url"].map(safe_url))[["published_at", "outlet", "country", "language", "title", "url"]],
+        articles.assign(url=articles["url"].map(safe_url))[
+            ["published_at", "outlet", "country", "language", "title", "url", "wire_group"]],
         hide_index=True, width="stretch",
-        column_config={"url": st.column_config.LinkColumn("Link", display_text="open")},
+        column_config={"url": st.column_config.LinkColumn("Link", display_text="open"), "wire_group": "Wire copy"},
     )
 
 
 def main() -> None:
     st.set_page_config(page_title="perspectives", page_icon="🗞️", layout="wide")
     db = db_path()
+    mtime = store_version(db)
     try:
-        corpus = cached_corpus(str(db), store_version(db))
+        found = cached_desk(str(db), mtime)
     except FileNotFoundError as exc:
         st.error(str(exc))
         return
     st.sidebar.caption(f"Store: `{db}`")
     story_id = st.query_params.get("story")
-    matches = corpus.stories[corpus.stories["story_id"] == story_id] if story_id else corpus.stories.iloc[0:0]
+    matches = found.stories[found.stories["story_id"] == story_id] if story_id else found.stories.iloc[0:0]
     if story_id and matches.empty:
         st.warning(f"No story {story_id!r} in this store.")
-    if matches.empty:
-        story_list(corpus)
+    if not matches.empty:
+        story_page(str(db), mtime, found, matches.iloc[0])
+        return
+    view = st.sidebar.radio("View", VIEWS, key="view")
+    if view == "Front page":
+        front_page_view(str(db), mtime, found)
+    elif view == "Coverage map":
+        map_view(str(db), mtime, found)
+    elif view == "Blindspots":
+        blindspots_view(found)
     else:
-        story_page(corpus, matches.iloc[0], lambda: cached_analysis(str(db), store_version(db), story_id))
+        search_view(str(db), mtime)
 
 
 if __name__ == "__main__":  # `streamlit run` executes this file as __main__

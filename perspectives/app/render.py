@@ -83,3 +83,21 @@ def take_card(take: dict) -> str:
 def takes_row(takes: list[dict]) -> str:
     """One card per outlet, side by side, scrolling sideways when there are many."""
     return TAKES_CSS + '<div class="takes">' + "".join(take_card(t) for t in takes) + "</div>"
+
+
+def country_row(takes: list[dict]) -> str:
+    """One card per country, listing each of its outlets' headline and lede."""
+    by_country: dict[str, list[dict]] = {}
+    for take in takes:
+        by_country.setdefault(take.get("country") or "?", []).append(take)
+    cards = []
+    for country, items in sorted(by_country.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        body = "".join(
+            f'<div class="meta">{html.escape(t["outlet"])}</div>'
+            f'<h4>{html.escape(t.get("headline_en") or t.get("headline") or "")}</h4>'
+            f'<div class="lede">{highlight(t.get("lede_en") or t.get("lede"), list(t.get("distinctive_terms") or []))}'
+            "</div>"
+            for t in items)
+        cards.append(f'<div class="take"><div><b>{flag(country)} {html.escape(country)}</b> · {len(items)} outlet(s)'
+                     f"</div>{body}</div>")
+    return TAKES_CSS + '<div class="takes">' + "".join(cards) + "</div>"

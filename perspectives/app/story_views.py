@@ -6,24 +6,69 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from perspectives.app import data
-from perspectives.app.render import takes_row
-from perspectives.framing import StoryAnalysis
+from perspectives.app.render import country_row, takes_row
+from perspectives.framing import TABLES, StoryAnalysis
 from perspectives.framing.tone import WHOLE_ARTICLE
 
-TABS = ["Alternative Takes", "Claims", "Wording", "Sources", "Tone", "Frames", "Actors", "Timeline"]
+TABS = ["Alternative Takes", "Map", "Claims", "Wording", "Sources", "Tone", "Frames", "Actors", "Timeline", "Export"]
+
+
+def story_tabs(analysis: StoryAnalysis, articles: pd.DataFrame, coverage_map) -> None:
+    """Every analysis of one story, a tab each; `coverage_map(key)` draws the story's map."""
+    views = [takes_tab, lambda a: coverage_map("story_map"), claims_tab, wording_tab, sources_tab, tone_tab,
+             frames_tab, actors_tab, lambda a: timeline_tab(a, articles), export_tab]
+    for tab, view in zip(st.tabs(TABS), views):
+        with tab:
+            view(analysis)
+
+
+def takes_cards(takes: pd.DataFrame) -> None:
+    st.markdown(takes_row(takes.to_dict("records")), unsafe_allow_html=True)
 
 
 def takes_tab(analysis: StoryAnalysis) -> None:
-    st.caption("One column per outlet; scroll sideways. Highlighted: the outlet's most distinctive terms in this "
-               "story versus the other outlets (Fightin' Words z-scores).")
-    st.markdown(takes_row(analysis.takes.to_dict("records")), unsafe_allow_html=True)
+    by = st.radio("Group takes by", ["outlet", "country"], horizontal=True, key="takes_by")
+    st.caption("One column per outlet (or country); scroll sideways. Highlighted: the outlet's most distinctive "
+               "terms in this story versus the other outlets (Fightin' Words z-scores). Original text first, "
+               "English translation below it when the input has one.")
+    if by == "outlet":
+        takes_cards(analysis.takes)
+    else:
+        st.markdown(country_row(analysis.takes.to_dict("records")), unsafe_allow_html=True)
+
+
+def claim_grid(analysis: StoryAnalysis, limit: int = 40) -> pd.DataFrame:
+    """Claims x outlets as rows for a clickable matrix: whether the outlet states the claim, with its sentence."""
+    matrix = analysis.claim_matrix
+    carriers = (matrix > 0).sum(axis=1).sort_values(ascending=False, kind="stable")
+    sentences = analysis.sentences.drop_duplicates(["claim", "outlet"]).set_index(["claim", "outlet"])["sentence"]
+    first = analysis.sentences.drop_duplicates("claim").set_index("claim")["sentence"]
+    rows = []
+    for claim in carriers.index[:limit]:
+        label = f"c{claim:03d} " + (first[claim][:70] + ("…" if len(first[claim]) > 70 else ""))
+        for outlet in matrix.columns:
+            states = matrix.loc[claim, outlet] > 0
+            if carriers[claim] > 1:
+                status = "states it" if states else "omits it"
+            else:
+                status = "only this outlet" if states else "—"
+            rows.append({"claim_id": f"{analysis.story_id}-c{claim:03d}", "claim": label, "outlet": outlet,
+                         "status": status, "sentence": sentences.get((claim, outlet)) if states else first[claim]})
+    return pd.DataFrame(rows)
+
+
+def export_tab(analysis: StoryAnalysis) -> None:
+    st.caption("Download this story's tables as CSV.")
+    for name in TABLES:
+        table = getattr(analysis, name)
+        st.download_button(f"{name}.csv ({len(table)} rows)", table.to_csv(index=False).encode("utf-8"),
+                           file_name=f"{analysis.story_id}-{name}.csv", mime="text/csv", key=f"export_{name}")
 
 
 def claims_tab(analysis: StoryAnalysis) -> None:
     st.caption("Sentences aligned across outlets into claims. Click a cell to read the sentence behind it. "
                "Unique: only this outlet states it. Omission: two or more others state it, this outlet does not.")
-    grid = data.claim_grid(analysis)
+    grid = claim_grid(analysis)
     colours = {"states it": "#2b8a3e", "only this outlet": "#e67700", "omits it": "#ffc9c9", "—": "#dee2e6"}
     figure = px.scatter(grid, x="outlet", y="claim", color="status", color_discrete_map=colours,
                         custom_data=["claim_id", "outlet"], hover_data={"sentence": True, "claim": False},

@@ -206,7 +206,7 @@ class SourceIngester:
             "published_at": item.published_at or utc_from_text((page or {}).get("date")),
             "title_en": None, "text_en": None,
             "extra": {"feed": feed_url, "author": item.author or (page or {}).get("author"), "extraction": how,
-                      "feed_updated": item.updated_at},
+                      "feed_updated": item.updated_at, "ownership": outlet.ownership},
         }
         counts = self.store.upsert_articles(articles_frame([add_english(article, self.translator)]))
         summary.new += counts.new
