@@ -135,6 +135,10 @@ def main() -> None:
 
         print("\n=== newswcl50: distinctive wording vs. annotated word-choice phrases ===")
         print(wording_vs_annotations().to_string(index=False))
+    from benchmarks.app_speed import main as app_speed
+
+    print("\n=== app render times (Streamlit AppTest; warm = cached, what an editor waits for) ===")
+    print(app_speed().to_string(index=False))
 
 
 if __name__ == "__main__":

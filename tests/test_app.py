@@ -135,3 +135,21 @@ def test_search_finds_stories_by_meaning_and_by_words(app, aug8_story_id):
     assert "keyword" in hits.iloc[0]["match"] or "both" in hits.iloc[0]["match"]
     at.text_input[0].input("volcanic eruption forces evacuation of a fishing town").run()
     assert "Iceland" in at.dataframe[0].value.iloc[0]["label"]
+
+
+def test_a_story_page_names_its_blindspots(app, demo_run):
+    from perspectives import desk
+
+    spots = desk.blindspots(desk.Desk.from_store(demo_run["db"]), by="region")
+    story = spots.iloc[0]
+    app.query_params["story"] = story["story_id"]
+    at = app.run()
+    assert [w.value for w in at.warning] == [f"Blindspot: {story['summary']}"]
+
+
+def test_a_single_outlet_story_page_says_there_is_nothing_to_compare(app, demo_tables):
+    single = demo_tables["stories"].query("n_outlets == 1")["story_id"].iloc[0]
+    app.query_params["story"] = single
+    at = app.run()
+    assert not at.exception and not at.tabs
+    assert "nothing to compare" in at.info[0].value

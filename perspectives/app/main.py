@@ -55,6 +55,27 @@ def cached_analysis(db: str, mtime: float, story_id: str) -> StoryAnalysis:
         return FramingAnalyser(cached_embedder(), store=store).analyse_story(found.articles, found.members, story_id)
 
 
+@st.cache_data(show_spinner="Drawing the story…")
+def cached_story_view(db: str, mtime: float, story_id: str) -> story_views.StoryView:
+    articles = story_articles(cached_desk(db, mtime), story_id)
+    return story_views.prepare_view(cached_analysis(db, mtime, story_id), articles)
+
+
+def story_articles(found: desk.Desk, story_id: str) -> pd.DataFrame:
+    members = found.members[found.members["story_id"] == story_id]
+    return found.articles.merge(members, left_on="id", right_on="article_id").sort_values(["published_at", "id"])
+
+
+@st.cache_data(show_spinner=False)
+def cached_blindspots(db: str, mtime: float, by: str, min_story: int = 5, min_group: int = 2) -> pd.DataFrame:
+    return desk.blindspots(cached_desk(db, mtime), by=by, min_story_outlets=min_story, min_group_outlets=min_group)
+
+
+@st.cache_data(show_spinner=False)
+def cached_coverage(db: str, mtime: float, story_id: str) -> pd.DataFrame:
+    return desk.coverage(cached_desk(db, mtime), story_id)
+
+
 @st.cache_data(show_spinner=False)
 def cached_front_page(db: str, mtime: float, filters: tuple) -> pd.DataFrame:
     return desk.front_page(cached_desk(db, mtime), **dict(filters))
@@ -122,8 +143,8 @@ def front_page_view(db: str, mtime: float, found: desk.Desk) -> None:
         open_story(choice)
 
 
-def coverage_map(found: desk.Desk, story_id: str, key: str) -> None:
-    table = desk.coverage(found, story_id)
+def coverage_map(db: str, mtime: float, story_id: str, key: str) -> str:
+    table = cached_coverage(db, mtime, story_id)
     figure = px.choropleth(table, locations="iso3", color="articles", hover_name="name",
                            hover_data={"iso3": False, "country": True}, custom_data=["country"],
                            color_continuous_scale="Blues", range_color=[0, max(2, int(table["articles"].max()))],
@@ -150,12 +171,12 @@ def map_view(db: str, mtime: float, found: desk.Desk) -> None:
         st.info("No story has two or more outlets yet.")
         return
     st.subheader(found.stories.set_index("story_id").at[story_id, "label"])
-    country = coverage_map(found, story_id, "coverage_map")
+    country = coverage_map(db, mtime, story_id, "coverage_map")
     takes = cached_analysis(db, mtime, story_id).takes
     story_views.takes_cards(takes[takes["country"] == country])
 
 
-def blindspots_view(found: desk.Desk) -> None:
+def blindspots_view(db: str, mtime: float) -> None:
     st.title("Blindspots")
     st.caption("Stories covered widely, but by no outlet of some group that the corpus does follow.")
     by = st.radio("Group outlets by", desk.GROUPINGS, index=1, horizontal=True)
@@ -164,7 +185,7 @@ def blindspots_view(found: desk.Desk) -> None:
     min_group = right.number_input("Count a group when the corpus has at least this many outlets in it", 1, 20, 2)
     st.caption(f"A {by} is a blindspot of a story when the corpus follows at least {min_group} outlets there and "
                f"none of them covered the story, while {min_story} or more outlets elsewhere did.")
-    spots = desk.blindspots(found, by=by, min_story_outlets=int(min_story), min_group_outlets=int(min_group))
+    spots = cached_blindspots(db, mtime, by, int(min_story), int(min_group))
     if spots.empty:
         st.info("No blindspot with these thresholds.")
         return
@@ -200,13 +221,15 @@ def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> Non
     st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: {story['countries']} · "
                f"{story['first_published'] or '?'} → {story['last_published'] or '?'}")
     st.markdown("**Keywords:** " + (story["keywords"] or "—"))
-    articles = found.articles.merge(found.members[found.members["story_id"] == story["story_id"]],
-                                    left_on="id", right_on="article_id").sort_values(["published_at", "id"])
+    spots = cached_blindspots(db, mtime, "region")
+    for summary in spots.loc[spots["story_id"] == story["story_id"], "summary"]:
+        st.warning(f"Blindspot: {summary}")
     if story["n_outlets"] < 2:
         st.info("Only one outlet covered this story, so there is nothing to compare yet.")
     else:
-        story_views.story_tabs(cached_analysis(db, mtime, story["story_id"]), articles,
-                               lambda key: coverage_map(found, story["story_id"], key))
+        story_views.story_tabs(cached_story_view(db, mtime, story["story_id"]),
+                               lambda key: coverage_map(db, mtime, story["story_id"], key))
+    articles = story_articles(found, story["story_id"])
     st.subheader("Articles")
     st.dataframe(
         articles.assign(url=articles["url"].map(safe_url))[
@@ -239,7 +262,7 @@ def main() -> None:
     elif view == "Coverage map":
         map_view(str(db), mtime, found)
     elif view == "Blindspots":
-        blindspots_view(found)
+        blindspots_view(str(db), mtime)
     else:
         search_view(str(db), mtime)
 
