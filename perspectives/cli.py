@@ -91,6 +91,8 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
     typer.echo(f"grouped {summary.articles} articles into {summary.stories} stories "
                f"({summary.multi_outlet_stories} with 2+ outlets, {summary.single_article_stories} single-article); "
                f"embedded {summary.newly_embedded} new texts with {summary.model}")
+    if summary.lineage:
+        typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
 
 
 def _echo_report(files: dict[str, Path]) -> None:

@@ -19,6 +19,7 @@ from perspectives.ingest.translate import Translator
 from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
+from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.wire import WireDetector, merge_wire_groups
 
 
@@ -99,6 +100,7 @@ class ClusterSummary:
     wire_copies: int = 0
     run_id: int = 0
     params: dict = field(default_factory=dict)
+    lineage: dict = field(default_factory=dict)  # relation -> number of stories (continued, merged, split, new)
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
@@ -109,17 +111,28 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         articles = store.articles()
+        previous = store.members()[["article_id", "story_id"]]
         run_id = store.start_run("cluster", params)
         grouping = group_stories(articles, embedder, clusterer, store=store, progress=progress)
+        lineage = keep_story_ids(grouping, previous)
         summary = ClusterSummary(
             model=embedder.name, articles=len(articles), stories=len(grouping.stories),
             multi_outlet_stories=int((grouping.stories["n_outlets"] >= 2).sum()) if len(articles) else 0,
             single_article_stories=int((grouping.stories["n_articles"] == 1).sum()) if len(articles) else 0,
             wire_copies=int(grouping.members["wire_group"].notna().sum()) if len(articles) else 0,
             newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
+            lineage=lineage["relation"].value_counts().to_dict(),
         )
-        store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary))
+        store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage)
     return summary
+
+
+def keep_story_ids(grouping: Grouping, previous: pd.DataFrame) -> pd.DataFrame:
+    """Rename this grouping's stories to the ids they keep from the previous run (in place); return the lineage."""
+    mapping, lineage = carry_over_ids(grouping.members[["article_id", "story_id"]], previous)
+    grouping.stories["story_id"] = grouping.stories["story_id"].map(mapping)
+    grouping.members["story_id"] = grouping.members["story_id"].map(mapping)
+    return lineage
 
 
 def report(db: str | Path | None = None, out: str | Path = "out", model: str | None = None,

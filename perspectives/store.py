@@ -72,6 +72,13 @@ CREATE TABLE IF NOT EXISTS story_members (
     wire_group TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
+CREATE TABLE IF NOT EXISTS story_lineage (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    story_id TEXT NOT NULL,
+    parent_story_id TEXT,
+    relation TEXT NOT NULL,
+    shared_articles INTEGER NOT NULL
+);
 """
 
 STORY_COLUMNS = [
@@ -242,9 +249,16 @@ class Store:
             )
         return cursor.lastrowid
 
-    def replace_stories(self, run_id: int, stories: pd.DataFrame, members: pd.DataFrame, summary: dict) -> None:
+    def replace_stories(self, run_id: int, stories: pd.DataFrame, members: pd.DataFrame, summary: dict,
+                        lineage: pd.DataFrame | None = None) -> None:
         """Swap in a new grouping atomically: readers see the old stories or the new ones, never a mix."""
         with self.transaction() as conn:
+            if lineage is not None:
+                conn.executemany(
+                    "INSERT INTO story_lineage (run_id, story_id, parent_story_id, relation, shared_articles) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(run_id, *row) for row in without_nan(lineage).itertuples(index=False, name=None)],
+                )
             conn.execute("DELETE FROM story_members")
             conn.execute("DELETE FROM stories")
             conn.executemany(
@@ -271,6 +285,9 @@ class Store:
     def members(self) -> pd.DataFrame:
         return without_nan(pd.read_sql_query(
             "SELECT article_id, story_id, wire_group FROM story_members ORDER BY story_id, article_id", self.conn))
+
+    def lineage(self) -> pd.DataFrame:
+        return without_nan(pd.read_sql_query("SELECT * FROM story_lineage ORDER BY run_id, story_id", self.conn))
 
     def runs(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)

@@ -73,3 +73,40 @@ def test_the_wire_story_is_marked_and_collapsed_in_the_takes(demo_tables):
     wire_rows = story[story["wire_note"].notna()]
     assert list(wire_rows["wire_note"]) == ["3 outlets ran this wire text"]
     assert len(story) == articles[articles["story_id"] == copies["story_id"].iloc[0]]["outlet"].nunique() - 2
+
+
+def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
+    import sqlite3
+
+    demo = pd.read_json(DEMO, lines=True, convert_dates=False, dtype=False)
+    cutoff = "2025-08-07T00:00:00Z"
+    early, late = demo[demo["published_at"] < cutoff], demo[demo["published_at"] >= cutoff]
+    (tmp_path / "early.jsonl").write_text(early.to_json(orient="records", lines=True, force_ascii=False))
+    (tmp_path / "late.jsonl").write_text(late.to_json(orient="records", lines=True, force_ascii=False))
+    db = tmp_path / "days.db"
+    cli("run", tmp_path / "early.jsonl", "--db", db, "--out", tmp_path / "day1")
+    second = cli("run", tmp_path / "late.jsonl", "--db", db, "--out", tmp_path / "day2")
+    assert "story ids:" in second.stdout
+    day1 = pd.read_csv(tmp_path / "day1" / "articles.csv").set_index("id")["story_id"]
+    day2 = pd.read_csv(tmp_path / "day2" / "articles.csv").set_index("id")["story_id"]
+    assert set(day1.values) <= set(day2.values)  # every day-1 story id survives
+    with sqlite3.connect(db) as conn:
+        lineage = pd.read_sql_query("SELECT * FROM story_lineage WHERE run_id = (SELECT MAX(run_id) FROM "
+                                    "story_lineage)", conn)
+    moved = day2.loc[day1.index] != day1
+    # The grouping is redone over all days, so a story may split or merge: then the lineage says so.
+    for article in moved[moved].index:
+        old, new = day1[article], day2[article]
+        relations = lineage[(lineage["story_id"] == new) & (lineage["parent_story_id"] == old)]["relation"]
+        assert set(relations) <= {"split", "merged"} and len(relations) == 1
+    assert moved.mean() < 0.05
+    counts = lineage["relation"].value_counts()
+    assert counts.get("continued", 0) >= 0.8 * day1.nunique() and counts.get("new", 0) > 0
+
+
+def test_a_run_with_no_usable_rows_reports_and_stops_cleanly(tmp_path):
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"id": "", "outlet": "X", "title": "T", "text": "Body."}\n', encoding="utf-8")
+    result = cli("run", source, "--db", tmp_path / "empty.db", "--out", tmp_path / "out")
+    assert "loaded 0 rows, rejected 1" in result.stdout and "0 stories" in result.stdout
+    assert pd.read_csv(tmp_path / "out" / "rejects.csv")["reason"].tolist() == ["missing id"]

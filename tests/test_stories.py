@@ -92,3 +92,45 @@ def test_wire_copies_are_found_by_sentences_and_share_a_story():
     assert detector.pairs_ == [(0, 1)]
     assert detector.groups_[0] == detector.groups_[1] is not None and detector.groups_[2] is None
     assert list(merge_wire_groups(np.array([0, 1, 2]), detector.groups_)) == [0, 0, 2]
+
+
+def members_of(groups: dict[str, list[str]]) -> pd.DataFrame:
+    return pd.DataFrame([(a, s) for s, articles in groups.items() for a in articles], columns=["article_id",
+                                                                                              "story_id"])
+
+
+def test_ids_carry_over_when_articles_join_and_new_stories_start():
+    from perspectives.stories.identity import carry_over_ids
+
+    previous = members_of({"old-A": ["a1", "a2"], "old-B": ["b1", "b2"]})
+    current = members_of({"x": ["a1", "a2", "a3"], "y": ["b1", "b2"], "z": ["c1", "c2"]})
+    mapping, lineage = carry_over_ids(current, previous)
+    assert mapping == {"x": "old-A", "y": "old-B", "z": "z"}
+    assert lineage.set_index("story_id")["relation"].to_dict() == {"old-A": "continued", "old-B": "continued",
+                                                                   "z": "new"}
+
+
+def test_a_merge_and_a_split_keep_the_larger_sides_id():
+    from perspectives.stories.identity import carry_over_ids
+
+    previous = members_of({"old-A": ["a1", "a2", "a3"], "old-B": ["b1"], "old-C": ["c1", "c2", "c3", "c4", "c5"]})
+    current = members_of({"m": ["a1", "a2", "a3", "b1"],  # A and B merged: A is larger
+                          "big": ["c1", "c2", "c3"], "small": ["c4", "c5"]})  # C split
+    mapping, lineage = carry_over_ids(current, previous)
+    assert mapping["m"] == "old-A" and mapping["big"] == "old-C"
+    assert mapping["small"] not in {"old-A", "old-B", "old-C"}
+    relations = lineage.groupby("story_id")["relation"].agg(set).to_dict()
+    assert relations["old-A"] == {"merged"} and relations["old-C"] == {"split"}
+    assert relations[mapping["small"]] == {"split"}
+    assert set(lineage.loc[lineage["story_id"] == "old-A", "parent_story_id"]) == {"old-A", "old-B"}
+
+
+def test_a_split_off_single_article_gets_an_id_of_its_own():
+    from perspectives.stories.describe import story_id
+    from perspectives.stories.identity import carry_over_ids
+
+    anchor = story_id("c1")  # the old story was named after c1; c1 now stands alone
+    previous = members_of({anchor: ["c1", "c2", "c3"]})
+    current = members_of({"n1": ["c2", "c3"], anchor: ["c1"]})
+    mapping, _ = carry_over_ids(current, previous)
+    assert mapping["n1"] == anchor and mapping[anchor] != anchor and len(set(mapping.values())) == 2

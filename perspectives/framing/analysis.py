@@ -114,8 +114,9 @@ class FramingAnalyser:
                         progress: bool = False) -> dict[str, pd.DataFrame]:
         """The tables of every story with two or more outlets, concatenated: takes, claims, terms, sources, tone,
         frames, timeline."""
-        background = self.wording.background_counts(document(a) for a in articles.to_dict("records"))
         stories = list(multi_outlet_stories(articles, members, story_ids))
+        background = self.wording.background_counts(document(a) for a in articles.to_dict("records")) \
+            if stories else None
         parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
         for story_id, story in tqdm(stories, desc="Comparing outlets", unit="story", disable=not progress):
             analysis = self._analyse(story_id, story, background)

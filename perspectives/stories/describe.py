@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.ingest.files import without_nan
+from perspectives.store import STORY_COLUMNS
 from perspectives.text import STOP_WORDS, distinct_terms, document, english_title
 
 
@@ -66,7 +67,8 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.nda
             "last_published": dates.max() if len(dates) else None,
         })
         members.extend({"article_id": records[i]["id"], "story_id": sid} for i in idx)
-    return without_nan(pd.DataFrame(rows)), pd.DataFrame(members, columns=["article_id", "story_id"])
+    stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
+    return stories, pd.DataFrame(members, columns=["article_id", "story_id"])
 
 
 def _sort_time(record) -> str:
