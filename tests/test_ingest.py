@@ -18,7 +18,7 @@ def write_jsonl(path, records):
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
-    frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "", "published_at": ""}])
+    frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "sv", "published_at": ""}])
     path = tmp_path / f"articles{suffix}"
     if suffix == ".csv":
         frame.to_csv(path, index=False)
@@ -118,3 +118,15 @@ def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
     assert pd.read_csv(rejects)["id"].tolist() == ["a3"]
     second = cli("ingest", path, "--db", db, "--rejects", rejects)
     assert "0 new, 0 updated, 2 unchanged" in second.stdout
+
+
+def test_a_missing_language_is_detected_and_marked(tmp_path):
+    rows = [{**GOOD, "id": "sv1", "language": "", "title": "Regeringen höjer skatten",
+             "text": "Regeringen meddelade i dag att skatten på bensin höjs från nästa år."},
+            {**GOOD, "id": "de1", "language": None, "title": "Die Regierung erhöht die Steuer",
+             "text": "Die Regierung kündigte heute an, dass die Steuer auf Benzin im nächsten Jahr steigt."}]
+    result = load_articles(write_jsonl(tmp_path / "a.jsonl", rows))
+    assert list(result.articles["language"]) == ["sv", "de"]
+    assert all(extra["language_source"] == "detected" for extra in result.articles["extra"])
+    undetected = load_articles(write_jsonl(tmp_path / "b.jsonl", rows), detect_languages=False)
+    assert undetected.articles["language"].isna().all()

