@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-import subprocess
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -191,7 +191,8 @@ def serve_app(db: Db = Path(DEFAULT_DB), port: Annotated[int, typer.Option(help=
                "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.enableStaticServing", "true",
                "--", "--db", str(db.resolve())]
-    raise typer.Exit(subprocess.call(command))
+    # Become the streamlit process (no child left behind when this one is stopped or killed).
+    os.execv(sys.executable, command)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.nda
     docs = [" ".join(document(records[i]) for i in idx) for idx in groups.values()]
     keywords = ctfidf_keywords(docs)
     rows, members = [], []
-    for (label, idx), words in zip(groups.items(), keywords):
+    for idx, words in zip(groups.values(), keywords):
         members_frame = articles.iloc[idx]
         anchor = min(idx, key=lambda i: (_sort_time(records[i]), records[i]["id"]))
         sid = story_id(records[anchor]["id"])
