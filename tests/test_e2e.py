@@ -78,7 +78,7 @@ def test_the_wire_story_is_marked_and_collapsed_in_the_takes(demo_tables):
 def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
     import sqlite3
 
-    demo = pd.read_json(DEMO, lines=True, convert_dates=False, dtype=False)
+    demo = pd.read_json(DEMO, lines=True, dtype=False)
     cutoff = "2025-08-07T00:00:00Z"
     early, late = demo[demo["published_at"] < cutoff], demo[demo["published_at"] >= cutoff]
     (tmp_path / "early.jsonl").write_text(early.to_json(orient="records", lines=True, force_ascii=False))
