@@ -27,7 +27,8 @@ from perspectives.ingest.files import articles_frame  # noqa: E402
 from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.report import write_report  # noqa: E402
 from perspectives.store import Store  # noqa: E402
-from perspectives.stories import StoryClusterer, describe_stories  # noqa: E402
+from perspectives.pipeline import group_stories  # noqa: E402
+from perspectives.stories import StoryClusterer  # noqa: E402
 
 
 @contextmanager
@@ -48,18 +49,17 @@ def run_pipeline(path: Path, embedder: Embedder, workdir: Path, gold_column: str
             articles = store.articles()
         with timed(times, "embed"):
             vectors, _ = embed_articles(articles, embedder, store=store, progress=False)
-        with timed(times, "group"):
-            labels = StoryClusterer().fit_predict(vectors, published_at=articles["published_at"])
-        with timed(times, "describe"):
-            stories, members = describe_stories(articles, labels, vectors)
+        with timed(times, "group (HDBSCAN, wire copies, labels)"):
+            grouping = group_stories(articles, embedder, store=store, progress=False)  # vectors: cache hits
+            stories, members = grouping.stories, grouping.members
+            labels = grouping.story_of(articles).to_numpy()
         with timed(times, "framing (incl. sentence embeddings)"):
             framing = FramingAnalyser(embedder, store=store).analyse_stories(articles, members)
         with timed(times, "report"):
             write_report(workdir / "out", articles, stories, members, framing)
-        with timed(times, "re-run (cached embeddings)"):
-            cached, encoded = embed_articles(articles, embedder, store=store, progress=False)
-            StoryClusterer().fit_predict(cached, published_at=articles["published_at"])
-        assert encoded == 0
+        with timed(times, "re-run grouping (cached embeddings)"):
+            again = group_stories(articles, embedder, store=store, progress=False)
+        assert again.newly_embedded == 0
     gold = articles["extra"].map(lambda e: e[gold_column])
     return {"times": times, "n": len(articles), "vectors": vectors, "labels": labels, "gold": gold,
             "docs": [f"{t}. {x}" for t, x in zip(articles["title"], articles["text"])]}

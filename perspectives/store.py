@@ -266,7 +266,6 @@ class Store:
                 f"VALUES (?, {', '.join('?' for _ in STORY_COLUMNS)})",
                 [(run_id, *row) for row in stories[STORY_COLUMNS].itertuples(index=False, name=None)],
             )
-            members = members if "wire_group" in members else members.assign(wire_group=None)
             conn.executemany(
                 "INSERT INTO story_members (article_id, story_id, wire_group) VALUES (?, ?, ?)",
                 without_nan(members[["article_id", "story_id", "wire_group"]]).itertuples(index=False, name=None),

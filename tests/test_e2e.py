@@ -4,6 +4,7 @@ import pandas as pd
 
 from perspectives.metrics import bcubed
 from perspectives.report import ARTICLE_COLUMNS
+from perspectives.store import Store
 from tests.conftest import DEMO, cli
 
 
@@ -76,8 +77,6 @@ def test_the_wire_story_is_marked_and_collapsed_in_the_takes(demo_tables):
 
 
 def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
-    import sqlite3
-
     demo = pd.read_json(DEMO, lines=True, dtype=False)
     cutoff = "2025-08-07T00:00:00Z"
     early, late = demo[demo["published_at"] < cutoff], demo[demo["published_at"] >= cutoff]
@@ -90,9 +89,9 @@ def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
     day1 = pd.read_csv(tmp_path / "day1" / "articles.csv").set_index("id")["story_id"]
     day2 = pd.read_csv(tmp_path / "day2" / "articles.csv").set_index("id")["story_id"]
     assert set(day1.values) <= set(day2.values)  # every day-1 story id survives
-    with sqlite3.connect(db) as conn:
-        lineage = pd.read_sql_query("SELECT * FROM story_lineage WHERE run_id = (SELECT MAX(run_id) FROM "
-                                    "story_lineage)", conn)
+    with Store(db) as store:
+        lineage = store.lineage()
+    lineage = lineage[lineage["run_id"] == lineage["run_id"].max()]
     moved = day2.loc[day1.index] != day1
     # The grouping is redone over all days, so a story may split or merge: then the lineage says so.
     for article in moved[moved].index:

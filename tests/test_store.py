@@ -51,9 +51,9 @@ def test_replacing_stories_is_atomic_and_recorded_as_a_run(tmp_path):
         run_id = store.start_run("cluster", {"model": "m"})
         stories = pd.DataFrame([{"story_id": "s1", "label": "L", "keywords": "k", "n_articles": 2, "n_outlets": 1,
                                  "countries": "UA", "first_published": None, "last_published": None}])
-        members = pd.DataFrame({"article_id": ["a1", "a2"], "story_id": ["s1", "s1"]})
+        members = pd.DataFrame({"article_id": ["a1", "a2"], "story_id": ["s1", "s1"], "wire_group": [None, None]})
         store.replace_stories(run_id, stories, members, {"stories": 1})
-        bad_members = pd.DataFrame({"article_id": ["a1", "missing"], "story_id": ["s1", "s1"]})
+        bad_members = members.assign(article_id=["a1", "missing"])
         with pytest.raises(sqlite3.IntegrityError):
             store.replace_stories(store.start_run("cluster", {}), stories, bad_members, {})
         assert store.members()["article_id"].tolist() == ["a1", "a2"]

@@ -73,6 +73,9 @@ def test_feed_outcomes_are_reported_with_reasons(ingested):
     assert feeds["broken.xml"].status == "failed" and feeds["broken.xml"].reason.startswith("malformed feed")
     assert (feeds["gone.xml"].status, feeds["gone.xml"].reason) == ("failed", "HTTP 404")
     assert ingested["summary"].fetched_anything
+    saved = ingested["store"].feeds().set_index("url")
+    assert saved.loc[f"{ingested['server'].base}/feeds/gone.xml", "error"] == "HTTP 404"
+    assert saved.loc[f"{ingested['server'].base}/feeds/rss.xml", "etag"]  # validators kept for conditional GET
 
 
 def test_a_good_page_is_extracted_with_canonical_url_and_utc_date(ingested):

@@ -47,9 +47,6 @@ class SourcesSummary:
     def fetched_anything(self) -> bool:
         return any(f.status != "failed" for f in self.feeds)
 
-    def feeds_table(self) -> pd.DataFrame:
-        return pd.DataFrame([vars(f) for f in self.feeds], columns=["outlet", "url", "status", "reason", "items"])
-
 
 @dataclass
 class Item:

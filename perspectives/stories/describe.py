@@ -68,7 +68,8 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.nda
         })
         members.extend({"article_id": records[i]["id"], "story_id": sid} for i in idx)
     stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
-    return stories, pd.DataFrame(members, columns=["article_id", "story_id"])
+    # wire_group is filled by the wire detector (perspectives.pipeline.group_stories); None until then.
+    return stories, pd.DataFrame(members, columns=["article_id", "story_id"]).assign(wire_group=None)
 
 
 def _sort_time(record) -> str:
