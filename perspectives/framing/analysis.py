@@ -9,7 +9,7 @@ from tqdm.auto import tqdm
 
 from perspectives.embed import Embedder, embed_texts
 from perspectives.framing.actors import actor_statements, find_actors
-from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher
+from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, similarity_for
 from perspectives.framing.fightin_words import FightinWords
 from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
 from perspectives.framing.sentences import sentence_table
@@ -74,7 +74,7 @@ class FramingAnalyser:
                  actors=find_actors):
         self.embedder = embedder or Embedder()
         self.store = store
-        self.claims = claims or ClaimMatcher()
+        self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name))
         self.wording = wording or FightinWords()
         self.frames = frames or FrameScorer(self.embedder)
         self.n_terms = n_terms

