@@ -106,8 +106,9 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
            rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")] = Path("out/rejects.csv")):
     """Add articles to the store from files and/or from the feeds of an outlet registry.
 
-    Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Exits with 1 when --sources was
-    given and no feed could be fetched.
+    Upsert by id: loading a file twice, or polling a feed twice, adds nothing.
+
+    Exits with 1 when --sources was given and no feed could be fetched.
     """
     _ingest(paths, db, rejects, sources, since, timeout, delay)
 
