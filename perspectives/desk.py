@@ -175,8 +175,9 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
             for a in articles.to_dict("records")]
     keyword = np.array([query.lower() in t for t in text])
     semantic = scores >= min_similarity
-    top = set(np.argsort(-scores)[:k])
-    hit = keyword | (semantic & np.isin(np.arange(len(articles)), list(top)))
+    in_top = np.zeros(len(articles), dtype=bool)
+    in_top[np.argsort(-scores)[:k]] = True
+    hit = keyword | (semantic & in_top)
     found = articles[hit].assign(score=scores[hit], keyword=keyword[hit], semantic=semantic[hit])
     found = found.merge(desk.members, left_on="id", right_on="article_id")
     rows = []

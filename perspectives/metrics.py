@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
 
 def bcubed(predicted, gold) -> tuple[float, float, float]:
@@ -41,8 +42,6 @@ def pairwise(predicted, gold) -> tuple[float, float, float]:
 
 def grouping_report(predicted, gold) -> dict[str, float]:
     """Every agreement measure the evaluate command prints, plus the shape of the predicted grouping."""
-    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
-
     predicted, gold = list(predicted), list(gold)
     b_precision, b_recall, b_f1 = bcubed(predicted, gold)
     p_precision, p_recall, p_f1 = pairwise(predicted, gold)
