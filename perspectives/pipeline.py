@@ -56,7 +56,7 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, embedder, store=store, progress=progress)
     labels = clusterer.fit(vectors, published_at=articles["published_at"]).labels_
-    copies = wire.fit(articles, vectors).groups_
+    copies = wire.fit(articles, vectors, graph=clusterer.graph_).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
     return Grouping(articles, vectors, stories, members, newly_embedded)

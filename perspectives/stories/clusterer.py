@@ -1,72 +1,107 @@
-"""Stage 4: group articles about the same event into stories (HDBSCAN over embeddings, time-aware)."""
+"""Stage 4: group articles about the same event into stories (HDBSCAN over a time-windowed neighbour graph).
+
+HDBSCAN's hierarchy is built from the minimum spanning tree of mutual-reachability distances. Building that tree
+from each article's nearest neighbours within the time window, instead of from all pairs, gives the same stories
+(the tree's edges are short, and short edges lie among the neighbours) at a cost linear in the number of days.
+"""
 
 from __future__ import annotations
 
-import hdbscan
 import numpy as np
-import pandas as pd
+from hdbscan._hdbscan_linkage import label as single_linkage_tree
+from hdbscan.hdbscan_ import _tree_to_labels
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin
 
-# Distance given to pairs published too far apart to share a story: larger than any cosine distance (max 2).
+from perspectives.stories.neighbours import day_numbers, neighbour_graph
+
+# Distance that joins parts of the corpus with no neighbours in common (e.g. days further apart than the window):
+# larger than any cosine distance (max 2), so they only meet at the root of the hierarchy.
 _FAR = 4.0
-
-
-def cosine_distances(vectors: np.ndarray) -> np.ndarray:
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return np.clip(1.0 - unit @ unit.T, 0.0, 2.0).astype(np.float64)
-
-
-def days_apart(published_at) -> np.ndarray | None:
-    """Pairwise distance in days; pairs where either date is missing count as 0 (content decides)."""
-    if published_at is None:
-        return None
-    stamps = pd.to_datetime(pd.Series(published_at), utc=True, errors="coerce")
-    days = (stamps - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy() / 86400.0
-    gaps = np.abs(days[:, None] - days[None, :])
-    return np.nan_to_num(gaps, nan=0.0)
+# Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
+_TINY = 1e-12
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
     """Density-based grouping of article vectors into stories.
 
-    Pairs published more than `time_window_days` apart are kept out of the same story. Articles HDBSCAN calls
-    noise become single-article stories, so every article ends in exactly one story. Labels are numbered by each
-    story's first article in input order, which makes the result independent of HDBSCAN's internal numbering.
+    Each article is compared with its `n_neighbors` most similar articles published within `time_window_days`
+    (all articles when a date is missing; `None` ignores dates). Articles HDBSCAN calls noise become single-article
+    stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
+    input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
+    neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
 
     def __init__(self, min_cluster_size: int = 2, min_samples: int = 1, time_window_days: float | None = 3.0,
-                 cluster_selection_method: str = "eom", cluster_selection_epsilon: float = 0.0,
+                 n_neighbors: int = 15, cluster_selection_method: str = "eom", cluster_selection_epsilon: float = 0.0,
                  allow_single_cluster: bool = False):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.time_window_days = time_window_days
+        self.n_neighbors = n_neighbors
         self.cluster_selection_method = cluster_selection_method
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.allow_single_cluster = allow_single_cluster
 
-    def fit(self, X, y=None, published_at=None):
+    def fit(self, X, y=None, published_at=None, map_tasks=None):
+        """Group the rows of X. `map_tasks` runs the neighbour search elsewhere (see `neighbours.neighbour_graph`)."""
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
-        raw = self._density_labels(X, published_at) if n >= max(2, self.min_cluster_size) else np.full(n, -1)
+        if self.n_neighbors < self.min_samples:
+            raise ValueError(f"n_neighbors ({self.n_neighbors}) must be at least min_samples ({self.min_samples})")
+        self.graph_ = neighbour_graph(X, day_numbers(published_at, n), self.time_window_days, self.n_neighbors,
+                                      map_tasks=map_tasks)
+        raw = self._density_labels(self.graph_) if n >= max(2, self.min_cluster_size) else np.full(n, -1)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
         return self
 
-    def _density_labels(self, X: np.ndarray, published_at) -> np.ndarray:
-        distances = cosine_distances(X)
-        gaps = days_apart(published_at)
-        if gaps is not None and self.time_window_days is not None:
-            distances[gaps > self.time_window_days] = _FAR
-        model = hdbscan.HDBSCAN(
-            metric="precomputed", min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
-            cluster_selection_method=self.cluster_selection_method,
-            cluster_selection_epsilon=self.cluster_selection_epsilon, allow_single_cluster=self.allow_single_cluster,
+    def _density_labels(self, graph) -> np.ndarray:
+        distance = np.clip(1.0 - graph.similarity.astype(np.float64), _TINY, 2.0)
+        reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
+                                                  for ends in (graph.rows, graph.cols))))
+        tree = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
+        labels, *_ = _tree_to_labels(
+            None, single_linkage_tree(tree), min_cluster_size=self.min_cluster_size,
+            cluster_selection_method=self.cluster_selection_method, allow_single_cluster=self.allow_single_cluster,
+            cluster_selection_epsilon=self.cluster_selection_epsilon,
         )
-        return model.fit_predict(distances)
+        return labels
 
-    def fit_predict(self, X, y=None, published_at=None):
-        return self.fit(X, published_at=published_at).labels_
+    def fit_predict(self, X, y=None, published_at=None, map_tasks=None):
+        return self.fit(X, published_at=published_at, map_tasks=map_tasks).labels_
+
+
+def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray:
+    """Each article's distance to its `min_samples`-th nearest neighbour (HDBSCAN's core distance); 0 without one."""
+    order = np.lexsort((distance, graph.rows))
+    rows, sorted_distance = graph.rows[order], distance[order]
+    first = np.searchsorted(rows, np.arange(graph.n))
+    count = np.bincount(rows, minlength=graph.n)
+    core = np.zeros(graph.n)
+    has = count >= min_samples
+    core[has] = sorted_distance[first[has] + min_samples - 1]
+    return core
+
+
+def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Minimum spanning tree of the graph as (a, b, weight) rows sorted by weight; separate parts are joined at
+    `_FAR`, as if every pair between them were that far apart."""
+    low, high = np.minimum(rows, cols), np.maximum(rows, cols)
+    order = np.lexsort((weight, high, low))
+    low, high, weight = low[order], high[order], weight[order]
+    first = np.ones(len(low), dtype=bool)
+    first[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])  # one edge per pair: the smallest weight
+    forest = minimum_spanning_tree(coo_matrix((weight[first], (low[first], high[first])), shape=(n, n)).tocsr()).tocoo()
+    edges = [np.column_stack([forest.row, forest.col, forest.data])]
+    parts, part_of = connected_components(forest, directed=False)
+    if parts > 1:
+        roots = np.unique(part_of, return_index=True)[1]
+        edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, _FAR)]))
+    tree = np.concatenate(edges).astype(np.float64)
+    return tree[np.argsort(tree[:, 2], kind="stable")]
 
 
 def _renumber_with_singletons(raw: np.ndarray) -> np.ndarray:

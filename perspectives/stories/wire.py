@@ -2,8 +2,8 @@
 
 Edited copies often share only a minority of their word n-grams (Silcock et al. 2023), so pairs are compared
 sentence by sentence instead: two articles from different outlets are copies when most sentences of the shorter
-one have a near-identical sentence (rapidfuzz ratio) in the other. Only pairs whose article embeddings are already
-close, and which fall within the time window, are compared.
+one have a near-identical sentence (rapidfuzz ratio) in the other. Only neighbours in the grouping's candidate graph
+(same time window) whose article embeddings are already close are compared.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import hashlib
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 
-from perspectives.stories.clusterer import days_apart
+from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph
 from perspectives.text import english_text, sentences
 
 
@@ -38,23 +39,25 @@ class WireDetector(BaseEstimator):
         self.candidate_cosine = candidate_cosine
         self.time_window_days = time_window_days
 
-    def fit(self, articles: pd.DataFrame, vectors: np.ndarray):
+    def fit(self, articles: pd.DataFrame, vectors: np.ndarray, graph: NeighbourGraph | None = None):
+        """Compare the pairs of `graph` (default: each article's 15 nearest neighbours within the window)."""
         records = articles.to_dict("records")
-        n = len(records)
-        close = (vectors @ vectors.T) >= self.candidate_cosine if n else np.zeros((0, 0), bool)
-        gaps = days_apart(articles["published_at"]) if n else None
-        if gaps is not None and self.time_window_days is not None:
-            close &= gaps <= self.time_window_days
+        if graph is None:
+            graph = neighbour_graph(vectors, day_numbers(articles["published_at"], len(records)),
+                                    self.time_window_days, k=15)
+        close = graph.similarity >= self.candidate_cosine
+        candidates = sorted({(min(i, j), max(i, j)) for i, j in zip(graph.rows[close].tolist(),
+                                                                   graph.cols[close].tolist())})
         split = {}
         pairs = []
-        for i, j in zip(*np.nonzero(np.triu(close, k=1))):
+        for i, j in candidates:
             if records[i]["outlet"] == records[j]["outlet"]:
                 continue
             for k in (i, j):
                 if k not in split:
                     split[k] = sentences(english_text(records[k]), "en")
             if shared_sentence_share(split[i], split[j], self.sentence_ratio) >= self.min_shared:
-                pairs.append((int(i), int(j)))
+                pairs.append((i, j))
         self.pairs_ = pairs
         self.groups_ = self._groups(records, pairs)
         return self
@@ -64,9 +67,8 @@ class WireDetector(BaseEstimator):
         n = len(records)
         if not pairs:
             return [None] * n
-        graph = np.zeros((n, n), dtype=bool)
-        for i, j in pairs:
-            graph[i, j] = True
+        first, second = np.array(pairs).T
+        graph = coo_matrix((np.ones(len(pairs)), (first, second)), shape=(n, n))
         _, component = connected_components(graph, directed=False)
         in_pair = {k for pair in pairs for k in pair}
         names = {}
