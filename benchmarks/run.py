@@ -101,7 +101,8 @@ def quality_table(result: dict, with_bertopic: bool) -> pd.DataFrame:
 
 
 def meantime_table() -> pd.DataFrame:
-    """BCubed F1 of the grouping per embedding model; MEANTIME has no dates, so content alone decides."""
+    """BCubed F1 of the grouping per embedding model, on vectors alone and with the articles' text (centring per
+    language, names and numbers); MEANTIME has no dates, so content alone decides."""
     articles = articles_frame(datasets.meantime().assign(extra=None).to_dict("records"))
     gold = datasets.meantime()["gold"].to_numpy()
     rows = []
@@ -110,10 +111,12 @@ def meantime_table() -> pd.DataFrame:
         start = time.perf_counter()
         vectors, _ = embed_articles(articles, embedder, progress=False)
         seconds = time.perf_counter() - start
-        labels = StoryClusterer(time_window_days=None).fit_predict(vectors)
-        precision, recall, f1 = bcubed(labels, gold)
-        rows.append({"model": embedder.name, "BCubed P": precision, "BCubed R": recall, "BCubed F1": f1,
-                     "articles/s": len(articles) / seconds})
+        for use_text in (False, True):
+            labels = StoryClusterer(time_window_days=None, use_text=use_text).fit_predict(vectors, articles=articles)
+            precision, recall, f1 = bcubed(labels, gold)
+            rows.append({"model": embedder.name, "grouping": "vectors + text" if use_text else "vectors only",
+                         "BCubed P": precision, "BCubed R": recall, "BCubed F1": f1,
+                         "articles/s": len(articles) / seconds})
     return pd.DataFrame(rows)
 
 
@@ -156,6 +159,12 @@ def main() -> None:
     if datasets.available("meantime"):
         print("\n=== meantime: the same articles in en, es, it, nl (cross-lingual grouping) ===")
         print(meantime_table().to_string(index=False))
+    from benchmarks.scaling import incremental_table, scaling_table
+
+    print("\n=== scaling: synthetic articles (precomputed vectors, 1,000 a day), one process ===")
+    print(scaling_table().to_string(index=False))
+    print("\n=== incremental: add the last day of 100k synthetic articles ===")
+    print(incremental_table().to_string(index=False))
     from benchmarks.app_speed import main as app_speed
 
     print("\n=== app render times (Streamlit AppTest; warm = cached, what an editor waits for) ===")

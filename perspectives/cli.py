@@ -88,9 +88,11 @@ def _ingest(paths, db, rejects, sources, since, timeout, delay) -> pipeline.Inge
 
 
 def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
-    typer.echo(f"grouped {summary.articles} articles into {summary.stories} stories "
+    scope = {"full": "regrouped all articles", "unchanged": "nothing new to group",
+             "incremental": f"regrouped {summary.regrouped} articles near new or changed ones"}[summary.mode]
+    typer.echo(f"{summary.articles} articles in {summary.stories} stories "
                f"({summary.multi_outlet_stories} with 2+ outlets, {summary.single_article_stories} single-article); "
-               f"embedded {summary.newly_embedded} new texts with {summary.model}")
+               f"{scope}; embedded {summary.newly_embedded} new texts with {summary.model}")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
 
@@ -115,9 +117,12 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 
 @app.command()
 @user_errors
-def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0):
-    """Embed the stored articles (cached) and group them into stories, replacing the previous grouping."""
-    _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window))
+def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0,
+            full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
+                                                               "can touch.")] = False):
+    """Embed the stored articles (cached) and group them into stories. After new articles, only they, the
+    articles within the time window of them and the stories those are in are grouped again."""
+    _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full))
 
 
 @app.command()

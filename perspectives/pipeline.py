@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perspectives.embed import Embedder, embed_articles
+from perspectives.embed import Embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
 from perspectives.ingest import InputError, load_articles
 from perspectives.metrics import grouping_report
@@ -20,6 +20,8 @@ from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
+from perspectives.stories.incremental import regroup_scope
+from perspectives.stories.neighbours import day_numbers
 from perspectives.stories.wire import WireDetector, merge_wire_groups
 
 
@@ -55,10 +57,11 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, embedder, store=store, progress=progress)
-    labels = clusterer.fit(vectors, published_at=articles["published_at"]).labels_
+    labels = clusterer.fit(vectors, articles=articles).labels_
     copies = wire.fit(articles, vectors, graph=clusterer.graph_).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
+    members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
     return Grouping(articles, vectors, stories, members, newly_embedded)
 
 
@@ -101,35 +104,64 @@ class ClusterSummary:
     run_id: int = 0
     params: dict = field(default_factory=dict)
     lineage: dict = field(default_factory=dict)  # relation -> number of stories (continued, merged, split, new)
+    mode: str = "full"  # full, incremental (only what new articles can touch) or unchanged (nothing to do)
+    regrouped: int = 0  # articles grouped again in this run
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int = 2, progress: bool = True) -> ClusterSummary:
-    """Group every stored article into stories and save them (replacing the previous grouping)."""
+            min_cluster_size: int = 2, full: bool = False, progress: bool = True) -> ClusterSummary:
+    """Group the stored articles into stories and save them.
+
+    Only new and changed articles, the articles published within the time window of them and the stories those
+    are in are grouped again; other stories stay as they are. `full` (or changed parameters) regroups everything.
+    Story ids carry over either way (see `stories.identity`).
+    """
     embedder = Embedder(model)
     clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         articles = store.articles()
-        previous = store.members()[["article_id", "story_id"]]
+        previous = store.members()
+        if full or not store.same_params("cluster", params):
+            scope = np.ones(len(articles), dtype=bool)
+        else:
+            scope = _regroup_scope(articles, previous, time_window_days)
+        mode = "unchanged" if not scope.any() else "full" if scope.all() else "incremental"
         run_id = store.start_run("cluster", params)
-        grouping = group_stories(articles, embedder, clusterer, store=store, progress=progress)
-        lineage = keep_story_ids(grouping, previous)
+        grouping = group_stories(articles[scope], embedder, clusterer, store=store, progress=progress)
+        touched = previous["article_id"].isin(articles["id"][scope])
+        lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
+        kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
+        stories = pd.concat([store.stories().pipe(lambda s: s[s["story_id"].isin(kept["story_id"])]),
+                             grouping.stories], ignore_index=True)
+        members = pd.concat([kept, grouping.members], ignore_index=True)
         summary = ClusterSummary(
-            model=embedder.name, articles=len(articles), stories=len(grouping.stories),
-            multi_outlet_stories=int((grouping.stories["n_outlets"] >= 2).sum()) if len(articles) else 0,
-            single_article_stories=int((grouping.stories["n_articles"] == 1).sum()) if len(articles) else 0,
-            wire_copies=int(grouping.members["wire_group"].notna().sum()) if len(articles) else 0,
+            model=embedder.name, articles=len(articles), stories=len(stories),
+            multi_outlet_stories=int((stories["n_outlets"] >= 2).sum()),
+            single_article_stories=int((stories["n_articles"] == 1).sum()),
+            wire_copies=int(members["wire_group"].notna().sum()),
             newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
-            lineage=lineage["relation"].value_counts().to_dict(),
+            lineage=lineage["relation"].value_counts().to_dict(), mode=mode, regrouped=int(scope.sum()),
         )
-        store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage)
+        if mode == "unchanged":
+            store.finish_run(run_id, asdict(summary))
+        else:
+            store.replace_stories(run_id, stories, members, asdict(summary), lineage)
     return summary
 
 
-def keep_story_ids(grouping: Grouping, previous: pd.DataFrame) -> pd.DataFrame:
-    """Rename this grouping's stories to the ids they keep from the previous run (in place); return the lineage."""
-    mapping, lineage = carry_over_ids(grouping.members[["article_id", "story_id"]], previous)
+def _regroup_scope(articles: pd.DataFrame, previous: pd.DataFrame, window: float | None) -> np.ndarray:
+    grouped_as = articles["id"].map(previous.set_index("article_id")["content_hash"])
+    changed = (grouped_as != pd.Series(content_hashes(articles), index=articles.index)).to_numpy()
+    return regroup_scope(articles["id"], day_numbers(articles["published_at"], len(articles)), changed, previous,
+                         window)
+
+
+def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: set[str] = frozenset()) -> pd.DataFrame:
+    """Rename this grouping's stories to the ids they keep from the previous run (in place); return the lineage.
+    `reserved` ids belong to stories outside this grouping and are never given out."""
+    mapping, lineage = carry_over_ids(grouping.members[["article_id", "story_id"]],
+                                      previous[["article_id", "story_id"]], reserved)
     grouping.stories["story_id"] = grouping.stories["story_id"].map(mapping)
     grouping.members["story_id"] = grouping.members["story_id"].map(mapping)
     return lineage

@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS stories (
 CREATE TABLE IF NOT EXISTS story_members (
     article_id TEXT PRIMARY KEY REFERENCES articles(id),
     story_id TEXT NOT NULL REFERENCES stories(story_id),
-    wire_group TEXT
+    wire_group TEXT,
+    content_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
 CREATE TABLE IF NOT EXISTS story_lineage (
@@ -85,6 +86,9 @@ STORY_COLUMNS = [
     "story_id", "label", "keywords", "n_articles", "n_outlets", "countries", "first_published", "last_published",
 ]
 
+# content_hash: what the article's text was when it was grouped (a changed text makes the article regrouped).
+MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash"]
+
 
 def default_db_path() -> Path:
     return Path(os.environ.get("PERSPECTIVES_DB", DEFAULT_DB))
@@ -93,6 +97,15 @@ def default_db_path() -> Path:
 def text_hash(text: str) -> str:
     """Hash of a text with white space folded, so re-flowed copies of one text count as the same."""
     return content_hash(" ".join((text or "").split()))
+
+
+def _finish(conn, run_id: int, summary: dict) -> None:
+    conn.execute("UPDATE runs SET finished_at = ?, summary = ? WHERE run_id = ?",
+                 (_now(), json.dumps(summary, sort_keys=True), run_id))
+
+
+def _params_json(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 def _now() -> str:
@@ -121,7 +134,7 @@ class Store:
 
     def _add_missing_columns(self) -> None:
         """Bring a store written by an earlier version up to this schema (columns added since)."""
-        added = {"articles": [("text_hash", "TEXT NOT NULL DEFAULT ''")], "story_members": [("wire_group", "TEXT")]}
+        added = {"articles": [("text_hash", "TEXT NOT NULL DEFAULT ''")], "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT")]}
         for table, columns in added.items():
             present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
             for name, kind in columns:
@@ -245,13 +258,20 @@ class Store:
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO runs (kind, started_at, params) VALUES (?, ?, ?)",
-                (kind, _now(), json.dumps(params, sort_keys=True, default=str)),
+                (kind, _now(), _params_json(params)),
             )
         return cursor.lastrowid
 
+    def same_params(self, kind: str, params: dict) -> bool:
+        """Whether the last finished run of this kind used exactly these parameters."""
+        row = self.conn.execute("SELECT params FROM runs WHERE kind = ? AND finished_at IS NOT NULL "
+                                "ORDER BY run_id DESC LIMIT 1", (kind,)).fetchone()
+        return row is not None and row[0] == _params_json(params)
+
     def replace_stories(self, run_id: int, stories: pd.DataFrame, members: pd.DataFrame, summary: dict,
                         lineage: pd.DataFrame | None = None) -> None:
-        """Swap in a new grouping atomically: readers see the old stories or the new ones, never a mix."""
+        """Swap in a new grouping atomically (readers see the old stories or the new ones, never a mix), then mark
+        the run finished."""
         with self.transaction() as conn:
             if lineage is not None:
                 conn.executemany(
@@ -267,13 +287,14 @@ class Store:
                 [(run_id, *row) for row in stories[STORY_COLUMNS].itertuples(index=False, name=None)],
             )
             conn.executemany(
-                "INSERT INTO story_members (article_id, story_id, wire_group) VALUES (?, ?, ?)",
-                without_nan(members[["article_id", "story_id", "wire_group"]]).itertuples(index=False, name=None),
+                "INSERT INTO story_members (article_id, story_id, wire_group, content_hash) VALUES (?, ?, ?, ?)",
+                without_nan(members[MEMBER_COLUMNS]).itertuples(index=False, name=None),
             )
-            conn.execute(
-                "UPDATE runs SET finished_at = ?, summary = ? WHERE run_id = ?",
-                (_now(), json.dumps(summary, sort_keys=True), run_id),
-            )
+            _finish(conn, run_id, summary)
+
+    def finish_run(self, run_id: int, summary: dict) -> None:
+        with self.transaction() as conn:
+            _finish(conn, run_id, summary)
 
     def stories(self) -> pd.DataFrame:
         return pd.read_sql_query(
@@ -283,7 +304,7 @@ class Store:
 
     def members(self) -> pd.DataFrame:
         return without_nan(pd.read_sql_query(
-            "SELECT article_id, story_id, wire_group FROM story_members ORDER BY story_id, article_id", self.conn))
+            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members ORDER BY story_id, article_id", self.conn))
 
     def lineage(self) -> pd.DataFrame:
         return without_nan(pd.read_sql_query("SELECT * FROM story_lineage ORDER BY run_id, story_id", self.conn))

@@ -72,6 +72,7 @@ def test_a_store_from_an_earlier_version_is_upgraded(tmp_path):
             INSERT INTO story_members VALUES ('a1', 's1');
         """)
     with Store(path) as store:
-        assert store.members().to_dict("records") == [{"article_id": "a1", "story_id": "s1", "wire_group": None}]
+        assert store.members().to_dict("records") == [
+            {"article_id": "a1", "story_id": "s1", "wire_group": None, "content_hash": None}]
         counts = store.upsert_articles(articles_frame([article(2)]))
         assert counts.new == 1 and store.count("articles") == 2

@@ -134,3 +134,73 @@ def test_a_split_off_single_article_gets_an_id_of_its_own():
     current = members_of({"n1": ["c2", "c3"], anchor: ["c1"]})
     mapping, _ = carry_over_ids(current, previous)
     assert mapping["n1"] == anchor and mapping[anchor] != anchor and len(set(mapping.values())) == 2
+
+
+def test_reserved_ids_of_untouched_stories_are_never_given_out():
+    from perspectives.stories.identity import carry_over_ids
+
+    taken = story_id("a1")  # a story outside this regrouping was once named after a1
+    mapping, _ = carry_over_ids(members_of({taken: ["a1", "a2"]}), members_of({}), reserved={taken})
+    assert mapping[taken] != taken
+
+
+def dated_corpus(n=400, seed=1):
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n, 24)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = rng.uniform(0, 20, n)
+    days[rng.choice(n, 15, replace=False)] = np.nan  # some dates missing
+    return vectors, days
+
+
+def test_neighbours_are_the_most_similar_articles_within_the_window():
+    from perspectives.stories.neighbours import neighbour_graph
+
+    vectors, days = dated_corpus()
+    graph = neighbour_graph(vectors, days, window=3.0, k=5)
+    similarity = vectors @ vectors.T
+    gaps = np.abs(days[:, None] - days[None, :])
+    allowed = ~(gaps > 3.0) & ~np.eye(len(days), dtype=bool)  # a missing date allows any pair
+    for row in range(len(days)):
+        expected = np.flatnonzero(allowed[row])[np.argsort(-similarity[row, allowed[row]])][:5]
+        found = graph.cols[graph.rows == row]
+        assert set(found) == set(expected)
+    assert np.allclose(graph.similarity, similarity[graph.rows, graph.cols], atol=1e-5)
+
+
+def test_the_neighbour_graph_gives_the_stories_of_all_pairs_hdbscan():
+    import hdbscan
+
+    vectors, truth = blobs(seed=4, sizes=(9, 7, 6, 5, 4, 3, 3), noise=5, dim=40)
+    vectors = vectors + 0.3 * np.random.default_rng(0).standard_normal(vectors.shape).astype(np.float32)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for min_samples in (1, 3):
+        reference = hdbscan.HDBSCAN(metric="precomputed", min_cluster_size=2, min_samples=min_samples).fit_predict(
+            np.clip(1 - unit @ unit.T, 0, 2).astype(np.float64))
+        for k in (len(vectors) - 1, 8):  # every pair, and only each article's 8 nearest
+            labels = StoryClusterer(min_samples=min_samples, n_neighbors=k, time_window_days=None).fit(vectors)
+            assert same_partition(labels.labels_, _renumber(reference))
+            assert np.array_equal(labels.noise_mask_, reference < 0)
+
+
+def _renumber(raw):
+    from perspectives.stories.clusterer import _renumber_with_singletons
+
+    return _renumber_with_singletons(raw)
+
+
+def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches():
+    from perspectives.stories.incremental import regroup_scope
+
+    ids = pd.Series(["a0", "a1", "a2", "a3", "a4", "a5", "new"])
+    days = np.array([0, 1, 8, 10, 11, 20, 12], dtype=float)
+    previous = members_of({"s1": ["a0", "a1"], "s2": ["a2", "a3"], "s3": ["a4"], "s4": ["a5"]})
+    changed = np.array([False] * 6 + [True])
+    scope = regroup_scope(ids, days, changed, previous, window=3.0)
+    # days 9..15 are near the new article; a2 comes along because its story (s2) is touched.
+    assert list(ids[scope]) == ["a2", "a3", "a4", "new"]
+    assert not regroup_scope(ids, days, np.zeros(7, bool), previous, 3.0).any()  # nothing new: nothing to do
+    undated = days.copy()
+    undated[6] = np.nan
+    assert regroup_scope(ids, undated, changed, previous, 3.0).all()  # could belong anywhere
+    assert regroup_scope(ids, days, changed, previous.iloc[0:0], 3.0).all()  # first grouping

@@ -68,4 +68,14 @@ def embed_articles(
     articles: pd.DataFrame, embedder: Embedder, store=None, progress: bool = True
 ) -> tuple[np.ndarray, int]:
     """Article vectors (headline and body, English view) in row order, and how many were newly encoded."""
-    return embed_texts([document(a) for a in articles.to_dict("records")], embedder, store, progress)
+    return embed_texts(article_documents(articles), embedder, store, progress)
+
+
+def article_documents(articles: pd.DataFrame) -> list[str]:
+    """What is embedded for each article."""
+    return [document(a) for a in articles.to_dict("records")]
+
+
+def content_hashes(articles: pd.DataFrame) -> list[str]:
+    """A hash per article of what is embedded: it changes exactly when the article's vector would."""
+    return [content_hash(d) for d in article_documents(articles)]

@@ -8,17 +8,16 @@ from each article's nearest neighbours within the time window, instead of from a
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hdbscan._hdbscan_linkage import label as single_linkage_tree
 from hdbscan.hdbscan_ import _tree_to_labels
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language
 from perspectives.stories.neighbours import day_numbers, neighbour_graph
 
-# Distance that joins parts of the corpus with no neighbours in common (e.g. days further apart than the window):
-# larger than any cosine distance (max 2), so they only meet at the root of the hierarchy.
-_FAR = 4.0
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
 _TINY = 1e-12
 
@@ -27,39 +26,52 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     """Density-based grouping of article vectors into stories.
 
     Each article is compared with its `n_neighbors` most similar articles published within `time_window_days`
-    (all articles when a date is missing; `None` ignores dates). Articles HDBSCAN calls noise become single-article
+    (all articles when a date is missing; `None` ignores dates). Given the articles themselves, and with
+    `use_text`, vectors are centred per language and each pair's similarity also weighs the words, headline words,
+    names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. Articles HDBSCAN calls noise become single-article
     stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
     input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
     neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
 
     def __init__(self, min_cluster_size: int = 2, min_samples: int = 1, time_window_days: float | None = 3.0,
-                 n_neighbors: int = 15, cluster_selection_method: str = "eom", cluster_selection_epsilon: float = 0.0,
-                 allow_single_cluster: bool = False):
+                 n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
+                 cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.time_window_days = time_window_days
         self.n_neighbors = n_neighbors
+        self.use_text = use_text
         self.cluster_selection_method = cluster_selection_method
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.allow_single_cluster = allow_single_cluster
 
-    def fit(self, X, y=None, published_at=None, map_tasks=None):
-        """Group the rows of X. `map_tasks` runs the neighbour search elsewhere (see `neighbours.neighbour_graph`)."""
+    def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, map_tasks=None):
+        """Group the rows of X (one per row of `articles`, when given; their `published_at` is used unless passed).
+        `map_tasks` runs the neighbour search elsewhere (see `neighbours.neighbour_graph`)."""
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
         if self.n_neighbors < self.min_samples:
             raise ValueError(f"n_neighbors ({self.n_neighbors}) must be at least min_samples ({self.min_samples})")
+        with_text = articles is not None and self.use_text
+        if articles is not None and published_at is None:
+            published_at = articles["published_at"]
+        if with_text and n:
+            X = centre_by_language(X, embedded_language(articles))
         self.graph_ = neighbour_graph(X, day_numbers(published_at, n), self.time_window_days, self.n_neighbors,
                                       map_tasks=map_tasks)
-        raw = self._density_labels(self.graph_) if n >= max(2, self.min_cluster_size) else np.full(n, -1)
+        similarity = self.graph_.similarity
+        if with_text and n:
+            similarity = EventEvidence().fit(articles).similarity(self.graph_.rows, self.graph_.cols, similarity)
+        raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size) else np.full(n, -1)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
         return self
 
-    def _density_labels(self, graph) -> np.ndarray:
-        distance = np.clip(1.0 - graph.similarity.astype(np.float64), _TINY, 2.0)
+    def _density_labels(self, similarity: np.ndarray) -> np.ndarray:
+        graph = self.graph_
+        distance = np.clip(1.0 - similarity.astype(np.float64), _TINY, 2.0)
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
                                                   for ends in (graph.rows, graph.cols))))
         tree = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
@@ -70,8 +82,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         )
         return labels
 
-    def fit_predict(self, X, y=None, published_at=None, map_tasks=None):
-        return self.fit(X, published_at=published_at, map_tasks=map_tasks).labels_
+    def fit_predict(self, X, y=None, published_at=None, articles=None, map_tasks=None):
+        return self.fit(X, published_at=published_at, articles=articles, map_tasks=map_tasks).labels_
 
 
 def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray:
@@ -87,8 +99,9 @@ def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray
 
 
 def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Minimum spanning tree of the graph as (a, b, weight) rows sorted by weight; separate parts are joined at
-    `_FAR`, as if every pair between them were that far apart."""
+    """Minimum spanning tree of the graph as (a, b, weight) rows sorted by weight. Parts with no edge between them
+    (e.g. days further apart than the window) are joined at the largest weight, as if every pair between them were
+    that far apart: a larger constant would make whole parts look like long-lived clusters to HDBSCAN."""
     low, high = np.minimum(rows, cols), np.maximum(rows, cols)
     order = np.lexsort((weight, high, low))
     low, high, weight = low[order], high[order], weight[order]
@@ -99,7 +112,8 @@ def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarra
     parts, part_of = connected_components(forest, directed=False)
     if parts > 1:
         roots = np.unique(part_of, return_index=True)[1]
-        edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, _FAR)]))
+        far = weight.max() if len(weight) else 1.0
+        edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, far)]))
     tree = np.concatenate(edges).astype(np.float64)
     return tree[np.argsort(tree[:, 2], kind="stable")]
 

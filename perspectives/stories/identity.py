@@ -10,13 +10,15 @@ import pandas as pd
 LINEAGE_COLUMNS = ["story_id", "parent_story_id", "relation", "shared_articles"]
 
 
-def carry_over_ids(members: pd.DataFrame, previous: pd.DataFrame) -> tuple[dict[str, str], pd.DataFrame]:
+def carry_over_ids(members: pd.DataFrame, previous: pd.DataFrame,
+                   reserved: set[str] = frozenset()) -> tuple[dict[str, str], pd.DataFrame]:
     """Map this run's story ids (named after their first article) to the ids they keep from `previous`.
 
     Both frames hold `article_id, story_id`. Pairs of (new, old) stories are matched greedily by shared articles,
     most first, so the side with the most shared articles keeps the old id; ties go to the larger new story.
     Returns the id mapping and the lineage: `relation` is continued, merged (a new story holding several old
-    ones), split (an old story spread over several new ones) or new.
+    ones), split (an old story spread over several new ones) or new. `reserved` ids (stories kept elsewhere)
+    are never given out.
     """
     shared = members.merge(previous, on="article_id", suffixes=("", "_old"))
     overlap = shared.groupby(["story_id", "story_id_old"]).size().rename("shared").reset_index()
@@ -24,7 +26,7 @@ def carry_over_ids(members: pd.DataFrame, previous: pd.DataFrame) -> tuple[dict[
     overlap["size"] = overlap["story_id"].map(sizes)
     overlap = overlap.sort_values(["shared", "size", "story_id", "story_id_old"], ascending=[False, False, True, True])
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
+    taken: set[str] = set(reserved)
     for row in overlap.itertuples():
         if row.story_id not in mapping and row.story_id_old not in taken:
             mapping[row.story_id] = row.story_id_old

@@ -96,6 +96,12 @@ def nearest(query_vectors: np.ndarray, candidate_vectors: np.ndarray, self_colum
     return rows, top[keep], values[keep]
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (dot products become cosine similarities)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
+
+
 def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | None, k: int):
     """One task's neighbours as corpus rows: (rows, cols, similarity)."""
     rows, columns, similarity = nearest(vectors[task.queries], vectors[task.candidates], task.self_columns,
@@ -105,9 +111,9 @@ def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | 
 
 def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
                     map_tasks: Callable[[list[Task]], Iterable[tuple]] | None = None) -> NeighbourGraph:
-    """All tasks' neighbours in one graph. `map_tasks` runs the tasks (default: here, one after another) and
+    """All tasks' neighbours (by cosine similarity) in one graph. `map_tasks` runs the tasks (default: here, one after another) and
     returns their results in task order; a distributed engine passes its own."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    vectors = unit_rows(vectors)
     tasks = plan(days, window)
     if map_tasks is None:
         results = [run_task(task, vectors, days, window, k) for task in tasks]

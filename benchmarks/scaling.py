@@ -1,0 +1,88 @@
+"""Grouping cost at 10k, 100k and 1M synthetic articles (precomputed vectors, 1,000 articles a day), and what an
+incremental run costs next to regrouping everything.
+
+Each size runs in a fresh process so that its peak memory (max RSS, vectors included) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import synthetic_corpus  # noqa: E402
+from perspectives.metrics import grouping_report  # noqa: E402
+from perspectives.stories import StoryClusterer  # noqa: E402
+from perspectives.stories.incremental import regroup_scope  # noqa: E402
+from perspectives.stories.neighbours import day_numbers  # noqa: E402
+
+SIZES = (10_000, 100_000, 1_000_000)
+
+
+def scale_point(n: int) -> dict:
+    """Group n synthetic articles here; seconds, peak memory and agreement with the generated events."""
+    vectors, published_at, events = synthetic_corpus(n)
+    start = time.perf_counter()
+    labels = StoryClusterer().fit(vectors, published_at=published_at).labels_
+    seconds = time.perf_counter() - start
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    report = grouping_report(pd.Series(labels), pd.Series(events))
+    return {"articles": n, "days": int(np.ptp(day_numbers(published_at, n))) + 1, "seconds": seconds,
+            "articles/s": n / seconds, "peak memory GiB": peak_gib, "BCubed F1 vs generated events": report["bcubed_f1"]}
+
+
+def scaling_table(sizes=SIZES) -> pd.DataFrame:
+    rows = []
+    for n in sizes:
+        done = subprocess.run([sys.executable, __file__, "--point", str(n)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return pd.DataFrame(rows)
+
+
+def incremental_table(n: int = 100_000) -> pd.DataFrame:
+    """Add the last day to a grouping of the days before it: regroup only its scope, or everything."""
+    vectors, published_at, _ = synthetic_corpus(n)
+    days = day_numbers(published_at, n)
+    new = days >= np.floor(days.max())
+    clusterer = StoryClusterer()
+    ids = pd.Series([f"a{i}" for i in range(n)])
+    before = clusterer.fit(vectors[~new], published_at=published_at[~new]).labels_
+    previous = pd.DataFrame({"article_id": ids[~new], "story_id": before})
+
+    start = time.perf_counter()
+    full = clusterer.fit(vectors, published_at=published_at).labels_
+    full_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    scope = regroup_scope(ids, days, new, previous, clusterer.time_window_days)
+    regrouped = clusterer.fit(vectors[scope], published_at=published_at[scope]).labels_
+    incremental_seconds = time.perf_counter() - start
+
+    combined = pd.Series(-1, index=ids.index, dtype=np.int64)
+    combined[~new] = before
+    combined[scope] = regrouped + before.max() + 1
+    agreement = grouping_report(combined, pd.Series(full))
+    return pd.DataFrame([{
+        "articles": n, "new (last day)": int(new.sum()), "regrouped": int(scope.sum()),
+        "full regroup s": full_seconds, "incremental s": incremental_seconds,
+        "incremental / full": incremental_seconds / full_seconds,
+        "ARI incremental vs full": agreement["ari"],
+    }])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--point"]:
+        print(json.dumps(scale_point(int(sys.argv[2]))))
+    else:
+        pd.set_option("display.width", 160)
+        print(scaling_table().to_string(index=False))
+        print(incremental_table().to_string(index=False))
