@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import Counter
 import os
 import sys
+from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from perspectives import pipeline
+from perspectives.distributed import ClusterUnavailable, DaskMapper
 from perspectives.embed import ModelNotFound
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
@@ -36,6 +38,10 @@ Sources = Annotated[Optional[Path], typer.Option(
 Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed items published before this date.")]
 Timeout = Annotated[float, typer.Option(help="With --sources: seconds to wait for each HTTP response.")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
+Cluster = Annotated[Optional[str], typer.Option(
+    "--cluster", help="Run embedding and grouping on a Dask cluster: its scheduler address (tcp://host:8786), or "
+                      "'local' for one worker per core here.")]
+Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
 
 sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds.", no_args_is_help=True)
@@ -48,10 +54,21 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (InputError, ModelNotFound, pipeline.StoreNotReady) as exc:
+        except (InputError, ModelNotFound, pipeline.StoreNotReady, ClusterUnavailable) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     return wrapper
+
+
+@contextmanager
+def _mapper(address: str | None, progress: bool = True):
+    """A Dask mapper for --cluster (closed afterwards), else None: run here."""
+    if not address:
+        yield None
+        return
+    with DaskMapper(address, progress=progress) as mapper:
+        typer.echo(f"Dask cluster at {mapper.client.scheduler.address}: {mapper.workers} workers")
+        yield mapper
 
 
 def _echo_ingest(summary: pipeline.IngestSummary) -> None:
@@ -119,30 +136,35 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 @user_errors
 def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0,
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
-                                                               "can touch.")] = False):
+                                                               "can touch.")] = False,
+            cluster_address: Cluster = None):
     """Embed the stored articles (cached) and group them into stories. After new articles, only they, the
     articles within the time window of them and the stories those are in are grouped again."""
-    _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full))
+    with _mapper(cluster_address) as mapper:
+        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full, mapper=mapper))
 
 
 @app.command()
 @user_errors
 def report(db: Db = Path(DEFAULT_DB),
-           out: Annotated[Path, typer.Option(help="Folder for the CSV files.")] = Path("out")):
-    """Write the report as CSV: stories, articles with their story ids, and for each story with 2+ outlets its
+           out: Annotated[Path, typer.Option(help="Folder for the report files.")] = Path("out"),
+           format: Format = "csv"):
+    """Write the report: stories, articles with their story ids, and for each story with 2+ outlets its
     Alternative Takes, claims, distinctive terms, sources, tone, frames and timeline."""
-    _echo_report(pipeline.report(db=db, out=out))
+    _echo_report(pipeline.report(db=db, out=out, format=format))
 
 
 @app.command()
 @user_errors
 def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
         timeout: Timeout = 10.0, delay: Delay = 1.0, model: Model = None, window: Window = 3.0,
-        out: Annotated[Path, typer.Option(help="Folder for the CSV report and rejects.csv.")] = Path("out")):
+        out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
+        format: Format = "csv", cluster_address: Cluster = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
-    _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window))
-    _echo_report(pipeline.report(db=db, out=out))
+    with _mapper(cluster_address) as mapper:
+        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, mapper=mapper))
+    _echo_report(pipeline.report(db=db, out=out, format=format))
 
 
 @app.command()
@@ -151,10 +173,13 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
              gold: Annotated[str, typer.Option(help="The column holding each article's true story.")],
              model: Model = None, window: Window = 3.0,
              db: Annotated[Optional[Path], typer.Option(help="Optional store to cache embeddings in.")] = None,
-             as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False):
+             as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+             cluster_address: Cluster = None):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
-    report = pipeline.evaluate(path, gold, model=model, time_window_days=window, db=db, progress=not as_json)
+    with _mapper(cluster_address, progress=not as_json) as mapper:
+        report = pipeline.evaluate(path, gold, model=model, time_window_days=window, db=db, mapper=mapper,
+                                   progress=not as_json)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

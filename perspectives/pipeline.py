@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from perspectives import __version__
+from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
 from perspectives.ingest import InputError, load_articles
@@ -49,15 +53,17 @@ class Grouping:
 
 
 def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
-                  store: Store | None = None, wire: WireDetector | None = None, progress: bool = True) -> Grouping:
+                  store: Store | None = None, wire: WireDetector | None = None, mapper: Mapper | None = None,
+                  progress: bool = True) -> Grouping:
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
-    (`members.wire_group`), which always share a story."""
+    (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
+    cluster (see `perspectives.distributed`)."""
     embedder = embedder or Embedder()
     clusterer = clusterer or StoryClusterer()
     wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
-    vectors, newly_embedded = embed_articles(articles, embedder, store=store, progress=progress)
-    labels = clusterer.fit(vectors, articles=articles).labels_
+    vectors, newly_embedded = embed_articles(articles, embedder, store=store, mapper=mapper, progress=progress)
+    labels = clusterer.fit(vectors, articles=articles, mapper=mapper).labels_
     copies = wire.fit(articles, vectors, graph=clusterer.graph_).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
@@ -109,7 +115,8 @@ class ClusterSummary:
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int = 2, full: bool = False, progress: bool = True) -> ClusterSummary:
+            min_cluster_size: int = 2, full: bool = False, mapper: Mapper | None = None,
+            progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles published within the time window of them and the stories those
@@ -128,7 +135,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             scope = _regroup_scope(articles, previous, time_window_days)
         mode = "unchanged" if not scope.any() else "full" if scope.all() else "incremental"
         run_id = store.start_run("cluster", params)
-        grouping = group_stories(articles[scope], embedder, clusterer, store=store, progress=progress)
+        grouping = group_stories(articles[scope], embedder, clusterer, store=store, mapper=mapper, progress=progress)
         touched = previous["article_id"].isin(articles["id"][scope])
         lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
         kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
@@ -167,18 +174,33 @@ def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: set[str
     return lineage
 
 
-def report(db: str | Path | None = None, out: str | Path = "out", progress: bool = True) -> dict[str, Path]:
-    """Write the CSV report for the stored stories (see README: Output); returns the paths.
+def report(db: str | Path | None = None, out: str | Path = "out", format: str = "csv",
+           progress: bool = True) -> dict[str, Path]:
+    """Write the report for the stored stories (see README: Output); returns the paths.
 
     The framing analyses embed sentences with the default model, on which their thresholds are calibrated,
-    whatever model grouped the stories.
+    whatever model grouped the stories. Their tables are kept in the store: while the articles and stories are
+    unchanged, a new report reuses them.
     """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
         if len(articles) and members.empty:
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-        framing = FramingAnalyser(Embedder(), store=store).analyse_stories(articles, members, progress=progress)
-    return write_report(Path(out), articles, stories, members, framing)
+        analyser = FramingAnalyser(Embedder(), store=store)
+        fingerprint = framing_fingerprint(articles, members, analyser)
+        framing = store.cached_framing(fingerprint)
+        if framing is None:
+            framing = analyser.analyse_stories(articles, members, progress=progress)
+            store.save_framing(fingerprint, framing)
+    return write_report(Path(out), articles, stories, members, framing, format=format)
+
+
+def framing_fingerprint(articles: pd.DataFrame, members: pd.DataFrame, analyser: FramingAnalyser) -> str:
+    """Changes whenever an article, a story membership, the analyser's settings or this version do."""
+    digest = hashlib.sha256(f"{__version__}|{analyser.settings()}".encode())
+    digest.update(pd.util.hash_pandas_object(articles.drop(columns="extra").astype(str), index=False).to_numpy())
+    digest.update(pd.util.hash_pandas_object(members.astype(str), index=False).to_numpy())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -190,16 +212,17 @@ class RunSummary:
 
 def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
-        fetcher: PoliteFetcher | None = None, translator: Translator | None = None, progress: bool = True) -> RunSummary:
+        fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
+        mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress)
-    clustered = cluster(db=db, model=model, time_window_days=time_window_days, progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, progress=progress))
+    clustered = cluster(db=db, model=model, time_window_days=time_window_days, mapper=mapper, progress=progress)
+    return RunSummary(ingested, clustered, report(db=db, out=out, format=format, progress=progress))
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
-             db: str | Path | None = None, progress: bool = True) -> dict[str, float]:
+             db: str | Path | None = None, mapper: Mapper | None = None, progress: bool = True) -> dict[str, float]:
     """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -212,11 +235,8 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
         raise InputError(f"{path}: no column {gold!r} (or it is empty)")
     articles = loaded.articles[labels.notna()]
     embedder, clusterer = Embedder(model), StoryClusterer(time_window_days=time_window_days)
-    if db is None:
-        grouping = group_stories(articles, embedder, clusterer, progress=progress)
-    else:
-        with Store(db) as store:
-            grouping = group_stories(articles, embedder, clusterer, store=store, progress=progress)
+    with Store(db) if db is not None else nullcontext() as store:
+        grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress)
     predicted = grouping.story_of(articles)
     return {"model": embedder.name, "skipped_without_gold": int(labels.isna().sum()),
             **grouping_report(predicted, articles["extra"].map(lambda extra: str(extra[gold])))}

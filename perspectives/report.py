@@ -1,7 +1,8 @@
-"""Stage 6: the batch report as CSV files."""
+"""Stage 6: the batch report as CSV (or Parquet) files."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -23,10 +24,14 @@ def articles_table(articles: pd.DataFrame, members: pd.DataFrame) -> pd.DataFram
 
 
 def write_report(out: Path, articles: pd.DataFrame, stories: pd.DataFrame, members: pd.DataFrame,
-                 framing: dict[str, pd.DataFrame]) -> dict[str, Path]:
-    """articles.csv, stories.csv and one CSV per framing table (takes, claims, terms, sources, tone, frames,
-    timeline)."""
+                 framing: dict[str, pd.DataFrame], format: str = "csv") -> dict[str, Path]:
+    """articles, stories and one table per framing analysis (takes, claims, terms, sources, tone, frames,
+    timeline), as CSV files or, with format "parquet", as Parquet (articles partitioned by publication day)."""
     out.mkdir(parents=True, exist_ok=True)
+    if format == "parquet":
+        return _write_parquet(out, articles_table(articles, members), stories[STORY_COLUMNS], framing)
+    if format != "csv":
+        raise ValueError(f"unknown report format {format!r} (use csv or parquet)")
     takes = framing["takes"]
     takes = takes.assign(
         distinctive_terms=takes["distinctive_terms"].map("; ".join),
@@ -42,6 +47,19 @@ def write_report(out: Path, articles: pd.DataFrame, stories: pd.DataFrame, membe
     for frame, path in files.values():
         frame.to_csv(path, index=False)
     return {name: path for name, (_, path) in files.items()}
+
+
+def _write_parquet(out: Path, articles: pd.DataFrame, stories: pd.DataFrame,
+                   framing: dict[str, pd.DataFrame]) -> dict[str, Path]:
+    day = pd.to_datetime(articles["published_at"], utc=True, errors="coerce", format="mixed").dt.strftime("%Y-%m-%d")
+    folder = out / "articles"
+    shutil.rmtree(folder, ignore_errors=True)  # a partitioned write adds files: stale ones would be read back
+    articles.assign(day=day.fillna("undated")).to_parquet(folder, partition_cols=["day"], index=False)
+    files = {"articles": folder}
+    for name, table in {"stories": stories, **framing}.items():
+        files[name] = out / f"{name}.parquet"
+        table.to_parquet(files[name], index=False)
+    return files
 
 
 def write_rejects(rejects: pd.DataFrame, path: str | Path) -> Path:

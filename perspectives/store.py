@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
@@ -73,6 +74,12 @@ CREATE TABLE IF NOT EXISTS story_members (
     content_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
+CREATE TABLE IF NOT EXISTS framing_cache (
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (fingerprint, name)
+);
 CREATE TABLE IF NOT EXISTS story_lineage (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
     story_id TEXT NOT NULL,
@@ -97,6 +104,19 @@ def default_db_path() -> Path:
 def text_hash(text: str) -> str:
     """Hash of a text with white space folded, so re-flowed copies of one text count as the same."""
     return content_hash(" ".join((text or "").split()))
+
+
+def _to_parquet(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _from_parquet(data: bytes) -> pd.DataFrame:
+    table = pd.read_parquet(io.BytesIO(data))
+    for column in table.columns[table.dtypes == object]:  # list cells come back as arrays
+        table[column] = table[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+    return without_nan(table)
 
 
 def _finish(conn, run_id: int, summary: dict) -> None:
@@ -295,6 +315,20 @@ class Store:
     def finish_run(self, run_id: int, summary: dict) -> None:
         with self.transaction() as conn:
             _finish(conn, run_id, summary)
+
+    # -- framing results --------------------------------------------------------------------------------------
+
+    def cached_framing(self, fingerprint: str) -> dict[str, pd.DataFrame] | None:
+        """The framing tables saved for this fingerprint (see `pipeline.report`), or None."""
+        rows = self.conn.execute("SELECT name, data FROM framing_cache WHERE fingerprint = ?", (fingerprint,)).fetchall()
+        return {name: _from_parquet(data) for name, data in rows} or None
+
+    def save_framing(self, fingerprint: str, tables: dict[str, pd.DataFrame]) -> None:
+        """Keep these tables as the only cached framing (older fingerprints are stale)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM framing_cache")
+            conn.executemany("INSERT INTO framing_cache (fingerprint, name, data) VALUES (?, ?, ?)",
+                             [(fingerprint, name, _to_parquet(table)) for name, table in tables.items()])
 
     def stories(self) -> pd.DataFrame:
         return pd.read_sql_query(

@@ -204,3 +204,47 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches():
     undated[6] = np.nan
     assert regroup_scope(ids, undated, changed, previous, 3.0).all()  # could belong anywhere
     assert regroup_scope(ids, days, changed, previous.iloc[0:0], 3.0).all()  # first grouping
+
+
+def test_anchors_are_names_and_numbers_that_survive_translation():
+    from perspectives.stories.evidence import anchors
+
+    english = anchors("Officials in Kyiv said 1,500 homes lost power. Drones hit Zaporizhzhia on Friday.")
+    spanish = anchors("Las autoridades de Kyiv dijeron que 1.500 hogares. Drones atacaron Zaporizhzhia el viernes.")
+    assert english == ["kyiv", "#1500", "zaporizhzhia", "friday"]  # "Officials" and "Drones" open sentences
+    assert set(english) & set(spanish) == {"kyiv", "#1500", "zaporizhzhia"}
+
+
+def test_pairs_average_only_the_evidence_that_means_something_for_them():
+    from perspectives.stories.evidence import EventEvidence
+
+    articles = pd.DataFrame([
+        {"title": "Quake hits Kamchatka", "text": "A magnitude 8.8 quake struck Kamchatka near Petropavlovsk.",
+         "language": "en"},
+        {"title": "Terremoto en Kamchatka", "text": "Un sismo de magnitud 8.8 sacudió Kamchatka cerca de Petropavlovsk.",
+         "language": "es"},
+        {"title": "Budget vote delayed", "text": "The vote on the budget in Ottawa was delayed to 2026.",
+         "language": "en"},
+        {"title": "Quake hits Kamchatka", "text": "", "language": "en"},
+    ])
+    evidence = EventEvidence().fit(articles)
+    rows, cols = np.array([0, 0, 0]), np.array([1, 2, 3])
+    similarity = evidence.similarity(rows, cols, np.zeros(3))
+    assert similarity[0] > 0.3 > similarity[1]  # the translation shares names and numbers; the budget nothing
+    # Across languages only the embedding and the anchors count (two features); without a body, no anchors.
+    assert np.isclose(similarity[0], evidence.similarity(rows[:1], cols[:1], np.ones(1))[0] - 0.5)
+    assert np.isclose(evidence.similarity(rows[2:], cols[2:], np.zeros(1))[0] * 2,
+                      evidence.similarity(rows[2:], cols[2:], np.ones(1))[0] * 2 - 1)
+
+
+def test_language_centring_removes_what_all_articles_of_a_language_share():
+    from perspectives.stories.evidence import centre_by_language
+
+    rng = np.random.default_rng(0)
+    shared = {"en": rng.standard_normal(16), "sv": rng.standard_normal(16)}
+    languages = np.array(["en"] * 20 + ["sv"] * 20, dtype=object)
+    vectors = np.stack([3 * shared[lang] + rng.standard_normal(16) for lang in languages]).astype(np.float32)
+    centred = centre_by_language(vectors, languages)
+    assert np.allclose(np.linalg.norm(centred, axis=1), 1, atol=1e-5)
+    within = centred[:20] @ centred[:20].T
+    assert abs(within[~np.eye(20, dtype=bool)].mean()) < 0.1  # raw, the shared part makes them ~0.9 alike

@@ -80,6 +80,11 @@ class FramingAnalyser:
         self.n_terms = n_terms
         self.find_actors = actors
 
+    def settings(self) -> str:
+        """Everything that shapes the results, as text (what a cache of results is keyed by)."""
+        return (f"{self.embedder.name}|{self.claims.get_params()}|{self.wording.get_params()}|"
+                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|{getattr(self.find_actors, '__qualname__', self.find_actors)}")
+
     def analyse_story(self, articles: pd.DataFrame, members: pd.DataFrame, story_id: str,
                       background: pd.Series | None = None) -> StoryAnalysis:
         found = list(multi_outlet_stories(articles, members, [story_id]))

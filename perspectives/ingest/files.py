@@ -77,6 +77,8 @@ def _jsonl_records(path: Path) -> list[tuple[int, dict]]:
 def _parquet_records(path: Path) -> list[tuple[int, dict]]:
     try:
         frame = pd.read_parquet(path)
+        # Partition columns (e.g. day=2025-08-07 folders) come back as categories: plain values are wanted.
+        frame = frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     _check_columns(path, frame.columns)
@@ -96,6 +98,10 @@ _READERS = {".csv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_re
 def read_records(path: str | Path) -> list[tuple[int, dict | RowError]]:
     """Raw records of one file with their row numbers; raises InputError when the file is unusable."""
     path = Path(path)
+    if path.is_dir():  # a (partitioned) Parquet dataset, as batch jobs write them
+        if not any(path.rglob("*.parquet")):
+            raise InputError(f"{path}: a folder without .parquet files")
+        return _parquet_records(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     reader = _READERS.get(path.suffix.lower())

@@ -46,9 +46,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.allow_single_cluster = allow_single_cluster
 
-    def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, map_tasks=None):
+    def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None):
         """Group the rows of X (one per row of `articles`, when given; their `published_at` is used unless passed).
-        `map_tasks` runs the neighbour search elsewhere (see `neighbours.neighbour_graph`)."""
+        `mapper` runs the neighbour search elsewhere (see `perspectives.distributed`)."""
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
         if self.n_neighbors < self.min_samples:
@@ -59,7 +59,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if with_text and n:
             X = centre_by_language(X, embedded_language(articles))
         self.graph_ = neighbour_graph(X, day_numbers(published_at, n), self.time_window_days, self.n_neighbors,
-                                      map_tasks=map_tasks)
+                                      mapper=mapper)
         similarity = self.graph_.similarity
         if with_text and n:
             similarity = EventEvidence().fit(articles).similarity(self.graph_.rows, self.graph_.cols, similarity)
@@ -82,8 +82,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         )
         return labels
 
-    def fit_predict(self, X, y=None, published_at=None, articles=None, map_tasks=None):
-        return self.fit(X, published_at=published_at, articles=articles, map_tasks=map_tasks).labels_
+    def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None):
+        return self.fit(X, published_at=published_at, articles=articles, mapper=mapper).labels_
 
 
 def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray:

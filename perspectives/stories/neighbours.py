@@ -3,16 +3,16 @@ window of it (all articles when either date is missing).
 
 Comparing an article only with nearby days keeps the cost linear in the number of days instead of quadratic in the
 corpus. The search is split into independent tasks (one day's articles, or a chunk of undated ones) so that a
-distributed engine can run them anywhere and the result does not depend on where they ran.
+mapper can run them anywhere (see `perspectives.distributed`) and the result does not depend on where they ran.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
-
 import numpy as np
 import pandas as pd
+
+from perspectives.distributed import Mapper, local_map
 
 # Query rows per task: bounds the similarity block in memory (rows x candidates float32).
 CHUNK = 2048
@@ -110,15 +110,11 @@ def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | 
 
 
 def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
-                    map_tasks: Callable[[list[Task]], Iterable[tuple]] | None = None) -> NeighbourGraph:
-    """All tasks' neighbours (by cosine similarity) in one graph. `map_tasks` runs the tasks (default: here, one after another) and
-    returns their results in task order; a distributed engine passes its own."""
+                    mapper: Mapper | None = None) -> NeighbourGraph:
+    """All tasks' neighbours (by cosine similarity) in one graph; `mapper` runs the tasks (default: here, one
+    after another; see `perspectives.distributed`)."""
     vectors = unit_rows(vectors)
-    tasks = plan(days, window)
-    if map_tasks is None:
-        results = [run_task(task, vectors, days, window, k) for task in tasks]
-    else:
-        results = list(map_tasks(tasks))
+    results = (mapper or local_map)(run_task, plan(days, window), vectors=vectors, days=days, window=window, k=k)
     if not results:
         return NeighbourGraph(len(vectors), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     rows, cols, similarity = (np.concatenate(parts) for parts in zip(*results))

@@ -1,0 +1,63 @@
+"""Scale-out on a real local Dask cluster: the same stories and ids as a single-process run; Parquet in and out."""
+
+import sqlite3
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perspectives.stories import StoryClusterer
+from tests.conftest import DEMO, ROOT, cli
+
+sys.path.insert(0, str(ROOT))
+from benchmarks.synthetic import synthetic_corpus  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    from perspectives.distributed import DaskMapper
+
+    with DaskMapper("local", progress=False) as mapper:
+        yield mapper
+
+
+def test_grouping_on_dask_equals_grouping_here(dask_cluster):
+    vectors, published_at, _ = synthetic_corpus(3000, per_day=300)
+    here = StoryClusterer().fit(vectors, published_at=published_at)
+    there = StoryClusterer().fit(vectors, published_at=published_at, mapper=dask_cluster)
+    assert np.array_equal(here.labels_, there.labels_)
+    assert here.n_stories_ < 2000  # stories of several articles were found, not only singletons
+
+
+@pytest.mark.slow
+def test_a_run_on_a_dask_cluster_gives_the_single_process_stories_and_ids(dask_cluster, demo_tables, tmp_path):
+    address = dask_cluster.client.scheduler.address
+    result = cli("run", DEMO, "--db", tmp_path / "dask.db", "--out", tmp_path / "out", "--cluster", address)
+    assert f"Dask cluster at {address}: {dask_cluster.workers} workers" in result.stdout
+    there = pd.read_csv(tmp_path / "out" / "articles.csv").set_index("id")["story_id"].sort_index()
+    here = demo_tables["articles"].set_index("id")["story_id"].sort_index()
+    assert there.to_dict() == here.to_dict()
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+    result = cli("cluster", "--db", tmp_path / "x.db", "--cluster", "tcp://127.0.0.1:9", check=False)
+    assert result.returncode == 2 and "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in result.stderr
+
+
+@pytest.mark.slow
+def test_partitioned_parquet_in_and_out(demo_run, tmp_path):
+    demo = pd.read_json(DEMO, lines=True, dtype=False)
+    source = tmp_path / "in"
+    demo.assign(part=demo["country"]).to_parquet(source, partition_cols=["part"], index=False)
+    db = tmp_path / "copy.db"  # the session's store stays as it is for other tests
+    with sqlite3.connect(demo_run["db"]) as original, sqlite3.connect(db) as copy:
+        original.backup(copy)
+    out = tmp_path / "out"
+    cli("run", source, "--db", db, "--out", out, "--format", "parquet")
+    articles = pd.read_parquet(out / "articles")
+    assert len(articles) == len(demo) and articles["story_id"].notna().all()
+    days = {p.name for p in (out / "articles").iterdir()}
+    assert days == {f"day={d}" for d in pd.to_datetime(demo["published_at"]).dt.strftime("%Y-%m-%d")}
+    takes = pd.read_parquet(out / "takes.parquet")
+    assert isinstance(takes["article_ids"].iloc[0], np.ndarray)  # lists stay lists in Parquet
