@@ -161,10 +161,14 @@ def main() -> None:
         print(meantime_table().to_string(index=False))
     from benchmarks.scaling import incremental_table, scaling_table
 
-    print("\n=== scaling: synthetic articles (precomputed vectors, 1,000 a day), one process ===")
+    print("\n=== scaling: synthetic articles (precomputed vectors, 1,000 a day), one process and local Dask ===")
     print(scaling_table().to_string(index=False))
     print("\n=== incremental: add the last day of 100k synthetic articles ===")
     print(incremental_table().to_string(index=False))
+    from benchmarks.engines import measure as engines
+
+    print("\n=== scale-out engines: the same neighbour search, 50k synthetic articles ===")
+    print(engines().to_string(index=False))
     from benchmarks.app_speed import main as app_speed
 
     print("\n=== app render times (Streamlit AppTest; warm = cached, what an editor waits for) ===")

@@ -1,7 +1,8 @@
-"""Grouping cost at 10k, 100k and 1M synthetic articles (precomputed vectors, 1,000 articles a day), and what an
-incremental run costs next to regrouping everything.
+"""Grouping cost at 10k, 100k and 1M synthetic articles (precomputed vectors, 1,000 articles a day), in one process
+and on a local Dask cluster, and what an incremental run costs next to regrouping everything.
 
-Each size runs in a fresh process so that its peak memory (max RSS, vectors included) is its own.
+Each size runs in a fresh process so that its peak memory (max RSS of the client process, vectors included) is its
+own; the Dask workers' memory is reported apart (the largest worker's peak).
 """
 
 from __future__ import annotations
@@ -28,23 +29,38 @@ from perspectives.stories.neighbours import day_numbers  # noqa: E402
 SIZES = (10_000, 100_000, 1_000_000)
 
 
-def scale_point(n: int) -> dict:
-    """Group n synthetic articles here; seconds, peak memory and agreement with the generated events."""
+def scale_point(n: int, on_dask: bool = False) -> dict:
+    """Group n synthetic articles; seconds, peak memory and agreement with the generated events."""
     vectors, published_at, events = synthetic_corpus(n)
+    mapper = None
+    if on_dask:
+        from perspectives.distributed import DaskMapper
+
+        mapper = DaskMapper("local", progress=False)
     start = time.perf_counter()
-    labels = StoryClusterer().fit(vectors, published_at=published_at).labels_
+    labels = StoryClusterer().fit(vectors, published_at=published_at, mapper=mapper).labels_
     seconds = time.perf_counter() - start
-    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    report = grouping_report(pd.Series(labels), pd.Series(events))
-    return {"articles": n, "days": int(np.ptp(day_numbers(published_at, n))) + 1, "seconds": seconds,
-            "articles/s": n / seconds, "peak memory GiB": peak_gib, "BCubed F1 vs generated events": report["bcubed_f1"]}
+    row = {"articles": n, "engine": f"dask local ({mapper.workers} workers)" if mapper else "one process",
+           "days": int(np.ptp(day_numbers(published_at, n))) + 1, "seconds": seconds, "articles/s": n / seconds,
+           "peak memory GiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+    if mapper:
+        row["worker peak GiB"] = max(mapper.client.run(_peak_gib).values())
+        mapper.close()
+    row["BCubed F1 vs generated events"] = grouping_report(pd.Series(labels), pd.Series(events))["bcubed_f1"]
+    return row
 
 
-def scaling_table(sizes=SIZES) -> pd.DataFrame:
+def _peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def scaling_table(sizes=SIZES, engines=("one process", "dask")) -> pd.DataFrame:
     rows = []
     for n in sizes:
-        done = subprocess.run([sys.executable, __file__, "--point", str(n)], capture_output=True, text=True, check=True)
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        for engine in engines:
+            command = [sys.executable, __file__, "--point", str(n)] + (["--dask"] if engine == "dask" else [])
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     return pd.DataFrame(rows)
 
 
@@ -81,7 +97,7 @@ def incremental_table(n: int = 100_000) -> pd.DataFrame:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--point"]:
-        print(json.dumps(scale_point(int(sys.argv[2]))))
+        print(json.dumps(scale_point(int(sys.argv[2]), on_dask="--dask" in sys.argv)))
     else:
         pd.set_option("display.width", 160)
         print(scaling_table().to_string(index=False))

@@ -1,0 +1,107 @@
+"""Embedding backends side by side, in one run: speed, agreement with torch fp32, and grouping quality.
+
+For each corpus (the demo corpus always; NeuS AllSides when ../shared/datasets has it) and each backend:
+articles/s of encoding alone (model loaded and warmed first), the ratio to torch fp32 measured in the same run,
+the cosine of each vector to its torch fp32 vector, and BCubed F1 of StoryClusterer's grouping against gold.
+torch runs first and again last (`torch (repeat)`): the gap between the two shows how much the machine's load moved.
+
+    HF_HUB_OFFLINE=1 python benchmarks/backends.py [--neus-sample 500] [--backends onnx openvino-int8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import datasets  # noqa: E402
+from perspectives.embed import Embedder  # noqa: E402
+from perspectives.embed.backends import BACKENDS, native_bf16  # noqa: E402
+from perspectives.metrics import grouping_report  # noqa: E402
+from perspectives.stories import StoryClusterer  # noqa: E402
+from perspectives.text import document  # noqa: E402
+
+DEMO = ROOT / "data" / "demo" / "articles.jsonl"
+
+
+@dataclass
+class Corpus:
+    texts: list[str]
+    gold: list[str]
+    published_at: list | None  # None: group on content alone
+
+
+def corpora(neus_sample: int | None = None) -> dict[str, Corpus]:
+    """The demo corpus (with dates) and NeuS AllSides (content only: its dates would leak the gold stories)."""
+    demo = pd.read_json(DEMO, lines=True, dtype=False)
+    found = {"demo": Corpus([document(r) for r in demo.to_dict("records")], demo["gold_story"].astype(str).tolist(),
+                            demo["published_at"].tolist())}
+    if datasets.available("neus_allsides"):
+        neus = datasets.neus()
+        if neus_sample and neus_sample < len(neus):
+            neus = neus.sample(neus_sample, random_state=0).reset_index(drop=True)
+        found["neus_allsides"] = Corpus([document(r) for r in neus.to_dict("records")], neus["gold"].tolist(), None)
+    else:
+        print(f"skipping neus_allsides: {datasets.SHARED / 'neus_allsides'} is absent")
+    return found
+
+
+def encode_timed(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    vectors = embedder.encode(texts, progress=False)
+    return vectors, time.perf_counter() - start
+
+
+def backend_table(found: dict[str, Corpus], backends: list[str] | None = None, model: str | None = None,
+                  cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """One row per (corpus, backend); torch fp32 is always measured first, as the reference, and last again."""
+    names = [b for b in (backends or list(BACKENDS)) if b != "torch"]
+    rows, reference = [], {}
+    for backend in ["torch", *names, "torch (repeat)"]:
+        name = backend.split(" ")[0]
+        if name == "openvino-bf16" and not native_bf16():
+            print("skipping openvino-bf16: this CPU has no native bf16")
+            continue
+        embedder = Embedder(model, backend=name, cache_dir=cache_dir)
+        start = time.perf_counter()
+        embedder.encode(next(iter(found.values())).texts[: embedder.batch_size], progress=False)  # load + warm up
+        ready = time.perf_counter() - start
+        for corpus_name, corpus in found.items():
+            vectors, seconds = encode_timed(embedder, corpus.texts)
+            reference.setdefault(corpus_name, (vectors, seconds))
+            torch_vectors, torch_seconds = reference[corpus_name]
+            cosine = (vectors * torch_vectors).sum(axis=1)
+            labels = StoryClusterer().fit(vectors, published_at=corpus.published_at).labels_
+            report = grouping_report(labels, corpus.gold)
+            rows.append({"corpus": corpus_name, "backend": backend, "articles": len(corpus.texts),
+                         "articles/s": len(corpus.texts) / seconds, "x torch fp32": torch_seconds / seconds,
+                         "cosine mean": float(cosine.mean()), "cosine min": float(cosine.min()),
+                         "BCubed F1": report["bcubed_f1"], "stories": report["stories"],
+                         "load + warm-up s": ready})
+        print(f"{backend}: done", flush=True)
+    table = pd.DataFrame(rows)
+    torch_f1 = table[table["backend"] == "torch"].set_index("corpus")["BCubed F1"]
+    table["F1 - torch"] = table["BCubed F1"] - table["corpus"].map(torch_f1)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--neus-sample", type=int, default=None, help="a random sample of NeuS (default: all)")
+    parser.add_argument("--backends", nargs="*", default=None, help="which backends (default: all)")
+    parser.add_argument("--cache-dir", default=None, help="where exported models live (default: models/cache)")
+    args = parser.parse_args()
+    table = backend_table(corpora(args.neus_sample), args.backends, cache_dir=args.cache_dir)
+    print(table.to_markdown(index=False, floatfmt=".3f"))
+
+
+if __name__ == "__main__":
+    main()
