@@ -7,6 +7,7 @@ search in this process. Ray is optional (`pip install ray`); it is skipped when 
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -53,11 +54,9 @@ def measure(n: int = 50_000) -> pd.DataFrame:
     here = time.perf_counter() - start
     rows = [{"engine": "none (this process)", "start s": 0.0, "200 empty tasks s": 0.0, "neighbour search s": here}]
     engines = {"dask": _dask_mapper}
-    try:
-        import ray  # noqa: F401
-
+    if importlib.util.find_spec("ray"):
         engines["ray"] = _ray_mapper
-    except ImportError:
+    else:
         print("ray is not installed: measuring Dask only")
     for name, make in engines.items():
         start = time.perf_counter()

@@ -308,7 +308,7 @@ class Store:
             )
             conn.executemany(
                 "INSERT INTO story_members (article_id, story_id, wire_group, content_hash) VALUES (?, ?, ?, ?)",
-                without_nan(members[MEMBER_COLUMNS]).itertuples(index=False, name=None),
+                without_nan(members.reindex(columns=MEMBER_COLUMNS)).itertuples(index=False, name=None),
             )
             _finish(conn, run_id, summary)
 

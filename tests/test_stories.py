@@ -238,13 +238,15 @@ def test_pairs_average_only_the_evidence_that_means_something_for_them():
 
 
 def test_language_centring_removes_what_all_articles_of_a_language_share():
-    from perspectives.stories.evidence import centre_by_language
+    from perspectives.stories.evidence import PRIOR_ARTICLES, centre_by_language
 
     rng = np.random.default_rng(0)
     shared = {"en": rng.standard_normal(16), "sv": rng.standard_normal(16)}
-    languages = np.array(["en"] * 20 + ["sv"] * 20, dtype=object)
-    vectors = np.stack([3 * shared[lang] + rng.standard_normal(16) for lang in languages]).astype(np.float32)
-    centred = centre_by_language(vectors, languages)
+    languages = np.array(["en"] * 200 + ["sv"] * 200 + ["de"] * 2, dtype=object)
+    vectors = np.stack([3 * shared.get(lang, shared["en"]) + rng.standard_normal(16) for lang in languages])
+    centred = centre_by_language(vectors.astype(np.float32), languages)
     assert np.allclose(np.linalg.norm(centred, axis=1), 1, atol=1e-5)
-    within = centred[:20] @ centred[:20].T
-    assert abs(within[~np.eye(20, dtype=bool)].mean()) < 0.1  # raw, the shared part makes them ~0.9 alike
+    within = centred[:200] @ centred[:200].T
+    assert abs(within[~np.eye(200, dtype=bool)].mean()) < 0.1  # raw, the shared part makes them ~0.9 alike
+    # Two German articles: their mean is mostly what they share, so little of it is removed (shrunk by 2 / 12).
+    assert PRIOR_ARTICLES == 10 and centred[-2] @ centred[-1] > 0.5

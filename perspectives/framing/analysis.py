@@ -76,7 +76,7 @@ class FramingAnalyser:
         self.store = store
         self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name))
         self.wording = wording or FightinWords()
-        self.frames = frames or FrameScorer(self.embedder)
+        self.frames = frames or FrameScorer(self.embedder, store=store)
         self.n_terms = n_terms
         self.find_actors = actors
 

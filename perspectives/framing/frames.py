@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from perspectives.embed.embedder import embed_texts
+
 FRAME_COLUMNS = ["story_id", "outlet", "frame", "score", "sentence"]
 
 FRAMES: dict[str, list[str]] = {
@@ -52,15 +54,17 @@ OTHER = "Other"
 class FrameScorer:
     """Zero-shot frame assignment by sentence-embedding similarity to frame descriptions."""
 
-    def __init__(self, embedder, min_similarity: float = 0.25, evidence: int = 2):
+    def __init__(self, embedder, min_similarity: float = 0.25, evidence: int = 2, store=None):
         self.embedder = embedder
+        self.store = store  # caches the descriptions' vectors like any text's
         self.min_similarity = min_similarity
         self.evidence = evidence
         self._centroids = None
 
     def centroids(self) -> np.ndarray:
         if self._centroids is None:
-            vectors = [self.embedder.encode(texts, progress=False).mean(axis=0) for texts in FRAMES.values()]
+            vectors = [embed_texts(texts, self.embedder, self.store, progress=False)[0].mean(axis=0)
+                       for texts in FRAMES.values()]
             stacked = np.vstack(vectors)
             self._centroids = stacked / np.linalg.norm(stacked, axis=1, keepdims=True)
         return self._centroids

@@ -53,13 +53,19 @@ def embedded_language(articles: pd.DataFrame) -> np.ndarray:
                      for a in articles.to_dict("records")], dtype=object)
 
 
+# How many articles a language's mean is worth before it is trusted: a language with a handful of articles (often
+# all about one event) would otherwise lose the very thing its articles share. The mean removed is shrunk by
+# n / (n + PRIOR_ARTICLES).
+PRIOR_ARTICLES = 10
+
+
 def centre_by_language(vectors: np.ndarray, languages: np.ndarray) -> np.ndarray:
-    """Subtract each language's mean vector and rescale rows to unit length."""
+    """Subtract each language's (shrunk) mean vector and rescale rows to unit length."""
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     centred = unit.astype(np.float32, copy=True)
     for language in np.unique(languages):
         rows = languages == language
-        centred[rows] -= unit[rows].mean(axis=0)
+        centred[rows] -= unit[rows].mean(axis=0) * rows.sum() / (rows.sum() + PRIOR_ARTICLES)
     return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
 
 
