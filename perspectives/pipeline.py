@@ -115,15 +115,16 @@ class ClusterSummary:
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int = 2, full: bool = False, mapper: Mapper | None = None,
+            min_cluster_size: int = 2, full: bool = False, backend: str = "torch", mapper: Mapper | None = None,
             progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles published within the time window of them and the stories those
     are in are grouped again; other stories stay as they are. `full` (or changed parameters) regroups everything.
-    Story ids carry over either way (see `stories.identity`).
+    Story ids carry over either way (see `stories.identity`). `backend` runs the model on another engine (see
+    `embed.backends`).
     """
-    embedder = Embedder(model)
+    embedder = Embedder(model, backend=backend)
     clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
@@ -213,16 +214,18 @@ class RunSummary:
 def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
-        mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
+        backend: str = "torch", mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress)
-    clustered = cluster(db=db, model=model, time_window_days=time_window_days, mapper=mapper, progress=progress)
+    clustered = cluster(db=db, model=model, time_window_days=time_window_days, backend=backend, mapper=mapper,
+                        progress=progress)
     return RunSummary(ingested, clustered, report(db=db, out=out, format=format, progress=progress))
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
-             db: str | Path | None = None, mapper: Mapper | None = None, progress: bool = True) -> dict[str, float]:
+             db: str | Path | None = None, backend: str = "torch", mapper: Mapper | None = None,
+             progress: bool = True) -> dict[str, float]:
     """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -234,7 +237,7 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     if labels.isna().all():
         raise InputError(f"{path}: no column {gold!r} (or it is empty)")
     articles = loaded.articles[labels.notna()]
-    embedder, clusterer = Embedder(model), StoryClusterer(time_window_days=time_window_days)
+    embedder, clusterer = Embedder(model, backend=backend), StoryClusterer(time_window_days=time_window_days)
     with Store(db) if db is not None else nullcontext() as store:
         grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress)
     predicted = grouping.story_of(articles)

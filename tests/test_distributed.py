@@ -1,4 +1,5 @@
-"""Scale-out on a real local Dask cluster: the same stories and ids as a single-process run; Parquet in and out."""
+"""Scale-out on a real local Dask cluster (the same stories and ids as a single-process run), Parquet in and out,
+and a faster embedding backend through the command line."""
 
 import sqlite3
 import sys
@@ -61,3 +62,14 @@ def test_partitioned_parquet_in_and_out(demo_run, tmp_path):
     assert days == {f"day={d}" for d in pd.to_datetime(demo["published_at"]).dt.strftime("%Y-%m-%d")}
     takes = pd.read_parquet(out / "takes.parquet")
     assert isinstance(takes["article_ids"].iloc[0], np.ndarray)  # lists stay lists in Parquet
+
+
+@pytest.mark.slow
+def test_evaluate_with_a_faster_backend_keeps_the_grouping(tmp_path):
+    import json
+
+    result = cli("evaluate", DEMO, "--gold", "gold_story", "--json", "--backend", "openvino-int8")
+    report = json.loads(result.stdout)
+    assert report["model"].endswith("@openvino-int8") and report["bcubed_f1"] >= 0.9
+    unknown = cli("cluster", "--db", tmp_path / "x.db", "--backend", "tensorrt", check=False)
+    assert unknown.returncode == 2 and "unknown embedding backend 'tensorrt'" in unknown.stderr
