@@ -34,21 +34,23 @@ DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 
 @dataclass
 class Corpus:
-    texts: list[str]
+    articles: pd.DataFrame  # grouped as the pipeline groups them (text evidence, dates when usable)
     gold: list[str]
-    published_at: list | None  # None: group on content alone
+
+    @property
+    def texts(self) -> list[str]:
+        return [document(r) for r in self.articles.to_dict("records")]
 
 
 def corpora(neus_sample: int | None = None) -> dict[str, Corpus]:
     """The demo corpus (with dates) and NeuS AllSides (content only: its dates would leak the gold stories)."""
     demo = pd.read_json(DEMO, lines=True, dtype=False)
-    found = {"demo": Corpus([document(r) for r in demo.to_dict("records")], demo["gold_story"].astype(str).tolist(),
-                            demo["published_at"].tolist())}
+    found = {"demo": Corpus(demo, demo["gold_story"].astype(str).tolist())}
     if datasets.available("neus_allsides"):
         neus = datasets.neus()
         if neus_sample and neus_sample < len(neus):
             neus = neus.sample(neus_sample, random_state=0).reset_index(drop=True)
-        found["neus_allsides"] = Corpus([document(r) for r in neus.to_dict("records")], neus["gold"].tolist(), None)
+        found["neus_allsides"] = Corpus(neus.assign(published_at=None), neus["gold"].tolist())
     else:
         print(f"skipping neus_allsides: {datasets.SHARED / 'neus_allsides'} is absent")
     return found
@@ -91,7 +93,7 @@ def backend_table(found: dict[str, Corpus], backends: list[str] | None = None, m
         torch_vectors, torch_seconds = results["torch"]
         for name, (vectors, seconds) in results.items():
             cosine = (vectors * torch_vectors).sum(axis=1)
-            labels = StoryClusterer().fit(vectors, published_at=corpus.published_at).labels_
+            labels = StoryClusterer().fit(vectors, articles=corpus.articles).labels_
             report = grouping_report(labels, corpus.gold)
             rows.append({"corpus": corpus_name, "backend": name, "articles": len(corpus.texts),
                          "articles/s": len(corpus.texts) / seconds, "x torch fp32": torch_seconds / seconds,

@@ -178,6 +178,10 @@ def main() -> None:
     if datasets.available("meantime"):
         print("\n=== meantime: the same articles in en, es, it, nl (cross-lingual grouping) ===")
         print(meantime_table().to_string(index=False))
+    from benchmarks.backends import backend_table, corpora
+
+    print("\n=== embedding backends: speed (interleaved, one run), vectors and grouping vs torch fp32 ===")
+    print(backend_table(corpora()).to_string(index=False))
     from benchmarks.scaling import incremental_table, scaling_table
 
     print("\n=== scaling: synthetic articles (precomputed vectors, 1,000 a day), one process and local Dask ===")
