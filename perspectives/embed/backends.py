@@ -7,12 +7,14 @@ ONNX/OpenVINO loading and export functions, nncf, model2vec) and saved as a self
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +125,8 @@ def _ensure(folder: Path, build: Callable[[Path], None]) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     log.warning("building %s (once; later loads reuse it)", folder)
     try:
-        build(partial)
+        with contextlib.redirect_stdout(sys.stderr):  # nncf draws progress bars on stdout, which is for results
+            build(partial)
         os.rename(partial, folder)
     except OSError:
         if not folder.is_dir():  # another process finishing first is fine; anything else is not
