@@ -15,7 +15,7 @@ import typer
 
 from perspectives import pipeline
 from perspectives.distributed import ClusterUnavailable, DaskMapper
-from perspectives.embed import ModelNotFound
+from perspectives.embed import Embedder, ModelNotFound
 from perspectives.embed.backends import UnknownBackend
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
@@ -168,9 +168,10 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
         format: Format = "csv", backend: Backend = "torch", cluster_address: Cluster = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
+    embedder = Embedder(model, backend=backend)
     with _mapper(cluster_address) as mapper:
-        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, backend=backend, mapper=mapper))
-    _echo_report(pipeline.report(db=db, out=out, format=format))
+        _echo_cluster(pipeline.cluster(db=db, time_window_days=window, mapper=mapper, embedder=embedder))
+    _echo_report(pipeline.report(db=db, out=out, format=format, embedder=pipeline.framing_embedder(embedder)))
 
 
 @app.command()

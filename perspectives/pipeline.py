@@ -116,15 +116,15 @@ class ClusterSummary:
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
             min_cluster_size: int = 2, full: bool = False, backend: str = "torch", mapper: Mapper | None = None,
-            progress: bool = True) -> ClusterSummary:
+            embedder: Embedder | None = None, progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles published within the time window of them and the stories those
     are in are grouped again; other stories stay as they are. `full` (or changed parameters) regroups everything.
     Story ids carry over either way (see `stories.identity`). `backend` runs the model on another engine (see
-    `embed.backends`).
+    `embed.backends`). An `embedder` given (e.g. already loaded) replaces `model` and `backend`.
     """
-    embedder = Embedder(model, backend=backend)
+    embedder = embedder or Embedder(model, backend=backend)
     clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
@@ -176,18 +176,18 @@ def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: set[str
 
 
 def report(db: str | Path | None = None, out: str | Path = "out", format: str = "csv",
-           progress: bool = True) -> dict[str, Path]:
+           embedder: Embedder | None = None, progress: bool = True) -> dict[str, Path]:
     """Write the report for the stored stories (see README: Output); returns the paths.
 
     The framing analyses embed sentences with the default model, on which their thresholds are calibrated,
     whatever model grouped the stories. Their tables are kept in the store: while the articles and stories are
-    unchanged, a new report reuses them.
+    unchanged, a new report reuses them. `embedder` may pass that default model already loaded.
     """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
         if len(articles) and members.empty:
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-        analyser = FramingAnalyser(Embedder(), store=store)
+        analyser = FramingAnalyser(embedder or Embedder(), store=store)
         fingerprint = framing_fingerprint(articles, members, analyser)
         framing = store.cached_framing(fingerprint)
         if framing is None:
@@ -218,9 +218,18 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     """Ingest (files and/or feeds), cluster and report in one go."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress)
-    clustered = cluster(db=db, model=model, time_window_days=time_window_days, backend=backend, mapper=mapper,
+    embedder = Embedder(model, backend=backend)
+    clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, format=format, progress=progress))
+    return RunSummary(ingested, clustered, report(db=db, out=out, format=format,
+                                                  embedder=framing_embedder(embedder), progress=progress))
+
+
+def framing_embedder(grouping_embedder: Embedder) -> Embedder:
+    """The framing's model (the default one): the grouping's own instance when it is that model, so a run loads
+    the model once."""
+    default = Embedder()
+    return grouping_embedder if grouping_embedder.name == default.name else default
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
