@@ -34,9 +34,11 @@ Model = Annotated[Optional[str], typer.Option(
                     "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
 Backend = Annotated[str, typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
-                      "(static int8, ~2x torch here) or static (model2vec, ~70x, less accurate); built once under "
+                      "(static int8, ~2x torch here) or static (model2vec, ~55x, less accurate); built once under "
                       "models/cache. See models/README.md.")]
-Window = Annotated[float, typer.Option(help="Articles further apart than this many days never share a story.")]
+Window = Annotated[float, typer.Option(
+    help="Only articles at most this many days apart are compared (a story can still span longer through the "
+         "articles in between).")]
 Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
 Sources = Annotated[Optional[Path], typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
@@ -44,8 +46,8 @@ Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed it
 Timeout = Annotated[float, typer.Option(help="With --sources: seconds to wait for each HTTP response.")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
 Cluster = Annotated[Optional[str], typer.Option(
-    "--cluster", help="Run embedding and grouping on a Dask cluster: its scheduler address (tcp://host:8786), or "
-                      "'local' for one worker per core here.")]
+    "--cluster", help="Run embedding and the grouping's neighbour search on a Dask cluster: its scheduler address "
+                      "(tcp://host:8786), or 'local' for one worker per core here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
 
