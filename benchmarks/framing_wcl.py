@@ -36,7 +36,7 @@ def wording_vs_annotations(k: int = 10, seeds: int = 20) -> pd.DataFrame:
     articles = datasets.newswcl50()
     phrases = _annotated_phrases()
     scorer = FightinWords()
-    background = scorer.background_counts(articles["text"])
+    background = scorer.count_terms(articles["text"])
     ours, random_rates = [], []
     rng = np.random.default_rng(0)
     for _, event in articles.groupby("gold"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import pandas as pd
 from sentencex import segment
@@ -45,7 +46,13 @@ def content_hash(text: str) -> str:
 
 def sentences(text: str, language: str | None = "en") -> list[str]:
     """Split text into sentences with the language's own rules (sentencex)."""
-    return [s.strip() for s in segment(language or "en", text or "") if s.strip()]
+    return list(_split(language or "en", text or ""))
+
+
+@lru_cache(maxsize=8192)
+def _split(language: str, text: str) -> tuple[str, ...]:
+    # Cached: a story's takes, ledes and sentence table each split the same article texts.
+    return tuple(s.strip() for s in segment(language, text) if s.strip())
 
 
 def lede(text: str, language: str | None = "en", n: int = 2) -> str:

@@ -2,16 +2,19 @@
 
 No named-entity model can be installed offline here, so actors are proper-noun spans (the `NAME` pattern shared
 with the attribution rules) that at least `min_outlets` outlets mention; mentions are matched on the span's last
-word ("Putin" matches "Vladimir Putin"). Pass your own `find_actors` to `analyse_story` to use a real NER model.
+word ("Putin" matches "Vladimir Putin"). To use a real NER model, pass `FramingAnalyser(actors=...)` a function of
+the story's sentence rows (dicts with `sentence` and `outlet`, as `sentence_rows` makes them).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 import pandas as pd
 
+from perspectives.framing.sentences import records
 from perspectives.framing.sources import NAME, _clean_name, _is_prefix
 
 ACTION_VERBS = (r"said|says|told|announced|agreed|rejected|warned|threatened|signed|met|called|demanded|offered|"
@@ -35,14 +38,15 @@ def _spans(sentence: str) -> list[str]:
     return spans
 
 
-def find_actors(sentences: pd.DataFrame, min_outlets: int = 2, top: int = 10) -> list[str]:
-    """The story's main actors: proper-noun spans mentioned by at least `min_outlets` outlets, most widely first."""
+def find_actors(sentences, min_outlets: int = 2, top: int = 10) -> list[str]:
+    """The story's main actors: proper-noun spans mentioned by at least `min_outlets` outlets, most widely first.
+    `sentences`: `sentence_table`'s frame or rows."""
     outlets_by_key: dict[str, set] = defaultdict(set)
     forms: dict[str, Counter] = defaultdict(Counter)
-    for row in sentences.itertuples():
-        for name in _spans(row.sentence):
+    for row in records(sentences):
+        for name in _spans(row["sentence"]):
             key = name.split()[-1]
-            outlets_by_key[key].add(row.outlet)
+            outlets_by_key[key].add(row["outlet"])
             forms[key][name] += 1
     ranked = sorted((k for k, o in outlets_by_key.items() if len(o) >= min_outlets),
                     key=lambda k: (-len(outlets_by_key[k]), -sum(forms[k].values()), k))
@@ -51,7 +55,13 @@ def find_actors(sentences: pd.DataFrame, min_outlets: int = 2, top: int = 10) ->
 
 
 def mentions(actor: str, sentence: str) -> bool:
-    return re.search(rf"\b{re.escape(actor.split()[-1])}\b", sentence) is not None
+    return _mention_pattern(actor).search(sentence) is not None
+
+
+@lru_cache(maxsize=4096)
+def _mention_pattern(actor: str) -> re.Pattern:
+    # Compiled once per actor: re's own cache (512 patterns) is too small for a report's thousands of terms.
+    return re.compile(rf"\b{re.escape(actor.split()[-1])}\b")
 
 
 def actor_statements(sentences: pd.DataFrame, sources: pd.DataFrame, actor: str) -> pd.DataFrame:

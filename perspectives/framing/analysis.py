@@ -10,15 +10,14 @@ from tqdm.auto import tqdm
 from perspectives.embed import Embedder, embed_texts
 from perspectives.framing.actors import actor_statements, find_actors
 from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, similarity_for
-from perspectives.framing.fightin_words import FightinWords
+from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
-from perspectives.framing.sentences import sentence_table
-from perspectives.framing.sources import SOURCE_COLUMNS, source_table
-from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, multi_outlet_stories, story_takes
-from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_table
-from perspectives.framing.tone import TONE_COLUMNS, WHOLE_ARTICLE, tone_table
+from perspectives.framing.sentences import sentence_rows
+from perspectives.framing.sources import SOURCE_COLUMNS, source_rows
+from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts, multi_outlet_stories, story_takes
+from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
+from perspectives.framing.tone import TONE_COLUMNS, WHOLE_ARTICLE, tone_rows
 from perspectives.ingest.files import without_nan
-from perspectives.text import document
 
 TABLES = {"takes": TAKE_COLUMNS, "claims": CLAIM_COLUMNS, "terms": TERM_COLUMNS, "sources": SOURCE_COLUMNS,
           "tone": TONE_COLUMNS, "frames": FRAME_COLUMNS, "timeline": TIMELINE_COLUMNS}
@@ -86,49 +85,43 @@ class FramingAnalyser:
                 f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|{getattr(self.find_actors, '__qualname__', self.find_actors)}")
 
     def analyse_story(self, articles: pd.DataFrame, members: pd.DataFrame, story_id: str,
-                      background: pd.Series | None = None) -> StoryAnalysis:
+                      counts: TermCounts | None = None) -> StoryAnalysis:
+        """One story's tables; `counts` (`corpus_counts` of `articles`) saves recounting the corpus per story."""
         found = list(multi_outlet_stories(articles, members, [story_id]))
         if not found:
             raise ValueError(f"story {story_id!r} is not covered by two or more outlets")
-        if background is None:
-            background = self.wording.background_counts(document(a) for a in articles.to_dict("records"))
-        return self._analyse(story_id, found[0][1], background)
+        counts = corpus_counts(articles, self.wording) if counts is None else counts
+        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts)
+        return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
+                             actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
-    def _analyse(self, story_id: str, story: pd.DataFrame, background: pd.Series) -> StoryAnalysis:
-        takes, terms = story_takes(story_id, story, background, self.wording, self.n_terms)
-        sentences = sentence_table(story, story_id)
-        vectors, _ = embed_texts(list(sentences["sentence"]), self.embedder, self.store, progress=False)
+    def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts):
+        """Each table's rows for one story, the fitted claim matcher and the story's actors."""
+        takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms)
+        sentences = sentence_rows(story, story_id)
+        vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
         matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
-        sources = source_table(sentences)
         actors = self.find_actors(sentences)
-        return StoryAnalysis(
-            story_id=story_id,
-            takes=without_nan(pd.DataFrame(takes, columns=TAKE_COLUMNS)),
-            claims=matcher.table(),
-            terms=pd.DataFrame(terms, columns=TERM_COLUMNS),
-            sources=sources,
-            tone=tone_table(sentences, actors),
-            frames=self.frames.table(sentences, vectors),
-            timeline=timeline_table(story, story_id),
-            actors=actors,
-            sentences=matcher.sentences_,
-            claim_matrix=matcher.matrix_,
-        )
+        tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
+                  "tone": tone_rows(sentences, actors), "frames": self.frames.rows(sentences, vectors),
+                  "timeline": timeline_rows(story, story_id)}
+        return tables, matcher, actors
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         progress: bool = False) -> dict[str, pd.DataFrame]:
         """The tables of every story with two or more outlets, concatenated: takes, claims, terms, sources, tone,
         frames, timeline."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
-        background = self.wording.background_counts(document(a) for a in articles.to_dict("records")) \
-            if stories else None
-        parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+        counts = corpus_counts(articles, self.wording) if stories else None
+        rows: dict[str, list[dict]] = {name: [] for name in TABLES}
         for story_id, story in tqdm(stories, desc="Comparing outlets", unit="story", disable=not progress):
-            analysis = self._analyse(story_id, story, background)
-            for name in TABLES:
-                parts[name].append(getattr(analysis, name))
-        return {name: without_nan(pd.concat(frames, ignore_index=True)) if frames
-                else pd.DataFrame(columns=TABLES[name]) for name, frames in parts.items()}
+            for name, found in self._story_rows(story_id, story, counts)[0].items():
+                rows[name] += found
+        return {name: _frame(name, found) for name, found in rows.items()}
+
+
+def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
+    return without_nan(pd.DataFrame(rows, columns=TABLES[name]))
 
 
 __all__ = ["FramingAnalyser", "StoryAnalysis", "TABLES", "WHOLE_ARTICLE"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.cluster import AgglomerativeClustering
+
+from perspectives.framing.sentences import SENTENCE_COLUMNS, records
 
 CLAIM_COLUMNS = ["story_id", "claim_id", "outlet", "article_id", "kind", "sentence", "position"]
 DEFAULT_SIMILARITY = 0.55  # all-MiniLM-L6-v2: paraphrases ~0.55-0.9, unrelated news sentences mostly < 0.3
@@ -34,9 +37,10 @@ class ClaimMatcher(BaseEstimator):
         self.omission_k = omission_k
         self.consensus_share = consensus_share
 
-    def fit(self, sentences: pd.DataFrame, vectors: np.ndarray):
-        """`sentences` from `sentence_table`, `vectors` their unit-length embeddings in the same order."""
-        n = len(sentences)
+    def fit(self, sentences, vectors: np.ndarray):
+        """`sentences`: `sentence_table`'s frame or rows; `vectors` their unit-length embeddings in the same order."""
+        rows = records(sentences)
+        n = len(rows)
         if n >= 2:
             labels = AgglomerativeClustering(
                 n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - self.similarity,
@@ -44,24 +48,42 @@ class ClaimMatcher(BaseEstimator):
         else:
             labels = np.zeros(n, dtype=int)
         # Number claims by first appearance (time, article, position) so ids are stable for the same input.
-        order = sentences.reset_index(drop=True).sort_values(["published_at", "article_id", "position"]).index
+        order = sorted(range(n), key=lambda i: (rows[i]["published_at"] is None, rows[i]["published_at"] or "",
+                                                rows[i]["article_id"], rows[i]["position"]))
         numbering: dict[int, int] = {}
         for i in order:
             numbering.setdefault(int(labels[i]), len(numbering))
-        self.sentences_ = sentences.reset_index(drop=True).assign(claim=[numbering[int(l)] for l in labels])
-        self.matrix_ = pd.crosstab(self.sentences_["claim"], self.sentences_["outlet"])
+        # Kept as rows: a report over hundreds of stories builds one frame per table, not several per story.
+        self.claimed_ = [{**row, "claim": numbering[int(label)]} for row, label in zip(rows, labels)]
         return self
+
+    @property
+    def sentences_(self) -> pd.DataFrame:
+        """The sentences with the number of the claim each states."""
+        columns = [*(self.claimed_[0] if self.claimed_ else [*SENTENCE_COLUMNS, "claim"])]
+        return pd.DataFrame(self.claimed_, columns=columns)
+
+    @property
+    def matrix_(self) -> pd.DataFrame:
+        """Claims x outlets: how many of each outlet's sentences state each claim."""
+        counts = Counter((row["claim"], row["outlet"]) for row in self.claimed_)
+        claims, outlets = sorted({c for c, _ in counts}), sorted({o for _, o in counts})
+        return pd.DataFrame([[counts[claim, outlet] for outlet in outlets] for claim in claims],
+                            index=pd.Index(claims, name="claim"), columns=pd.Index(outlets, name="outlet"),
+                            dtype="int64")
 
     def table(self) -> pd.DataFrame:
         """One row per (claim, outlet, kind) with the evidence sentence."""
-        frame = self.sentences_
-        if frame.empty:
-            return pd.DataFrame(columns=CLAIM_COLUMNS)
-        story_id = frame["story_id"].iloc[0]
-        outlets = list(self.matrix_.columns)
+        return pd.DataFrame(self.table_rows(), columns=CLAIM_COLUMNS)
+
+    def table_rows(self) -> list[dict]:
+        if not self.claimed_:
+            return []
+        story_id = self.claimed_[0]["story_id"]
+        outlets = sorted({row["outlet"] for row in self.claimed_})
         consensus_min = max(2, math.ceil(self.consensus_share * len(outlets)))
         first: dict[int, dict[str, dict]] = {}  # claim -> outlet -> its first sentence stating the claim
-        for sentence in frame.to_dict("records"):
+        for sentence in self.claimed_:
             first.setdefault(sentence["claim"], {}).setdefault(sentence["outlet"], sentence)
         rows = []
         for claim in sorted(first):
@@ -75,7 +97,7 @@ class ClaimMatcher(BaseEstimator):
                 example = next(iter(by_outlet.values()))  # the claim as the first outlet to carry it wrote it
                 rows.extend({**_row(claim_id, example, "omission"), "outlet": o}
                             for o in outlets if o not in by_outlet)
-        return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+        return rows
 
 
 def _row(claim_id: str, sentence: dict, kind: str) -> dict:

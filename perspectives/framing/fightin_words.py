@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 
@@ -27,13 +29,37 @@ def clause_ngrams(text: str, ngram_range: tuple[int, int], stop_words: frozenset
     return grams
 
 
+@dataclass
+class TermCounts:
+    """A corpus tokenised once: each document's term counts and the corpus totals (the prior of every story)."""
+
+    matrix: sparse.csr_matrix  # documents x terms
+    terms: np.ndarray  # alphabetical, as CountVectorizer orders them
+    totals: np.ndarray
+    rows: dict  # document key -> row of `matrix`
+
+    def of(self, keys) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """The documents' counts over the terms they use, those terms, and the terms' corpus totals."""
+        counts = self.matrix[[self.rows[key] for key in keys]]
+        used = np.unique(counts.indices)
+        return counts[:, used], self.terms[used], self.totals[used]
+
+    def totals_of(self, terms: np.ndarray) -> np.ndarray:
+        """Corpus totals of any terms; 0 for terms the corpus never uses."""
+        if not len(self.terms):
+            return np.zeros(len(terms))
+        at = np.minimum(np.searchsorted(self.terms, terms), len(self.terms) - 1)
+        return np.where(self.terms[at] == terms, self.totals[at], 0)
+
+
 class FightinWords(BaseEstimator):
     """Score how much each group (outlet) favours each term over the other groups.
 
     `fit(texts, groups, background=None)` learns `z_scores_`, a DataFrame of groups x terms: the log-odds ratio of
     a term in one group versus all other groups, divided by its estimated standard deviation. The prior is
     `prior_size` pseudo-counts spread over terms in proportion to their frequency in `background` (or in `texts`),
-    which shrinks rare terms towards zero instead of letting one mention dominate.
+    which shrinks rare terms towards zero instead of letting one mention dominate. For many stories of one corpus,
+    count the corpus once (`count_terms`) and fit each story on its documents' counts (`fit_documents`).
     """
 
     def __init__(self, prior_size: float = 100.0, ngram_range: tuple[int, int] = (1, 2),
@@ -47,51 +73,55 @@ class FightinWords(BaseEstimator):
         analyzer = partial(clause_ngrams, ngram_range=self.ngram_range, stop_words=frozenset(self.stop_words or ()))
         return CountVectorizer(analyzer=analyzer)
 
-    def background_counts(self, texts) -> pd.Series:
-        """Term counts of a background corpus, computed once and passed to `fit` for many stories."""
+    def count_terms(self, texts, keys=None) -> TermCounts:
+        """Term counts of a corpus (documents named by `keys`, default their positions), computed once and used
+        as the background of many stories."""
         vectorizer = self.make_vectorizer()
-        counts = vectorizer.fit_transform(list(texts))
-        return pd.Series(np.asarray(counts.sum(axis=0)).ravel(), index=vectorizer.get_feature_names_out())
+        matrix = vectorizer.fit_transform(list(texts)).tocsr()
+        keys = range(matrix.shape[0]) if keys is None else keys
+        return TermCounts(matrix, vectorizer.get_feature_names_out(), np.asarray(matrix.sum(axis=0)).ravel(),
+                          {key: row for row, key in enumerate(keys)})
 
-    def fit(self, texts, groups, background: pd.Series | None = None):
-        """Learn z-scores; `background` is term counts from `background_counts` (default: the texts themselves)."""
-        texts, groups = list(texts), list(groups)
-        self.vectorizer_ = self.make_vectorizer()
-        doc_counts = self.vectorizer_.fit_transform(texts)
-        terms = self.vectorizer_.get_feature_names_out()
-        if background is None:
-            prior_counts = np.asarray(doc_counts.sum(axis=0)).ravel().astype(np.float64)
-        else:
-            prior_counts = background.reindex(terms, fill_value=0).to_numpy(dtype=np.float64)
+    def fit(self, texts, groups, background: TermCounts | None = None):
+        """Learn z-scores; `background` is `count_terms` of a larger corpus (default: the texts themselves)."""
+        vectorizer = self.make_vectorizer()
+        doc_counts = vectorizer.fit_transform(list(texts))
+        terms = vectorizer.get_feature_names_out()
+        prior = np.asarray(doc_counts.sum(axis=0)).ravel() if background is None else background.totals_of(terms)
+        return self._fit_counts(doc_counts, terms, list(groups), prior)
+
+    def fit_documents(self, counts: TermCounts, keys, groups):
+        """`fit` on documents already counted in `counts`, with the whole of `counts` as the background."""
+        doc_counts, terms, prior = counts.of(keys)
+        return self._fit_counts(doc_counts, terms, list(groups), prior)
+
+    def _fit_counts(self, doc_counts, terms: np.ndarray, groups: list, prior_counts: np.ndarray):
+        prior_counts = prior_counts.astype(np.float64)
         # The small floor keeps terms unseen in the background from getting a zero pseudo-count.
         alpha = self.prior_size * (prior_counts + 0.01) / (prior_counts + 0.01).sum()
         alpha0 = alpha.sum()
 
         self.groups_ = sorted(set(groups))
-        group_counts = np.vstack([
-            np.asarray(doc_counts[[i for i, g in enumerate(groups) if g == group]].sum(axis=0)).ravel()
-            for group in self.groups_
-        ]).astype(np.float64)
-        totals = group_counts.sum(axis=0)
-
-        z = np.zeros_like(group_counts)
-        for row, y_i in enumerate(group_counts):
-            y_j = totals - y_i
-            n_i, n_j = y_i.sum(), y_j.sum()
-            log_odds_i = np.log((y_i + alpha) / (n_i + alpha0 - y_i - alpha))
-            log_odds_j = np.log((y_j + alpha) / (n_j + alpha0 - y_j - alpha))
-            variance = 1.0 / (y_i + alpha) + 1.0 / (y_j + alpha)
-            z[row] = (log_odds_i - log_odds_j) / np.sqrt(variance)
-        self.counts_ = pd.DataFrame(group_counts, index=self.groups_, columns=terms)
+        row_of = {group: row for row, group in enumerate(self.groups_)}
+        membership = sparse.csr_matrix((np.ones(len(groups)), ([row_of[g] for g in groups], np.arange(len(groups)))),
+                                       shape=(len(self.groups_), len(groups)))
+        y_i = (membership @ doc_counts).toarray().astype(np.float64)  # one row of term counts per group
+        y_j = y_i.sum(axis=0) - y_i  # the same terms in all other groups
+        n_i, n_j = y_i.sum(axis=1, keepdims=True), y_j.sum(axis=1, keepdims=True)
+        log_odds_i = np.log((y_i + alpha) / (n_i + alpha0 - y_i - alpha))
+        log_odds_j = np.log((y_j + alpha) / (n_j + alpha0 - y_j - alpha))
+        z = (log_odds_i - log_odds_j) / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
+        self.counts_ = pd.DataFrame(y_i, index=self.groups_, columns=terms)
         self.z_scores_ = pd.DataFrame(z, index=self.groups_, columns=terms)
         return self
 
     def top_terms(self, group, n: int = 8, min_z: float = 0.0) -> list[tuple[str, float]]:
         """The group's most distinctive terms it actually uses, highest z first, without overlapping n-grams."""
-        z = self.z_scores_.loc[group]
-        used = self.counts_.loc[group] >= self.min_count
-        candidates = z[used & (z > min_z)]
+        row = self.z_scores_.index.get_loc(group)
+        z, counts = self.z_scores_.to_numpy()[row], self.counts_.to_numpy()[row]
+        terms = self.z_scores_.columns.to_numpy()
+        candidates = [(terms[i], float(z[i])) for i in np.flatnonzero((counts >= self.min_count) & (z > min_z))]
         # At (near-)equal z the longer n-gram wins: "air truce" says more than "air".
-        ranked = sorted(candidates.items(), key=lambda item: (-round(item[1], 6), -item[0].count(" "), item[0]))
+        ranked = sorted(candidates, key=lambda item: (-round(item[1], 6), -item[0].count(" "), item[0]))
         kept = set(distinct_terms([term for term, _ in ranked], n))
         return [(term, float(score)) for term, score in ranked if term in kept]

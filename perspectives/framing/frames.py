@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.embed.embedder import embed_texts
+from perspectives.framing.sentences import records
 
 FRAME_COLUMNS = ["story_id", "outlet", "frame", "score", "sentence"]
 
@@ -78,11 +79,14 @@ class FrameScorer:
         names = list(FRAMES)
         return [names[b] if s >= self.min_similarity else OTHER for b, s in zip(best, score)], score
 
-    def table(self, sentences: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
+    def table(self, sentences, vectors: np.ndarray) -> pd.DataFrame:
         """Per outlet and frame: the share of the outlet's sentences in the frame, with its top evidence sentences."""
+        return pd.DataFrame(self.rows(sentences, vectors), columns=FRAME_COLUMNS)
+
+    def rows(self, sentences, vectors: np.ndarray) -> list[dict]:
         frames, score = self.assign(vectors)
         by_outlet: dict[str, list[dict]] = {}
-        for sentence, frame, similarity in zip(sentences.to_dict("records"), frames, score):
+        for sentence, frame, similarity in zip(records(sentences), frames, score):
             by_outlet.setdefault(sentence["outlet"], []).append({**sentence, "frame": frame, "similarity": similarity})
         rows = []
         for outlet, own in by_outlet.items():
@@ -91,4 +95,4 @@ class FrameScorer:
                 share = round(len(in_frame) / len(own), 4)
                 rows += [{"story_id": s["story_id"], "outlet": outlet, "frame": frame, "score": share,
                           "sentence": s["sentence"]} for s in in_frame[: self.evidence]]
-        return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        return rows

@@ -11,6 +11,8 @@ import re
 
 import pandas as pd
 
+from perspectives.framing.sentences import records
+
 SOURCE_COLUMNS = ["story_id", "outlet", "article_id", "source", "kind", "speaker", "sentence"]
 
 _WORD = r"[A-Z][\w'’\-]*\.?"
@@ -119,11 +121,12 @@ def attributions(sentence: str) -> list[dict]:
     return found
 
 
-def source_table(sentences: pd.DataFrame) -> pd.DataFrame:
-    """Every quote and attribution in a story's sentences (from `sentence_table`)."""
-    rows = [
-        {"story_id": s["story_id"], "outlet": s["outlet"], "article_id": s["article_id"], **found,
-         "sentence": s["sentence"]}
-        for s in sentences.to_dict("records") for found in attributions(s["sentence"])
-    ]
-    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+def source_table(sentences) -> pd.DataFrame:
+    """Every quote and attribution in a story's sentences (`sentence_table`'s frame or rows)."""
+    return pd.DataFrame(source_rows(sentences), columns=SOURCE_COLUMNS)
+
+
+def source_rows(sentences) -> list[dict]:
+    return [{"story_id": s["story_id"], "outlet": s["outlet"], "article_id": s["article_id"], **found,
+             "sentence": s["sentence"]}
+            for s in records(sentences) for found in attributions(s["sentence"])]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from perspectives.framing.fightin_words import FightinWords
+from perspectives.framing.fightin_words import FightinWords, TermCounts
+from perspectives.framing.sentences import records
 from perspectives.ingest.files import without_nan
 from perspectives.text import document, english_text, english_title, lede, present, sentences
 
@@ -19,41 +21,52 @@ TERM_COLUMNS = ["story_id", "outlet", "term", "z", "sentence"]
 
 
 def multi_outlet_stories(articles: pd.DataFrame, members: pd.DataFrame, story_ids=None):
-    """(story_id, that story's articles in time order) for each story covered by two or more outlets."""
+    """(story_id, that story's articles as dicts in time order) for each story covered by two or more outlets."""
     joined = members.merge(articles, left_on="article_id", right_on="id")
     if story_ids is not None:
         joined = joined[joined["story_id"].isin(set(story_ids))]
-    outlets = joined.groupby("story_id")["outlet"].nunique()
-    joined = joined[joined["story_id"].isin(outlets.index[outlets >= 2])]
-    for story_id, story in joined.groupby("story_id", sort=True):
-        yield story_id, story.sort_values(["published_at", "id"], na_position="last")
+    by_story: dict[str, list[dict]] = {}
+    for article in without_nan(joined).to_dict("records"):
+        by_story.setdefault(article["story_id"], []).append(article)
+    for story_id in sorted(by_story):
+        story = by_story[story_id]
+        if len({a["outlet"] for a in story}) >= 2:
+            yield story_id, sorted(story, key=lambda a: (a["published_at"] is None, a["published_at"] or "", a["id"]))
 
 
-def story_takes(story_id: str, story: pd.DataFrame, background: pd.Series, scorer: FightinWords,
+def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
                 n_terms: int = 8) -> tuple[list[dict], list[dict]]:
-    """Takes and distinctive terms (each with the sentence it comes from) for one story's articles."""
-    voices = _voices(story)
-    fitted = FightinWords(**scorer.get_params()).fit(
-        [document(a) for a in story.to_dict("records")], voices, background=background
-    )
+    """Takes and distinctive terms (each with the sentence it comes from) for one story's articles (a frame or rows,
+    in time order); `counts` is `scorer.count_terms` of the corpus' documents keyed by article id."""
+    articles = records(story)
+    voices = _voices(articles)
+    fitted = FightinWords(**scorer.get_params()).fit_documents(counts, [a["id"] for a in articles], voices)
+    by_voice: dict[str, list[dict]] = {}
+    for voice, article in zip(voices, articles):
+        by_voice.setdefault(voice, []).append(article)
     takes, terms = [], []
-    for voice, items in story.groupby(voices, sort=False):
+    for voice, items in by_voice.items():
         top = fitted.top_terms(voice, n_terms)
-        outlet = items["outlet"].iloc[0]
+        outlet = items[0]["outlet"]
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
-        own_sentences = [s for a in items.to_dict("records")
-                         for s in [english_title(a), *sentences(english_text(a), "en")]]
+        own_sentences = [s for a in items for s in [english_title(a), *sentences(english_text(a), "en")]]
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
                    "sentence": _evidence(term, own_sentences)} for term, z in top]
     return takes, terms
 
 
-def _voices(story: pd.DataFrame) -> pd.Series:
+def corpus_counts(articles: pd.DataFrame, scorer: FightinWords) -> TermCounts:
+    """Every article's document (headline and body, English view) counted once, keyed by article id."""
+    return scorer.count_terms(map(document, articles.to_dict("records")), keys=articles["id"])
+
+
+def _voices(articles: list[dict]) -> list[str]:
     """Who speaks in each article: its outlet, or its wire group when the outlet's first article is a wire copy,
     so N outlets running one agency text make one take, not N identical ones."""
-    wire = story["wire_group"] if "wire_group" in story else pd.Series(None, index=story.index, dtype=object)
-    first_copy = story.assign(wire=wire).drop_duplicates("outlet").set_index("outlet")["wire"]
-    return story["outlet"].map(lambda o: first_copy[o] if isinstance(first_copy[o], str) else o)
+    first_copy: dict[str, object] = {}
+    for article in articles:
+        first_copy.setdefault(article["outlet"], article.get("wire_group"))
+    return [first_copy[a["outlet"]] if isinstance(first_copy[a["outlet"]], str) else a["outlet"] for a in articles]
 
 
 def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: int = 8,
@@ -64,23 +77,28 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
     outlets of the same story, with the whole corpus as the prior.
     """
     scorer = scorer or FightinWords()
-    background = scorer.background_counts(document(a) for a in articles.to_dict("records"))
+    counts = corpus_counts(articles, scorer)
     stories = list(multi_outlet_stories(articles, members, story_ids))
     rows = []
     for story_id, story in tqdm(stories, desc="Comparing outlets", unit="story", disable=not progress):
-        rows += story_takes(story_id, story, background, scorer, n_terms)[0]
+        rows += story_takes(story_id, story, counts, scorer, n_terms)[0]
     return without_nan(pd.DataFrame(rows, columns=TAKE_COLUMNS))
 
 
 def _evidence(term: str, texts: list[str]) -> str | None:
-    # Stop words were dropped inside terms ("hours talks" stands for "hours of talks"): allow a few between.
-    pattern = re.compile(r"\b" + r"\W+(?:\w+\W+){0,3}?".join(map(re.escape, term.split())) + r"\b", re.IGNORECASE)
+    pattern = _term_pattern(term)
     return next((s for s in texts if pattern.search(s)), None)
 
 
-def _take(story_id: str, outlet: str, items: pd.DataFrame, terms: list[str]) -> dict:
-    first = items.iloc[0].to_dict()  # the earliest article speaks for the outlet (or for the wire copies)
-    outlets = list(dict.fromkeys(items["outlet"]))
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern:
+    # Stop words were dropped inside terms ("hours talks" stands for "hours of talks"): allow a few between.
+    return re.compile(r"\b" + r"\W+(?:\w+\W+){0,3}?".join(map(re.escape, term.split())) + r"\b", re.IGNORECASE)
+
+
+def _take(story_id: str, outlet: str, items: list[dict], terms: list[str]) -> dict:
+    first = items[0]  # the earliest article speaks for the outlet (or for the wire copies)
+    outlets = list(dict.fromkeys(a["outlet"] for a in items))
     has_english = present(first.get("title_en")) or present(first.get("text_en"))
     return {
         "story_id": story_id,
@@ -92,7 +110,7 @@ def _take(story_id: str, outlet: str, items: pd.DataFrame, terms: list[str]) -> 
         "distinctive_terms": terms,
         "headline_en": english_title(first) if has_english else None,
         "lede_en": lede(english_text(first), "en") if has_english else None,
-        "article_ids": list(items["id"]),
+        "article_ids": [a["id"] for a in items],
         "published_at": first.get("published_at"),
         "wire_note": f"{len(outlets)} outlets ran this wire text" if len(outlets) > 1 else None,
         "also_ran": outlets[1:],

@@ -14,6 +14,7 @@ import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from perspectives.framing.actors import mentions
+from perspectives.framing.sentences import records
 
 TONE_COLUMNS = ["story_id", "outlet", "article_id", "actor", "tone", "sentence"]
 WHOLE_ARTICLE = "(whole article)"
@@ -28,13 +29,17 @@ def sentence_tone(sentence: str) -> float:
     return float(_analyzer().polarity_scores(sentence)["compound"])
 
 
-def tone_table(sentences: pd.DataFrame, actors: list[str]) -> pd.DataFrame:
+def tone_table(sentences, actors: list[str]) -> pd.DataFrame:
     """One row per article for its overall tone and one per (article, actor) mentioned; `sentence` is the most
-    strongly toned sentence behind the score."""
+    strongly toned sentence behind the score. `sentences`: `sentence_table`'s frame or rows."""
+    return pd.DataFrame(tone_rows(sentences, actors), columns=TONE_COLUMNS)
+
+
+def tone_rows(sentences, actors: list[str]) -> list[dict]:
     by_article: dict[str, list[dict]] = {}
-    for sentence in sentences.to_dict("records"):
-        sentence["tone"] = sentence_tone(sentence["sentence"])
-        by_article.setdefault(sentence["article_id"], []).append(sentence)
+    for sentence in records(sentences):
+        scored = {**sentence, "tone": sentence_tone(sentence["sentence"])}
+        by_article.setdefault(sentence["article_id"], []).append(scored)
     rows = []
     for scored in by_article.values():
         rows.append(_row(scored, WHOLE_ARTICLE))
@@ -42,7 +47,7 @@ def tone_table(sentences: pd.DataFrame, actors: list[str]) -> pd.DataFrame:
             about = [s for s in scored if mentions(actor, s["sentence"])]
             if about:
                 rows.append(_row(about, actor))
-    return pd.DataFrame(rows, columns=TONE_COLUMNS)
+    return rows
 
 
 def _row(scored: list[dict], actor: str) -> dict:
