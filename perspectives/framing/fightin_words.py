@@ -111,17 +111,31 @@ class FightinWords(BaseEstimator):
         log_odds_i = np.log((y_i + alpha) / (n_i + alpha0 - y_i - alpha))
         log_odds_j = np.log((y_j + alpha) / (n_j + alpha0 - y_j - alpha))
         z = (log_odds_i - log_odds_j) / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
-        self.counts_ = pd.DataFrame(y_i, index=self.groups_, columns=terms)
-        self.z_scores_ = pd.DataFrame(z, index=self.groups_, columns=terms)
+        # Arrays, not frames: a report fits hundreds of stories and reads a few terms of each.
+        self.terms_, self._counts, self._z = terms, y_i, z
         return self
+
+    @property
+    def counts_(self) -> pd.DataFrame:
+        """Groups x terms: how often each group uses each term."""
+        return pd.DataFrame(self._counts, index=self.groups_, columns=self.terms_)
+
+    @property
+    def z_scores_(self) -> pd.DataFrame:
+        return pd.DataFrame(self._z, index=self.groups_, columns=self.terms_)
+
+    def terms_in(self, text: str) -> set[str]:
+        """The terms this scorer counts in a text."""
+        return set(self.make_vectorizer().analyzer(text))
 
     def top_terms(self, group, n: int = 8, min_z: float = 0.0) -> list[tuple[str, float]]:
         """The group's most distinctive terms it actually uses, highest z first, without overlapping n-grams."""
-        row = self.z_scores_.index.get_loc(group)
-        z, counts = self.z_scores_.to_numpy()[row], self.counts_.to_numpy()[row]
-        terms = self.z_scores_.columns.to_numpy()
-        candidates = [(terms[i], float(z[i])) for i in np.flatnonzero((counts >= self.min_count) & (z > min_z))]
-        # At (near-)equal z the longer n-gram wins: "air truce" says more than "air".
-        ranked = sorted(candidates, key=lambda item: (-round(item[1], 6), -item[0].count(" "), item[0]))
-        kept = set(distinct_terms([term for term, _ in ranked], n))
-        return [(term, float(score)) for term, score in ranked if term in kept]
+        row = self.groups_.index(group)
+        z, counts = self._z[row], self._counts[row]
+        candidates = np.flatnonzero((counts >= self.min_count) & (z > min_z))
+        words = np.array([self.terms_[i].count(" ") for i in candidates], dtype=int)
+        # At (near-)equal z the longer n-gram wins ("air truce" says more than "air"), then the alphabetical
+        # first, which is the lower index: terms_ is in alphabetical order.
+        ranked = candidates[np.lexsort((candidates, -words, -np.round(z[candidates], 6)))]
+        kept = set(distinct_terms([self.terms_[i] for i in ranked], n))
+        return [(self.terms_[i], float(z[i])) for i in ranked if self.terms_[i] in kept]

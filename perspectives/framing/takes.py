@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -49,9 +46,10 @@ def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
         top = fitted.top_terms(voice, n_terms)
         outlet = items[0]["outlet"]
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
-        own_sentences = [s for a in items for s in [english_title(a), *sentences(english_text(a), "en")]]
+        # The evidence is the first of the voice's sentences in which the term was counted.
+        counted = [(s, fitted.terms_in(s)) for a in items for s in [english_title(a), *sentences(english_text(a), "en")]]
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
-                   "sentence": _evidence(term, own_sentences)} for term, z in top]
+                   "sentence": next((s for s, found in counted if term in found), None)} for term, z in top]
     return takes, terms
 
 
@@ -83,17 +81,6 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
     for story_id, story in tqdm(stories, desc="Comparing outlets", unit="story", disable=not progress):
         rows += story_takes(story_id, story, counts, scorer, n_terms)[0]
     return without_nan(pd.DataFrame(rows, columns=TAKE_COLUMNS))
-
-
-def _evidence(term: str, texts: list[str]) -> str | None:
-    pattern = _term_pattern(term)
-    return next((s for s in texts if pattern.search(s)), None)
-
-
-@lru_cache(maxsize=4096)
-def _term_pattern(term: str) -> re.Pattern:
-    # Stop words were dropped inside terms ("hours talks" stands for "hours of talks"): allow a few between.
-    return re.compile(r"\b" + r"\W+(?:\w+\W+){0,3}?".join(map(re.escape, term.split())) + r"\b", re.IGNORECASE)
 
 
 def _take(story_id: str, outlet: str, items: list[dict], terms: list[str]) -> dict:

@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.ingest.files import without_nan
 from perspectives.store import STORY_COLUMNS
-from perspectives.text import STOP_WORDS, distinct_terms, document, english_title
+from perspectives.text import STOP_WORDS, distinct_terms, document, english_title, present
 
 
 def story_id(anchor_article_id: str) -> str:
@@ -33,11 +33,13 @@ def ctfidf_keywords(docs_per_story: list[str], n: int = 6) -> list[list[str]]:
     term_totals = np.asarray(counts.sum(axis=0)).ravel()
     average_words = counts.sum() / counts.shape[0]
     weights = tf.multiply(np.log(1.0 + average_words / term_totals)).tocsr()
+    weights.sort_indices()
     keywords = []
     for row in range(weights.shape[0]):
-        scores = weights.getrow(row).toarray().ravel()
-        # Ties break on the term itself so keywords are deterministic.
-        order = sorted(np.flatnonzero(scores), key=lambda j: (-scores[j], terms[j]))
+        span = slice(weights.indptr[row], weights.indptr[row + 1])
+        columns, scores = weights.indices[span], weights.data[span]
+        # Ties break on the term itself (columns are in alphabetical order) so keywords are deterministic.
+        order = columns[np.lexsort((columns, -scores))]
         keywords.append(distinct_terms([terms[j] for j in order], n))
     return keywords
 
@@ -52,19 +54,19 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.nda
     keywords = ctfidf_keywords(docs)
     rows, members = [], []
     for idx, words in zip(groups.values(), keywords):
-        members_frame = articles.iloc[idx]
-        anchor = min(idx, key=lambda i: (_sort_time(records[i]), records[i]["id"]))
-        sid = story_id(records[anchor]["id"])
-        dates = members_frame["published_at"].dropna()
+        own = [records[i] for i in idx]
+        anchor = min(own, key=lambda a: (_sort_time(a), a["id"]))
+        sid = story_id(anchor["id"])
+        dates = [a["published_at"] for a in own if present(a.get("published_at"))]
         rows.append({
             "story_id": sid,
             "label": english_title(records[_medoid(vectors, idx)]),
             "keywords": ", ".join(words),
             "n_articles": len(idx),
-            "n_outlets": members_frame["outlet"].nunique(),
-            "countries": ", ".join(sorted(members_frame["country"].dropna().unique())),
-            "first_published": dates.min() if len(dates) else None,
-            "last_published": dates.max() if len(dates) else None,
+            "n_outlets": len({a["outlet"] for a in own}),
+            "countries": ", ".join(sorted({a["country"] for a in own if present(a.get("country"))})),
+            "first_published": min(dates, default=None),
+            "last_published": max(dates, default=None),
         })
         members.extend({"article_id": records[i]["id"], "story_id": sid} for i in idx)
     stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
