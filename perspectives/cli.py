@@ -46,8 +46,8 @@ Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed it
 Timeout = Annotated[float, typer.Option(help="With --sources: seconds to wait for each HTTP response.")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
 Cluster = Annotated[Optional[str], typer.Option(
-    "--cluster", help="Run embedding and the grouping's neighbour search on a Dask cluster: its scheduler address "
-                      "(tcp://host:8786), or 'local' for one worker per core here.")]
+    "--cluster", help="Run embedding (articles; the framing's sentences) and the grouping's neighbour search on a "
+                      "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
 
@@ -156,10 +156,11 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
 @user_errors
 def report(db: Db = Path(DEFAULT_DB),
            out: Annotated[Path, typer.Option(help="Folder for the report files.")] = Path("out"),
-           format: Format = "csv"):
+           format: Format = "csv", cluster_address: Cluster = None):
     """Write the report: stories, articles with their story ids, and for each story with 2+ outlets its
     Alternative Takes, claims, distinctive terms, sources, tone, frames and timeline."""
-    _echo_report(pipeline.report(db=db, out=out, format=format))
+    with _mapper(cluster_address) as mapper:
+        _echo_report(pipeline.report(db=db, out=out, format=format, mapper=mapper))
 
 
 @app.command()
@@ -173,7 +174,8 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     embedder = Embedder(model, backend=backend)
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, time_window_days=window, mapper=mapper, embedder=embedder))
-    _echo_report(pipeline.report(db=db, out=out, format=format, embedder=pipeline.framing_embedder(embedder)))
+        _echo_report(pipeline.report(db=db, out=out, format=format, embedder=pipeline.framing_embedder(embedder),
+                                     mapper=mapper))
 
 
 @app.command()

@@ -176,12 +176,13 @@ def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: set[str
 
 
 def report(db: str | Path | None = None, out: str | Path = "out", format: str = "csv",
-           embedder: Embedder | None = None, progress: bool = True) -> dict[str, Path]:
+           embedder: Embedder | None = None, mapper: Mapper | None = None, progress: bool = True) -> dict[str, Path]:
     """Write the report for the stored stories (see README: Output); returns the paths.
 
     The framing analyses embed sentences with the default model, on which their thresholds are calibrated,
     whatever model grouped the stories. Their tables are kept in the store: while the articles and stories are
-    unchanged, a new report reuses them. `embedder` may pass that default model already loaded.
+    unchanged, a new report reuses them. `embedder` may pass that default model already loaded; with `mapper`
+    the sentences are embedded on its workers.
     """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
@@ -191,7 +192,7 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
         fingerprint = framing_fingerprint(articles, members, analyser)
         framing = store.cached_framing(fingerprint)
         if framing is None:
-            framing = analyser.analyse_stories(articles, members, progress=progress)
+            framing = analyser.analyse_stories(articles, members, mapper=mapper, progress=progress)
             store.save_framing(fingerprint, framing)
     return write_report(Path(out), articles, stories, members, framing, format=format)
 
@@ -221,8 +222,8 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     embedder = Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, format=format,
-                                                  embedder=framing_embedder(embedder), progress=progress))
+    return RunSummary(ingested, clustered, report(db=db, out=out, format=format, embedder=framing_embedder(embedder),
+                                                  mapper=mapper, progress=progress))
 
 
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:

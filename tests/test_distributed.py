@@ -32,13 +32,18 @@ def test_grouping_on_dask_equals_grouping_here(dask_cluster):
 
 
 @pytest.mark.slow
-def test_a_run_on_a_dask_cluster_gives_the_single_process_stories_and_ids(dask_cluster, demo_tables, tmp_path):
+def test_a_run_on_a_dask_cluster_gives_the_single_process_stories_and_ids(dask_cluster, demo_run, demo_tables,
+                                                                          tmp_path):
     address = dask_cluster.client.scheduler.address
     result = cli("run", DEMO, "--db", tmp_path / "dask.db", "--out", tmp_path / "out", "--cluster", address)
     assert f"Dask cluster at {address}: {dask_cluster.workers} workers" in result.stdout
     there = pd.read_csv(tmp_path / "out" / "articles.csv").set_index("id")["story_id"].sort_index()
     here = demo_tables["articles"].set_index("id")["story_id"].sort_index()
     assert there.to_dict() == here.to_dict()
+    # The framing's sentences were embedded on the workers too: the claims they give are the same.
+    claims = [pd.read_csv(out / "claims.csv").sort_values(["claim_id", "outlet", "kind"], ignore_index=True)
+              for out in (tmp_path / "out", demo_run["out"])]
+    pd.testing.assert_frame_equal(*claims)
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -91,15 +92,17 @@ class FramingAnalyser:
         if not found:
             raise ValueError(f"story {story_id!r} is not covered by two or more outlets")
         counts = corpus_counts(articles, self.wording) if counts is None else counts
-        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts)
+        sentences = sentence_rows(found[0][1], story_id)
+        vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
+        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts, sentences, vectors)
         return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
                              actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
-    def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts):
-        """Each table's rows for one story, the fitted claim matcher and the story's actors."""
+    def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
+                    vectors: np.ndarray):
+        """Each table's rows for one story (its `sentence_rows` and their vectors given), the fitted claim matcher
+        and the story's actors."""
         takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms)
-        sentences = sentence_rows(story, story_id)
-        vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
         matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
         actors = self.find_actors(sentences)
         tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
@@ -108,14 +111,21 @@ class FramingAnalyser:
         return tables, matcher, actors
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
-                        progress: bool = False) -> dict[str, pd.DataFrame]:
+                        mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
         """The tables of every story with two or more outlets, concatenated: takes, claims, terms, sources, tone,
-        frames, timeline."""
+        frames, timeline. All stories' sentences are embedded in one call (full batches; on `mapper`'s workers
+        when given, see `perspectives.distributed`)."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
         counts = corpus_counts(articles, self.wording) if stories else None
+        sentences = [sentence_rows(story, story_id) for story_id, story in stories]
+        vectors, _ = embed_texts([s["sentence"] for own in sentences for s in own], self.embedder, self.store,
+                                 mapper=mapper, progress=progress)
+        ends = np.cumsum([len(own) for own in sentences])
         rows: dict[str, list[dict]] = {name: [] for name in TABLES}
-        for story_id, story in tqdm(stories, desc="Comparing outlets", unit="story", disable=not progress):
-            for name, found in self._story_rows(story_id, story, counts)[0].items():
+        for (story_id, story), own, end in tqdm(list(zip(stories, sentences, ends)), desc="Comparing outlets",
+                                                unit="story", disable=not progress):
+            own_vectors = vectors[end - len(own):end]
+            for name, found in self._story_rows(story_id, story, counts, own, own_vectors)[0].items():
                 rows[name] += found
         return {name: _frame(name, found) for name, found in rows.items()}
 
