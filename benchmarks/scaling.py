@@ -1,14 +1,13 @@
 """Grouping cost at 10k, 100k and 1M synthetic articles (precomputed vectors, 1,000 articles a day), in one process
 and on a local Dask cluster, and what an incremental run costs next to regrouping everything.
 
-Each size runs in a fresh process so that its peak memory (max RSS of the client process, vectors included) is its
+Each size runs in a fresh process so that its peak memory (peak RSS of the client process, vectors included) is its
 own; the Dask workers' memory is reported apart (the largest worker's peak).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ def scale_point(n: int, on_dask: bool = False) -> dict:
     seconds = time.perf_counter() - start
     row = {"articles": n, "engine": f"dask local ({mapper.workers} workers)" if mapper else "one process",
            "days": int(np.ptp(day_numbers(published_at, n))) + 1, "seconds": seconds, "articles/s": n / seconds,
-           "peak memory GiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+           "peak memory GiB": _peak_gib()}
     if mapper:
         row["worker peak GiB"] = max(mapper.client.run(_peak_gib).values())
         mapper.close()
@@ -51,7 +50,10 @@ def scale_point(n: int, on_dask: bool = False) -> dict:
 
 
 def _peak_gib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    """This process's peak resident memory (VmHWM). Not ru_maxrss: a process started from a large one (`make bench`
+    after its other tables) inherits the parent's maximum there."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 2**20
 
 
 def scaling_table(sizes=SIZES, engines=("one process", "dask")) -> pd.DataFrame:
