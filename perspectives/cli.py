@@ -157,11 +157,12 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
 @user_errors
 def report(db: Db = Path(DEFAULT_DB),
            out: Annotated[Path, typer.Option(help="Folder for the report files.")] = Path("out"),
-           format: Format = "csv", cluster_address: Cluster = None):
+           format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None):
     """Write the report: stories, articles with their story ids, and for each story with 2+ outlets its
     Alternative Takes, claims, distinctive terms, sources, tone, frames and timeline."""
     with _mapper(cluster_address) as mapper:
-        _echo_report(pipeline.report(db=db, out=out, format=format, mapper=mapper))
+        _echo_report(pipeline.report(db=db, out=out, format=format, mapper=mapper,
+                                     embedder=pipeline.framing_embedder(Embedder(backend=backend))))
 
 
 @app.command()

@@ -179,9 +179,9 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
            embedder: Embedder | None = None, mapper: Mapper | None = None, progress: bool = True) -> dict[str, Path]:
     """Write the report for the stored stories (see README: Output); returns the paths.
 
-    The framing analyses embed sentences with the default model, on which their thresholds are calibrated,
-    whatever model grouped the stories. Their tables are kept in the store: while the articles and stories are
-    unchanged, a new report reuses them. `embedder` may pass that default model already loaded; with `mapper`
+    The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
+    whatever model grouped the stories: `embedder` (see `framing_embedder`), else its default backend. Their tables
+    are kept in the store: while the articles and stories are unchanged, a new report reuses them. With `mapper`
     the sentences are embedded on its workers.
     """
     with Store(db) as store:
@@ -227,10 +227,12 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
 
 
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:
-    """The framing's model (the default one): the grouping's own instance when it is that model, so a run loads
-    the model once."""
+    """The framing's model: the packaged one, on which its thresholds are calibrated. The grouping's own instance
+    when it runs that model on any backend but `static` (one vector per token, too coarse for sentences), so a run
+    loads the model once and a chosen backend holds for the framing too."""
     default = Embedder()
-    return grouping_embedder if grouping_embedder.name == default.name else default
+    same_model = grouping_embedder.spec == default.spec and grouping_embedder.backend != "static"
+    return grouping_embedder if same_model else default
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,

