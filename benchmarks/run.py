@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import datasets  # noqa: E402
 from perspectives import pipeline  # noqa: E402
 from perspectives.embed import Embedder, embed_articles, embed_texts  # noqa: E402
+from perspectives.framing.frames import FRAMES  # noqa: E402
 from perspectives.framing.sentences import sentence_table  # noqa: E402
 from perspectives.framing.takes import multi_outlet_stories  # noqa: E402
 from perspectives.ingest.files import articles_frame  # noqa: E402
@@ -58,8 +59,8 @@ def run_pipeline(path: Path, embedder: Embedder, workdir: Path, gold_column: str
         members = store.members()
         with timed(times, "embed sentences (framing)"):
             embed_texts(framing_sentences(articles, members), SENTENCE_EMBEDDER, store=store, progress=False)
-    with timed(times, "framing + report"):
-        pipeline.report(db=db, out=out, progress=False)
+    with timed(times, "framing + report"):  # on the loaded model, as `run` shares the grouping's with the framing
+        pipeline.report(db=db, out=out, embedder=SENTENCE_EMBEDDER, progress=False)
     with timed(times, "re-run: `run` on the unchanged store"):
         again = pipeline.run(path, db=db, out=out, model=model, progress=False)
     assert again.cluster.mode == "unchanged" and again.cluster.newly_embedded == 0
@@ -73,9 +74,10 @@ SENTENCE_EMBEDDER = Embedder()  # what the report's framing uses
 
 
 def framing_sentences(articles: pd.DataFrame, members: pd.DataFrame) -> list[str]:
-    """The sentences the framing analyses embed: those of every story with two or more outlets."""
+    """The sentences the framing analyses embed: those of every story with two or more outlets, and the frames'
+    descriptions."""
     return [sentence for story_id, story in multi_outlet_stories(articles, members)
-            for sentence in sentence_table(story, story_id)["sentence"]]
+            for sentence in sentence_table(story, story_id)["sentence"]] + [t for ts in FRAMES.values() for t in ts]
 
 
 def bertopic_labels(docs: list[str], vectors: np.ndarray, min_topic_size: int) -> np.ndarray:
