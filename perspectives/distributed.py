@@ -8,11 +8,15 @@ the same inputs, a cluster run gives exactly the single-process result.
 What runs on workers: embedding in batches (each worker loads the model once) and the per-day neighbour search of
 the grouping. The density step, story ids and the store stay on the client: they are cheap and need the whole
 picture.
+
+On one machine, `fork_map` spreads many small CPU-bound tasks (the per-story framing analyses) over its cores.
 """
 
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
@@ -85,3 +89,39 @@ class DaskMapper:
 def _apply(fn: Callable, item, shared: dict):
     # Shared arguments travel as one dict: Client.map has keyword arguments of its own (batch_size, key, ...).
     return fn(item, **shared)
+
+
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_forked: Callable[[int], Any] | None = None  # the task of the running fork_map, inherited by its workers
+
+
+def _call_forked(index: int):
+    return _forked(index)
+
+
+def fork_map(task: Callable[[int], Any], n: int, n_jobs: int = -1, cost: Sequence[float] | None = None,
+             progress: bool = False, desc: str | None = None) -> list:
+    """`[task(i) for i in range(n)]`, on `n_jobs` worker processes (-1: one per core) forked from this one.
+
+    The workers inherit `task` and everything it reaches, so nothing large is pickled: only indices go out and results
+    come back. The task must not use what does not survive a fork (open database connections, a loaded model's
+    thread pools): prepare those first. Costliest items (by `cost`) start first so no worker is left with a big one
+    at the end. Runs in this process when one job is asked for, n < 2, or the platform cannot fork.
+    """
+    global _forked
+    jobs = cpu_count() if n_jobs == -1 else n_jobs
+    order = sorted(range(n), key=lambda i: -cost[i]) if cost is not None else range(n)
+    bar = functools.partial(tqdm, total=n, desc=desc, disable=not progress)
+    if jobs <= 1 or n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return list(bar(map(task, range(n))))
+    _forked = task
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, n)) as pool:
+            results = dict(zip(order, bar(pool.imap(_call_forked, order, chunksize=max(1, n // (8 * jobs))))))
+    finally:
+        _forked = None
+    return [results[i] for i in range(n)]

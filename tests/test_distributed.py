@@ -79,3 +79,31 @@ def test_the_default_int8_backend_groups_as_well_as_torch_fp32(tmp_path):
     assert abs(default["bcubed_f1"] - fp32["bcubed_f1"]) <= 0.005  # the quality guard a default must pass
     unknown = cli("cluster", "--db", tmp_path / "x.db", "--backend", "tensorrt", check=False)
     assert unknown.returncode == 2 and "unknown embedding backend 'tensorrt'" in unknown.stderr
+
+
+def test_fork_map_runs_tasks_in_worker_processes_and_keeps_their_order():
+    import os
+
+    from perspectives.distributed import fork_map
+
+    big = list(range(1000))  # reached by the task, inherited by the workers rather than sent
+
+    def task(i):
+        return i, sum(big[:i]), os.getpid()
+
+    results = fork_map(task, 40, n_jobs=2, cost=[i % 7 for i in range(40)])
+    assert [(i, total) for i, total, _ in results] == [(i, sum(range(i))) for i in range(40)]
+    assert os.getpid() not in {pid for *_, pid in results}
+    assert {pid for *_, pid in fork_map(task, 5, n_jobs=1)} == {os.getpid()}
+
+
+def test_an_error_in_a_forked_task_reaches_the_caller():
+    from perspectives.distributed import fork_map
+
+    def task(i):
+        if i == 3:
+            raise ValueError("story 3 is broken")
+        return i
+
+    with pytest.raises(ValueError, match="story 3 is broken"):
+        fork_map(task, 6, n_jobs=2)

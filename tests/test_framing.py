@@ -86,3 +86,21 @@ def test_grouping_report_counts_stories_and_singletons():
     assert report["ari"] == pytest.approx(0.5714, abs=1e-4)
     perfect = grouping_report([5, 5, 7], ["x", "x", "y"])
     assert perfect["ari"] == perfect["ami"] == perfect["bcubed_f1"] == 1.0
+
+
+def test_a_terms_evidence_is_the_first_text_that_counts_it_and_later_texts_are_not_read():
+    scorer = FightinWords()
+    read = []
+
+    def texts():
+        for text in ["Ceasefire talks began.", "Prices, talks and ceasefire talks went on.", "Air strikes.", "Never."]:
+            read.append(text)
+            yield text
+
+    found = scorer.first_use(["ceasefire talks", "prices", "air strikes", "absent"], texts())
+    assert found == {"ceasefire talks": "Ceasefire talks began.", "prices": "Prices, talks and ceasefire talks went on.",
+                     "air strikes": "Air strikes."}
+    assert scorer.first_use(["prices talks"], ["Prices, talks."]) == {}  # a comma breaks the n-gram
+    found = scorer.first_use(["talks"], texts())
+    assert found == {"talks": "Ceasefire talks began."}
+    assert read.count("Air strikes.") == 1  # the second search stopped after its first text

@@ -1,5 +1,6 @@
 """The framing analyses on constructed stories where the right answer is known."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -157,3 +158,43 @@ def test_with_the_multilingual_backend_claims_match_across_languages():
     assert sorted(meeting["outlet"]) == ["Outlet EN", "Outlet SV"] and meeting["claim_id"].nunique() == 1
     unique = claims[claims["kind"] == "unique"]
     assert sorted(unique["outlet"]) == ["Outlet EN", "Outlet SV"]  # the refiners; the kronor pledge
+
+
+def test_claims_are_average_linkage_cut_below_the_threshold_as_sklearn_cuts_it():
+    from sklearn.cluster import AgglomerativeClustering
+
+    rng = np.random.default_rng(0)
+    topics = rng.normal(size=(6, 8))
+    vectors = np.repeat(topics, 10, axis=0) + rng.normal(scale=0.6, size=(60, 8))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    rows = [{"story_id": "s", "outlet": f"O{i % 4}", "article_id": f"a{i % 4}", "position": i, "published_at": None,
+             "sentence": f"sentence {i}"} for i in range(60)]
+    for similarity in (0.3, 0.55, 0.8):
+        ours = [row["claim"] for row in ClaimMatcher(similarity=similarity).fit(rows, vectors).claimed_]
+        reference = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                            distance_threshold=1 - similarity).fit_predict(vectors)
+        assert 1 < len(set(ours)) < 60
+        assert pd.crosstab(ours, reference).astype(bool).sum().eq(1).all()  # the same partition
+        assert len(set(ours)) == len(set(reference))
+
+
+def test_tone_toward_an_actor_whose_name_is_inside_another_actors_name():
+    text = "ISIS-K claimed the attack, officials said. The strike on ISIS was a terrible failure."
+    sentences = sentence_table(pd.DataFrame([article(8, "Outlet Q", "US", text, 10)]), "s8")
+    tone = tone_table(sentences, ["ISIS", "ISIS-K", "Taliban"]).set_index("actor")
+    assert tone.loc["ISIS-K", "sentence"].startswith("ISIS-K claimed")
+    assert tone.loc["ISIS", "tone"] < tone.loc["ISIS-K", "tone"]  # both sentences name ISIS ("ISIS-K" too)
+    assert "Taliban" not in tone.index
+
+
+def test_stories_analysed_in_worker_processes_equal_those_analysed_here(story, embedder):
+    articles, members = story
+    copies = articles.assign(id=articles["id"] + "b", outlet=articles["outlet"] + " 2")
+    both = pd.concat([articles, copies], ignore_index=True)
+    memberships = pd.concat([members, pd.DataFrame({"article_id": copies["id"], "story_id": "s2"})],
+                            ignore_index=True)
+    here = FramingAnalyser(embedder, n_jobs=1).analyse_stories(both, memberships)
+    forked = FramingAnalyser(embedder, n_jobs=2).analyse_stories(both, memberships)
+    assert set(here["takes"]["story_id"]) == {"s1", "s2"}
+    for name, table in here.items():
+        pd.testing.assert_frame_equal(forked[name], table)

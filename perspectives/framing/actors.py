@@ -54,14 +54,22 @@ def find_actors(sentences, min_outlets: int = 2, top: int = 10) -> list[str]:
     return [min(forms[k], key=lambda f: (len(f.split()), -forms[k][f], f)) for k in ranked[:top]]
 
 
-def mentions(actor: str, sentence: str) -> bool:
-    return _mention_pattern(actor).search(sentence) is not None
+def mentioned(actors: list[str], sentence: str) -> set[str]:
+    """The actors a sentence mentions, each matched on its last word."""
+    if not actors or not _any_of(tuple(actors)).search(sentence):  # most sentences: one search, not one per actor
+        return set()
+    return {actor for actor in actors if _mention_pattern(actor).search(sentence)}
 
 
 @lru_cache(maxsize=4096)
 def _mention_pattern(actor: str) -> re.Pattern:
     # Compiled once per actor: re's own cache (512 patterns) is too small for a report's thousands of terms.
     return re.compile(rf"\b{re.escape(actor.split()[-1])}\b")
+
+
+@lru_cache(maxsize=1024)
+def _any_of(actors: tuple[str, ...]) -> re.Pattern:
+    return re.compile(rf"\b(?:{'|'.join(re.escape(actor.split()[-1]) for actor in actors)})\b")
 
 
 def actor_statements(sentences: pd.DataFrame, sources: pd.DataFrame, actor: str) -> pd.DataFrame:

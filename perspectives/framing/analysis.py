@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from perspectives.distributed import fork_map
 from perspectives.embed import Embedder, embed_texts
 from perspectives.framing.actors import actor_statements, find_actors
 from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, similarity_for
@@ -71,7 +71,7 @@ class FramingAnalyser:
 
     def __init__(self, embedder: Embedder | None = None, store=None, claims: ClaimMatcher | None = None,
                  wording: FightinWords | None = None, frames: FrameScorer | None = None, n_terms: int = 8,
-                 actors=find_actors):
+                 actors=find_actors, n_jobs: int = -1):
         self.embedder = embedder or Embedder()
         self.store = store
         self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name))
@@ -79,6 +79,7 @@ class FramingAnalyser:
         self.frames = frames or FrameScorer(self.embedder, store=store)
         self.n_terms = n_terms
         self.find_actors = actors
+        self.n_jobs = n_jobs  # processes for `analyse_stories` (-1: one per core); the results do not depend on it
 
     def settings(self) -> str:
         """Everything that shapes the results, as text (what a cache of results is keyed by)."""
@@ -120,13 +121,19 @@ class FramingAnalyser:
         sentences = [sentence_rows(story, story_id) for story_id, story in stories]
         vectors, _ = embed_texts([s["sentence"] for own in sentences for s in own], self.embedder, self.store,
                                  mapper=mapper, progress=progress)
-        ends = np.cumsum([len(own) for own in sentences])
+        starts = np.cumsum([0, *(len(own) for own in sentences)])
+        if stories:
+            self.frames.centroids()  # embedded here: the forked workers below must not use the model or the store
+
+        def tables(i: int) -> dict[str, list[dict]]:
+            story_id, story = stories[i]
+            return self._story_rows(story_id, story, counts, sentences[i], vectors[starts[i]:starts[i + 1]])[0]
+
         rows: dict[str, list[dict]] = {name: [] for name in TABLES}
-        for (story_id, story), own, end in tqdm(list(zip(stories, sentences, ends)), desc="Comparing outlets",
-                                                unit="story", disable=not progress):
-            own_vectors = vectors[end - len(own):end]
-            for name, found in self._story_rows(story_id, story, counts, own, own_vectors)[0].items():
-                rows[name] += found
+        for found in fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],
+                              progress=progress, desc="Comparing outlets"):
+            for name, table_rows in found.items():
+                rows[name] += table_rows
         return {name: _frame(name, found) for name, found in rows.items()}
 
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.base import BaseEstimator
-from sklearn.cluster import AgglomerativeClustering
 
 from perspectives.framing.sentences import SENTENCE_COLUMNS, records
 
@@ -42,9 +42,10 @@ class ClaimMatcher(BaseEstimator):
         rows = records(sentences)
         n = len(rows)
         if n >= 2:
-            labels = AgglomerativeClustering(
-                n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - self.similarity,
-            ).fit_predict(vectors)
+            # scipy's tree, as sklearn's AgglomerativeClustering builds it, without the estimator's per-call
+            # validation (a report fits hundreds of small stories). Pairs merge while their distance is < threshold.
+            tree = linkage(vectors, method="average", metric="cosine")
+            labels = fcluster(tree, t=np.nextafter(1.0 - self.similarity, -np.inf), criterion="distance")
         else:
             labels = np.zeros(n, dtype=int)
         # Number claims by first appearance (time, article, position) so ids are stable for the same input.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,13 @@ def clause_ngrams(text: str, ngram_range: tuple[int, int], stop_words: frozenset
     for clause in _CLAUSE_BREAK.split(text.lower()):
         words = [w for w in _WORD.findall(clause) if w not in stop_words]
         for n in range(ngram_range[0], ngram_range[1] + 1):
-            grams += [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+            grams += words if n == 1 else map(" ".join, zip(*(words[i:] for i in range(n))))
     return grams
+
+
+@lru_cache(maxsize=8)
+def _stop_set(stop_words: tuple[str, ...]) -> frozenset:
+    return frozenset(stop_words)
 
 
 @dataclass
@@ -69,9 +75,12 @@ class FightinWords(BaseEstimator):
         self.stop_words = stop_words
         self.min_count = min_count
 
+    def analyzer(self) -> Callable[[str], list[str]]:
+        """The terms this scorer counts in a text, in order."""
+        return partial(clause_ngrams, ngram_range=self.ngram_range, stop_words=_stop_set(tuple(self.stop_words or ())))
+
     def make_vectorizer(self) -> CountVectorizer:
-        analyzer = partial(clause_ngrams, ngram_range=self.ngram_range, stop_words=frozenset(self.stop_words or ()))
-        return CountVectorizer(analyzer=analyzer)
+        return CountVectorizer(analyzer=self.analyzer())
 
     def count_terms(self, texts, keys=None) -> TermCounts:
         """Term counts of a corpus (documents named by `keys`, default their positions), computed once and used
@@ -124,9 +133,16 @@ class FightinWords(BaseEstimator):
     def z_scores_(self) -> pd.DataFrame:
         return pd.DataFrame(self._z, index=self.groups_, columns=self.terms_)
 
-    def terms_in(self, text: str) -> set[str]:
-        """The terms this scorer counts in a text."""
-        return set(self.make_vectorizer().analyzer(text))
+    def first_use(self, terms, texts) -> dict[str, str]:
+        """The first of `texts` (read lazily) in which each term is counted; terms never counted are left out."""
+        missing, found, analyze = set(terms), {}, self.analyzer()
+        for text in texts:
+            if not missing:
+                break
+            for term in missing.intersection(analyze(text)):
+                found[term] = text
+            missing.difference_update(found)
+        return found
 
     def top_terms(self, group, n: int = 8, min_z: float = 0.0) -> list[tuple[str, float]]:
         """The group's most distinctive terms it actually uses, highest z first, without overlapping n-grams."""

@@ -47,9 +47,10 @@ def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
         outlet = items[0]["outlet"]
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
         # The evidence is the first of the voice's sentences in which the term was counted.
-        counted = [(s, fitted.terms_in(s)) for a in items for s in [english_title(a), *sentences(english_text(a), "en")]]
+        voice_sentences = (s for a in items for s in [english_title(a), *sentences(english_text(a), "en")])
+        evidence = fitted.first_use([term for term, _ in top], voice_sentences)
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
-                   "sentence": next((s for s, found in counted if term in found), None)} for term, z in top]
+                   "sentence": evidence.get(term)} for term, z in top]
     return takes, terms
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from perspectives.framing.actors import mentions
+from perspectives.framing.actors import mentioned
 from perspectives.framing.sentences import records
 
 TONE_COLUMNS = ["story_id", "outlet", "article_id", "actor", "tone", "sentence"]
@@ -25,6 +25,7 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+@lru_cache(maxsize=65536)  # wire copies repeat sentences word for word
 def sentence_tone(sentence: str) -> float:
     return float(_analyzer().polarity_scores(sentence)["compound"])
 
@@ -43,8 +44,9 @@ def tone_rows(sentences, actors: list[str]) -> list[dict]:
     rows = []
     for scored in by_article.values():
         rows.append(_row(scored, WHOLE_ARTICLE))
+        named = [mentioned(actors, s["sentence"]) for s in scored]
         for actor in actors:
-            about = [s for s in scored if mentions(actor, s["sentence"])]
+            about = [s for s, found in zip(scored, named) if actor in found]
             if about:
                 rows.append(_row(about, actor))
     return rows
