@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -30,15 +29,7 @@ _EDGE_BLOCK = 200_000
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Zelensky', 'Zelenskÿ' and 'zelensky' compare equal."""
-    return _combining_marks().sub("", unicodedata.normalize("NFKD", text)).lower()
-
-
-@lru_cache(maxsize=1)
-def _combining_marks() -> re.Pattern:
-    # All code points with a combining class (none lie above U+1FFFF) in one character class: a regex pass instead
-    # of a Python test per character, which dominated grouping time on long texts.
-    marks = "".join(chr(code) for code in range(0x20000) if unicodedata.combining(chr(code)))
-    return re.compile(f"[{re.escape(marks)}]+")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 def anchors(text: str) -> list[str]:
@@ -87,7 +78,7 @@ class EventEvidence(BaseEstimator):
         self.languages_ = embedded_language(articles)
         self.has_body_ = np.array([bool(b.strip()) for b in bodies])
         self.words_ = _tfidf([document(a) for a in records])
-        self.headlines_ = _tfidf([english_title(a) for a in records])
+        self.headlines_ = _tfidf([fold(english_title(a)) for a in records])
         self.anchors_ = _tfidf([anchors(b) for b in bodies], analyzer=list, binary=True, sublinear_tf=False)
         return self
 
@@ -105,7 +96,7 @@ class EventEvidence(BaseEstimator):
 def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True):
     """Row-normalised TF-IDF matrix; an empty corpus vocabulary gives all-zero rows."""
     vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf,
-                                 preprocessor=fold if analyzer == "word" else None)
+                                 strip_accents="unicode" if analyzer == "word" else None)
     try:
         return vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # no token at all (e.g. no article has a body)
