@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import lru_cache
 
 import pandas as pd
@@ -60,7 +61,7 @@ def lede(text: str, language: str | None = "en", n: int = 2) -> str:
     return " ".join(sentences(text, language)[:n])
 
 
-def distinct_terms(ranked_terms: list[str], n: int) -> list[str]:
+def distinct_terms(ranked_terms: Iterable[str], n: int) -> list[str]:
     """The first n terms sharing no word with a term already chosen ("air truce" hides "truce")."""
     chosen: list[str] = []
     for term in ranked_terms:
