@@ -119,3 +119,22 @@ def test_a_second_load_builds_nothing(texts, cache, monkeypatch):
         again = Embedder(backend=backend, cache_dir=cache).encode(texts[:2], progress=False)
         np.testing.assert_allclose(again, first[backend], atol=1e-6)
     assert stamps == {p: p.stat().st_mtime_ns for folder in folders for p in folder.rglob("*")}
+
+
+def test_a_cached_folder_that_lost_its_model_file_is_built_again(tmp_path):
+    folder = tmp_path / "model-slug" / "openvino-int8"
+    (folder / "2_Normalize").mkdir(parents=True)  # what is left when the files of a cached folder were removed
+    needed = [backends.NOTE, "openvino/openvino_model.xml"]
+    built = []
+
+    def build(dest):
+        built.append(dest)
+        (dest / "openvino").mkdir(parents=True)
+        for name in needed:
+            (dest / name).write_text("{}")
+
+    assert backends._ensure(folder, build, needed) == folder
+    assert len(built) == 1 and (folder / "openvino" / "openvino_model.xml").is_file()
+    assert not (folder / "2_Normalize").exists()
+    backends._ensure(folder, build, needed)
+    assert len(built) == 1  # complete: reused

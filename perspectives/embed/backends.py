@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 # A packaged checkout's demo corpus: texts that ship with the repository, so int8 calibration needs no download.
 CALIBRATION_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "articles.jsonl"
 CALIBRATION_SIZE = 128
+NOTE = "perspectives-backend.json"  # what a cached folder was built from; written last by every build
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -100,7 +102,8 @@ def load(spec: ModelSpec, backend: str, cache_dir: Path):
         raise ValueError("openvino-bf16 needs a CPU with native bf16 (AVX512_BF16 or AMX); this one would emulate "
                          "it at a fraction of fp32 speed: use 'openvino' or 'openvino-int8'")
     build = _BUILDERS[settings.folder]
-    folder = _ensure(cache_folder(spec, backend, cache_dir), lambda dest: build(spec, Path(cache_dir), dest))
+    needed = [NOTE, *([settings.file_name] if settings.file_name else [])]
+    folder = _ensure(cache_folder(spec, backend, cache_dir), lambda dest: build(spec, Path(cache_dir), dest), needed)
     if settings.engine == "static":
         return StaticEncoder(folder)
     return _open(folder, backend)
@@ -122,10 +125,14 @@ def _open(folder: Path, backend: str):
                                local_files_only=True)
 
 
-def _ensure(folder: Path, build: Callable[[Path], None]) -> Path:
-    """The folder, built first if absent. Built beside it and renamed, so a crash never leaves a half-made model."""
-    if folder.is_dir():
+def _ensure(folder: Path, build: Callable[[Path], None], needed: list[str]) -> Path:
+    """The folder, built first if absent or if a file it `needed` is missing (removed by hand, say). Built beside
+    it and renamed, so a crash never leaves a half-made model."""
+    if all((folder / name).is_file() for name in needed):
         return folder
+    if folder.exists():
+        log.warning("%s lacks %s: building it again", folder, ", ".join(n for n in needed if not (folder / n).is_file()))
+        shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
@@ -197,7 +204,7 @@ def _distil_static(spec: ModelSpec, cache_dir: Path, dest: Path) -> None:
 
 def _note(dest: Path, spec: ModelSpec, backend: str, **extra) -> None:
     """Record what the folder was built from: the cache is meant to be read by people too."""
-    (Path(dest) / "perspectives-backend.json").write_text(
+    (Path(dest) / NOTE).write_text(
         json.dumps({"source_model": spec.name, "source": spec.source, "backend": backend, **extra}, indent=2))
 
 
