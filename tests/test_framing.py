@@ -98,8 +98,8 @@ def test_a_terms_evidence_is_the_first_text_that_counts_it_and_later_texts_are_n
             yield text
 
     found = scorer.first_use(["ceasefire talks", "prices", "air strikes", "absent"], texts())
-    assert found == {"ceasefire talks": "Ceasefire talks began.", "prices": "Prices, talks and ceasefire talks went on.",
-                     "air strikes": "Air strikes."}
+    assert found == {"ceasefire talks": "Ceasefire talks began.",
+                     "prices": "Prices, talks and ceasefire talks went on.", "air strikes": "Air strikes."}
     assert scorer.first_use(["prices talks"], ["Prices, talks."]) == {}  # a comma breaks the n-gram
     found = scorer.first_use(["talks"], texts())
     assert found == {"talks": "Ceasefire talks began."}

@@ -131,7 +131,8 @@ def _ensure(folder: Path, build: Callable[[Path], None], needed: list[str]) -> P
     if all((folder / name).is_file() for name in needed):
         return folder
     if folder.exists():
-        log.warning("%s lacks %s: building it again", folder, ", ".join(n for n in needed if not (folder / n).is_file()))
+        missing = [name for name in needed if not (folder / name).is_file()]
+        log.warning("%s lacks %s: building it again", folder, ", ".join(missing))
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
