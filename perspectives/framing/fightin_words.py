@@ -155,11 +155,6 @@ class FightinWords(BaseEstimator):
         # At (near-)equal z the longer n-gram wins ("air truce" says more than "air"), then the alphabetical
         # first, which is the lower index: terms_ is in alphabetical order.
         ranked = candidates[np.lexsort((candidates, -words, -np.round(z[candidates], 6)))]
-        column = {}
-
-        def in_rank_order():  # lazily: the first few of many candidates are usually all that is read
-            for i in ranked:
-                column[self.terms_[i]] = i
-                yield self.terms_[i]
-
-        return [(term, float(z[column[term]])) for term in distinct_terms(in_rank_order(), n)]
+        # Read lazily: the first few of many candidates are usually all that distinct_terms needs.
+        chosen = distinct_terms((self.terms_[i] for i in ranked), n)
+        return [(term, float(z[i])) for term, i in zip(chosen, np.searchsorted(self.terms_, chosen))]
