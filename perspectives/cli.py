@@ -56,9 +56,9 @@ RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (
 AllowPrivate = Annotated[Optional[list[str]], typer.Option(
     "--allow-private", metavar="HOST[:PORT]",
     help="Fetch from HOST even though its address is loopback, private, link-local or otherwise not public "
-         "(such addresses are refused by default, with the reason). HOST is the name or address as written in "
-         "the URL, or the address it resolves to; without :PORT every port. Repeatable; more in "
-         "$PERSPECTIVES_ALLOW_PRIVATE (comma-separated HOST:PORT).", show_default=False)]
+         "(such addresses are refused by default, with the reason). Matches a URL whose host, as written or as "
+         "resolved, is HOST; without :PORT on any port. Repeatable; also read from $PERSPECTIVES_ALLOW_PRIVATE "
+         "(comma-separated).", show_default=False)]
 
 sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")

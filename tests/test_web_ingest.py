@@ -13,30 +13,13 @@ import time
 import pytest
 
 from perspectives.ingest.feeds import check_feeds, ingest_sources
-from perspectives.ingest.http import FetchError, PoliteFetcher
+from perspectives.ingest.http import FetchError
 from perspectives.ingest.normalise import article_id, canonical_url, detect_language
 from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import add_english
 from perspectives.store import Store
 from tests.conftest import ROOT, cli
-from tests.webserver import FixtureServer
-
-
-def registry_file(tmp_path, base, feeds_by_outlet):
-    blocks = []
-    for (name, country, language), feeds in feeds_by_outlet.items():
-        urls = ", ".join(f'"{base}{f}"' for f in feeds)
-        blocks.append(f'[[outlet]]\nname = "{name}"\ncountry = "{country}"\nlanguage = "{language}"\nfeeds = [{urls}]\n')
-    path = tmp_path / "outlets.toml"
-    path.write_text("\n".join(blocks), encoding="utf-8")
-    return path
-
-
-def fast_fetcher(*servers, **options):
-    """A fetcher without waits that may contact `servers` (and no other non-public address)."""
-    settings = {"timeout": 0.5, "min_interval": 0.0, "retries": 1, "backoff": 0.0,
-                "allow_private": [server.authority for server in servers], **options}
-    return PoliteFetcher(**settings)
+from tests.webserver import FixtureServer, fast_fetcher, registry_file
 
 
 class FakeTranslator:

@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
+from perspectives.ingest.http import PoliteFetcher
+
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 HUGE_BYTES = 20 * 1024 * 1024
 DRIP_INTERVAL = 0.4  # seconds between two bytes of /drip and /drip-headers
@@ -191,3 +193,21 @@ class FixtureHandler(BaseHTTPRequestHandler):
         body = (f"<html><head><title>Numbered report {number}</title></head><body><article>"
                 f"<h1>Numbered report {number}</h1><p>{sentences}</p><p>{sentences}</p></article></body></html>")
         self._send(200, body.encode(), "text/html")
+
+
+def registry_file(tmp_path, base, feeds_by_outlet):
+    """An outlet registry (TOML) in `tmp_path`: {(name, country, language): [feed paths on `base`]}."""
+    blocks = []
+    for (name, country, language), feeds in feeds_by_outlet.items():
+        urls = ", ".join(f'"{base}{f}"' for f in feeds)
+        blocks.append(f'[[outlet]]\nname = "{name}"\ncountry = "{country}"\nlanguage = "{language}"\nfeeds = [{urls}]\n')
+    path = tmp_path / "outlets.toml"
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def fast_fetcher(*servers, **options):
+    """A fetcher without waits that may contact `servers` (and no other non-public address)."""
+    settings = {"timeout": 0.5, "min_interval": 0.0, "retries": 1, "backoff": 0.0,
+                "allow_private": [server.authority for server in servers], **options}
+    return PoliteFetcher(**settings)
