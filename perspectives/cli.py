@@ -142,7 +142,8 @@ def _echo_report(files: dict[str, Path]) -> None:
 @user_errors
 def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
            timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None,
-           rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")] = Path("out/rejects.csv")):
+           rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")]
+           = Path("out/rejects.csv")):
     """Add articles to the store from files and/or from the feeds of an outlet registry.
 
     Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Only public addresses are

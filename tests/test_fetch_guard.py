@@ -217,6 +217,23 @@ def test_robots_txt_is_checked_on_every_redirect_hop(site, internal):
     assert internal.hits["/robots.txt"] == 1 and internal.hits["/private/secret.html"] == 0
 
 
+@pytest.mark.parametrize("status, outcome", [
+    (404, None),  # no robots.txt: everything may be fetched
+    (503, r"^robots.txt unreadable, so nothing is fetched from this site \(HTTP 503 \(2 tries\)\)$"),
+])
+def test_a_missing_robots_txt_allows_everything_and_an_unreadable_one_nothing(internal, status, outcome):
+    internal.statuses["/robots.txt"] = status
+    try:
+        if outcome is None:
+            assert fast_fetcher(internal).get(f"{internal.base}{SECRET}").status == 200
+        else:
+            with pytest.raises(FetchError, match=outcome):
+                fast_fetcher(internal).get(f"{internal.base}{SECRET}")
+            assert internal.hits[SECRET] == 0
+    finally:
+        internal.statuses.clear()
+
+
 def test_the_store_is_free_while_pages_are_fetched(tmp_path):
     """Another writer gets the store at once during every page request: no transaction spans a network wait."""
     db = tmp_path / "free.db"

@@ -31,6 +31,7 @@ class FixtureServer(ThreadingHTTPServer):
         self.many_items = many_items  # size of /feeds/many.xml
         self.rewrites: dict[str, list[tuple[bytes, bytes]]] = {}  # path -> replacements, to change a fixture live
         self.feed_links: list[str] = []  # the items of /feeds/links.xml
+        self.statuses: dict[str, int] = {}  # path -> an error status to answer with instead
         self.on_request = None  # called with each request's path before it is answered
         self.hits: Counter = Counter()
         self.requests: list[tuple[float, str, str]] = []  # (time, path, user agent)
@@ -65,6 +66,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
         self.server.requests.append((time.monotonic(), path, self.headers.get("User-Agent", "")))
         if self.server.on_request:
             self.server.on_request(path)
+        if path in self.server.statuses:
+            return self._send(self.server.statuses[path], b"<h1>Error</h1>", "text/html")
         query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
         route = {
             "/feeds/gone.xml": self._not_found,
@@ -200,7 +203,8 @@ def registry_file(tmp_path, base, feeds_by_outlet):
     blocks = []
     for (name, country, language), feeds in feeds_by_outlet.items():
         urls = ", ".join(f'"{base}{f}"' for f in feeds)
-        blocks.append(f'[[outlet]]\nname = "{name}"\ncountry = "{country}"\nlanguage = "{language}"\nfeeds = [{urls}]\n')
+        blocks.append(f'[[outlet]]\nname = "{name}"\ncountry = "{country}"\nlanguage = "{language}"\n'
+                      f'feeds = [{urls}]\n')
     path = tmp_path / "outlets.toml"
     path.write_text("\n".join(blocks), encoding="utf-8")
     return path

@@ -37,7 +37,7 @@ from perspectives.ingest.addresses import AddressGuard, Refused, environment_all
 USER_AGENT = f"perspectives/{__version__} (news comparison engine; polite crawler)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_ALLOW_ALL, _DISALLOW_ALL = Protego.parse(""), Protego.parse("User-agent: *\nDisallow: /")
+_ALLOW_ALL = Protego.parse("")
 
 
 class FetchError(Exception):
@@ -158,10 +158,11 @@ class _GuardedConnection(HTTPConnection):
             raise FetchError(f"cannot resolve {self.host}") from None
         error = None
         for family, sockaddr in candidates:
+            timeout = self.deadline.left()
             sock = socket.socket(family, socket.SOCK_STREAM)
             self.deadline.watch(sock)
             try:
-                sock.settimeout(self.deadline.left())
+                sock.settimeout(timeout)
                 sock.connect(sockaddr)
                 return sock
             except OSError as exc:
@@ -335,8 +336,9 @@ class PoliteFetcher:
         return b"".join(chunks)
 
     def allowed(self, url: str) -> bool:
-        """robots.txt (RFC 9309): a missing file (4xx) allows everything; an unreachable one (5xx, no answer)
-        allows nothing. A host the address guard refuses raises FetchError with that reason."""
+        """Whether robots.txt (RFC 9309) lets us fetch `url`: a missing file (4xx) allows everything. When the file
+        cannot be read (5xx, no answer) nothing may be fetched and FetchError says why; so it does when the address
+        guard refuses the host."""
         parts = urlparse(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
@@ -345,14 +347,17 @@ class PoliteFetcher:
             rules = self._robots_of(origin)
             with self._lock:
                 self._robots[origin] = rules
+        if isinstance(rules, str):
+            raise FetchError(f"robots.txt unreadable, so nothing is fetched from this site ({rules})")
         return rules.can_fetch(url, self.user_agent)
 
-    def _robots_of(self, origin: str) -> Protego:
+    def _robots_of(self, origin: str) -> Protego | str:
+        """The site's rules, or why its robots.txt could not be read."""
         try:
             body = self._fetch(f"{origin}/robots.txt", {}, obey_robots=False).body
         except AddressRefused:
             raise
         except FetchError as exc:
             missing = exc.status is not None and 400 <= exc.status < 500 and exc.status != 429
-            return _ALLOW_ALL if missing else _DISALLOW_ALL
+            return _ALLOW_ALL if missing else str(exc)
         return Protego.parse(body.decode("utf-8", errors="replace"))
