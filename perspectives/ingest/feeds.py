@@ -19,7 +19,7 @@ import trafilatura
 from tqdm.auto import tqdm
 
 from perspectives.ingest.files import articles_frame
-from perspectives.ingest.http import FetchError, PoliteFetcher, Response, check_scheme
+from perspectives.ingest.http import FetchError, PoliteFetcher, Response, check_url
 from perspectives.ingest.normalise import (
     article_id, canonical_url, detect_language, html_to_text, utc_from_struct, utc_from_text,
 )
@@ -157,7 +157,7 @@ class SourceIngester:
         fresh, seen = [], set()
         for item in items:
             try:
-                check_scheme(item.link)
+                check_url(item.link)
             except FetchError as exc:
                 summary.skipped[f"link {exc}"] += 1
                 continue

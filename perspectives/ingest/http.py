@@ -80,10 +80,17 @@ class _Reply:
     body: bytes
 
 
-def check_scheme(url: str) -> None:
-    scheme = urlparse(url).scheme.lower()
+def check_url(url: str) -> None:
+    """Only absolute http(s) URLs with a host are fetched."""
+    try:
+        parts = parse_url(url)
+    except LocationParseError:
+        raise FetchError("invalid URL") from None
+    scheme = (parts.scheme or "").lower()
     if scheme not in ("http", "https"):
         raise FetchError(f"refused: only http and https URLs are fetched, not {scheme or 'a relative link'}")
+    if not parts.host:
+        raise FetchError("invalid URL (no host)")
 
 
 class Deadline:
@@ -222,7 +229,7 @@ class PoliteFetcher:
         self.guard = AddressGuard.from_entries([*allow_private, *environment_allowances()])
         self.headers = {"User-Agent": user_agent, **make_headers(accept_encoding=True)}
         self._hosts: dict[str, _Host] = {}
-        self._robots: dict[str, Protego] = {}
+        self._robots: dict[str, Protego | str] = {}  # origin -> its rules, or why its robots.txt is unreadable
         self._lock = threading.Lock()
 
     def _host(self, url: str) -> _Host:
@@ -244,7 +251,7 @@ class PoliteFetcher:
         """Follow redirects hop by hop, each hop checked, all within one deadline."""
         deadline = Deadline(self.timeout)
         for _ in range(self.max_redirects + 1):
-            check_scheme(url)
+            check_url(url)
             if obey_robots:
                 with deadline.paused():
                     if not self.allowed(url):
@@ -290,10 +297,7 @@ class PoliteFetcher:
 
     def _exchange(self, url: str, headers: dict, deadline: Deadline) -> _Reply:
         """One GET on a fresh connection; the body is read only for a success."""
-        try:
-            parts = parse_url(url)
-        except LocationParseError:
-            raise FetchError("invalid URL") from None
+        parts = parse_url(url)  # checked by check_url
         https = parts.scheme == "https"
         options = {"ca_certs": certifi.where()} if https else {}
         connection = (_GuardedHTTPSConnection if https else _GuardedConnection)(
@@ -313,7 +317,9 @@ class PoliteFetcher:
         except (OSError, HTTPError, HTTPException) as exc:
             if deadline.expired:
                 raise deadline.timed_out() from None
-            raise _Transient(f"connection failed ({type(exc).__name__})") from None
+            raise _Transient(f"connection failed: {type(exc).__name__}") from None
+        except ValueError as exc:  # e.g. http.client refusing a character in the URL
+            raise FetchError(f"invalid URL ({exc})") from None
         finally:
             if answer is not None:
                 answer.close()
