@@ -43,8 +43,12 @@ class SourcesSummary:
     new: int = 0
     updated: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> count
-    summary_only: int = 0  # stored with the feed's summary because the page could not be extracted
-    summary_only_reasons: Counter = field(default_factory=Counter)  # why, reason -> count
+    # stored with the feed's summary because the page could not be fetched or extracted: reason -> count
+    summary_only_reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def summary_only(self) -> int:
+        return sum(self.summary_only_reasons.values())
 
     @property
     def fetched_anything(self) -> bool:
@@ -180,16 +184,14 @@ class SourceIngester:
     def _store_item(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item,
                     reply: Response | None, fetch_error: str | None, summary: SourcesSummary) -> None:
         page = extract(reply.body, reply.url) if reply is not None else None
+        reason = fetch_error or "page text could not be extracted"
         if page and len(page["text"]) >= self.min_text_chars:
             title, text, how = page["title"] or item.title, page["text"], "trafilatura"
         elif item.summary:
-            title, text = item.title or (page or {}).get("title", ""), item.summary
-            reason = fetch_error or "page text could not be extracted"
-            how = f"feed summary ({reason})"
-            summary.summary_only += 1
+            title, text, how = item.title or (page or {}).get("title", ""), item.summary, f"feed summary ({reason})"
             summary.summary_only_reasons[reason] += 1
         else:
-            summary.skipped[f"no text: {fetch_error or 'page text could not be extracted'}"] += 1
+            summary.skipped[f"no text: {reason}"] += 1
             return
         if not title:
             summary.skipped["no title"] += 1
