@@ -44,13 +44,21 @@ Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv
 Sources = Annotated[Optional[Path], typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
 Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed items published before this date.")]
-Timeout = Annotated[float, typer.Option(help="With --sources: seconds to wait for each HTTP response.")]
+Timeout = Annotated[float, typer.Option(
+    help="With --sources: the most seconds one fetch may take: connecting, reading, retries and redirects "
+         "together (Retry-After is obeyed only when it fits).")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
 Cluster = Annotated[Optional[str], typer.Option(
     "--cluster", help="Run embedding (articles; the framing's sentences) and the grouping's neighbour search on a "
                       "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
+AllowPrivate = Annotated[Optional[list[str]], typer.Option(
+    "--allow-private", metavar="HOST[:PORT]",
+    help="Fetch from HOST even though its address is loopback, private, link-local or otherwise not public "
+         "(such addresses are refused by default, with the reason). Matches a URL whose host, as written or as "
+         "resolved, is HOST; without :PORT on any port. Repeatable; also read from $PERSPECTIVES_ALLOW_PRIVATE "
+         "(comma-separated).", show_default=False)]
 
 sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -92,15 +100,19 @@ def _echo_web(web: SourcesSummary) -> None:
         if feed.status == "failed":
             typer.echo(f"  failed: {feed.outlet} {feed.url}: {feed.reason}")
     skipped = sum(web.skipped.values())
-    typer.echo(f"articles: {web.new} new, {web.updated} updated, {web.summary_only} stored with the feed summary only, "
-               f"{skipped} skipped" + (": " + "; ".join(f"{r} ({n})" for r, n in web.skipped.most_common())
-                                       if skipped else ""))
+    typer.echo(f"articles: {web.new} new, {web.updated} updated, {web.summary_only} stored with the feed summary only"
+               + (f" ({_reasons(web.summary_only_reasons)})" if web.summary_only else "")
+               + f", {skipped} skipped" + (f": {_reasons(web.skipped)}" if skipped else ""))
 
 
-def _ingest(paths, db, rejects, sources, since, timeout, delay) -> pipeline.IngestSummary:
+def _reasons(counts: Counter) -> str:
+    return "; ".join(f"{reason} ({n})" for reason, n in counts.most_common())
+
+
+def _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private) -> pipeline.IngestSummary:
     if not paths and not sources:
         raise InputError("give article files, --sources REGISTRY, or both")
-    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay)
+    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ()) if sources else None
     summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher)
     if paths:
         _echo_ingest(summary)
@@ -129,15 +141,17 @@ def _echo_report(files: dict[str, Path]) -> None:
 @app.command()
 @user_errors
 def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
-           timeout: Timeout = 10.0, delay: Delay = 1.0,
-           rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")] = Path("out/rejects.csv")):
+           timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None,
+           rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")]
+           = Path("out/rejects.csv")):
     """Add articles to the store from files and/or from the feeds of an outlet registry.
 
-    Upsert by id: loading a file twice, or polling a feed twice, adds nothing.
+    Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Only public addresses are
+    fetched unless --allow-private says otherwise.
 
     Exits with 1 when --sources was given and no feed could be fetched.
     """
-    _ingest(paths, db, rejects, sources, since, timeout, delay)
+    _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private)
 
 
 @app.command()
@@ -168,11 +182,12 @@ def report(db: Db = Path(DEFAULT_DB),
 @app.command()
 @user_errors
 def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
-        timeout: Timeout = 10.0, delay: Delay = 1.0, model: Model = None, window: Window = 3.0,
+        timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None, model: Model = None,
+        window: Window = 3.0,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
         format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
-    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
+    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay, allow_private)
     embedder = Embedder(model, backend=backend)
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, time_window_days=window, mapper=mapper, embedder=embedder))
@@ -214,9 +229,11 @@ def sources_list(sources: RegistryPath = Path("outlets.toml")):
 
 @sources_app.command("check")
 @user_errors
-def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout = 10.0, delay: Delay = 1.0):
+def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout = 10.0, delay: Delay = 1.0,
+                  allow_private: AllowPrivate = None):
     """Fetch and parse every feed once without storing anything; exits with 1 when any feed fails."""
-    outcomes = check_feeds(load_registry(sources), PoliteFetcher(timeout=timeout, min_interval=delay))
+    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ())
+    outcomes = check_feeds(load_registry(sources), fetcher)
     for feed in outcomes:
         detail = f"{feed.items} items" if feed.status == "ok" else feed.reason
         typer.echo(f"{feed.status}\t{feed.outlet}\t{feed.url}\t{detail}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -84,10 +85,19 @@ class IngestSummary:
 
 def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
-           translator: Translator | None = None, progress: bool = True) -> IngestSummary:
+           translator: Translator | None = None, progress: bool = True,
+           allow_private: Iterable[str] = ()) -> IngestSummary:
     """Validate article files into the store (rejected rows, with reasons, go to `rejects`) and, with `sources`,
-    poll the registry's feeds."""
+    poll the registry's feeds.
+
+    The feeds are fetched with `fetcher`, else a default `PoliteFetcher` that may contact the non-public addresses
+    of the HOST[:PORT] entries in `allow_private` (and $PERSPECTIVES_ALLOW_PRIVATE); public addresses only without.
+    """
+    if fetcher is not None and allow_private:
+        raise ValueError("give allow_private to the PoliteFetcher passed as fetcher")
     registry = load_registry(sources) if sources else None  # a bad registry fails before anything is written
+    if registry and fetcher is None:
+        fetcher = PoliteFetcher(allow_private=allow_private)  # so do bad allow_private entries
     loaded = load_articles(*paths)
     with Store(db) as store:
         counts = store.upsert_articles(loaded.articles)
@@ -215,10 +225,11 @@ class RunSummary:
 def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
-        backend: str | None = None, mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
-    """Ingest (files and/or feeds), cluster and report in one go."""
+        backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
+        allow_private: Iterable[str] = ()) -> RunSummary:
+    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`)."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
-                      fetcher=fetcher, translator=translator, progress=progress)
+                      fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
     embedder = Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
