@@ -106,10 +106,10 @@ def _echo_translation(log: TranslationLog) -> None:
     def counts(counter):
         return ", ".join(f"{language} {n}" for language, n in counter.most_common())
 
-    typer.echo(f"translated {log.translated.total()} articles into English"
+    typer.echo(f"articles translated into English: {log.translated.total()}"
                + (f" ({counts(log.translated)})" if log.translated else ""))
     for language, n in log.untranslated.most_common():
-        typer.echo(f"  not translated: {n} articles in {language}: {log.reasons[language]}")
+        typer.echo(f"  not translated: {language} {n} ({log.reasons[language]})")
 
 
 def _ingest(paths, db, rejects, sources, since, timeout, delay, translate=None) -> pipeline.IngestSummary:
@@ -265,8 +265,8 @@ def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML subscripti
     """Add the feeds of an OPML file to the registry (created when missing): outlines of the same name become one
     outlet; outlets already there (same name or feed) are skipped."""
     result = import_opml(opml, sources, country=country, language=language, origin=origin or opml.name)
-    typer.echo(f"added {len(result.added)} outlets to {sources}" + (f", skipped {len(result.skipped)}" if
-                                                                    result.skipped else ""))
+    typer.echo(f"outlets added to {sources}: {len(result.added)}"
+               + (f"; skipped: {len(result.skipped)}" if result.skipped else ""))
     for name, reason in result.skipped.items():
         typer.echo(f"  skipped {name}: {reason}")
 

@@ -81,7 +81,8 @@ class ApertiumTranslator:
         if self.executable is None:
             raise InputError(f"{executable} is not installed (Debian: apt-get install apertium apertium-eng-spa)")
         self.timeout = timeout
-        listing = subprocess.run([self.executable, "-l"], capture_output=True, text=True, timeout=timeout).stdout
+        # Listing the installed modes reads one folder: it is never slow.
+        listing = subprocess.run([self.executable, "-l"], capture_output=True, text=True, timeout=30).stdout
         self.modes = apertium_modes(listing)
 
     def languages(self, target: str = "en") -> set[str]:
