@@ -177,6 +177,7 @@ def test_import_reads_a_reader_list_even_when_it_is_not_well_formed(tmp_path):
     opml = tmp_path / "reader.opml"
     opml.write_text(READER_LIST, encoding="utf-8")
     result = import_opml(opml, tmp_path / "new.toml", country="mx", language="es", origin="reader export")
+    assert (tmp_path / "new.toml").read_text(encoding="utf-8").count('country = "MX"') == 3
     assert result.added == ["El Diario del Sur", "Gazette", "L'Écho"]
     outlets = {o.name: o for o in load_registry(tmp_path / "new.toml").outlets}
     assert outlets["Gazette"].feeds == ("https://gazette.example/feed?x=1&y=2", "https://gazette.example/world")

@@ -167,8 +167,8 @@ def _opml_outlet(feed: dict, country: str | None, language: str | None, origin: 
     """A registry table from one feed outline; the outline's own fields win over the defaults given."""
     url = feed["xmlurl"].strip()
     name = (feed.get("title") or feed.get("text") or "").strip() or urlparse(url).netloc
-    table = {"name": name, "country": feed.get("country") or country,
-             "language": (feed.get("language") or "").split("-")[0] or language,
+    table = {"name": name, "country": (feed.get("country") or country or "").upper() or None,
+             "language": ((feed.get("language") or "").split("-")[0] or language or "").lower() or None,
              "ownership": feed.get("ownership"), "homepage": feed.get("htmlurl") or None, "feeds": [url],
              "verified": {"true": True, "false": False}.get(feed.get("verified", "")),
              "origin": feed.get("origin") or origin}
@@ -223,6 +223,6 @@ def import_opml(opml: str | Path, registry: str | Path, country: str | None = No
     if new:
         text = old + ("\n" if old and not old.endswith("\n\n") else "") + "\n".join(
             tomli_w.dumps({"outlet": [table]}) for table in new)
-        parse_registry(text, registry)  # a table with a missing country or language names itself here
+        parse_registry(text, registry)  # an invalid code or URL names its outlet here, before writing
         registry.write_text(text, encoding="utf-8")
     return result

@@ -16,8 +16,10 @@ apertium-eng-spa`, ...), for the X->English pairs installed (`--translate aperti
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import signal
 import subprocess
 from collections import Counter
 from typing import Protocol
@@ -83,29 +85,35 @@ class ApertiumTranslator:
         self.timeout = timeout
         # Listing the installed modes reads one folder: it is never slow.
         listing = subprocess.run([self.executable, "-l"], capture_output=True, text=True, timeout=30).stdout
-        self.modes = apertium_modes(listing)
-
-    def languages(self, target: str = "en") -> set[str]:
-        """Languages it translates into English (those whose Apertium pair is installed)."""
-        return set(self.modes) if target == "en" else set()
+        self.modes = apertium_modes(listing)  # the languages it translates into English -> Apertium mode
 
     def translate(self, texts: list[str], source: str, target: str = "en") -> list[str]:
         if target != "en" or source not in self.modes:
             raise UnsupportedLanguage(f"no Apertium pair {source}->{target} installed")
         # Each text HTML-escaped between rules: nothing a text contains can pass for a separator.
         document = _SEPARATOR.join(f"<p>{html.escape(text, quote=False)}</p>" for text in texts)
-        try:
-            done = subprocess.run([self.executable, "-u", "-f", "html", self.modes[source]], input=document,
-                                  capture_output=True, text=True, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise TranslationError(f"apertium {self.modes[source]} ran past {self.timeout:g} s") from None
-        if done.returncode != 0:
-            detail = (done.stderr.strip().splitlines() or ["no message"])[-1][:200]
-            raise TranslationError(f"apertium {self.modes[source]} failed: {detail}")
-        parts = _SPLIT.split(done.stdout.strip())
+        output = self._run(self.modes[source], document)
+        parts = _SPLIT.split(output.strip())
         if len(parts) != len(texts):
             raise TranslationError(f"apertium {self.modes[source]} returned {len(parts)} texts for {len(texts)}")
         return [html.unescape(re.sub(r"</?p>", "", part)) for part in parts]
+
+
+    def _run(self, mode: str, document: str) -> str:
+        # apertium is a shell pipeline of several programs: its own process group, so a timeout stops all of them.
+        with subprocess.Popen([self.executable, "-u", "-f", "html", mode], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True) as process:
+            try:
+                output, errors = process.communicate(document, timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                raise TranslationError(f"apertium {mode} ran past {self.timeout:g} s") from None
+        if process.returncode != 0:
+            detail = (errors.strip().splitlines() or ["no message"])[-1][:200]
+            raise TranslationError(f"apertium {mode} failed: {detail}")
+        return output
 
 
 TRANSLATORS = {"apertium": ApertiumTranslator}
@@ -165,7 +173,7 @@ def translate_articles(articles: pd.DataFrame, log: TranslationLog, batch: int =
     todo = articles[[_needs_english(lang, en) for lang, en in zip(articles["language"], articles["text_en"])]]
     if todo.empty:
         return articles
-    articles = articles.copy()
+    articles = articles.astype({"title_en": object, "text_en": object})  # a copy that can take text where NaN was
     for language, group in todo.groupby("language"):
         for start in range(0, len(group), batch):
             rows = group.iloc[start:start + batch]
