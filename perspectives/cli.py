@@ -260,8 +260,8 @@ def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML subscripti
                    language: Annotated[Optional[str], typer.Option(
                        help="ISO 639-1 language of the outlines that do not say theirs.")] = None,
                    origin: Annotated[Optional[str], typer.Option(
-                       help="Where the list comes from, kept as each new outlet's `origin` (default: the file "
-                            "name).")] = None):
+                       help="Where the list comes from, kept as the `origin` of new outlets whose outlines do not "
+                            "say where they come from (default: the file name).")] = None):
     """Add the feeds of an OPML file to the registry (created when missing): outlines of the same name become one
     outlet; outlets already there (same name or feed) are skipped."""
     result = import_opml(opml, sources, country=country, language=language, origin=origin or opml.name)

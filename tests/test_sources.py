@@ -158,6 +158,10 @@ def test_opml_export_and_import_round_trip(tmp_path):
     assert sorted(result.added) == sorted(o.name for o in registry.outlets)
     assert sorted(load_registry(tmp_path / "copy.toml").outlets, key=lambda o: o.name) == \
         sorted(registry.outlets, key=lambda o: o.name)
+    # A default origin goes only to outlines that say nothing of where they come from.
+    import_opml(opml, tmp_path / "stamped.toml", origin="export.opml")
+    origins = {o.name: o.origin for o in load_registry(tmp_path / "stamped.toml").outlets}
+    assert origins == {'Le "Courrier" & Co': None, "Kyiv Signal": "a CC0 list", "Radio Norte": "export.opml"}
 
 
 def test_export_is_opml_2_with_one_folder_per_country(tmp_path):
@@ -224,6 +228,8 @@ def test_sources_import_and_export_cli(tmp_path):
     assert "wrote" in exported.stdout
     assert len(read_opml(tmp_path / "out.opml")) == 4  # one outline per feed
     assert cli("sources", "export", "--sources", registry).stdout.startswith("<?xml")
+    cli("sources", "import", tmp_path / "out.opml", "--sources", tmp_path / "again.toml")
+    assert load_registry(tmp_path / "again.toml").outlets == load_registry(registry).outlets
     refused = cli("sources", "import", opml, "--sources", tmp_path / "other.toml", check=False)
     assert refused.returncode == 2 and "--country" in refused.stderr
 

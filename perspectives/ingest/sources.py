@@ -171,7 +171,8 @@ def _opml_outlet(feed: dict, country: str | None, language: str | None, origin: 
              "language": ((feed.get("language") or "").split("-")[0] or language or "").lower() or None,
              "ownership": feed.get("ownership"), "homepage": feed.get("htmlurl") or None, "feeds": [url],
              "verified": {"true": True, "false": False}.get(feed.get("verified", "")),
-             "origin": feed.get("origin") or origin}
+             # an outline that says where it comes from (as exported ones do) keeps that
+             "origin": feed.get("origin") or (None if "verified" in feed else origin)}
     return {key: value for key, value in table.items() if value is not None}
 
 
@@ -179,7 +180,7 @@ def outlets_from_opml(path: str | Path, country: str | None = None, language: st
                       origin: str | None = None) -> list[dict]:
     """Registry tables from an OPML file: outlines of the same name are one outlet with several feeds.
     `country`, `language` and `origin` fill in what an outline does not say (OPML outlines may carry a language;
-    those written by `export_opml` carry every registry field)."""
+    those written by `export_opml` carry every registry field, provenance included)."""
     outlets: dict[str, dict] = {}
     for feed in read_opml(path):
         table = _opml_outlet(feed, country, language, origin)
