@@ -20,7 +20,8 @@ from perspectives.embed.backends import UnknownBackend
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
-from perspectives.ingest.sources import load_registry
+from perspectives.ingest.sources import export_opml, import_opml, load_registry
+from perspectives.ingest.translate import TranslationLog, translator_named
 from perspectives.store import DEFAULT_DB
 
 app = typer.Typer(
@@ -48,6 +49,9 @@ Timeout = Annotated[float, typer.Option(
     help="With --sources: the most seconds one fetch may take: connecting, reading, retries and redirects "
          "together (Retry-After is obeyed only when it fits).")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
+Translate = Annotated[Optional[str], typer.Option(
+    "--translate", help="Fill the English translation (title_en / text_en) of non-English articles that have none: "
+                        "apertium (offline; the X->English pairs installed, e.g. Debian apertium-eng-spa).")]
 Cluster = Annotated[Optional[str], typer.Option(
     "--cluster", help="Run embedding (articles; the framing's sentences) and the grouping's neighbour search on a "
                       "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core here.")]
@@ -60,7 +64,8 @@ AllowPrivate = Annotated[Optional[list[str]], typer.Option(
          "resolved, is HOST; without :PORT on any port. Repeatable; also read from $PERSPECTIVES_ALLOW_PRIVATE "
          "(comma-separated).", show_default=False)]
 
-sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds.", no_args_is_help=True)
+sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds, import and export "
+                               "OPML.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
 
@@ -109,18 +114,32 @@ def _reasons(counts: Counter) -> str:
     return "; ".join(f"{reason} ({n})" for reason, n in counts.most_common())
 
 
-def _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private) -> pipeline.IngestSummary:
+def _echo_translation(log: TranslationLog) -> None:
+    def counts(counter):
+        return ", ".join(f"{language} {n}" for language, n in counter.most_common())
+
+    typer.echo(f"articles translated into English: {log.translated.total()}"
+               + (f" ({counts(log.translated)})" if log.translated else ""))
+    for language, n in log.untranslated.most_common():
+        typer.echo(f"  not translated: {language} {n} ({log.reasons[language]})")
+
+
+def _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, translate) -> pipeline.IngestSummary:
     if not paths and not sources:
         raise InputError("give article files, --sources REGISTRY, or both")
     fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ()) if sources else None
-    summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher)
+    translator = translator_named(translate) if translate else None
+    summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher,
+                              translator=translator)
     if paths:
         _echo_ingest(summary)
     if summary.web is not None:
         _echo_web(summary.web)
-        if not summary.web.fetched_anything:
-            typer.echo("error: no feed could be fetched", err=True)
-            raise typer.Exit(1)
+    if summary.translation is not None:  # after the feeds: their articles are counted too
+        _echo_translation(summary.translation)
+    if summary.web is not None and not summary.web.fetched_anything:
+        typer.echo("error: no feed could be fetched", err=True)
+        raise typer.Exit(1)
     return summary
 
 
@@ -143,7 +162,7 @@ def _echo_report(files: dict[str, Path]) -> None:
 def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
            timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None,
            rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")]
-           = Path("out/rejects.csv")):
+           = Path("out/rejects.csv"), translate: Translate = None):
     """Add articles to the store from files and/or from the feeds of an outlet registry.
 
     Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Only public addresses are
@@ -151,7 +170,7 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 
     Exits with 1 when --sources was given and no feed could be fetched.
     """
-    _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private)
+    _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, translate)
 
 
 @app.command()
@@ -185,9 +204,9 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
         timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None, model: Model = None,
         window: Window = 3.0,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
-        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None):
+        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
-    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay, allow_private)
+    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay, allow_private, translate)
     embedder = Embedder(model, backend=backend)
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, time_window_days=window, mapper=mapper, embedder=embedder))
@@ -232,15 +251,53 @@ def sources_list(sources: RegistryPath = Path("outlets.toml")):
 def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout = 10.0, delay: Delay = 1.0,
                   allow_private: AllowPrivate = None):
     """Fetch and parse every feed once without storing anything; exits with 1 when any feed fails."""
+    registry = load_registry(sources)
     fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ())
-    outcomes = check_feeds(load_registry(sources), fetcher)
+    outcomes = check_feeds(registry, fetcher)
     for feed in outcomes:
         detail = f"{feed.items} items" if feed.status == "ok" else feed.reason
         typer.echo(f"{feed.status}\t{feed.outlet}\t{feed.url}\t{detail}")
     failed = sum(f.status == "failed" for f in outcomes)
-    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} feeds ok")
+    unverified = {o.name for o in registry.outlets if o.verified is False}
+    answered = sum(f.status == "ok" for f in outcomes if f.outlet in unverified)
+    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} feeds ok"
+               + (f"; {answered} of {sum(f.outlet in unverified for f in outcomes)} feeds of unverified outlets "
+                  "(verified = false) ok" if unverified else ""))
     if failed:
         raise typer.Exit(1)
+
+
+@sources_app.command("import")
+@user_errors
+def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML subscription list.")],
+                   sources: RegistryPath = Path("outlets.toml"),
+                   country: Annotated[Optional[str], typer.Option(
+                       help="ISO 3166 alpha-2 country of the outlines that do not say theirs.")] = None,
+                   language: Annotated[Optional[str], typer.Option(
+                       help="ISO 639-1 language of the outlines that do not say theirs.")] = None,
+                   origin: Annotated[Optional[str], typer.Option(
+                       help="Where the list comes from, kept as the `origin` of new outlets whose outlines do not "
+                            "say where they come from (default: the file name).")] = None):
+    """Add the feeds of an OPML file to the registry (created when missing): outlines of the same name become one
+    outlet; outlets already there (same name or feed) are skipped."""
+    result = import_opml(opml, sources, country=country, language=language, origin=origin or opml.name)
+    typer.echo(f"outlets added to {sources}: {len(result.added)}"
+               + (f"; skipped: {len(result.skipped)}" if result.skipped else ""))
+    for name, reason in result.skipped.items():
+        typer.echo(f"  skipped {name}: {reason}")
+
+
+@sources_app.command("export")
+@user_errors
+def sources_export(sources: RegistryPath = Path("outlets.toml"),
+                   out: Annotated[Optional[Path], typer.Option(help="OPML file to write (default: stdout).")] = None):
+    """Write the registry as OPML 2.0 (for RSS readers, or `sources import` elsewhere)."""
+    document = export_opml(load_registry(sources))
+    if out is None:
+        typer.echo(document, nl=False)
+    else:
+        out.write_text(document, encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 @app.command(name="app")

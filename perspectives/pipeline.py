@@ -20,7 +20,7 @@ from perspectives.metrics import grouping_report
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
-from perspectives.ingest.translate import Translator
+from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
@@ -81,6 +81,7 @@ class IngestSummary:
     unchanged: int = 0
     rejects_path: str | None = None
     web: SourcesSummary | None = None  # when feeds were polled
+    translation: TranslationLog | None = None  # when a translator was given: languages translated and not
 
 
 def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -88,7 +89,7 @@ def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path
            translator: Translator | None = None, progress: bool = True,
            allow_private: Iterable[str] = ()) -> IngestSummary:
     """Validate article files into the store (rejected rows, with reasons, go to `rejects`) and, with `sources`,
-    poll the registry's feeds.
+    poll the registry's feeds. A `translator` fills title_en / text_en of non-English articles that have none.
 
     The feeds are fetched with `fetcher`, else a default `PoliteFetcher` that may contact the non-public addresses
     of the HOST[:PORT] entries in `allow_private` (and $PERSPECTIVES_ALLOW_PRIVATE); public addresses only without.
@@ -99,13 +100,15 @@ def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path
     if registry and fetcher is None:
         fetcher = PoliteFetcher(allow_private=allow_private)  # so do bad allow_private entries
     loaded = load_articles(*paths)
+    log = TranslationLog(translator) if translator is not None else None
+    articles = translate_articles(loaded.articles, log) if log is not None else loaded.articles
     with Store(db) as store:
-        counts = store.upsert_articles(loaded.articles)
-        web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=translator,
+        counts = store.upsert_articles(articles)
+        web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=log,
                              progress=progress) if registry else None
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
-                         str(rejects_path) if rejects_path else None, web)
+                         str(rejects_path) if rejects_path else None, web, log)
 
 
 @dataclass
