@@ -16,7 +16,7 @@ import streamlit as st
 
 from perspectives import desk
 from perspectives.app import story_views
-from perspectives.app.render import flag, inert, plotly_text, safe_url
+from perspectives.app.render import block, flag, inert, plotly_text, safe_url
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.store import DEFAULT_DB, Store
@@ -160,7 +160,7 @@ def coverage_map(db: str, mtime: float, story_id: str, key: str) -> str:
     chosen = st.selectbox("Country", countries, index=countries.index(clicked[0]) if clicked and clicked[0]
                           in countries else 0, format_func=lambda c: f"{flag(c)} {c}", key=f"{key}_country")
     outlets = table.set_index("country").loc[chosen, "outlets"]
-    st.markdown(f"**{len(outlets)} outlet(s) in {inert(chosen)}:** " + ", ".join(map(inert, outlets)))
+    story_views.show_html(block("p", ", ".join(outlets), lead=f"{len(outlets)} outlet(s) in {inert(chosen)}:"))
     return chosen
 
 
@@ -171,7 +171,7 @@ def map_view(db: str, mtime: float, found: desk.Desk) -> None:
     if story_id is None:
         st.info("No story has two or more outlets yet.")
         return
-    st.subheader(inert(found.stories.set_index("story_id").at[story_id, "label"]))
+    story_views.show_html(block("h3", found.stories.set_index("story_id").at[story_id, "label"]))
     country = coverage_map(db, mtime, story_id, "coverage_map")
     takes = cached_analysis(db, mtime, story_id).takes
     story_views.takes_cards(takes[takes["country"] == country])
@@ -218,11 +218,11 @@ def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> Non
     if st.button("← Back"):
         del st.query_params["story"]
         st.rerun()
-    st.title(inert(story["label"]))
+    story_views.show_html(block("h1", story["label"]))
     st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: "
                f"{inert(story['countries'])} · {inert(story['first_published'] or '?')} → "
                f"{inert(story['last_published'] or '?')}")
-    st.markdown("**Keywords:** " + inert(story["keywords"] or "—"))
+    story_views.show_html(block("p", story["keywords"] or "—", lead="Keywords:"))
     spots = cached_blindspots(db, mtime, "region")
     for summary in spots.loc[spots["story_id"] == story["story_id"], "summary"]:
         st.warning(f"Blindspot: {inert(summary)}")

@@ -35,11 +35,18 @@ TAKES_CSS = """
 
 
 def inert(text) -> str:
-    """`text` that shows as the characters it holds in an HTML block, in Markdown (st.title, st.markdown, st.caption,
-    st.warning...) and in Markdown after an HTML block: punctuation goes in as character references, which both
-    decode without reading markup, and no line break is left, since a blank line ends an HTML block and the rest
-    would be read as Markdown (`![x](http://host/pixel.png)` would load an image)."""
+    """`text` that shows as the characters it holds in an HTML block and in Markdown: punctuation goes in as
+    character references, which both decode without reading markup, and no line break is left, since a blank line
+    ends an HTML block and the rest would be read as Markdown (`![x](http://host/pixel.png)` would load an image).
+
+    Free text (headlines, outlets, actors) goes in HTML blocks only (`block`): Streamlit's Markdown turns any URL
+    in its decoded text into a link, but leaves HTML blocks alone."""
     return str(text if text is not None else "").translate(_MARKUP)
+
+
+def block(tag: str, text, lead: str = "") -> str:
+    """An HTML block: `<tag>`, an optional bold `lead` (markup of ours), then `text` made inert."""
+    return f"<{tag}>" + (f"<b>{lead}</b> " if lead else "") + f"{inert(text)}</{tag}>"
 
 
 def plotly_label(text: str) -> str:

@@ -10,7 +10,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from perspectives.app.render import country_row, inert, plotly_label, plotly_text, takes_row
+from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
 from perspectives.framing import TABLES, StoryAnalysis
 from perspectives.framing.tone import WHOLE_ARTICLE
 from perspectives.report import csv_text
@@ -94,8 +94,13 @@ def story_tabs(view: StoryView, coverage_map) -> None:
             draw(view)
 
 
+def show_html(markup: str) -> None:
+    """Show markup built by `perspectives.app.render` (every piece of text in it made inert)."""
+    st.markdown(markup, unsafe_allow_html=True)
+
+
 def takes_cards(takes: pd.DataFrame) -> None:
-    st.markdown(takes_row(takes.to_dict("records")), unsafe_allow_html=True)
+    show_html(takes_row(takes.to_dict("records")))
 
 
 def takes_tab(view: StoryView) -> None:
@@ -106,7 +111,7 @@ def takes_tab(view: StoryView) -> None:
     if by == "outlet":
         takes_cards(view.analysis.takes)
     else:
-        st.markdown(country_row(view.analysis.takes.to_dict("records")), unsafe_allow_html=True)
+        show_html(country_row(view.analysis.takes.to_dict("records")))
 
 
 def claims_tab(view: StoryView) -> None:
@@ -174,13 +179,14 @@ def actors_tab(view: StoryView) -> None:
     if not tone.empty:
         st.plotly_chart(px.bar(plotly_text(tone), x="tone", y="outlet", orientation="h", range_x=[-1, 1],
                                height=320, title=f"Tone toward {plotly_label(actor)}"))
-    st.markdown(f"**What each outlet says {inert(actor)} said or did**")
+    show_html(f"<p><b>What each outlet says {inert(actor)} said or did</b></p>")
     st.dataframe(statements[["outlet", "kind", "sentence", "tone_toward_actor"]], hide_index=True, width="stretch")
 
 
 def timeline_tab(view: StoryView) -> None:
     first = view.analysis.timeline.iloc[0]
-    st.markdown(f"First: **{inert(first['outlet'])}** ({inert(first['country'])}) at {inert(first['published_at'])}")
+    show_html(f"<p>First: <b>{inert(first['outlet'])}</b> ({inert(first['country'])}) at "
+              f"{inert(first['published_at'])}</p>")
     st.plotly_chart(view.charts["timeline"])
     st.dataframe(view.analysis.timeline[["rank", "outlet", "country", "published_at", "hours_after_first"]],
                  hide_index=True, width="stretch")
