@@ -170,8 +170,9 @@ HEADLINE = "Deadline talks\n\n![x](http://127.0.0.1:9/pixel.png) and [read this]
 
 
 def test_a_blank_line_in_a_headline_cannot_end_the_card_and_start_markdown():
-    take = {"outlet": "[Kyiv](http://127.0.0.1:9/o)", "headline": HEADLINE, "lede": "Lede\n\n![y](http://127.0.0.1:9/y)",
-            "distinctive_terms": ["lede"], "wire_note": "2 outlets ran this wire text", "also_ran": ["![z](http://h/z)"]}
+    take = {"outlet": "[Kyiv](http://127.0.0.1:9/o)", "headline": HEADLINE, "distinctive_terms": ["lede"],
+            "lede": "Lede\n\n![y](http://127.0.0.1:9/y)", "wire_note": "2 outlets ran this wire text",
+            "also_ran": ["![z](http://127.0.0.1:9/z)"]}
     card = takes_row([take])
     assert "\n\n" not in card.split("</style>")[1]
     page = rendered(card)

@@ -10,7 +10,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
+from perspectives.app.render import country_row, inert, plotly_label, plotly_text, takes_row
 from perspectives.framing import TABLES, StoryAnalysis
 from perspectives.framing.tone import WHOLE_ARTICLE
 from perspectives.report import csv_text
