@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pandas as pd
 import typer
 
 from perspectives import pipeline
@@ -22,7 +24,7 @@ from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import export_opml, import_opml, load_registry
 from perspectives.ingest.translate import TranslationLog, translator_named
-from perspectives.store import DEFAULT_DB
+from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
 
 app = typer.Typer(
     help="Group news articles from many outlets into stories and compare how each outlet frames them.",
@@ -77,6 +79,12 @@ def user_errors(command):
             return command(*args, **kwargs)
         except (InputError, ModelNotFound, pipeline.StoreNotReady, ClusterUnavailable, UnknownBackend) as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except (sqlite3.OperationalError, pd.errors.DatabaseError) as exc:  # pandas wraps the errors of its reads
+            if "is locked" not in str(exc):
+                raise
+            typer.echo(f"error: the store is locked: another process kept it busy for more than {BUSY_TIMEOUT_S} s "
+                       f"({exc}); try again when it is done", err=True)
             raise typer.Exit(2) from None
     return wrapper
 

@@ -148,26 +148,27 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         else:
             scope = _regroup_scope(articles, previous, time_window_days)
         mode = "unchanged" if not scope.any() else "full" if scope.all() else "incremental"
-        run_id = store.start_run("cluster", params)
-        grouping = group_stories(articles[scope], embedder, clusterer, store=store, mapper=mapper, progress=progress)
-        touched = previous["article_id"].isin(articles["id"][scope])
-        lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
-        kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
-        stories = pd.concat([store.stories().pipe(lambda s: s[s["story_id"].isin(kept["story_id"])]),
-                             grouping.stories], ignore_index=True)
-        members = pd.concat([kept, grouping.members], ignore_index=True)
-        summary = ClusterSummary(
-            model=embedder.name, articles=len(articles), stories=len(stories),
-            multi_outlet_stories=int((stories["n_outlets"] >= 2).sum()),
-            single_article_stories=int((stories["n_articles"] == 1).sum()),
-            wire_copies=int(members["wire_group"].notna().sum()),
-            newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
-            lineage=lineage["relation"].value_counts().to_dict(), mode=mode, regrouped=int(scope.sum()),
-        )
-        if mode == "unchanged":
-            store.finish_run(run_id, asdict(summary))
-        else:
-            store.replace_stories(run_id, stories, members, asdict(summary), lineage)
+        with store.recording_run("cluster", params) as run_id:
+            grouping = group_stories(articles[scope], embedder, clusterer, store=store, mapper=mapper,
+                                     progress=progress)
+            touched = previous["article_id"].isin(articles["id"][scope])
+            lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
+            kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
+            stories = pd.concat([store.stories().pipe(lambda s: s[s["story_id"].isin(kept["story_id"])]),
+                                 grouping.stories], ignore_index=True)
+            members = pd.concat([kept, grouping.members], ignore_index=True)
+            summary = ClusterSummary(
+                model=embedder.name, articles=len(articles), stories=len(stories),
+                multi_outlet_stories=int((stories["n_outlets"] >= 2).sum()),
+                single_article_stories=int((stories["n_articles"] == 1).sum()),
+                wire_copies=int(members["wire_group"].notna().sum()),
+                newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
+                lineage=lineage["relation"].value_counts().to_dict(), mode=mode, regrouped=int(scope.sum()),
+            )
+            if mode == "unchanged":
+                store.finish_run(run_id, asdict(summary))
+            else:
+                store.replace_stories(run_id, stories, members, asdict(summary), lineage)
     return summary
 
 

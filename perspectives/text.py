@@ -72,3 +72,12 @@ def distinct_terms(ranked_terms: Iterable[str], n: int) -> list[str]:
         if len(chosen) == n:
             break
     return chosen
+
+
+def map_strings(frame: pd.DataFrame, fn) -> pd.DataFrame:
+    """A copy of `frame` with `fn` applied to every string cell (numbers and missing values stay as they are)."""
+    def column(values: pd.Series) -> pd.Series:
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            return values
+        return values.map(lambda v: fn(v) if isinstance(v, str) else v)
+    return frame.apply(column) if len(frame.columns) else frame.copy()
