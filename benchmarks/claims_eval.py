@@ -36,6 +36,7 @@ from perspectives.framing.sentences import sentence_rows  # noqa: E402
 from perspectives.framing.takes import multi_outlet_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 
+MODEL = Embedder().name.split("@")[0]  # what the report's framing embeds sentences with
 FOLDS = 10
 BOOTSTRAP = 1000
 
@@ -115,7 +116,7 @@ def fit_score(sentences: pd.DataFrame, bar: float = 0.0) -> ClaimScore:
     weights = model.coef_[0] / scaler.scale_
     intercept = float(model.intercept_[0] - weights @ scaler.mean_)
     return ClaimScore(intercept, tuple(map(float, weights)), ((0.0,) * (len(FEATURES) + 1),) * (len(FEATURES) + 1),
-                      bar)
+                      bar, MODEL)
 
 
 def weight_covariance(sentences: pd.DataFrame, n: int = 300, seed: int = 0) -> np.ndarray:
@@ -165,7 +166,8 @@ def calibrate(workdir: Path) -> dict:
     best = max(curve, key=lambda row: row["lift 95% CI low"])
     final = fit_score(sentences, best["bar"])
     fitted = {"features": list(FEATURES), "intercept": final.intercept, "weights": list(final.weights),
-              "covariance": weight_covariance(sentences).tolist(), "bar": best["bar"], "interval_z": 1.645,
+              "covariance": weight_covariance(sentences).tolist(), "bar": best["bar"], "model": MODEL,
+              "interval_z": 1.645,
               "calibration": {"data": "BASIL dev: 50 events of 2010-2014, 3 outlets each (fox, nyt, hpo)",
                               "command": "python benchmarks/claims_eval.py --calibrate",
                               "sentences": len(sentences), "informational share": float(sentences["inf"].mean()),

@@ -43,6 +43,13 @@ def similarity_for(model_name: str) -> float:
     return CALIBRATED_SIMILARITY.get(model_name.split("@")[0], DEFAULT_SIMILARITY)
 
 
+def min_score_for(model_name: str) -> float | None:
+    """The bar a unique claim must clear with a model's vectors: the calibrated one (None) for the model the score
+    was calibrated on, else 0 (every single-outlet claim, still scored): similarities on another model's scale
+    would shift the novelty and centrality features."""
+    return None if model_name.split("@")[0] == calibrated_score().model else 0.0
+
+
 # Sentence features the score reads, in the order of the model's weights.
 FEATURES = (
     "log_words",    # log of the number of words: a longer sentence can carry more
@@ -97,6 +104,7 @@ class ClaimScore:
     weights: tuple[float, ...]
     covariance: tuple[tuple[float, ...], ...]  # of (intercept, *weights)
     bar: float
+    model: str  # the embedding model whose vectors the features were calibrated on
     interval_z: float = 1.645  # a 90% interval
 
     @classmethod
@@ -105,7 +113,7 @@ class ClaimScore:
         if tuple(fitted["features"]) != FEATURES:
             raise ValueError(f"{path} was calibrated on features {fitted['features']}, not {FEATURES}")
         return cls(fitted["intercept"], tuple(fitted["weights"]), tuple(map(tuple, fitted["covariance"])),
-                   fitted["bar"], fitted.get("interval_z", 1.645))
+                   fitted["bar"], fitted["model"], fitted["interval_z"])
 
     def predict(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Probability and its interval's low and high ends, one each per row of `features`."""
