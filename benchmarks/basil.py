@@ -24,12 +24,11 @@ def available() -> bool:
 
 
 def articles() -> pd.DataFrame:
-    """The articles as `perspectives run` reads them; `gold` is the event, `year` its year."""
+    """The articles as `perspectives run` reads them; `gold` is the event."""
     raw = pd.read_csv(ROOT / "articles.csv")
     return pd.DataFrame({
         "id": raw["doc_id"].astype(str), "outlet": raw["source"], "title": raw["title"], "text": raw["text"],
         "published_at": raw["date"], "url": raw["url"], "language": "en", "gold": raw["cluster"].astype(str),
-        "year": raw["date"].str.slice(0, 4),
     })
 
 
