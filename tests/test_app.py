@@ -50,7 +50,7 @@ def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_stor
     assert at.title[0].value == "Today's stories" and "story" not in at.query_params
 
 
-def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
+def test_the_story_page_has_a_tab_for_each_analysis(app, demo_run, aug8_story_id):
     app.query_params["story"] = aug8_story_id
     at = app.run()
     assert not at.exception
@@ -59,7 +59,11 @@ def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
     claims, sources, actors = at.tabs[2], at.tabs[4], at.tabs[7]
     assert len(claims.get("plotly_chart")) == 1  # the claims x outlets matrix
     unique = next(d.value for d in claims.dataframe if "claim_id" in d.value.columns)
-    assert len(unique) and unique["outlet"].nunique() >= 3
+    # The report's unique claims of this story, the most likely to matter first, each with its score's interval.
+    report = pd.read_csv(demo_run["out"] / "claims.csv").query("story_id == @aug8_story_id and kind == 'unique'")
+    assert len(unique) and sorted(unique["claim_id"]) == sorted(report["claim_id"])
+    assert unique["score"].astype(float).is_monotonic_decreasing
+    assert (unique["score_low"] <= unique["score"]).all() and (unique["score"] <= unique["score_high"]).all()
     assert len(sources.dataframe[0].value) > 10
     picker = actors.selectbox[0]
     assert "Putin" in picker.options

@@ -10,7 +10,7 @@ import pandas as pd
 from perspectives.distributed import fork_map
 from perspectives.embed import Embedder, embed_texts
 from perspectives.framing.actors import actor_statements, find_actors
-from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, similarity_for
+from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, min_score_for, similarity_for
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
 from perspectives.framing.sentences import sentence_rows
@@ -74,7 +74,8 @@ class FramingAnalyser:
                  actors=find_actors, n_jobs: int = -1):
         self.embedder = embedder or Embedder()
         self.store = store
-        self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name))
+        self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name),
+                                             min_score=min_score_for(self.embedder.name))
         self.wording = wording or FightinWords()
         self.frames = frames or FrameScorer(self.embedder, store=store)
         self.n_terms = n_terms
