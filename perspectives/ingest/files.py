@@ -58,20 +58,33 @@ def _jsonl_records(path: Path) -> list[tuple[int, dict]]:
     for line_no, line in enumerate(_decode(path).splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            record = RowError(f"invalid JSON ({exc.msg} at column {exc.colno})")
-        else:
-            if not isinstance(record, dict):
-                record = RowError("invalid JSON (a line must hold one object)")
-            else:
-                seen_columns.update(record)
+        record = _json_record(line)
+        if isinstance(record, dict):
+            seen_columns.update(record)
         records.append((line_no, record))
     if not records:
         raise InputError(f"{path}: the file is empty")
     _check_columns(path, seen_columns)
     return records
+
+
+def _json_record(line: str) -> dict | RowError:
+    """One JSON line as a dict, or why it cannot be one: every way json fails on hostile input is a reject."""
+    try:
+        record = json.loads(line)
+        # Written back as JSON (the store, rejects.csv) and UTF-8 (SQLite): a lone surrogate (\ud800) cannot be.
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as exc:
+        return RowError(f"invalid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return RowError("invalid JSON: nested too deeply")
+    except UnicodeEncodeError as exc:
+        return RowError(f"invalid JSON (a lone surrogate {exc.object[exc.start]!r} in a string)")
+    except ValueError as exc:  # a number json reads but Python will not convert (over 4300 digits)
+        return RowError(f"invalid JSON ({str(exc).split(';')[0]})")
+    if not isinstance(record, dict):
+        return RowError("invalid JSON (a line must hold one object)")
+    return record
 
 
 def _parquet_records(path: Path) -> list[tuple[int, dict]]:
