@@ -78,10 +78,11 @@ def _last_name_in(text: str) -> str | None:
 # spares the engine retrying every split of a long run of spaces or capitalised words. A quote's speaker is looked
 # for in a bounded window around it, so each quote costs the same however long its sentence is.
 _BEFORE_QUOTE, _AFTER_QUOTE = 400, 300
+_PADDING = r"\s*+(?:[,.]\s*+)?+"  # between a quote and what follows it
 # "...," said Kremlin spokesman Dmitry Peskov.
-_SAID_THEN_NAME = re.compile(rf"\s*+(?:[,.]\s*+)?+(?:{VERBS})\s+([^.;!?]*)")
+_SAID_THEN_NAME = re.compile(rf"{_PADDING}(?:{VERBS})\s+([^.;!?]*)")
 # "...," Kremlin aide Yuri Ushakov told reporters.   /   "...," he said.
-_NAME_THEN_SAID = re.compile(rf"\s*+(?:[,.]\s*+)?+([^.;!?\"“«„]{{1,80}}?)\s++(?:{VERBS})\b")
+_NAME_THEN_SAID = re.compile(rf"{_PADDING}([^.;!?\"“«„]{{1,80}}?)\s++(?:{VERBS})\b")
 # Zelensky said: "..."   /   Zelensky, speaking in Kyiv, said that "..." : the verb closes the text before the quote
 # and the name ends at most _NAME_GAP characters before the verb, with no sentence punctuation between.
 _SAID_AT_END = re.compile(rf"\b(?:{VERBS})\b[^\"“«„]{{0,12}}$")
@@ -89,10 +90,11 @@ _VERB_REACH = 12 + len("told journalists")  # where the verb can start: its long
 _NAME_GAP, _GAP_BREAKS = 80, ".;!?\"“«„"
 _WORD_RE = re.compile(_WORD)
 _BOUNDARY = re.compile(r"\b")
+_NON_SPACE, _PADDING_RE = re.compile(r"\S*"), re.compile(_PADDING)
 
 
 def _quote_speaker(sentence: str, match: re.Match) -> str | None:
-    after = sentence[match.end(): match.end() + _AFTER_QUOTE]
+    before, after = _context(sentence, match)
     said_then_name = _SAID_THEN_NAME.match(after)
     if said_then_name:
         return _last_name_in(_first_clause(said_then_name.group(1)))
@@ -100,7 +102,18 @@ def _quote_speaker(sentence: str, match: re.Match) -> str | None:
     if name_then_said:
         who = _first_clause(name_then_said.group(1))
         return None if who.lower().strip() in _PRONOUNS else _last_name_in(who)
-    return _name_before(sentence[max(0, match.start() - _BEFORE_QUOTE): match.start()])
+    return _name_before(before)
+
+
+def _context(sentence: str, match: re.Match) -> tuple[str, str]:
+    """The text before and after a quote, each in a bounded window (the one after counted from the first word) that
+    leaves out a word it would cut in two."""
+    start, end = max(0, match.start() - _BEFORE_QUOTE), _PADDING_RE.match(sentence, match.end()).end() + _AFTER_QUOTE
+    if start and not sentence[start - 1].isspace():
+        start = _NON_SPACE.match(sentence, start, match.start()).end()
+    if end < len(sentence) and not sentence[end].isspace():
+        end = max(match.end(), sentence.rfind(" ", match.end(), end))
+    return sentence[start:match.start()], sentence[match.end():end]
 
 
 def _name_before(before: str) -> str | None:
