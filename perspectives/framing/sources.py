@@ -138,7 +138,7 @@ def _name_before(before: str) -> str | None:
 
 
 def _word_ends(text: str, run: re.Match) -> set[int]:
-    """Where a name that starts with `run` can end: after any character of one of its capitalised words."""
+    """Where a name starting where `run` starts can end: after any character of one of the run's capitalised words."""
     return {end for word in _WORD_RE.finditer(text, run.start(), run.end())
             for end in range(word.start() + 1, word.end() + 1)}
 
