@@ -1,10 +1,12 @@
 import json
 import sqlite3
+import time
 
 import pandas as pd
 import pytest
 
 from perspectives.ingest import InputError, load_articles
+from perspectives.ingest.schema import validate_row
 from tests.conftest import cli
 
 GOOD = {"id": "a1", "outlet": "Capitol Ledger", "title": "Deadline nears", "text": "Officials said talks go on.",
@@ -148,3 +150,10 @@ def test_json_lines_that_break_the_json_reader_are_rejects_and_the_other_rows_lo
     assert [reason.startswith(start) for reason, (_, start) in zip(reasons, hostile)] == [True] * 4
     assert reasons[0] == "invalid JSON: nested too deeply"
     assert sqlite3.connect(db).execute("SELECT id FROM articles ORDER BY id").fetchall() == [("a1",), ("a2",)]
+
+
+def test_a_megabyte_of_text_as_a_date_is_rejected_at_once():
+    seconds = time.process_time()
+    reason = validate_row({**GOOD, "published_at": "x" * 800_000}).reason
+    assert time.process_time() - seconds < 1.0  # pandas' fallback date parser took 15 s on this value
+    assert reason == f"invalid published_at {'x' * 100!r} (expected an ISO 8601 date or time)"
