@@ -13,7 +13,7 @@ from perspectives.framing.actors import actor_statements, find_actors
 from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, min_score_for, similarity_for
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
-from perspectives.framing.sentences import sentence_rows
+from perspectives.framing.sentences import sentence_cuts, sentence_rows
 from perspectives.framing.sources import SOURCE_COLUMNS, source_rows
 from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts, multi_outlet_stories, story_takes
 from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
@@ -39,6 +39,7 @@ class StoryAnalysis:
     actors: list[str] = field(default_factory=list)
     sentences: pd.DataFrame | None = None
     claim_matrix: pd.DataFrame | None = None  # claims x outlets: sentences per outlet stating each claim
+    sentence_cuts: pd.DataFrame | None = None  # articles whose later sentences were not analysed (`sentence_cuts`)
 
     def actor_perspective(self, actor: str) -> pd.DataFrame:
         """Per outlet: what it says `actor` said or did, beside the outlet's mean tone toward the actor."""
@@ -98,7 +99,8 @@ class FramingAnalyser:
         vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
         tables, matcher, actors = self._story_rows(story_id, found[0][1], counts, sentences, vectors)
         return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
-                             actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
+                             actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_,
+                             sentence_cuts=sentence_cuts(found[0][1], story_id))
 
     def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
                     vectors: np.ndarray):

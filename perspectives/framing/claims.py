@@ -25,7 +25,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.special import expit
 from sklearn.base import BaseEstimator
 
-from perspectives.framing.sentences import SENTENCE_COLUMNS, records
+from perspectives.framing.sentences import SENTENCE_COLUMNS, capped_indices, records
 from perspectives.framing.sources import VERBS
 from perspectives.framing.tone import sentence_tone
 
@@ -152,9 +152,12 @@ class ClaimMatcher(BaseEstimator):
         self.scorer = scorer
 
     def fit(self, sentences, vectors: np.ndarray):
-        """`sentences`: `sentence_table`'s frame or rows; `vectors` their unit-length embeddings in the same order."""
+        """`sentences`: `sentence_table`'s frame or rows; `vectors` their unit-length embeddings in the same order.
+        Rows beyond `sentence_rows`' caps (each article's first sentences) are left out; `dropped_` counts them."""
         rows = records(sentences)
-        n = len(rows)
+        kept = capped_indices(rows)  # linkage holds every pair: any table is bounded as `sentence_rows` bounds its own
+        self.dropped_ = len(rows) - len(kept)
+        rows, vectors, n = [rows[i] for i in kept], vectors[kept], len(kept)
         if n >= 2:
             # scipy's tree, as sklearn's AgglomerativeClustering builds it, without the estimator's per-call
             # validation (a report fits hundreds of small stories). Pairs merge while their distance is < threshold.
