@@ -73,7 +73,7 @@ def _kind(value) -> str:
 def write_report(out: Path, articles: pd.DataFrame, stories: pd.DataFrame, members: pd.DataFrame,
                  framing: dict[str, pd.DataFrame], format: str = "csv") -> dict[str, Path]:
     """articles, stories and one table per framing analysis (takes, claims, terms, sources, tone, frames,
-    timeline), as CSV files or, with format "parquet", as Parquet (articles partitioned by publication day)."""
+    timeline, cuts), as CSV files or, with format "parquet", as Parquet (articles partitioned by publication day)."""
     if format not in ("csv", "parquet"):
         raise ValueError(f"unknown report format {format!r} (use csv or parquet)")
     out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """The app through Streamlit's own test harness, over the store that `perspectives run` built from the demo."""
 
 import html
+import json
 import re
 
 import pandas as pd
@@ -9,7 +10,8 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from perspectives.app.render import block, highlight, inert, plotly_text, safe_url, take_card, takes_row
-from tests.conftest import ROOT
+from perspectives.text import MAX_ARTICLE_SENTENCES
+from tests.conftest import ROOT, cli
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -114,7 +116,7 @@ def test_export_offers_every_table_as_csv(app, aug8_story_id):
     at = app.run()
     labels = [b.label for b in at.get("download_button")]
     assert [label.split(" ")[0] for label in labels] == ["takes.csv", "claims.csv", "terms.csv", "sources.csv",
-                                                          "tone.csv", "frames.csv", "timeline.csv"]
+                                                          "tone.csv", "frames.csv", "timeline.csv", "cuts.csv"]
 
 
 def test_coverage_map_view_shows_the_outlets_of_a_country(app, aug8_story_id):
@@ -226,3 +228,24 @@ def test_the_story_parameter_is_never_read_as_markdown(hostile_app, hostile_run)
     at = hostile_app.run()
     assert payload not in " ".join(e.value for e in [*at.warning, *at.markdown, *at.title, *at.caption])
     assert [t.value for t in at.text] == [payload]  # shown as plain text
+
+
+def test_a_story_with_an_article_too_long_to_read_whole_says_so(tmp_path, monkeypatch):
+    sentence = "Officials in Geneva said sentence number {} of the long report changes the ceasefire talks."
+    long_text = " ".join(sentence.format(i) for i in range(MAX_ARTICLE_SENTENCES + 20))
+    rows = [{"id": f"c{i}", "outlet": outlet, "country": "CH", "published_at": "2025-08-08T10:00:00Z",
+             "title": "Geneva ceasefire talks resume", "text": text}
+            for i, (outlet, text) in enumerate([("Long Ledger", long_text),
+                                                ("Short Post", " ".join(sentence.format(i) for i in range(5)))])]
+    source = tmp_path / "long.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    db, out = tmp_path / "long.db", tmp_path / "out"
+    cli("run", source, "--db", db, "--out", out)
+    cuts = pd.read_csv(out / "cuts.csv")
+    assert cuts[["outlet", "sentences", "dropped"]].values.tolist() == [["Long Ledger", MAX_ARTICLE_SENTENCES + 20, 20]]
+    monkeypatch.setenv("PERSPECTIVES_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["story"] = pd.read_csv(out / "articles.csv")["story_id"].iloc[0]
+    at.run()
+    notes = [m.value for m in at.markdown if "Not read to the end" in m.value]
+    assert len(notes) == 1 and "Long Ledger" in notes[0] and "20 later sentences" in notes[0]

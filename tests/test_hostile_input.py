@@ -164,7 +164,7 @@ members = pd.DataFrame({"article_id": ["a1", "a2"], "story_id": ["s1", "s1"]})
 with open("/proc/self/clear_refs", "w") as clear:
     clear.write("5")  # the peak from here on: the model is loaded, the analysis has not started
 tables = analyser.analyse_stories(articles, members)  # the report's path
-cuts = analyser.analyse_story(articles, members, "s1").sentence_cuts  # the app's story page
+cuts = analyser.analyse_story(articles, members, "s1").cuts  # the app's story page
 peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 json.dump({"peak_kb": peak_kb, "cuts": cuts[["article_id", "sentences", "dropped"]].values.tolist(),
            "tone": tables["tone"]["article_id"].unique().tolist()}, sys.stdout)

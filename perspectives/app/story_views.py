@@ -10,7 +10,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from perspectives.app.render import country_row, inert, plotly_label, plotly_text, takes_row
+from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
 from perspectives.framing import TABLES, StoryAnalysis
 from perspectives.framing.tone import WHOLE_ARTICLE
 from perspectives.report import csv_text
@@ -87,11 +87,23 @@ def prepare_view(analysis: StoryAnalysis, articles: pd.DataFrame) -> StoryView:
 
 def story_tabs(view: StoryView, coverage_map) -> None:
     """Every analysis of one story, a tab each; `coverage_map(key)` draws the story's map."""
+    cut_note(view.analysis.cuts)
     views = [takes_tab, lambda v: coverage_map("story_map"), claims_tab, wording_tab, sources_tab, tone_tab,
              frames_tab, actors_tab, timeline_tab, export_tab]
     for tab, draw in zip(st.tabs(TABS), views):
         with tab:
             draw(view)
+
+
+def cut_note(cuts: pd.DataFrame) -> None:
+    """Say which articles the analyses did not read to the end (`cuts` table), so no finding looks complete when
+    it is not."""
+    if cuts.empty:
+        return
+    outlets = ", ".join(cuts["outlet"].drop_duplicates())
+    show_html(block("p", f"{len(cuts)} article(s) too long to analyse whole ({outlets}): "
+                         f"{int(cuts['dropped'].sum()):,} later sentences were left out of claims, sources, tone "
+                         "and frames. The cuts table is under Export.", lead="Not read to the end."))
 
 
 def show_html(markup: str) -> None:

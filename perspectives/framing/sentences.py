@@ -16,39 +16,41 @@ def records(table) -> list[dict]:
     return table.to_dict("records") if isinstance(table, pd.DataFrame) else list(table)
 
 
-def sentence_rows(story_articles, story_id: str, min_chars: int = 25, per_article: int = MAX_ARTICLE_SENTENCES,
-                  per_story: int = MAX_STORY_SENTENCES) -> list[dict]:
-    """Sentences of each article's English view (translation when present), with their position in the article.
+def split_story(story_articles, story_id: str, min_chars: int = 25, per_article: int = MAX_ARTICLE_SENTENCES,
+                per_story: int = MAX_STORY_SENTENCES) -> tuple[list[dict], list[dict]]:
+    """A story's sentence rows and its cut rows, from one pass over its articles.
 
+    Sentences come from each article's English view (translation when present), with their position in the article.
     Fragments shorter than `min_chars` (datelines, bylines) are left out; positions still count them. Each article
     gives at most its first `per_article` sentences and the story at most `per_story` (shared out so that every
     article keeps as many of its first sentences as the others, see `kept_counts`): these rows are embedded and
-    some analyses compare every pair of them. `sentence_cuts` lists what is left out.
+    some analyses compare every pair of them. The cut rows name the articles whose later sentences were left out
+    (none for ordinary news): per article its `sentences` and how many of them were `dropped` from the analyses.
     """
     articles, found = _analysable(story_articles, min_chars)
     keep = kept_counts([len(own) for own in found], per_article, per_story)
-    return [{"story_id": story_id, "outlet": article["outlet"], "country": article.get("country"),
+    rows = [{"story_id": story_id, "outlet": article["outlet"], "country": article.get("country"),
              "article_id": article["id"], "published_at": article.get("published_at"), "position": position,
              "sentence": sentence}
             for article, own, k in zip(articles, found, keep) for position, sentence in own[:k]]
+    cuts = [{"story_id": story_id, "outlet": article["outlet"], "article_id": article["id"], "sentences": len(own),
+             "dropped": len(own) - k} for article, own, k in zip(articles, found, keep) if k < len(own)]
+    return rows, cuts
 
 
-def sentence_table(story_articles, story_id: str, min_chars: int = 25, per_article: int = MAX_ARTICLE_SENTENCES,
-                   per_story: int = MAX_STORY_SENTENCES) -> pd.DataFrame:
+def sentence_rows(story_articles, story_id: str, **limits) -> list[dict]:
+    """The sentence rows of `split_story`."""
+    return split_story(story_articles, story_id, **limits)[0]
+
+
+def sentence_table(story_articles, story_id: str, **limits) -> pd.DataFrame:
     """`sentence_rows` as a DataFrame."""
-    return pd.DataFrame(sentence_rows(story_articles, story_id, min_chars, per_article, per_story),
-                        columns=SENTENCE_COLUMNS)
+    return pd.DataFrame(sentence_rows(story_articles, story_id, **limits), columns=SENTENCE_COLUMNS)
 
 
-def sentence_cuts(story_articles, story_id: str, min_chars: int = 25, per_article: int = MAX_ARTICLE_SENTENCES,
-                  per_story: int = MAX_STORY_SENTENCES) -> pd.DataFrame:
-    """The articles whose later sentences `sentence_rows` leaves out (none for ordinary news): per article its
-    `sentences` and how many of them were `dropped` from the analyses (claims, sources, tone, frames, actors)."""
-    articles, found = _analysable(story_articles, min_chars)
-    keep = kept_counts([len(own) for own in found], per_article, per_story)
-    return pd.DataFrame([{"story_id": story_id, "outlet": article["outlet"], "article_id": article["id"],
-                          "sentences": len(own), "dropped": len(own) - k}
-                         for article, own, k in zip(articles, found, keep) if k < len(own)], columns=CUT_COLUMNS)
+def sentence_cuts(story_articles, story_id: str, **limits) -> pd.DataFrame:
+    """The cut rows of `split_story` as a DataFrame (the report's `cuts` table)."""
+    return pd.DataFrame(split_story(story_articles, story_id, **limits)[1], columns=CUT_COLUMNS)
 
 
 def kept_counts(counts: list[int], per_article: int, per_story: int) -> list[int]:
