@@ -3,8 +3,6 @@
 The pipeline, one subpackage per stage: ingest -> store -> embed -> stories -> framing -> report / app.
 """
 
-__version__ = "0.1.0"  # before the imports: submodules read it while this package initialises
-
 from perspectives.embed import Embedder
 from perspectives.framing import FightinWords, FramingAnalyser, alternative_takes
 from perspectives.ingest import InputError, load_articles
@@ -12,8 +10,9 @@ from perspectives.metrics import bcubed
 from perspectives.pipeline import Grouping, cluster, evaluate, group_stories, ingest, report, run
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer
+from perspectives.version import __version__
 
 __all__ = [
     "Embedder", "FightinWords", "FramingAnalyser", "Grouping", "InputError", "Store", "StoryClusterer", "alternative_takes", "bcubed",
-    "cluster", "evaluate", "group_stories", "ingest", "load_articles", "report", "run",
+    "__version__", "cluster", "evaluate", "group_stories", "ingest", "load_articles", "report", "run",
 ]

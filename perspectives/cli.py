@@ -38,7 +38,7 @@ Model = Annotated[Optional[str], typer.Option(
 Backend = Annotated[Optional[str], typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
                       "(static int8, ~2x torch here) or static (model2vec, ~55x, less accurate); built once under "
-                      "models/cache. Default: openvino-int8 for the packaged model, torch for others. "
+                      "the user cache folder ($PERSPECTIVES_CACHE). Default: openvino-int8 for the packaged model, torch for others. "
                       "See models/README.md.", show_default=False)]
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "

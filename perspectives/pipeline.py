@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perspectives import __version__
+from perspectives.version import __version__
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser

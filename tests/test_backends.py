@@ -3,6 +3,8 @@
 Bounds come from measurements on this repository's demo corpus (see models/README.md), with margin.
 """
 
+import json
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -10,6 +12,8 @@ from scipy.stats import spearmanr
 from perspectives.embed import Embedder, ModelNotFound, backends
 from perspectives.embed.backends import BACKENDS, cache_folder, calibration_texts, model_slug, native_bf16
 from perspectives.embed.models import ModelSpec, packaged_model
+from perspectives.text import document
+from tests.conftest import DEMO
 
 # Lowest cosine of any vector to its torch fp32 vector. Measured on these texts: onnx and openvino 0.99999+,
 # openvino-int8 0.9967, onnx-int8 0.989.
@@ -74,9 +78,10 @@ def test_the_cache_key_names_the_source_model(tmp_path):
     assert cache_folder(packaged, "openvino-bf16", tmp_path) == cache_folder(packaged, "openvino", tmp_path)
 
 
-def test_int8_calibration_reads_the_demo_corpus():
-    texts = calibration_texts()
-    assert len(texts) == 128 and all(len(t) > 100 for t in texts)
+def test_int8_calibration_ships_the_demo_corpus_as_the_model_reads_it():
+    with open(DEMO, encoding="utf-8") as lines:
+        demo = [document(json.loads(line)) for line in lines if line.strip()]
+    assert calibration_texts() == demo[:128]  # package data: regenerate it if the demo or `document` changes
 
 
 @pytest.mark.slow

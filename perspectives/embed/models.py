@@ -26,7 +26,15 @@ class ModelSpec:
 
 
 def models_dir() -> Path:
+    """Where the user keeps model folders: `PERSPECTIVES_MODELS_DIR`, else `models/` in the working folder."""
     return Path(os.environ.get("PERSPECTIVES_MODELS_DIR", "models"))
+
+
+def cache_dir() -> Path:
+    """Where built backends live: `PERSPECTIVES_CACHE`, else the user's cache folder (never the working folder)."""
+    import platformdirs
+
+    return Path(os.environ.get("PERSPECTIVES_CACHE") or platformdirs.user_cache_dir("perspectives")) / "models"
 
 
 def is_model_folder(path: Path) -> bool:

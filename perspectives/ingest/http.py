@@ -31,7 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError, InvalidHeader, LocationParseError
 from urllib3.util import Retry, make_headers, parse_url
 
-from perspectives import __version__
+from perspectives.version import __version__
 from perspectives.ingest.addresses import AddressGuard, Refused, environment_allowances
 
 USER_AGENT = f"perspectives/{__version__} (news comparison engine; polite crawler)"

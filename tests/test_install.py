@@ -1,0 +1,55 @@
+"""A new user's install: `pip install .` (a wheel, not editable) into a fresh venv, `perspectives run` from another
+folder, offline. It must work, write only what it was asked for, and print nothing but its own output."""
+
+import re
+import site
+import subprocess
+import sys
+import venv
+
+import pandas as pd
+import pytest
+
+from tests.conftest import DEMO, ROOT
+
+# Progress bars (tqdm's and nncf's) and our own "building <folder> (once ...)" note are expected on stderr.
+EXPECTED_STDERR = re.compile(r"^\s*$|%\||━|^building \S+ \(once; later loads reuse it\)$")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A venv holding only the perspectives wheel; its dependencies come from this test run's environment through
+    a .pth file (installing torch and the rest again would take minutes and the same files)."""
+    base = tmp_path_factory.mktemp("install")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT), "-w", str(base / "wheel")],
+                   check=True, capture_output=True, timeout=600)
+    env_dir = base / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    (base / "venv" / purelib.removeprefix(str(env_dir) + "/") / "deps.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n")
+    [wheel] = (base / "wheel").glob("perspectives-*.whl")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True,
+                   capture_output=True, timeout=600)
+    return env_dir
+
+
+@pytest.mark.slow
+def test_a_wheel_install_runs_the_demo_from_any_folder_and_writes_only_what_it_was_asked(installed, tmp_path):
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    work.mkdir()
+    where = subprocess.run([installed / "bin" / "python", "-c", "import perspectives; print(perspectives.__file__)"],
+                           cwd=work, check=True, capture_output=True, text=True).stdout
+    assert where.startswith(str(installed))  # the wheel, not this checkout
+    env = {"PATH": f"{installed / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "PERSPECTIVES_CACHE": str(cache)}
+    result = subprocess.run([installed / "bin" / "perspectives", "run", str(DEMO), "--db", "news.db", "--out", "out"],
+                            cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in work.iterdir()) == ["news.db", "out"]
+    assert (cache / "models").is_dir()  # the built backend went to the cache asked for
+    assert len(pd.read_csv(work / "out" / "articles.csv")) == sum(1 for line in DEMO.open() if line.strip())
+    noise = [line for line in re.split(r"[\r\n]", result.stderr) if not EXPECTED_STDERR.search(line)]
+    assert noise == []
+    assert all(re.match(r"(loaded |\d+ articles in |story ids: |wrote )", line) for line in result.stdout.splitlines())
