@@ -39,7 +39,8 @@ def main() -> None:
     print(f"{'case':32s} {'1x (s)':>8s} {'2x (s)':>8s} {'4x (s)':>8s} {'4x/1x':>6s}")
     for name, (make, function) in CASES.items():
         seconds = [cpu_seconds(function, make(k)) for k in (1, 2, 4)]
-        print(f"{name:32s} {seconds[0]:8.3f} {seconds[1]:8.3f} {seconds[2]:8.3f} {seconds[2] / max(seconds[0], 1e-6):6.1f}")
+        ratio = seconds[2] / max(seconds[0], 1e-6)
+        print(f"{name:32s} {seconds[0]:8.3f} {seconds[1]:8.3f} {seconds[2]:8.3f} {ratio:6.1f}")
 
 
 if __name__ == "__main__":

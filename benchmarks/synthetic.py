@@ -31,7 +31,8 @@ def synthetic_corpus(n: int, per_day: int = 1000, topics: int = 300, seed: int =
     vectors = np.empty((n, DIM), dtype=np.float32)
     for start in range(0, n, 100_000):  # in slices: the noise for 1M rows at once would double peak memory
         part = event_of[start:start + 100_000]
-        vectors[start:start + len(part)] = _unit(event_vectors[part] + 0.65 * _unit(rng.standard_normal((len(part), DIM))))
+        noise = _unit(rng.standard_normal((len(part), DIM)))
+        vectors[start:start + len(part)] = _unit(event_vectors[part] + 0.65 * noise)
     first_day = rng.uniform(0, max(n / per_day, 1), events)
     days = first_day[event_of] + rng.uniform(0, 2, n)
     published_at = pd.Series(pd.Timestamp("2020-01-01", tz="UTC") + pd.to_timedelta(days, unit="D"))

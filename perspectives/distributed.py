@@ -20,7 +20,8 @@ import multiprocessing
 import os
 import signal
 import sys
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm.auto import tqdm

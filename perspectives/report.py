@@ -11,9 +11,9 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from numbers import Real
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import psutil

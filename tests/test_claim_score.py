@@ -7,8 +7,15 @@ import pandas as pd
 import pytest
 
 from perspectives.framing import FightinWords
-from perspectives.framing.claims import (CLAIM_COLUMNS, FEATURES, SCORE_FILE, ClaimMatcher, ClaimScore,
-                                         calibrated_score, min_score_for)
+from perspectives.framing.claims import (
+    CLAIM_COLUMNS,
+    FEATURES,
+    SCORE_FILE,
+    ClaimMatcher,
+    ClaimScore,
+    calibrated_score,
+    min_score_for,
+)
 
 CORE = "Councillors decided on Monday to keep cars off the old harbour bridge."
 TANGENT = "The mayor once sold ice cream beside the harbour as a student."

@@ -162,9 +162,8 @@ def test_a_run_is_marked_aborted_once_its_process_is_gone(tmp_path):
 
 def test_a_run_that_fails_is_marked_aborted(tmp_path):
     with Store(tmp_path / "store.db") as store:
-        with pytest.raises(KeyboardInterrupt):
-            with store.recording_run("cluster", {}):
-                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt), store.recording_run("cluster", {}):
+            raise KeyboardInterrupt
         with store.recording_run("cluster", {}) as run_id:
             store.finish_run(run_id, {})
         assert store.runs()["status"].tolist() == ["aborted", "finished"]

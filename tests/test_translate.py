@@ -8,7 +8,12 @@ import pytest
 
 from perspectives.ingest import InputError
 from perspectives.ingest.translate import (
-    ApertiumTranslator, TranslationError, TranslationLog, UnsupportedLanguage, add_english, apertium_modes,
+    ApertiumTranslator,
+    TranslationError,
+    TranslationLog,
+    UnsupportedLanguage,
+    add_english,
+    apertium_modes,
     translate_articles,
 )
 from perspectives.store import Store

@@ -5,6 +5,7 @@ A second instance plays an internal service (its /internal/secret.html) that fee
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -97,10 +98,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (tests time out)
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts are part of the tests)
-            pass
 
     def _file(self, path: str):
         file = (FIXTURES / path.lstrip("/")).resolve()

@@ -50,7 +50,7 @@ class Embedder:
                     return backends.load(self.spec, self.backend, self.cache_dir)
                 return SentenceTransformer(self.spec.source, device=self.device, local_files_only=self.spec.is_local)
         except Exception as exc:  # hub and file errors come in many types; all mean "cannot use this model"
-            hint = " (the model hub may be unreachable: put the model folder under models/)" if not self.spec.is_local else ""
+            hint = "" if self.spec.is_local else " (the model hub may be unreachable: put the model folder under models/)"
             how = f" with backend {self.backend!r}" if self.backend != "torch" else ""
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelNotFound(f"cannot load model {self.spec.source!r}{how}: {reason}{hint}") from None

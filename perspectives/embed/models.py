@@ -60,7 +60,8 @@ def resolve_model(model: str | None = None) -> ModelSpec:
         if Path(model).exists():
             path = Path(model)
             if not is_model_folder(path):
-                raise ModelNotFound(f"{model}: not a sentence-transformers model folder (no modules.json or config.json)")
+                raise ModelNotFound(f"{model}: not a sentence-transformers model folder "
+                                    "(no modules.json or config.json)")
             return ModelSpec(path.resolve().name, str(path.resolve()), "path")
         if is_model_folder(folder / model):
             return ModelSpec(model, str((folder / model).resolve()), "models-dir")

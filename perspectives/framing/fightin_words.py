@@ -22,7 +22,6 @@ from wordfreq import zipf_frequency
 
 from perspectives.text import STOP_WORDS, distinct_terms
 
-
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\"“”«»„()\[\]\n]+")
 _WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -19,7 +19,7 @@ def timeline_table(story_articles, story_id: str) -> pd.DataFrame:
 
 def timeline_rows(story_articles, story_id: str) -> list[dict]:
     dated = sorted(((_stamp(a.get("published_at")), a) for a in records(story_articles)),
-                   key=lambda pair: (pair[0] is None, pair[0] or datetime.min.replace(tzinfo=timezone.utc),
+                   key=lambda pair: (pair[0] is None, pair[0] or datetime.min.replace(tzinfo=UTC),
                                      pair[1]["id"]))
     first: dict[str, tuple] = {}
     for stamp, article in dated:
@@ -40,4 +40,4 @@ def _stamp(value) -> datetime | None:
     except ValueError:
         parsed = pd.to_datetime(value, utc=True, errors="coerce")
         return None if pd.isna(parsed) else parsed.to_pydatetime()
-    return stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)

@@ -14,6 +14,7 @@ Proxies from the environment are not used: the guard must see the address it con
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import ssl
@@ -31,8 +32,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError, InvalidHeader, LocationParseError
 from urllib3.util import Retry, make_headers, parse_url
 
-from perspectives.version import __version__
 from perspectives.ingest.addresses import AddressGuard, Refused, environment_allowances
+from perspectives.version import __version__
 
 USER_AGENT = f"perspectives/{__version__} (news comparison engine; polite crawler)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -142,10 +143,8 @@ class Deadline:
         with self._lock:
             self.expired = True
             if self._sock is not None:
-                try:
+                with contextlib.suppress(OSError):  # already closed
                     self._sock.shutdown(socket.SHUT_RDWR)
-                except OSError:  # already closed
-                    pass
 
 
 class _GuardedConnection(HTTPConnection):

@@ -44,7 +44,8 @@ def ctfidf_keywords(docs_per_story: list[str], n: int = 6) -> list[list[str]]:
     return keywords
 
 
-def describe_stories(articles: pd.DataFrame, labels: np.ndarray, vectors: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
+                     vectors: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the stories table and the article -> story membership from cluster labels."""
     records = articles.to_dict("records")
     groups: dict[int, list[int]] = {}

@@ -9,6 +9,7 @@ mapper can run them anywhere (see `perspectives.distributed`) and the result doe
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
