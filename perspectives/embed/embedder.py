@@ -50,7 +50,8 @@ class Embedder:
                     return backends.load(self.spec, self.backend, self.cache_dir)
                 return SentenceTransformer(self.spec.source, device=self.device, local_files_only=self.spec.is_local)
         except Exception as exc:  # hub and file errors come in many types; all mean "cannot use this model"
-            hint = "" if self.spec.is_local else " (the model hub may be unreachable: put the model folder under models/)"
+            hint = ("" if self.spec.is_local
+                    else " (the model hub may be unreachable: put the model folder under models/)")
             how = f" with backend {self.backend!r}" if self.backend != "torch" else ""
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelNotFound(f"cannot load model {self.spec.source!r}{how}: {reason}{hint}") from None
@@ -64,6 +65,32 @@ class Embedder:
             normalize_embeddings=True, convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+class EncoderAdapter:
+    """Any object with `encode(texts)` returning one vector per text and a `name` (what its cached vectors are
+    filed under): a SentenceTransformer you loaded, a model of your own. Vectors are made unit-length float32."""
+
+    def __init__(self, encoder):
+        if not callable(getattr(encoder, "encode", None)):
+            raise TypeError(f"{type(encoder).__name__} has no encode(texts) method")
+        name = getattr(encoder, "name", None)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{type(encoder).__name__} needs a `name` attribute: cached vectors are filed under it")
+        self.encoder = encoder
+        self.name = name
+
+    def encode(self, texts: list[str], progress: bool = True) -> np.ndarray:
+        vectors = np.asarray(self.encoder.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def as_embedder(encoder=None) -> Embedder | EncoderAdapter:
+    """The default `Embedder` for None, an `Embedder` as it is, any other encoder through `EncoderAdapter`."""
+    if encoder is None:
+        return Embedder()
+    return encoder if isinstance(encoder, Embedder | EncoderAdapter) else EncoderAdapter(encoder)
 
 
 # Texts per task when a mapper spreads encoding over workers: large enough to keep the batches full.
@@ -90,8 +117,8 @@ def embed_texts(texts: list[str], embedder: Embedder, store=None, mapper=None,
     return vectors, len(todo)
 
 
-def _encode(embedder: Embedder, texts: list[str], mapper, progress: bool) -> np.ndarray:
-    if mapper is None:
+def _encode(embedder: Embedder | EncoderAdapter, texts: list[str], mapper, progress: bool) -> np.ndarray:
+    if mapper is None or not isinstance(embedder, Embedder):  # a user's encoder stays in this process
         return embedder.encode(texts, progress=progress)
     batches = [texts[i:i + MAPPED_BATCH] for i in range(0, len(texts), MAPPED_BATCH)]
     return np.vstack(mapper(encode_on_worker, batches, model=embedder.spec, backend=embedder.backend,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.distributed import fork_map
-from perspectives.embed import Embedder, embed_texts
+from perspectives.embed import Embedder, as_embedder, embed_texts
 from perspectives.framing.actors import actor_statements, find_actors
 from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, min_score_for, similarity_for
 from perspectives.framing.fightin_words import FightinWords, TermCounts
@@ -73,7 +73,7 @@ class FramingAnalyser:
     def __init__(self, embedder: Embedder | None = None, store=None, claims: ClaimMatcher | None = None,
                  wording: FightinWords | None = None, frames: FrameScorer | None = None, n_terms: int = 8,
                  actors=find_actors, n_jobs: int = -1):
-        self.embedder = embedder or Embedder()
+        self.embedder = as_embedder(embedder)
         self.store = store
         self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name),
                                              min_score=min_score_for(self.embedder.name))
