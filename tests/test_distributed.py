@@ -2,17 +2,14 @@
 and a faster embedding backend through the command line."""
 
 import sqlite3
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.synthetic import synthetic_corpus
 from perspectives.stories import StoryClusterer
-from tests.conftest import DEMO, ROOT, cli
-
-sys.path.insert(0, str(ROOT))
-from benchmarks.synthetic import synthetic_corpus  # noqa: E402
+from tests.conftest import DEMO, cli
 
 
 @pytest.fixture(scope="module")

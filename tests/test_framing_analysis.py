@@ -116,7 +116,7 @@ def test_frames_follow_what_sentences_are_about(embedder):
                                            "Fuel costs for households and businesses rose sharply.",
                                            "Missiles and drones struck the city as troops defended the front line."]})
     vectors = embedder.encode(list(sentences["sentence"]), progress=False)
-    frames = FrameScorer(embedder).table(sentences, vectors)
+    frames = pd.DataFrame(FrameScorer(embedder).rows(sentences, vectors))
     top = frames.sort_values("score", ascending=False).drop_duplicates("outlet").set_index("outlet")["frame"]
     assert top["A"] == "Economic" and top["B"] == "Security & defense"
 

@@ -11,7 +11,6 @@ language limits (English view of each article).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from perspectives.embed.embedder import embed_texts
 from perspectives.framing.sentences import records
@@ -79,11 +78,8 @@ class FrameScorer:
         names = list(FRAMES)
         return [names[b] if s >= self.min_similarity else OTHER for b, s in zip(best, score)], score
 
-    def table(self, sentences, vectors: np.ndarray) -> pd.DataFrame:
-        """Per outlet and frame: the share of the outlet's sentences in the frame, with its top evidence sentences."""
-        return pd.DataFrame(self.rows(sentences, vectors), columns=FRAME_COLUMNS)
-
     def rows(self, sentences, vectors: np.ndarray) -> list[dict]:
+        """Per outlet and frame: the share of the outlet's sentences in the frame, with its top evidence sentences."""
         frames, score = self.assign(vectors)
         by_outlet: dict[str, list[dict]] = {}
         for sentence, frame, similarity in zip(records(sentences), frames, score):

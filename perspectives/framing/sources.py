@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from perspectives.framing.sentences import records
 
 SOURCE_COLUMNS = ["story_id", "outlet", "article_id", "source", "kind", "speaker", "sentence"]
@@ -174,12 +172,8 @@ def attributions(sentence: str) -> list[dict]:
     return found
 
 
-def source_table(sentences) -> pd.DataFrame:
-    """Every quote and attribution in a story's sentences (`sentence_table`'s frame or rows)."""
-    return pd.DataFrame(source_rows(sentences), columns=SOURCE_COLUMNS)
-
-
 def source_rows(sentences) -> list[dict]:
+    """Every quote and attribution in a story's sentences (`sentence_table`'s frame or rows)."""
     return [{"story_id": s["story_id"], "outlet": s["outlet"], "article_id": s["article_id"], **found,
              "sentence": s["sentence"]}
             for s in records(sentences) for found in attributions(s["sentence"])]

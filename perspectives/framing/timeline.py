@@ -12,12 +12,8 @@ from perspectives.text import present
 TIMELINE_COLUMNS = ["story_id", "outlet", "country", "article_id", "published_at", "hours_after_first", "rank"]
 
 
-def timeline_table(story_articles, story_id: str) -> pd.DataFrame:
-    """Each outlet's first article in publication order, with hours after the story's first article."""
-    return pd.DataFrame(timeline_rows(story_articles, story_id), columns=TIMELINE_COLUMNS)
-
-
 def timeline_rows(story_articles, story_id: str) -> list[dict]:
+    """Each outlet's first article in publication order, with hours after the story's first article."""
     dated = sorted(((_stamp(a.get("published_at")), a) for a in records(story_articles)),
                    key=lambda pair: (pair[0] is None, pair[0] or datetime.min.replace(tzinfo=UTC),
                                      pair[1]["id"]))
