@@ -1,4 +1,4 @@
-# One command each: `make demo`, `make test`, `make install`, `make bench`.
+# One command each: `make demo`, `make test` (lint, types and every test), `make test-fast`, `make install`, `make bench`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := out/demo.db
 PORT ?= 8501
 
-.PHONY: install demo test bench browser-deps clean
+.PHONY: install demo test test-fast lint bench browser-deps clean
 
 install: $(STAMP)
 
@@ -27,8 +27,16 @@ browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-color-emoji; fi
 
-test: install browser-deps
+test: install browser-deps lint
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# The tests that load no model and run no pipeline (see tests/conftest.py: SLOW_FIXTURES): under a minute.
+test-fast: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[bench]" torch==2.13.0
