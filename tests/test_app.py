@@ -230,6 +230,7 @@ def test_the_story_parameter_is_never_read_as_markdown(hostile_app, hostile_run)
     assert [t.value for t in at.text] == [payload]  # shown as plain text
 
 
+@pytest.mark.slow
 def test_a_story_with_an_article_too_long_to_read_whole_says_so(tmp_path, monkeypatch):
     sentence = "Officials in Geneva said sentence number {} of the long report changes the ceasefire talks."
     long_text = " ".join(sentence.format(i) for i in range(MAX_ARTICLE_SENTENCES + 20))

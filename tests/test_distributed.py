@@ -20,6 +20,7 @@ def dask_cluster():
         yield mapper
 
 
+@pytest.mark.slow
 def test_grouping_on_dask_equals_grouping_here(dask_cluster):
     vectors, published_at, _ = synthetic_corpus(3000, per_day=300)
     here = StoryClusterer().fit(vectors, published_at=published_at)
@@ -44,6 +45,7 @@ def test_a_run_on_a_dask_cluster_gives_the_single_process_stories_and_ids(dask_c
     pd.testing.assert_frame_equal(*claims, check_exact=False, rtol=0, atol=1.5e-4)
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
     result = cli("cluster", "--db", tmp_path / "x.db", "--cluster", "tcp://127.0.0.1:9", check=False)
     assert result.returncode == 2 and "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in result.stderr
@@ -95,6 +97,7 @@ def test_fork_map_runs_tasks_in_worker_processes_and_keeps_their_order():
     assert {pid for *_, pid in fork_map(task, 5, n_jobs=1)} == {os.getpid()}
 
 
+@pytest.mark.slow
 def test_an_error_in_a_forked_task_reaches_the_caller():
     from perspectives.distributed import fork_map
 

@@ -87,6 +87,7 @@ def test_the_wire_story_is_marked_and_collapsed_in_the_takes(demo_tables):
     assert len(story) == articles[articles["story_id"] == copies["story_id"].iloc[0]]["outlet"].nunique() - 2
 
 
+@pytest.mark.slow
 def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
     demo = pd.read_json(DEMO, lines=True, dtype=False)
     cutoff = "2025-08-07T00:00:00Z"
@@ -121,6 +122,7 @@ def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
         assert store.members().set_index("article_id")["story_id"].to_dict() == day2.to_dict()
 
 
+@pytest.mark.slow
 def test_a_run_with_no_usable_rows_reports_and_stops_cleanly(tmp_path):
     source = tmp_path / "bad.jsonl"
     source.write_text('{"id": "", "outlet": "X", "title": "T", "text": "Body."}\n', encoding="utf-8")

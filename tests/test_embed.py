@@ -21,6 +21,7 @@ def test_without_local_models_the_packaged_minilm_is_used(models_dir):
     assert (spec.name, spec.origin) == (PACKAGED_MODEL_NAME, "packaged")
 
 
+@pytest.mark.slow
 def test_a_model_folder_under_models_wins_and_loads(models_dir):
     (models_dir / "not-a-model").mkdir()
     (models_dir / "minilm-local").symlink_to(packaged_model().source, target_is_directory=True)

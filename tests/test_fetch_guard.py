@@ -182,6 +182,7 @@ def test_an_allowed_name_is_matched_as_written(site):
         by_name.get(f"http://127.0.0.1:{port}/articles/deadline.html")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/drip", "/drip-headers"])
 def test_a_server_that_drips_fails_at_the_deadline(site, path):
     """Every read gets a byte within 0.4 s, so a per-read timeout would wait out all 40 bytes (16 s)."""
@@ -257,6 +258,7 @@ def test_the_store_is_free_while_pages_are_fetched(tmp_path):
     assert summary.new == 8 and probes == ["free"] * 8
 
 
+@pytest.mark.slow
 def test_the_python_api_takes_allowances(site, internal, linking_feed, tmp_path):
     summary = pipeline.ingest(sources=linking_feed, db=tmp_path / "api.db", allow_private=[site.authority],
                               progress=False).web
@@ -267,6 +269,7 @@ def test_the_python_api_takes_allowances(site, internal, linking_feed, tmp_path)
                         allow_private=[site.authority])
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_by_default_and_allows_what_it_is_told(site, internal, linking_feed, tmp_path, monkeypatch):
     db = tmp_path / "cli.db"
     refused = cli("ingest", "--sources", linking_feed, "--db", db, "--delay", "0", check=False)

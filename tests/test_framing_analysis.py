@@ -143,6 +143,7 @@ def test_findings_aggregate_per_country(analysis):
     assert ((shares >= 0) & (shares <= 1)).all().all()
 
 
+@pytest.mark.slow
 def test_with_the_multilingual_backend_claims_match_across_languages():
     from perspectives.embed import Embedder
 

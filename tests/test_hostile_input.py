@@ -123,6 +123,7 @@ def pairwise_medoid(vectors, idx):
     return idx[int(np.argmax((block @ block.T).sum(axis=1)))]
 
 
+@pytest.mark.slow
 def test_the_medoid_is_the_pairwise_medoid_without_its_matrix():
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(400, 32)).astype(np.float32)

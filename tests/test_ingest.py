@@ -103,6 +103,7 @@ def test_missing_file_is_a_clear_error(tmp_path):
         load_articles(tmp_path / "absent.csv")
 
 
+@pytest.mark.slow
 def test_cli_prints_one_error_line_and_no_traceback(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("id,outlet,title,text\n1,X,Été,Y\n".encode("latin-1"))
@@ -113,6 +114,7 @@ def test_cli_prints_one_error_line_and_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [GOOD, {**GOOD, "id": "a2"}, {**GOOD, "id": "a3", "country": "ZZZ"}])
     db, rejects = tmp_path / "s.db", tmp_path / "out" / "rejects.csv"
@@ -123,6 +125,7 @@ def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
     assert "0 new, 0 updated, 2 unchanged" in second.stdout
 
 
+@pytest.mark.slow
 def test_a_missing_language_is_detected_and_marked(tmp_path):
     rows = [{**GOOD, "id": "sv1", "language": "", "title": "Regeringen höjer skatten",
              "text": "Regeringen meddelade i dag att skatten på bensin höjs från nästa år."},
@@ -135,6 +138,7 @@ def test_a_missing_language_is_detected_and_marked(tmp_path):
     assert undetected.articles["language"].isna().all()
 
 
+@pytest.mark.slow
 def test_json_lines_that_break_the_json_reader_are_rejects_and_the_other_rows_load(tmp_path):
     hostile = [  # (line, how its reason starts)
         ('{"id": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "invalid JSON: nested too deeply"),

@@ -62,6 +62,7 @@ def test_a_failed_parquet_write_keeps_the_previous_report(tmp_path):
     assert snapshot(tmp_path) == before  # nothing replaced, nothing left behind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format", ["csv", "parquet"])
 def test_kill_9_during_write_report_leaves_the_previous_files_complete(tmp_path, format):
     out = tmp_path / "out"

@@ -19,7 +19,7 @@ import os, time
 from perspectives.distributed import fork_map
 
 def task(i):
-    print(os.getpid(), flush=True)
+    os.write(1, f"{os.getpid()}\n".encode())  # one write: two workers' lines cannot interleave
     time.sleep(600)
 
 fork_map(task, 4, n_jobs=2)
@@ -52,6 +52,7 @@ def same_command(child: psutil.Process, parent: psutil.Process) -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kill", KILLS, ids=lambda s: s.name)
 def test_fork_map_workers_die_with_their_parent(kill):
     parent = subprocess.Popen([sys.executable, "-c", ENDLESS_FORK_MAP], cwd=ROOT, stdout=subprocess.PIPE, text=True)

@@ -62,11 +62,13 @@ def test_duplicate_names_and_empty_registries_are_refused(tmp_path):
         load_registry(write(tmp_path, "# nothing here\n"))
 
 
+@pytest.mark.slow
 def test_sources_list_cli():
     result = cli("sources", "list", "--sources", EXAMPLE)
     assert "BBC News\tGB\ten\tpublic\t1 feed(s)" in result.stdout
 
 
+@pytest.mark.slow
 def test_sources_cli_reports_a_bad_registry_in_one_line(tmp_path):
     result = cli("sources", "list", "--sources", write(tmp_path, GOOD.replace('"ua"', '"XX"')), check=False)
     assert result.returncode == 2
@@ -217,6 +219,7 @@ def test_import_without_a_country_changes_nothing_and_says_why(tmp_path):
         import_opml(tmp_path / "not.opml", registry, country="MX", language="es")
 
 
+@pytest.mark.slow
 def test_sources_import_and_export_cli(tmp_path):
     opml = tmp_path / "reader.opml"
     opml.write_text(READER_LIST, encoding="utf-8")
@@ -234,6 +237,7 @@ def test_sources_import_and_export_cli(tmp_path):
     assert refused.returncode == 2 and "--country" in refused.stderr
 
 
+@pytest.mark.slow
 def test_sources_check_counts_the_unverified_feeds_that_answer(tmp_path):
     with FixtureServer() as server:
         registry = write(tmp_path, f'''

@@ -109,6 +109,7 @@ def other_process(script: str, *args) -> subprocess.Popen:
     return process
 
 
+@pytest.mark.slow
 def test_a_writer_blocked_8_s_by_another_then_succeeds(tmp_path):
     path = tmp_path / "store.db"
     Store(path).close()
@@ -144,6 +145,7 @@ def run_states(path) -> list[tuple[str, str | None]]:
         return conn.execute("SELECT status, finished_at FROM runs ORDER BY run_id").fetchall()
 
 
+@pytest.mark.slow
 def test_a_run_is_marked_aborted_once_its_process_is_gone(tmp_path):
     path = tmp_path / "store.db"
     running = other_process(START_RUN, path)

@@ -97,6 +97,7 @@ def test_the_log_counts_articles_per_language():
     assert log.reasons["ja"] == "no Apertium pair ja->en installed"
 
 
+@pytest.mark.slow
 @needs_apertium
 def test_articles_are_translated_in_batches_one_process_each(tmp_path):
     calls = tmp_path / "calls"
@@ -118,6 +119,7 @@ def test_articles_are_translated_in_batches_one_process_each(tmp_path):
     assert log.translated == {"es": 130}
 
 
+@pytest.mark.slow
 @needs_apertium
 def test_ingest_translate_apertium_fills_english_and_names_what_it_cannot(tmp_path):
     rows = [
@@ -142,6 +144,7 @@ def test_ingest_translate_apertium_fills_english_and_names_what_it_cannot(tmp_pa
     assert pd.isna(stored.loc["fr-1", "text_en"]) and pd.isna(stored.loc["en-1", "text_en"])
 
 
+@pytest.mark.slow
 def test_an_unknown_translator_is_refused(tmp_path):
     result = cli("ingest", tmp_path / "none.jsonl", "--db", tmp_path / "t.db", "--translate", "babelfish",
                  check=False)

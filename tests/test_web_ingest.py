@@ -196,6 +196,7 @@ def test_check_reports_each_feed(server, tmp_path):
     assert [(o.status, o.items, o.reason) for o in outcomes] == [("ok", 12, None), ("failed", 0, "HTTP 404")]
 
 
+@pytest.mark.slow
 def test_cli_exits_nonzero_only_when_nothing_could_be_fetched(server, tmp_path):
     db = tmp_path / "cli.db"
     bad = registry_file(tmp_path, server.base, {("Broken", "US", "en"): ["/feeds/broken.xml", "/feeds/gone.xml"]})
@@ -206,6 +207,7 @@ def test_cli_exits_nonzero_only_when_nothing_could_be_fetched(server, tmp_path):
     assert "failed: Broken" in result.stdout and "HTTP 404" in result.stdout
 
 
+@pytest.mark.slow
 def test_run_from_sources_writes_a_report_with_url_and_text(server, tmp_path):
     path = registry_file(tmp_path, server.base, {("Stockholms Kuriren", "SE", "sv"): ["/feeds/atom.xml"]})
     out = tmp_path / "out"
