@@ -19,7 +19,7 @@ import os, time
 from perspectives.distributed import fork_map
 
 def task(i):
-    os.write(1, f"{os.getpid()}\n".encode())  # one write: two workers' lines cannot interleave
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: two workers' lines cannot interleave
     time.sleep(600)
 
 fork_map(task, 4, n_jobs=2)
