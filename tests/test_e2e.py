@@ -115,11 +115,16 @@ def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
     assert moved.mean() < 0.05
     counts = lineage["relation"].value_counts()
     assert counts.get("new", 0) > 0
-    # Regrouping everything from scratch finds the same stories under the same ids.
+    # Regrouping everything from scratch finds the same stories under the same ids, up to borderline articles:
+    # one that HDBSCAN keeps as noise (its own story) in one grouping and as a story's fringe in the other.
     cli("cluster", "--db", db, "--full")
     assert last_summary(db, "cluster")["mode"] == "full"
     with Store(db) as store:
-        assert store.members().set_index("article_id")["story_id"].to_dict() == day2.to_dict()
+        full = store.members().set_index("article_id")["story_id"].reindex(day2.index)
+    differs = full != day2
+    assert differs.mean() <= 0.02
+    sizes_full, sizes_day2 = full.map(full.value_counts()), day2.map(day2.value_counts())
+    assert ((sizes_full[differs] == 1) | (sizes_day2[differs] == 1)).all()
 
 
 @pytest.mark.slow
