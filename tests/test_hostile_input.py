@@ -183,3 +183,11 @@ def test_a_5_mb_article_goes_through_the_framing_analyses_in_under_1_gb():
     [(article_id, total, dropped)] = found["cuts"]
     assert article_id == "a1" and total > 80_000 and dropped == total - MAX_ARTICLE_SENTENCES
     assert found["tone"] == ["a1", "a2"]
+
+
+def test_a_page_date_is_parsed_like_a_file_date_and_long_text_is_not_parsed():
+    from perspectives.ingest.normalise import utc_from_text
+
+    assert utc_from_text("Fri, 08 Aug 2025 12:00:00 +0200") == "2025-08-08T10:00:00Z"
+    assert utc_from_text(" 2025-08-08 ") == "2025-08-08T00:00:00Z"
+    assert utc_from_text("8 August 2025 " * 60_000) is None  # never handed to pandas (seconds on this)

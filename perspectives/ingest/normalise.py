@@ -11,6 +11,8 @@ import lxml.html
 import pandas as pd
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
+from perspectives.ingest.schema import utc_text
+
 
 def canonical_url(url: str) -> str:
     """Lower-case host, no default port or fragment, tracking parameters (utm_*, fbclid, ...) removed."""
@@ -30,10 +32,8 @@ def utc_from_struct(parsed_time) -> str | None:
 
 
 def utc_from_text(value: str | None) -> str | None:
-    if not value:
-        return None
-    stamp = pd.to_datetime(value, utc=True, errors="coerce")
-    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A page's date (trafilatura's metadata) as UTC ISO 8601, or None; long text is not parsed (`utc_text`)."""
+    return utc_text(str(value).strip()) if value else None
 
 
 def html_to_text(fragment: str | None) -> str:

@@ -39,15 +39,22 @@ def _language(code: str) -> str | RowError:
     return code.lower()
 
 
-def _published_at(value: str) -> str | RowError:
-    stamp = pd.NaT
-    if len(value) <= _LONGEST_DATE:  # no date is longer, and pandas' fallback parser can take seconds on long text
-        stamp = pd.to_datetime(value, utc=True, errors="coerce", format="ISO8601")
-        if pd.isna(stamp):
-            stamp = pd.to_datetime(value, utc=True, errors="coerce")
+def utc_text(value: str) -> str | None:
+    """A date or time in any form pandas reads (ISO 8601 first) as UTC ISO 8601, or None: the one date parser of
+    every input, files and feeds alike."""
+    if len(value) > _LONGEST_DATE:  # no date is longer, and pandas' fallback parser can take seconds on long text
+        return None
+    stamp = pd.to_datetime(value, utc=True, errors="coerce", format="ISO8601")
     if pd.isna(stamp):
+        stamp = pd.to_datetime(value, utc=True, errors="coerce")
+    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _published_at(value: str) -> str | RowError:
+    stamp = utc_text(value)
+    if stamp is None:
         return RowError(f"invalid published_at {value[:_LONGEST_DATE]!r} (expected an ISO 8601 date or time)")
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp
 
 
 def _url(value: str) -> str | RowError:
