@@ -16,8 +16,10 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language
-from perspectives.stories.neighbours import day_numbers, neighbour_graph
+from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_rows
 
+# The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
+MAX_NEIGHBOURS = 240
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
 _TINY = 1e-12
 
@@ -34,7 +36,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
 
-    def __init__(self, min_cluster_size: int = 2, min_samples: int = 1, time_window_days: float | None = 3.0,
+    def __init__(self, min_cluster_size: int | str = "auto", min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False):
         self.min_cluster_size = min_cluster_size
@@ -58,16 +60,32 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             published_at = articles["published_at"]
         if with_text and n:
             X = centre_by_language(X, embedded_language(articles))
-        self.graph_ = neighbour_graph(X, day_numbers(published_at, n), self.time_window_days, self.n_neighbors,
-                                      mapper=mapper)
-        similarity = self.graph_.similarity
-        if with_text and n:
-            similarity = EventEvidence().fit(articles).similarity(self.graph_.rows, self.graph_.cols, similarity)
-        raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size) else np.full(n, -1)
+        evidence = EventEvidence().fit(articles) if with_text and n else None
+        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, mapper)
+        raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
         return self
+
+    def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, mapper) -> np.ndarray:
+        """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set
+        `min_cluster_size_` to half the typical story size the neighbour lists suggest; while most lists end inside
+        their article's story (stories longer than the lists), the lists grow fourfold."""
+        k = self.n_neighbors
+        self.min_cluster_size_ = 2 if self.min_cluster_size == "auto" else self.min_cluster_size
+        while True:
+            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper)
+            similarity = self.graph_.similarity
+            if evidence is not None:
+                similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
+            if self.min_cluster_size != "auto" or not len(X):
+                return similarity
+            size, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
+            self.min_cluster_size_ = max(2, int(size // 2))
+            if open_ended <= 0.5 or k >= min(MAX_NEIGHBOURS, len(X) - 1):
+                return similarity
+            k = min(4 * k, MAX_NEIGHBOURS)
 
     def _density_labels(self, similarity: np.ndarray) -> np.ndarray:
         graph = self.graph_
@@ -76,7 +94,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                                                   for ends in (graph.rows, graph.cols))))
         tree = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
         labels, *_ = _tree_to_labels(
-            None, single_linkage_tree(tree), min_cluster_size=self.min_cluster_size,
+            None, single_linkage_tree(tree), min_cluster_size=self.min_cluster_size_,
             cluster_selection_method=self.cluster_selection_method, allow_single_cluster=self.allow_single_cluster,
             cluster_selection_epsilon=self.cluster_selection_epsilon,
         )
@@ -84,6 +102,51 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None):
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper).labels_
+
+
+def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
+               min_neighbours: int = 5) -> tuple[float, float]:
+    """The median story size the neighbour lists suggest, and the share of lists that end inside their story.
+
+    An article's ranked neighbours split into its story and the rest where the two parts' similarities differ
+    most (Otsu's split: count-weighted, so one large drop near the top of a loose story does not decide it); the
+    article and the first part are its story. A list ends inside the story when its last neighbour is closer to
+    its first than to `background` (the similarity of unrelated articles). Articles with fewer than
+    `min_neighbours` neighbours (few articles within the window) say nothing; (2, 0) when none has enough.
+    """
+    ranked = _ranked_lists(rows, similarity, min_neighbours)
+    if not len(ranked):
+        return 2.0, 0.0
+    length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
+    total = np.nansum(ranked, axis=1, keepdims=True)
+    before = np.nancumsum(ranked, axis=1)[:, :-1]
+    split = np.arange(1, ranked.shape[1])[None, :]
+    between = split * (length - split) * (before / split - (total - before) / np.maximum(length - split, 1)) ** 2
+    size = np.where(split < length, between, -np.inf).argmax(axis=1) + 2
+    last = ranked[np.arange(len(ranked)), length[:, 0] - 1]
+    open_ended = (last - background) > (ranked[:, 0] - last)
+    return float(np.median(size)), float(open_ended.mean())
+
+
+def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int) -> np.ndarray:
+    """Each article's neighbour similarities, highest first, one row per article with at least `min_neighbours`
+    (NaN-padded to the longest list)."""
+    order = np.lexsort((-similarity, rows))
+    rows, similarity = rows[order], similarity[order]
+    counts = np.bincount(rows)
+    if not len(counts) or counts.max() < min_neighbours:
+        return np.empty((0, 0))
+    ranked = np.full((len(counts), counts.max()), np.nan)
+    ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = similarity
+    return ranked[counts >= min_neighbours]
+
+
+def _background(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
+    """Median similarity of random pairs (a fixed seed keeps runs identical): what unrelated articles score."""
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, len(X), (2, pairs))
+    cosine = np.einsum("ij,ij->i", unit_rows(X[first]), unit_rows(X[second]))
+    return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
 
 
 def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray:
