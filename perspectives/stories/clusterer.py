@@ -13,11 +13,14 @@ from hdbscan._hdbscan_linkage import label as single_linkage_tree
 from hdbscan.hdbscan_ import _tree_to_labels
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language
 from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_rows
 
+# min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
+# instead of picking dense pieces inside them. Chosen leaving one labelled set out at a time (benchmarks/grouping.py).
+SIZE_SHARE = 0.5
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
@@ -30,15 +33,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     Each article is compared with its `n_neighbors` most similar articles published within `time_window_days`
     (all articles when a date is missing; `None` ignores dates). Given the articles themselves, and with
     `use_text`, vectors are centred per language and each pair's similarity also weighs the words, headline words,
-    names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. Articles HDBSCAN calls noise become single-article
-    stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
+    names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. With
+    `min_cluster_size="auto"`, HDBSCAN's clusters must hold SIZE_SHARE of the typical story size the neighbour
+    lists suggest (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred
+    stops cutting them into dense pieces. Articles HDBSCAN calls noise become single-article stories, so every
+    article ends in exactly one story. Labels are numbered by each story's first article in
     input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
     neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
 
     def __init__(self, min_cluster_size: int | str = "auto", min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
-                 cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False):
+                 cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
+                 evidence: EventEvidence | None = None):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.time_window_days = time_window_days
@@ -47,6 +54,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_method = cluster_selection_method
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.allow_single_cluster = allow_single_cluster
+        self.evidence = evidence
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None):
         """Group the rows of X (one per row of `articles`, when given; their `published_at` is used unless passed).
@@ -60,7 +68,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             published_at = articles["published_at"]
         if with_text and n:
             X = centre_by_language(X, embedded_language(articles))
-        evidence = EventEvidence().fit(articles) if with_text and n else None
+        evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles) if with_text and n else None
         similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         self.labels_ = _renumber_with_singletons(raw)
@@ -69,20 +77,22 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, mapper) -> np.ndarray:
-        """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set
-        `min_cluster_size_` to half the typical story size the neighbour lists suggest; while most lists end inside
-        their article's story (stories longer than the lists), the lists grow fourfold."""
+        """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
+        (the typical story size the neighbour lists suggest) and `min_cluster_size_` (SIZE_SHARE of it); while most
+        lists end inside their article's story (stories longer than the lists), the lists grow fourfold."""
         k = self.n_neighbors
+        self.story_size_ = None
         self.min_cluster_size_ = 2 if self.min_cluster_size == "auto" else self.min_cluster_size
         while True:
             self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper)
+            self.n_neighbors_ = k
             similarity = self.graph_.similarity
             if evidence is not None:
                 similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
             if self.min_cluster_size != "auto" or not len(X):
                 return similarity
-            size, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
-            self.min_cluster_size_ = max(2, int(size // 2))
+            self.story_size_, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
+            self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
             if open_ended <= 0.5 or k >= min(MAX_NEIGHBOURS, len(X) - 1):
                 return similarity
             k = min(4 * k, MAX_NEIGHBOURS)
