@@ -28,6 +28,9 @@ from perspectives.ingest.files import articles_frame, load_articles  # noqa: E40
 from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.pipeline import group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
+from perspectives.stories import StoryClusterer  # noqa: E402
+from perspectives.stories.clusterer import SIZE_SHARE  # noqa: E402
+from perspectives.stories.evidence import FIGURE_CONFLICT, EventEvidence  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
@@ -151,7 +154,6 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
                 row["best peer"] = max(row[peer] for peer in PEERS)
                 row["margin"] = f1 - row["best peer"]
             rows.append(row)
-            print(pd.DataFrame([row]).to_string(index=False, header=len(rows) == 1), flush=True)
     return pd.DataFrame(rows)
 
 
@@ -191,24 +193,79 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets") ->
     return pd.DataFrame(rows)
 
 
+# What leave-one-set-out chooses among: the share of the typical story size asked of a cluster, and what a pair
+# whose headlines state different figures loses.
+SHARES = (1 / 3, 1 / 2, 2 / 3, 1.0)
+CONFLICTS = (0.0, 0.05, 0.1, 0.2)
+# Larger sets are sampled to this many articles for the grid (16 groupings per set and shape).
+GRID_MAX = 5000
+
+
+def grid_scores(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
+    """BCubed F1 of the grouping (StoryClusterer alone: no wire copies) for every share x conflict, set and shape."""
+    embedder = Embedder()
+    rows = []
+    for name, articles in sets.items():
+        for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
+            shaped = SHAPES[shape](articles)
+            vectors = vectors_of(shaped, embedder)
+            for conflict in CONFLICTS:
+                evidence = EventEvidence(figure_conflict=conflict)
+                auto = StoryClusterer(evidence=evidence).fit(vectors, articles=shaped)
+                for share in SHARES:
+                    size = max(2, int(auto.story_size_ * share))
+                    labels = auto.labels_ if size == auto.min_cluster_size_ else StoryClusterer(
+                        min_cluster_size=size, n_neighbors=auto.n_neighbors_, evidence=evidence,
+                    ).fit(vectors, articles=shaped).labels_
+                    rows.append({"set": name, "shape": shape, "share": share, "conflict": conflict,
+                                 "F1": bcubed(labels, shaped["gold"])[2]})
+    return pd.DataFrame(rows)
+
+
+def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
+    """For each set: the share and conflict that score best (mean F1 over the other sets' shapes), and the held-out
+    set's F1 with them next to its F1 with the shipped constants."""
+    shipped = (scores["share"] == SIZE_SHARE) & (scores["conflict"] == FIGURE_CONFLICT)
+    rows = []
+    for held in scores["set"].unique():
+        others = scores[scores["set"] != held].groupby(["share", "conflict"])["F1"].mean()
+        share, conflict = others.idxmax()
+        mine = scores[scores["set"] == held]
+        chosen = mine[(mine["share"] == share) & (mine["conflict"] == conflict)]["F1"].mean()
+        rows.append({"held out": held, "share chosen": share, "conflict chosen": conflict,
+                     "held-out F1 (chosen)": chosen, "held-out F1 (shipped)": scores[shipped & (scores["set"] == held)]["F1"].mean(),
+                     "held-out F1 (best possible)": mine.groupby(["share", "conflict"])["F1"].mean().max()})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", help="comma-separated set names (default: all present)")
     parser.add_argument("--shapes", help="comma-separated shapes (default: all)")
     parser.add_argument("--tweets", type=int, default=None, help="sample this many tweets (0: leave them out)")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-fit", action="store_true", help="skip the leave-one-set-out check of the constants")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3f}")
     sets = labelled_sets(args.tweets)
     if args.sets:
         sets = {k: v for k, v in sets.items() if k in args.sets.split(",")}
-    shapes = args.shapes.split(",") if args.shapes else list(SHAPES)
-    table = quality_rows(sets, shapes, peers=not args.no_peers)
-    print()
-    print(table.to_string(index=False))
-    print()
+    print_tables(sets, args.shapes.split(",") if args.shapes else list(SHAPES), not args.no_peers, not args.no_fit)
+
+
+def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True, fit: bool = True) -> None:
+    print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
+    print(quality_rows(sets, shapes, peers=peers).to_string(index=False))
+    print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
     print(twin_rows(sets).to_string(index=False))
+    if fit:
+        print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
+        print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
+        sampled = {name: frame if len(frame) <= GRID_MAX else
+                   frame.sample(n=GRID_MAX, random_state=0).sort_values(["published_at", "id"], na_position="last")
+                   .reset_index(drop=True) for name, frame in sets.items()}
+        print(leave_one_set_out(grid_scores(sampled, shapes)).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. With
     `min_cluster_size="auto"`, HDBSCAN's clusters must hold SIZE_SHARE of the typical story size the neighbour
     lists suggest (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred
-    stops cutting them into dense pieces. Articles HDBSCAN calls noise become single-article stories, so every
-    article ends in exactly one story. Labels are numbered by each story's first article in
+    stops cutting them into dense pieces; where stories outgrow the lists, noise joins its nearest neighbour's
+    story. Articles HDBSCAN calls noise become single-article stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
     input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
     neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
@@ -71,6 +71,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles) if with_text and n else None
         similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
+        if self.n_neighbors_ > self.n_neighbors:
+            raw = _join_nearest_story(self.graph_, similarity, raw)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -189,6 +191,20 @@ def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarra
         edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, far)]))
     tree = np.concatenate(edges).astype(np.float64)
     return tree[np.argsort(tree[:, 2], kind="stable")]
+
+
+def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Noise articles join the cluster of their most similar clustered neighbour. Used where stories outgrow the
+    neighbour lists: there HDBSCAN's noise is mostly the loose fringe of large stories (on corpora of small
+    stories it is mostly true single-article stories, which keep their own)."""
+    joins = (raw[graph.rows] < 0) & (raw[graph.cols] >= 0)
+    rows, cols = graph.rows[joins], graph.cols[joins]
+    order = np.lexsort((-similarity[joins], rows))
+    rows, cols = rows[order], cols[order]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    joined = raw.copy()
+    joined[rows[first]] = raw[cols[first]]
+    return joined
 
 
 def _renumber_with_singletons(raw: np.ndarray) -> np.ndarray:
