@@ -10,8 +10,13 @@ import pandas as pd
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 
 
+# Sets whose file is not `<name>/articles.csv`.
+FILES = {"tweets": ("short_texts", "tweets.jsonl")}
+
+
 def available(name: str) -> bool:
-    return (SHARED / name / "articles.csv").is_file()
+    folder, file = FILES.get(name, (name, "articles.csv"))
+    return (SHARED / folder / file).is_file()
 
 
 def _domain(url: str) -> str:
@@ -48,4 +53,23 @@ def meantime() -> pd.DataFrame:
     })
 
 
-DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "meantime": meantime}
+def basil_dev() -> pd.DataFrame:
+    """BASIL's dev half (2010-2014): 50 events x 3 outlets, full texts, real publication dates."""
+    raw = pd.read_csv(SHARED / "basil_dev" / "articles.csv")
+    return pd.DataFrame({
+        "id": raw["doc_id"].astype(str), "outlet": raw["source"], "published_at": raw["date"], "title": raw["title"],
+        "text": raw["text"], "url": raw["url"], "country": raw["country"], "language": raw["language"],
+        "gold": raw["cluster"].astype(str),
+    })
+
+
+def tweets() -> pd.DataFrame:
+    """MStream event tweets: lower-cased, stop words removed, no dates, no authors; the text stands as a title."""
+    raw = pd.read_json(SHARED / "short_texts" / "tweets.jsonl", lines=True, dtype={"Id": str})
+    return pd.DataFrame({
+        "id": raw["Id"], "outlet": "twitter", "title": raw["textCleaned"], "text": "", "language": "en",
+        "gold": raw["clusterNo"].astype(str),
+    })
+
+
+DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "basil_dev": basil_dev, "meantime": meantime}

@@ -128,7 +128,7 @@ class ClusterSummary:
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int = 2, full: bool = False, backend: str | None = None, mapper: Mapper | None = None,
+            min_cluster_size: int | str = "auto", full: bool = False, backend: str | None = None, mapper: Mapper | None = None,
             embedder: Embedder | None = None, progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 

@@ -178,7 +178,8 @@ def test_the_neighbour_graph_gives_the_stories_of_all_pairs_hdbscan():
         reference = hdbscan.HDBSCAN(metric="precomputed", min_cluster_size=2, min_samples=min_samples).fit_predict(
             np.clip(1 - unit @ unit.T, 0, 2).astype(np.float64))
         for k in (len(vectors) - 1, 8):  # every pair, and only each article's 8 nearest
-            labels = StoryClusterer(min_samples=min_samples, n_neighbors=k, time_window_days=None).fit(vectors)
+            labels = StoryClusterer(min_cluster_size=2, min_samples=min_samples, n_neighbors=k,
+                                    time_window_days=None).fit(vectors)
             assert same_partition(labels.labels_, _renumber(reference))
             assert np.array_equal(labels.noise_mask_, reference < 0)
 
@@ -251,3 +252,49 @@ def test_language_centring_removes_what_all_articles_of_a_language_share():
     # Two German articles: their mean is mostly what they share, so little of it is removed (shrunk by 2 / 12).
     assert PRIOR_ARTICLES == 10 and centred[-2] @ centred[-1] > 0.5
 
+
+
+def test_the_typical_story_size_is_read_from_the_neighbour_lists():
+    from perspectives.stories.clusterer import story_size
+
+    for size in (3, 10):
+        vectors, _ = blobs(seed=5, sizes=(size,) * 6, noise=0, dim=40)
+        graph = StoryClusterer(time_window_days=None).fit(vectors).graph_
+        assert story_size(graph.rows, graph.similarity, background=0.0) == (size, 0.0)
+
+
+def test_a_large_loose_story_is_not_shattered_into_pieces():
+    from perspectives.metrics import bcubed
+
+    # Short texts: six stories of 60, each article far from its story's centre, with tighter pieces by chance.
+    rng = np.random.default_rng(7)
+    vectors = np.vstack([c + 0.6 * rng.standard_normal((60, 64)) for c in np.eye(64)[:6] * 3]).astype(np.float32)
+    truth = np.repeat(np.arange(6), 60)
+    adaptive = StoryClusterer(time_window_days=None).fit(vectors)
+    fixed = StoryClusterer(min_cluster_size=2, time_window_days=None).fit(vectors)
+    assert len(adaptive.graph_.rows) > 15 * len(vectors)  # stories longer than the lists: the lists grew
+    assert adaptive.min_cluster_size_ > 5
+    precision, recall, f1 = bcubed(adaptive.labels_, truth)
+    assert precision > 0.95 and f1 > 0.9
+    assert f1 > bcubed(fixed.labels_, truth)[2] + 0.05
+
+
+def test_small_stories_keep_the_smallest_setting():
+    vectors, truth = blobs(seed=6, sizes=(2, 3, 2, 3, 2, 3), noise=2, dim=40)
+    clusterer = StoryClusterer(time_window_days=None).fit(vectors)
+    assert clusterer.min_cluster_size_ == 2
+    assert same_partition(clusterer.labels_, truth)
+
+
+def test_twin_events_with_different_specifics_stay_apart(embedder):
+    quake = "A magnitude {m} earthquake struck {place} on {day}, killing {dead} people, officials in {city} said."
+    reports = [("6.1", "western Turkey", "Sunday", "one", "Balikesir"), ("6.1", "western Turkey", "Sunday", "one",
+                "Sindirgi"), ("6.1", "western Turkey", "Sunday", "one", "Istanbul"),
+               ("8.8", "Kamchatka", "Wednesday", "no", "Petropavlovsk"), ("8.8", "Kamchatka", "Wednesday", "no",
+                "Severo-Kurilsk"), ("8.8", "Kamchatka", "Wednesday", "no", "Moscow")]
+    articles = pd.DataFrame([{"id": f"q{k}", "title": f"Magnitude {m} quake hits {place}", "text": quake.format(
+        m=m, place=place, day=day, dead=dead, city=city), "language": "en", "title_en": None, "text_en": None,
+        "published_at": None} for k, (m, place, day, dead, city) in enumerate(reports)])
+    vectors = embedder.encode([f"{t}. {x}" for t, x in zip(articles["title"], articles["text"])], progress=False)
+    labels = StoryClusterer(time_window_days=None).fit_predict(vectors, articles=articles)
+    assert same_partition(labels, [0, 0, 0, 1, 1, 1])

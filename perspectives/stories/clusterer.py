@@ -13,11 +13,16 @@ from hdbscan._hdbscan_linkage import label as single_linkage_tree
 from hdbscan.hdbscan_ import _tree_to_labels
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language
-from perspectives.stories.neighbours import day_numbers, neighbour_graph
+from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_rows
 
+# min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
+# instead of picking dense pieces inside them. Chosen leaving one labelled set out at a time (benchmarks/grouping.py).
+SIZE_SHARE = 0.5
+# The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
+MAX_NEIGHBOURS = 240
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
 _TINY = 1e-12
 
@@ -28,15 +33,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     Each article is compared with its `n_neighbors` most similar articles published within `time_window_days`
     (all articles when a date is missing; `None` ignores dates). Given the articles themselves, and with
     `use_text`, vectors are centred per language and each pair's similarity also weighs the words, headline words,
-    names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. Articles HDBSCAN calls noise become single-article
-    stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
+    names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. With
+    `min_cluster_size="auto"`, HDBSCAN's clusters must hold SIZE_SHARE of the typical story size the neighbour
+    lists suggest (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred
+    stops cutting them into dense pieces; where stories outgrow the lists, noise joins its nearest neighbour's
+    story. Articles HDBSCAN calls noise become single-article stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
     input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
     neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
 
-    def __init__(self, min_cluster_size: int = 2, min_samples: int = 1, time_window_days: float | None = 3.0,
+    def __init__(self, min_cluster_size: int | str = "auto", min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
-                 cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False):
+                 cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
+                 evidence: EventEvidence | None = None):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.time_window_days = time_window_days
@@ -45,6 +54,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_method = cluster_selection_method
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.allow_single_cluster = allow_single_cluster
+        self.evidence = evidence
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None):
         """Group the rows of X (one per row of `articles`, when given; their `published_at` is used unless passed).
@@ -58,16 +68,36 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             published_at = articles["published_at"]
         if with_text and n:
             X = centre_by_language(X, embedded_language(articles))
-        self.graph_ = neighbour_graph(X, day_numbers(published_at, n), self.time_window_days, self.n_neighbors,
-                                      mapper=mapper)
-        similarity = self.graph_.similarity
-        if with_text and n:
-            similarity = EventEvidence().fit(articles).similarity(self.graph_.rows, self.graph_.cols, similarity)
-        raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size) else np.full(n, -1)
+        evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles) if with_text and n else None
+        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, mapper)
+        raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
+        if self.n_neighbors_ > self.n_neighbors:
+            raw = _join_nearest_story(self.graph_, similarity, raw)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
         return self
+
+    def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, mapper) -> np.ndarray:
+        """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
+        (the typical story size the neighbour lists suggest) and `min_cluster_size_` (SIZE_SHARE of it); while most
+        lists end inside their article's story (stories longer than the lists), the lists grow fourfold."""
+        k = self.n_neighbors
+        self.story_size_ = None
+        self.min_cluster_size_ = 2 if self.min_cluster_size == "auto" else self.min_cluster_size
+        while True:
+            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper)
+            self.n_neighbors_ = k
+            similarity = self.graph_.similarity
+            if evidence is not None:
+                similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
+            if self.min_cluster_size != "auto" or not len(X):
+                return similarity
+            self.story_size_, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
+            self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
+            if open_ended <= 0.5 or k >= min(MAX_NEIGHBOURS, len(X) - 1):
+                return similarity
+            k = min(4 * k, MAX_NEIGHBOURS)
 
     def _density_labels(self, similarity: np.ndarray) -> np.ndarray:
         graph = self.graph_
@@ -76,7 +106,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                                                   for ends in (graph.rows, graph.cols))))
         tree = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
         labels, *_ = _tree_to_labels(
-            None, single_linkage_tree(tree), min_cluster_size=self.min_cluster_size,
+            None, single_linkage_tree(tree), min_cluster_size=self.min_cluster_size_,
             cluster_selection_method=self.cluster_selection_method, allow_single_cluster=self.allow_single_cluster,
             cluster_selection_epsilon=self.cluster_selection_epsilon,
         )
@@ -84,6 +114,51 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None):
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper).labels_
+
+
+def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
+               min_neighbours: int = 5) -> tuple[float, float]:
+    """The median story size the neighbour lists suggest, and the share of lists that end inside their story.
+
+    An article's ranked neighbours split into its story and the rest where the two parts' similarities differ
+    most (Otsu's split: count-weighted, so one large drop near the top of a loose story does not decide it); the
+    article and the first part are its story. A list ends inside the story when its last neighbour is closer to
+    its first than to `background` (the similarity of unrelated articles). Articles with fewer than
+    `min_neighbours` neighbours (few articles within the window) say nothing; (2, 0) when none has enough.
+    """
+    ranked = _ranked_lists(rows, similarity, min_neighbours)
+    if not len(ranked):
+        return 2.0, 0.0
+    length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
+    total = np.nansum(ranked, axis=1, keepdims=True)
+    before = np.nancumsum(ranked, axis=1)[:, :-1]
+    split = np.arange(1, ranked.shape[1])[None, :]
+    between = split * (length - split) * (before / split - (total - before) / np.maximum(length - split, 1)) ** 2
+    size = np.where(split < length, between, -np.inf).argmax(axis=1) + 2
+    last = ranked[np.arange(len(ranked)), length[:, 0] - 1]
+    open_ended = (last - background) > (ranked[:, 0] - last)
+    return float(np.median(size)), float(open_ended.mean())
+
+
+def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int) -> np.ndarray:
+    """Each article's neighbour similarities, highest first, one row per article with at least `min_neighbours`
+    (NaN-padded to the longest list)."""
+    order = np.lexsort((-similarity, rows))
+    rows, similarity = rows[order], similarity[order]
+    counts = np.bincount(rows)
+    if not len(counts) or counts.max() < min_neighbours:
+        return np.empty((0, 0))
+    ranked = np.full((len(counts), counts.max()), np.nan)
+    ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = similarity
+    return ranked[counts >= min_neighbours]
+
+
+def _background(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
+    """Median similarity of random pairs (a fixed seed keeps runs identical): what unrelated articles score."""
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, len(X), (2, pairs))
+    cosine = np.einsum("ij,ij->i", unit_rows(X[first]), unit_rows(X[second]))
+    return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
 
 
 def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray:
@@ -116,6 +191,20 @@ def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarra
         edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, far)]))
     tree = np.concatenate(edges).astype(np.float64)
     return tree[np.argsort(tree[:, 2], kind="stable")]
+
+
+def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Noise articles join the cluster of their most similar clustered neighbour. Used where stories outgrow the
+    neighbour lists: there HDBSCAN's noise is mostly the loose fringe of large stories (on corpora of small
+    stories it is mostly true single-article stories, which keep their own)."""
+    joins = (raw[graph.rows] < 0) & (raw[graph.cols] >= 0)
+    rows, cols = graph.rows[joins], graph.cols[joins]
+    order = np.lexsort((-similarity[joins], rows))
+    rows, cols = rows[order], cols[order]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    joined = raw.copy()
+    joined[rows[first]] = raw[cols[first]]
+    return joined
 
 
 def _renumber_with_singletons(raw: np.ndarray) -> np.ndarray:

@@ -69,8 +69,18 @@ def centre_by_language(vectors: np.ndarray, languages: np.ndarray) -> np.ndarray
     return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
 
 
+# Two headlines that both state figures and share none report different events of one kind (this week's jobless
+# claims and last week's): their similarity loses this much. Figures in more than FIGURE_MAX_SHARE of the headlines
+# (a year, "top 10") name no event. Both were chosen leaving one labelled set out at a time (benchmarks/grouping.py).
+FIGURE_CONFLICT = 0.1
+FIGURE_MAX_SHARE = 0.05
+
+
 class EventEvidence(BaseEstimator):
     """Word, headline and anchor TF-IDF spaces fitted on a corpus; `similarity` scores candidate pairs."""
+
+    def __init__(self, figure_conflict: float = FIGURE_CONFLICT):
+        self.figure_conflict = figure_conflict
 
     def fit(self, articles: pd.DataFrame):
         records = articles.to_dict("records")
@@ -80,22 +90,28 @@ class EventEvidence(BaseEstimator):
         self.words_ = _tfidf([document(a) for a in records])
         self.headlines_ = _tfidf([fold(english_title(a)) for a in records])
         self.anchors_ = _tfidf([anchors(b) for b in bodies], analyzer=list, binary=True, sublinear_tf=False)
+        self.figures_ = _tfidf([[t for t in anchors(". " + english_title(a)) if t.startswith("#")] for a in records],
+                               analyzer=list, binary=True, sublinear_tf=False, max_df=FIGURE_MAX_SHARE)
+        self.has_figures_ = self.figures_.getnnz(axis=1) > 0
         return self
 
     def similarity(self, rows: np.ndarray, cols: np.ndarray, embedding_similarity: np.ndarray) -> np.ndarray:
-        """Mean of the features defined for each pair (rows[e], cols[e]); the embedding's always is."""
+        """Mean of the features defined for each pair (rows[e], cols[e]); the embedding's always is. Pairs whose
+        headlines state different figures lose `figure_conflict`."""
         same_language = self.languages_[rows] == self.languages_[cols]
         both_bodies = self.has_body_[rows] & self.has_body_[cols]
         total = embedding_similarity.astype(np.float64)
         total += same_language * _row_dots(self.words_, rows, cols)
         total += both_bodies * _row_dots(self.anchors_, rows, cols)
         total += (same_language & both_bodies) * _row_dots(self.headlines_, rows, cols)
-        return total / (1.0 + same_language + both_bodies + (same_language & both_bodies))
+        both_figures = self.has_figures_[rows] & self.has_figures_[cols]
+        conflict = both_figures & (_row_dots(self.figures_, rows, cols) == 0)
+        return total / (1.0 + same_language + both_bodies + (same_language & both_bodies)) - self.figure_conflict * conflict
 
 
-def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True):
+def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True, max_df: float = 1.0):
     """Row-normalised TF-IDF matrix; an empty corpus vocabulary gives all-zero rows."""
-    vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf,
+    vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf, max_df=max_df,
                                  strip_accents="unicode" if analyzer == "word" else None)
     try:
         return vectorizer.fit_transform(texts).tocsr()

@@ -1,0 +1,274 @@
+"""Grouping quality on every labelled set in three shapes, next to plain HDBSCAN and BERTopic on the same vectors.
+
+Shapes: as given; titles only (no body: what a feed often gives); without dates and outlets (content alone, one
+outlet name for all). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies, described
+stories); the peers see the same MiniLM vectors. Vectors are cached in a store under benchmarks/results/ (by model
+and content hash), peers' labels next to it, so a second run only re-runs the grouping.
+
+    python benchmarks/grouping.py [--sets demo,neus_allsides] [--shapes "as given"] [--tweets 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import datasets  # noqa: E402
+from perspectives.embed import Embedder, embed_articles  # noqa: E402
+from perspectives.embed.embedder import article_documents  # noqa: E402
+from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
+from perspectives.metrics import bcubed  # noqa: E402
+from perspectives.pipeline import group_stories  # noqa: E402
+from perspectives.store import Store  # noqa: E402
+from perspectives.stories import StoryClusterer  # noqa: E402
+from perspectives.stories.clusterer import SIZE_SHARE  # noqa: E402
+from perspectives.stories.evidence import FIGURE_CONFLICT, EventEvidence  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+DEMO = ROOT / "data" / "demo" / "articles.jsonl"
+
+
+def demo() -> pd.DataFrame:
+    articles = load_articles(DEMO).articles
+    return articles.assign(gold=articles["extra"].map(lambda e: e["gold_story"]))
+
+
+def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
+    """Every labelled set present, as article frames with a `gold` column, sorted as the pipeline sorts them.
+    `tweets` keeps a random sample of that many tweets (for quick iterations); 0 leaves them out."""
+    sets = {"demo": demo()}
+    loaders = {**datasets.DATASETS, "tweets": datasets.tweets}
+    for name, loader in loaders.items():
+        if name == "tweets" and tweets == 0:
+            continue
+        if not datasets.available(name):
+            print(f"skipping {name}: it is absent from {datasets.SHARED}")
+            continue
+        raw = loader()
+        if name == "tweets" and tweets:
+            raw = raw.sample(n=min(tweets, len(raw)), random_state=0)
+        frame = articles_frame(raw.drop(columns="gold").to_dict("records"))
+        sets[name] = frame.assign(gold=raw["gold"].to_numpy())
+    return {name: frame.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
+            for name, frame in sets.items()}
+
+
+def titles_only(articles: pd.DataFrame) -> pd.DataFrame:
+    return articles.assign(text="", text_en=None)
+
+
+def content_only(articles: pd.DataFrame) -> pd.DataFrame:
+    return articles.assign(published_at=None, outlet="unknown")
+
+
+SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only}
+# Sets that already have one shape only (titles, no dates, one outlet).
+ONE_SHAPE = {"tweets"}
+
+
+def vectors_of(articles: pd.DataFrame, embedder: Embedder) -> np.ndarray:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with Store(RESULTS / "vectors.db") as cache:
+        return embed_articles(articles, embedder, store=cache, progress=False)[0]
+
+
+class CachedEmbedder(Embedder):
+    """The default model, reading the vectors cache (so that `group_stories` does not embed again)."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]):
+        super().__init__()
+        self.vectors = vectors
+
+    def encode(self, texts, progress=True):
+        return np.vstack([self.vectors[t] for t in texts]).astype(np.float32)
+
+
+def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
+    """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged."""
+    embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
+    grouping = group_stories(articles, embedder, progress=False)
+    return grouping.story_of(articles).to_numpy()
+
+
+def hdbscan_labels(vectors: np.ndarray, min_cluster_size: int = 2) -> np.ndarray:
+    import hdbscan
+
+    return singletons(hdbscan.HDBSCAN(min_cluster_size=min_cluster_size).fit_predict(vectors))
+
+
+def bertopic_labels(docs: list[str], vectors: np.ndarray, min_topic_size: int) -> np.ndarray:
+    """BERTopic on the same embeddings; its outliers (-1) become single-article stories, as ours do."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
+    topics, _ = BERTopic(min_topic_size=min_topic_size, umap_model=umap).fit_transform(docs, embeddings=vectors)
+    return singletons(np.asarray(topics))
+
+
+def singletons(labels: np.ndarray) -> np.ndarray:
+    return np.where(labels < 0, -np.arange(1, len(labels) + 1), labels)
+
+
+PEERS = {
+    "HDBSCAN mcs=2": lambda docs, vectors: hdbscan_labels(vectors, 2),
+    "BERTopic default": lambda docs, vectors: bertopic_labels(docs, vectors, 10),
+    "BERTopic mts=2": lambda docs, vectors: bertopic_labels(docs, vectors, 2),
+}
+
+
+def peer_labels(name: str, docs: list[str], vectors: np.ndarray) -> np.ndarray:
+    """A peer's labels, cached by method and input (peers do not change between runs; BERTopic is slow)."""
+    key = hashlib.sha1(name.encode() + vectors.tobytes() + "\n".join(docs).encode()).hexdigest()[:16]
+    path = RESULTS / "peers" / f"{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    labels = PEERS[name](docs, vectors)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, labels)
+    return labels
+
+
+def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True) -> pd.DataFrame:
+    """BCubed of perspectives and the peers per set and shape."""
+    embedder = Embedder()
+    rows = []
+    for name, articles in sets.items():
+        for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
+            shaped = SHAPES[shape](articles)
+            vectors = vectors_of(shaped, embedder)
+            precision, recall, f1 = bcubed(perspectives_labels(shaped, vectors), shaped["gold"])
+            row = {"set": name, "shape": shape, "n": len(shaped), "perspectives": f1, "P": precision, "R": recall}
+            if peers:
+                docs = article_documents(shaped)
+                for peer in PEERS:
+                    row[peer] = bcubed(peer_labels(peer, docs, vectors), shaped["gold"])[2]
+                row["best peer"] = max(row[peer] for peer in PEERS)
+                row["margin"] = f1 - row["best peer"]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# Twin events: stories of one kind that recur with different specifics (place, date, figures); each must stay its own
+# story. A family is given by a headline pattern (the gold stories most of whose headlines match) or by gold ids.
+TWINS = {
+    ("neus_allsides", "weekly jobless claims"): r"jobless claims|unemployment claims",
+    ("neus_allsides", "monthly jobs reports"): r"jobs report|\bjobs in\b|[\d,]+ jobs|payroll|hiring|employers add",
+    ("demo", "earthquakes"): {"quake-kamchatka", "quake-turkey"},
+    ("demo", "sanctions on Russia"): {"sanctions-eu-18th", "sanctions-uk-gru"},
+}
+
+
+def family_members(articles: pd.DataFrame, family) -> np.ndarray:
+    if isinstance(family, set):
+        return articles["gold"].isin(family).to_numpy()
+    share = articles["title"].str.contains(family, case=False, regex=True).groupby(articles["gold"]).mean()
+    return articles["gold"].isin(share.index[share > 0.5]).to_numpy()
+
+
+def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets") -> pd.DataFrame:
+    """BCubed within each family of twin events, on content alone (dates would separate most twins by
+    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split."""
+    embedder = Embedder()
+    rows = []
+    for (name, family), definition in TWINS.items():
+        if name not in sets:
+            continue
+        articles = SHAPES[shape](sets[name])
+        members = family_members(articles, definition)
+        vectors = vectors_of(articles, embedder)
+        gold = articles["gold"][members]
+        precision, recall, f1 = bcubed(perspectives_labels(articles, vectors)[members], gold)
+        rows.append({"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
+                     "perspectives": f1, "P": precision, "R": recall,
+                     "HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
+    return pd.DataFrame(rows)
+
+
+# What leave-one-set-out chooses among: the share of the typical story size asked of a cluster, and what a pair
+# whose headlines state different figures loses.
+SHARES = (1 / 3, 1 / 2, 2 / 3, 1.0)
+CONFLICTS = (0.0, 0.05, 0.1, 0.2)
+# Larger sets are sampled to this many articles for the grid (16 groupings per set and shape).
+GRID_MAX = 5000
+
+
+def grid_scores(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
+    """BCubed F1 of the grouping (StoryClusterer alone: no wire copies) for every share x conflict, set and shape."""
+    embedder = Embedder()
+    rows = []
+    for name, articles in sets.items():
+        for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
+            shaped = SHAPES[shape](articles)
+            vectors = vectors_of(shaped, embedder)
+            for conflict in CONFLICTS:
+                evidence = EventEvidence(figure_conflict=conflict)
+                auto = StoryClusterer(evidence=evidence).fit(vectors, articles=shaped)
+                for share in SHARES:
+                    size = max(2, int(auto.story_size_ * share))
+                    labels = auto.labels_ if size == auto.min_cluster_size_ else StoryClusterer(
+                        min_cluster_size=size, n_neighbors=auto.n_neighbors_, evidence=evidence,
+                    ).fit(vectors, articles=shaped).labels_
+                    rows.append({"set": name, "shape": shape, "share": share, "conflict": conflict,
+                                 "F1": bcubed(labels, shaped["gold"])[2]})
+    return pd.DataFrame(rows)
+
+
+def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
+    """For each set: the share and conflict that score best (mean F1 over the other sets' shapes), and the held-out
+    set's F1 with them next to its F1 with the shipped constants."""
+    shipped = (scores["share"] == SIZE_SHARE) & (scores["conflict"] == FIGURE_CONFLICT)
+    rows = []
+    for held in scores["set"].unique():
+        others = scores[scores["set"] != held].groupby(["share", "conflict"])["F1"].mean()
+        share, conflict = others.idxmax()
+        mine = scores[scores["set"] == held]
+        chosen = mine[(mine["share"] == share) & (mine["conflict"] == conflict)]["F1"].mean()
+        rows.append({"held out": held, "share chosen": share, "conflict chosen": conflict,
+                     "held-out F1 (chosen)": chosen, "held-out F1 (shipped)": scores[shipped & (scores["set"] == held)]["F1"].mean(),
+                     "held-out F1 (best possible)": mine.groupby(["share", "conflict"])["F1"].mean().max()})
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", help="comma-separated set names (default: all present)")
+    parser.add_argument("--shapes", help="comma-separated shapes (default: all)")
+    parser.add_argument("--tweets", type=int, default=None, help="sample this many tweets (0: leave them out)")
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-fit", action="store_true", help="skip the leave-one-set-out check of the constants")
+    args = parser.parse_args()
+    pd.set_option("display.width", 200)
+    pd.set_option("display.float_format", lambda v: f"{v:.3f}")
+    sets = labelled_sets(args.tweets)
+    if args.sets:
+        sets = {k: v for k, v in sets.items() if k in args.sets.split(",")}
+    print_tables(sets, args.shapes.split(",") if args.shapes else list(SHAPES), not args.no_peers, not args.no_fit)
+
+
+def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True, fit: bool = True) -> None:
+    print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
+    print(quality_rows(sets, shapes, peers=peers).to_string(index=False))
+    twins = twin_rows(sets)
+    if len(twins):  # the families are in the demo and NeuS
+        print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
+        print(twins.to_string(index=False))
+    if fit:
+        print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
+        print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
+        sampled = {name: frame if len(frame) <= GRID_MAX else
+                   frame.sample(n=GRID_MAX, random_state=0).sort_values(["published_at", "id"], na_position="last")
+                   .reset_index(drop=True) for name, frame in sets.items()}
+        print(leave_one_set_out(grid_scores(sampled, shapes)).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
