@@ -233,7 +233,8 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
         mine = scores[scores["set"] == held]
         chosen = mine[(mine["share"] == share) & (mine["conflict"] == conflict)]["F1"].mean()
         rows.append({"held out": held, "share chosen": share, "conflict chosen": conflict,
-                     "held-out F1 (chosen)": chosen, "held-out F1 (shipped)": scores[shipped & (scores["set"] == held)]["F1"].mean(),
+                     "held-out F1 (chosen)": chosen,
+                     "held-out F1 (shipped)": scores[shipped & (scores["set"] == held)]["F1"].mean(),
                      "held-out F1 (best possible)": mine.groupby(["share", "conflict"])["F1"].mean().max()})
     return pd.DataFrame(rows)
 

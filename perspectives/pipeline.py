@@ -11,16 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perspectives.version import __version__
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
 from perspectives.ingest import InputError, load_articles
-from perspectives.metrics import grouping_report
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
+from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
@@ -28,6 +27,7 @@ from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import regroup_scope
 from perspectives.stories.neighbours import day_numbers
 from perspectives.stories.wire import WireDetector, merge_wire_groups
+from perspectives.version import __version__
 
 
 class StoreNotReady(Exception):
@@ -128,7 +128,8 @@ class ClusterSummary:
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int | str = "auto", full: bool = False, backend: str | None = None, mapper: Mapper | None = None,
+            min_cluster_size: int | str = "auto", full: bool = False, backend: str | None = None,
+            mapper: Mapper | None = None,
             embedder: Embedder | None = None, progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 

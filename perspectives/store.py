@@ -9,7 +9,7 @@ import socket
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +127,7 @@ def _to_parquet(table: pd.DataFrame) -> bytes:
 
 def _from_parquet(data: bytes) -> pd.DataFrame:
     table = pd.read_parquet(io.BytesIO(data))
-    for column in table.columns[table.dtypes == object]:  # list cells come back as arrays
+    for column in table.select_dtypes(include="object").columns:  # list cells come back as arrays
         table[column] = table[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
     return without_nan(table)
 
@@ -160,7 +160,7 @@ def _params_json(params: dict) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from perspectives.metrics import bcubed
 from perspectives.report import ARTICLE_COLUMNS

@@ -52,9 +52,11 @@ def test_tiny_inputs_are_all_singletons():
 def test_describe_names_stories_after_their_first_article():
     articles = pd.DataFrame([
         {"id": "x2", "outlet": "A", "country": "SE", "published_at": "2025-08-07T10:00:00Z",
-         "title": "Tariff deadline for Russia", "text": "Trump tariff deadline oil buyers.", "title_en": None, "text_en": None},
+         "title": "Tariff deadline for Russia", "text": "Trump tariff deadline oil buyers.", "title_en": None,
+         "text_en": None},
         {"id": "x1", "outlet": "B", "country": "IN", "published_at": "2025-08-06T10:00:00Z",
-         "title": "India weighs oil tariff threat", "text": "India oil tariff deadline threat.", "title_en": None, "text_en": None},
+         "title": "India weighs oil tariff threat", "text": "India oil tariff deadline threat.", "title_en": None,
+         "text_en": None},
         {"id": "y1", "outlet": "C", "country": "JP", "published_at": None,
          "title": "Tsunami warning lifted", "text": "Japan tsunami warning lifted.", "title_en": None, "text_en": None},
     ])
@@ -222,7 +224,8 @@ def test_pairs_average_only_the_evidence_that_means_something_for_them():
     articles = pd.DataFrame([
         {"title": "Quake hits Kamchatka", "text": "A magnitude 8.8 quake struck Kamchatka near Petropavlovsk.",
          "language": "en"},
-        {"title": "Terremoto en Kamchatka", "text": "Un sismo de magnitud 8.8 sacudió Kamchatka cerca de Petropavlovsk.",
+        {"title": "Terremoto en Kamchatka",
+         "text": "Un sismo de magnitud 8.8 sacudió Kamchatka cerca de Petropavlovsk.",
          "language": "es"},
         {"title": "Budget vote delayed", "text": "The vote on the budget in Ottawa was delayed to 2026.",
          "language": "en"},

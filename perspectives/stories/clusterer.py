@@ -37,7 +37,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     `min_cluster_size="auto"`, HDBSCAN's clusters must hold SIZE_SHARE of the typical story size the neighbour
     lists suggest (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred
     stops cutting them into dense pieces; where stories outgrow the lists, noise joins its nearest neighbour's
-    story. Articles HDBSCAN calls noise become single-article stories, so every article ends in exactly one story. Labels are numbered by each story's first article in
+    story. Articles HDBSCAN calls noise become single-article stories, so every article ends in exactly one story.
+    Labels are numbered by each story's first article in
     input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
     neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
     """
@@ -66,9 +67,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         with_text = articles is not None and self.use_text
         if articles is not None and published_at is None:
             published_at = articles["published_at"]
+        evidence = None
         if with_text and n:
             X = centre_by_language(X, embedded_language(articles))
-        evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles) if with_text and n else None
+            evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles)
         similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:

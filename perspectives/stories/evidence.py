@@ -106,7 +106,8 @@ class EventEvidence(BaseEstimator):
         total += (same_language & both_bodies) * _row_dots(self.headlines_, rows, cols)
         both_figures = self.has_figures_[rows] & self.has_figures_[cols]
         conflict = both_figures & (_row_dots(self.figures_, rows, cols) == 0)
-        return total / (1.0 + same_language + both_bodies + (same_language & both_bodies)) - self.figure_conflict * conflict
+        mean = total / (1.0 + same_language + both_bodies + (same_language & both_bodies))
+        return mean - self.figure_conflict * conflict
 
 
 def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True, max_df: float = 1.0):
