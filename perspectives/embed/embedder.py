@@ -105,7 +105,7 @@ def as_embedder(encoder=None) -> Embedder | EncoderAdapter:
 MAPPED_BATCH = 512
 
 
-def embed_texts(texts: list[str], embedder: Embedder, store=None, mapper=None,
+def embed_texts(texts: list[str], embedder: Embedder | EncoderAdapter, store=None, mapper=None,
                 progress: bool = True) -> tuple[np.ndarray, int]:
     """Vectors for texts in order, and how many were newly encoded.
 
@@ -144,7 +144,7 @@ def encode_on_worker(texts: list[str], model: ModelSpec, backend: str, batch_siz
     return _WORKER_EMBEDDERS[key].encode(texts, progress=False)
 
 
-def embed_articles(articles: pd.DataFrame, embedder: Embedder, store=None, mapper=None,
+def embed_articles(articles: pd.DataFrame, embedder: Embedder | EncoderAdapter, store=None, mapper=None,
                    progress: bool = True) -> tuple[np.ndarray, int]:
     """Article vectors (headline and body, English view) in row order, and how many were newly encoded."""
     return embed_texts(article_documents(articles), embedder, store, mapper, progress)
