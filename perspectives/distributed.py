@@ -105,6 +105,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _call_forked(index: int):
+    assert _forked is not None, "runs only in the workers of a fork_map"
     return _forked(index)
 
 

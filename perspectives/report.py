@@ -29,6 +29,8 @@ TAKES_CSV_COLUMNS = ["story_id", "outlet", "country", "language", "headline", "l
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+Writer = Callable[[Path], object]  # writes one file or folder at the path given; what it returns is ignored
+
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which no string cell can run as a spreadsheet formula: OWASP's rule, a `'` before every string
@@ -98,15 +100,15 @@ def _takes_for_csv(takes: pd.DataFrame) -> pd.DataFrame:
     )[TAKES_CSV_COLUMNS]
 
 
-def _csv(table: pd.DataFrame) -> Callable[[Path], None]:
+def _csv(table: pd.DataFrame) -> Writer:
     return lambda path: path.write_text(csv_text(table), encoding="utf-8")
 
 
-def _parquet(table: pd.DataFrame) -> Callable[[Path], None]:
+def _parquet(table: pd.DataFrame) -> Writer:
     return lambda path: table.to_parquet(path, index=False)
 
 
-def _partitioned_by_day(articles: pd.DataFrame) -> Callable[[Path], None]:
+def _partitioned_by_day(articles: pd.DataFrame) -> Writer:
     day = pd.to_datetime(articles["published_at"], utc=True, errors="coerce", format="mixed").dt.strftime("%Y-%m-%d")
     dated = articles.assign(day=day.fillna("undated"))
     return lambda folder: dated.to_parquet(folder, partition_cols=["day"], index=False)
@@ -119,7 +121,7 @@ def write_rejects(rejects: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def publish(writers: dict[Path, Callable[[Path], None]]) -> None:
+def publish(writers: dict[Path, Writer]) -> None:
     """Write each path (a file or a folder) under a temporary name in its own folder, flush it to disk, then rename
     them all into place. Until the renames, which follow each other at once, every old file stays whole."""
     staged: dict[Path, Path] = {}

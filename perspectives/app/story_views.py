@@ -30,10 +30,11 @@ class StoryView:
 
 def claim_grid(analysis: StoryAnalysis, limit: int = 40) -> pd.DataFrame:
     """Claims x outlets as rows for a clickable matrix: whether the outlet states the claim, with its sentence."""
-    matrix = analysis.claim_matrix
+    matrix, rows_by_sentence = analysis.claim_matrix, analysis.sentences
+    assert matrix is not None and rows_by_sentence is not None  # the analyser sets both for every story
     carriers = (matrix > 0).sum(axis=1).sort_values(ascending=False, kind="stable")
-    sentences = analysis.sentences.drop_duplicates(["claim", "outlet"]).set_index(["claim", "outlet"])["sentence"]
-    first = analysis.sentences.drop_duplicates("claim").set_index("claim")["sentence"]
+    sentences = rows_by_sentence.drop_duplicates(["claim", "outlet"]).set_index(["claim", "outlet"])["sentence"]
+    first = rows_by_sentence.drop_duplicates("claim").set_index("claim")["sentence"]
     rows = []
     for claim in carriers.index[:limit]:
         label = f"c{claim:03d} " + (first[claim][:70] + ("…" if len(first[claim]) > 70 else ""))

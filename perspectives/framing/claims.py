@@ -78,7 +78,7 @@ def sentence_features(rows: list[dict], vectors: np.ndarray) -> np.ndarray:
     nearest_other = np.where(others, similarity, -1.0).max(axis=1)
     centroid = vectors.sum(axis=0)
     centrality = vectors @ (centroid / (np.linalg.norm(centroid) or 1.0))
-    last = Counter()
+    last: Counter[str] = Counter()
     for row in rows:
         last[row["article_id"]] = max(last[row["article_id"]], row["position"])
     text = [row["sentence"] for row in rows]

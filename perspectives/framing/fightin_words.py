@@ -28,7 +28,7 @@ _WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
 
 def clause_ngrams(text: str, ngram_range: tuple[int, int], stop_words: frozenset) -> list[str]:
     """Word n-grams that stay inside one clause, so no term spans a sentence or comma break."""
-    grams = []
+    grams: list[str] = []
     for clause in _CLAUSE_BREAK.split(text.lower()):
         words = [w for w in _WORD.findall(clause) if w not in stop_words]
         for n in range(ngram_range[0], ngram_range[1] + 1):
@@ -46,7 +46,10 @@ _OTHER_PART_OF_SPEECH = 0.5
 def _usual_tags() -> dict[str, str]:
     """Word -> its most frequent Penn tag: the Brill lexicon (Brown corpus and Penn Treebank) that TextBlob ships,
     read as a file so that importing TextBlob (and nltk) is not needed."""
-    lexicon = Path(importlib.util.find_spec("textblob").origin).parent / "en" / "en-lexicon.txt"
+    spec = importlib.util.find_spec("textblob")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("textblob is needed for its Brill lexicon", name="textblob")
+    lexicon = Path(spec.origin).parent / "en" / "en-lexicon.txt"
     tags: dict[str, str] = {}
     for line in lexicon.read_text(encoding="utf-8").splitlines():
         word, _, tag = line.partition(" ")

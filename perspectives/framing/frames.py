@@ -59,7 +59,7 @@ class FrameScorer:
         self.store = store  # caches the descriptions' vectors like any text's
         self.min_similarity = min_similarity
         self.evidence = evidence
-        self._centroids = None
+        self._centroids: np.ndarray | None = None
 
     def centroids(self) -> np.ndarray:
         if self._centroids is None:

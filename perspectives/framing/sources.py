@@ -106,9 +106,13 @@ def _quote_speaker(sentence: str, match: re.Match) -> str | None:
 def _context(sentence: str, match: re.Match) -> tuple[str, str]:
     """The text before and after a quote, each in a bounded window (the one after counted from the first word) that
     leaves out a word it would cut in two."""
-    start, end = max(0, match.start() - _BEFORE_QUOTE), _PADDING_RE.match(sentence, match.end()).end() + _AFTER_QUOTE
+    padding = _PADDING_RE.match(sentence, match.end())
+    assert padding  # both patterns match the empty string, so they always match
+    start, end = max(0, match.start() - _BEFORE_QUOTE), padding.end() + _AFTER_QUOTE
     if start and not sentence[start - 1].isspace():
-        start = _NON_SPACE.match(sentence, start, match.start()).end()
+        word_end = _NON_SPACE.match(sentence, start, match.start())
+        assert word_end
+        start = word_end.end()
     if end < len(sentence) and not sentence[end].isspace():
         end = max(match.end(), sentence.rfind(" ", match.end(), end))
     return sentence[start:match.start()], sentence[match.end():end]

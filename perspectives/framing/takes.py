@@ -62,10 +62,12 @@ def corpus_counts(articles: pd.DataFrame, scorer: FightinWords) -> TermCounts:
 def _voices(articles: list[dict]) -> list[str]:
     """Who speaks in each article: its outlet, or its wire group when the outlet's first article is a wire copy,
     so N outlets running one agency text make one take, not N identical ones."""
-    first_copy: dict[str, object] = {}
+    voice: dict[str, str] = {}
     for article in articles:
-        first_copy.setdefault(article["outlet"], article.get("wire_group"))
-    return [first_copy[a["outlet"]] if isinstance(first_copy[a["outlet"]], str) else a["outlet"] for a in articles]
+        if article["outlet"] not in voice:
+            group = article.get("wire_group")
+            voice[article["outlet"]] = group if isinstance(group, str) else article["outlet"]
+    return [voice[a["outlet"]] for a in articles]
 
 
 def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: int = 8,

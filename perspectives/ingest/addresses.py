@@ -114,11 +114,14 @@ class AddressGuard:
     def resolve(self, host: str, port: int) -> list[tuple[int, tuple]]:
         """(family, socket address) of every address `host` resolves to that may be contacted; raises Refused
         when there is none (socket.gaierror when the name does not resolve)."""
-        found, refused = [], []
+        found: list[tuple[int, tuple]] = []
+        refused: list[tuple[int, tuple]] = []
         for family, _, _, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
             if family not in (socket.AF_INET, socket.AF_INET6):
                 continue
-            (found if self.permits(host, sockaddr[0], port) else refused).append((family, sockaddr))
+            address = sockaddr[0]
+            assert isinstance(address, str)  # as it is for AF_INET and AF_INET6
+            (found if self.permits(host, address, port) else refused).append((family, sockaddr))
         if not found and refused:
             raise Refused(self._reason(host, refused[0][1][0]))
         return found

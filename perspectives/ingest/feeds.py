@@ -138,7 +138,7 @@ class SourceIngester:
     def _poll(self, outlet: Outlet, url: str, reply: Response | None, error: FetchError | None,
               summary: SourcesSummary) -> FeedOutcome:
         """Handle one fetched feed: its new items' pages are fetched, then each article is stored."""
-        if error is None and reply.not_modified:
+        if reply is not None and reply.not_modified:  # a reply, or else an error
             self.store.save_feed_state(url, outlet.name, "not modified")
             return FeedOutcome(outlet.name, url, "not modified")
         try:
@@ -146,6 +146,7 @@ class SourceIngester:
         except FetchError as exc:
             self.store.save_feed_state(url, outlet.name, "failed", str(exc))
             return FeedOutcome(outlet.name, url, "failed", str(exc))
+        assert reply is not None  # feed_items raised the fetch's error otherwise
         fresh = self._new_items(items, url, summary)
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
             self._store_item(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
@@ -239,6 +240,7 @@ def feed_items(reply: Response | None, error: FetchError | None) -> tuple[list[I
     """A fetched feed's entries and language; raises the FetchError of its fetch or of its parsing."""
     if error is not None:
         raise error
+    assert reply is not None  # a reply, or else an error
     return parse_feed(reply.body, reply.url)
 
 

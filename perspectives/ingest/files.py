@@ -19,6 +19,9 @@ REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
 # stack to spare (the store, the app); real metadata nests a few levels.
 MAX_JSON_NESTING = 100
 
+# A file's rows with their row numbers: a record, or why the row could not be read as one.
+Records = list[tuple[int, dict | RowError]]
+
 
 class InputError(Exception):
     """A whole file cannot be read; the message is one line meant for the user."""
@@ -45,7 +48,7 @@ def _decode(path: Path) -> str:
         ) from None
 
 
-def _csv_records(path: Path) -> list[tuple[int, dict]]:
+def _csv_records(path: Path) -> Records:
     text = _decode(path)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error")
@@ -58,8 +61,9 @@ def _csv_records(path: Path) -> list[tuple[int, dict]]:
     return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
 
 
-def _jsonl_records(path: Path) -> list[tuple[int, dict]]:
-    records, seen_columns = [], set()
+def _jsonl_records(path: Path) -> Records:
+    records: Records = []
+    seen_columns: set[str] = set()
     for line_no, line in enumerate(_decode(path).splitlines(), start=1):
         if not line.strip():
             continue
@@ -106,7 +110,7 @@ def _nesting(value) -> int:
     return deepest
 
 
-def _parquet_records(path: Path) -> list[tuple[int, dict]]:
+def _parquet_records(path: Path) -> Records:
     try:
         frame = pd.read_parquet(path)
         # Partition columns (e.g. day=2025-08-07 folders) come back as categories: plain values are wanted.
@@ -127,7 +131,7 @@ def _check_columns(path: Path, columns) -> None:
 _READERS = {".csv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records, ".parquet": _parquet_records}
 
 
-def read_records(path: str | Path) -> list[tuple[int, dict | RowError]]:
+def read_records(path: str | Path) -> Records:
     """Raw records of one file with their row numbers; raises InputError when the file is unusable."""
     path = Path(path)
     if path.is_dir():  # a (partitioned) Parquet dataset, as batch jobs write them
@@ -168,7 +172,9 @@ def load_articles(*paths: str | Path, detect_languages: bool = True) -> LoadResu
 
     With `detect_languages`, rows without a language get one from lingua.
     """
-    articles, rejects, first_seen = [], [], {}
+    articles: list[dict] = []
+    rejects: list[dict] = []
+    first_seen: dict[str, str] = {}
     for path in paths:
         for row, record in read_records(path):
             result = record if isinstance(record, RowError) else validate_row(record)

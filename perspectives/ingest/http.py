@@ -15,7 +15,6 @@ Proxies from the environment are not used: the guard must see the address it con
 from __future__ import annotations
 
 import contextlib
-import itertools
 import socket
 import ssl
 import threading
@@ -265,7 +264,8 @@ class PoliteFetcher:
     def _with_retries(self, url: str, headers: dict, deadline: Deadline) -> _Reply:
         """429 / 5xx answers and failed connections are tried again after a backoff, or after Retry-After when the
         server sends one that fits in the time left (else the fetch fails at once, saying so)."""
-        for attempt in itertools.count():
+        attempt = 0
+        while True:  # until an answer, or a failure raised below
             try:
                 with self._host(url).turn(deadline):
                     reply = self._exchange(url, headers, deadline)
@@ -285,6 +285,7 @@ class PoliteFetcher:
             if attempt == self.retries or wait >= left:
                 raise FetchError(f"{problem} ({attempt + 1} tries)", status)
             time.sleep(wait)
+            attempt += 1
 
     @staticmethod
     def _retry_after(reply: _Reply) -> float | None:
@@ -296,7 +297,8 @@ class PoliteFetcher:
 
     def _exchange(self, url: str, headers: dict, deadline: Deadline) -> _Reply:
         """One GET on a fresh connection; the body is read only for a success."""
-        parts = parse_url(url)  # checked by check_url
+        parts = parse_url(url)
+        assert parts.host, "checked by check_url"
         https = parts.scheme == "https"
         options = {"ca_certs": certifi.where()} if https else {}
         connection = (_GuardedHTTPSConnection if https else _GuardedConnection)(

@@ -81,6 +81,7 @@ def _outlet(path: Path, number: int, table) -> Outlet:
         problems.append("'origin' must be a non-empty string")
     if problems:
         raise InputError(f"{where}: {'; '.join(problems)}")
+    assert isinstance(feeds, list)  # a problem otherwise
     return Outlet(table["name"].strip(), country.upper(), language.lower(), tuple(feeds), table.get("ownership"),
                   table.get("homepage"), table.get("verified"), table.get("origin"))
 
@@ -131,6 +132,7 @@ def export_opml(registry: Registry, title: str | None = None) -> str:
     for outlet in registry.outlets:
         if outlet.country not in folders:
             country = pycountry.countries.get(alpha_2=outlet.country)
+            assert country is not None, f"{outlet.name}: unknown country {outlet.country!r}"  # checked on loading
             folders[outlet.country] = etree.SubElement(body, "outline", text=country.name)
         table = outlet_table(outlet)
         extra = {key: str(table[key]).lower() if key == "verified" else table[key]

@@ -63,7 +63,7 @@ def _iso639_1(code: str) -> tuple[str, ...]:
 def apertium_modes(listing: str, target: str = "en") -> dict[str, str]:
     """ISO 639-1 source language -> Apertium mode into `target`, from `apertium -l` output. Variants
     (`spa-eng_US`) and debugging modes (`eo-en-bytecode`) are left out: the plain pair is the standard one."""
-    modes = {}
+    modes: dict[str, str] = {}
     for mode in listing.split():
         found = re.fullmatch(r"([a-z]{2,3})-([a-z]{2,3})", mode)
         if found and target in _iso639_1(found.group(2)):
@@ -79,9 +79,10 @@ class ApertiumTranslator:
     """
 
     def __init__(self, executable: str = "apertium", timeout: float = 120.0):
-        self.executable = shutil.which(executable)
-        if self.executable is None:
+        found = shutil.which(executable)
+        if found is None:
             raise InputError(f"{executable} is not installed (Debian: apt-get install apertium apertium-eng-spa)")
+        self.executable = found
         self.timeout = timeout
         # Listing the installed modes reads one folder: it is never slow.
         listing = subprocess.run([self.executable, "-l"], capture_output=True, text=True, timeout=30).stdout

@@ -53,7 +53,8 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
         groups.setdefault(int(label), []).append(i)
     docs = [" ".join(document(records[i]) for i in idx) for idx in groups.values()]
     keywords = ctfidf_keywords(docs)
-    rows, members = [], []
+    rows: list[dict] = []
+    members: list[dict] = []
     for idx, words in zip(groups.values(), keywords):
         own = [records[i] for i in idx]
         anchor = min(own, key=lambda a: (_sort_time(a), a["id"]))

@@ -4,6 +4,7 @@ larger side keeps the id. Every run records how its stories descend from the pre
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ LINEAGE_COLUMNS = ["story_id", "parent_story_id", "relation", "shared_articles"]
 
 
 def carry_over_ids(members: pd.DataFrame, previous: pd.DataFrame,
-                   reserved: set[str] = frozenset()) -> tuple[dict[str, str], pd.DataFrame]:
+                   reserved: Collection[str] = frozenset()) -> tuple[dict[str, str], pd.DataFrame]:
     """Map this run's story ids (named after their first article) to the ids they keep from `previous`.
 
     Both frames hold `article_id, story_id`. Pairs of (new, old) stories are matched greedily by shared articles,

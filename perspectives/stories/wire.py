@@ -38,7 +38,8 @@ def shared_sentence_share(first: list[str], second: list[str], min_ratio: float 
 def opening(text: str) -> tuple[list[str], int]:
     """The sentences of `text` that are compared for copies, and how many later ones are not."""
     split = sentences(text, "en")
-    kept, chars = [], 0
+    kept: list[str] = []
+    chars = 0
     for sentence in split[:MAX_ARTICLE_SENTENCES]:
         chars += len(sentence)
         if chars > MAX_COMPARED_CHARS and kept:
@@ -91,7 +92,7 @@ class WireDetector(BaseEstimator):
         graph = coo_matrix((np.ones(len(pairs)), (first, second)), shape=(n, n))
         _, component = connected_components(graph, directed=False)
         in_pair = {k for pair in pairs for k in pair}
-        names = {}
+        names: dict[int, str] = {}
         for k in sorted(in_pair, key=lambda k: (records[k].get("published_at") or "9999", records[k]["id"])):
             names.setdefault(component[k], "w-" + hashlib.sha1(records[k]["id"].encode()).hexdigest()[:10])
         return [names[component[k]] if k in in_pair else None for k in range(n)]
