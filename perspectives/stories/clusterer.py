@@ -86,7 +86,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         lists end inside their article's story (stories longer than the lists), the lists grow fourfold."""
         k = self.n_neighbors
         self.story_size_ = None
-        self.min_cluster_size_ = 2 if self.min_cluster_size == "auto" else self.min_cluster_size
+        self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
         while True:
             self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper)
             self.n_neighbors_ = k
