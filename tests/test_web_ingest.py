@@ -253,3 +253,14 @@ def _count(db) -> int:
             return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def test_web_items_pass_the_file_validator_and_a_bad_declared_language_is_detected_instead(server, tmp_path):
+    path = registry_file(tmp_path, server.base, {("Mislabelled Post", "SE", "en"): ["/feeds/badlang.xml"],
+                                                 ("Stockholms Kuriren", "SE", "sv"): ["/feeds/gone.xml"]})
+    with Store(tmp_path / "lang.db") as store:
+        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
+                                 progress=False)
+        [article] = store.articles().to_dict("records")
+    assert summary.new == 1 and article["language"] == "sv"  # the feed said "english": not ISO 639-1
+    assert article["published_at"] == "2025-08-08T08:15:00Z" and article["country"] == "SE"

@@ -28,6 +28,7 @@ from perspectives.ingest.normalise import (
     utc_from_struct,
     utc_from_text,
 )
+from perspectives.ingest.schema import RowError, is_language_code, validate_row
 from perspectives.ingest.sources import Outlet, Registry
 from perspectives.ingest.translate import Translator, add_english
 from perspectives.store import Store
@@ -207,15 +208,18 @@ class SourceIngester:
         if duplicate and duplicate != key:
             summary.skipped["same text as a stored article"] += 1
             return
-        article = {
+        declared = feed_language if feed_language and is_language_code(feed_language) else None
+        article = validate_row({
             "id": key, "outlet": outlet.name, "country": outlet.country, "title": title, "text": text,
             "url": canonical_url(reply.url if reply is not None else item.link),
-            "language": feed_language or detect_language(f"{title}. {text}", self.languages) or outlet.language,
+            "language": declared or detect_language(f"{title}. {text}", self.languages) or outlet.language,
             "published_at": item.published_at or utc_from_text((page or {}).get("date")),
-            "title_en": None, "text_en": None,
-            "extra": {"feed": feed_url, "author": item.author or (page or {}).get("author"), "extraction": how,
-                      "feed_updated": item.updated_at, "ownership": outlet.ownership},
-        }
+            "feed": feed_url, "author": item.author or (page or {}).get("author"), "extraction": how,
+            "feed_updated": item.updated_at, "ownership": outlet.ownership,
+        })  # the one validator every input passes
+        if isinstance(article, RowError):
+            summary.skipped[article.reason] += 1
+            return
         counts = self.store.upsert_articles(articles_frame([add_english(article, self.translator)]))
         summary.new += counts.new
         summary.updated += counts.updated

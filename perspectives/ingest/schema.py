@@ -27,14 +27,24 @@ def _clean(value) -> str:
     return str(value).strip()
 
 
+def is_country_code(code: str) -> bool:
+    """An ISO 3166 alpha-2 code, in either case."""
+    return pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+def is_language_code(code: str) -> bool:
+    """An ISO 639-1 code, in either case."""
+    return len(code) == 2 and pycountry.languages.get(alpha_2=code.lower()) is not None
+
+
 def _country(code: str) -> str | RowError:
-    if pycountry.countries.get(alpha_2=code.upper()) is None:
+    if not is_country_code(code):
         return RowError(f"invalid country {code!r} (expected an ISO 3166 alpha-2 code such as 'SE')")
     return code.upper()
 
 
 def _language(code: str) -> str | RowError:
-    if len(code) != 2 or pycountry.languages.get(alpha_2=code.lower()) is None:
+    if not is_language_code(code):
         return RowError(f"invalid language {code!r} (expected an ISO 639-1 code such as 'sv')")
     return code.lower()
 

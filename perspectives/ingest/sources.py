@@ -13,6 +13,7 @@ import tomli_w
 from lxml import etree
 
 from perspectives.ingest.files import InputError
+from perspectives.ingest.schema import is_country_code, is_language_code
 
 OWNERSHIP = ("public", "state", "private", "wire")
 _KNOWN_KEYS = {"name", "country", "language", "feeds", "ownership", "homepage", "verified", "origin"}
@@ -62,9 +63,9 @@ def _outlet(path: Path, number: int, table) -> Outlet:
         if not isinstance(table.get(key), str) or not table[key].strip():
             problems.append(f"'{key}' is required (a string)")
     country, language = str(table.get("country", "")), str(table.get("language", ""))
-    if country and pycountry.countries.get(alpha_2=country.upper()) is None:
+    if country and not is_country_code(country):
         problems.append(f"country {country!r} is not an ISO 3166 alpha-2 code")
-    if language and (len(language) != 2 or pycountry.languages.get(alpha_2=language.lower()) is None):
+    if language and not is_language_code(language):
         problems.append(f"language {language!r} is not an ISO 639-1 code")
     feeds = table.get("feeds")
     if not isinstance(feeds, list) or not feeds:
