@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perspectives import __version__
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
+from perspectives.framing.analysis import concat_rows
 from perspectives.ingest import InputError, load_articles
 from perspectives.metrics import grouping_report
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
@@ -22,7 +22,7 @@ from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.report import write_rejects, write_report
-from perspectives.store import Store
+from perspectives.store import Store, framing_json
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import regroup_scope
@@ -195,28 +195,45 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
 
     The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
     whatever model grouped the stories: `embedder` (see `framing_embedder`), else its default backend. Their tables
-    are kept in the store: while the articles and stories are unchanged, a new report reuses them. With `mapper`
-    the sentences are embedded on its workers.
+    are cached per story in the store (see `update_framing`). With `mapper` the sentences are embedded on its
+    workers.
     """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
         if len(articles) and members.empty:
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
         analyser = FramingAnalyser(embedder or Embedder(), store=store)
-        fingerprint = framing_fingerprint(articles, members, analyser)
-        framing = store.cached_framing(fingerprint)
-        if framing is None:
-            framing = analyser.analyse_stories(articles, members, mapper=mapper, progress=progress)
-            store.save_framing(fingerprint, framing)
+        framing, _ = update_framing(store, analyser, articles, members, mapper=mapper, progress=progress)
     return write_report(Path(out), articles, stories, members, framing, format=format)
 
 
-def framing_fingerprint(articles: pd.DataFrame, members: pd.DataFrame, analyser: FramingAnalyser) -> str:
-    """Changes whenever an article, a story membership, the analyser's settings or this version do."""
-    digest = hashlib.sha256(f"{__version__}|{analyser.settings()}".encode())
-    digest.update(pd.util.hash_pandas_object(articles.drop(columns="extra").astype(str), index=False).to_numpy())
-    digest.update(pd.util.hash_pandas_object(members.astype(str), index=False).to_numpy())
-    return digest.hexdigest()
+@dataclass
+class FramingSummary:
+    analysed: int  # stories whose tables were computed in this report
+    reused: int  # stories whose cached tables were still valid
+    dropped: int  # cached stories that are gone (or no longer covered by two outlets)
+
+
+def update_framing(store: Store, analyser: FramingAnalyser, articles: pd.DataFrame, members: pd.DataFrame,
+                   mapper: Mapper | None = None, progress: bool = True) -> tuple[dict[str, pd.DataFrame],
+                                                                                 FramingSummary]:
+    """The framing tables of all stories, analysing only the stories whose key (`FramingAnalyser.story_keys`: their
+    members, the priors of their wording, the settings and the framing code) has no cached tables; the others are
+    read from the store. The tables equal those of analysing every story afresh."""
+    keys = analyser.story_keys(articles, members)
+    cached = store.cached_framing(keys)
+    missing = sorted(set(keys) - set(cached))
+    if missing:
+        needed = analyser.prior_articles(articles, members, missing)
+        fresh = analyser.story_rows(articles[needed], members[members["story_id"].isin(missing)], missing,
+                                    mapper=mapper, progress=progress)
+    else:
+        fresh = {}
+    dropped = store.save_framing(fresh, keys)
+    # Through JSON like the cached ones, so a table is the same whether it was computed now or before.
+    rows = cached | {story_id: json.loads(framing_json(tables)) for story_id, tables in fresh.items()}
+    tables = concat_rows(rows[story_id] for story_id in sorted(rows))
+    return tables, FramingSummary(analysed=len(fresh), reused=len(cached), dropped=dropped)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
@@ -87,11 +86,11 @@ CREATE TABLE IF NOT EXISTS story_members (
     content_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
-CREATE TABLE IF NOT EXISTS framing_cache (
-    fingerprint TEXT NOT NULL,
-    name TEXT NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (fingerprint, name)
+DROP TABLE IF EXISTS framing_cache;
+CREATE TABLE IF NOT EXISTS story_framing (
+    story_id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS story_lineage (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
@@ -119,17 +118,15 @@ def text_hash(text: str) -> str:
     return content_hash(" ".join((text or "").split()))
 
 
-def _to_parquet(table: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
-    return buffer.getvalue()
+def framing_json(tables: dict[str, list[dict]]) -> str:
+    """One story's framing rows as JSON (numpy scalars as Python numbers)."""
+    return json.dumps(tables, ensure_ascii=False, sort_keys=True, default=_plain)
 
 
-def _from_parquet(data: bytes) -> pd.DataFrame:
-    table = pd.read_parquet(io.BytesIO(data))
-    for column in table.columns[table.dtypes == object]:  # list cells come back as arrays
-        table[column] = table[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
-    return without_nan(table)
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _finish(conn, run_id: int, summary: dict) -> None:
@@ -385,18 +382,25 @@ class Store:
 
     # -- framing results --------------------------------------------------------------------------------------
 
-    def cached_framing(self, fingerprint: str) -> dict[str, pd.DataFrame] | None:
-        """The framing tables saved for this fingerprint (see `pipeline.report`), or None."""
-        rows = self.conn.execute("SELECT name, data FROM framing_cache WHERE fingerprint = ?",
-                                 (fingerprint,)).fetchall()
-        return {name: _from_parquet(data) for name, data in rows} or None
+    def cached_framing(self, keys: dict[str, str]) -> dict[str, dict[str, list[dict]]]:
+        """Story id -> its cached framing rows (see `FramingAnalyser.story_rows`), for the stories of `keys` whose
+        cached key is still theirs."""
+        found = {}
+        for story_id, key, data in self.conn.execute("SELECT story_id, key, data FROM story_framing"):
+            if keys.get(story_id) == key:
+                found[story_id] = json.loads(data)
+        return found
 
-    def save_framing(self, fingerprint: str, tables: dict[str, pd.DataFrame]) -> None:
-        """Keep these tables as the only cached framing (older fingerprints are stale)."""
+    def save_framing(self, rows: dict[str, dict[str, list[dict]]], keys: dict[str, str]) -> int:
+        """Cache these stories' framing rows under their keys and drop the rows of stories not in `keys` (gone, or
+        no longer covered by two outlets); returns how many were dropped."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM framing_cache")
-            conn.executemany("INSERT INTO framing_cache (fingerprint, name, data) VALUES (?, ?, ?)",
-                             [(fingerprint, name, _to_parquet(table)) for name, table in tables.items()])
+            conn.executemany("INSERT OR REPLACE INTO story_framing (story_id, key, data) VALUES (?, ?, ?)",
+                             [(story_id, keys[story_id], framing_json(tables)) for story_id, tables in rows.items()])
+            stale = [(story_id,) for (story_id,) in conn.execute("SELECT story_id FROM story_framing")
+                     if story_id not in keys]
+            conn.executemany("DELETE FROM story_framing WHERE story_id = ?", stale)
+        return len(stale)
 
     def stories(self) -> pd.DataFrame:
         return pd.read_sql_query(
