@@ -114,18 +114,21 @@ class FramingAnalyser:
         and wire groups, the articles of its prior (see `prior_days`), these settings and the framing code."""
         row_hash = dict(zip(articles["id"], map(str, pd.util.hash_pandas_object(
             articles[list(COLUMNS)].astype(str), index=False).to_numpy())))
-        days = pd.Series(_days(articles), index=articles["id"])
-        by_day = _day_digests(articles["id"], days.to_numpy(), row_hash)
-        joined = members.merge(articles[["id", "outlet"]], left_on="article_id", right_on="id")
+        days = _days(articles)
+        by_day = _day_digests(articles["id"], days, row_hash)
+        joined = members.merge(articles[["id", "outlet"]].assign(day=days), left_on="article_id", right_on="id")
         multi = joined.groupby("story_id")["outlet"].nunique()
         joined = joined[joined["story_id"].isin(multi.index[multi >= 2])].sort_values(["story_id", "article_id"])
+        # Plain arrays sliced per story: pandas indexing per story costs milliseconds, times thousands of stories.
+        story_ids, starts = np.unique(joined["story_id"].to_numpy(), return_index=True)
+        ids, wire, member_days = (joined[c].to_numpy() for c in ("article_id", "wire_group", "day"))
         base = f"{self.settings()}|{code_digest()}"
         keys = {}
-        for story_id, group in joined.groupby("story_id", sort=True):
+        for story_id, start, stop in zip(story_ids, starts, [*starts[1:], len(joined)]):
             digest = hashlib.sha256(f"{base}|{story_id}".encode())
-            for article_id, wire_group in zip(group["article_id"], group["wire_group"]):
-                digest.update(f"|{article_id}:{row_hash[article_id]}:{wire_group}".encode())
-            span = self._prior_span(days[group["article_id"]].to_numpy())
+            digest.update("".join(f"|{i}:{row_hash[i]}:{w}" for i, w in zip(ids[start:stop], wire[start:stop]))
+                          .encode())
+            span = self._prior_span(member_days[start:stop])
             if span is not None:
                 digest.update("".join(by_day.get(day, "") for day in range(*span)).encode())
             keys[story_id] = digest.hexdigest()
@@ -250,8 +253,10 @@ def _days(articles: pd.DataFrame) -> np.ndarray:
 def _day_digests(ids: pd.Series, days: np.ndarray, row_hash: dict[str, str]) -> dict[int, str]:
     """Per day, a digest of the contents of the articles published that day."""
     dated = pd.DataFrame({"id": ids.to_numpy(), "day": days}).dropna().sort_values(["day", "id"])
-    return {int(day): hashlib.sha256("|".join(f"{i}:{row_hash[i]}" for i in group["id"]).encode()).hexdigest()
-            for day, group in dated.groupby("day", sort=False)}
+    day_of, starts = np.unique(dated["day"].to_numpy(), return_index=True)
+    sorted_ids = dated["id"].to_numpy()
+    return {int(day): hashlib.sha256("|".join(f"{i}:{row_hash[i]}" for i in sorted_ids[start:stop]).encode())
+            .hexdigest() for day, start, stop in zip(day_of, starts, [*starts[1:], len(dated)])}
 
 
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
