@@ -78,10 +78,11 @@ def with_vectors(path: Path, seed: Path) -> None:
     """A new store at `path` holding only the seed's cached vectors."""
     path.unlink(missing_ok=True)
     Store(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("ATTACH DATABASE ? AS seed", (str(seed),))
+    conn = sqlite3.connect(path)
+    conn.execute("ATTACH DATABASE ? AS seed", (str(seed),))
+    with conn:
         conn.execute("INSERT INTO embeddings SELECT * FROM seed.embeddings")
-        conn.execute("DETACH DATABASE seed")
+    conn.close()
 
 
 def build_archive(n_articles: int, workdir: Path, seed: Path) -> tuple[Path, int, dict]:
