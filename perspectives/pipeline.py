@@ -213,6 +213,7 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
 @dataclass
 class FramingSummary:
     analysed: int  # stories whose tables were computed in this report
+    reworded: int  # stories whose takes and terms were computed again (their wording prior changed), the rest reused
     reused: int  # stories whose cached tables were still valid
     dropped: int  # cached stories that are gone (or no longer covered by two outlets)
 
@@ -220,23 +221,28 @@ class FramingSummary:
 def update_framing(store: Store, analyser: FramingAnalyser, articles: pd.DataFrame, members: pd.DataFrame,
                    mapper: Mapper | None = None, progress: bool = True) -> tuple[dict[str, pd.DataFrame],
                                                                                  FramingSummary]:
-    """The framing tables of all stories, analysing only the stories whose key (`FramingAnalyser.story_keys`: their
-    members, the priors of their wording, the settings and the framing code) has no cached tables; the others are
-    read from the store. The tables equal those of analysing every story afresh."""
+    """The framing tables of all stories, from the store's cache where the story's key (`FramingAnalyser.story_keys`:
+    its members, the settings, the framing code and the articles of its wording prior) is unchanged. A story whose
+    members changed is analysed again; one whose prior alone changed gets only its takes and terms again. The tables
+    equal those of analysing every story afresh."""
     keys = analyser.story_keys(articles, members)
     cached = store.cached_framing(keys)
+    reword = sorted(story_id for story_id, (key, _) in cached.items() if key != keys[story_id])
     missing = sorted(set(keys) - set(cached))
-    if missing:
-        needed = analyser.prior_articles(articles, members, missing)
-        fresh = analyser.story_rows(articles[needed], members[members["story_id"].isin(missing)], missing,
-                                    mapper=mapper, progress=progress)
-    else:
-        fresh = {}
+    fresh = {}
+    if missing or reword:
+        needed = analyser.prior_articles(articles, members, missing + reword)
+        chosen = articles[needed], members[members["story_id"].isin(missing + reword)]
+        fresh = analyser.story_rows(*chosen, missing, mapper=mapper, progress=progress) if missing else {}
+        fresh |= {story_id: cached[story_id][1] | wording
+                  for story_id, wording in analyser.wording_rows(*chosen, reword).items()}
     dropped = store.save_framing(fresh, keys)
     # Through JSON like the cached ones, so a table is the same whether it was computed now or before.
-    rows = cached | {story_id: json.loads(framing_json(tables)) for story_id, tables in fresh.items()}
+    rows = {story_id: data for story_id, (_, data) in cached.items()} | {
+        story_id: json.loads(framing_json(tables)) for story_id, tables in fresh.items()}
     tables = concat_rows(rows[story_id] for story_id in sorted(rows))
-    return tables, FramingSummary(analysed=len(fresh), reused=len(cached), dropped=dropped)
+    return tables, FramingSummary(analysed=len(missing), reworded=len(reword),
+                                  reused=len(cached) - len(reword), dropped=dropped)
 
 
 @dataclass

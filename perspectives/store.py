@@ -438,13 +438,13 @@ class Store:
 
     # -- framing results --------------------------------------------------------------------------------------
 
-    def cached_framing(self, keys: dict[str, str]) -> dict[str, dict[str, list[dict]]]:
-        """Story id -> its cached framing rows (see `FramingAnalyser.story_rows`), for the stories of `keys` whose
-        cached key is still theirs."""
+    def cached_framing(self, keys: dict[str, str]) -> dict[str, tuple[str, dict[str, list[dict]]]]:
+        """Story id -> its cached key and framing rows (see `FramingAnalyser.story_rows`), for the stories of `keys`
+        whose cached key has the same OWN part (`FramingAnalyser.story_keys`: only the prior may differ)."""
         found = {}
         for story_id, key, data in self.conn.execute("SELECT story_id, key, data FROM story_framing"):
-            if keys.get(story_id) == key:
-                found[story_id] = json.loads(zlib.decompress(data))
+            if story_id in keys and keys[story_id].split(":")[0] == key.split(":")[0]:
+                found[story_id] = key, json.loads(zlib.decompress(data))
         return found
 
     def save_framing(self, rows: dict[str, dict[str, list[dict]]], keys: dict[str, str]) -> int:

@@ -93,20 +93,21 @@ def test_a_changed_member_recomputes_its_story_and_those_whose_prior_holds_it(ar
         changed = story_articles("s-grain", STORIES["s-grain"], "Farmers blocked the highway in protest.")
         store.upsert_articles(articles_frame(changed[:1]))
     tables, summary, analysed = update(archive, embedder)
-    assert analysed == ["s-grain"] and summary.reused == 2
+    assert analysed == ["s-grain"] and (summary.reworded, summary.reused) == (0, 2)
     assert mentions(tables, "Farmers blocked the highway")  # the new text was analysed
     with Store(archive) as store:
         store.upsert_articles(articles_frame(story_articles("s-port", STORIES["s-port"], "Dockers cheered.")[:1]))
-    _, _, analysed = update(archive, embedder)
-    assert analysed == ["s-port", "s-rail"]  # s-rail's wording prior (its week) holds the changed article
+    _, summary, analysed = update(archive, embedder)
+    assert analysed == ["s-port"]
+    assert (summary.reworded, summary.reused) == (1, 1)  # s-rail's wording prior (its week) holds the changed article
 
 
 def test_incremental_tables_equal_a_fresh_report(archive, embedder, tmp_path):
     update(archive, embedder)
     with Store(archive) as store:
         store.upsert_articles(articles_frame(story_articles("s-rail", STORIES["s-rail"], "Ports stayed shut.")[1:2]))
-    incremental, summary, _ = update(archive, embedder)
-    assert summary.reused == 1  # s-grain, weeks away
+    incremental, summary, analysed = update(archive, embedder)
+    assert analysed == ["s-rail"] and (summary.reworded, summary.reused) == (1, 1)  # s-port reworded; s-grain far
     fresh = tmp_path / "fresh.db"
     with sqlite3.connect(archive) as source, sqlite3.connect(fresh) as copy:
         source.backup(copy)
@@ -279,9 +280,8 @@ def test_prune_removes_old_stories_their_vectors_and_framing_in_one_go(grown_arc
         assert store.lineage()["story_id"].isin(store.story_ids()).all()
     assert cluster(db=grown_archive, embedder=embedder, progress=False).mode == "unchanged"
     _, after, analysed = update(grown_archive, embedder)
-    # Only week 6's stories are analysed again: the week before them, in their wording prior, is gone.
-    week6 = set(members.loc[members["article_id"].str.startswith("w6-"), "story_id"])
-    assert set(analysed) == week6 and len(week6) == 3 and after.reused == 15 and after.dropped == 0
+    # Only week 6's stories get their wording again: the week before them, in their wording prior, is gone.
+    assert analysed == [] and (after.reworded, after.reused, after.dropped) == (3, 15, 0)
 
 
 def test_prune_keeps_a_story_that_reaches_past_the_cutoff_whole(archive):

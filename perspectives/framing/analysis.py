@@ -110,8 +110,9 @@ class FramingAnalyser:
                 f"{getattr(self.find_actors, '__qualname__', self.find_actors)}|{self.prior_days}")
 
     def story_keys(self, articles: pd.DataFrame, members: pd.DataFrame) -> dict[str, str]:
-        """Per story with two or more outlets, a key that changes whenever its tables could: its members' contents
-        and wire groups, the articles of its prior (see `prior_days`), these settings and the framing code."""
+        """Per story with two or more outlets, a key that changes whenever its tables could: `OWN:PRIOR`, where OWN
+        digests its members' contents and wire groups, these settings and the framing code, and PRIOR the articles
+        of its wording prior (see `prior_days`), which only its takes and terms depend on (`wording_rows`)."""
         row_hash = dict(zip(articles["id"], map(str, pd.util.hash_pandas_object(
             articles[list(COLUMNS)].astype(str), index=False).to_numpy())))
         days = _days(articles)
@@ -125,13 +126,12 @@ class FramingAnalyser:
         base = f"{self.settings()}|{code_digest()}"
         keys = {}
         for story_id, start, stop in zip(story_ids, starts, [*starts[1:], len(joined)]):
-            digest = hashlib.sha256(f"{base}|{story_id}".encode())
-            digest.update("".join(f"|{i}:{row_hash[i]}:{w}" for i, w in zip(ids[start:stop], wire[start:stop]))
-                          .encode())
+            own = hashlib.sha256(f"{base}|{story_id}".encode())
+            own.update("".join(f"|{i}:{row_hash[i]}:{w}" for i, w in zip(ids[start:stop], wire[start:stop]))
+                       .encode())
             span = self._prior_span(member_days[start:stop])
-            if span is not None:
-                digest.update("".join(by_day.get(day, "") for day in range(*span)).encode())
-            keys[story_id] = digest.hexdigest()
+            prior = "".join(by_day.get(day, "") for day in range(*span)) if span is not None else ""
+            keys[story_id] = f"{own.hexdigest()}:{hashlib.sha256(prior.encode()).hexdigest()}"
         return keys
 
     def prior_articles(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids) -> np.ndarray:
@@ -234,6 +234,17 @@ class FramingAnalyser:
         found = fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],
                          progress=progress, desc="Comparing outlets")
         return {story_id: story_tables for (story_id, _), story_tables in zip(stories, found)}
+
+    def wording_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids) -> dict[str, dict[str, list]]:
+        """Story id -> only its takes and terms rows, the tables that depend on the wording prior (cheap: no
+        sentences embedded or compared); `articles` must hold the stories' priors."""
+        stories = list(multi_outlet_stories(articles, members, story_ids))
+        counts = corpus_counts(articles, self.wording) if stories else None
+        found = {}
+        for (story_id, story), prior in zip(stories, self._priors(articles, stories)):
+            takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)
+            found[story_id] = {"takes": takes, "terms": terms}
+        return found
 
 
 def concat_rows(stories) -> dict[str, pd.DataFrame]:
