@@ -196,6 +196,10 @@ def main() -> None:
     print(scaling_table().to_string(index=False))
     print("\n=== incremental: add the last day of 100k synthetic articles ===")
     print(incremental_table().to_string(index=False))
+    from benchmarks.archive import archive_table
+
+    print("\n=== archive: `run` one day into the demo replicated a week apart (vectors cached) vs an empty store ===")
+    print(archive_table([10_000, 100_000]).to_string(index=False))
     from benchmarks.engines import measure as engines
 
     print("\n=== scale-out engines: the same neighbour search, 50k synthetic articles ===")

@@ -226,6 +226,20 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
 
 @app.command()
 @user_errors
+def prune(db: Db = Path(DEFAULT_DB),
+          before: Annotated[str | None, typer.Option(help="Remove articles published before this date.")] = None,
+          keep_days: Annotated[float | None, typer.Option(
+              help="Remove articles older than this many days (with --before: the earlier cutoff).")] = None):
+    """Remove old articles, with their stories (only stories whose articles are all old), cached vectors and
+    framing, in one transaction; then VACUUM the store."""
+    summary = pipeline.prune(db=db, before=before, keep_days=keep_days)
+    typer.echo(f"removed {summary.articles} articles published before {summary.before}, {summary.stories} stories "
+               f"and {summary.vectors} cached vectors; store {summary.bytes_before / 1e6:.1f} MB -> "
+               f"{summary.bytes_after / 1e6:.1f} MB")
+
+
+@app.command()
+@user_errors
 def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file (.csv, .jsonl or .parquet).")],
              gold: Annotated[str, typer.Option(help="The column holding each article's true story.")],
              model: Model = None, window: Window = 3.0,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,9 @@ import pandas as pd
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
+from perspectives.framing.analysis import concat_rows
+from perspectives.framing.sentences import split_story
+from perspectives.framing.takes import multi_outlet_stories
 from perspectives.ingest import InputError, load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
@@ -21,13 +24,12 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
-from perspectives.store import Store
+from perspectives.store import Store, framing_json
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.incremental import regroup_scope
 from perspectives.stories.neighbours import day_numbers
 from perspectives.stories.wire import WireDetector, merge_wire_groups
-from perspectives.version import __version__
+from perspectives.text import content_hash
 
 
 class StoreNotReady(Exception):
@@ -134,50 +136,51 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles published within the time window of them and the stories those
-    are in are grouped again; other stories stay as they are. `full` (or changed parameters) regroups everything.
-    Story ids carry over either way (see `stories.identity`). `backend` runs the model on another engine (see
-    `embed.backends`). An `embedder` given (e.g. already loaded) replaces `model` and `backend`.
+    are in are read from the store and grouped again; other stories stay as they are, untouched. `full` (or changed
+    parameters) regroups everything. Story ids carry over either way (see `stories.identity`). `backend` runs the
+    model on another engine (see `embed.backends`). An `embedder` given (e.g. already loaded) replaces `model` and
+    `backend`.
     """
     embedder = embedder or Embedder(model, backend=backend)
     clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
-        articles = store.articles()
-        previous = store.members()
-        if full or not store.same_params("cluster", params):
-            scope = np.ones(len(articles), dtype=bool)
-        else:
-            scope = _regroup_scope(articles, previous, time_window_days)
-        mode = "unchanged" if not scope.any() else "full" if scope.all() else "incremental"
+        changed = store.changed_articles()
+        everything = full or not store.same_params("cluster", params)
+        window = None if everything or changed.empty else regroup_window(changed, time_window_days,
+                                                                           grouped=store.count("story_members") > 0)
+        unchanged = not store.count("articles") or (not everything and changed.empty)
+        mode = "unchanged" if unchanged else "incremental" if window else "full"
         with store.recording_run("cluster", params) as run_id:
-            grouping = group_stories(articles[scope], embedder, clusterer, store=store, mapper=mapper,
-                                     progress=progress)
-            touched = previous["article_id"].isin(articles["id"][scope])
-            lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
-            kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
-            stories = pd.concat([store.stories().pipe(lambda s: s[s["story_id"].isin(kept["story_id"])]),
-                                 grouping.stories], ignore_index=True)
-            members = pd.concat([kept, grouping.members], ignore_index=True)
-            summary = ClusterSummary(
-                model=embedder.name, articles=len(articles), stories=len(stories),
-                multi_outlet_stories=int((stories["n_outlets"] >= 2).sum()),
-                single_article_stories=int((stories["n_articles"] == 1).sum()),
-                wire_copies=int(members["wire_group"].notna().sum()),
-                newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
-                lineage=lineage["relation"].value_counts().to_dict(), mode=mode, regrouped=int(scope.sum()),
-            )
+            summary = ClusterSummary(model=embedder.name, articles=0, stories=0, multi_outlet_stories=0,
+                                     single_article_stories=0, newly_embedded=0, run_id=run_id, params=params,
+                                     mode=mode)
             if mode == "unchanged":
-                store.finish_run(run_id, asdict(summary))
+                counts = store.finish_run(run_id, asdict(summary))
             else:
-                store.replace_stories(run_id, stories, members, asdict(summary), lineage)
-    return summary
+                articles, previous = store.regroup_window(*window) if window else (store.articles(), store.members())
+                grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
+                                         progress=progress)
+                replaced = sorted(set(previous["story_id"])) if window else None
+                reserved = store.story_ids() - set(replaced) if window else set()
+                lineage = keep_story_ids(grouping, previous, reserved=reserved)
+                summary.newly_embedded, summary.regrouped = grouping.newly_embedded, len(articles)
+                summary.lineage = lineage["relation"].value_counts().to_dict()
+                counts = store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage,
+                                               replaced=replaced)
+    return replace(summary, **counts)
 
 
-def _regroup_scope(articles: pd.DataFrame, previous: pd.DataFrame, window: float | None) -> np.ndarray:
-    grouped_as = articles["id"].map(previous.set_index("article_id")["content_hash"])
-    changed = (grouped_as != pd.Series(content_hashes(articles), index=articles.index)).to_numpy()
-    return regroup_scope(articles["id"], day_numbers(articles["published_at"], len(articles)), changed, previous,
-                         window)
+def regroup_window(changed: pd.DataFrame, window: float | None, grouped: bool) -> tuple[str, str] | None:
+    """The publication times (ISO, first and last) that the `changed` articles (`id, published_at`) can touch, so
+    that only the articles then (and those of their stories) are regrouped; None when everything must be: nothing
+    grouped yet, dates ignored (`window` None) or a changed article without a date (it may belong with any)."""
+    days = day_numbers(changed["published_at"], len(changed))
+    if not grouped or window is None or np.isnan(days).any():
+        return None
+    first, last = (pd.Timestamp(day * 86400.0, unit="s", tz="UTC") for day in (days.min() - window,
+                                                                               days.max() + window))
+    return first.strftime("%Y-%m-%dT%H:%M:%SZ"), last.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: set[str] = frozenset()) -> pd.DataFrame:
@@ -196,28 +199,86 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
 
     The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
     whatever model grouped the stories: `embedder` (see `framing_embedder`), else its default backend. Their tables
-    are kept in the store: while the articles and stories are unchanged, a new report reuses them. With `mapper`
-    the sentences are embedded on its workers.
+    are cached per story in the store (see `update_framing`). With `mapper` the sentences are embedded on its
+    workers.
     """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
         if len(articles) and members.empty:
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
         analyser = FramingAnalyser(embedder or Embedder(), store=store)
-        fingerprint = framing_fingerprint(articles, members, analyser)
-        framing = store.cached_framing(fingerprint)
-        if framing is None:
-            framing = analyser.analyse_stories(articles, members, mapper=mapper, progress=progress)
-            store.save_framing(fingerprint, framing)
+        framing, _ = update_framing(store, analyser, articles, members, mapper=mapper, progress=progress)
     return write_report(Path(out), articles, stories, members, framing, format=format)
 
 
-def framing_fingerprint(articles: pd.DataFrame, members: pd.DataFrame, analyser: FramingAnalyser) -> str:
-    """Changes whenever an article, a story membership, the analyser's settings or this version do."""
-    digest = hashlib.sha256(f"{__version__}|{analyser.settings()}".encode())
-    digest.update(pd.util.hash_pandas_object(articles.drop(columns="extra").astype(str), index=False).to_numpy())
-    digest.update(pd.util.hash_pandas_object(members.astype(str), index=False).to_numpy())
-    return digest.hexdigest()
+@dataclass
+class FramingSummary:
+    analysed: int  # stories whose tables were computed in this report
+    reworded: int  # stories whose takes and terms were computed again (their wording prior changed), the rest reused
+    reused: int  # stories whose cached tables were still valid
+    dropped: int  # cached stories that are gone (or no longer covered by two outlets)
+
+
+def update_framing(store: Store, analyser: FramingAnalyser, articles: pd.DataFrame, members: pd.DataFrame,
+                   mapper: Mapper | None = None, progress: bool = True) -> tuple[dict[str, pd.DataFrame],
+                                                                                 FramingSummary]:
+    """The framing tables of all stories, from the store's cache where the story's key (`FramingAnalyser.story_keys`:
+    its members, the settings, the framing code and the articles of its wording prior) is unchanged. A story whose
+    members changed is analysed again; one whose prior alone changed gets only its takes and terms again. The tables
+    equal those of analysing every story afresh."""
+    keys = analyser.story_keys(articles, members)
+    cached = store.cached_framing(keys)
+    reword = sorted(story_id for story_id, (key, _) in cached.items() if key != keys[story_id])
+    missing = sorted(set(keys) - set(cached))
+    fresh = {}
+    if missing or reword:
+        needed = analyser.prior_articles(articles, members, missing + reword)
+        chosen = articles[needed], members[members["story_id"].isin(missing + reword)]
+        fresh = analyser.story_rows(*chosen, missing, mapper=mapper, progress=progress) if missing else {}
+        fresh |= {story_id: cached[story_id][1] | wording
+                  for story_id, wording in analyser.wording_rows(*chosen, reword).items()}
+    dropped = store.save_framing(fresh, keys)
+    # Through JSON like the cached ones, so a table is the same whether it was computed now or before.
+    rows = {story_id: data for story_id, (_, data) in cached.items()} | {
+        story_id: json.loads(framing_json(tables)) for story_id, tables in fresh.items()}
+    tables = concat_rows(rows[story_id] for story_id in sorted(rows))
+    return tables, FramingSummary(analysed=len(missing), reworded=len(reword),
+                                  reused=len(cached) - len(reword), dropped=dropped)
+
+
+@dataclass
+class PruneSummary:
+    before: str  # articles older than this went (with their whole stories)
+    articles: int
+    stories: int
+    vectors: int  # cached vectors removed: of the articles and of their stories' sentences
+    bytes_before: int
+    bytes_after: int
+
+
+def prune(db: str | Path | None = None, before: str | None = None, keep_days: float | None = None,
+          now: pd.Timestamp | None = None) -> PruneSummary:
+    """Remove the articles older than `before` (a date or time) or than `keep_days` before `now` (with both, the
+    earlier cutoff: the one that keeps more), a story only when all its articles are old, with their cached vectors
+    and framing, in one transaction; then VACUUM. Sentence vectors that a kept story shares are embedded again
+    when it is next analysed."""
+    try:
+        cutoffs = [pd.to_datetime(before, utc=True) if before is not None else None,
+                   (now or pd.Timestamp.now(tz="UTC")) - pd.Timedelta(days=keep_days)
+                   if keep_days is not None else None]
+    except ValueError as exc:
+        raise InputError(f"invalid --before {before!r} (expected a date such as 2025-01-31)") from exc
+    cutoffs = [c for c in cutoffs if c is not None and not pd.isna(c)]
+    if not cutoffs:
+        raise InputError("give --before DATE, --keep-days N or both")
+    cutoff = min(cutoffs).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with Store(db) as store:
+        articles, members = store.prunable(cutoff)
+        sentences = [s["sentence"] for _, story in multi_outlet_stories(articles, members)
+                     for s in split_story(story, "")[0]]
+        hashes = content_hashes(articles) + [content_hash(s) for s in sentences]
+        counts = store.prune(articles["id"], members["story_id"].unique(), hashes)
+    return PruneSummary(before=cutoff, **counts)
 
 
 @dataclass

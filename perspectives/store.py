@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ import psutil
 
 from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
-from perspectives.text import content_hash
+from perspectives.text import content_hash, document
 
 DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
@@ -26,7 +26,7 @@ UPSERT_CHUNK = 500  # articles per write transaction, so other writers get their
 
 # Columns added since the first version, with what an upgraded store's existing rows hold.
 ADDED_COLUMNS = {
-    "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''")],
+    "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''"), ("doc_hash", "TEXT NOT NULL DEFAULT ''")],
     "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT")],
     "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
 }
@@ -40,9 +40,12 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT, country TEXT, language TEXT, published_at TEXT, title_en TEXT, text_en TEXT,
     extra TEXT NOT NULL DEFAULT '{}',
     text_hash TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    doc_hash TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE INDEX IF NOT EXISTS articles_published_at ON articles(published_at);
+CREATE INDEX IF NOT EXISTS articles_doc_hash ON articles(doc_hash);
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY,
     outlet TEXT NOT NULL,
@@ -87,11 +90,11 @@ CREATE TABLE IF NOT EXISTS story_members (
     content_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
-CREATE TABLE IF NOT EXISTS framing_cache (
-    fingerprint TEXT NOT NULL,
-    name TEXT NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (fingerprint, name)
+DROP TABLE IF EXISTS framing_cache;
+CREATE TABLE IF NOT EXISTS story_framing (
+    story_id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS story_lineage (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
@@ -106,7 +109,8 @@ STORY_COLUMNS = [
     "story_id", "label", "keywords", "n_articles", "n_outlets", "countries", "first_published", "last_published",
 ]
 
-# content_hash: what the article's text was when it was grouped (a changed text makes the article regrouped).
+# content_hash: what the article's text was when it was grouped (a changed text makes the article regrouped); it is
+# compared with the article's doc_hash, the hash of what is embedded now.
 MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash"]
 
 
@@ -114,22 +118,25 @@ def default_db_path() -> Path:
     return Path(os.environ.get("PERSPECTIVES_DB", DEFAULT_DB))
 
 
+def doc_hash(article: dict) -> str:
+    """Hash of what is embedded of an article (`perspectives.text.document`): it changes when its vector would."""
+    return content_hash(document(article))
+
+
 def text_hash(text: str) -> str:
     """Hash of a text with white space folded, so re-flowed copies of one text count as the same."""
     return content_hash(" ".join((text or "").split()))
 
 
-def _to_parquet(table: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
-    return buffer.getvalue()
+def framing_json(tables: dict[str, list[dict]]) -> str:
+    """One story's framing rows as JSON (numpy scalars as Python numbers)."""
+    return json.dumps(tables, ensure_ascii=False, sort_keys=True, default=_plain)
 
 
-def _from_parquet(data: bytes) -> pd.DataFrame:
-    table = pd.read_parquet(io.BytesIO(data))
-    for column in table.select_dtypes(include="object").columns:  # list cells come back as arrays
-        table[column] = table[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
-    return without_nan(table)
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _finish(conn, run_id: int, summary: dict) -> None:
@@ -203,6 +210,10 @@ class Store:
             self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
             if (table, name) == ("runs", "status"):  # unfinished ones are marked aborted by the next run
                 self.conn.execute("UPDATE runs SET status = 'finished' WHERE finished_at IS NOT NULL")
+            if (table, name) == ("articles", "doc_hash"):  # read once, so later runs find changes without texts
+                rows = self.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM articles").fetchall()
+                self.conn.executemany("UPDATE articles SET doc_hash = ? WHERE id = ?",
+                                      [(doc_hash(dict(zip(COLUMNS, row))), row[0]) for row in rows])
 
     def close(self) -> None:
         self.conn.close()
@@ -233,12 +244,13 @@ class Store:
         return counts
 
     def _upsert(self, records: list[dict], counts: UpsertCounts) -> None:
-        fields = [c for c in COLUMNS if c != "id"] + ["extra", "text_hash"]
+        fields = [c for c in COLUMNS if c != "id"] + ["extra", "text_hash", "doc_hash"]
         with self.transaction() as conn:
             for record in records:
                 row = {c: record.get(c) for c in COLUMNS}
                 row["extra"] = json.dumps(record.get("extra") or {}, ensure_ascii=False, sort_keys=True, default=str)
                 row["text_hash"] = text_hash(row["text"])
+                row["doc_hash"] = doc_hash(row)
                 old = conn.execute(
                     f"SELECT {', '.join(fields)} FROM articles WHERE id = ?", (row["id"],)
                 ).fetchone()
@@ -258,14 +270,33 @@ class Store:
                 else:
                     counts.unchanged += 1
 
-    def articles(self) -> pd.DataFrame:
-        """All articles, ordered by time then id, with extra columns spread out."""
+    def articles(self, where: str = "", params: tuple | dict = ()) -> pd.DataFrame:
+        """All articles (or those matching the SQL condition `where`), ordered by time then id, with extra
+        columns spread out."""
         frame = pd.read_sql_query(
-            f"SELECT {', '.join(COLUMNS)}, extra FROM articles ORDER BY published_at IS NULL, published_at, id",
-            self.conn,
-        )
+            f"SELECT {', '.join(COLUMNS)}, extra FROM articles {'WHERE ' + where if where else ''} "
+            "ORDER BY published_at IS NULL, published_at, id", self.conn, params=params)
         frame["extra"] = frame["extra"].map(json.loads)
         return without_nan(frame)
+
+    def changed_articles(self) -> pd.DataFrame:
+        """`id, published_at` of the articles that are in no story or whose content changed since grouped."""
+        return without_nan(pd.read_sql_query(
+            "SELECT a.id, a.published_at FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
+            "WHERE m.article_id IS NULL OR m.content_hash IS NOT a.doc_hash ORDER BY a.id", self.conn))
+
+    def regroup_window(self, first: str, last: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """What a change published between `first` and `last` (ISO times) can touch: the articles published then
+        or undated, every article of the stories those are in, and those stories' memberships."""
+        near = "SELECT id FROM articles WHERE published_at IS NULL OR published_at BETWEEN :first AND :last"
+        touched = f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN ({near})"
+        bounds = {"first": first, "last": last}
+        articles = self.articles(f"id IN ({near}) OR id IN (SELECT article_id FROM story_members WHERE story_id IN "
+                                 f"({touched}))", bounds)
+        members = without_nan(pd.read_sql_query(
+            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members WHERE story_id IN ({touched}) "
+            "ORDER BY story_id, article_id", self.conn, params=bounds))
+        return articles, members
 
     def article_extra(self, article_id: str) -> dict | None:
         """The stored extra fields of an article, or None when the id is not stored."""
@@ -356,9 +387,10 @@ class Store:
         return row is not None and row[0] == _params_json(params)
 
     def replace_stories(self, run_id: int, stories: pd.DataFrame, members: pd.DataFrame, summary: dict,
-                        lineage: pd.DataFrame | None = None) -> None:
+                        lineage: pd.DataFrame | None = None, replaced: list[str] | None = None) -> dict[str, int]:
         """Swap in a new grouping atomically (readers see the old stories or the new ones, never a mix), then mark
-        the run finished."""
+        the run finished. Only the stories `replaced` are removed first (default: all); the others stay as they
+        are. Returns the store's counts after the swap (see `story_counts`), also recorded in the run's summary."""
         with self.transaction() as conn:
             if lineage is not None:
                 conn.executemany(
@@ -366,8 +398,12 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?)",
                     [(run_id, *row) for row in without_nan(lineage).itertuples(index=False, name=None)],
                 )
-            conn.execute("DELETE FROM story_members")
-            conn.execute("DELETE FROM stories")
+            if replaced is None:
+                conn.execute("DELETE FROM story_members")
+                conn.execute("DELETE FROM stories")
+            else:
+                conn.executemany("DELETE FROM story_members WHERE story_id = ?", [(s,) for s in replaced])
+                conn.executemany("DELETE FROM stories WHERE story_id = ?", [(s,) for s in replaced])
             conn.executemany(
                 f"INSERT INTO stories (run_id, {', '.join(STORY_COLUMNS)}) "
                 f"VALUES (?, {', '.join('?' for _ in STORY_COLUMNS)})",
@@ -377,26 +413,52 @@ class Store:
                 "INSERT INTO story_members (article_id, story_id, wire_group, content_hash) VALUES (?, ?, ?, ?)",
                 without_nan(members.reindex(columns=MEMBER_COLUMNS)).itertuples(index=False, name=None),
             )
-            _finish(conn, run_id, summary)
+            counts = self.story_counts()
+            _finish(conn, run_id, summary | counts)
+        return counts
 
-    def finish_run(self, run_id: int, summary: dict) -> None:
+    def finish_run(self, run_id: int, summary: dict) -> dict[str, int]:
+        """Mark a run finished, recording `summary` and the store's counts (returned)."""
         with self.transaction() as conn:
-            _finish(conn, run_id, summary)
+            counts = self.story_counts()
+            _finish(conn, run_id, summary | counts)
+        return counts
+
+    def story_counts(self) -> dict[str, int]:
+        """Articles, stories, stories of two or more outlets, single-article stories, wire copies."""
+        stories, multi, single = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(n_outlets >= 2), 0), COALESCE(SUM(n_articles = 1), 0) FROM stories"
+        ).fetchone()
+        return {"articles": self.count("articles"), "stories": stories, "multi_outlet_stories": multi,
+                "single_article_stories": single,
+                "wire_copies": self.conn.execute("SELECT COUNT(wire_group) FROM story_members").fetchone()[0]}
+
+    def story_ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT story_id FROM stories")}
 
     # -- framing results --------------------------------------------------------------------------------------
 
-    def cached_framing(self, fingerprint: str) -> dict[str, pd.DataFrame] | None:
-        """The framing tables saved for this fingerprint (see `pipeline.report`), or None."""
-        rows = self.conn.execute("SELECT name, data FROM framing_cache WHERE fingerprint = ?",
-                                 (fingerprint,)).fetchall()
-        return {name: _from_parquet(data) for name, data in rows} or None
+    def cached_framing(self, keys: dict[str, str]) -> dict[str, tuple[str, dict[str, list[dict]]]]:
+        """Story id -> its cached key and framing rows (see `FramingAnalyser.story_rows`), for the stories of `keys`
+        whose cached key has the same OWN part (`FramingAnalyser.story_keys`: only the prior may differ)."""
+        found = {}
+        for story_id, key, data in self.conn.execute("SELECT story_id, key, data FROM story_framing"):
+            if story_id in keys and keys[story_id].split(":")[0] == key.split(":")[0]:
+                found[story_id] = key, json.loads(zlib.decompress(data))
+        return found
 
-    def save_framing(self, fingerprint: str, tables: dict[str, pd.DataFrame]) -> None:
-        """Keep these tables as the only cached framing (older fingerprints are stale)."""
+    def save_framing(self, rows: dict[str, dict[str, list[dict]]], keys: dict[str, str]) -> int:
+        """Cache these stories' framing rows (zlib-compressed JSON, about an eighth of the size) under their keys and
+        drop the rows of stories not in `keys` (gone, or no longer covered by two outlets); returns how many were
+        dropped."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM framing_cache")
-            conn.executemany("INSERT INTO framing_cache (fingerprint, name, data) VALUES (?, ?, ?)",
-                             [(fingerprint, name, _to_parquet(table)) for name, table in tables.items()])
+            conn.executemany("INSERT OR REPLACE INTO story_framing (story_id, key, data) VALUES (?, ?, ?)",
+                             [(story_id, keys[story_id], zlib.compress(framing_json(tables).encode(), 6))
+                              for story_id, tables in rows.items()])
+            stale = [(story_id,) for (story_id,) in conn.execute("SELECT story_id FROM story_framing")
+                     if story_id not in keys]
+            conn.executemany("DELETE FROM story_framing WHERE story_id = ?", stale)
+        return len(stale)
 
     def stories(self) -> pd.DataFrame:
         return pd.read_sql_query(
@@ -407,6 +469,46 @@ class Store:
     def members(self) -> pd.DataFrame:
         return without_nan(pd.read_sql_query(
             f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members ORDER BY story_id, article_id", self.conn))
+
+    # -- retention ----------------------------------------------------------------------------------------------
+
+    def prunable(self, before: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The articles older than `before` (ISO time; published, else ingested) whose whole story is, so that no
+        story is cut in half, with those stories' memberships."""
+        old_stories = ("SELECT m.story_id FROM story_members m JOIN articles a ON a.id = m.article_id "
+                       "GROUP BY m.story_id HAVING MAX(COALESCE(a.published_at, a.ingested_at)) < :before")
+        members = without_nan(pd.read_sql_query(
+            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members WHERE story_id IN ({old_stories}) "
+            "ORDER BY story_id, article_id", self.conn, params={"before": before}))
+        articles = self.articles(
+            f"id IN (SELECT article_id FROM story_members WHERE story_id IN ({old_stories})) OR "
+            "(COALESCE(published_at, ingested_at) < :before AND id NOT IN (SELECT article_id FROM story_members))",
+            {"before": before})
+        return articles, members
+
+    def prune(self, article_ids, story_ids, vector_hashes) -> dict[str, int]:
+        """Remove these articles, their memberships, these stories (with their framing cache and lineage) and the
+        cached vectors of these content hashes that no remaining article has, in one transaction; then VACUUM so
+        the file shrinks. Returns what went, and the file's size before and after."""
+        size_before = self.size()
+        with self.transaction() as conn:
+            ids, stories = [(i,) for i in article_ids], [(s,) for s in story_ids]
+            conn.executemany("DELETE FROM story_members WHERE article_id = ?", ids)
+            for table in ("stories", "story_framing", "story_lineage"):
+                conn.executemany(f"DELETE FROM {table} WHERE story_id = ?", stories)
+            conn.executemany("DELETE FROM articles WHERE id = ?", ids)
+            gone = [(h,) for h in sorted(set(vector_hashes)) if conn.execute(
+                "SELECT 1 FROM articles WHERE doc_hash = ? LIMIT 1", (h,)).fetchone() is None]
+            vectors = sum(conn.execute("DELETE FROM embeddings WHERE content_hash = ?", h).rowcount for h in gone)
+        self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # VACUUM writes the compacted copy into the WAL first
+        return {"articles": len(ids), "stories": len(stories), "vectors": vectors, "bytes_before": size_before,
+                "bytes_after": self.size()}
+
+    def size(self) -> int:
+        """Bytes on disk: the file and its write-ahead log."""
+        return sum(path.stat().st_size for path in (self.path, self.path.with_name(self.path.name + "-wal"))
+                   if path.exists())
 
     def lineage(self) -> pd.DataFrame:
         return without_nan(pd.read_sql_query("SELECT * FROM story_lineage ORDER BY run_id, story_id", self.conn))

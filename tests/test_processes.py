@@ -69,7 +69,7 @@ def test_killing_a_run_during_framing_leaves_no_worker_behind(demo_run, tmp_path
     db = tmp_path / "demo.db"
     with sqlite3.connect(demo_run["db"]) as source, sqlite3.connect(db) as copy:
         source.backup(copy)
-        copy.execute("DELETE FROM framing_cache")  # so the report analyses the stories again, in forked workers
+        copy.execute("DELETE FROM story_framing")  # so the report analyses the stories again, in forked workers
     run = subprocess.Popen([sys.executable, "-m", "perspectives.cli", "run", str(DEMO), "--db", str(db), "--out",
                             str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     process = psutil.Process(run.pid)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,9 +22,23 @@ from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts
 from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
 from perspectives.framing.tone import TONE_COLUMNS, WHOLE_ARTICLE, tone_rows
 from perspectives.ingest.files import without_nan
+from perspectives.ingest.schema import COLUMNS
+from perspectives.stories.neighbours import day_numbers
 
 TABLES = {"takes": TAKE_COLUMNS, "claims": CLAIM_COLUMNS, "terms": TERM_COLUMNS, "sources": SOURCE_COLUMNS,
           "tone": TONE_COLUMNS, "frames": FRAME_COLUMNS, "timeline": TIMELINE_COLUMNS, "cuts": CUT_COLUMNS}
+
+
+@cache
+def code_digest() -> str:
+    """A hash of the framing code and the data it loads (perspectives/framing/*.py, *.json, *.npz, and
+    perspectives/text.py, which splits and cleans its text), read once per process: changed analyses change it."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*here.glob("*.py"), *here.glob("*.json"), *here.glob("*.npz"), here.parent / "text.py"]):
+        digest.update(f"{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -72,7 +89,7 @@ class FramingAnalyser:
 
     def __init__(self, embedder: Embedder | None = None, store=None, claims: ClaimMatcher | None = None,
                  wording: FightinWords | None = None, frames: FrameScorer | None = None, n_terms: int = 8,
-                 actors=find_actors, n_jobs: int = -1):
+                 actors=find_actors, prior_days: float | None = 7.0, n_jobs: int = -1):
         self.embedder = as_embedder(embedder)
         self.store = store
         self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name),
@@ -81,12 +98,85 @@ class FramingAnalyser:
         self.frames = frames or FrameScorer(self.embedder, store=store)
         self.n_terms = n_terms
         self.find_actors = actors
+        # Distinctive wording is scored against the articles published within `prior_days` of the story's days (None:
+        # the whole corpus), so a story's tables depend on its own weeks only and stay valid as the archive grows.
+        self.prior_days = prior_days
         self.n_jobs = n_jobs  # processes for `analyse_stories` (-1: one per core); the results do not depend on it
 
     def settings(self) -> str:
         """Everything that shapes the results, as text (what a cache of results is keyed by)."""
         return (f"{self.embedder.name}|{self.claims.get_params()}|{self.wording.get_params()}|"
-                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|{getattr(self.find_actors, '__qualname__', self.find_actors)}")
+                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|"
+                f"{getattr(self.find_actors, '__qualname__', self.find_actors)}|{self.prior_days}")
+
+    def story_keys(self, articles: pd.DataFrame, members: pd.DataFrame) -> dict[str, str]:
+        """Per story with two or more outlets, a key that changes whenever its tables could: `OWN:PRIOR`, where OWN
+        digests its members' contents and wire groups, these settings and the framing code, and PRIOR the articles
+        of its wording prior (see `prior_days`), which only its takes and terms depend on (`wording_rows`)."""
+        row_hash = dict(zip(articles["id"], map(str, pd.util.hash_pandas_object(
+            articles[list(COLUMNS)].astype(str), index=False).to_numpy())))
+        days = _days(articles)
+        by_day = _day_digests(articles["id"], days, row_hash)
+        joined = members.merge(articles[["id", "outlet"]].assign(day=days), left_on="article_id", right_on="id")
+        multi = joined.groupby("story_id")["outlet"].nunique()
+        joined = joined[joined["story_id"].isin(multi.index[multi >= 2])].sort_values(["story_id", "article_id"])
+        # Plain arrays sliced per story: pandas indexing per story costs milliseconds, times thousands of stories.
+        story_ids, starts = np.unique(joined["story_id"].to_numpy(), return_index=True)
+        ids, wire, member_days = (joined[c].to_numpy() for c in ("article_id", "wire_group", "day"))
+        base = f"{self.settings()}|{code_digest()}"
+        keys = {}
+        for story_id, start, stop in zip(story_ids, starts, [*starts[1:], len(joined)]):
+            own = hashlib.sha256(f"{base}|{story_id}".encode())
+            own.update("".join(f"|{i}:{row_hash[i]}:{w}" for i, w in zip(ids[start:stop], wire[start:stop]))
+                       .encode())
+            span = self._prior_span(member_days[start:stop])
+            prior = "".join(by_day.get(day, "") for day in range(*span)) if span is not None else ""
+            keys[story_id] = f"{own.hexdigest()}:{hashlib.sha256(prior.encode()).hexdigest()}"
+        return keys
+
+    def prior_articles(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids) -> np.ndarray:
+        """Mask of the articles that analysing `story_ids` reads: their members and their priors."""
+        own = articles["id"].isin(members.loc[members["story_id"].isin(set(story_ids)), "article_id"]).to_numpy()
+        if self.prior_days is None:
+            return np.ones(len(articles), dtype=bool) if own.any() else own
+        days = _days(articles)
+        needed = own.copy()
+        for first, stop in filter(None, self._story_spans(articles, members, story_ids)):
+            needed |= (days >= first) & (days < stop)
+        return needed
+
+    def _story_spans(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids):
+        days = pd.Series(_days(articles), index=articles["id"])
+        chosen = members[members["story_id"].isin(set(story_ids))]
+        for _, group in chosen.groupby("story_id", sort=True):
+            yield self._prior_span(days.reindex(group["article_id"]).to_numpy())
+
+    def _prior_span(self, member_days: np.ndarray) -> tuple[int, int] | None:
+        """The days [first, stop) of a story's prior, from its members' days; None when it has no dated member
+        (its prior is its own articles) or the prior is the whole corpus."""
+        dated = member_days[~np.isnan(member_days)]
+        if self.prior_days is None or not len(dated):
+            return None
+        return int(dated.min() - np.floor(self.prior_days)), int(dated.max() + np.floor(self.prior_days)) + 1
+
+    def _priors(self, articles: pd.DataFrame, stories: list[tuple[str, list[dict]]]) -> list[list[str] | None]:
+        """Each story's prior: the ids of the dated articles within its span, and its own (None: all of them)."""
+        if self.prior_days is None:
+            return [None] * len(stories)
+        days = _days(articles)
+        order = np.argsort(days, kind="stable")  # NaN (undated) sort last and are never within a span
+        sorted_days, sorted_ids = days[order], articles["id"].to_numpy()[order]
+        day_of = dict(zip(articles["id"], days))
+        priors = []
+        for _, story in stories:
+            own = [a["id"] for a in story]
+            span = self._prior_span(np.array([day_of[i] for i in own], dtype=float))
+            if span is None:
+                priors.append(own)
+                continue
+            within = sorted_ids[np.searchsorted(sorted_days, span[0]):np.searchsorted(sorted_days, span[1])]
+            priors.append(sorted({*within, *own}))
+        return priors
 
     def analyse_story(self, articles: pd.DataFrame, members: pd.DataFrame, story_id: str,
                       counts: TermCounts | None = None) -> StoryAnalysis:
@@ -97,15 +187,16 @@ class FramingAnalyser:
         counts = corpus_counts(articles, self.wording) if counts is None else counts
         sentences, cuts = split_story(found[0][1], story_id)
         vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
-        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts, sentences, cuts, vectors)
+        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts, sentences, cuts, vectors,
+                                                   self._priors(articles, found)[0])
         return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
                              actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
     def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
-                    cuts: list[dict], vectors: np.ndarray):
-        """Each table's rows for one story (its `split_story` rows and the sentences' vectors given), the fitted
-        claim matcher and the story's actors."""
-        takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms)
+                    cuts: list[dict], vectors: np.ndarray, prior: list[str] | None):
+        """Each table's rows for one story (its `split_story` rows, the sentences' vectors and the ids of its prior
+        given), the fitted claim matcher and the story's actors."""
+        takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)
         matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
         actors = self.find_actors(sentences)
         tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
@@ -115,11 +206,18 @@ class FramingAnalyser:
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
-        """The tables of every story with two or more outlets, concatenated: takes, claims, terms, sources, tone,
-        frames, timeline, cuts. All stories' sentences are embedded in one call (full batches; on `mapper`'s workers
-        when given, see `perspectives.distributed`)."""
+        """The tables of every story with two or more outlets (or of `story_ids`), concatenated: takes, claims,
+        terms, sources, tone, frames, timeline, cuts."""
+        return concat_rows(self.story_rows(articles, members, story_ids, mapper, progress).values())
+
+    def story_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None, mapper=None,
+                   progress: bool = False) -> dict[str, dict[str, list[dict]]]:
+        """Story id -> each table's rows, for every story with two or more outlets (or `story_ids`); `articles` must
+        hold the stories' priors (see `prior_articles`). All stories' sentences are embedded in one call (full
+        batches; on `mapper`'s workers when given, see `perspectives.distributed`)."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
         counts = corpus_counts(articles, self.wording) if stories else None
+        priors = self._priors(articles, stories)
         split = [split_story(story, story_id) for story_id, story in stories]
         sentences = [own for own, _ in split]
         vectors, _ = embed_texts([s["sentence"] for own in sentences for s in own], self.embedder, self.store,
@@ -131,18 +229,49 @@ class FramingAnalyser:
         def tables(i: int) -> dict[str, list[dict]]:
             story_id, story = stories[i]
             return self._story_rows(story_id, story, counts, sentences[i], split[i][1],
-                                    vectors[starts[i]:starts[i + 1]])[0]
+                                    vectors[starts[i]:starts[i + 1]], priors[i])[0]
 
-        rows: dict[str, list[dict]] = {name: [] for name in TABLES}
-        for found in fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],
-                              progress=progress, desc="Comparing outlets"):
-            for name, table_rows in found.items():
-                rows[name] += table_rows
-        return {name: _frame(name, found) for name, found in rows.items()}
+        found = fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],
+                         progress=progress, desc="Comparing outlets")
+        return {story_id: story_tables for (story_id, _), story_tables in zip(stories, found)}
+
+    def wording_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids) -> dict[str, dict[str, list]]:
+        """Story id -> only its takes and terms rows, the tables that depend on the wording prior (cheap: no
+        sentences embedded or compared); `articles` must hold the stories' priors."""
+        stories = list(multi_outlet_stories(articles, members, story_ids))
+        counts = corpus_counts(articles, self.wording) if stories else None
+        found = {}
+        for (story_id, story), prior in zip(stories, self._priors(articles, stories)):
+            takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)
+            found[story_id] = {"takes": takes, "terms": terms}
+        return found
+
+
+def concat_rows(stories) -> dict[str, pd.DataFrame]:
+    """Each table of several stories' rows (`story_rows` values, in order), as one frame."""
+    rows: dict[str, list[dict]] = {name: [] for name in TABLES}
+    for story_tables in stories:
+        for name, table_rows in story_tables.items():
+            rows[name] += table_rows
+    return {name: _frame(name, found) for name, found in rows.items()}
+
+
+def _days(articles: pd.DataFrame) -> np.ndarray:
+    """Each article's UTC day number (days since 1970), NaN when undated."""
+    return np.floor(day_numbers(articles["published_at"], len(articles)))
+
+
+def _day_digests(ids: pd.Series, days: np.ndarray, row_hash: dict[str, str]) -> dict[int, str]:
+    """Per day, a digest of the contents of the articles published that day."""
+    dated = pd.DataFrame({"id": ids.to_numpy(), "day": days}).dropna().sort_values(["day", "id"])
+    day_of, starts = np.unique(dated["day"].to_numpy(), return_index=True)
+    sorted_ids = dated["id"].to_numpy()
+    return {int(day): hashlib.sha256("|".join(f"{i}:{row_hash[i]}" for i in sorted_ids[start:stop]).encode())
+            .hexdigest() for day, start, stop in zip(day_of, starts, [*starts[1:], len(dated)])}
 
 
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     return without_nan(pd.DataFrame(rows, columns=TABLES[name]))
 
 
-__all__ = ["FramingAnalyser", "StoryAnalysis", "TABLES", "WHOLE_ARTICLE"]
+__all__ = ["FramingAnalyser", "StoryAnalysis", "TABLES", "WHOLE_ARTICLE", "code_digest", "concat_rows"]

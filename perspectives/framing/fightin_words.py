@@ -89,13 +89,17 @@ class TermCounts:
     totals: np.ndarray
     rows: dict  # document key -> row of `matrix`
 
-    def of(self, keys) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-        """The documents' counts over the terms they use, those terms, and the terms' corpus totals."""
+    def of(self, keys, prior=None) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """The documents' counts over the terms they use, those terms, and the terms' totals over the `prior`
+        documents (keys; default the whole corpus)."""
         counts = self.matrix[[self.rows[key] for key in keys]]
         # Renumbering the columns in use keeps each row's indices sorted: cheaper than scipy's column selection.
         used, column = np.unique(counts.indices, return_inverse=True)
         own = sparse.csr_matrix((counts.data, column.ravel(), counts.indptr), shape=(counts.shape[0], len(used)))
-        return own, self.terms[used], self.totals[used]
+        if prior is None:
+            return own, self.terms[used], self.totals[used]
+        totals = np.asarray(self.matrix[[self.rows[key] for key in prior]][:, used].sum(axis=0)).ravel()
+        return own, self.terms[used], totals
 
     def totals_of(self, terms: np.ndarray) -> np.ndarray:
         """Corpus totals of any terms; 0 for terms the corpus never uses."""
@@ -148,9 +152,10 @@ class FightinWords(BaseEstimator):
         prior = np.asarray(doc_counts.sum(axis=0)).ravel() if background is None else background.totals_of(terms)
         return self._fit_counts(doc_counts, terms, list(groups), prior)
 
-    def fit_documents(self, counts: TermCounts, keys, groups):
-        """`fit` on documents already counted in `counts`, with the whole of `counts` as the background."""
-        doc_counts, terms, prior = counts.of(keys)
+    def fit_documents(self, counts: TermCounts, keys, groups, prior=None):
+        """`fit` on documents already counted in `counts`, with the `prior` documents (keys) as the background,
+        default the whole of `counts`."""
+        doc_counts, terms, prior = counts.of(keys, prior)
         return self._fit_counts(doc_counts, terms, list(groups), prior)
 
     def _fit_counts(self, doc_counts, terms: np.ndarray, groups: list, prior_counts: np.ndarray):

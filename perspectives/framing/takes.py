@@ -32,12 +32,13 @@ def multi_outlet_stories(articles: pd.DataFrame, members: pd.DataFrame, story_id
 
 
 def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
-                n_terms: int = 8) -> tuple[list[dict], list[dict]]:
+                n_terms: int = 8, prior=None) -> tuple[list[dict], list[dict]]:
     """Takes and distinctive terms (each with the sentence it comes from) for one story's articles (a frame or rows,
-    in time order); `counts` is `scorer.count_terms` of the corpus' documents keyed by article id."""
+    in time order); `counts` is `scorer.count_terms` of the corpus' documents keyed by article id, `prior` the ids
+    of the documents that make the background (default all of `counts`)."""
     articles = records(story)
     voices = _voices(articles)
-    fitted = FightinWords(**scorer.get_params()).fit_documents(counts, [a["id"] for a in articles], voices)
+    fitted = FightinWords(**scorer.get_params()).fit_documents(counts, [a["id"] for a in articles], voices, prior)
     by_voice: dict[str, list[dict]] = {}
     for voice, article in zip(voices, articles):
         by_voice.setdefault(voice, []).append(article)

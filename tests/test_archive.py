@@ -1,0 +1,306 @@
+"""An archive that grows: framing cached per story, windowed regrouping, pruning (real SQLite files)."""
+
+import functools
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from perspectives.framing import FramingAnalyser
+from perspectives.ingest.files import articles_frame
+from perspectives.pipeline import update_framing
+from perspectives.store import Store, doc_hash
+from perspectives.text import english_text, english_title
+from tests.conftest import DEMO, cli
+
+OUTLETS = [("Kyiv Signal", "UA"), ("Berlin Daily", "DE"), ("Lagos Times", "NG")]
+# Three stories, two close together (4 days apart: each is in the other's wording prior) and one weeks later.
+STORIES = {"s-port": "2025-08-01", "s-rail": "2025-08-05", "s-grain": "2025-09-10"}
+TOPICS = {"s-port": "the harbour strike closed the port of Odesa", "s-rail": "the rail union halted freight trains",
+          "s-grain": "the grain deal collapsed after the minister walked out"}
+
+
+def story_articles(story_id, day, extra_sentence=""):
+    topic = TOPICS[story_id]
+    return [{"id": f"{story_id}-{n}", "outlet": outlet, "country": country, "language": "en",
+             "published_at": f"{day}T{8 + n}:00:00Z", "title": f"{outlet}: {topic}",
+             "text": (f"Officials said {topic}. The minister told reporters the government would respond. "
+                      f"Critics called the decision reckless, according to {outlet}. {extra_sentence}").strip()}
+            for n, (outlet, country) in enumerate(OUTLETS)]
+
+
+def write_stories(store, grouping: dict[str, list[str]]):
+    """Store this grouping (story id -> article ids) as a cluster run would."""
+    run_id = store.start_run("cluster", {"model": "test"})
+    stories = pd.DataFrame([{"story_id": sid, "label": sid, "keywords": "", "n_articles": len(ids),
+                             "n_outlets": len(ids), "countries": "", "first_published": None,
+                             "last_published": None} for sid, ids in grouping.items()])
+    members = pd.DataFrame([{"article_id": a, "story_id": sid, "wire_group": None, "content_hash": None}
+                            for sid, ids in grouping.items() for a in ids])
+    store.replace_stories(run_id, stories, members, {})
+
+
+@pytest.fixture
+def archive(tmp_path):
+    path = tmp_path / "archive.db"
+    with Store(path) as store:
+        store.upsert_articles(articles_frame([a for sid, day in STORIES.items() for a in story_articles(sid, day)]))
+        write_stories(store, {sid: [f"{sid}-{n}" for n in range(len(OUTLETS))] for sid in STORIES})
+    return path
+
+
+class CountingAnalyser(FramingAnalyser):
+    """A real analyser that records which stories it was asked to analyse."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.analysed = []
+
+    def story_rows(self, articles, members, story_ids=None, mapper=None, progress=False):
+        self.analysed += list(story_ids)
+        return super().story_rows(articles, members, story_ids, mapper, progress)
+
+
+def update(path, embedder, **settings):
+    with Store(path) as store:
+        analyser = CountingAnalyser(embedder, store=store, n_jobs=1, **settings)
+        tables, summary = update_framing(store, analyser, store.articles(), store.members(), progress=False)
+    return tables, summary, sorted(analyser.analysed)
+
+
+def mentions(tables, text):
+    return any(text in str(cell) for table in tables.values() for cell in table.to_numpy().ravel())
+
+
+def assert_same_tables(first, second):
+    assert first.keys() == second.keys()
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], second[name], obj=name)
+
+
+def test_an_unchanged_archive_reuses_every_storys_framing(archive, embedder):
+    tables, summary, analysed = update(archive, embedder)
+    assert analysed == sorted(STORIES) and (summary.analysed, summary.reused) == (3, 0)
+    assert set(tables["takes"]["story_id"]) == set(STORIES)
+    again, summary, analysed = update(archive, embedder)
+    assert analysed == [] and (summary.analysed, summary.reused) == (0, 3)
+    assert_same_tables(again, tables)
+
+
+def test_a_changed_member_recomputes_its_story_and_those_whose_prior_holds_it(archive, embedder, tmp_path):
+    update(archive, embedder)
+    with Store(archive) as store:
+        changed = story_articles("s-grain", STORIES["s-grain"], "Farmers blocked the highway in protest.")
+        store.upsert_articles(articles_frame(changed[:1]))
+    tables, summary, analysed = update(archive, embedder)
+    assert analysed == ["s-grain"] and (summary.reworded, summary.reused) == (0, 2)
+    assert mentions(tables, "Farmers blocked the highway")  # the new text was analysed
+    with Store(archive) as store:
+        store.upsert_articles(articles_frame(story_articles("s-port", STORIES["s-port"], "Dockers cheered.")[:1]))
+    _, summary, analysed = update(archive, embedder)
+    assert analysed == ["s-port"]
+    assert (summary.reworded, summary.reused) == (1, 1)  # s-rail's wording prior (its week) holds the changed article
+
+
+def test_incremental_tables_equal_a_fresh_report(archive, embedder, tmp_path):
+    update(archive, embedder)
+    with Store(archive) as store:
+        store.upsert_articles(articles_frame(story_articles("s-rail", STORIES["s-rail"], "Ports stayed shut.")[1:2]))
+    incremental, summary, analysed = update(archive, embedder)
+    assert analysed == ["s-rail"] and (summary.reworded, summary.reused) == (1, 1)  # s-port reworded; s-grain far
+    fresh = tmp_path / "fresh.db"
+    with sqlite3.connect(archive) as source, sqlite3.connect(fresh) as copy:
+        source.backup(copy)
+        copy.execute("DELETE FROM story_framing")
+    recomputed, summary, _ = update(fresh, embedder)
+    assert summary.reused == 0
+    assert_same_tables(incremental, recomputed)
+
+
+def test_a_changed_setting_recomputes_every_story(archive, embedder):
+    update(archive, embedder)
+    _, summary, analysed = update(archive, embedder, n_terms=3)
+    assert analysed == sorted(STORIES) and summary.reused == 0
+    _, summary, analysed = update(archive, embedder, n_terms=3)
+    assert analysed == []
+
+
+def test_changed_framing_code_recomputes_every_story(archive, embedder, monkeypatch):
+    update(archive, embedder)
+    monkeypatch.setattr("perspectives.framing.analysis.code_digest", lambda: "another version of the code")
+    _, summary, analysed = update(archive, embedder)
+    assert analysed == sorted(STORIES) and summary.reused == 0
+
+
+def test_the_cache_of_a_story_that_is_gone_is_dropped(archive, embedder):
+    update(archive, embedder)
+    with Store(archive) as store:
+        write_stories(store, {"s-port": [f"s-port-{n}" for n in range(3)], "s-rail": [f"s-rail-{n}" for n in range(3)],
+                              "s-grain-a": ["s-grain-0"], "s-grain-b": ["s-grain-1", "s-grain-2"]})
+    tables, summary, analysed = update(archive, embedder)
+    assert analysed == ["s-grain-b"] and summary.dropped == 1 and summary.reused == 2
+    with Store(archive) as store:
+        cached = {row[0] for row in store.conn.execute("SELECT story_id FROM story_framing")}
+    assert cached == {"s-port", "s-rail", "s-grain-b"}
+    assert set(tables["takes"]["story_id"]) == cached
+
+
+# -- windowed regrouping ----------------------------------------------------------------------------------------
+
+@functools.cache
+def demo_stories() -> list[list[dict]]:
+    """The demo's stories with four or more articles, each as its articles (real, distinct texts)."""
+    demo = pd.read_json(DEMO, lines=True, dtype=False)
+    return [group.to_dict("records") for _, group in demo.groupby("gold_story", sort=True) if len(group) >= 4]
+
+
+def weekly_story(week: int, topic: int, n_outlets: int = 3, day_offset: int = 0, hour: int = 8):
+    """One story: `n_outlets` articles (the texts of a demo story) on a topic, in week `week` of 2025 (from May)."""
+    day = pd.Timestamp("2025-05-05", tz="UTC") + pd.Timedelta(days=7 * week + day_offset)
+    source = demo_stories()[topic % len(demo_stories())]
+    return [{"id": f"w{week}-t{topic}-{n}-{hour}", "outlet": OUTLETS[n % 3][0], "country": OUTLETS[n % 3][1],
+             "language": "en", "published_at": (day + pd.Timedelta(hours=hour + n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "title": f"{english_title(source[n])} (week {week})", "text": english_text(source[n])}
+            for n in range(n_outlets)]
+
+
+def cache_vectors(store, embedder, rows, seed=0):
+    """Store each article's vector in the embedding cache (a tight direction per week and topic), as an archive
+    whose articles were embedded before has them."""
+    import zlib
+
+    import numpy as np
+
+    vectors = {}
+    for row in rows:
+        topic = row["id"].rsplit("-", 2)[0]
+        rng = np.random.default_rng(zlib.crc32(f"{topic}|{seed}".encode()))
+        base = rng.normal(size=384)
+        noise = np.random.default_rng(zlib.crc32(row["id"].encode())).normal(scale=0.02, size=384)
+        vector = base / np.linalg.norm(base) + noise
+        vectors[doc_hash(row)] = (vector / np.linalg.norm(vector)).astype(np.float32)
+    store.save_embeddings(embedder.name, vectors)
+
+
+@pytest.fixture
+def grown_archive(tmp_path, embedder):
+    """Twelve weeks of three stories each, grouped once."""
+    from perspectives.pipeline import cluster
+
+    path = tmp_path / "grown.db"
+    rows = [a for week in range(12) for topic in range(3) for a in weekly_story(week, 3 * week + topic)]
+    with Store(path) as store:
+        store.upsert_articles(articles_frame(rows))
+        cache_vectors(store, embedder, articles_frame(rows).to_dict("records"))
+    first = cluster(db=path, embedder=embedder, progress=False)
+    assert first.mode == "full" and first.articles == len(rows)
+    return path
+
+
+def test_a_new_day_reads_only_its_window_and_leaves_old_stories_untouched(grown_archive, embedder, monkeypatch):
+    from perspectives.pipeline import cluster
+
+    with Store(grown_archive) as store:
+        before = store.stories().set_index("story_id")
+        runs_before = dict(store.conn.execute("SELECT story_id, run_id FROM stories"))
+        last_week = store.members().merge(store.articles(), left_on="article_id", right_on="id")
+    # A fourth outlet joins last week's first story two hours later, and a new story starts the next day.
+    joining = weekly_story(11, 33, n_outlets=4, hour=8)[3:]
+    joining[0]["id"] = "w11-t33-3-late"
+    fresh_story = weekly_story(11, 40, day_offset=1)
+    new = articles_frame(joining + fresh_story)
+    with Store(grown_archive) as store:
+        store.upsert_articles(new)
+        cache_vectors(store, embedder, new.to_dict("records"))
+        assert sorted(store.changed_articles()["id"]) == sorted(new["id"])
+
+    read = []
+    real_articles = Store.articles
+    monkeypatch.setattr(Store, "articles", lambda self, *a, **k: read.append(len(rows := real_articles(self, *a, **k)))
+                        or rows)
+    summary = cluster(db=grown_archive, embedder=embedder, progress=False)
+
+    # Week 11's three stories (9 articles) and the 4 new ones: nothing of the eleven weeks before.
+    assert summary.mode == "incremental" and summary.regrouped == 13 and read == [13]
+    assert summary.articles == 36 * 3 + 4
+    with Store(grown_archive) as store:
+        after = store.stories().set_index("story_id")
+        runs_after = dict(store.conn.execute("SELECT story_id, run_id FROM stories"))
+        members = store.members().set_index("article_id")["story_id"]
+        lineage = store.lineage()
+        assert store.changed_articles().empty
+    week11 = set(last_week.loc[last_week["id"].str.startswith("w11-"), "story_id"])
+    old = set(before.index) - week11
+    assert len(old) == 33 and all(runs_after[s] == runs_before[s] for s in old)  # not rewritten
+    pd.testing.assert_frame_equal(after.loc[sorted(old)], before.loc[sorted(old)])
+    assert members["w11-t33-3-late"] == members["w11-t33-0-8"]  # joined the story, which kept its id
+    assert members["w11-t33-0-8"] in before.index and after.loc[members["w11-t33-0-8"], "n_articles"] == 4
+    assert set(lineage.loc[lineage["run_id"] == summary.run_id, "parent_story_id"].dropna()) == week11
+
+
+def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
+    from perspectives.pipeline import cluster
+
+    read = []
+    monkeypatch.setattr(Store, "articles", lambda self, *a, **k: read.append(1))
+    summary = cluster(db=grown_archive, embedder=embedder, progress=False)
+    assert summary.mode == "unchanged" and read == [] and summary.stories == 36
+
+
+# -- retention ------------------------------------------------------------------------------------------------
+
+def test_prune_removes_old_stories_their_vectors_and_framing_in_one_go(grown_archive, embedder):
+    from perspectives.pipeline import cluster, prune
+
+    update(grown_archive, embedder)  # framing cached, sentence vectors embedded
+    with Store(grown_archive) as store:
+        articles, members = store.articles(), store.members()
+        vectors_before = store.count("embeddings")
+        framed = {row[0] for row in store.conn.execute("SELECT story_id FROM story_framing")}
+    old = articles.loc[articles["published_at"] < "2025-06-16", "id"]
+    old_stories = set(members.loc[members["article_id"].isin(old), "story_id"])
+    assert len(old) == 54 and len(old_stories) == 18
+
+    summary = prune(db=grown_archive, before="2025-06-16")
+
+    assert (summary.articles, summary.stories) == (54, 18) and summary.before == "2025-06-16T00:00:00Z"
+    assert summary.bytes_after < summary.bytes_before
+    with Store(grown_archive) as store:
+        kept = store.articles()
+        assert set(kept["id"]) == set(articles["id"]) - set(old)
+        assert not old_stories & store.story_ids() and len(store.story_ids()) == 18
+        assert store.members()["article_id"].isin(kept["id"]).all()
+        assert {row[0] for row in store.conn.execute("SELECT story_id FROM story_framing")} == framed - old_stories
+        assert store.count("embeddings") == vectors_before - summary.vectors
+        hashes = {row[0] for row in store.conn.execute("SELECT content_hash FROM embeddings")}
+        kept_docs = {doc_hash(row) for row in kept.to_dict("records")}
+        pruned_docs = {doc_hash(row) for row in articles[articles["id"].isin(old)].to_dict("records")} - kept_docs
+        assert pruned_docs and not hashes & pruned_docs and kept_docs <= hashes  # a text still used keeps its vector
+        assert summary.vectors > len(pruned_docs)  # sentence vectors went too
+        assert store.lineage()["story_id"].isin(store.story_ids()).all()
+    assert cluster(db=grown_archive, embedder=embedder, progress=False).mode == "unchanged"
+    _, after, analysed = update(grown_archive, embedder)
+    # Only week 6's stories get their wording again: the week before them, in their wording prior, is gone.
+    assert analysed == [] and (after.reworded, after.reused, after.dropped) == (3, 15, 0)
+
+
+def test_prune_keeps_a_story_that_reaches_past_the_cutoff_whole(archive):
+    from perspectives.pipeline import prune
+
+    with Store(archive) as store:  # s-port (Aug 1) grouped with one s-rail article (Aug 5)
+        write_stories(store, {"s-port": ["s-port-0", "s-port-1", "s-port-2", "s-rail-0"],
+                              "s-rail": ["s-rail-1", "s-rail-2"], "s-grain": [f"s-grain-{n}" for n in range(3)]})
+    summary = prune(db=archive, before="2025-08-03")
+    assert (summary.articles, summary.stories) == (0, 0)
+    summary = prune(db=archive, keep_days=20, now=pd.Timestamp("2025-08-27", tz="UTC"))  # cutoff Aug 7
+    assert (summary.articles, summary.stories) == (6, 2)
+    with Store(archive) as store:
+        assert store.story_ids() == {"s-grain"} and store.count("articles") == 3
+
+
+def test_prune_from_the_command_line(archive):
+    bad = cli("prune", "--db", archive, "--before", "not a date", check=False)
+    assert bad.returncode == 2 and "invalid --before" in bad.stderr
+    assert cli("prune", "--db", archive, check=False).returncode == 2
+    done = cli("prune", "--db", archive, "--before", "2025-09-01")
+    assert "removed 6 articles published before 2025-09-01T00:00:00Z, 2 stories" in done.stdout
