@@ -167,10 +167,10 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
     """
     if not query.strip():
         return pd.DataFrame(columns=["story_id", "label", "score", "match", "hits", "titles"])
-    embedder = as_embedder(embedder)
+    encoder = as_embedder(embedder)
     articles = desk.articles.reset_index(drop=True)
-    vectors, _ = embed_articles(articles, embedder, store=store, progress=False)
-    scores = vectors @ embedder.encode([query], progress=False)[0]
+    vectors, _ = embed_articles(articles, encoder, store=store, progress=False)
+    scores = vectors @ encoder.encode([query], progress=False)[0]
     text = [f"{english_title(a)} {english_text(a)} {a['title']} {a['text']}".lower()
             for a in articles.to_dict("records")]
     keyword = np.array([query.lower() in t for t in text])

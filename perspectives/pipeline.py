@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -61,11 +61,11 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
     cluster (see `perspectives.distributed`)."""
-    embedder = as_embedder(embedder)
+    encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
     wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
-    vectors, newly_embedded = embed_articles(articles, embedder, store=store, mapper=mapper, progress=progress)
+    vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     labels = clusterer.fit(vectors, articles=articles, mapper=mapper).labels_
     copies = wire.fit(articles, vectors, graph=clusterer.graph_).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
@@ -162,13 +162,15 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
                                          progress=progress)
                 replaced = sorted(set(previous["story_id"])) if window else None
-                reserved = store.story_ids() - set(replaced) if window else set()
+                reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)
                 summary.newly_embedded, summary.regrouped = grouping.newly_embedded, len(articles)
                 summary.lineage = lineage["relation"].value_counts().to_dict()
                 counts = store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage,
                                                replaced=replaced)
-    return replace(summary, **counts)
+    return replace(summary, articles=counts["articles"], stories=counts["stories"],
+                   multi_outlet_stories=counts["multi_outlet_stories"],
+                   single_article_stories=counts["single_article_stories"], wire_copies=counts["wire_copies"])
 
 
 def regroup_window(changed: pd.DataFrame, window: float | None, grouped: bool) -> tuple[str, str] | None:
@@ -183,7 +185,7 @@ def regroup_window(changed: pd.DataFrame, window: float | None, grouped: bool) -
     return first.strftime("%Y-%m-%dT%H:%M:%SZ"), last.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: set[str] = frozenset()) -> pd.DataFrame:
+def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:
     """Rename this grouping's stories to the ids they keep from the previous run (in place); return the lineage.
     `reserved` ids belong to stories outside this grouping and are never given out."""
     mapping, lineage = carry_over_ids(grouping.members[["article_id", "story_id"]],
@@ -268,10 +270,10 @@ def prune(db: str | Path | None = None, before: str | None = None, keep_days: fl
                    if keep_days is not None else None]
     except ValueError as exc:
         raise InputError(f"invalid --before {before!r} (expected a date such as 2025-01-31)") from exc
-    cutoffs = [c for c in cutoffs if c is not None and not pd.isna(c)]
-    if not cutoffs:
+    given: list[pd.Timestamp] = [c for c in cutoffs if c is not None and not pd.isna(c)]
+    if not given:
         raise InputError("give --before DATE, --keep-days N or both")
-    cutoff = min(cutoffs).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cutoff = min(given).strftime("%Y-%m-%dT%H:%M:%SZ")
     with Store(db) as store:
         articles, members = store.prunable(cutoff)
         sentences = [s["sentence"] for _, story in multi_outlet_stories(articles, members)
@@ -314,7 +316,7 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
              db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
-             progress: bool = True) -> dict[str, float]:
+             progress: bool = True) -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.

@@ -249,7 +249,7 @@ class Store:
             for record in records:
                 row = {c: record.get(c) for c in COLUMNS}
                 row["extra"] = json.dumps(record.get("extra") or {}, ensure_ascii=False, sort_keys=True, default=str)
-                row["text_hash"] = text_hash(row["text"])
+                row["text_hash"] = text_hash(str(row["text"]))  # validated rows always have a text
                 row["doc_hash"] = doc_hash(row)
                 old = conn.execute(
                     f"SELECT {', '.join(fields)} FROM articles WHERE id = ?", (row["id"],)

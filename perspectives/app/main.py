@@ -102,7 +102,7 @@ def sidebar_filters(found: desk.Desk) -> dict:
     st.sidebar.header("Filters")
     outlets = found.outlets()
     dates = pd.to_datetime(found.articles["published_at"], utc=True, errors="coerce").dropna()
-    filters = {}
+    filters: dict = {}
     if len(dates):
         picked = st.sidebar.date_input("Published between", (dates.min().date(), dates.max().date()),
                                        min_value=dates.min().date(), max_value=dates.max().date())
