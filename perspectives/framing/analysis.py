@@ -17,7 +17,9 @@ from perspectives.framing.sentences import sentence_rows
 from perspectives.framing.sources import SOURCE_COLUMNS, source_rows
 from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts, multi_outlet_stories, story_takes
 from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
-from perspectives.framing.tone import TONE_COLUMNS, WHOLE_ARTICLE, tone_rows
+from perspectives.framing.target_tone import TargetTone
+from perspectives.framing.tone import (MARGIN, TONE_COLUMNS, VADER_ACTOR_METHOD, WHOLE_ARTICLE, actor_mentions,
+                                      tone_rows, toward_actors)
 from perspectives.ingest.files import without_nan
 
 TABLES = {"takes": TAKE_COLUMNS, "claims": CLAIM_COLUMNS, "terms": TERM_COLUMNS, "sources": SOURCE_COLUMNS,
@@ -71,7 +73,8 @@ class FramingAnalyser:
 
     def __init__(self, embedder: Embedder | None = None, store=None, claims: ClaimMatcher | None = None,
                  wording: FightinWords | None = None, frames: FrameScorer | None = None, n_terms: int = 8,
-                 actors=find_actors, n_jobs: int = -1):
+                 actors=find_actors, n_jobs: int = -1, target_tone: TargetTone | None | str = "shipped",
+                 tone_margin: float = MARGIN):
         self.embedder = embedder or Embedder()
         self.store = store
         self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name))
@@ -80,11 +83,15 @@ class FramingAnalyser:
         self.n_terms = n_terms
         self.find_actors = actors
         self.n_jobs = n_jobs  # processes for `analyse_stories` (-1: one per core); the results do not depend on it
+        # Tone toward actors: the head shipped for the embedder's model; None (or no head for it): VADER.
+        self.target_tone = TargetTone.for_embedder(self.embedder) if target_tone == "shipped" else target_tone
+        self.tone_margin = tone_margin
 
     def settings(self) -> str:
         """Everything that shapes the results, as text (what a cache of results is keyed by)."""
         return (f"{self.embedder.name}|{self.claims.get_params()}|{self.wording.get_params()}|"
-                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|{getattr(self.find_actors, '__qualname__', self.find_actors)}")
+                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|{getattr(self.find_actors, '__qualname__', self.find_actors)}|"
+                f"{self._tone_method()}|{self.target_tone and self.target_tone.head.about}|{self.tone_margin}")
 
     def analyse_story(self, articles: pd.DataFrame, members: pd.DataFrame, story_id: str,
                       counts: TermCounts | None = None) -> StoryAnalysis:
@@ -95,21 +102,30 @@ class FramingAnalyser:
         counts = corpus_counts(articles, self.wording) if counts is None else counts
         sentences = sentence_rows(found[0][1], story_id)
         vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
-        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts, sentences, vectors)
+        actors = self.find_actors(sentences)
+        toward = self._toward(actor_mentions(sentences, actors))
+        tables, matcher = self._story_rows(story_id, found[0][1], counts, sentences, vectors, actors, toward)
         return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
                              actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
+    def _toward(self, mentions: list[tuple], mapper=None) -> dict | None:
+        """The target head's probabilities per (sentence, actor) of `actor_mentions` (None without a head)."""
+        return toward_actors(self.target_tone, mentions, self.store, mapper) if self.target_tone else None
+
+    def _tone_method(self) -> str:
+        return f"toward actor: {self.target_tone.name}" if self.target_tone else VADER_ACTOR_METHOD
+
     def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
-                    vectors: np.ndarray):
-        """Each table's rows for one story (its `sentence_rows` and their vectors given), the fitted claim matcher
-        and the story's actors."""
+                    vectors: np.ndarray, actors: list[str], toward: dict | None):
+        """Each table's rows for one story (its `sentence_rows` and their vectors, its actors and the target
+        head's probabilities given) and the fitted claim matcher."""
         takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms)
         matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
-        actors = self.find_actors(sentences)
         tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
-                  "tone": tone_rows(sentences, actors), "frames": self.frames.rows(sentences, vectors),
+                  "tone": tone_rows(sentences, actors, toward, self._tone_method(), self.tone_margin),
+                  "frames": self.frames.rows(sentences, vectors),
                   "timeline": timeline_rows(story, story_id)}
-        return tables, matcher, actors
+        return tables, matcher
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
@@ -122,12 +138,17 @@ class FramingAnalyser:
         vectors, _ = embed_texts([s["sentence"] for own in sentences for s in own], self.embedder, self.store,
                                  mapper=mapper, progress=progress)
         starts = np.cumsum([0, *(len(own) for own in sentences)])
+        # Embedded here, as the frames' centroids: the forked workers below must not use the model or the store.
+        actors = [self.find_actors(own) for own in sentences]
+        toward = self._toward(sorted({m for own, names in zip(sentences, actors) for m in actor_mentions(own, names)}),
+                              mapper)
         if stories:
-            self.frames.centroids()  # embedded here: the forked workers below must not use the model or the store
+            self.frames.centroids()
 
         def tables(i: int) -> dict[str, list[dict]]:
             story_id, story = stories[i]
-            return self._story_rows(story_id, story, counts, sentences[i], vectors[starts[i]:starts[i + 1]])[0]
+            return self._story_rows(story_id, story, counts, sentences[i], vectors[starts[i]:starts[i + 1]],
+                                    actors[i], toward)[0]
 
         rows: dict[str, list[dict]] = {name: [] for name in TABLES}
         for found in fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],
