@@ -34,7 +34,7 @@ bench: install
 	$(BIN)/pip install --quiet -e ".[bench]" torch==2.13.0
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run.py
 
-# Retrains the target-dependent tone heads shipped in perspectives/framing/tone_heads/ (needs ../shared/datasets/newsmtsc).
+# Retrains the tone heads shipped in perspectives/framing/tone_heads/ (needs ../shared/datasets/newsmtsc).
 train-tone: install
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/train_tone.py
 

@@ -93,7 +93,7 @@ def train(name: str, n_targets: int | None, store: Store) -> ToneHead:
     best = max(scores, key=scores.get)
     about = {"data": "NewsMTSC train.jsonl (Hamborg & Donnay, EACL 2021)",
              "data_sha256": hashlib.sha256(train_file.read_bytes()).hexdigest(),
-             "embedder": embedder.name, "pairs": len(pairs), "sample_seed": SEED if len(pairs) < len(datasets.newsmtsc("train")) else None,
+             "embedder": embedder.name, "pairs": len(pairs), "sample_seed": SEED if n_targets else None,
              "classes": list(CLASSES), "C": best, "cv_macro_f1": round(scores[best], 4),
              "cv": "5-fold GroupKFold by article on the training split"}
     return ToneHead.from_sklearn(embedder.spec.name, views, fit(x, y, best), about)

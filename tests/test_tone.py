@@ -67,17 +67,17 @@ def rows(texts: list[str], actor: str = "Perez") -> pd.DataFrame:
 
 
 def test_one_leaning_sentence_is_not_clear_evidence_but_several_are():
-    texts = [f"Perez spoke in town number {i} on the tour." for i in range(6)]
+    texts = [f"Perez spoke in town number {i} on the tour." for i in range(10)]
     leaning = np.array([0.6, 0.35, 0.05])  # the head's probabilities: leaning negative, not sure
     one = tone_table(rows(texts[:1]), ["Perez"], {(texts[0], "Perez"): leaning}, method="head")
     verdict = one.set_index("actor").loc["Perez"]
     assert (verdict["label"], verdict["tone"]) == ("neutral", 0.0)  # abstains
-    assert verdict["tone_low"] < -0.1 < verdict["tone_high"]  # because the interval reaches past the margin
+    assert verdict["tone_low"] < 0 < verdict["tone_high"]  # because its interval still holds 0
     many = tone_table(rows(texts), ["Perez"], {(t, "Perez"): leaning for t in texts}, method="head")
     verdict = many.set_index("actor").loc["Perez"]
     assert verdict["label"] == "negative" and verdict["tone"] == pytest.approx(-0.55)
-    assert verdict["tone_low"] < verdict["tone"] < verdict["tone_high"] < -0.1
-    assert verdict["n_sentences"] == 6 and verdict["method"] == "head"
+    assert verdict["tone_low"] < verdict["tone"] < verdict["tone_high"] < 0
+    assert verdict["n_sentences"] == 10 and verdict["method"] == "head"
 
 
 def test_the_evidence_is_the_sentence_behind_the_verdict():
@@ -93,8 +93,9 @@ def test_the_evidence_is_the_sentence_behind_the_verdict():
 
 def test_without_a_head_actors_get_the_vader_mean_with_its_interval():
     texts = ["Perez gave a wonderful, inspiring speech.", "Perez was praised warmly by delegates."]
-    table = tone_table(rows(texts), ["Perez"]).set_index("actor")
-    assert list(table.reset_index().columns) == TONE_COLUMNS and TONE_COLUMNS[:6] == OLD_COLUMNS
+    table = tone_table(rows(texts), ["Perez"])
+    assert list(table.columns) == TONE_COLUMNS and TONE_COLUMNS[:6] == OLD_COLUMNS
+    table = table.set_index("actor")
     perez, article = table.loc["Perez"], table.loc[WHOLE_ARTICLE]
     assert perez["tone"] == pytest.approx(np.mean([sentence_tone(t) for t in texts]), abs=1e-4)
     assert perez["tone_low"] <= perez["tone"] <= perez["tone_high"] and perez["label"] == "positive"
