@@ -49,32 +49,6 @@ def meantime() -> pd.DataFrame:
     })
 
 
-def basil() -> pd.DataFrame:
-    """BASIL dev (2010-2014): 50 events x 3 outlets (fox, nyt, hpo); gold = the event."""
-    raw = pd.read_csv(SHARED / "basil_dev" / "articles.csv")
-    return pd.DataFrame({
-        "id": raw["doc_id"].astype(str), "outlet": raw["source"], "title": raw["title"], "text": raw["text"],
-        "url": raw["url"], "published_at": raw["date"], "country": raw["country"], "language": raw["language"],
-        "gold": raw["cluster"].astype(str),
-    })
-
-
-FEELINGS = {"pos": "positive", "str-pos": "positive", "neu": "neutral", "neg": "negative", "str-neg": "negative"}
-
-
-def basil_feelings() -> pd.DataFrame:
-    """BASIL dev's article-level `author_feeling_<entity>` as rows: article_id, entity (words joined by spaces),
-    feeling (positive / neutral / negative). The main event's feeling is not about an entity and is left out."""
-    rows = []
-    for path in sorted((SHARED / "basil_dev" / "annotations").glob("*/*_ann.json")):
-        notes = json.loads(path.read_text(encoding="utf-8"))["article-level-annotations"]
-        rows += [{"article_id": path.name.removesuffix("_ann.json"), "entity": key[len("author_feeling_"):]
-                  .replace("_", " "), "feeling": FEELINGS[value]}
-                 for key, value in notes.items()
-                 if key.startswith("author_feeling_") and key != "author_feeling_main_event" and value in FEELINGS]
-    return pd.DataFrame(rows, columns=["article_id", "entity", "feeling"])
-
-
 DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "meantime": meantime}
 
 

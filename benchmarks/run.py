@@ -181,6 +181,19 @@ def main() -> None:
 
         print("\n=== newswcl50: distinctive wording vs. annotated word-choice phrases ===")
         print(wording_vs_annotations().to_string(index=False))
+    from benchmarks import basil
+
+    if basil.available():
+        from benchmarks.claims_eval import basil_table
+
+        print("\n=== basil dev: unique claims vs. annotated informational bias (lift over all sentences) ===")
+        with tempfile.TemporaryDirectory() as tmp:
+            print(basil_table(Path(tmp)).to_string(index=False))
+    if datasets.available("newswcl50"):
+        from benchmarks.claims_eval import newswcl50_table
+
+        print("\n=== newswcl50: unique claims vs. annotated PROPERTY phrases (lift over all sentences) ===")
+        print(newswcl50_table().to_string(index=False))
     if datasets.available("meantime"):
         print("\n=== meantime: the same articles in en, es, it, nl (cross-lingual grouping) ===")
         print(meantime_table().to_string(index=False))

@@ -29,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import datasets  # noqa: E402
+from benchmarks import basil, datasets  # noqa: E402
 from benchmarks.train_tone import CACHE  # noqa: E402
 from perspectives import pipeline  # noqa: E402
 from perspectives.embed import Embedder  # noqa: E402
@@ -122,10 +122,10 @@ def entity_labels(tone: pd.DataFrame, feelings: pd.DataFrame) -> np.ndarray:
 def basil_table(workdir: Path) -> pd.DataFrame:
     """One `perspectives run` on BASIL dev; its tone.csv, then the same stories with VADER and other margins."""
     path = workdir / "basil_dev.csv"
-    datasets.basil().to_csv(path, index=False)
+    basil.articles().to_csv(path, index=False)
     db, out = workdir / "basil.db", workdir / "out"
     pipeline.run(path, db=db, out=out, progress=False)
-    feelings = datasets.basil_feelings()
+    feelings = basil.feelings()
     gold = feelings["feeling"].to_numpy()
     methods = {"perspectives run: tone.csv (target head, default margin)":
                entity_labels(pd.read_csv(out / "tone.csv"), feelings),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pandas as pd
 import typer
 
 from perspectives import pipeline
@@ -20,8 +22,9 @@ from perspectives.embed.backends import UnknownBackend
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
-from perspectives.ingest.sources import load_registry
-from perspectives.store import DEFAULT_DB
+from perspectives.ingest.sources import export_opml, import_opml, load_registry
+from perspectives.ingest.translate import TranslationLog, translator_named
+from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
 
 app = typer.Typer(
     help="Group news articles from many outlets into stories and compare how each outlet frames them.",
@@ -44,15 +47,27 @@ Paths = Annotated[Optional[list[Path]], typer.Argument(help="Article files: .csv
 Sources = Annotated[Optional[Path], typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
 Since = Annotated[Optional[str], typer.Option(help="With --sources: skip feed items published before this date.")]
-Timeout = Annotated[float, typer.Option(help="With --sources: seconds to wait for each HTTP response.")]
+Timeout = Annotated[float, typer.Option(
+    help="With --sources: the most seconds one fetch may take: connecting, reading, retries and redirects "
+         "together (Retry-After is obeyed only when it fits).")]
 Delay = Annotated[float, typer.Option(help="With --sources: least seconds between two requests to one host.")]
+Translate = Annotated[Optional[str], typer.Option(
+    "--translate", help="Fill the English translation (title_en / text_en) of non-English articles that have none: "
+                        "apertium (offline; the X->English pairs installed, e.g. Debian apertium-eng-spa).")]
 Cluster = Annotated[Optional[str], typer.Option(
     "--cluster", help="Run embedding (articles; the framing's sentences) and the grouping's neighbour search on a "
                       "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
+AllowPrivate = Annotated[Optional[list[str]], typer.Option(
+    "--allow-private", metavar="HOST[:PORT]",
+    help="Fetch from HOST even though its address is loopback, private, link-local or otherwise not public "
+         "(such addresses are refused by default, with the reason). Matches a URL whose host, as written or as "
+         "resolved, is HOST; without :PORT on any port. Repeatable; also read from $PERSPECTIVES_ALLOW_PRIVATE "
+         "(comma-separated).", show_default=False)]
 
-sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds.", no_args_is_help=True)
+sources_app = typer.Typer(help="Inspect an outlet registry: list its outlets, check its feeds, import and export "
+                               "OPML.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
 
@@ -64,6 +79,12 @@ def user_errors(command):
             return command(*args, **kwargs)
         except (InputError, ModelNotFound, pipeline.StoreNotReady, ClusterUnavailable, UnknownBackend) as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except (sqlite3.OperationalError, pd.errors.DatabaseError) as exc:  # pandas wraps the errors of its reads
+            if "is locked" not in str(exc):
+                raise
+            typer.echo(f"error: the store is locked: another process kept it busy for more than {BUSY_TIMEOUT_S} s "
+                       f"({exc}); try again when it is done", err=True)
             raise typer.Exit(2) from None
     return wrapper
 
@@ -92,23 +113,41 @@ def _echo_web(web: SourcesSummary) -> None:
         if feed.status == "failed":
             typer.echo(f"  failed: {feed.outlet} {feed.url}: {feed.reason}")
     skipped = sum(web.skipped.values())
-    typer.echo(f"articles: {web.new} new, {web.updated} updated, {web.summary_only} stored with the feed summary only, "
-               f"{skipped} skipped" + (": " + "; ".join(f"{r} ({n})" for r, n in web.skipped.most_common())
-                                       if skipped else ""))
+    typer.echo(f"articles: {web.new} new, {web.updated} updated, {web.summary_only} stored with the feed summary only"
+               + (f" ({_reasons(web.summary_only_reasons)})" if web.summary_only else "")
+               + f", {skipped} skipped" + (f": {_reasons(web.skipped)}" if skipped else ""))
 
 
-def _ingest(paths, db, rejects, sources, since, timeout, delay) -> pipeline.IngestSummary:
+def _reasons(counts: Counter) -> str:
+    return "; ".join(f"{reason} ({n})" for reason, n in counts.most_common())
+
+
+def _echo_translation(log: TranslationLog) -> None:
+    def counts(counter):
+        return ", ".join(f"{language} {n}" for language, n in counter.most_common())
+
+    typer.echo(f"articles translated into English: {log.translated.total()}"
+               + (f" ({counts(log.translated)})" if log.translated else ""))
+    for language, n in log.untranslated.most_common():
+        typer.echo(f"  not translated: {language} {n} ({log.reasons[language]})")
+
+
+def _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, translate) -> pipeline.IngestSummary:
     if not paths and not sources:
         raise InputError("give article files, --sources REGISTRY, or both")
-    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay)
-    summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher)
+    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ()) if sources else None
+    translator = translator_named(translate) if translate else None
+    summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher,
+                              translator=translator)
     if paths:
         _echo_ingest(summary)
     if summary.web is not None:
         _echo_web(summary.web)
-        if not summary.web.fetched_anything:
-            typer.echo("error: no feed could be fetched", err=True)
-            raise typer.Exit(1)
+    if summary.translation is not None:  # after the feeds: their articles are counted too
+        _echo_translation(summary.translation)
+    if summary.web is not None and not summary.web.fetched_anything:
+        typer.echo("error: no feed could be fetched", err=True)
+        raise typer.Exit(1)
     return summary
 
 
@@ -129,15 +168,17 @@ def _echo_report(files: dict[str, Path]) -> None:
 @app.command()
 @user_errors
 def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
-           timeout: Timeout = 10.0, delay: Delay = 1.0,
-           rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")] = Path("out/rejects.csv")):
+           timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None,
+           rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")]
+           = Path("out/rejects.csv"), translate: Translate = None):
     """Add articles to the store from files and/or from the feeds of an outlet registry.
 
-    Upsert by id: loading a file twice, or polling a feed twice, adds nothing.
+    Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Only public addresses are
+    fetched unless --allow-private says otherwise.
 
     Exits with 1 when --sources was given and no feed could be fetched.
     """
-    _ingest(paths, db, rejects, sources, since, timeout, delay)
+    _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, translate)
 
 
 @app.command()
@@ -168,11 +209,12 @@ def report(db: Db = Path(DEFAULT_DB),
 @app.command()
 @user_errors
 def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
-        timeout: Timeout = 10.0, delay: Delay = 1.0, model: Model = None, window: Window = 3.0,
+        timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None, model: Model = None,
+        window: Window = 3.0,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
-        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None):
+        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
-    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay)
+    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay, allow_private, translate)
     embedder = Embedder(model, backend=backend)
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, time_window_days=window, mapper=mapper, embedder=embedder))
@@ -214,16 +256,56 @@ def sources_list(sources: RegistryPath = Path("outlets.toml")):
 
 @sources_app.command("check")
 @user_errors
-def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout = 10.0, delay: Delay = 1.0):
+def sources_check(sources: RegistryPath = Path("outlets.toml"), timeout: Timeout = 10.0, delay: Delay = 1.0,
+                  allow_private: AllowPrivate = None):
     """Fetch and parse every feed once without storing anything; exits with 1 when any feed fails."""
-    outcomes = check_feeds(load_registry(sources), PoliteFetcher(timeout=timeout, min_interval=delay))
+    registry = load_registry(sources)
+    fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ())
+    outcomes = check_feeds(registry, fetcher)
     for feed in outcomes:
         detail = f"{feed.items} items" if feed.status == "ok" else feed.reason
         typer.echo(f"{feed.status}\t{feed.outlet}\t{feed.url}\t{detail}")
     failed = sum(f.status == "failed" for f in outcomes)
-    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} feeds ok")
+    unverified = {o.name for o in registry.outlets if o.verified is False}
+    answered = sum(f.status == "ok" for f in outcomes if f.outlet in unverified)
+    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} feeds ok"
+               + (f"; {answered} of {sum(f.outlet in unverified for f in outcomes)} feeds of unverified outlets "
+                  "(verified = false) ok" if unverified else ""))
     if failed:
         raise typer.Exit(1)
+
+
+@sources_app.command("import")
+@user_errors
+def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML subscription list.")],
+                   sources: RegistryPath = Path("outlets.toml"),
+                   country: Annotated[Optional[str], typer.Option(
+                       help="ISO 3166 alpha-2 country of the outlines that do not say theirs.")] = None,
+                   language: Annotated[Optional[str], typer.Option(
+                       help="ISO 639-1 language of the outlines that do not say theirs.")] = None,
+                   origin: Annotated[Optional[str], typer.Option(
+                       help="Where the list comes from, kept as the `origin` of new outlets whose outlines do not "
+                            "say where they come from (default: the file name).")] = None):
+    """Add the feeds of an OPML file to the registry (created when missing): outlines of the same name become one
+    outlet; outlets already there (same name or feed) are skipped."""
+    result = import_opml(opml, sources, country=country, language=language, origin=origin or opml.name)
+    typer.echo(f"outlets added to {sources}: {len(result.added)}"
+               + (f"; skipped: {len(result.skipped)}" if result.skipped else ""))
+    for name, reason in result.skipped.items():
+        typer.echo(f"  skipped {name}: {reason}")
+
+
+@sources_app.command("export")
+@user_errors
+def sources_export(sources: RegistryPath = Path("outlets.toml"),
+                   out: Annotated[Optional[Path], typer.Option(help="OPML file to write (default: stdout).")] = None):
+    """Write the registry as OPML 2.0 (for RSS readers, or `sources import` elsewhere)."""
+    document = export_opml(load_registry(sources))
+    if out is None:
+        typer.echo(document, nl=False)
+    else:
+        out.write_text(document, encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 @app.command(name="app")

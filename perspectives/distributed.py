@@ -14,9 +14,12 @@ On one machine, `fork_map` spreads many small CPU-bound tasks (the per-story fra
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import multiprocessing
 import os
+import signal
+import sys
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
@@ -97,10 +100,20 @@ def cpu_count() -> int:
 
 
 _forked: Callable[[int], Any] | None = None  # the task of the running fork_map, inherited by its workers
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _call_forked(index: int):
     return _forked(index)
+
+
+def _die_with(parent: int) -> None:
+    """In a forked worker: be killed when the parent dies (however it dies: SIGTERM, SIGKILL, a crash), so no
+    worker is left running alone. Linux only; elsewhere the pool's own clean-up has to do."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def fork_map(task: Callable[[int], Any], n: int, n_jobs: int = -1, cost: Sequence[float] | None = None,
@@ -110,7 +123,8 @@ def fork_map(task: Callable[[int], Any], n: int, n_jobs: int = -1, cost: Sequenc
     The workers inherit `task` and everything it reaches, so nothing large is pickled: only indices go out and results
     come back. The task must not use what does not survive a fork (open database connections, a loaded model's
     thread pools): prepare those first. Costliest items (by `cost`) start first so no worker is left with a big one
-    at the end. Runs in this process when one job is asked for, n < 2, or the platform cannot fork.
+    at the end. The workers die with this process, even when it is killed. Runs in this process when one job is asked
+    for, n < 2, or the platform cannot fork.
     """
     global _forked
     jobs = cpu_count() if n_jobs == -1 else n_jobs
@@ -120,7 +134,7 @@ def fork_map(task: Callable[[int], Any], n: int, n_jobs: int = -1, cost: Sequenc
         return list(bar(map(task, range(n))))
     _forked = task
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, n)) as pool:
+        with multiprocessing.get_context("fork").Pool(min(jobs, n), _die_with, (os.getpid(),)) as pool:
             results = dict(zip(order, bar(pool.imap(_call_forked, order, chunksize=max(1, n // (8 * jobs))))))
     finally:
         _forked = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from perspectives.metrics import grouping_report
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
-from perspectives.ingest.translate import Translator
+from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.report import write_rejects, write_report
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
@@ -80,22 +81,34 @@ class IngestSummary:
     unchanged: int = 0
     rejects_path: str | None = None
     web: SourcesSummary | None = None  # when feeds were polled
+    translation: TranslationLog | None = None  # when a translator was given: languages translated and not
 
 
 def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
-           translator: Translator | None = None, progress: bool = True) -> IngestSummary:
+           translator: Translator | None = None, progress: bool = True,
+           allow_private: Iterable[str] = ()) -> IngestSummary:
     """Validate article files into the store (rejected rows, with reasons, go to `rejects`) and, with `sources`,
-    poll the registry's feeds."""
+    poll the registry's feeds. A `translator` fills title_en / text_en of non-English articles that have none.
+
+    The feeds are fetched with `fetcher`, else a default `PoliteFetcher` that may contact the non-public addresses
+    of the HOST[:PORT] entries in `allow_private` (and $PERSPECTIVES_ALLOW_PRIVATE); public addresses only without.
+    """
+    if fetcher is not None and allow_private:
+        raise ValueError("give allow_private to the PoliteFetcher passed as fetcher")
     registry = load_registry(sources) if sources else None  # a bad registry fails before anything is written
+    if registry and fetcher is None:
+        fetcher = PoliteFetcher(allow_private=allow_private)  # so do bad allow_private entries
     loaded = load_articles(*paths)
+    log = TranslationLog(translator) if translator is not None else None
+    articles = translate_articles(loaded.articles, log) if log is not None else loaded.articles
     with Store(db) as store:
-        counts = store.upsert_articles(loaded.articles)
-        web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=translator,
+        counts = store.upsert_articles(articles)
+        web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=log,
                              progress=progress) if registry else None
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
-                         str(rejects_path) if rejects_path else None, web)
+                         str(rejects_path) if rejects_path else None, web, log)
 
 
 @dataclass
@@ -135,26 +148,27 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         else:
             scope = _regroup_scope(articles, previous, time_window_days)
         mode = "unchanged" if not scope.any() else "full" if scope.all() else "incremental"
-        run_id = store.start_run("cluster", params)
-        grouping = group_stories(articles[scope], embedder, clusterer, store=store, mapper=mapper, progress=progress)
-        touched = previous["article_id"].isin(articles["id"][scope])
-        lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
-        kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
-        stories = pd.concat([store.stories().pipe(lambda s: s[s["story_id"].isin(kept["story_id"])]),
-                             grouping.stories], ignore_index=True)
-        members = pd.concat([kept, grouping.members], ignore_index=True)
-        summary = ClusterSummary(
-            model=embedder.name, articles=len(articles), stories=len(stories),
-            multi_outlet_stories=int((stories["n_outlets"] >= 2).sum()),
-            single_article_stories=int((stories["n_articles"] == 1).sum()),
-            wire_copies=int(members["wire_group"].notna().sum()),
-            newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
-            lineage=lineage["relation"].value_counts().to_dict(), mode=mode, regrouped=int(scope.sum()),
-        )
-        if mode == "unchanged":
-            store.finish_run(run_id, asdict(summary))
-        else:
-            store.replace_stories(run_id, stories, members, asdict(summary), lineage)
+        with store.recording_run("cluster", params) as run_id:
+            grouping = group_stories(articles[scope], embedder, clusterer, store=store, mapper=mapper,
+                                     progress=progress)
+            touched = previous["article_id"].isin(articles["id"][scope])
+            lineage = keep_story_ids(grouping, previous[touched], reserved=set(previous["story_id"][~touched]))
+            kept = previous[~previous["story_id"].isin(previous["story_id"][touched])]
+            stories = pd.concat([store.stories().pipe(lambda s: s[s["story_id"].isin(kept["story_id"])]),
+                                 grouping.stories], ignore_index=True)
+            members = pd.concat([kept, grouping.members], ignore_index=True)
+            summary = ClusterSummary(
+                model=embedder.name, articles=len(articles), stories=len(stories),
+                multi_outlet_stories=int((stories["n_outlets"] >= 2).sum()),
+                single_article_stories=int((stories["n_articles"] == 1).sum()),
+                wire_copies=int(members["wire_group"].notna().sum()),
+                newly_embedded=grouping.newly_embedded, run_id=run_id, params=params,
+                lineage=lineage["relation"].value_counts().to_dict(), mode=mode, regrouped=int(scope.sum()),
+            )
+            if mode == "unchanged":
+                store.finish_run(run_id, asdict(summary))
+            else:
+                store.replace_stories(run_id, stories, members, asdict(summary), lineage)
     return summary
 
 
@@ -215,10 +229,11 @@ class RunSummary:
 def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
-        backend: str | None = None, mapper: Mapper | None = None, progress: bool = True) -> RunSummary:
-    """Ingest (files and/or feeds), cluster and report in one go."""
+        backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
+        allow_private: Iterable[str] = ()) -> RunSummary:
+    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`)."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
-                      fetcher=fetcher, translator=translator, progress=progress)
+                      fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
     embedder = Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,12 +14,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
 from perspectives.text import content_hash
 
 DEFAULT_DB = "perspectives.db"
+BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
+UPSERT_CHUNK = 500  # articles per write transaction, so other writers get their turn during a long ingest
+
+# Columns added since the first version, with what an upgraded store's existing rows hold.
+ADDED_COLUMNS = {
+    "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''")],
+    "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT")],
+    "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -54,7 +65,9 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     params TEXT NOT NULL DEFAULT '{}',
-    summary TEXT NOT NULL DEFAULT '{}'
+    summary TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'running',
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS stories (
     story_id TEXT PRIMARY KEY,
@@ -120,8 +133,26 @@ def _from_parquet(data: bytes) -> pd.DataFrame:
 
 
 def _finish(conn, run_id: int, summary: dict) -> None:
-    conn.execute("UPDATE runs SET finished_at = ?, summary = ? WHERE run_id = ?",
+    conn.execute("UPDATE runs SET finished_at = ?, summary = ?, status = 'finished' WHERE run_id = ?",
                  (_now(), json.dumps(summary, sort_keys=True), run_id))
+
+
+def _this_process() -> str:
+    """Who runs a run: host, process id and the process's start time (a reused id is another process)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{psutil.Process().create_time()!r}"
+
+
+def _still_running(owner: str | None) -> bool:
+    """Whether the process named by `owner` is alive (one on another host is assumed to be)."""
+    if not owner:
+        return False  # recorded by a version that did not name it
+    host, pid, started = owner.rsplit(":", 2)
+    if host != socket.gethostname():
+        return True
+    try:
+        return repr(psutil.Process(int(pid)).create_time()) == started
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _params_json(params: dict) -> str:
@@ -140,26 +171,38 @@ class UpsertCounts:
 
 
 class Store:
-    """One SQLite file; every write happens inside a transaction."""
+    """One SQLite file; every write happens inside a short transaction.
+
+    Several processes may use one store (a cron job, the app): a writer waits up to `BUSY_TIMEOUT_S` for another
+    to finish, and no write transaction is held across slow work (embedding, grouping, analyses).
+    """
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path)
+        self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA journal_mode = WAL")
-        with self.conn:
-            self._add_missing_columns()
-            self.conn.executescript(SCHEMA)
+        if self._missing_columns():
+            with self.transaction():
+                self._add_missing_columns()
+        self.conn.executescript(SCHEMA)
+
+    def _missing_columns(self) -> list[tuple[str, str, str]]:
+        """Columns this version added that an existing table lacks (a table not there yet is created whole)."""
+        missing = []
+        for table, columns in ADDED_COLUMNS.items():
+            present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            missing += [(table, name, kind) for name, kind in columns if present and name not in present]
+        return missing
 
     def _add_missing_columns(self) -> None:
-        """Bring a store written by an earlier version up to this schema (columns added since)."""
-        added = {"articles": [("text_hash", "TEXT NOT NULL DEFAULT ''")], "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT")]}
-        for table, columns in added.items():
-            present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns:
-                if present and name not in present:
-                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        """Bring a store written by an earlier version up to this schema (checked again inside the write
+        transaction: another process may have upgraded it meanwhile)."""
+        for table, name, kind in self._missing_columns():
+            self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            if (table, name) == ("runs", "status"):  # unfinished ones are marked aborted by the next run
+                self.conn.execute("UPDATE runs SET status = 'finished' WHERE finished_at IS NOT NULL")
 
     def close(self) -> None:
         self.conn.close()
@@ -172,17 +215,27 @@ class Store:
 
     @contextmanager
     def transaction(self):
+        """A write transaction. It takes the write lock when it begins (waiting for another writer up to
+        `BUSY_TIMEOUT_S`), so it never fails half-way on a lock; committed at the end, rolled back on an error."""
         with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
             yield self.conn
 
     # -- articles -------------------------------------------------------------------------------------------
 
     def upsert_articles(self, articles: pd.DataFrame) -> UpsertCounts:
-        """Insert new articles, update changed ones, leave identical ones alone."""
+        """Insert new articles, update changed ones, leave identical ones alone; one transaction per
+        `UPSERT_CHUNK` articles (a failed chunk leaves nothing of itself; loading again completes an ingest)."""
         counts = UpsertCounts()
+        records = articles.to_dict("records")
+        for start in range(0, len(records), UPSERT_CHUNK):
+            self._upsert(records[start:start + UPSERT_CHUNK], counts)
+        return counts
+
+    def _upsert(self, records: list[dict], counts: UpsertCounts) -> None:
         fields = [c for c in COLUMNS if c != "id"] + ["extra", "text_hash"]
         with self.transaction() as conn:
-            for record in articles.to_dict("records"):
+            for record in records:
                 row = {c: record.get(c) for c in COLUMNS}
                 row["extra"] = json.dumps(record.get("extra") or {}, ensure_ascii=False, sort_keys=True, default=str)
                 row["text_hash"] = text_hash(row["text"])
@@ -204,7 +257,6 @@ class Store:
                     counts.updated += 1
                 else:
                     counts.unchanged += 1
-        return counts
 
     def articles(self) -> pd.DataFrame:
         """All articles, ordered by time then id, with extra columns spread out."""
@@ -275,12 +327,27 @@ class Store:
     # -- runs and stories -----------------------------------------------------------------------------------
 
     def start_run(self, kind: str, params: dict) -> int:
+        """Record a run as running; runs left unfinished by a process that is gone are marked aborted first."""
         with self.transaction() as conn:
+            unfinished = conn.execute("SELECT run_id, owner FROM runs WHERE status = 'running'").fetchall()
+            conn.executemany("UPDATE runs SET status = 'aborted' WHERE run_id = ?",
+                             [(run_id,) for run_id, owner in unfinished if not _still_running(owner)])
             cursor = conn.execute(
-                "INSERT INTO runs (kind, started_at, params) VALUES (?, ?, ?)",
-                (kind, _now(), _params_json(params)),
+                "INSERT INTO runs (kind, started_at, params, status, owner) VALUES (?, ?, ?, 'running', ?)",
+                (kind, _now(), _params_json(params), _this_process()),
             )
         return cursor.lastrowid
+
+    @contextmanager
+    def recording_run(self, kind: str, params: dict):
+        """`start_run`, yielding the run id; a run that fails (or is interrupted) is marked aborted."""
+        run_id = self.start_run(kind, params)
+        try:
+            yield run_id
+        except BaseException:
+            with self.transaction() as conn:
+                conn.execute("UPDATE runs SET status = 'aborted' WHERE run_id = ? AND status = 'running'", (run_id,))
+            raise
 
     def same_params(self, kind: str, params: dict) -> bool:
         """Whether the last finished run of this kind used exactly these parameters."""
@@ -320,7 +387,8 @@ class Store:
 
     def cached_framing(self, fingerprint: str) -> dict[str, pd.DataFrame] | None:
         """The framing tables saved for this fingerprint (see `pipeline.report`), or None."""
-        rows = self.conn.execute("SELECT name, data FROM framing_cache WHERE fingerprint = ?", (fingerprint,)).fetchall()
+        rows = self.conn.execute("SELECT name, data FROM framing_cache WHERE fingerprint = ?",
+                                 (fingerprint,)).fetchall()
         return {name: _from_parquet(data) for name, data in rows} or None
 
     def save_framing(self, fingerprint: str, tables: dict[str, pd.DataFrame]) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import pandas as pd
@@ -13,6 +14,14 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 # Reporting verbs carry no framing of their own yet fill every news story's top terms.
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | {"said", "says", "say", "told", "according", "reported", "reports", "just",
                                           "like", "also"})
+# Bounds on what the analyses read, so one hostile or broken article cannot take a run's time or memory: a
+# "sentence" longer than MAX_SENTENCE_CHARS (text without full stops) is cut on whitespace near that length, and the
+# per-sentence analyses see at most the first MAX_ARTICLE_SENTENCES of an article and MAX_STORY_SENTENCES of a story
+# (`perspectives.framing.sentences.sentence_cuts` says what was left out). Real news sentences stay far below them.
+MAX_SENTENCE_CHARS = 2000
+MAX_ARTICLE_SENTENCES = 300
+MAX_STORY_SENTENCES = 5000
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)  # runs to the span's end and steps back to its last whitespace: O(span)
 
 
 def english_title(article) -> str:
@@ -46,14 +55,27 @@ def content_hash(text: str) -> str:
 
 
 def sentences(text: str, language: str | None = "en") -> list[str]:
-    """Split text into sentences with the language's own rules (sentencex)."""
+    """Split text into sentences with the language's own rules (sentencex); none is longer than MAX_SENTENCE_CHARS."""
     return list(_split(language or "en", text or ""))
 
 
 @lru_cache(maxsize=8192)
 def _split(language: str, text: str) -> tuple[str, ...]:
     # Cached: a story's takes, ledes and sentence table each split the same article texts.
-    return tuple(s.strip() for s in segment(language, text) if s.strip())
+    return tuple(piece for s in segment(language, text) for piece in pieces(s, MAX_SENTENCE_CHARS) if piece)
+
+
+def pieces(sentence: str, limit: int) -> Iterator[str]:
+    """`sentence` stripped, in pieces of at most `limit` characters, each cut at the last whitespace in the second
+    half of its span (hard, at `limit`, when there is none). Linear: textwrap re-slices the rest of a long word for
+    every piece it cuts off."""
+    sentence, start = sentence.strip(), 0
+    while len(sentence) - start > limit:
+        last_space = _LAST_SPACE.match(sentence, start + limit // 2, start + limit + 1)
+        cut = last_space.end() - 1 if last_space else start + limit
+        yield sentence[start:cut].strip()
+        start = cut
+    yield sentence[start:].strip()
 
 
 def lede(text: str, language: str | None = "en", n: int = 2) -> str:
@@ -72,3 +94,12 @@ def distinct_terms(ranked_terms: Iterable[str], n: int) -> list[str]:
         if len(chosen) == n:
             break
     return chosen
+
+
+def map_strings(frame: pd.DataFrame, fn) -> pd.DataFrame:
+    """A copy of `frame` with `fn` applied to every string cell (numbers and missing values stay as they are)."""
+    def column(values: pd.Series) -> pd.Series:
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            return values
+        return values.map(lambda v: fn(v) if isinstance(v, str) else v)
+    return frame.apply(column) if len(frame.columns) else frame.copy()

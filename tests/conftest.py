@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -52,3 +53,37 @@ def demo_tables(demo_run):
 def aug8_story_id(demo_tables):
     articles = demo_tables["articles"]
     return articles.loc[articles["gold_story"] == "aug8-deadline", "story_id"].mode()[0]
+
+
+@pytest.fixture(scope="session")
+def pixel_server():
+    """A real HTTP server on 127.0.0.1 that records every request: the hostile corpus points its images and links
+    here, so any request it gets means the app rendered a URL from the data."""
+    from tests.webserver import FixtureServer
+
+    with FixtureServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def hostile_run(pixel_server, tmp_path_factory):
+    """`perspectives run` on articles written to attack the outputs: spreadsheet formulas in every field, a
+    headline whose blank line ends the app's HTML block so that Markdown after it would load an image and make a
+    link, HTML in an outlet's name, and a rejected row whose id is a formula."""
+    base = tmp_path_factory.mktemp("hostile")
+    url = pixel_server.base
+    headline = (f"Deadline talks\n\n![x]({url}/pixel.png) and [read this]({url}/link) <b>now</b>\n\n"
+                f"<img src=\"{url}/raw.png\">")
+    text = (f"-2+3 officials said the deadline expires on Friday. =1+2 is what Kremlin aide Yuri Ushakov told "
+            f"reporters. Talks in Moscow continue, see [more]({url}/body). @channel \"We will see,\" Putin said.")
+    outlets = [(f'=HYPERLINK("{url}/cell","click")', "US"), (f'<a href="{url}/plotly">Kyiv Signal</a>', "UA"),
+               ("+Capitol Ledger", "GB")]
+    rows = [{"id": f"h{i}", "outlet": outlet, "country": country, "published_at": "2025-08-08T10:00:00Z",
+             "title": headline, "text": text, "note": "=1+1", "meta": {"k": i} if i else "plain"}
+            for i, (outlet, country) in enumerate(outlets)]
+    rows.append({"id": "=cmd|' /C calc'!A0", "outlet": "@x", "title": "=1+1"})  # no text: rejected
+    source = base / "hostile.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    db, out = base / "hostile.db", base / "out"
+    cli("run", source, "--db", db, "--out", out, "--window", "30")
+    return {"db": db, "out": out, "headline": headline, "outlets": [o for o, _ in outlets], "url": url}

@@ -1,10 +1,17 @@
 """The app through Streamlit's own test harness, over the store that `perspectives run` built from the demo."""
 
+import html
+import json
+import re
+
+import pandas as pd
 import pytest
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from perspectives.app.render import highlight, safe_url, take_card
-from tests.conftest import ROOT
+from perspectives.app.render import block, highlight, inert, plotly_text, safe_url, take_card, takes_row
+from perspectives.text import MAX_ARTICLE_SENTENCES
+from tests.conftest import ROOT, cli
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -40,12 +47,12 @@ def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_stor
     outlets = demo_tables["takes"].query("story_id == @aug8_story_id")["outlet"]
     assert cards(at) == len(outlets) >= 10
     page = " ".join(m.value for m in at.markdown)
-    assert all(o in page for o in outlets)
+    assert all(inert(o) in page for o in outlets)
     at.button[0].click().run()  # back to the list
     assert at.title[0].value == "Today's stories" and "story" not in at.query_params
 
 
-def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
+def test_the_story_page_has_a_tab_for_each_analysis(app, demo_run, aug8_story_id):
     app.query_params["story"] = aug8_story_id
     at = app.run()
     assert not at.exception
@@ -54,7 +61,11 @@ def test_the_story_page_has_a_tab_for_each_analysis(app, aug8_story_id):
     claims, sources, actors = at.tabs[2], at.tabs[4], at.tabs[7]
     assert len(claims.get("plotly_chart")) == 1  # the claims x outlets matrix
     unique = next(d.value for d in claims.dataframe if "claim_id" in d.value.columns)
-    assert len(unique) and unique["outlet"].nunique() >= 3
+    # The report's unique claims of this story, the most likely to matter first, each with its score's interval.
+    report = pd.read_csv(demo_run["out"] / "claims.csv").query("story_id == @aug8_story_id and kind == 'unique'")
+    assert len(unique) and sorted(unique["claim_id"]) == sorted(report["claim_id"])
+    assert unique["score"].astype(float).is_monotonic_decreasing
+    assert (unique["score_low"] <= unique["score"]).all() and (unique["score"] <= unique["score_high"]).all()
     assert len(sources.dataframe[0].value) > 10
     picker = actors.selectbox[0]
     assert "Putin" in picker.options
@@ -68,7 +79,8 @@ def test_a_story_link_opens_the_story_page_directly(app, aug8_story_id):
     at = app.run()
     assert cards(at) >= 10
     app.query_params["story"] = "s-unknown"
-    assert "No story 's-unknown'" in app.run().warning[0].value
+    at = app.run()
+    assert "No story" in at.warning[0].value and at.text[0].value == "s-unknown"
 
 
 def test_a_missing_store_is_explained(monkeypatch, tmp_path):
@@ -80,10 +92,10 @@ def test_a_missing_store_is_explained(monkeypatch, tmp_path):
 def test_article_text_is_escaped_and_terms_marked():
     text = 'Deadline <script>alert(1)</script> for <img src=x onerror="boom()"> the Kremlin'
     html = highlight(text, ["kremlin", "deadline"])
-    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+    assert "<script>" not in html and inert("<script>") in html and "<img" not in html
     assert html.startswith("<mark>Deadline</mark>") and html.endswith("<mark>Kremlin</mark>")
     card = take_card({"outlet": "<b>X</b>", "headline": "<i>h</i>", "lede": text, "distinctive_terms": ["<t>"]})
-    assert "<b>X</b>" not in card and "&lt;b&gt;X&lt;/b&gt;" in card and "<script>" not in card
+    assert "<b>X</b>" not in card and inert("<b>X</b>") in card and "<script>" not in card
 
 
 def test_only_http_links_are_kept():
@@ -104,7 +116,7 @@ def test_export_offers_every_table_as_csv(app, aug8_story_id):
     at = app.run()
     labels = [b.label for b in at.get("download_button")]
     assert [label.split(" ")[0] for label in labels] == ["takes.csv", "claims.csv", "terms.csv", "sources.csv",
-                                                          "tone.csv", "frames.csv", "timeline.csv"]
+                                                          "tone.csv", "frames.csv", "timeline.csv", "cuts.csv"]
 
 
 def test_coverage_map_view_shows_the_outlets_of_a_country(app, aug8_story_id):
@@ -144,7 +156,7 @@ def test_a_story_page_names_its_blindspots(app, demo_run):
     story = spots.iloc[0]
     app.query_params["story"] = story["story_id"]
     at = app.run()
-    assert [w.value for w in at.warning] == [f"Blindspot: {story['summary']}"]
+    assert [w.value for w in at.warning] == [f"Blindspot: {inert(story['summary'])}"]
 
 
 def test_a_single_outlet_story_page_says_there_is_nothing_to_compare(app, demo_tables):
@@ -153,3 +165,87 @@ def test_a_single_outlet_story_page_says_there_is_nothing_to_compare(app, demo_t
     at = app.run()
     assert not at.exception and not at.tabs
     assert "nothing to compare" in at.info[0].value
+
+
+def rendered(markdown: str) -> str:
+    """What a CommonMark renderer that lets HTML through (as st.markdown(unsafe_allow_html=True) does) makes of it."""
+    return MarkdownIt("commonmark").render(markdown)
+
+
+HEADLINE = "Deadline talks\n\n![x](http://127.0.0.1:9/pixel.png) and [read this](http://127.0.0.1:9/link) <b>now</b>"
+
+
+def test_a_blank_line_in_a_headline_cannot_end_the_card_and_start_markdown():
+    take = {"outlet": "[Kyiv](http://127.0.0.1:9/o)", "headline": HEADLINE, "distinctive_terms": ["lede"],
+            "lede": "Lede\n\n![y](http://127.0.0.1:9/y)", "wire_note": "2 outlets ran this wire text",
+            "also_ran": ["![z](http://127.0.0.1:9/z)"]}
+    card = takes_row([take])
+    assert "\n\n" not in card.split("</style>")[1]
+    page = rendered(card)
+    assert "<img" not in page and "<a " not in page and "<b>now" not in page
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert " ".join(HEADLINE.split()) in shown and "![y](http://127.0.0.1:9/y)" in shown  # as characters
+    assert rendered("# " + inert(HEADLINE)).count("<") == 2  # Markdown contexts too: only the heading's own tags
+
+
+def test_plotly_labels_are_plain_text():
+    frame = plotly_text(pd.DataFrame({"outlet": ['<a href="http://127.0.0.1:9/">X</a> & co'], "tone": [-0.5]}))
+    assert frame["outlet"].iloc[0] == '&lt;a href="http://127.0.0.1:9/"&gt;X&lt;/a&gt; &amp; co'
+    assert frame["tone"].iloc[0] == -0.5
+
+
+@pytest.fixture
+def hostile_app(hostile_run, monkeypatch):
+    monkeypatch.setenv("PERSPECTIVES_DB", str(hostile_run["db"]))
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def hostile_story(hostile_run) -> str:
+    story_ids = pd.read_csv(hostile_run["out"] / "articles.csv")["story_id"]
+    assert story_ids.nunique() == 1  # one story of three outlets
+    return story_ids.iloc[0]
+
+
+def test_a_hostile_story_renders_as_text(hostile_app, hostile_run):
+    hostile_app.query_params["story"] = hostile_story(hostile_run)
+    at = hostile_app.run()
+    assert not at.exception
+    texts = [e.value for e in [*at.title, *at.markdown, *at.caption, *at.warning, *at.subheader]]
+    assert "\n\n" in hostile_run["headline"] and block("h1", hostile_run["headline"]) in texts
+    assert cards(at) == 1 and any(inert(hostile_run["headline"]) in t and "class=\"take\"" in t for t in texts)
+    for text in texts:
+        page = rendered(text)
+        assert "<img" not in page and "<a " not in page and "<b>now" not in page
+    charts = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert len(charts) >= 4
+    assert not [c for c in charts if "<a href" in c or "<b>" in c or "<img" in c]
+    assert any("&lt;a href" in c for c in charts)  # the outlet named with a link, as text
+
+
+def test_the_story_parameter_is_never_read_as_markdown(hostile_app, hostile_run):
+    payload = f"![x]({hostile_run['url']}/query.png)"
+    hostile_app.query_params["story"] = payload
+    at = hostile_app.run()
+    assert payload not in " ".join(e.value for e in [*at.warning, *at.markdown, *at.title, *at.caption])
+    assert [t.value for t in at.text] == [payload]  # shown as plain text
+
+
+def test_a_story_with_an_article_too_long_to_read_whole_says_so(tmp_path, monkeypatch):
+    sentence = "Officials in Geneva said sentence number {} of the long report changes the ceasefire talks."
+    long_text = " ".join(sentence.format(i) for i in range(MAX_ARTICLE_SENTENCES + 20))
+    rows = [{"id": f"c{i}", "outlet": outlet, "country": "CH", "published_at": "2025-08-08T10:00:00Z",
+             "title": "Geneva ceasefire talks resume", "text": text}
+            for i, (outlet, text) in enumerate([("Long Ledger", long_text),
+                                                ("Short Post", " ".join(sentence.format(i) for i in range(5)))])]
+    source = tmp_path / "long.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    db, out = tmp_path / "long.db", tmp_path / "out"
+    cli("run", source, "--db", db, "--out", out)
+    cuts = pd.read_csv(out / "cuts.csv")
+    assert cuts[["outlet", "sentences", "dropped"]].values.tolist() == [["Long Ledger", MAX_ARTICLE_SENTENCES + 20, 20]]
+    monkeypatch.setenv("PERSPECTIVES_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["story"] = pd.read_csv(out / "articles.csv")["story_id"].iloc[0]
+    at.run()
+    notes = [m.value for m in at.markdown if "Not read to the end" in m.value]
+    assert len(notes) == 1 and "Long Ledger" in notes[0] and "20 later sentences" in notes[0]

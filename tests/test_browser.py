@@ -1,17 +1,21 @@
 """A real headless Chromium against the app served on 127.0.0.1."""
 
 import json
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
 
+from perspectives.report import FORMULA_STARTS
 from tests.conftest import ARTIFACTS, ROOT
+from tests.test_outputs import cells
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -122,3 +126,45 @@ def test_script_in_an_article_renders_inertly(browser, tmp_path):
         server.terminate()
         server.wait(timeout=20)
     assert dialogs == []
+
+
+def test_a_hostile_story_loads_nothing_and_links_nowhere(hostile_run, pixel_server, browser):
+    """A headline whose blank line would end the card's HTML, with a Markdown image and link after it; an outlet
+    named with an HTML link; formula cells. Nothing may reach the pixel server, no link may point at it, plotly
+    labels stay text, and the exported CSV is defused."""
+    story_id = pd.read_csv(hostile_run["out"] / "articles.csv")["story_id"].iloc[0]
+    host = hostile_run["url"]
+    server, url = serve(hostile_run["db"])
+    try:
+        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        page.goto(f"{url}/?story={story_id}")
+        page.wait_for_selector("div.take", timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert "![x](" in page.locator("div.takes").inner_text()  # the Markdown shows as characters
+        assert "![x](" in page.locator("h1").first.inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "hostile_story.png"), full_page=True)
+        page.get_by_role("tab", name="Tone").click()
+        chart = page.get_by_role("tabpanel", name="Tone").locator(".js-plotly-plot").first
+        chart.wait_for(timeout=60_000)
+        assert any('<a href="' in label for label in chart.locator(".ytick text").all_text_contents())
+        links = page.eval_on_selector_all("a", "found => found.map(a => a.href || a.getAttribute('href') || '')")
+        images = page.eval_on_selector_all("img, image", "found => found.map(i => i.src || i.getAttribute('href'))")
+        assert not [a for a in links if host in str(a)] and not [i for i in images if host in str(i)]
+        page.get_by_role("tab", name="Export").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name=re.compile(r"^takes\.csv")).click()
+        exported = cells(download.value.path())
+        assert "'" + hostile_run["outlets"][0] in exported
+        assert not [c for c in exported if c.startswith(FORMULA_STARTS)]
+        payload = f"![x]({host}/query.png)"
+        page.goto(f"{url}/?story={quote(payload)}")
+        page.get_by_text("No story with the id").wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert payload in page.locator("body").inner_text()  # plain text
+        page.screenshot(path=str(ARTIFACTS / "hostile_link.png"), full_page=True)
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert pixel_server.requests == []

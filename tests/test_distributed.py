@@ -43,7 +43,8 @@ def test_a_run_on_a_dask_cluster_gives_the_single_process_stories_and_ids(dask_c
     # The framing's sentences were embedded on the workers too: the claims they give are the same.
     claims = [pd.read_csv(out / "claims.csv").sort_values(["claim_id", "outlet", "kind"], ignore_index=True)
               for out in (tmp_path / "out", demo_run["out"])]
-    pd.testing.assert_frame_equal(*claims)
+    # Scores may differ in their last rounded digit: the workers' vectors are equal, not bit for bit.
+    pd.testing.assert_frame_equal(*claims, check_exact=False, rtol=0, atol=1.5e-4)
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):

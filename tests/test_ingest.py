@@ -1,9 +1,12 @@
 import json
+import sqlite3
+import time
 
 import pandas as pd
 import pytest
 
 from perspectives.ingest import InputError, load_articles
+from perspectives.ingest.schema import validate_row
 from tests.conftest import cli
 
 GOOD = {"id": "a1", "outlet": "Capitol Ledger", "title": "Deadline nears", "text": "Officials said talks go on.",
@@ -130,3 +133,27 @@ def test_a_missing_language_is_detected_and_marked(tmp_path):
     assert all(extra["language_source"] == "detected" for extra in result.articles["extra"])
     undetected = load_articles(write_jsonl(tmp_path / "b.jsonl", rows), detect_languages=False)
     assert undetected.articles["language"].isna().all()
+
+
+def test_json_lines_that_break_the_json_reader_are_rejects_and_the_other_rows_load(tmp_path):
+    hostile = [  # (line, how its reason starts)
+        ('{"id": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "invalid JSON: nested too deeply"),
+        (json.dumps({**GOOD, "id": "d150", "x": json.loads("[" * 150 + "]" * 150)}), "invalid JSON: nested too deeply"),
+        ('{"id": "big", "n": ' + "1" * 5000 + "}", "invalid JSON (Exceeds the limit (4300 digits)"),
+        (json.dumps({**GOOD, "id": "lone"}).replace("talks", "talks \\ud800"), "invalid JSON (a lone surrogate"),
+    ]
+    path = write_jsonl(tmp_path / "a.jsonl", [GOOD, *(line for line, _ in hostile), {**GOOD, "id": "a2"}])
+    db, rejects = tmp_path / "s.db", tmp_path / "rejects.csv"
+    result = cli("ingest", path, "--db", db, "--rejects", rejects)
+    assert "loaded 2 rows, rejected 4" in result.stdout
+    reasons = pd.read_csv(rejects)["reason"].tolist()
+    assert [reason.startswith(start) for reason, (_, start) in zip(reasons, hostile)] == [True] * 4
+    assert reasons[0] == "invalid JSON: nested too deeply"
+    assert sqlite3.connect(db).execute("SELECT id FROM articles ORDER BY id").fetchall() == [("a1",), ("a2",)]
+
+
+def test_a_megabyte_of_text_as_a_date_is_rejected_at_once():
+    seconds = time.process_time()
+    reason = validate_row({**GOOD, "published_at": "x" * 800_000}).reason
+    assert time.process_time() - seconds < 1.0  # pandas' fallback date parser took 15 s on this value
+    assert reason == f"invalid published_at {'x' * 100!r} (expected an ISO 8601 date or time)"

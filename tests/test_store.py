@@ -1,11 +1,16 @@
+import json
 import sqlite3
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from perspectives.ingest.files import articles_frame
-from perspectives.store import Store
+from perspectives.store import BUSY_TIMEOUT_S, Store
+from tests.conftest import DEMO, ROOT, cli
 
 
 def article(i, text="Body text."):
@@ -76,3 +81,125 @@ def test_a_store_from_an_earlier_version_is_upgraded(tmp_path):
             {"article_id": "a1", "story_id": "s1", "wire_group": None, "content_hash": None}]
         counts = store.upsert_articles(articles_frame([article(2)]))
         assert counts.new == 1 and store.count("articles") == 2
+
+
+# Run in another process: hold the store's write lock (or run a run) for as long as the test says.
+HOLD_LOCK = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("INSERT INTO feeds (url, outlet, checked_at, status) VALUES ('http://127.0.0.1/x', 'X', 'now', 'ok')")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+START_RUN = """
+import sys, time
+from perspectives.store import Store
+Store(sys.argv[1]).start_run("cluster", {})
+print("running", flush=True)
+time.sleep(600)
+"""
+
+
+def other_process(script: str, *args) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-c", script, *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE,
+                               text=True)
+    process.stdout.readline()  # it holds what it should from here on
+    return process
+
+
+def test_a_writer_blocked_8_s_by_another_then_succeeds(tmp_path):
+    path = tmp_path / "store.db"
+    Store(path).close()
+    holder = other_process(HOLD_LOCK, path, 8)
+    started = time.monotonic()
+    with Store(path) as store:
+        counts = store.upsert_articles(articles_frame([article(1)]))
+        waited = time.monotonic() - started
+        assert counts.new == 1 and store.count("feeds") == 1  # written after the other writer committed
+    assert holder.wait(timeout=30) == 0
+    assert waited > 5  # it really was blocked (SQLite's default wait is 5 s)
+
+
+@pytest.mark.slow
+def test_the_cli_explains_a_store_locked_for_too_long_in_one_line(tmp_path):
+    path = tmp_path / "store.db"
+    Store(path).close()
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({k: v for k, v in article(1).items() if k != "extra"}), encoding="utf-8")
+    holder = other_process(HOLD_LOCK, path, BUSY_TIMEOUT_S + 60)
+    try:
+        result = cli("ingest", source, "--db", path, "--rejects", tmp_path / "rejects.csv", check=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the store is locked") and len(result.stderr.strip().splitlines()) == 1
+    assert "database is locked" in result.stderr
+
+
+def run_states(path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT status, finished_at FROM runs ORDER BY run_id").fetchall()
+
+
+def test_a_run_is_marked_aborted_once_its_process_is_gone(tmp_path):
+    path = tmp_path / "store.db"
+    running = other_process(START_RUN, path)
+    try:
+        with Store(path) as store:
+            store.start_run("report", {})
+        assert [s for s, _ in run_states(path)] == ["running", "running"]  # the other process still runs it
+    finally:
+        running.kill()
+        running.wait()
+    with Store(path) as store:
+        store.start_run("cluster", {})
+    # The run of the killed process is aborted; this process's own earlier run is still its to finish.
+    assert [s for s, _ in run_states(path)] == ["aborted", "running", "running"]
+
+
+def test_a_run_that_fails_is_marked_aborted(tmp_path):
+    with Store(tmp_path / "store.db") as store:
+        with pytest.raises(KeyboardInterrupt):
+            with store.recording_run("cluster", {}):
+                raise KeyboardInterrupt
+        with store.recording_run("cluster", {}) as run_id:
+            store.finish_run(run_id, {})
+        assert store.runs()["status"].tolist() == ["aborted", "finished"]
+
+
+@pytest.mark.slow
+def test_a_killed_cluster_is_marked_aborted_by_the_next(tmp_path):
+    db = tmp_path / "store.db"
+    cli("ingest", DEMO, "--db", db, "--rejects", tmp_path / "rejects.csv")
+    clustering = subprocess.Popen([sys.executable, "-m", "perspectives.cli", "cluster", "--db", str(db)], cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while run_states(db) != [("running", None)]:
+            assert clustering.poll() is None and time.time() < deadline, "no run was recorded"
+            time.sleep(0.05)
+    finally:
+        clustering.kill()
+        clustering.wait()
+    assert run_states(db) == [("running", None)]  # what a killed run leaves
+    cli("cluster", "--db", db)
+    states = run_states(db)
+    assert states[0] == ("aborted", None) and states[1][0] == "finished" and states[1][1] is not None
+
+
+def test_runs_of_a_store_from_an_earlier_version_get_a_status(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE runs (run_id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+                started_at TEXT NOT NULL, finished_at TEXT, params TEXT NOT NULL DEFAULT '{}',
+                summary TEXT NOT NULL DEFAULT '{}');
+            INSERT INTO runs (kind, started_at, finished_at) VALUES ('cluster', 't0', 't1'), ('cluster', 't2', NULL);
+        """)
+    with Store(path) as store:
+        assert store.runs()["status"].tolist() == ["finished", "running"]
+        store.start_run("cluster", {})
+        assert store.runs()["status"].tolist() == ["finished", "aborted", "running"]

@@ -1,4 +1,7 @@
-"""A real HTTP server on 127.0.0.1 serving the fixture feeds and pages, plus the misbehaving routes tests need."""
+"""A real HTTP server on 127.0.0.1 serving the fixture feeds and pages, plus the misbehaving routes tests need.
+
+A second instance plays an internal service (its /internal/secret.html) that feeds must not reach.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,14 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+from perspectives.ingest.http import PoliteFetcher
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 HUGE_BYTES = 20 * 1024 * 1024
+DRIP_INTERVAL = 0.4  # seconds between two bytes of /drip and /drip-headers
 
 
 class FixtureServer(ThreadingHTTPServer):
@@ -22,13 +30,20 @@ class FixtureServer(ThreadingHTTPServer):
         self.page_delay = page_delay  # for the kill test: every generated page takes this long
         self.many_items = many_items  # size of /feeds/many.xml
         self.rewrites: dict[str, list[tuple[bytes, bytes]]] = {}  # path -> replacements, to change a fixture live
+        self.feed_links: list[str] = []  # the items of /feeds/links.xml
+        self.statuses: dict[str, int] = {}  # path -> an error status to answer with instead
+        self.on_request = None  # called with each request's path before it is answered
         self.hits: Counter = Counter()
         self.requests: list[tuple[float, str, str]] = []  # (time, path, user agent)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
+    def authority(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+    @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"http://{self.authority}"
 
     def __enter__(self):
         self._thread.start()
@@ -49,6 +64,11 @@ class FixtureHandler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         self.server.hits[path] += 1
         self.server.requests.append((time.monotonic(), path, self.headers.get("User-Agent", "")))
+        if self.server.on_request:
+            self.server.on_request(path)
+        if path in self.server.statuses:
+            return self._send(self.server.statuses[path], b"<h1>Error</h1>", "text/html")
+        query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
         route = {
             "/feeds/gone.xml": self._not_found,
             "/articles/missing.html": self._not_found,
@@ -58,6 +78,11 @@ class FixtureHandler(BaseHTTPRequestHandler):
             "/articles/loop-again.html": lambda: self._redirect("/articles/loop.html"),
             "/articles/huge.html": self._huge,
             "/feeds/many.xml": self._many_feed,
+            "/feeds/links.xml": self._links_feed,
+            "/redirect": lambda: self._redirect(query["to"]),
+            "/busy": lambda: self._send(503, b"<h1>Busy</h1>", "text/html", {"Retry-After": query["after"]}),
+            "/drip": self._drip_body,
+            "/drip-headers": self._drip_headers,
         }.get(path)
         if route:
             return route()
@@ -128,14 +153,41 @@ class FixtureHandler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def _many_feed(self):
-        items = "".join(
-            f"<item><title>Numbered report {i}</title><link>{self.server.base}/many/{i}.html</link>"
-            f"<description>Summary {i}.</description><pubDate>Fri, 08 Aug 2025 09:{i % 60:02d}:00 +0000</pubDate></item>"
-            for i in range(self.server.many_items)
-        )
-        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>{items}</channel></rss>'
+    def _drip(self, data: bytes):
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                time.sleep(DRIP_INTERVAL)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def _drip_body(self):
+        """Headers at once, then the body one byte at a time: every read gets data, none times out."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", "40")
+        self.end_headers()
+        self._drip(b"<html><body><p>drip</p></body></html>\n\n")
+
+    def _drip_headers(self):
+        """Even the status line and headers come one byte at a time."""
+        self._drip(b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 40 + b"\r\n\r\n")
+
+    def _rss(self, items: list[tuple[str, str, str]]):
+        """An RSS feed of (title, link, publication date) items."""
+        entries = "".join(f"<item><title>{title}</title><link>{escape(link)}</link><description>Summary of {title}."
+                          f"</description><pubDate>{date}</pubDate></item>" for title, link, date in items)
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Generated</title>{entries}</channel></rss>'
         self._send(200, body.encode(), "application/xml")
+
+    def _many_feed(self):
+        self._rss([(f"Numbered report {i}", f"{self.server.base}/many/{i}.html",
+                    f"Fri, 08 Aug 2025 09:{i % 60:02d}:00 +0000") for i in range(self.server.many_items)])
+
+    def _links_feed(self):
+        self._rss([(f"Linked item {i}", link, "Fri, 08 Aug 2025 09:00:00 +0000")
+                   for i, link in enumerate(self.server.feed_links)])
 
     def _many_page(self, path: str):
         time.sleep(self.server.page_delay)
@@ -144,3 +196,22 @@ class FixtureHandler(BaseHTTPRequestHandler):
         body = (f"<html><head><title>Numbered report {number}</title></head><body><article>"
                 f"<h1>Numbered report {number}</h1><p>{sentences}</p><p>{sentences}</p></article></body></html>")
         self._send(200, body.encode(), "text/html")
+
+
+def registry_file(tmp_path, base, feeds_by_outlet):
+    """An outlet registry (TOML) in `tmp_path`: {(name, country, language): [feed paths on `base`]}."""
+    blocks = []
+    for (name, country, language), feeds in feeds_by_outlet.items():
+        urls = ", ".join(f'"{base}{f}"' for f in feeds)
+        blocks.append(f'[[outlet]]\nname = "{name}"\ncountry = "{country}"\nlanguage = "{language}"\n'
+                      f'feeds = [{urls}]\n')
+    path = tmp_path / "outlets.toml"
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def fast_fetcher(*servers, **options):
+    """A fetcher without waits that may contact `servers` (and no other non-public address)."""
+    settings = {"timeout": 0.5, "min_interval": 0.0, "retries": 1, "backoff": 0.0,
+                "allow_private": [server.authority for server in servers], **options}
+    return PoliteFetcher(**settings)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from perspectives import desk
 from perspectives.app import story_views
-from perspectives.app.render import flag, safe_url
+from perspectives.app.render import block, flag, inert, plotly_text, safe_url
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.store import DEFAULT_DB, Store
@@ -145,11 +145,12 @@ def front_page_view(db: str, mtime: float, found: desk.Desk) -> None:
 
 def coverage_map(db: str, mtime: float, story_id: str, key: str) -> str:
     table = cached_coverage(db, mtime, story_id)
-    figure = px.choropleth(table, locations="iso3", color="articles", hover_name="name",
+    figure = px.choropleth(plotly_text(table), locations="iso3", color="articles", hover_name="name",
                            hover_data={"iso3": False, "country": True}, custom_data=["country"],
                            color_continuous_scale="Blues", range_color=[0, max(2, int(table["articles"].max()))],
                            height=460)
-    figure.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#bbb", lataxis_range=[-58, 85])
+    figure.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#bbb",
+                       lataxis_range=[-58, 85])
     figure.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
     # The world shapes come from the app's static folder, not plotly's CDN (the app may run offline).
     event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key,
@@ -159,7 +160,7 @@ def coverage_map(db: str, mtime: float, story_id: str, key: str) -> str:
     chosen = st.selectbox("Country", countries, index=countries.index(clicked[0]) if clicked and clicked[0]
                           in countries else 0, format_func=lambda c: f"{flag(c)} {c}", key=f"{key}_country")
     outlets = table.set_index("country").loc[chosen, "outlets"]
-    st.markdown(f"**{len(outlets)} outlet(s) in {chosen}:** " + ", ".join(outlets))
+    story_views.show_html(block("p", ", ".join(outlets), lead=f"{len(outlets)} outlet(s) in {inert(chosen)}:"))
     return chosen
 
 
@@ -170,7 +171,7 @@ def map_view(db: str, mtime: float, found: desk.Desk) -> None:
     if story_id is None:
         st.info("No story has two or more outlets yet.")
         return
-    st.subheader(found.stories.set_index("story_id").at[story_id, "label"])
+    story_views.show_html(block("h3", found.stories.set_index("story_id").at[story_id, "label"]))
     country = coverage_map(db, mtime, story_id, "coverage_map")
     takes = cached_analysis(db, mtime, story_id).takes
     story_views.takes_cards(takes[takes["country"] == country])
@@ -217,13 +218,14 @@ def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> Non
     if st.button("← Back"):
         del st.query_params["story"]
         st.rerun()
-    st.title(story["label"])
-    st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: {story['countries']} · "
-               f"{story['first_published'] or '?'} → {story['last_published'] or '?'}")
-    st.markdown("**Keywords:** " + (story["keywords"] or "—"))
+    story_views.show_html(block("h1", story["label"]))
+    st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: "
+               f"{inert(story['countries'])} · {inert(story['first_published'] or '?')} → "
+               f"{inert(story['last_published'] or '?')}")
+    story_views.show_html(block("p", story["keywords"] or "—", lead="Keywords:"))
     spots = cached_blindspots(db, mtime, "region")
     for summary in spots.loc[spots["story_id"] == story["story_id"], "summary"]:
-        st.warning(f"Blindspot: {summary}")
+        st.warning(f"Blindspot: {inert(summary)}")
     if story["n_outlets"] < 2:
         st.info("Only one outlet covered this story, so there is nothing to compare yet.")
     else:
@@ -246,13 +248,14 @@ def main() -> None:
     try:
         found = cached_desk(str(db), mtime)
     except FileNotFoundError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
         return
-    st.sidebar.caption(f"Store: `{db}`")
+    st.sidebar.caption(f"Store: {inert(db)}")
     story_id = st.query_params.get("story")
     matches = found.stories[found.stories["story_id"] == story_id] if story_id else found.stories.iloc[0:0]
     if story_id and matches.empty:
-        st.warning(f"No story {story_id!r} in this store.")
+        st.warning("No story with the id in this link is in this store:")
+        st.text(story_id)  # plain text: the link is anyone's to write
     if not matches.empty:
         story_page(str(db), mtime, found, matches.iloc[0])
         return

@@ -1,10 +1,20 @@
-"""HTML for the story page. Every piece of article text is escaped here: the app never shows raw HTML."""
+"""HTML for the story page, and `inert`, through which every untrusted string passes before Streamlit shows it
+as HTML or Markdown: the app never shows raw HTML or Markdown from the data."""
 
 from __future__ import annotations
 
 import html
 import re
+import string
 from urllib.parse import urlparse
+
+import pandas as pd
+
+from perspectives.text import map_strings
+
+# Every ASCII punctuation character (HTML's < & " and Markdown's [ ] ( ) ! * _ ` # | and Streamlit's $ math and
+# :directives: among them) as a character reference; line breaks as spaces.
+_MARKUP = {ord(c): f"&#{ord(c)};" for c in string.punctuation} | {ord("\n"): " ", ord("\r"): " "}
 
 TAKES_CSS = """
 <style>
@@ -24,6 +34,32 @@ TAKES_CSS = """
 """
 
 
+def inert(text) -> str:
+    """`text` that shows as the characters it holds in an HTML block and in Markdown: punctuation goes in as
+    character references, which both decode without reading markup, and no line break is left, since a blank line
+    ends an HTML block and the rest would be read as Markdown (`![x](http://host/pixel.png)` would load an image).
+
+    Free text (headlines, outlets, actors) goes in HTML blocks only (`block`): Streamlit's Markdown turns any URL
+    in its decoded text into a link, but leaves HTML blocks alone."""
+    return str(text if text is not None else "").translate(_MARKUP)
+
+
+def block(tag: str, text, lead: str = "") -> str:
+    """An HTML block: `<tag>`, an optional bold `lead` (markup of ours), then `text` made inert."""
+    return f"<{tag}>" + (f"<b>{lead}</b> " if lead else "") + f"{inert(text)}</{tag}>"
+
+
+def plotly_label(text: str) -> str:
+    """`text` that plotly shows as it is: plotly reads tags in titles, labels and hover text (an <a href> becomes a
+    link), so & < > go in as the entities it decodes back."""
+    return html.escape(text, quote=False)
+
+
+def plotly_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every text cell made a `plotly_label`."""
+    return map_strings(frame, plotly_label)
+
+
 def flag(country: str | None) -> str:
     """The regional-indicator flag emoji for an ISO alpha-2 code."""
     if not country or len(country) != 2 or not country.isalpha():
@@ -32,19 +68,19 @@ def flag(country: str | None) -> str:
 
 
 def highlight(text: str | None, terms: list[str]) -> str:
-    """Escape `text` and wrap whole-word matches of `terms` in <mark>."""
+    """`text` made inert, with whole-word matches of `terms` wrapped in <mark>."""
     text = text or ""
     terms = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
     if not terms:
-        return html.escape(text)
+        return inert(text)
     pattern = re.compile(r"\b(" + "|".join(r"\s+".join(map(re.escape, t.split())) for t in terms) + r")\b",
                          re.IGNORECASE)
     parts, last = [], 0
     for match in pattern.finditer(text):
-        parts.append(html.escape(text[last:match.start()]))
-        parts.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        parts.append(inert(text[last:match.start()]))
+        parts.append(f"<mark>{inert(match.group(0))}</mark>")
         last = match.end()
-    parts.append(html.escape(text[last:]))
+    parts.append(inert(text[last:]))
     return "".join(parts)
 
 
@@ -62,19 +98,19 @@ def take_card(take: dict) -> str:
     lede = highlight(take.get("lede"), [] if has_english else terms)
     english = ""
     if has_english:
-        english = (f'<div class="english"><b>{html.escape(take.get("headline_en") or "")}</b><br>'
+        english = (f'<div class="english"><b>{inert(take.get("headline_en") or "")}</b><br>'
                    f'{highlight(take.get("lede_en"), terms)}</div>')
-    chips = "".join(f"<span>{html.escape(t)}</span>" for t in terms)
-    when = html.escape((take.get("published_at") or "")[:16].replace("T", " "))
+    chips = "".join(f"<span>{inert(t)}</span>" for t in terms)
+    when = inert((take.get("published_at") or "")[:16].replace("T", " "))
     wire = ""
     if take.get("wire_note"):
         others = ", ".join(take.get("also_ran") or [])
-        wire = f'<div class="wire">{html.escape(take["wire_note"])} (also: {html.escape(others)})</div>'
+        wire = f'<div class="wire">{inert(take["wire_note"])} (also: {inert(others)})</div>'
     return (
-        f'<div class="take"><div class="meta">{flag(take.get("country"))} {html.escape(take.get("country") or "")}'
-        f' · {html.escape(take.get("language") or "")} · {when}</div>'
-        f'<div><b>{html.escape(take["outlet"])}</b></div>{wire}'
-        f'<h4>{html.escape(take.get("headline") or "")}</h4>'
+        f'<div class="take"><div class="meta">{flag(take.get("country"))} {inert(take.get("country") or "")}'
+        f' · {inert(take.get("language") or "")} · {when}</div>'
+        f'<div><b>{inert(take["outlet"])}</b></div>{wire}'
+        f'<h4>{inert(take.get("headline") or "")}</h4>'
         f'<div class="lede">{lede}</div>{english}'
         f'<div class="terms">{chips}</div></div>'
     )
@@ -93,11 +129,11 @@ def country_row(takes: list[dict]) -> str:
     cards = []
     for country, items in sorted(by_country.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         body = "".join(
-            f'<div class="meta">{html.escape(t["outlet"])}</div>'
-            f'<h4>{html.escape(t.get("headline_en") or t.get("headline") or "")}</h4>'
+            f'<div class="meta">{inert(t["outlet"])}</div>'
+            f'<h4>{inert(t.get("headline_en") or t.get("headline") or "")}</h4>'
             f'<div class="lede">{highlight(t.get("lede_en") or t.get("lede"), list(t.get("distinctive_terms") or []))}'
             "</div>"
             for t in items)
-        cards.append(f'<div class="take"><div><b>{flag(country)} {html.escape(country)}</b> · {len(items)} outlet(s)'
+        cards.append(f'<div class="take"><div><b>{flag(country)} {inert(country)}</b> · {len(items)} outlet(s)'
                      f"</div>{body}</div>")
     return TAKES_CSS + '<div class="takes">' + "".join(cards) + "</div>"

@@ -10,9 +10,10 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from perspectives.app.render import country_row, takes_row
+from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
 from perspectives.framing import TABLES, StoryAnalysis
 from perspectives.framing.tone import WHOLE_ARTICLE
+from perspectives.report import csv_text
 
 TABS = ["Alternative Takes", "Map", "Claims", "Wording", "Sources", "Tone", "Frames", "Actors", "Timeline", "Export"]
 CLAIM_COLOURS = {"states it": "#2b8a3e", "only this outlet": "#e67700", "omits it": "#ffc9c9", "—": "#dee2e6"}
@@ -48,20 +49,23 @@ def claim_grid(analysis: StoryAnalysis, limit: int = 40) -> pd.DataFrame:
 
 
 def prepare_view(analysis: StoryAnalysis, articles: pd.DataFrame) -> StoryView:
+    """Every chart is drawn from `plotly_text` copies: the data's text must not reach plotly as markup."""
     grid = claim_grid(analysis)
     charts = {}
-    claims = px.scatter(grid, x="outlet", y="claim", color="status", color_discrete_map=CLAIM_COLOURS,
-                        custom_data=["claim_id", "outlet"], hover_data={"sentence": True, "claim": False},
+    # A clicked cell is known by its row in the grid, so no text has to come back from the chart.
+    claims = px.scatter(plotly_text(grid).assign(row=range(len(grid))), x="outlet", y="claim", color="status",
+                        color_discrete_map=CLAIM_COLOURS, custom_data=["row"],
+                        hover_data={"sentence": True, "claim": False, "row": False},
                         height=max(360, 22 * grid["claim"].nunique() + 160))
     claims.update_traces(marker={"symbol": "square", "size": 16})
     claims.update_layout(yaxis={"autorange": "reversed", "title": None}, xaxis={"title": None, "side": "top"},
                          legend_title_text=None, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     charts["claims"] = claims
-    if not analysis.sources.empty:
-        counts = analysis.sources.groupby(["outlet", "kind"]).size().rename("count").reset_index()
+    sources, tone, frames = (plotly_text(t) for t in (analysis.sources, analysis.tone, analysis.frames))
+    if not sources.empty:
+        counts = sources.groupby(["outlet", "kind"]).size().rename("count").reset_index()
         charts["sources"] = px.bar(counts, x="count", y="outlet", color="kind", orientation="h", height=360,
                                    title="Quotes and attributions per outlet")
-    tone = analysis.tone
     overall = tone[tone["actor"] == WHOLE_ARTICLE].groupby("outlet", as_index=False)["tone"].mean()
     charts["tone"] = px.bar(overall.sort_values("tone"), x="tone", y="outlet", orientation="h", range_x=[-1, 1],
                             height=360, title="Tone of each outlet's coverage (VADER, -1 to 1)")
@@ -70,11 +74,12 @@ def prepare_view(analysis: StoryAnalysis, articles: pd.DataFrame) -> StoryView:
         charts["tone_by_actor"] = px.density_heatmap(toward, x="actor", y="outlet", z="tone", histfunc="avg",
                                                      range_color=[-1, 1], color_continuous_scale="RdBu",
                                                      title="Tone toward each actor", height=420)
-    if not analysis.frames.empty:
-        shares = analysis.frames.drop_duplicates(["outlet", "frame"])
+    if not frames.empty:
+        shares = frames.drop_duplicates(["outlet", "frame"])
         charts["frames"] = px.bar(shares, x="score", y="outlet", color="frame", orientation="h", height=420,
                                   title="Share of each outlet's sentences per frame (Media Frames Corpus dimensions)")
-    dated = articles.assign(published=pd.to_datetime(articles["published_at"], utc=True, errors="coerce"))
+    dated = plotly_text(articles).assign(published=pd.to_datetime(articles["published_at"], utc=True,
+                                                                  errors="coerce"))
     charts["timeline"] = px.scatter(dated.dropna(subset=["published"]), x="published", y="outlet", color="country",
                                     hover_data=["title"], height=360, title="How coverage spread")
     return StoryView(analysis, articles, grid, analysis.per_country(), charts)
@@ -82,6 +87,7 @@ def prepare_view(analysis: StoryAnalysis, articles: pd.DataFrame) -> StoryView:
 
 def story_tabs(view: StoryView, coverage_map) -> None:
     """Every analysis of one story, a tab each; `coverage_map(key)` draws the story's map."""
+    cut_note(view.analysis.cuts)
     views = [takes_tab, lambda v: coverage_map("story_map"), claims_tab, wording_tab, sources_tab, tone_tab,
              frames_tab, actors_tab, timeline_tab, export_tab]
     for tab, draw in zip(st.tabs(TABS), views):
@@ -89,8 +95,24 @@ def story_tabs(view: StoryView, coverage_map) -> None:
             draw(view)
 
 
+def cut_note(cuts: pd.DataFrame) -> None:
+    """Say which articles the analyses did not read to the end (`cuts` table), so no finding looks complete when
+    it is not."""
+    if cuts.empty:
+        return
+    outlets = ", ".join(cuts["outlet"].drop_duplicates())
+    show_html(block("p", f"{len(cuts)} article(s) too long to analyse whole ({outlets}): "
+                         f"{int(cuts['dropped'].sum()):,} later sentences were left out of claims, sources, tone "
+                         "and frames. The cuts table is under Export.", lead="Not read to the end."))
+
+
+def show_html(markup: str) -> None:
+    """Show markup built by `perspectives.app.render` (every piece of text in it made inert)."""
+    st.markdown(markup, unsafe_allow_html=True)
+
+
 def takes_cards(takes: pd.DataFrame) -> None:
-    st.markdown(takes_row(takes.to_dict("records")), unsafe_allow_html=True)
+    show_html(takes_row(takes.to_dict("records")))
 
 
 def takes_tab(view: StoryView) -> None:
@@ -101,29 +123,37 @@ def takes_tab(view: StoryView) -> None:
     if by == "outlet":
         takes_cards(view.analysis.takes)
     else:
-        st.markdown(country_row(view.analysis.takes.to_dict("records")), unsafe_allow_html=True)
+        show_html(country_row(view.analysis.takes.to_dict("records")))
 
 
 def claims_tab(view: StoryView) -> None:
     st.caption("Sentences aligned across outlets into claims. Click a cell to read the sentence behind it. "
-               "Unique: only this outlet states it. Omission: two or more others state it, this outlet does not.")
+               "Unique: only this outlet states it and it is likely to matter: its score (with a 90% interval) is "
+               "the estimated chance that it is tangential, speculative or background material that sways the "
+               "reader, calibrated on annotated news (BASIL); highest first. "
+               "Omission: two or more others state it, this outlet does not.")
     event = st.plotly_chart(view.charts["claims"], on_select="rerun", selection_mode="points", key="claims_matrix")
-    picked = [tuple(p["customdata"][:2]) for p in (event.selection.points if event else [])]
+    picked = [p["customdata"][0] for p in (event.selection.points if event else [])]
     if picked:
-        cells = view.claim_grid.set_index(["claim_id", "outlet"]).loc[picked].reset_index()
+        cells = view.claim_grid.iloc[picked]
         st.dataframe(cells[["outlet", "status", "sentence"]], hide_index=True, width="stretch")
     with st.expander("Per country"):
         st.dataframe(view.per_country["claims"], width="stretch")
     claims = view.analysis.claims
     for kind, title in [("unique", "Unique claims"), ("omission", "Omissions"), ("consensus", "Consensus")]:
         rows = claims[claims["kind"] == kind]
+        columns = ["outlet", "claim_id", "sentence"]
+        if kind == "unique":
+            rows = rows.sort_values("score", ascending=False, kind="stable")
+            columns += ["score", "score_low", "score_high"]
         with st.expander(f"{title} ({len(rows)})", expanded=kind == "unique"):
-            st.dataframe(rows[["outlet", "claim_id", "sentence"]], hide_index=True, width="stretch")
+            st.dataframe(rows[columns], hide_index=True, width="stretch")
 
 
 def wording_tab(view: StoryView) -> None:
     st.caption("Each outlet's most distinctive terms against the other outlets of the story, with the sentence "
-               "each comes from (z > 1.96 is significant at 5%).")
+               "each comes from (z > 1.96 is significant at 5%). Ranked by z weighted toward labels, loaded words and "
+               "names: words rare in everyday English, nouns and adjectives first.")
     st.dataframe(view.analysis.terms[["outlet", "term", "z", "sentence"]], hide_index=True, width="stretch")
 
 
@@ -167,15 +197,16 @@ def actors_tab(view: StoryView) -> None:
     statements = analysis.actor_perspective(actor)
     tone = analysis.tone[analysis.tone["actor"] == actor].groupby("outlet", as_index=False)["tone"].mean()
     if not tone.empty:
-        st.plotly_chart(px.bar(tone, x="tone", y="outlet", orientation="h", range_x=[-1, 1], height=320,
-                               title=f"Tone toward {actor}"))
-    st.markdown(f"**What each outlet says {actor} said or did**")
+        st.plotly_chart(px.bar(plotly_text(tone), x="tone", y="outlet", orientation="h", range_x=[-1, 1],
+                               height=320, title=f"Tone toward {plotly_label(actor)}"))
+    show_html(f"<p><b>What each outlet says {inert(actor)} said or did</b></p>")
     st.dataframe(statements[["outlet", "kind", "sentence", "tone_toward_actor"]], hide_index=True, width="stretch")
 
 
 def timeline_tab(view: StoryView) -> None:
     first = view.analysis.timeline.iloc[0]
-    st.markdown(f"First: **{first['outlet']}** ({first['country']}) at {first['published_at']}")
+    show_html(f"<p>First: <b>{inert(first['outlet'])}</b> ({inert(first['country'])}) at "
+              f"{inert(first['published_at'])}</p>")
     st.plotly_chart(view.charts["timeline"])
     st.dataframe(view.analysis.timeline[["rank", "outlet", "country", "published_at", "hours_after_first"]],
                  hide_index=True, width="stretch")
@@ -185,5 +216,5 @@ def export_tab(view: StoryView) -> None:
     st.caption("Download this story's tables as CSV.")
     for name in TABLES:
         table = getattr(view.analysis, name)
-        st.download_button(f"{name}.csv ({len(table)} rows)", table.to_csv(index=False).encode("utf-8"),
+        st.download_button(f"{name}.csv ({len(table)} rows)", csv_text(table).encode("utf-8"),
                            file_name=f"{view.analysis.story_id}-{name}.csv", mime="text/csv", key=f"export_{name}")

@@ -10,20 +10,20 @@ import pandas as pd
 from perspectives.distributed import fork_map
 from perspectives.embed import Embedder, embed_texts
 from perspectives.framing.actors import actor_statements, find_actors
-from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, similarity_for
+from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, min_score_for, similarity_for
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
-from perspectives.framing.sentences import sentence_rows
+from perspectives.framing.sentences import CUT_COLUMNS, split_story
 from perspectives.framing.sources import SOURCE_COLUMNS, source_rows
 from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts, multi_outlet_stories, story_takes
-from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
 from perspectives.framing.target_tone import TargetTone
+from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
 from perspectives.framing.tone import (MARGIN, TONE_COLUMNS, VADER_ACTOR_METHOD, WHOLE_ARTICLE, actor_mentions,
                                       tone_rows, toward_actors)
 from perspectives.ingest.files import without_nan
 
 TABLES = {"takes": TAKE_COLUMNS, "claims": CLAIM_COLUMNS, "terms": TERM_COLUMNS, "sources": SOURCE_COLUMNS,
-          "tone": TONE_COLUMNS, "frames": FRAME_COLUMNS, "timeline": TIMELINE_COLUMNS}
+          "tone": TONE_COLUMNS, "frames": FRAME_COLUMNS, "timeline": TIMELINE_COLUMNS, "cuts": CUT_COLUMNS}
 
 
 @dataclass
@@ -38,6 +38,7 @@ class StoryAnalysis:
     tone: pd.DataFrame
     frames: pd.DataFrame
     timeline: pd.DataFrame
+    cuts: pd.DataFrame  # articles whose later sentences were not analysed (`split_story`)
     actors: list[str] = field(default_factory=list)
     sentences: pd.DataFrame | None = None
     claim_matrix: pd.DataFrame | None = None  # claims x outlets: sentences per outlet stating each claim
@@ -77,7 +78,8 @@ class FramingAnalyser:
                  tone_margin: float = MARGIN):
         self.embedder = embedder or Embedder()
         self.store = store
-        self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name))
+        self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name),
+                                             min_score=min_score_for(self.embedder.name))
         self.wording = wording or FightinWords()
         self.frames = frames or FrameScorer(self.embedder, store=store)
         self.n_terms = n_terms
@@ -100,11 +102,11 @@ class FramingAnalyser:
         if not found:
             raise ValueError(f"story {story_id!r} is not covered by two or more outlets")
         counts = corpus_counts(articles, self.wording) if counts is None else counts
-        sentences = sentence_rows(found[0][1], story_id)
+        sentences, cuts = split_story(found[0][1], story_id)
         vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
         actors = self.find_actors(sentences)
         toward = self._toward(actor_mentions(sentences, actors))
-        tables, matcher = self._story_rows(story_id, found[0][1], counts, sentences, vectors, actors, toward)
+        tables, matcher = self._story_rows(story_id, found[0][1], counts, sentences, cuts, vectors, actors, toward)
         return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
                              actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
@@ -116,25 +118,26 @@ class FramingAnalyser:
         return f"toward actor: {self.target_tone.name}" if self.target_tone else VADER_ACTOR_METHOD
 
     def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
-                    vectors: np.ndarray, actors: list[str], toward: dict | None):
-        """Each table's rows for one story (its `sentence_rows` and their vectors, its actors and the target
-        head's probabilities given) and the fitted claim matcher."""
+                    cuts: list[dict], vectors: np.ndarray, actors: list[str], toward: dict | None):
+        """Each table's rows for one story (its `split_story` rows, the sentences' vectors, its actors and the
+        target head's probabilities given) and the fitted claim matcher."""
         takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms)
         matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
         tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
                   "tone": tone_rows(sentences, actors, toward, self._tone_method(), self.tone_margin),
                   "frames": self.frames.rows(sentences, vectors),
-                  "timeline": timeline_rows(story, story_id)}
+                  "timeline": timeline_rows(story, story_id), "cuts": cuts}
         return tables, matcher
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
         """The tables of every story with two or more outlets, concatenated: takes, claims, terms, sources, tone,
-        frames, timeline. All stories' sentences are embedded in one call (full batches; on `mapper`'s workers
+        frames, timeline, cuts. All stories' sentences are embedded in one call (full batches; on `mapper`'s workers
         when given, see `perspectives.distributed`)."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
         counts = corpus_counts(articles, self.wording) if stories else None
-        sentences = [sentence_rows(story, story_id) for story_id, story in stories]
+        split = [split_story(story, story_id) for story_id, story in stories]
+        sentences = [own for own, _ in split]
         vectors, _ = embed_texts([s["sentence"] for own in sentences for s in own], self.embedder, self.store,
                                  mapper=mapper, progress=progress)
         starts = np.cumsum([0, *(len(own) for own in sentences)])
@@ -147,8 +150,8 @@ class FramingAnalyser:
 
         def tables(i: int) -> dict[str, list[dict]]:
             story_id, story = stories[i]
-            return self._story_rows(story_id, story, counts, sentences[i], vectors[starts[i]:starts[i + 1]],
-                                    actors[i], toward)[0]
+            return self._story_rows(story_id, story, counts, sentences[i], split[i][1],
+                                    vectors[starts[i]:starts[i + 1]], actors[i], toward)[0]
 
         rows: dict[str, list[dict]] = {name: [] for name in TABLES}
         for found in fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],

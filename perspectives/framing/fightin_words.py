@@ -1,17 +1,24 @@
-"""Distinctive wording: weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008)."""
+"""Distinctive wording: weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
+
+An outlet's top terms are ranked by z-score times `framing_weight`, so that labels, loaded words and names come
+before everyday words ("hours", "come", "great") that an outlet merely happens to use more often.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
+from wordfreq import zipf_frequency
 
 from perspectives.text import STOP_WORDS, distinct_terms
 
@@ -28,6 +35,42 @@ def clause_ngrams(text: str, ngram_range: tuple[int, int], stop_words: frozenset
         for n in range(ngram_range[0], ngram_range[1] + 1):
             grams += words if n == 1 else map(" ".join, zip(*(words[i:] for i in range(n))))
     return grams
+
+
+# Penn tags of nouns (names included) and adjectives: the parts of speech that label and qualify.
+_CONTENT_TAGS = ("NN", "JJ")
+_EVERYDAY_ZIPF, _RARE_ZIPF = 8.0, 3.0  # wordfreq's scale: "the" ~7.7; 3 = once per million words
+_OTHER_PART_OF_SPEECH = 0.5
+
+
+@cache
+def _usual_tags() -> dict[str, str]:
+    """Word -> its most frequent Penn tag: the Brill lexicon (Brown corpus and Penn Treebank) that TextBlob ships,
+    read as a file so that importing TextBlob (and nltk) is not needed."""
+    lexicon = Path(importlib.util.find_spec("textblob").origin).parent / "en" / "en-lexicon.txt"
+    tags: dict[str, str] = {}
+    for line in lexicon.read_text(encoding="utf-8").splitlines():
+        word, _, tag = line.partition(" ")
+        if tag and not line.startswith(";"):
+            if word.islower():  # "us" is a pronoun even though "US" is a name
+                tags[word] = tag.split()[0]
+            else:
+                tags.setdefault(word.lower(), tag.split()[0])
+    return tags
+
+
+@lru_cache(maxsize=65536)
+def framing_weight(term: str) -> float:
+    """How much a term can say about framing, in (0, 1]: its rarest word's rarity in general English (wordfreq's
+    Zipf scale: 1 at or below once per million words, falling linearly to 0 at the most common words), halved
+    unless every word is usually a noun or an adjective (words missing from the lexicon count as nouns: mostly
+    names). English only: terms come from the English view of each article."""
+    words = term.split()
+    zipf = min(zipf_frequency(word, "en") for word in words)
+    rarity = min(1.0, (_EVERYDAY_ZIPF - zipf) / (_EVERYDAY_ZIPF - _RARE_ZIPF))
+    tags = _usual_tags()
+    content = all(tags.get(word, "NN").startswith(_CONTENT_TAGS) for word in words)
+    return max(rarity, 0.01) * (1.0 if content else _OTHER_PART_OF_SPEECH)
 
 
 @lru_cache(maxsize=8)
@@ -68,14 +111,16 @@ class FightinWords(BaseEstimator):
     `prior_size` pseudo-counts spread over terms in proportion to their frequency in `background` (or in `texts`),
     which shrinks rare terms towards zero instead of letting one mention dominate. For many stories of one corpus,
     count the corpus once (`count_terms`) and fit each story on its documents' counts (`fit_documents`).
+    `weighted` ranks `top_terms` by z times `framing_weight` (labels, loaded words and names first).
     """
 
     def __init__(self, prior_size: float = 100.0, ngram_range: tuple[int, int] = (1, 2),
-                 stop_words: list[str] | None = STOP_WORDS, min_count: int = 1):
+                 stop_words: list[str] | None = STOP_WORDS, min_count: int = 1, weighted: bool = True):
         self.prior_size = prior_size
         self.ngram_range = ngram_range
         self.stop_words = stop_words
         self.min_count = min_count
+        self.weighted = weighted
 
     def analyzer(self) -> Callable[[str], list[str]]:
         """The terms this scorer counts in a text, in order."""
@@ -147,14 +192,17 @@ class FightinWords(BaseEstimator):
         return found
 
     def top_terms(self, group, n: int = 8, min_z: float = 0.0) -> list[tuple[str, float]]:
-        """The group's most distinctive terms it actually uses, highest z first, without overlapping n-grams."""
+        """The group's most distinctive terms it actually uses, with their z, without overlapping n-grams: highest
+        z times `framing_weight` first (highest z first when the scorer is not `weighted`)."""
         row = self.groups_.index(group)
         z, counts = self._z[row], self._counts[row]
         candidates = np.flatnonzero((counts >= self.min_count) & (z > min_z))
         words = np.array([self.terms_[i].count(" ") for i in candidates], dtype=int)
-        # At (near-)equal z the longer n-gram wins ("air truce" says more than "air"), then the alphabetical
+        rank = z[candidates] * [framing_weight(self.terms_[i]) for i in candidates] if self.weighted \
+            else z[candidates]
+        # At (near-)equal rank the longer n-gram wins ("air truce" says more than "air"), then the alphabetical
         # first, which is the lower index: terms_ is in alphabetical order.
-        ranked = candidates[np.lexsort((candidates, -words, -np.round(z[candidates], 6)))]
+        ranked = candidates[np.lexsort((candidates, -words, -np.round(rank, 6)))]
         # Read lazily: the first few of many candidates are usually all that distinct_terms needs.
         chosen = distinct_terms((self.terms_[i] for i in ranked), n)
         return [(term, float(z[i])) for term, i in zip(chosen, np.searchsorted(self.terms_, chosen))]

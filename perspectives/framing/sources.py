@@ -49,8 +49,10 @@ def _clean_name(text: str | None) -> str | None:
     titles = [i for i, w in enumerate(words[:-1]) if w.rstrip(".") in _TITLES]
     if titles:  # "Commission President Ursula von der Leyen": the name follows the last title
         words = words[titles[-1] + 1:]
-    while len(words) > 2 and _is_prefix(words[0]):  # keep "Foreign Ministry" whole
-        words = words[1:]
+    start = 0
+    while len(words) - start > 2 and _is_prefix(words[start]):  # keep "Foreign Ministry" whole
+        start += 1
+    words = words[start:]
     if not words or words[0].rstrip(".") in _NOT_NAMES:
         return None
     if len(words) == 1 and (_is_prefix(words[0]) and not words[0].isupper() or len(words[0]) < 3
@@ -71,29 +73,80 @@ def _last_name_in(text: str) -> str | None:
     return names[-1] if names else None
 
 
+# Every pattern below is linear in its input. Possessive quantifiers (*+, ++, ?+) and atomic groups mark the places
+# where giving characters back could never lead to a match (whitespace before a verb, a name before a comma), which
+# spares the engine retrying every split of a long run of spaces or capitalised words. A quote's speaker is looked
+# for in a bounded window around it, so each quote costs the same however long its sentence is.
+_BEFORE_QUOTE, _AFTER_QUOTE = 400, 300
+_PADDING = r"\s*+(?:[,.]\s*+)?+"  # between a quote and what follows it
+# "...," said Kremlin spokesman Dmitry Peskov.
+_SAID_THEN_NAME = re.compile(rf"{_PADDING}(?:{VERBS})\s+([^.;!?]*)")
+# "...," Kremlin aide Yuri Ushakov told reporters.   /   "...," he said.
+_NAME_THEN_SAID = re.compile(rf"{_PADDING}([^.;!?\"“«„]{{1,80}}?)\s++(?:{VERBS})\b")
+# Zelensky said: "..."   /   Zelensky, speaking in Kyiv, said that "..." : the verb closes the text before the quote
+# and the name ends at most _NAME_GAP characters before the verb, with no sentence punctuation between.
+_SAID_AT_END = re.compile(rf"\b(?:{VERBS})\b[^\"“«„]{{0,12}}$")
+_VERB_REACH = 12 + len("told journalists")  # where the verb can start: its longest form, then 12 characters
+_NAME_GAP, _GAP_BREAKS = 80, ".;!?\"“«„"
+_WORD_RE = re.compile(_WORD)
+_BOUNDARY = re.compile(r"\b")
+_NON_SPACE, _PADDING_RE = re.compile(r"\S*"), re.compile(_PADDING)
+
+
 def _quote_speaker(sentence: str, match: re.Match) -> str | None:
-    after = sentence[match.end():]
-    before = sentence[: match.start()]
-    # "...," said Kremlin spokesman Dmitry Peskov.
-    said_then_name = re.match(rf"\s*[,.]?\s*(?:{VERBS})\s+([^.;!?]*)", after)
+    before, after = _context(sentence, match)
+    said_then_name = _SAID_THEN_NAME.match(after)
     if said_then_name:
         return _last_name_in(_first_clause(said_then_name.group(1)))
-    # "...," Kremlin aide Yuri Ushakov told reporters.   /   "...," he said.
-    name_then_said = re.match(rf"\s*[,.]?\s*([^.;!?\"“«„]{{1,80}}?)\s+(?:{VERBS})\b", after)
+    name_then_said = _NAME_THEN_SAID.match(after)
     if name_then_said:
         who = _first_clause(name_then_said.group(1))
         return None if who.lower().strip() in _PRONOUNS else _last_name_in(who)
-    # Zelensky said: "..."   /   Zelensky, speaking in Kyiv, said that "..."
-    name_before = re.search(rf"({NAME})\b[^.;!?\"“«„]{{0,80}}?\b(?:{VERBS})\b[^\"“«„]{{0,12}}$", before)
-    if name_before:
-        return _clean_name(name_before.group(1))
+    return _name_before(before)
+
+
+def _context(sentence: str, match: re.Match) -> tuple[str, str]:
+    """The text before and after a quote, each in a bounded window (the one after counted from the first word) that
+    leaves out a word it would cut in two."""
+    start, end = max(0, match.start() - _BEFORE_QUOTE), _PADDING_RE.match(sentence, match.end()).end() + _AFTER_QUOTE
+    if start and not sentence[start - 1].isspace():
+        start = _NON_SPACE.match(sentence, start, match.start()).end()
+    if end < len(sentence) and not sentence[end].isspace():
+        end = max(match.end(), sentence.rfind(" ", match.end(), end))
+    return sentence[start:match.start()], sentence[match.end():end]
+
+
+def _name_before(before: str) -> str | None:
+    """The name that says the quote after `before` (`X said: "..."`), found from the verb back: the first run of
+    capitalised words with a word end in reach of the verb, cut at the last such end. The same answer as searching
+    `NAME, gap, verb, end` forwards, which retries every word of a long run of capitalised words."""
+    verbs = [v for v in range(max(0, len(before) - _VERB_REACH), len(before)) if _SAID_AT_END.match(before, v)]
+    if not verbs:
+        return None
+    reach = [(max(v - _NAME_GAP, *(before.rfind(c, 0, v) + 1 for c in _GAP_BREAKS)), v) for v in verbs]
+    lowest, highest = min(lo for lo, _ in reach), max(verbs)
+    for run in _NAME_RE.finditer(before):
+        if run.start() >= highest:
+            break
+        if run.end() < lowest:
+            continue
+        ends = _word_ends(before, run)
+        for end in range(min(run.end(), highest), max(run.start(), lowest - 1), -1):
+            if end in ends and any(lo <= end <= v for lo, v in reach) and _BOUNDARY.match(before, end):
+                return _clean_name(before[run.start():end])
     return None
 
 
-_ACCORDING = re.compile(rf"\b(?i:according to)\s+(?:the\s+)?((?:{NAME})|(?:[a-z]+\s+){{0,3}}(?:{NAME}))")
-_TOLD = re.compile(rf"\b((?:\w+\s+){{0,3}}(?:sources|officials|diplomats|people|aides|analysts)[^.;]{{0,40}}?)"
-                   rf"\s+told\s+(?:the\s+)?({NAME})")
-_INDIRECT = re.compile(rf"^[^.;:\"“«„]{{0,60}}?\b({NAME})(?:,[^,]{{1,60}},)?\s+(?:{VERBS})\b(?!\s*[:\"“«„])")
+def _word_ends(text: str, run: re.Match) -> set[int]:
+    """Where a name starting where `run` starts can end: after any character of one of the run's capitalised words."""
+    return {end for word in _WORD_RE.finditer(text, run.start(), run.end())
+            for end in range(word.start() + 1, word.end() + 1)}
+
+
+_ACCORDING = re.compile(rf"\b(?i:according to)\s++(?:the\s+)?((?:{NAME})|(?:[a-z]++\s++){{0,3}}(?:{NAME}))")
+_TOLD = re.compile(rf"\b((?:\w++\s++){{0,3}}(?:sources|officials|diplomats|people|aides|analysts)[^.;]{{0,40}}?)"
+                   rf"\s++told\s+(?:the\s+)?({NAME})")
+_INDIRECT = re.compile(rf"^[^.;:\"“«„]{{0,60}}?\b((?>{NAME}))(?:,[^,]{{1,60}},)?\s++(?:{VERBS})\b(?!\s*[:\"“«„])")
 
 
 def attributions(sentence: str) -> list[dict]:

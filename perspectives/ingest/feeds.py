@@ -1,7 +1,9 @@
 """Ingest from the web: poll each outlet's feeds, fetch new items' pages, extract the article, store it.
 
-Each article is written in its own transaction and a feed's ETag / Last-Modified are saved only after all of its
-items were handled, so a run killed at any moment leaves a consistent store and the next run picks up the rest.
+Feeds and pages are fetched on worker threads; only this thread writes, and each write (an article, a feed's
+state) is its own short transaction taken after the fetch, never held across a network wait. A feed's ETag /
+Last-Modified are saved only after all of its items were handled, so a run killed at any moment leaves a
+consistent store and the next run picks up the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import trafilatura
 from tqdm.auto import tqdm
 
 from perspectives.ingest.files import articles_frame
-from perspectives.ingest.http import FetchError, PoliteFetcher, check_scheme
+from perspectives.ingest.http import FetchError, PoliteFetcher, Response, check_url
 from perspectives.ingest.normalise import (
     article_id, canonical_url, detect_language, html_to_text, utc_from_struct, utc_from_text,
 )
@@ -41,7 +43,12 @@ class SourcesSummary:
     new: int = 0
     updated: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> count
-    summary_only: int = 0  # stored with the feed's summary because the page could not be extracted
+    # stored with the feed's summary because the page could not be fetched or extracted: reason -> count
+    summary_only_reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def summary_only(self) -> int:
+        return sum(self.summary_only_reasons.values())
 
     @property
     def fetched_anything(self) -> bool:
@@ -115,23 +122,28 @@ class SourceIngester:
     def run(self) -> SourcesSummary:
         summary = SourcesSummary()
         feeds = [(outlet, url) for outlet in self.registry.outlets for url in outlet.feeds]
-        for outlet, url in tqdm(feeds, desc="Feeds", unit="feed", disable=not self.progress):
-            summary.feeds.append(self._poll(outlet, url, summary))
+        validators = [self.store.feed_state(url) for _, url in feeds]
+        requests = [(url, state["etag"], state["last_modified"]) for (_, url), state in zip(feeds, validators)]
+        fetched = fetch_all(self.fetcher, requests, self.workers)
+        for (outlet, url), (reply, error) in tqdm(zip(feeds, fetched), total=len(feeds), desc="Feeds", unit="feed",
+                                                  disable=not self.progress):
+            summary.feeds.append(self._poll(outlet, url, reply, error, summary))
         return summary
 
-    def _poll(self, outlet: Outlet, url: str, summary: SourcesSummary) -> FeedOutcome:
-        state = self.store.feed_state(url)
+    def _poll(self, outlet: Outlet, url: str, reply: Response | None, error: FetchError | None,
+              summary: SourcesSummary) -> FeedOutcome:
+        """Handle one fetched feed: its new items' pages are fetched, then each article is stored."""
+        if error is None and reply.not_modified:
+            self.store.save_feed_state(url, outlet.name, "not modified")
+            return FeedOutcome(outlet.name, url, "not modified")
         try:
-            reply = self.fetcher.get(url, state["etag"], state["last_modified"])
-            if reply.not_modified:
-                self.store.save_feed_state(url, outlet.name, "not modified")
-                return FeedOutcome(outlet.name, url, "not modified")
-            items, feed_language = parse_feed(reply.body, reply.url)
+            items, feed_language = feed_items(reply, error)
         except FetchError as exc:
             self.store.save_feed_state(url, outlet.name, "failed", str(exc))
             return FeedOutcome(outlet.name, url, "failed", str(exc))
-        for item in self._fetch_pages(self._new_items(items, url, summary)):
-            self._store_item(outlet, url, feed_language, *item, summary=summary)
+        fresh = self._new_items(items, url, summary)
+        for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
+            self._store_item(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
         self.store.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
         return FeedOutcome(outlet.name, url, "ok", None, len(items))
 
@@ -149,7 +161,7 @@ class SourceIngester:
         fresh, seen = [], set()
         for item in items:
             try:
-                check_scheme(item.link)
+                check_url(item.link)
             except FetchError as exc:
                 summary.skipped[f"link {exc}"] += 1
                 continue
@@ -166,27 +178,20 @@ class SourceIngester:
 
     def _fetch_pages(self, items: list[Item]):
         """Pages fetched concurrently (the fetcher keeps per-host limits); results come back in feed order."""
-        def fetch(item: Item):
-            try:
-                return item, self.fetcher.get(item.link), None
-            except FetchError as exc:
-                return item, None, str(exc)
+        fetched = fetch_all(self.fetcher, [(item.link, None, None) for item in items], self.workers)
+        return tqdm(fetched, total=len(items), desc="Articles", unit="page", leave=False, disable=not self.progress)
 
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            yield from tqdm(pool.map(fetch, items), total=len(items), desc="Articles", unit="page", leave=False,
-                            disable=not self.progress)
-
-    def _store_item(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item, reply,
-                    fetch_error: str | None, summary: SourcesSummary) -> None:
+    def _store_item(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item,
+                    reply: Response | None, fetch_error: str | None, summary: SourcesSummary) -> None:
         page = extract(reply.body, reply.url) if reply is not None else None
+        reason = fetch_error or "page text could not be extracted"
         if page and len(page["text"]) >= self.min_text_chars:
             title, text, how = page["title"] or item.title, page["text"], "trafilatura"
         elif item.summary:
-            title, text = item.title or (page or {}).get("title", ""), item.summary
-            how = f"feed summary ({fetch_error or 'page text could not be extracted'})"
-            summary.summary_only += 1
+            title, text, how = item.title or (page or {}).get("title", ""), item.summary, f"feed summary ({reason})"
+            summary.summary_only_reasons[reason] += 1
         else:
-            summary.skipped[f"no text: {fetch_error or 'page text could not be extracted'}"] += 1
+            summary.skipped[f"no text: {reason}"] += 1
             return
         if not title:
             summary.skipped["no title"] += 1
@@ -212,20 +217,41 @@ class SourceIngester:
             summary.skipped["unchanged"] += counts.unchanged
 
 
+def fetch_all(fetcher: PoliteFetcher, requests: list[tuple[str, str | None, str | None]], workers: int):
+    """(response, None) or (None, FetchError) for each (url, etag, last_modified), fetched on `workers` threads
+    and yielded in order; nothing here touches the store."""
+    def fetch(request):
+        try:
+            return fetcher.get(*request), None
+        except FetchError as exc:
+            return None, exc
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(fetch, requests)
+
+
+def feed_items(reply: Response | None, error: FetchError | None) -> tuple[list[Item], str | None]:
+    """A fetched feed's entries and language; raises the FetchError of its fetch or of its parsing."""
+    if error is not None:
+        raise error
+    return parse_feed(reply.body, reply.url)
+
+
 def ingest_sources(registry: Registry, store: Store, **options) -> SourcesSummary:
     """Poll a registry's feeds into `store`; options are those of `SourceIngester`."""
     return SourceIngester(registry, store, **options).run()
 
 
-def check_feeds(registry: Registry, fetcher: PoliteFetcher | None = None, progress: bool = True) -> list[FeedOutcome]:
+def check_feeds(registry: Registry, fetcher: PoliteFetcher | None = None, progress: bool = True,
+                workers: int = 4) -> list[FeedOutcome]:
     """Fetch and parse every feed once, storing nothing: is each one reachable and readable?"""
-    fetcher = fetcher or PoliteFetcher()
-    outcomes = []
     feeds = [(outlet, url) for outlet in registry.outlets for url in outlet.feeds]
-    for outlet, url in tqdm(feeds, desc="Feeds", unit="feed", disable=not progress):
+    fetched = fetch_all(fetcher or PoliteFetcher(), [(url, None, None) for _, url in feeds], workers)
+    outcomes = []
+    for (outlet, url), (reply, error) in tqdm(zip(feeds, fetched), total=len(feeds), desc="Feeds", unit="feed",
+                                              disable=not progress):
         try:
-            reply = fetcher.get(url)
-            items, _ = parse_feed(reply.body, reply.url)
+            items, _ = feed_items(reply, error)
             outcomes.append(FeedOutcome(outlet.name, url, "ok", None, len(items)))
         except FetchError as exc:
             outcomes.append(FeedOutcome(outlet.name, url, "failed", str(exc)))

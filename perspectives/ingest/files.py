@@ -15,6 +15,11 @@ from perspectives.ingest.schema import COLUMNS, REQUIRED, RowError, validate_row
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
 
 
+# json itself reads about 1000 levels, but a value that deep fails again wherever it is read or written with less
+# stack to spare (the store, the app); real metadata nests a few levels.
+MAX_JSON_NESTING = 100
+
+
 class InputError(Exception):
     """A whole file cannot be read; the message is one line meant for the user."""
 
@@ -58,20 +63,47 @@ def _jsonl_records(path: Path) -> list[tuple[int, dict]]:
     for line_no, line in enumerate(_decode(path).splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            record = RowError(f"invalid JSON ({exc.msg} at column {exc.colno})")
-        else:
-            if not isinstance(record, dict):
-                record = RowError("invalid JSON (a line must hold one object)")
-            else:
-                seen_columns.update(record)
+        record = _json_record(line)
+        if isinstance(record, dict):
+            seen_columns.update(record)
         records.append((line_no, record))
     if not records:
         raise InputError(f"{path}: the file is empty")
     _check_columns(path, seen_columns)
     return records
+
+
+def _json_record(line: str) -> dict | RowError:
+    """One JSON line as a dict, or why it cannot be one: every way json fails on hostile input is a reject."""
+    too_deep = RowError("invalid JSON: nested too deeply")
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RowError(f"invalid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return too_deep
+    except ValueError as exc:  # a number json reads but Python will not convert (over 4300 digits)
+        return RowError(f"invalid JSON ({str(exc).split(';')[0]})")
+    if not isinstance(record, dict):
+        return RowError("invalid JSON (a line must hold one object)")
+    if _nesting(record) > MAX_JSON_NESTING:
+        return too_deep
+    try:  # written back as JSON (the store, rejects.csv) in UTF-8, which a lone surrogate (\ud800) cannot be
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return RowError(f"invalid JSON (a lone surrogate {exc.object[exc.start]!r} in a string)")
+    return record
+
+
+def _nesting(value) -> int:
+    """How deeply lists and objects nest in `value`, found without recursing (the values in question are too deep)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _parquet_records(path: Path) -> list[tuple[int, dict]]:

@@ -79,9 +79,10 @@ def _sort_time(record) -> str:
 
 
 def _medoid(vectors: np.ndarray, idx: list[int]) -> int:
-    """The member most similar on average to the others: its headline stands for the story."""
+    """The member most similar on average to the others: its headline stands for the story. The sum of a member's
+    similarities is its similarity to the members' sum, so no members x members matrix is built."""
     if len(idx) <= 2:
         return idx[0]
     block = vectors[idx]
-    similarity = (block @ block.T).sum(axis=1)
+    similarity = block @ block.sum(axis=0)
     return idx[int(np.argmax(similarity))]

@@ -3,7 +3,9 @@
 Edited copies often share only a minority of their word n-grams (Silcock et al. 2023), so pairs are compared
 sentence by sentence instead: two articles from different outlets are copies when most sentences of the shorter
 one have a near-identical sentence (rapidfuzz ratio) in the other. Only neighbours in the grouping's candidate graph
-(same time window) whose article embeddings are already close are compared.
+(same time window) whose article embeddings are already close are compared. Every sentence of one article is compared
+with every sentence of the other, so an article brings only its opening: at most MAX_ARTICLE_SENTENCES sentences and
+MAX_COMPARED_CHARS characters (`WireDetector.cut_` lists the articles that had more).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph
-from perspectives.text import english_text, sentences
+from perspectives.text import MAX_ARTICLE_SENTENCES, english_text, sentences
+
+MAX_COMPARED_CHARS = 30_000  # a long read; a pair of such openings compares in about 0.1 s
 
 
 def shared_sentence_share(first: list[str], second: list[str], min_ratio: float = 85.0) -> float:
@@ -26,11 +30,26 @@ def shared_sentence_share(first: list[str], second: list[str], min_ratio: float 
     short, long = (first, second) if len(first) <= len(second) else (second, first)
     if not short or not long:
         return 0.0
-    return sum(max(fuzz.ratio(s, t) for t in long) >= min_ratio for s in short) / len(short)
+    # extractOne stops at the first sentence that reaches min_ratio and skips those whose lengths rule it out.
+    return sum(process.extractOne(s, long, scorer=fuzz.ratio, score_cutoff=min_ratio) is not None
+               for s in short) / len(short)
+
+
+def opening(text: str) -> tuple[list[str], int]:
+    """The sentences of `text` that are compared for copies, and how many later ones are not."""
+    split = sentences(text, "en")
+    kept, chars = [], 0
+    for sentence in split[:MAX_ARTICLE_SENTENCES]:
+        chars += len(sentence)
+        if chars > MAX_COMPARED_CHARS and kept:
+            break
+        kept.append(sentence)
+    return kept, len(split) - len(kept)
 
 
 class WireDetector(BaseEstimator):
-    """Find groups of wire copies; `groups_` holds a group id per article (None when it is no copy)."""
+    """Find groups of wire copies; `groups_` holds a group id per article (None when it is no copy) and `cut_` the
+    number of sentences left out of the comparison per article id, for the compared articles that were too long."""
 
     def __init__(self, min_shared: float = 0.5, sentence_ratio: float = 85.0, candidate_cosine: float = 0.8,
                  time_window_days: float | None = 3.0):
@@ -48,17 +67,18 @@ class WireDetector(BaseEstimator):
         close = graph.similarity >= self.candidate_cosine
         candidates = sorted({(min(i, j), max(i, j)) for i, j in zip(graph.rows[close].tolist(),
                                                                    graph.cols[close].tolist())})
-        split = {}
+        split, cut = {}, {}
         pairs = []
         for i, j in candidates:
             if records[i]["outlet"] == records[j]["outlet"]:
                 continue
             for k in (i, j):
                 if k not in split:
-                    split[k] = sentences(english_text(records[k]), "en")
+                    split[k], cut[k] = opening(english_text(records[k]))
             if shared_sentence_share(split[i], split[j], self.sentence_ratio) >= self.min_shared:
                 pairs.append((i, j))
         self.pairs_ = pairs
+        self.cut_ = {records[k]["id"]: n for k, n in cut.items() if n}
         self.groups_ = self._groups(records, pairs)
         return self
 
