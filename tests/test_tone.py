@@ -123,3 +123,14 @@ def test_a_story_tone_table_keeps_its_columns_and_each_row_its_evidence(embedder
     for row in toward.itertuples():
         assert row.actor.split()[-1] in row.sentence
     assert analyser.settings() != FramingAnalyser(embedder, target_tone=None).settings()
+
+
+@pytest.mark.slow
+def test_the_report_tone_csv_keeps_its_columns_and_adds_the_new_ones_at_the_end(demo_run):
+    tone = pd.read_csv(demo_run["out"] / "tone.csv")
+    assert list(tone.columns) == TONE_COLUMNS and TONE_COLUMNS[:6] == OLD_COLUMNS
+    toward = tone[tone["actor"] != WHOLE_ARTICLE]
+    assert len(toward) and toward["method"].str.startswith("toward actor: NewsMTSC head").all()
+    assert toward["sentence"].notna().all() and toward["tone"].between(-1, 1).all()
+    assert (toward["tone_low"] <= toward["tone_high"]).all()
+    assert set(tone.loc[tone["actor"] == WHOLE_ARTICLE, "method"]) == {ARTICLE_METHOD}

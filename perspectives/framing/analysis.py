@@ -92,7 +92,8 @@ class FramingAnalyser:
     def settings(self) -> str:
         """Everything that shapes the results, as text (what a cache of results is keyed by)."""
         return (f"{self.embedder.name}|{self.claims.get_params()}|{self.wording.get_params()}|"
-                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|{getattr(self.find_actors, '__qualname__', self.find_actors)}"
+                f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|"
+                f"{getattr(self.find_actors, '__qualname__', self.find_actors)}"
                 f"|{self._tone_method()}|{self.target_tone and self.target_tone.head.about}|{self.tone_margin}")
 
     def analyse_story(self, articles: pd.DataFrame, members: pd.DataFrame, story_id: str,
