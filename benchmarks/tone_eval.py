@@ -206,8 +206,8 @@ def parallel_mentions(per_language: int = 60) -> pd.DataFrame:
             if names and len(en) >= 25:
                 rows.append({"language": language, "english": en, "translated": xx, "name": names[0]})
     found = pd.DataFrame(rows)
-    return (found.groupby("language", group_keys=False)
-            .apply(lambda g: g.sample(min(per_language, len(g)), random_state=SEED)).reset_index(drop=True))
+    return pd.concat([group.sample(min(per_language, len(group)), random_state=SEED)
+                      for _, group in found.groupby("language")], ignore_index=True)
 
 
 def _labels(tone: TargetTone, sentences, names, store: Store) -> np.ndarray:
