@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := out/demo.db
 PORT ?= 8501
 
-.PHONY: install demo test test-fast lint bench browser-deps clean
+.PHONY: install demo test test-fast lint bench train-tone browser-deps clean
 
 install: $(STAMP)
 
@@ -41,6 +41,10 @@ lint: install
 bench: install
 	$(BIN)/pip install --quiet -e ".[bench]" torch==2.13.0
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run.py
+
+# Retrains the tone heads shipped in perspectives/framing/tone_heads/ (needs ../shared/datasets/newsmtsc).
+train-tone: install
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/train_tone.py
 
 clean:
 	rm -rf out tests/artifacts benchmarks/results

@@ -1,5 +1,6 @@
-"""BASIL (Fan et al., EMNLP 2019) in ../shared/datasets/basil_dev: articles in the input schema, and which of a text's
-sentences overlap an annotated informational-bias span (for measuring; never shipped).
+"""BASIL (Fan et al., EMNLP 2019) in ../shared/datasets/basil_dev: articles in the input schema, which of a text's
+sentences overlap an annotated informational-bias span, and the annotators' feeling toward each article's main
+entities (for measuring; never shipped).
 
 Each annotation file lists phrase-level spans: `txt`, `bias` (`inf` or `lex`), and `start`/`end` offsets inside one
 sentence of the article's `body-paragraphs` (`articles_json/`). A span is placed in the article's text by finding
@@ -37,6 +38,22 @@ def _annotation_files() -> dict[str, tuple]:
     return {path.name.removesuffix("_ann.json"): (path, ROOT / "articles_json" / path.parent.name /
                                                   path.name.replace("_ann.json", ".json"))
             for path in sorted((ROOT / "annotations").glob("*/*_ann.json"))}
+
+
+FEELINGS = {"pos": "positive", "str-pos": "positive", "neu": "neutral", "neg": "negative", "str-neg": "negative"}
+
+
+def feelings() -> pd.DataFrame:
+    """The article-level `author_feeling_<entity>` annotations as rows: article_id, entity (words joined by
+    spaces), feeling (positive / neutral / negative). The main event's feeling is not about an entity: left out."""
+    rows = []
+    for doc, (annotation_path, _) in _annotation_files().items():
+        notes = json.loads(annotation_path.read_text(encoding="utf-8"))["article-level-annotations"]
+        rows += [{"article_id": doc, "entity": key.removeprefix("author_feeling_").replace("_", " "),
+                  "feeling": FEELINGS[value]}
+                 for key, value in notes.items()
+                 if key.startswith("author_feeling_") and key != "author_feeling_main_event" and value in FEELINGS]
+    return pd.DataFrame(rows, columns=["article_id", "entity", "feeling"])
 
 
 def spans(kind: str = "inf") -> dict[str, list[tuple[int, int]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,3 +74,20 @@ def tweets() -> pd.DataFrame:
 
 
 DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "basil_dev": basil_dev, "meantime": meantime}
+
+
+NEWSMTSC_LABELS = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
+
+
+def newsmtsc(split: str) -> pd.DataFrame:
+    """NewsMTSC (`train`, `devtest_rw`, `devtest_mt`): one row per (sentence, target mention) with its span
+    (`end` exclusive), label and `article` (sentences of one article share it: folds must keep them together)."""
+    rows = []
+    with open(SHARED / "newsmtsc" / f"{split}.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            article = "_".join(record["primary_gid"].split("_")[:3])
+            rows += [{"sentence": record["sentence_normalized"], "start": t["from"], "end": t["to"],
+                      "mention": t["mention"], "label": NEWSMTSC_LABELS[t["polarity"]], "article": article}
+                     for t in record["targets"]]
+    return pd.DataFrame(rows)

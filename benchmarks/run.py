@@ -186,6 +186,9 @@ def main() -> None:
     if datasets.available("meantime"):
         print("\n=== meantime: the same articles in en, es, it, nl (cross-lingual grouping) ===")
         print(meantime_table().to_string(index=False))
+    from benchmarks.tone_eval import main as tone_eval
+
+    tone_eval()  # tone toward actors: NewsMTSC devtest, MEANTIME across languages, BASIL dev through a run
     from benchmarks.backends import backend_table, corpora
 
     print("\n=== embedding backends: speed (interleaved, one run), vectors and grouping vs torch fp32 ===")

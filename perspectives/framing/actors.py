@@ -61,6 +61,12 @@ def mentioned(actors: list[str], sentence: str) -> set[str]:
     return {actor for actor in actors if _mention_pattern(actor).search(sentence)}
 
 
+def mention_span(actor: str, sentence: str) -> tuple[int, int] | None:
+    """Where the sentence first names the actor: its full name if written out, else its last word."""
+    found = re.search(rf"\b{re.escape(actor)}\b", sentence) or _mention_pattern(actor).search(sentence)
+    return found.span() if found else None
+
+
 @lru_cache(maxsize=4096)
 def _mention_pattern(actor: str) -> re.Pattern:
     # Compiled once per actor: re's own cache (512 patterns) is too small for a report's thousands of terms.

@@ -19,8 +19,17 @@ from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
 from perspectives.framing.sentences import CUT_COLUMNS, split_story
 from perspectives.framing.sources import SOURCE_COLUMNS, source_rows
 from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts, multi_outlet_stories, story_takes
+from perspectives.framing.target_tone import TargetTone
 from perspectives.framing.timeline import TIMELINE_COLUMNS, timeline_rows
-from perspectives.framing.tone import TONE_COLUMNS, WHOLE_ARTICLE, tone_rows
+from perspectives.framing.tone import (
+    MARGIN,
+    TONE_COLUMNS,
+    VADER_ACTOR_METHOD,
+    WHOLE_ARTICLE,
+    actor_mentions,
+    tone_rows,
+    toward_actors,
+)
 from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
 from perspectives.stories.neighbours import day_numbers
@@ -31,12 +40,13 @@ TABLES = {"takes": TAKE_COLUMNS, "claims": CLAIM_COLUMNS, "terms": TERM_COLUMNS,
 
 @cache
 def code_digest() -> str:
-    """A hash of the framing code and the data it loads (perspectives/framing/*.py, *.json, *.npz, and
-    perspectives/text.py, which splits and cleans its text), read once per process: changed analyses change it."""
+    """A hash of the framing code and the data it loads (perspectives/framing/**/*.py, *.json, *.npz such as the
+    tone heads, and perspectives/text.py, which splits and cleans its text), read once per process: changed
+    analyses change it."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), *here.glob("*.json"), *here.glob("*.npz"), here.parent / "text.py"]):
-        digest.update(f"{path.name}\0".encode())
+    for path in sorted([*here.rglob("*.py"), *here.rglob("*.json"), *here.rglob("*.npz"), here.parent / "text.py"]):
+        digest.update(f"{path.relative_to(here.parent)}\0".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -89,7 +99,8 @@ class FramingAnalyser:
 
     def __init__(self, embedder: Embedder | None = None, store=None, claims: ClaimMatcher | None = None,
                  wording: FightinWords | None = None, frames: FrameScorer | None = None, n_terms: int = 8,
-                 actors=find_actors, prior_days: float | None = 7.0, n_jobs: int = -1):
+                 actors=find_actors, prior_days: float | None = 7.0, n_jobs: int = -1,
+                 target_tone: TargetTone | None | str = "shipped", tone_margin: float = MARGIN):
         self.embedder = as_embedder(embedder)
         self.store = store
         self.claims = claims or ClaimMatcher(similarity=similarity_for(self.embedder.name),
@@ -102,12 +113,16 @@ class FramingAnalyser:
         # the whole corpus), so a story's tables depend on its own weeks only and stay valid as the archive grows.
         self.prior_days = prior_days
         self.n_jobs = n_jobs  # processes for `analyse_stories` (-1: one per core); the results do not depend on it
+        # Tone toward actors: the head shipped for the embedder's model; None (or no head for it): VADER.
+        self.target_tone = TargetTone.for_embedder(self.embedder) if target_tone == "shipped" else target_tone
+        self.tone_margin = tone_margin
 
     def settings(self) -> str:
         """Everything that shapes the results, as text (what a cache of results is keyed by)."""
         return (f"{self.embedder.name}|{self.claims.get_params()}|{self.wording.get_params()}|"
                 f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|"
-                f"{getattr(self.find_actors, '__qualname__', self.find_actors)}|{self.prior_days}")
+                f"{getattr(self.find_actors, '__qualname__', self.find_actors)}|{self.prior_days}"
+                f"|{self._tone_method()}|{self.target_tone and self.target_tone.head.about}|{self.tone_margin}")
 
     def story_keys(self, articles: pd.DataFrame, members: pd.DataFrame) -> dict[str, str]:
         """Per story with two or more outlets, a key that changes whenever its tables could: `OWN:PRIOR`, where OWN
@@ -187,22 +202,32 @@ class FramingAnalyser:
         counts = corpus_counts(articles, self.wording) if counts is None else counts
         sentences, cuts = split_story(found[0][1], story_id)
         vectors, _ = embed_texts([s["sentence"] for s in sentences], self.embedder, self.store, progress=False)
-        tables, matcher, actors = self._story_rows(story_id, found[0][1], counts, sentences, cuts, vectors,
-                                                   self._priors(articles, found)[0])
+        actors = self.find_actors(sentences)
+        toward = self._toward(actor_mentions(sentences, actors))
+        tables, matcher = self._story_rows(story_id, found[0][1], counts, sentences, cuts, vectors, actors, toward,
+                                           self._priors(articles, found)[0])
         return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
                              actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
+    def _toward(self, mentions: list[tuple], mapper=None) -> dict | None:
+        """The target head's probabilities per (sentence, actor) of `actor_mentions` (None without a head)."""
+        return toward_actors(self.target_tone, mentions, self.store, mapper) if self.target_tone else None
+
+    def _tone_method(self) -> str:
+        return f"toward actor: {self.target_tone.name}" if self.target_tone else VADER_ACTOR_METHOD
+
     def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
-                    cuts: list[dict], vectors: np.ndarray, prior: list[str] | None):
-        """Each table's rows for one story (its `split_story` rows, the sentences' vectors and the ids of its prior
-        given), the fitted claim matcher and the story's actors."""
+                    cuts: list[dict], vectors: np.ndarray, actors: list[str], toward: dict | None,
+                    prior: list[str] | None):
+        """Each table's rows for one story (its `split_story` rows, the sentences' vectors, its actors, the target
+        head's probabilities and the ids of its prior given) and the fitted claim matcher."""
         takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)
         matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
-        actors = self.find_actors(sentences)
         tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
-                  "tone": tone_rows(sentences, actors), "frames": self.frames.rows(sentences, vectors),
+                  "tone": tone_rows(sentences, actors, toward, self._tone_method(), self.tone_margin),
+                  "frames": self.frames.rows(sentences, vectors),
                   "timeline": timeline_rows(story, story_id), "cuts": cuts}
-        return tables, matcher, actors
+        return tables, matcher
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
@@ -223,13 +248,17 @@ class FramingAnalyser:
         vectors, _ = embed_texts([s["sentence"] for own in sentences for s in own], self.embedder, self.store,
                                  mapper=mapper, progress=progress)
         starts = np.cumsum([0, *(len(own) for own in sentences)])
+        # Embedded here, as the frames' centroids: the forked workers below must not use the model or the store.
+        actors = [self.find_actors(own) for own in sentences]
+        toward = self._toward(sorted({m for own, names in zip(sentences, actors) for m in actor_mentions(own, names)}),
+                              mapper)
         if stories:
-            self.frames.centroids()  # embedded here: the forked workers below must not use the model or the store
+            self.frames.centroids()
 
         def tables(i: int) -> dict[str, list[dict]]:
             story_id, story = stories[i]
             return self._story_rows(story_id, story, counts, sentences[i], split[i][1],
-                                    vectors[starts[i]:starts[i + 1]], priors[i])[0]
+                                    vectors[starts[i]:starts[i + 1]], actors[i], toward, priors[i])[0]
 
         found = fork_map(tables, len(stories), self.n_jobs, cost=[len(own) for own in sentences],
                          progress=progress, desc="Comparing outlets")
