@@ -79,6 +79,8 @@ class StoryAnalysis:
     def per_country(self) -> dict[str, pd.DataFrame]:
         """The outlet-level findings aggregated per country: claim kinds and source kinds counted, tone and frame
         shares averaged over the country's outlets."""
+        if self.sentences is None:
+            raise ValueError("per_country needs the story's sentences (an `analyse_story` result)")
         country = self.sentences.drop_duplicates("outlet").set_index("outlet")["country"]
 
         def with_country(frame: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +116,12 @@ class FramingAnalyser:
         self.prior_days = prior_days
         self.n_jobs = n_jobs  # processes for `analyse_stories` (-1: one per core); the results do not depend on it
         # Tone toward actors: the head shipped for the embedder's model; None (or no head for it): VADER.
-        self.target_tone = TargetTone.for_embedder(self.embedder) if target_tone == "shipped" else target_tone
+        if isinstance(target_tone, str):
+            if target_tone != "shipped":
+                raise ValueError(f"target_tone must be 'shipped', None or a TargetTone, not {target_tone!r}")
+            self.target_tone = TargetTone.for_embedder(self.embedder)
+        else:
+            self.target_tone = target_tone
         self.tone_margin = tone_margin
 
     def settings(self) -> str:
@@ -182,7 +189,7 @@ class FramingAnalyser:
         order = np.argsort(days, kind="stable")  # NaN (undated) sort last and are never within a span
         sorted_days, sorted_ids = days[order], articles["id"].to_numpy()[order]
         day_of = dict(zip(articles["id"], days))
-        priors = []
+        priors: list[list[str] | None] = []
         for _, story in stories:
             own = [a["id"] for a in story]
             span = self._prior_span(np.array([day_of[i] for i in own], dtype=float))
@@ -241,7 +248,9 @@ class FramingAnalyser:
         hold the stories' priors (see `prior_articles`). All stories' sentences are embedded in one call (full
         batches; on `mapper`'s workers when given, see `perspectives.distributed`)."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
-        counts = corpus_counts(articles, self.wording) if stories else None
+        if not stories:
+            return {}
+        counts = corpus_counts(articles, self.wording)
         priors = self._priors(articles, stories)
         split = [split_story(story, story_id) for story_id, story in stories]
         sentences = [own for own, _ in split]
@@ -252,8 +261,7 @@ class FramingAnalyser:
         actors = [self.find_actors(own) for own in sentences]
         toward = self._toward(sorted({m for own, names in zip(sentences, actors) for m in actor_mentions(own, names)}),
                               mapper)
-        if stories:
-            self.frames.centroids()
+        self.frames.centroids()
 
         def tables(i: int) -> dict[str, list[dict]]:
             story_id, story = stories[i]
@@ -268,7 +276,7 @@ class FramingAnalyser:
         """Story id -> only its takes and terms rows, the tables that depend on the wording prior (cheap: no
         sentences embedded or compared); `articles` must hold the stories' priors."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
-        counts = corpus_counts(articles, self.wording) if stories else None
+        counts = corpus_counts(articles, self.wording)
         found = {}
         for (story_id, story), prior in zip(stories, self._priors(articles, stories)):
             takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)

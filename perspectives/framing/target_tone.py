@@ -104,9 +104,11 @@ class TargetTone:
         self.head = head
 
     @classmethod
-    def for_embedder(cls, embedder: Embedder) -> TargetTone | None:
-        """The shipped head for the embedder's model, or None when there is none (tone then falls back to VADER)."""
-        name = HEADS.get(embedder.spec.name)
+    def for_embedder(cls, embedder) -> TargetTone | None:
+        """The shipped head for the embedder's model, or None when there is none, as for a user's own encoder (tone
+        then falls back to VADER)."""
+        spec = getattr(embedder, "spec", None)
+        name = HEADS.get(spec.name) if spec is not None else None
         return cls(embedder, ToneHead.load(HEADS_DIR / name)) if name else None
 
     @property

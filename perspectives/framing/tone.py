@@ -54,7 +54,9 @@ def actor_mentions(sentences, actors: list[str]) -> list[tuple[str, str, int, in
     found = []
     for sentence in dict.fromkeys(row["sentence"] for row in records(sentences)):
         for actor in sorted(mentioned(actors, sentence)):
-            found.append((sentence, actor, *mention_span(actor, sentence)))
+            span = mention_span(actor, sentence)
+            if span is not None:  # always, for an actor `mentioned` found
+                found.append((sentence, actor, *span))
     return found
 
 
@@ -79,11 +81,11 @@ def tone_rows(sentences, actors: list[str], toward: dict | None = None, method: 
         scored = {**sentence, "tone": sentence_tone(sentence["sentence"])}
         by_article.setdefault(sentence["article_id"], []).append(scored)
     rows = []
-    for scored in by_article.values():
-        rows.append(_mean_row(scored, WHOLE_ARTICLE, ARTICLE_METHOD))
-        named = [mentioned(actors, s["sentence"]) for s in scored]
+    for article_sentences in by_article.values():
+        rows.append(_mean_row(article_sentences, WHOLE_ARTICLE, ARTICLE_METHOD))
+        named = [mentioned(actors, s["sentence"]) for s in article_sentences]
         for actor in actors:
-            about = [s for s, found in zip(scored, named) if actor in found]
+            about = [s for s, found in zip(article_sentences, named) if actor in found]
             if not about:
                 continue
             if toward is None:
