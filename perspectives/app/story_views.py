@@ -173,7 +173,10 @@ def tone_tab(view: StoryView) -> None:
         st.plotly_chart(view.charts["tone_by_actor"])
     with st.expander("Per country (mean over the country's outlets)"):
         st.dataframe(view.per_country["tone"], width="stretch")
-    st.dataframe(view.analysis.tone[["outlet", "actor", "tone", "sentence"]], hide_index=True, width="stretch")
+    st.caption("Toward an actor: a model trained on NewsMTSC reads each sentence naming the actor and says neutral "
+               "unless the evidence is clear; the interval is its 95% range. The whole article: VADER's lexicon.")
+    st.dataframe(view.analysis.tone[["outlet", "actor", "label", "tone", "tone_low", "tone_high", "sentence"]],
+                 hide_index=True, width="stretch")
 
 
 def frames_tab(view: StoryView) -> None:
