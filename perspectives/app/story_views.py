@@ -3,7 +3,9 @@ the tab functions only lay them out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import plotly.express as px
@@ -11,11 +13,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
-from perspectives.framing import TABLES, StoryAnalysis
+from perspectives.framing import ANALYSES, TABLES, StoryAnalysis
 from perspectives.framing.tone import WHOLE_ARTICLE
 from perspectives.report import csv_text
 
-TABS = ["Alternative Takes", "Map", "Claims", "Wording", "Sources", "Tone", "Frames", "Actors", "Timeline", "Export"]
 CLAIM_COLOURS = {"states it": "#2b8a3e", "only this outlet": "#e67700", "omits it": "#ffc9c9", "—": "#dee2e6"}
 
 
@@ -89,11 +90,29 @@ def prepare_view(analysis: StoryAnalysis, articles: pd.DataFrame) -> StoryView:
 def story_tabs(view: StoryView, coverage_map) -> None:
     """Every analysis of one story, a tab each; `coverage_map(key)` draws the story's map."""
     cut_note(view.analysis.cuts)
-    views = [takes_tab, lambda v: coverage_map("story_map"), claims_tab, wording_tab, sources_tab, tone_tab,
-             frames_tab, actors_tab, timeline_tab, export_tab]
-    for tab, draw in zip(st.tabs(TABS), views):
+    views = tab_views(coverage_map)
+    for tab, draw in zip(st.tabs(list(views)), views.values()):
         with tab:
             draw(view)
+
+
+def tab_views(coverage_map) -> dict[str, Callable[[StoryView], None]]:
+    """Tab title -> what it draws: the built-in views, then a table tab for each registered analysis that names a
+    tab of its own (`perspectives.framing.registry`), then Export."""
+    views: dict[str, Callable[[StoryView], None]] = {
+        "Alternative Takes": takes_tab, "Map": lambda view: coverage_map("story_map"), "Claims": claims_tab,
+        "Wording": wording_tab, "Sources": sources_tab, "Tone": tone_tab, "Frames": frames_tab, "Actors": actors_tab,
+        "Timeline": timeline_tab}
+    for analysis in ANALYSES.values():
+        if analysis.tab and analysis.tab not in views:
+            views[analysis.tab] = partial(table_tab, name=analysis.name)
+    views["Export"] = export_tab
+    return views
+
+
+def table_tab(view: StoryView, name: str) -> None:
+    """A registered analysis' table as it is (its text shown as data, never as markup)."""
+    st.dataframe(view.analysis.tables[name], hide_index=True, width="stretch")
 
 
 def cut_note(cuts: pd.DataFrame) -> None:
@@ -219,6 +238,6 @@ def timeline_tab(view: StoryView) -> None:
 def export_tab(view: StoryView) -> None:
     st.caption("Download this story's tables as CSV.")
     for name in TABLES:
-        table = getattr(view.analysis, name)
+        table = view.analysis.tables[name]
         st.download_button(f"{name}.csv ({len(table)} rows)", csv_text(table).encode("utf-8"),
                            file_name=f"{view.analysis.story_id}-{name}.csv", mime="text/csv", key=f"export_{name}")

@@ -16,6 +16,7 @@ from perspectives.framing.actors import actor_statements, find_actors
 from perspectives.framing.claims import CLAIM_COLUMNS, ClaimMatcher, min_score_for, similarity_for
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.frames import FRAME_COLUMNS, FrameScorer
+from perspectives.framing.registry import ANALYSES, TABLES, Analysis, Story, register
 from perspectives.framing.sentences import CUT_COLUMNS, split_story
 from perspectives.framing.sources import SOURCE_COLUMNS, source_rows
 from perspectives.framing.takes import TAKE_COLUMNS, TERM_COLUMNS, corpus_counts, multi_outlet_stories, story_takes
@@ -34,8 +35,18 @@ from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
 from perspectives.stories.neighbours import day_numbers
 
-TABLES = {"takes": TAKE_COLUMNS, "claims": CLAIM_COLUMNS, "terms": TERM_COLUMNS, "sources": SOURCE_COLUMNS,
-          "tone": TONE_COLUMNS, "frames": FRAME_COLUMNS, "timeline": TIMELINE_COLUMNS, "cuts": CUT_COLUMNS}
+register(Analysis("takes", TAKE_COLUMNS, lambda story: story.takes_and_terms[0], tab="Alternative Takes"))
+register(Analysis("claims", CLAIM_COLUMNS, lambda story: story.matcher.table_rows(), tab="Claims"))
+register(Analysis("terms", TERM_COLUMNS, lambda story: story.takes_and_terms[1], tab="Wording"))
+register(Analysis("sources", SOURCE_COLUMNS, lambda story: source_rows(story.sentences), tab="Sources"))
+register(Analysis("tone", TONE_COLUMNS, lambda story: tone_rows(story.sentences, story.actors, story.toward,
+                                                                story.analyser.tone_method(),
+                                                                story.analyser.tone_margin), tab="Tone"))
+register(Analysis("frames", FRAME_COLUMNS, lambda story: story.analyser.frames.rows(story.sentences, story.vectors),
+                  tab="Frames"))
+register(Analysis("timeline", TIMELINE_COLUMNS, lambda story: timeline_rows(story.articles, story.story_id),
+                  tab="Timeline"))
+register(Analysis("cuts", CUT_COLUMNS, lambda story: story.cuts))
 
 
 @cache
@@ -53,20 +64,20 @@ def code_digest() -> str:
 
 @dataclass
 class StoryAnalysis:
-    """Tidy tables for one story; every finding row carries its evidence sentence."""
+    """Tidy tables for one story, one per registered analysis (`analysis.claims`, `analysis.tone`, ... or
+    `analysis.tables[name]`); every finding row carries its evidence sentence."""
 
     story_id: str
-    takes: pd.DataFrame
-    claims: pd.DataFrame
-    terms: pd.DataFrame
-    sources: pd.DataFrame
-    tone: pd.DataFrame
-    frames: pd.DataFrame
-    timeline: pd.DataFrame
-    cuts: pd.DataFrame  # articles whose later sentences were not analysed (`split_story`)
+    tables: dict[str, pd.DataFrame]
     actors: list[str] = field(default_factory=list)
     sentences: pd.DataFrame | None = None
     claim_matrix: pd.DataFrame | None = None  # claims x outlets: sentences per outlet stating each claim
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute or table {name!r}")
 
     def actor_perspective(self, actor: str) -> pd.DataFrame:
         """Per outlet: what it says `actor` said or did, beside the outlet's mean tone toward the actor."""
@@ -129,7 +140,8 @@ class FramingAnalyser:
         return (f"{self.embedder.name}|{self.claims.get_params()}|{self.wording.get_params()}|"
                 f"{self.frames.min_similarity}|{self.frames.evidence}|{self.n_terms}|"
                 f"{getattr(self.find_actors, '__qualname__', self.find_actors)}|{self.prior_days}"
-                f"|{self._tone_method()}|{self.target_tone and self.target_tone.head.about}|{self.tone_margin}")
+                f"|{self.tone_method()}|{self.target_tone and self.target_tone.head.about}|{self.tone_margin}|"
+                f"{','.join(analysis.signature() for analysis in ANALYSES.values())}")
 
     def story_keys(self, articles: pd.DataFrame, members: pd.DataFrame) -> dict[str, str]:
         """Per story with two or more outlets, a key that changes whenever its tables could: `OWN:PRIOR`, where OWN
@@ -213,28 +225,23 @@ class FramingAnalyser:
         toward = self._toward(actor_mentions(sentences, actors))
         tables, matcher = self._story_rows(story_id, found[0][1], counts, sentences, cuts, vectors, actors, toward,
                                            self._priors(articles, found)[0])
-        return StoryAnalysis(story_id=story_id, **{name: _frame(name, rows) for name, rows in tables.items()},
-                             actors=actors, sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
+        return StoryAnalysis(story_id, {name: _frame(name, rows) for name, rows in tables.items()}, actors=actors,
+                             sentences=matcher.sentences_, claim_matrix=matcher.matrix_)
 
     def _toward(self, mentions: list[tuple], mapper=None) -> dict | None:
         """The target head's probabilities per (sentence, actor) of `actor_mentions` (None without a head)."""
         return toward_actors(self.target_tone, mentions, self.store, mapper) if self.target_tone else None
 
-    def _tone_method(self) -> str:
+    def tone_method(self) -> str:
         return f"toward actor: {self.target_tone.name}" if self.target_tone else VADER_ACTOR_METHOD
 
     def _story_rows(self, story_id: str, story: list[dict], counts: TermCounts, sentences: list[dict],
                     cuts: list[dict], vectors: np.ndarray, actors: list[str], toward: dict | None,
                     prior: list[str] | None):
-        """Each table's rows for one story (its `split_story` rows, the sentences' vectors, its actors, the target
-        head's probabilities and the ids of its prior given) and the fitted claim matcher."""
-        takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)
-        matcher = ClaimMatcher(**self.claims.get_params()).fit(sentences, vectors)
-        tables = {"takes": takes, "claims": matcher.table_rows(), "terms": terms, "sources": source_rows(sentences),
-                  "tone": tone_rows(sentences, actors, toward, self._tone_method(), self.tone_margin),
-                  "frames": self.frames.rows(sentences, vectors),
-                  "timeline": timeline_rows(story, story_id), "cuts": cuts}
-        return tables, matcher
+        """Each registered analysis' rows for one story (its `split_story` rows, the sentences' vectors, its actors,
+        the target head's probabilities and the ids of its prior given) and the fitted claim matcher."""
+        found = Story(story_id, story, sentences, vectors, cuts, actors, toward, prior, counts, self)
+        return {name: analysis.rows(found) for name, analysis in ANALYSES.items()}, found.matcher
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
