@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +21,6 @@ from perspectives.app.render import block, flag, inert, plotly_text, safe_url
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.store import DEFAULT_DB, Store
-
-VIEWS = ["Front page", "Coverage map", "Blindspots", "Search"]
 
 
 def db_path() -> Path:
@@ -241,6 +240,15 @@ def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> Non
     )
 
 
+# The sidebar's views, each drawn from the store's path, its version and the desk; a new view is one entry here.
+VIEWS: dict[str, Callable[[str, float, desk.Desk], None]] = {
+    "Front page": front_page_view,
+    "Coverage map": map_view,
+    "Blindspots": lambda db, version, found: blindspots_view(db, version),
+    "Search": lambda db, version, found: search_view(db, version),
+}
+
+
 def main() -> None:
     st.set_page_config(page_title="perspectives", page_icon="🗞️", layout="wide")
     db = db_path()
@@ -259,15 +267,8 @@ def main() -> None:
     if not matches.empty:
         story_page(str(db), mtime, found, matches.iloc[0])
         return
-    view = st.sidebar.radio("View", VIEWS, key="view")
-    if view == "Front page":
-        front_page_view(str(db), mtime, found)
-    elif view == "Coverage map":
-        map_view(str(db), mtime, found)
-    elif view == "Blindspots":
-        blindspots_view(str(db), mtime)
-    else:
-        search_view(str(db), mtime)
+    view = st.sidebar.radio("View", list(VIEWS), key="view")
+    VIEWS[view](str(db), mtime, found)
 
 
 if __name__ == "__main__":  # `streamlit run` executes this file as __main__
