@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hdbscan._hdbscan_linkage import label as single_linkage_tree
-from hdbscan.hdbscan_ import _tree_to_labels
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language
+from perspectives.stories.hdbscan_tree import hdbscan_labels
 from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_rows
 
 # min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
@@ -107,12 +106,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
                                                   for ends in (graph.rows, graph.cols))))
         tree = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
-        labels, *_ = _tree_to_labels(
-            None, single_linkage_tree(tree), min_cluster_size=self.min_cluster_size_,
-            cluster_selection_method=self.cluster_selection_method, allow_single_cluster=self.allow_single_cluster,
-            cluster_selection_epsilon=self.cluster_selection_epsilon,
-        )
-        return labels
+        return hdbscan_labels(tree, self.min_cluster_size_, self.cluster_selection_method,
+                              self.allow_single_cluster, self.cluster_selection_epsilon)
 
     def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None):
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper).labels_
