@@ -186,6 +186,9 @@ def _quantize_openvino(spec: ModelSpec, cache_dir: Path, dest: Path) -> None:
     import openvino as ov
 
     fp32 = load(spec, "openvino", cache_dir)
+    # The OpenVINO IR inside sentence-transformers' OpenVINO module (optimum's OVModel keeps it as `.model`): the
+    # one private attribute read here; sentence-transformers is pinned, and tests/test_backends.py builds this
+    # backend and compares its vectors with torch's.
     ir = fp32[0].auto_model.model
     names = {port.get_any_name() for port in ir.inputs}
     samples = [{k: v.numpy() for k, v in fp32.preprocess([text]).items() if k in names}
