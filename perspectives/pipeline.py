@@ -17,7 +17,7 @@ from perspectives.framing import FramingAnalyser
 from perspectives.framing.analysis import concat_rows
 from perspectives.framing.sentences import split_story
 from perspectives.framing.takes import multi_outlet_stories
-from perspectives.ingest import InputError, load_articles
+from perspectives.ingest import InputError, Source, load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
@@ -86,11 +86,12 @@ class IngestSummary:
     translation: TranslationLog | None = None  # when a translator was given: languages translated and not
 
 
-def ingest(*paths: str | Path, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
+def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
            translator: Translator | None = None, progress: bool = True,
            allow_private: Iterable[str] = ()) -> IngestSummary:
-    """Validate article files into the store (rejected rows, with reasons, go to `rejects`) and, with `sources`,
+    """Validate article files (or any `ingest.Source`) into the store (rejected rows, with reasons, go to
+    `rejects`) and, with `sources`,
     poll the registry's feeds. A `translator` fills title_en / text_en of non-English articles that have none.
 
     The feeds are fetched with `fetcher`, else a default `PoliteFetcher` that may contact the non-public addresses

@@ -161,3 +161,23 @@ def test_a_megabyte_of_text_as_a_date_is_rejected_at_once():
     reason = validate_row({**GOOD, "published_at": "x" * 800_000}).reason
     assert time.process_time() - seconds < 1.0  # pandas' fallback date parser took 15 s on this value
     assert reason == f"invalid published_at {'x' * 100!r} (expected an ISO 8601 date or time)"
+
+
+class ListSource:
+    """A user's own source: any object with a `name` and `rows()` of (row number, raw record)."""
+
+    name = "newsroom-api"
+
+    def rows(self):
+        yield 1, {**GOOD, "id": "api-1"}
+        yield 2, {**GOOD, "id": "api-2", "language": "english"}
+
+
+def test_a_users_own_source_goes_through_the_same_validator_into_the_store(tmp_path):
+    from perspectives import pipeline
+
+    summary = pipeline.ingest(ListSource(), db=tmp_path / "api.db", rejects=tmp_path / "rejects.csv", progress=False)
+    rejects = pd.read_csv(tmp_path / "rejects.csv")
+    assert summary.new == 1
+    assert rejects[["file", "row", "id"]].values.tolist() == [["newsroom-api", 2, "api-2"]]
+    assert rejects["reason"].iloc[0].startswith("invalid language 'english'")

@@ -1,6 +1,6 @@
-"""Stage 1: bring articles in (files today) as validated rows, with a reason for every row left out."""
+"""Stage 1: bring articles in (files, feeds, any `Source`) as validated rows, with a reason for every row left out."""
 
-from perspectives.ingest.files import InputError, LoadResult, load_articles
+from perspectives.ingest.files import FileSource, InputError, LoadResult, Source, load_articles
 from perspectives.ingest.schema import COLUMNS, OPTIONAL, REQUIRED
 
-__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "InputError", "LoadResult", "load_articles"]
+__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "FileSource", "InputError", "LoadResult", "Source", "load_articles"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -167,23 +169,50 @@ def fill_languages(articles: list[dict]) -> None:
             article["extra"] = {**article["extra"], "language_source": "detected"}
 
 
-def load_articles(*paths: str | Path, detect_languages: bool = True) -> LoadResult:
-    """Load and validate articles from files; duplicates of an id already loaded are rejected.
+class Source(Protocol):
+    """Anything that yields raw article records: a file (`FileSource`), or a database, an API, a user's own reader.
+    Every source's records go through the one validator (`schema.validate_row`)."""
+
+    name: str  # what rejects.csv's `file` column names it by
+
+    def rows(self) -> Iterable[tuple[int, dict | RowError]]:
+        """(row number, raw record) pairs; a RowError for a row that could not even be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A CSV, JSON, JSON lines or Parquet file (or a Parquet dataset folder)."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def rows(self) -> Records:
+        return read_records(self.path)
+
+
+def load_articles(*sources: str | Path | Source, detect_languages: bool = True) -> LoadResult:
+    """Load and validate articles from files (paths) or any `Source`; duplicates of an id already loaded are
+    rejected.
 
     With `detect_languages`, rows without a language get one from lingua.
     """
     articles: list[dict] = []
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
-    for path in paths:
-        for row, record in read_records(path):
+    for given in sources:
+        source = FileSource(Path(given)) if isinstance(given, str | Path) else given
+        for row, record in source.rows():
             result = record if isinstance(record, RowError) else validate_row(record)
             if isinstance(result, dict) and result["id"] in first_seen:
                 result = RowError(f"duplicate id (first seen at {first_seen[result['id']]})")
             if isinstance(result, RowError):
-                rejects.append(_reject(path, row, record, result.reason))
+                rejects.append(_reject(source.name, row, record, result.reason))
             else:
-                first_seen[result["id"]] = f"{Path(path).name} row {row}"
+                first_seen[result["id"]] = f"{Path(source.name).name} row {row}"
                 articles.append(result)
     if detect_languages:
         fill_languages(articles)
