@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 import re
 import string
-from urllib.parse import urlparse
 
 import pandas as pd
 
+from perspectives.ingest.schema import is_web_url
 from perspectives.text import map_strings
 
 # Every ASCII punctuation character (HTML's < & " and Markdown's [ ] ( ) ! * _ ` # | and Streamlit's $ math and
@@ -86,9 +86,7 @@ def highlight(text: str | None, terms: list[str]) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """The URL when it is an http(s) link, else None (no javascript: or data: links)."""
-    if url and urlparse(url).scheme in ("http", "https"):
-        return url
-    return None
+    return url if is_web_url(url) else None
 
 
 def take_card(take: dict) -> str:

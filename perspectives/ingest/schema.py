@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import pandas as pd
 import pycountry
@@ -12,7 +12,6 @@ REQUIRED = ("id", "outlet", "title", "text")
 OPTIONAL = ("url", "country", "language", "published_at", "title_en", "text_en")
 COLUMNS = REQUIRED + OPTIONAL
 
-_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 _LONGEST_DATE = 100
 
 
@@ -25,6 +24,14 @@ def _clean(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value).strip()
+
+
+def is_web_url(value) -> bool:
+    """An absolute http(s) URL with a host: the only links kept, fetched or shown (no javascript: or data:)."""
+    if not isinstance(value, str):
+        return False
+    parsed = urlparse(value.strip())
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not any(c.isspace() for c in parsed.netloc)
 
 
 def is_country_code(code: str) -> bool:
@@ -68,7 +75,7 @@ def _published_at(value: str) -> str | RowError:
 
 
 def _url(value: str) -> str | RowError:
-    if not _URL.match(value):
+    if not is_web_url(value):
         return RowError(f"invalid url {value!r} (only http and https links are kept)")
     return value
 

@@ -13,7 +13,7 @@ import tomli_w
 from lxml import etree
 
 from perspectives.ingest.files import InputError
-from perspectives.ingest.schema import is_country_code, is_language_code
+from perspectives.ingest.schema import is_country_code, is_language_code, is_web_url
 
 OWNERSHIP = ("public", "state", "private", "wire")
 _KNOWN_KEYS = {"name", "country", "language", "feeds", "ownership", "homepage", "verified", "origin"}
@@ -42,13 +42,6 @@ class Registry:
         return {o.language for o in self.outlets}
 
 
-def _is_web_url(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
-
-
 def _outlet(path: Path, number: int, table) -> Outlet:
     where = f"{path}: outlet #{number}"
     if not isinstance(table, dict):
@@ -71,10 +64,10 @@ def _outlet(path: Path, number: int, table) -> Outlet:
     if not isinstance(feeds, list) or not feeds:
         problems.append("'feeds' must be a non-empty list of http(s) URLs")
     else:
-        problems += [f"feed {f!r} is not an http(s) URL" for f in feeds if not _is_web_url(f)]
+        problems += [f"feed {f!r} is not an http(s) URL" for f in feeds if not is_web_url(f)]
     if table.get("ownership") is not None and table["ownership"] not in OWNERSHIP:
         problems.append(f"ownership {table['ownership']!r} is not one of {', '.join(OWNERSHIP)}")
-    if table.get("homepage") is not None and not _is_web_url(table["homepage"]):
+    if table.get("homepage") is not None and not is_web_url(table["homepage"]):
         problems.append(f"homepage {table['homepage']!r} is not an http(s) URL")
     if table.get("verified") is not None and not isinstance(table["verified"], bool):
         problems.append("'verified' must be true or false")
