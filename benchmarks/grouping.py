@@ -137,23 +137,28 @@ def peer_labels(name: str, docs: list[str], vectors: np.ndarray) -> np.ndarray:
     return labels
 
 
-def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True) -> pd.DataFrame:
-    """BCubed of perspectives and the peers per set and shape."""
+def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
+    """(set name, shape, the set in that shape, its vectors) for every set and the shapes it comes in."""
     embedder = Embedder()
-    rows = []
     for name, articles in sets.items():
         for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
             shaped = SHAPES[shape](articles)
-            vectors = vectors_of(shaped, embedder)
-            precision, recall, f1 = bcubed(perspectives_labels(shaped, vectors), shaped["gold"])
-            row = {"set": name, "shape": shape, "n": len(shaped), "perspectives": f1, "P": precision, "R": recall}
-            if peers:
-                docs = article_documents(shaped)
-                for peer in PEERS:
-                    row[peer] = bcubed(peer_labels(peer, docs, vectors), shaped["gold"])[2]
-                row["best peer"] = max(row[peer] for peer in PEERS)
-                row["margin"] = f1 - row["best peer"]
-            rows.append(row)
+            yield name, shape, shaped, vectors_of(shaped, embedder)
+
+
+def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True) -> pd.DataFrame:
+    """BCubed of perspectives and the peers per set and shape."""
+    rows = []
+    for name, shape, shaped, vectors in shaped_sets(sets, shapes):
+        precision, recall, f1 = bcubed(perspectives_labels(shaped, vectors), shaped["gold"])
+        row = {"set": name, "shape": shape, "n": len(shaped), "perspectives": f1, "P": precision, "R": recall}
+        if peers:
+            docs = article_documents(shaped)
+            for peer in PEERS:
+                row[peer] = bcubed(peer_labels(peer, docs, vectors), shaped["gold"])[2]
+            row["best peer"] = max(row[peer] for peer in PEERS)
+            row["margin"] = f1 - row["best peer"]
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -203,22 +208,18 @@ GRID_MAX = 5000
 
 def grid_scores(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
     """BCubed F1 of the grouping (StoryClusterer alone: no wire copies) for every share x conflict, set and shape."""
-    embedder = Embedder()
     rows = []
-    for name, articles in sets.items():
-        for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
-            shaped = SHAPES[shape](articles)
-            vectors = vectors_of(shaped, embedder)
-            for conflict in CONFLICTS:
-                evidence = EventEvidence(figure_conflict=conflict)
-                auto = StoryClusterer(evidence=evidence).fit(vectors, articles=shaped)
-                for share in SHARES:
-                    size = max(2, int(auto.story_size_ * share))
-                    labels = auto.labels_ if size == auto.min_cluster_size_ else StoryClusterer(
-                        min_cluster_size=size, n_neighbors=auto.n_neighbors_, evidence=evidence,
-                    ).fit(vectors, articles=shaped).labels_
-                    rows.append({"set": name, "shape": shape, "share": share, "conflict": conflict,
-                                 "F1": bcubed(labels, shaped["gold"])[2]})
+    for name, shape, shaped, vectors in shaped_sets(sets, shapes):
+        for conflict in CONFLICTS:
+            evidence = EventEvidence(figure_conflict=conflict)
+            auto = StoryClusterer(evidence=evidence).fit(vectors, articles=shaped)
+            for share in SHARES:
+                size = max(2, int(auto.story_size_ * share))
+                labels = auto.labels_ if size == auto.min_cluster_size_ else StoryClusterer(
+                    min_cluster_size=size, n_neighbors=auto.n_neighbors_, evidence=evidence,
+                ).fit(vectors, articles=shaped).labels_
+                rows.append({"set": name, "shape": shape, "share": share, "conflict": conflict,
+                             "F1": bcubed(labels, shaped["gold"])[2]})
     return pd.DataFrame(rows)
 
 
