@@ -295,11 +295,12 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
-        allow_private: Iterable[str] = ()) -> RunSummary:
-    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`)."""
+        allow_private: Iterable[str] = (), embedder: Embedder | None = None) -> RunSummary:
+    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`). An `embedder`
+    replaces `model` and `backend` as in `cluster`."""
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
-    embedder = Embedder(model, backend=backend)
+    embedder = embedder or Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
     return RunSummary(ingested, clustered, report(db=db, out=out, format=format, embedder=framing_embedder(embedder),
@@ -309,7 +310,10 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:
     """The framing's model: the packaged one, on which its thresholds are calibrated. The grouping's own instance
     when it runs that model on any backend but `static` (one vector per token, too coarse for sentences), so a run
-    loads the model once and a chosen backend holds for the framing too."""
+    loads the model once and a chosen backend holds for the framing too. A user's own encoder (not an `Embedder`)
+    is used as it is: it may be the one model they can run."""
+    if not isinstance(grouping_embedder, Embedder):
+        return grouping_embedder
     default = Embedder()
     same_model = grouping_embedder.spec == default.spec and grouping_embedder.backend != "static"
     return grouping_embedder if same_model else default
@@ -317,7 +321,7 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
              db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
-             progress: bool = True) -> dict[str, float | str]:
+             progress: bool = True, embedder: Embedder | None = None) -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -329,7 +333,8 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     if labels.isna().all():
         raise InputError(f"{path}: no column {gold!r} (or it is empty)")
     articles = loaded.articles[labels.notna()]
-    embedder, clusterer = Embedder(model, backend=backend), StoryClusterer(time_window_days=time_window_days)
+    embedder = embedder or Embedder(model, backend=backend)
+    clusterer = StoryClusterer(time_window_days=time_window_days)
     with Store(db) if db is not None else nullcontext() as store:
         grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress)
     predicted = grouping.story_of(articles)
