@@ -40,12 +40,82 @@ def country_info(code: str | None, field: str) -> str | None:
 
 @dataclass
 class Desk:
+    """The stored articles and stories, which the editor's views read.
+
+    The views: `front_page`, `coverage`, `blindspots` and `search`; the app shows the same.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The articles (``ingest`` columns and ``extra``).
+    stories : DataFrame
+        One row per story: ``story_id``, ``label``, ``keywords`` and counts.
+    members : DataFrame
+        ``article_id`` -> ``story_id``.
+
+    See Also
+    --------
+    perspectives.pipeline.group_stories : Its ``articles``, ``stories`` and ``members`` make a Desk without a store.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> from perspectives import cluster, ingest
+    >>> db = folder / "news.db"
+    >>> _ = ingest(corpus, db=db, rejects=None)
+    >>> _ = cluster(db=db, embedder=Words())
+    >>> desk = Desk.from_store(db)
+    >>> page = front_page(desk)  # the widest spread first
+    >>> page[["label", "countries", "n_outlets"]]
+                                  label     countries  n_outlets
+    0  Quake topples buildings in Izmir  [FR, SE, US]          3
+    1    Central bank lifts rates to 5%      [FR, US]          2
+    >>> coverage(desk, page["story_id"][0])[["country", "articles", "iso3"]]
+      country  articles iso3
+    0      FR         1  FRA
+    1      SE         1  SWE
+    2      US         1  USA
+    >>> blindspots(desk, by="country", min_story_outlets=2, min_group_outlets=1)[["label", "missing"]]
+                                label missing
+    0  Central bank lifts rates to 5%    [SE]
+    >>> search(desk, "Izmir rescue", embedder=Words())[["label", "match", "hits"]]
+                                  label    match  hits
+    0  Quake topples buildings in Izmir  meaning     3
+    """
+
     articles: pd.DataFrame
     stories: pd.DataFrame
     members: pd.DataFrame
 
     @classmethod
     def from_store(cls, db: str | Path) -> Desk:
+        """The desk over a store that `perspectives run` (or `cluster`) wrote.
+
+        Parameters
+        ----------
+        db : str or Path
+            The store.
+
+        Raises
+        ------
+        FileNotFoundError
+            No store at `db`.
+        """
         if not Path(db).is_file():
             raise FileNotFoundError(f"no store at {db}: build one with `perspectives run FILE --db {db}`")
         with Store(db) as store:
@@ -68,11 +138,37 @@ class Desk:
 
 def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), languages=(), outlets=(), ownership=(),
                growth_hours: float = 6.0, min_outlets: int = 1) -> pd.DataFrame:
-    """Stories ranked by spread: countries, then outlets, then articles in the last `growth_hours` hours before
-    the newest article shown, with hourly counts for a sparkline.
+    """Stories ranked by spread: countries, then outlets, then recent articles.
+
+    Recent articles are those of the last `growth_hours` hours before the newest article shown; each story comes
+    with its hourly counts, for a sparkline.
 
     The date range limits which articles are counted; the other filters keep the stories that at least one
     matching article covers (a story covered in India, with its whole spread).
+
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    start, end : date, optional
+        The first and last publication day counted.
+    countries, regions, languages, outlets, ownership : collection of str
+        Keep the stories that an article from one of these covers (ISO codes for countries and languages, UN
+        regions); empty: all.
+    growth_hours : float
+        The span of the ``growth`` count.
+    min_outlets : int
+        Leave out stories covered by fewer outlets.
+
+    Returns
+    -------
+    DataFrame
+        One row per story: ``story_id, label, keywords, countries, n_countries, n_outlets, n_articles, growth,
+        first_seen, coverage`` (articles per hour).
+
+    See Also
+    --------
+    Desk : An example.
     """
     articles = desk.tagged_articles()
     stamp = pd.to_datetime(articles["published_at"], utc=True, errors="coerce")
@@ -116,7 +212,24 @@ def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), langu
 
 
 def coverage(desk: Desk, story_id: str) -> pd.DataFrame:
-    """Per country: how many articles and which outlets covered the story, with ISO3 codes for a map."""
+    """Per country: how many articles and which outlets covered the story, with ISO3 codes for a map.
+
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    story_id : str
+        The story.
+
+    Returns
+    -------
+    DataFrame
+        One row per country: ``country, articles, outlets, iso3, name``.
+
+    See Also
+    --------
+    Desk : An example.
+    """
     story = desk.tagged_articles()
     story = story[story["story_id"] == story_id]
     table = story.groupby("country").agg(articles=("id", "size"), outlets=("outlet", lambda o: sorted(set(o))))
@@ -132,6 +245,31 @@ def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_g
     A group (a country, region or ownership type, `by`) is a blindspot of a story when the corpus has at least
     `min_group_outlets` outlets in it and none of them covered the story, while the story has at least
     `min_story_outlets` outlets overall.
+
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    by : {"country", "region", "ownership"}
+    min_story_outlets, min_group_outlets : int
+        See above.
+    min_covering_share : float
+        Leave out stories covered by fewer than this share of the watched groups.
+
+    Returns
+    -------
+    DataFrame
+        One row per story with a blindspot, the most outlets first: ``story_id, n_outlets, covered_by`` (outlets
+        per covering group), ``missing`` (the groups), ``summary`` (a sentence), ``label``.
+
+    Raises
+    ------
+    ValueError
+        `by` is none of the groupings.
+
+    See Also
+    --------
+    Desk : An example.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
@@ -163,7 +301,30 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
            k: int = 20, min_similarity: float = 0.3) -> pd.DataFrame:
     """Articles matching `query` by meaning (cosine of embeddings) or by exact words, grouped by story.
 
-    Returns one row per story: its best score, how it matched, and its matching articles' titles.
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    query : str
+        Words, matched by meaning and, case-insensitively, as written.
+    embedder : Embedder or encoder, optional
+        Embeds the articles and the query; default the packaged model.
+    store : Store, optional
+        Caches the articles' vectors (those `cluster` stored with the same model are read, not embedded).
+    k : int
+        At most this many articles match by meaning.
+    min_similarity : float
+        The smallest cosine that matches by meaning.
+
+    Returns
+    -------
+    DataFrame
+        One row per story, best first: ``story_id, label, score`` (the best cosine), ``match`` (meaning, keyword
+        or both), ``hits`` and ``titles`` (of the matching articles).
+
+    See Also
+    --------
+    Desk : An example.
     """
     if not query.strip():
         return pd.DataFrame(columns=["story_id", "label", "score", "match", "hits", "titles"])
