@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -291,19 +291,31 @@ class RunSummary:
     files: dict[str, Path]
 
 
-def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
+Step = IngestSummary | ClusterSummary | dict[str, Path]
+
+
+def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
-        allow_private: Iterable[str] = ()) -> RunSummary:
-    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`)."""
+        allow_private: Iterable[str] = (), on_step: Callable[[Step], None] | None = None) -> RunSummary:
+    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`).
+
+    `on_step` is called with each step's outcome as soon as it is done (the `IngestSummary`, the `ClusterSummary`,
+    then the report's paths), e.g. to show it; an exception it raises stops the run there.
+    """
+    step = on_step or (lambda _: None)
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
+    step(ingested)
     embedder = Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, format=format, embedder=framing_embedder(embedder),
-                                                  mapper=mapper, progress=progress))
+    step(clustered)
+    files = report(db=db, out=out, format=format, embedder=framing_embedder(embedder), mapper=mapper,
+                   progress=progress)
+    step(files)
+    return RunSummary(ingested, clustered, files)
 
 
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:
