@@ -18,7 +18,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from perspectives import pipeline
-from perspectives.desk import _countries
+from perspectives.desk import countries
 from perspectives.text import english_text, sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,9 +30,9 @@ def synthetic_outlets(n: int = 50, seed: int = 0) -> list[dict]:
     story = demo[demo["gold_story"] == "aug8-deadline"]
     pool = [s for a in story.to_dict("records") for s in sentences(english_text(a), "en")]
     titles = story["title_en"].fillna(story["title"]).tolist()
-    countries = [c for c in _countries().index if len(c) == 2][:n]
+    codes = list(countries().index)[:n]
     rng = random.Random(seed)
-    return [{"id": f"syn-{i:02d}", "outlet": f"Synthetic Outlet {i:02d}", "country": countries[i],
+    return [{"id": f"syn-{i:02d}", "outlet": f"Synthetic Outlet {i:02d}", "country": codes[i],
              "language": "en", "published_at": f"2025-08-07T{6 + i % 12:02d}:{i % 60:02d}:00Z",
              "title": rng.choice(titles), "text": " ".join(rng.sample(pool, 6)), "gold_story": "aug8-deadline"}
             for i in range(n)]

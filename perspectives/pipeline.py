@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -480,11 +480,15 @@ class RunSummary:
     files: dict[str, Path]
 
 
-def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
+Step = IngestSummary | ClusterSummary | dict[str, Path]
+
+
+def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
-        allow_private: Iterable[str] = (), embedder: Embedder | None = None) -> RunSummary:
+        allow_private: Iterable[str] = (), embedder: Embedder | None = None,
+        on_step: Callable[[Step], None] | None = None) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go: the ``perspectives run`` command.
 
     Parameters
@@ -506,6 +510,9 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     embedder : Embedder or encoder, optional
         Replaces `model` and `backend`, as in `cluster`; a user's own encoder (not an `Embedder`) embeds the
         framing's sentences too (see `framing_embedder`).
+    on_step : callable, optional
+        Called with each step's outcome as soon as it is done (the `IngestSummary`, the `ClusterSummary`, then the
+        report's paths), e.g. to show it; an exception it raises stops the run there.
 
     Returns
     -------
@@ -546,13 +553,18 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
     0  Quake topples buildings in Izmir          3  FR, SE, US
     1    Central bank lifts rates to 5%          2      FR, US
     """
+    step = on_step or (lambda _: None)
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
+    step(ingested)
     embedder = embedder or Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
-    return RunSummary(ingested, clustered, report(db=db, out=out, format=format, embedder=framing_embedder(embedder),
-                                                  mapper=mapper, progress=progress))
+    step(clustered)
+    files = report(db=db, out=out, format=format, embedder=framing_embedder(embedder), mapper=mapper,
+                   progress=progress)
+    step(files)
+    return RunSummary(ingested, clustered, files)
 
 
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:

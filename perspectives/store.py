@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
-from perspectives.text import content_hash, document
+from perspectives.text import content_hash, document, without_nan
 
 DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"

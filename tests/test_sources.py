@@ -86,7 +86,7 @@ def test_the_world_registry_spans_every_inhabited_continent():
     countries = {o.country for o in outlets}
     assert len(outlets) >= 150 and len(countries) >= 50
     assert {country_info(c, "continent") for c in countries} >= {"Africa", "America", "Asia", "Europe", "Oceania"}
-    assert {country_info(c, "UNregion") for c in countries} >= {"Northern America", "South America"}
+    assert {country_info(c, "region") for c in countries} >= {"Northern America", "South America"}
     assert {o.ownership for o in outlets} == set(OWNERSHIP)
     assert all(o.homepage for o in outlets)
     # Every entry says where it comes from: a published list, or written from knowledge and never fetched.

@@ -146,6 +146,16 @@ def test_reserved_ids_of_untouched_stories_are_never_given_out():
     assert mapping[taken] != taken
 
 
+def test_ids_in_existing_stores_keep_their_form():
+    from perspectives.ingest.normalise import article_id
+    from perspectives.stories.identity import carry_over_ids
+
+    assert story_id("a1") == "s-f29bc91bbd"
+    assert article_id("https://Example.com/x?utm_source=y#f") == "web-4701cd48f5015b44"
+    mapping, _ = carry_over_ids(members_of({"n1": ["a1", "a2"]}), members_of({}), reserved={"n1", "s-9b686e9141"})
+    assert mapping["n1"] == "s-2e10171025"  # the split seed, then that seed with "|" added, as it was taken
+
+
 def dated_corpus(n=400, seed=1):
     rng = np.random.default_rng(seed)
     vectors = rng.standard_normal((n, 24)).astype(np.float32)

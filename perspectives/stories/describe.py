@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
-from perspectives.ingest.files import without_nan
 from perspectives.store import STORY_COLUMNS
-from perspectives.text import STOP_WORDS, distinct_terms, document, english_title, present
+from perspectives.text import STOP_WORDS, distinct_terms, document, english_title, present, short_id, without_nan
 
 
 def story_id(anchor_article_id: str) -> str:
     """A story is named after its earliest article, so the id survives re-runs on the same data."""
-    return "s-" + hashlib.sha1(anchor_article_id.encode("utf-8")).hexdigest()[:10]
+    return short_id("s", anchor_article_id)
 
 
 def ctfidf_keywords(docs_per_story: list[str], n: int = 6) -> list[list[str]]:

@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from perspectives.text import document, english_text, english_title, present
+from perspectives.text import document, english_text, english_title, has_english
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d.,]*\d|\d", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:;\"“”«»()\n]\s*$")
@@ -49,7 +49,7 @@ def anchors(text: str) -> list[str]:
 
 def embedded_language(articles: pd.DataFrame) -> np.ndarray:
     """The language of the text that was embedded: English where a translation was used."""
-    return np.array(["en" if present(a.get("title_en")) or present(a.get("text_en")) else str(a.get("language") or "")
+    return np.array(["en" if has_english(a) else str(a.get("language") or "")
                      for a in articles.to_dict("records")], dtype=object)
 
 

@@ -3,10 +3,11 @@ larger side keeps the id. Every run records how its stories descend from the pre
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection
 
 import pandas as pd
+
+from perspectives.text import short_id
 
 LINEAGE_COLUMNS = ["story_id", "parent_story_id", "relation", "shared_articles"]
 
@@ -42,10 +43,8 @@ def carry_over_ids(members: pd.DataFrame, previous: pd.DataFrame,
 def _fresh_id(article_ids, taken: set[str]) -> str:
     """An id for a split-off story whose first article already names a story elsewhere."""
     seed = "split|" + "|".join(sorted(article_ids))
-    candidate = "s-" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:10]
-    while candidate in taken:
+    while (candidate := short_id("s", seed)) in taken:
         seed += "|"
-        candidate = "s-" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:10]
     return candidate
 
 

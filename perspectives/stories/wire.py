@@ -10,8 +10,6 @@ MAX_COMPARED_CHARS characters (`WireDetector.cut_` lists the articles that had m
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -20,7 +18,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph
-from perspectives.text import MAX_ARTICLE_SENTENCES, english_text, sentences
+from perspectives.text import MAX_ARTICLE_SENTENCES, english_text, sentences, short_id
 
 MAX_COMPARED_CHARS = 30_000  # a long read; a pair of such openings compares in about 0.1 s
 
@@ -94,7 +92,7 @@ class WireDetector(BaseEstimator):
         in_pair = {k for pair in pairs for k in pair}
         names: dict[int, str] = {}
         for k in sorted(in_pair, key=lambda k: (records[k].get("published_at") or "9999", records[k]["id"])):
-            names.setdefault(component[k], "w-" + hashlib.sha1(records[k]["id"].encode()).hexdigest()[:10])
+            names.setdefault(component[k], short_id("w", records[k]["id"]))
         return [names[component[k]] if k in in_pair else None for k in range(n)]
 
 
