@@ -67,8 +67,67 @@ def _among(ids) -> tuple[str, dict]:
 
 @dataclass
 class Desk:
-    """The articles of a period (without their bodies: `Store.articles` reads those for the few that need them),
-    their memberships and their stories."""
+    """The articles of a period, their memberships and their stories, which the editor's views read.
+
+    The views: `front_page`, `coverage`, `blindspots` and `search`; the app shows the same, for the period chosen
+    (by default the store's last 48 hours, `Desk.latest`).
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The articles (``ingest`` columns and ``extra``); read from a store, without their bodies (``text``,
+        ``text_en``: `Store.articles` reads those for the few that need them).
+    stories : DataFrame
+        One row per story: ``story_id``, ``label``, ``keywords`` and counts.
+    members : DataFrame
+        ``article_id`` -> ``story_id``.
+    db : Path, optional
+        The store they were read from (`search` reads its full-text index and cached vectors).
+
+    See Also
+    --------
+    perspectives.pipeline.group_stories : Its ``articles``, ``stories`` and ``members`` make a Desk without a store.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> from perspectives import cluster, ingest
+    >>> db = folder / "news.db"
+    >>> _ = ingest(corpus, db=db, rejects=None)
+    >>> _ = cluster(db=db, embedder=Words())
+    >>> desk = Desk.from_store(db)  # the whole store; Desk.latest(db): its last 48 hours
+    >>> page = front_page(desk)  # the widest spread first
+    >>> page[["label", "countries", "n_outlets"]]
+                                  label     countries  n_outlets
+    0  Quake topples buildings in Izmir  [FR, SE, US]          3
+    1    Central bank lifts rates to 5%      [FR, US]          2
+    >>> coverage(desk, page["story_id"][0])[["country", "articles", "iso3"]]
+      country  articles iso3
+    0      FR         1  FRA
+    1      SE         1  SWE
+    2      US         1  USA
+    >>> blindspots(desk, by="country", min_story_outlets=2, min_group_outlets=1)[["label", "missing"]]
+                                label missing
+    0  Central bank lifts rates to 5%    [SE]
+    >>> search(desk, "Izmir rescue", embedder=Words())[["label", "match", "hits"]]
+                                  label    match  hits
+    0  Quake topples buildings in Izmir  meaning     3
+    """
 
     articles: pd.DataFrame
     stories: pd.DataFrame
@@ -77,8 +136,22 @@ class Desk:
 
     @classmethod
     def from_store(cls, db: str | Path, start=None, end=None) -> Desk:
-        """The articles published from `start` (inclusive) to `end` (exclusive), dates or times. A bound left out
-        leaves the period open on that side: by default the whole store, the only period with undated articles."""
+        """The articles published in a period, with their stories, from a store that `perspectives run` (or
+        `cluster`) wrote.
+
+        Parameters
+        ----------
+        db : str or Path
+            The store.
+        start, end : date, time or str, optional
+            From `start` (inclusive) to `end` (exclusive), UTC unless they say otherwise. Left out, the period is
+            open on that side: by default the whole store, the only period with undated articles.
+
+        Raises
+        ------
+        FileNotFoundError
+            No store at `db`.
+        """
         bounds = {"start": iso(start) if start is not None else None, "end": iso(end) if end is not None else None}
         where = " AND ".join(f"published_at {op} :{name}" for name, op in [("start", ">="), ("end", "<")]
                              if bounds[name] is not None)
@@ -86,7 +159,8 @@ class Desk:
 
     @classmethod
     def latest(cls, db: str | Path, hours: float = LATEST_HOURS) -> Desk:
-        """The store's last `hours`: the articles published since `hours` before its newest one."""
+        """The store's last `hours`: the articles published since `hours` before its newest one (what the app
+        shows first)."""
         with Store(existing(db)) as store:
             newest = store.published_span()[1]
         return cls.from_store(db, start=pd.Timestamp(newest) - pd.Timedelta(hours=hours) if newest else None)
@@ -157,11 +231,37 @@ def analyse_story(db: str | Path, story_id: str, analyser: FramingAnalyser) -> S
 
 def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), languages=(), outlets=(), ownership=(),
                growth_hours: float = 6.0, min_outlets: int = 1) -> pd.DataFrame:
-    """Stories ranked by spread: countries, then outlets, then articles in the last `growth_hours` hours before
-    the newest article shown, with hourly counts for a sparkline.
+    """Stories ranked by spread: countries, then outlets, then recent articles.
+
+    Recent articles are those of the last `growth_hours` hours before the newest article shown; each story comes
+    with its hourly counts, for a sparkline.
 
     The date range limits which articles are counted; the other filters keep the stories that at least one
     matching article covers (a story covered in India, with its whole spread).
+
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    start, end : date, optional
+        The first and last publication day counted.
+    countries, regions, languages, outlets, ownership : collection of str
+        Keep the stories that an article from one of these covers (ISO codes for countries and languages, UN
+        regions); empty: all.
+    growth_hours : float
+        The span of the ``growth`` count.
+    min_outlets : int
+        Leave out stories covered by fewer outlets.
+
+    Returns
+    -------
+    DataFrame
+        One row per story: ``story_id, label, keywords, countries, n_countries, n_outlets, n_articles, growth,
+        first_seen, coverage`` (articles per hour).
+
+    See Also
+    --------
+    Desk : An example.
     """
     articles = desk.tagged_articles()
     stamp = pd.to_datetime(articles["published_at"], utc=True, errors="coerce")
@@ -205,7 +305,24 @@ def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), langu
 
 
 def coverage(desk: Desk, story_id: str) -> pd.DataFrame:
-    """Per country: how many articles and which outlets covered the story, with ISO3 codes for a map."""
+    """Per country: how many articles and which outlets covered the story, with ISO3 codes for a map.
+
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    story_id : str
+        The story.
+
+    Returns
+    -------
+    DataFrame
+        One row per country: ``country, articles, outlets, iso3, name``.
+
+    See Also
+    --------
+    Desk : An example.
+    """
     story = desk.tagged_articles()
     story = story[story["story_id"] == story_id]
     table = story.groupby("country").agg(articles=("id", "size"), outlets=("outlet", lambda o: sorted(set(o))))
@@ -221,6 +338,33 @@ def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_g
     A group (a country, region or ownership type, `by`) is a blindspot of a story when the desk's articles come
     from at least `min_group_outlets` outlets in it and none of them covered the story, while the story has at
     least `min_story_outlets` outlets overall.
+
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    by : {"country", "region", "ownership"}
+    min_story_outlets, min_group_outlets : int
+        See above.
+    min_covering_share : float
+        Leave out stories covered by fewer than this share of the watched groups.
+    story_ids : collection of str, optional
+        Only these stories (the groups watched are still those of all the desk's articles).
+
+    Returns
+    -------
+    DataFrame
+        One row per story with a blindspot, the most outlets first: ``story_id, n_outlets, covered_by`` (outlets
+        per covering group), ``missing`` (the groups), ``summary`` (a sentence), ``label``.
+
+    Raises
+    ------
+    ValueError
+        `by` is none of the groupings.
+
+    See Also
+    --------
+    Desk : An example.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
@@ -255,15 +399,37 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
     """The desk's articles matching `query` by meaning (cosine of embeddings: the `k` closest above
     `min_similarity`) or holding its words as a phrase (the store's full-text index), grouped by story.
 
-    Returns one row per story: its best score, how it matched, and its matching articles' titles. `store` is the
-    desk's own store, opened when not given.
+    Parameters
+    ----------
+    desk : Desk
+        The articles and stories.
+    query : str
+        Words, matched by meaning and as a phrase (case, accents and punctuation aside).
+    embedder : Embedder or encoder, optional
+        Embeds the articles and the query; default the packaged model.
+    store : Store, optional
+        The desk's store (default: opened from ``desk.db``; a desk made without a store is indexed in memory):
+        its full-text index, and its cached vectors (those `cluster` stored with the same model are read, not
+        embedded).
+    k : int
+        At most this many articles match by meaning.
+    min_similarity : float
+        The smallest cosine that matches by meaning.
+
+    Returns
+    -------
+    DataFrame
+        One row per story, best first: ``story_id, label, score`` (the best cosine), ``match`` (meaning, keyword
+        or both), ``hits`` and ``titles`` (of the matching articles).
+
+    See Also
+    --------
+    Desk : An example.
     """
     if not query.strip() or desk.articles.empty:
         return pd.DataFrame(columns=["story_id", "label", "score", "match", "hits", "titles"])
     if store is None:
-        if desk.db is None:
-            raise ValueError("search needs the desk's store: give `store`, or read the desk with Desk.from_store")
-        with Store(desk.db) as opened:
+        with Store(desk.db) if desk.db is not None else _scratch(desk.articles) as opened:
             return search(desk, query, embedder, opened, k, min_similarity)
     encoder = as_embedder(embedder)
     articles = desk.articles.reset_index(drop=True)
@@ -287,6 +453,13 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
     table = table.merge(desk.stories[["story_id", "label"]], on="story_id", how="left")
     return table.sort_values(["score", "story_id"], ascending=[False, True]).reset_index(drop=True)[
         ["story_id", "label", "score", "match", "hits", "titles"]]
+
+
+def _scratch(articles: pd.DataFrame) -> Store:
+    """A store in memory holding these articles (with their bodies), for a desk made without one."""
+    store = Store(":memory:")
+    store.upsert_articles(articles)
+    return store
 
 
 def _vectors(articles: pd.DataFrame, encoder, store: Store) -> np.ndarray:

@@ -90,12 +90,80 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
            translator: Translator | None = None, progress: bool = True,
            allow_private: Iterable[str] = ()) -> IngestSummary:
-    """Validate article files (or any `ingest.Source`) into the store (rejected rows, with reasons, go to
-    `rejects`) and, with `sources`,
-    poll the registry's feeds. A `translator` fills title_en / text_en of non-English articles that have none.
+    """Validate articles into the store and, with `sources`, poll the registry's feeds.
 
-    The feeds are fetched with `fetcher`, else a default `PoliteFetcher` that may contact the non-public addresses
-    of the HOST[:PORT] entries in `allow_private` (and $PERSPECTIVES_ALLOW_PRIVATE); public addresses only without.
+    Every row, from files and feeds alike, goes through the one validator; a known article is updated only when
+    its content changed.
+
+    Parameters
+    ----------
+    *paths : str, Path or Source
+        Article files (CSV, JSON, JSON lines, Parquet) or any `ingest.Source`.
+    db : str or Path, optional
+        The store (a SQLite file, created when missing); default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
+    rejects : str or Path, optional
+        The CSV file the rejected rows of `paths` go to, each with its reason; None writes none.
+    sources : str or Path, optional
+        A TOML registry of outlets whose feeds are polled (README, "Ingesting from the web").
+    since : date or str, optional
+        Feed items published before it are skipped.
+    fetcher : PoliteFetcher, optional
+        Fetches the feeds; default a `PoliteFetcher` that contacts public addresses and those of `allow_private`.
+    translator : Translator, optional
+        Fills ``title_en`` / ``text_en`` of the non-English articles that have none (``ingest.translate``).
+    progress : bool
+        Show progress bars.
+    allow_private : iterable of str
+        ``HOST[:PORT]`` entries the default fetcher may contact although they are not public (as do those of
+        ``$PERSPECTIVES_ALLOW_PRIVATE``).
+
+    Returns
+    -------
+    IngestSummary
+        Rows loaded and rejected, articles new, updated and unchanged in the store, the rejects file, and the
+        feeds' and the translator's summaries when they ran.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read at all (not CSV, not UTF-8, required columns missing) or a bad registry.
+    ValueError
+        Both `fetcher` and `allow_private` given.
+
+    See Also
+    --------
+    perspectives.ingest.load_articles : The same validation, into a DataFrame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> class Wire:  # a source of your own: a name and rows() yielding (row number, raw record)
+    ...     name = "wire"
+    ...     def rows(self):
+    ...         yield 1, {"id": "w1", "outlet": "Wire", "country": "USA", "title": "Quake", "text": "A quake."}
+    >>> summary = ingest(corpus, Wire(), db=folder / "news.db", rejects=folder / "rejects.csv")
+    >>> summary.loaded, summary.rejected, summary.new
+    (5, 1, 5)
+    >>> import pandas as pd
+    >>> pd.read_csv(summary.rejects_path)["reason"][0]
+    "invalid country 'USA' (expected an ISO 3166 alpha-2 code such as 'SE')"
+    >>> ingest(corpus, db=folder / "news.db", rejects=None).unchanged
+    5
     """
     if fetcher is not None and allow_private:
         raise ValueError("give allow_private to the PoliteFetcher passed as fetcher")
@@ -138,9 +206,71 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
 
     Only new and changed articles, the articles published within the time window of them and the stories those
     are in are read from the store and grouped again; other stories stay as they are, untouched. `full` (or changed
-    parameters) regroups everything. Story ids carry over either way (see `stories.identity`). `backend` runs the
-    model on another engine (see `embed.backends`). An `embedder` given (e.g. already loaded) replaces `model` and
-    `backend`.
+    parameters) regroups everything. Story ids carry over either way (see `stories.identity`).
+
+    Parameters
+    ----------
+    db : str or Path, optional
+        The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
+    model : str, optional
+        The embedding model: a name, a model folder or a hub id (see `embed.resolve_model`); default the packaged
+        all-MiniLM-L6-v2.
+    time_window_days : float or None
+        Articles published further apart are never compared; None ignores dates.
+    min_cluster_size : int or "auto"
+        See `StoryClusterer`.
+    full : bool
+        Regroup every article.
+    backend : str, optional
+        How the model runs on CPU (``embed.backends.BACKENDS``); default the model's best.
+    mapper : Mapper, optional
+        Runs embedding and the neighbour search on workers (see `perspectives.distributed`).
+    embedder : Embedder or encoder, optional
+        Replaces `model` and `backend`: an `Embedder` already loaded, or any object with ``encode(texts)`` and
+        ``name`` (its vectors are cached under that name).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    ClusterSummary
+        The store's articles and stories after the run, how the stories descend from the previous run's
+        (``lineage``) and what was regrouped (``mode``: full, incremental or unchanged).
+
+    Raises
+    ------
+    ModelNotFound
+        The model cannot be resolved or loaded.
+
+    See Also
+    --------
+    perspectives.stories.StoryClusterer : The grouping itself, on vectors.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> db = folder / "news.db"
+    >>> _ = ingest(corpus, db=db, rejects=None)
+    >>> summary = cluster(db=db, embedder=Words())
+    >>> summary.stories, summary.multi_outlet_stories, summary.mode
+    (2, 2, 'full')
+    >>> cluster(db=db, embedder=Words()).mode  # nothing new: nothing to regroup
+    'unchanged'
     """
     embedder = embedder or Embedder(model, backend=backend)
     clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
@@ -198,12 +328,71 @@ def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collect
 
 def report(db: str | Path | None = None, out: str | Path = "out", format: str = "csv",
            embedder: Embedder | None = None, mapper: Mapper | None = None, progress: bool = True) -> dict[str, Path]:
-    """Write the report for the stored stories (see README: Output); returns the paths.
+    """Write the report for the stored stories: the articles, the stories and one table per framing analysis.
 
     The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
-    whatever model grouped the stories: `embedder` (see `framing_embedder`), else its default backend. Their tables
-    are cached per story in the store (see `update_framing`). With `mapper` the sentences are embedded on its
-    workers.
+    whatever model grouped the stories. Their tables are cached per story in the store (see `update_framing`), so
+    a second report analyses only the stories that changed.
+
+    Parameters
+    ----------
+    db : str or Path, optional
+        The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
+    out : str or Path
+        The folder the tables are written to (created when missing), each file replaced atomically.
+    format : {"csv", "parquet"}
+        Parquet writes the articles partitioned by publication day, in a folder.
+    embedder : Embedder or encoder, optional
+        Embeds the sentences the framing compares (see `framing_embedder`); default the packaged model.
+    mapper : Mapper, optional
+        Embeds the sentences on its workers (see `perspectives.distributed`).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    dict of str to Path
+        Each table's file (README, "Output"): ``articles``, ``stories``, then ``takes``, ``claims``, ``terms``,
+        ``sources``, ``tone``, ``frames``, ``timeline`` and ``cuts``.
+
+    Raises
+    ------
+    StoreNotReady
+        The store has articles but no stories yet: `cluster` first.
+
+    See Also
+    --------
+    perspectives.framing.FramingAnalyser : The analyses, on DataFrames.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> db = folder / "news.db"
+    >>> _ = ingest(corpus, db=db, rejects=None)
+    >>> _ = cluster(db=db, embedder=Words())
+    >>> files = report(db=db, out=folder / "report", embedder=Words())
+    >>> sorted(files)
+    ['articles', 'claims', 'cuts', 'frames', 'sources', 'stories', 'takes', 'terms', 'timeline', 'tone']
+    >>> import pandas as pd
+    >>> takes = pd.read_csv(files["takes"])  # per story and outlet: its headline, lede and distinctive wording
+    >>> posten = takes[takes["outlet"] == "Posten"].iloc[0]
+    >>> posten["headline"], posten["distinctive_terms"]
+    ('Rescuers search Izmir rubble', 'rescuers; izmir rubble; search; night; searched')
     """
     with Store(db) as store:
         articles, stories, members = store.articles(), store.stories(), store.members()
@@ -295,11 +484,71 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
         time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
         fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
-        allow_private: Iterable[str] = ()) -> RunSummary:
-    """Ingest (files and/or feeds), cluster and report in one go (`allow_private`: see `ingest`)."""
+        allow_private: Iterable[str] = (), embedder: Embedder | None = None) -> RunSummary:
+    """Ingest (files and/or feeds), cluster and report in one go: the ``perspectives run`` command.
+
+    Parameters
+    ----------
+    *paths : str or Path
+        Article files (see `ingest`); their rejected rows go to ``OUT/rejects.csv``.
+    db : str or Path, optional
+        The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
+    out : str or Path
+        The report's folder.
+    model, time_window_days, backend, mapper
+        See `cluster`.
+    sources, since, fetcher, translator, allow_private
+        See `ingest`.
+    format : {"csv", "parquet"}
+        See `report`.
+    progress : bool
+        Show progress bars.
+    embedder : Embedder or encoder, optional
+        Replaces `model` and `backend`, as in `cluster`; a user's own encoder (not an `Embedder`) embeds the
+        framing's sentences too (see `framing_embedder`).
+
+    Returns
+    -------
+    RunSummary
+        The `ingest` and `cluster` summaries and the report's files.
+
+    Raises
+    ------
+    InputError
+        A file or the registry cannot be read at all.
+    ModelNotFound
+        The model cannot be resolved or loaded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> summary = run(corpus, db=folder / "news.db", out=folder / "report", embedder=Words())
+    >>> summary.ingest.new, summary.cluster.stories
+    (5, 2)
+    >>> import pandas as pd
+    >>> pd.read_csv(summary.files["stories"])[["label", "n_outlets", "countries"]]
+                                  label  n_outlets   countries
+    0  Quake topples buildings in Izmir          3  FR, SE, US
+    1    Central bank lifts rates to 5%          2      FR, US
+    """
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
-    embedder = Embedder(model, backend=backend)
+    embedder = embedder or Embedder(model, backend=backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
     return RunSummary(ingested, clustered, report(db=db, out=out, format=format, embedder=framing_embedder(embedder),
@@ -309,7 +558,10 @@ def run(*paths: str | Path, db: str | Path | None = None, out: str | Path = "out
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:
     """The framing's model: the packaged one, on which its thresholds are calibrated. The grouping's own instance
     when it runs that model on any backend but `static` (one vector per token, too coarse for sentences), so a run
-    loads the model once and a chosen backend holds for the framing too."""
+    loads the model once and a chosen backend holds for the framing too. A user's own encoder (not an `Embedder`)
+    is used as it is: it may be the one model they can run."""
+    if not isinstance(grouping_embedder, Embedder):
+        return grouping_embedder
     default = Embedder()
     same_model = grouping_embedder.spec == default.spec and grouping_embedder.backend != "static"
     return grouping_embedder if same_model else default
@@ -317,10 +569,57 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
              db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
-             progress: bool = True) -> dict[str, float | str]:
-    """Group a labelled file's articles and score the grouping against its `gold` column (see `grouping_report`).
+             progress: bool = True, embedder: Embedder | None = None) -> dict[str, float | str]:
+    """Group a labelled file's articles and score the grouping against its `gold` column.
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
+
+    Parameters
+    ----------
+    path : str or Path
+        An article file (see `ingest`) with a column naming each article's true story.
+    gold : str
+        That column; rows without a value are skipped.
+    model, time_window_days, backend, mapper, embedder
+        See `cluster`.
+    db : str or Path, optional
+        A store to cache the embeddings in.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    dict
+        ``model``, ``skipped_without_gold`` and the scores of `metrics.grouping_report`: BCubed and pairwise
+        precision, recall and F1, ARI, AMI, the numbers of stories and true stories, the share of single-article
+        stories.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, has no usable row or no `gold` column.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> scores = evaluate(corpus, gold="event", embedder=Words())
+    >>> scores["articles"], scores["stories"], scores["gold_stories"], scores["bcubed_f1"]
+    (5, 2, 2, 1.0)
     """
     loaded = load_articles(path)
     if loaded.articles.empty:
@@ -329,7 +628,8 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     if labels.isna().all():
         raise InputError(f"{path}: no column {gold!r} (or it is empty)")
     articles = loaded.articles[labels.notna()]
-    embedder, clusterer = Embedder(model, backend=backend), StoryClusterer(time_window_days=time_window_days)
+    embedder = embedder or Embedder(model, backend=backend)
+    clusterer = StoryClusterer(time_window_days=time_window_days)
     with Store(db) if db is not None else nullcontext() as store:
         grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress)
     predicted = grouping.story_of(articles)

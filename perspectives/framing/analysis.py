@@ -108,7 +108,74 @@ class StoryAnalysis:
 
 
 class FramingAnalyser:
-    """Compare outlets within stories. Each stage can be swapped through the constructor."""
+    """Compare how the outlets that cover a story frame it: one tidy table per registered analysis.
+
+    The analyses (``framing.registry.ANALYSES``): takes (each outlet's headline, lede and distinctive wording),
+    claims (unique, omitted, consensus), terms, sources, tone, frames, timeline and cuts. Every finding row
+    carries its evidence sentence. Each stage can be swapped through the constructor.
+
+    Parameters
+    ----------
+    embedder : Embedder or encoder, optional
+        Embeds the sentences compared (claims, frames, tone toward actors); any object with ``encode(texts)`` and
+        ``name`` will do. Default the packaged model, on which the thresholds are calibrated.
+    store : Store, optional
+        Caches the sentences' vectors.
+    claims : ClaimMatcher, optional
+        Default: calibrated for the embedder's model.
+    wording : FightinWords, optional
+        Scores each outlet's distinctive terms.
+    frames : FrameScorer, optional
+        Default: zero-shot frames by similarity to their descriptions.
+    n_terms : int
+        Distinctive terms per outlet.
+    actors : callable
+        A story's sentences -> its actors' names; default `actors.find_actors`.
+    prior_days : float or None
+        Distinctive wording is scored against the articles published within this many days of the story's (None:
+        the whole corpus), so a story's tables depend on its own weeks only and stay valid as the archive grows.
+    n_jobs : int
+        Processes for `analyse_stories` (-1: one per core); the results do not depend on it.
+    target_tone : "shipped", TargetTone or None
+        Tone toward actors: the head shipped for the embedder's model; None (or no head for it): VADER.
+    tone_margin : float
+        How far beyond 0 a tone interval must lie to be called positive or negative (see `framing.tone`).
+
+    See Also
+    --------
+    perspectives.pipeline.report : These tables for every stored story, written as files.
+    perspectives.framing.register : Add an analysis.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
+    ...     name = "hashed-words"
+    ...     def encode(self, texts):
+    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> corpus = folder / "articles.csv"
+    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
+    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
+    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
+    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
+    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
+    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
+    ... ''')
+    >>> from perspectives import group_stories, load_articles
+    >>> grouping = group_stories(load_articles(corpus).articles, embedder=Words())
+    >>> quake = grouping.members.set_index("article_id")["story_id"]["q1"]
+    >>> analysis = FramingAnalyser(embedder=Words()).analyse_story(grouping.articles, grouping.members, quake)
+    >>> analysis.takes[["outlet", "distinctive_terms"]]  # beside each outlet's headline and lede
+         outlet                                  distinctive_terms
+    0    Ledger      [buildings izmir, quake topples, hit, monday]
+    1  Courrier    [izmir quake, dozens, injures, injured, monday]
+    2    Posten  [rescuers, izmir rubble, search, night, searched]
+    >>> sorted(analysis.tables)
+    ['claims', 'cuts', 'frames', 'sources', 'takes', 'terms', 'timeline', 'tone']
+    """
 
     def __init__(self, embedder: Embedder | None = None, store=None, claims: ClaimMatcher | None = None,
                  wording: FightinWords | None = None, frames: FrameScorer | None = None, n_terms: int = 8,
@@ -122,11 +189,8 @@ class FramingAnalyser:
         self.frames = frames or FrameScorer(self.embedder, store=store)
         self.n_terms = n_terms
         self.find_actors = actors
-        # Distinctive wording is scored against the articles published within `prior_days` of the story's days (None:
-        # the whole corpus), so a story's tables depend on its own weeks only and stay valid as the archive grows.
         self.prior_days = prior_days
-        self.n_jobs = n_jobs  # processes for `analyse_stories` (-1: one per core); the results do not depend on it
-        # Tone toward actors: the head shipped for the embedder's model; None (or no head for it): VADER.
+        self.n_jobs = n_jobs
         if isinstance(target_tone, str):
             if target_tone != "shipped":
                 raise ValueError(f"target_tone must be 'shipped', None or a TargetTone, not {target_tone!r}")
@@ -214,7 +278,29 @@ class FramingAnalyser:
 
     def analyse_story(self, articles: pd.DataFrame, members: pd.DataFrame, story_id: str,
                       counts: TermCounts | None = None) -> StoryAnalysis:
-        """One story's tables; `counts` (`corpus_counts` of `articles`) saves recounting the corpus per story."""
+        """One story's tables.
+
+        Parameters
+        ----------
+        articles : DataFrame
+            The articles (``ingest`` columns): the story's and those its wording is scored against (`prior_days`).
+        members : DataFrame
+            ``article_id`` -> ``story_id`` (and ``wire_group``), as `group_stories` or the store give them.
+        story_id : str
+            A story covered by two or more outlets.
+        counts : TermCounts, optional
+            ``corpus_counts`` of `articles`: saves recounting the corpus per story.
+
+        Returns
+        -------
+        StoryAnalysis
+            One table per analysis (``analysis.takes``, ``analysis.tables["tone"]``), the actors and sentences.
+
+        Raises
+        ------
+        ValueError
+            The story is not covered by two or more outlets.
+        """
         found = list(multi_outlet_stories(articles, members, [story_id]))
         if not found:
             raise ValueError(f"story {story_id!r} is not covered by two or more outlets")
@@ -245,8 +331,25 @@ class FramingAnalyser:
 
     def analyse_stories(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None,
                         mapper=None, progress: bool = False) -> dict[str, pd.DataFrame]:
-        """The tables of every story with two or more outlets (or of `story_ids`), concatenated: takes, claims,
-        terms, sources, tone, frames, timeline, cuts."""
+        """The tables of every story with two or more outlets (or of `story_ids`), concatenated.
+
+        Parameters
+        ----------
+        articles, members
+            See `analyse_story`.
+        story_ids : collection of str, optional
+            The stories to analyse; default all.
+        mapper : Mapper, optional
+            Embeds the sentences on its workers (see `perspectives.distributed`).
+        progress : bool
+            Show a progress bar.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            Analysis name -> its table over the stories (takes, claims, terms, sources, tone, frames, timeline,
+            cuts), each row with its ``story_id``.
+        """
         return concat_rows(self.story_rows(articles, members, story_ids, mapper, progress).values())
 
     def story_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None, mapper=None,

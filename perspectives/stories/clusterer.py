@@ -29,17 +29,73 @@ _TINY = 1e-12
 class StoryClusterer(ClusterMixin, BaseEstimator):
     """Density-based grouping of article vectors into stories.
 
-    Each article is compared with its `n_neighbors` most similar articles published within `time_window_days`
-    (all articles when a date is missing; `None` ignores dates). Given the articles themselves, and with
-    `use_text`, vectors are centred per language and each pair's similarity also weighs the words, headline words,
-    names and numbers the two share (see `evidence`); given vectors alone, it is their cosine. With
-    `min_cluster_size="auto"`, HDBSCAN's clusters must hold SIZE_SHARE of the typical story size the neighbour
-    lists suggest (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred
-    stops cutting them into dense pieces; where stories outgrow the lists, noise joins its nearest neighbour's
-    story. Articles HDBSCAN calls noise become single-article stories, so every article ends in exactly one story.
-    Labels are numbered by each story's first article in
-    input order, which makes the result independent of HDBSCAN's internal numbering. `graph_` keeps the
-    neighbour graph (other steps, such as wire-copy detection, compare the same candidate pairs).
+    Each article is compared with its `n_neighbors` most similar articles published within `time_window_days`.
+    Given the articles themselves, and with `use_text`, vectors are centred per language and each pair's
+    similarity also weighs the words, headline words, names and numbers the two share (see `evidence`); given
+    vectors alone, it is their cosine. HDBSCAN then cuts the hierarchy built from this sparse graph. Articles it
+    calls noise become single-article stories, so every article ends in exactly one story.
+
+    Parameters
+    ----------
+    min_cluster_size : int or "auto"
+        HDBSCAN's smallest story. "auto" takes SIZE_SHARE of the typical story size the neighbour lists suggest
+        (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
+        them into dense pieces; where stories outgrow the lists, the lists grow and noise joins its nearest
+        neighbour's story.
+    min_samples : int
+        HDBSCAN's core distance is to the `min_samples`-th nearest neighbour; at most `n_neighbors`.
+    time_window_days : float or None
+        Articles published further apart are never compared (an undated article is compared with all); None
+        ignores dates.
+    n_neighbors : int
+        Candidates per article.
+    use_text : bool
+        Weigh the articles' words when `fit` is given them; False groups on vectors alone.
+    cluster_selection_method : {"eom", "leaf"}
+        As in HDBSCAN: "eom" (excess of mass) keeps whole stories, "leaf" the finest.
+    cluster_selection_epsilon : float
+        As in HDBSCAN.
+    allow_single_cluster : bool
+        As in HDBSCAN.
+    evidence : EventEvidence, optional
+        The pair features weighed with the text (a clone is fitted on each corpus); default ``EventEvidence()``.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_articles,)
+        Each row's story, numbered by the story's first row, whatever HDBSCAN's internal numbering.
+    n_stories_ : int
+        The number of stories.
+    noise_mask_ : ndarray of bool, shape (n_articles,)
+        The rows left as noise, each a story of its own.
+    graph_ : NeighbourGraph
+        The candidate pairs and their cosines; other steps (wire-copy detection) compare the same pairs.
+    n_neighbors_ : int
+        The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
+    min_cluster_size_ : int
+        The smallest story used.
+    story_size_ : float or None
+        The typical story size read from the neighbour lists (with "auto" only).
+
+    See Also
+    --------
+    perspectives.pipeline.group_stories : Embeds articles, groups them with this and describes the stories.
+
+    Examples
+    --------
+    Two events, three articles each (vectors alone here; `fit` takes the articles too):
+
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [0.9, 0.1], [0.95, 0.05], [0.0, 1.0], [0.1, 0.9], [0.05, 0.95]])
+    >>> clusterer = StoryClusterer().fit(X)
+    >>> clusterer.labels_, clusterer.n_stories_
+    (array([0, 0, 0, 1, 1, 1]), 2)
+
+    The third article is published two weeks later: outside the time window, it is a story of its own.
+
+    >>> days = ["2025-08-04", "2025-08-04", "2025-08-20", "2025-08-04", "2025-08-05", "2025-08-05"]
+    >>> StoryClusterer(time_window_days=3).fit_predict(X, published_at=days)
+    array([0, 0, 1, 2, 2, 2])
     """
 
     def __init__(self, min_cluster_size: int | str = "auto", min_samples: int = 1, time_window_days: float | None = 3.0,
@@ -57,8 +113,31 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.evidence = evidence
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None):
-        """Group the rows of X (one per row of `articles`, when given; their `published_at` is used unless passed).
-        `mapper` runs the neighbour search elsewhere (see `perspectives.distributed`)."""
+        """Group the rows of `X` into stories.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_articles, n_dimensions)
+            The articles' vectors.
+        y : None
+            Ignored.
+        published_at : sequence of str or datetime, optional
+            Each article's publication time; default the `articles`' own.
+        articles : DataFrame, optional
+            The articles, one per row of `X` (``ingest`` columns), whose words are weighed with `use_text`.
+        mapper : Mapper, optional
+            Runs the neighbour search on workers (see `perspectives.distributed`).
+
+        Returns
+        -------
+        StoryClusterer
+            This clusterer, fitted.
+
+        Raises
+        ------
+        ValueError
+            `n_neighbors` is smaller than `min_samples`.
+        """
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
         if self.n_neighbors < self.min_samples:
@@ -110,6 +189,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                               self.allow_single_cluster, self.cluster_selection_epsilon)
 
     def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None):
+        """Group the rows of `X` into stories and return their labels.
+
+        Parameters
+        ----------
+        X, y, published_at, articles, mapper
+            See `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_articles,)
+            `labels_`.
+        """
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper).labels_
 
 
