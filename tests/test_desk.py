@@ -8,6 +8,7 @@ import pytest
 from benchmarks.app_speed import replicate
 from perspectives import desk
 from perspectives.framing import FramingAnalyser
+from perspectives.ingest.files import articles_frame
 from perspectives.store import Store
 
 
@@ -134,3 +135,25 @@ def test_search_reads_the_index_of_the_desks_period(archive, embedder):
     hits = desk.search(found, "Witkoff", embedder)
     assert set(hits["story_id"]) <= set(found.stories["story_id"]) and len(hits) >= len(by_words)
     assert desk.search(desk.Desk.latest(archive), "Witkoff", embedder, min_similarity=1.0).empty
+
+
+class Words:
+    """An encoder of hashed words: no model to load."""
+
+    name = "hashed-words"
+
+    def encode(self, texts):
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        return HashingVectorizer(n_features=256).transform(texts).toarray()
+
+
+def test_a_desk_made_without_a_store_searches_its_own_articles():
+    articles = articles_frame([
+        {"id": "q1", "outlet": "Ledger", "title": "Quake in Izmir", "text": "A quake hit Izmir on Monday."},
+        {"id": "q2", "outlet": "Courrier", "title": "Izmir rubble", "text": "Rescuers searched the rubble."},
+        {"id": "r1", "outlet": "Ledger", "title": "Rates rise", "text": "The bank raised rates."}])
+    found = desk.Desk(articles, pd.DataFrame({"story_id": ["s1", "s2"], "label": ["Quake", "Rates"]}),
+                      pd.DataFrame({"article_id": ["q1", "q2", "r1"], "story_id": ["s1", "s1", "s2"]}))
+    hits = desk.search(found, "quake hit Izmir", Words(), min_similarity=0.99)
+    assert hits[["story_id", "match", "hits"]].values.tolist() == [["s1", "keyword", 1]]
