@@ -167,8 +167,18 @@ class Desk:
 
     @classmethod
     def around_story(cls, db: str | Path, story_id: str, days: float = 1.0) -> Desk:
-        """One story's articles and every article published from `days` before its first to `days` after its
-        last: the outlets that could have covered it."""
+        """One story's articles and every article published around it: the outlets that could have covered it
+        (what a story page's blindspots and coverage read).
+
+        Parameters
+        ----------
+        db : str or Path
+            The store.
+        story_id : str
+            The story.
+        days : float
+            From this many days before its first article to this many after its last.
+        """
         with Store(existing(db)) as store:
             first, last = store.published_span(story_id)
         where, params = IN_STORY, {"story": story_id}
@@ -212,8 +222,23 @@ class Desk:
 
 
 def analyse_story(db: str | Path, story_id: str, analyser: FramingAnalyser) -> StoryAnalysis:
-    """One story's framing tables, reading from the store only its articles and those of its wording prior (the
-    days of `analyser.prior_days` around it; the whole store when that is None)."""
+    """One story's framing, reading from the store only what it depends on.
+
+    Parameters
+    ----------
+    db : str or Path
+        The store.
+    story_id : str
+        A story covered by two or more outlets.
+    analyser : FramingAnalyser
+        Reads the story's articles and those of its wording prior: the whole days of its ``prior_days`` around it
+        (the whole store when that is None).
+
+    Returns
+    -------
+    StoryAnalysis
+        The same tables as ``analyser.analyse_story`` over the whole store.
+    """
     with Store(existing(db)) as store:
         first, last = store.published_span(story_id)
         where, params = IN_STORY, {"story": story_id}
