@@ -97,7 +97,7 @@ def cached_blindspots(shown: Shown, by: str, min_story: int = 5, min_group: int 
 
 
 @st.cache_data(show_spinner=False)
-def story_blindspots(db: str, version: int, story_id: str) -> pd.DataFrame:
+def cached_story_blindspots(db: str, version: int, story_id: str) -> pd.DataFrame:
     """The story's blindspots among the outlets publishing around it (see `Desk.around_story`)."""
     return desk.blindspots(cached_story_desk(db, version, story_id), by="region", story_ids=[story_id])
 
@@ -276,7 +276,7 @@ def story_page(db: str, version: int, story: pd.Series) -> None:
                f"{inert(story['countries'])} · {inert(story['first_published'] or '?')} → "
                f"{inert(story['last_published'] or '?')}")
     story_views.show_html(block("p", story["keywords"] or "—", lead="Keywords:"))
-    for summary in story_blindspots(db, version, story["story_id"])["summary"]:
+    for summary in cached_story_blindspots(db, version, story["story_id"])["summary"]:
         st.warning(f"Blindspot: {inert(summary)}")
     if story["n_outlets"] < 2:
         st.info("Only one outlet covered this story, so there is nothing to compare yet.")
