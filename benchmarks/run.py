@@ -207,10 +207,13 @@ def main() -> None:
 
     print("\n=== scale-out engines: the same neighbour search, 50k synthetic articles ===")
     print(engines().to_string(index=False))
+    from benchmarks.app_speed import archive_table as app_archive
     from benchmarks.app_speed import main as app_speed
 
     print("\n=== app render times (Streamlit AppTest; warm = cached, what an editor waits for) ===")
     print(app_speed().to_string(index=False))
+    print("\n=== the app on the demo and on archives of it (60 and 600 copies a week apart) ===")
+    print(app_archive([60, 600]).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ The app's views call these functions; analysts can call them on the same store.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from perspectives.embed import Embedder, as_embedder, embed_articles
+from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.store import Store
-from perspectives.text import english_text, english_title
 
 GROUPINGS = ("country", "region", "ownership")
 
@@ -35,20 +36,50 @@ def country_info(code: str | None, field: str) -> str | None:
     return table.at[code, field] if code in table.index else None
 
 
+# An SQL condition on articles: a member of the story `:story`.
+IN_STORY = "id IN (SELECT article_id FROM story_members WHERE story_id = :story)"
+
+# What the app shows first, and what `Desk.latest` reads: the stories of the store's last two days.
+LATEST_HOURS = 48.0
+
+
+def iso(moment) -> str:
+    """A date or time (UTC unless it says otherwise) as the store writes publication times."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def existing(db: str | Path) -> Path:
+    """The path of a store that exists (a missing one is never created by reading it)."""
+    if not Path(db).is_file():
+        raise FileNotFoundError(f"no store at {db}: build one with `perspectives run FILE --db {db}`")
+    return Path(db)
+
+
+def _among(ids) -> tuple[str, dict]:
+    """An SQL condition on articles: the id is one of `ids`."""
+    return "id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(list(ids))}
+
+
 @dataclass
 class Desk:
-    """The stored articles and stories, which the editor's views read.
+    """The articles of a period, their memberships and their stories, which the editor's views read.
 
-    The views: `front_page`, `coverage`, `blindspots` and `search`; the app shows the same.
+    The views: `front_page`, `coverage`, `blindspots` and `search`; the app shows the same, for the period chosen
+    (by default the store's last 48 hours, `Desk.latest`).
 
     Parameters
     ----------
     articles : DataFrame
-        The articles (``ingest`` columns and ``extra``).
+        The articles (``ingest`` columns and ``extra``); read from a store, without their bodies (``text``,
+        ``text_en``: `Store.articles` reads those for the few that need them).
     stories : DataFrame
         One row per story: ``story_id``, ``label``, ``keywords`` and counts.
     members : DataFrame
         ``article_id`` -> ``story_id``.
+    db : Path, optional
+        The store they were read from (`search` reads its full-text index and cached vectors).
 
     See Also
     --------
@@ -76,7 +107,7 @@ class Desk:
     >>> db = folder / "news.db"
     >>> _ = ingest(corpus, db=db, rejects=None)
     >>> _ = cluster(db=db, embedder=Words())
-    >>> desk = Desk.from_store(db)
+    >>> desk = Desk.from_store(db)  # the whole store; Desk.latest(db): its last 48 hours
     >>> page = front_page(desk)  # the widest spread first
     >>> page[["label", "countries", "n_outlets"]]
                                   label     countries  n_outlets
@@ -98,25 +129,73 @@ class Desk:
     articles: pd.DataFrame
     stories: pd.DataFrame
     members: pd.DataFrame
+    db: Path | None = None  # the store they were read from (search reads its index and cached vectors)
 
     @classmethod
-    def from_store(cls, db: str | Path) -> Desk:
-        """The desk over a store that `perspectives run` (or `cluster`) wrote.
+    def from_store(cls, db: str | Path, start=None, end=None) -> Desk:
+        """The articles published in a period, with their stories, from a store that `perspectives run` (or
+        `cluster`) wrote.
 
         Parameters
         ----------
         db : str or Path
             The store.
+        start, end : date, time or str, optional
+            From `start` (inclusive) to `end` (exclusive), UTC unless they say otherwise. Left out, the period is
+            open on that side: by default the whole store, the only period with undated articles.
 
         Raises
         ------
         FileNotFoundError
             No store at `db`.
         """
-        if not Path(db).is_file():
-            raise FileNotFoundError(f"no store at {db}: build one with `perspectives run FILE --db {db}`")
+        bounds = {"start": iso(start) if start is not None else None, "end": iso(end) if end is not None else None}
+        where = " AND ".join(f"published_at {op} :{name}" for name, op in [("start", ">="), ("end", "<")]
+                             if bounds[name] is not None)
+        return cls._read(existing(db), where, {k: v for k, v in bounds.items() if v is not None})
+
+    @classmethod
+    def latest(cls, db: str | Path, hours: float = LATEST_HOURS) -> Desk:
+        """The store's last `hours`: the articles published since `hours` before its newest one (what the app
+        shows first)."""
+        with Store(existing(db)) as store:
+            newest = store.published_span()[1]
+        return cls.from_store(db, start=pd.Timestamp(newest) - pd.Timedelta(hours=hours) if newest else None)
+
+    @classmethod
+    def around_story(cls, db: str | Path, story_id: str, days: float = 1.0) -> Desk:
+        """One story's articles and every article published around it: the outlets that could have covered it
+        (what a story page's blindspots and coverage read).
+
+        Parameters
+        ----------
+        db : str or Path
+            The store.
+        story_id : str
+            The story.
+        days : float
+            From this many days before its first article to this many after its last.
+        """
+        with Store(existing(db)) as store:
+            first, last = store.published_span(story_id)
+        where, params = IN_STORY, {"story": story_id}
+        if first is not None:
+            span = pd.Timedelta(days=days)
+            where += " OR published_at BETWEEN :first AND :last"
+            params |= {"first": iso(pd.Timestamp(first) - span), "last": iso(pd.Timestamp(last) + span)}
+        return cls._read(Path(db), where, params)
+
+    @classmethod
+    def _read(cls, db: Path, where: str, params: dict) -> Desk:
+        """The articles matching `where` (all without it), their memberships and stories, through SQL."""
         with Store(db) as store:
-            return cls(store.articles(), store.stories(), store.members())
+            if not where:
+                return cls(store.articles(texts=False), store.stories(), store.members(), db)
+            chosen = f"SELECT id FROM articles WHERE {where}"
+            members = store.members(f"article_id IN ({chosen})", params)
+            stories = store.stories(f"story_id IN (SELECT story_id FROM story_members WHERE article_id IN ({chosen}))",
+                                    params)
+            return cls(store.articles(where, params, texts=False), stories, members, db)
 
     def outlets(self) -> pd.DataFrame:
         """One row per outlet: country, region, language, ownership (from an `ownership` field when present)."""
@@ -131,6 +210,45 @@ class Desk:
         joined = self.articles.merge(self.members, left_on="id", right_on="article_id")
         return joined.assign(region=joined["outlet"].map(outlets["region"]),
                              ownership=joined["outlet"].map(outlets["ownership"]))
+
+    def story_articles(self, story_id: str) -> pd.DataFrame:
+        """The articles of one story held here, in time order, with their wire group."""
+        members = self.members[self.members["story_id"] == story_id]
+        return (self.articles.merge(members, left_on="id", right_on="article_id")
+                .sort_values(["published_at", "id"]).reset_index(drop=True))
+
+
+def analyse_story(db: str | Path, story_id: str, analyser: FramingAnalyser) -> StoryAnalysis:
+    """One story's framing, reading from the store only what it depends on.
+
+    Parameters
+    ----------
+    db : str or Path
+        The store.
+    story_id : str
+        A story covered by two or more outlets.
+    analyser : FramingAnalyser
+        Reads the story's articles and those of its wording prior: the whole days of its ``prior_days`` around it
+        (the whole store when that is None).
+
+    Returns
+    -------
+    StoryAnalysis
+        The same tables as ``analyser.analyse_story`` over the whole store.
+    """
+    with Store(existing(db)) as store:
+        first, last = store.published_span(story_id)
+        where, params = IN_STORY, {"story": story_id}
+        if analyser.prior_days is None:
+            where, params = "", {}
+        elif first is not None:  # whole days, as `FramingAnalyser` counts them
+            days = pd.Timedelta(days=np.floor(analyser.prior_days))
+            where += " OR (published_at >= :first AND published_at < :stop)"
+            params |= {"first": iso(pd.Timestamp(first).floor("D") - days),
+                       "stop": iso(pd.Timestamp(last).floor("D") + days + pd.Timedelta(days=1))}
+        articles = store.articles(where, params)
+        members = store.members("story_id = :story", {"story": story_id})
+    return analyser.analyse_story(articles, members, story_id)
 
 
 def front_page(desk: Desk, start=None, end=None, countries=(), regions=(), languages=(), outlets=(), ownership=(),
@@ -236,12 +354,12 @@ def coverage(desk: Desk, story_id: str) -> pd.DataFrame:
 
 
 def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_group_outlets: int = 2,
-               min_covering_share: float = 0.0) -> pd.DataFrame:
-    """Stories covered widely but by no outlet of some group.
+               min_covering_share: float = 0.0, story_ids=None) -> pd.DataFrame:
+    """Stories covered widely but by no outlet of some group (among `story_ids` when given).
 
-    A group (a country, region or ownership type, `by`) is a blindspot of a story when the corpus has at least
-    `min_group_outlets` outlets in it and none of them covered the story, while the story has at least
-    `min_story_outlets` outlets overall.
+    A group (a country, region or ownership type, `by`) is a blindspot of a story when the desk's articles come
+    from at least `min_group_outlets` outlets in it and none of them covered the story, while the story has at
+    least `min_story_outlets` outlets overall.
 
     Parameters
     ----------
@@ -252,6 +370,8 @@ def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_g
         See above.
     min_covering_share : float
         Leave out stories covered by fewer than this share of the watched groups.
+    story_ids : collection of str, optional
+        Only these stories (the groups watched are still those of all the desk's articles).
 
     Returns
     -------
@@ -274,6 +394,8 @@ def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_g
     outlets_per_group = outlets.groupby(by)["outlet"].nunique()
     watched = outlets_per_group[outlets_per_group >= min_group_outlets]
     articles = desk.tagged_articles()
+    if story_ids is not None:
+        articles = articles[articles["story_id"].isin(set(story_ids))]
     rows = []
     for story_id, story in articles.groupby("story_id"):
         if story["outlet"].nunique() < min_story_outlets:
@@ -296,18 +418,21 @@ def blindspots(desk: Desk, by: str = "region", min_story_outlets: int = 5, min_g
 
 def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Store | None = None,
            k: int = 20, min_similarity: float = 0.3) -> pd.DataFrame:
-    """Articles matching `query` by meaning (cosine of embeddings) or by exact words, grouped by story.
+    """The desk's articles matching `query` by meaning (cosine of embeddings: the `k` closest above
+    `min_similarity`) or holding its words as a phrase (the store's full-text index), grouped by story.
 
     Parameters
     ----------
     desk : Desk
         The articles and stories.
     query : str
-        Words, matched by meaning and, case-insensitively, as written.
+        Words, matched by meaning and as a phrase (case, accents and punctuation aside).
     embedder : Embedder or encoder, optional
         Embeds the articles and the query; default the packaged model.
     store : Store, optional
-        Caches the articles' vectors (those `cluster` stored with the same model are read, not embedded).
+        The desk's store (default: opened from ``desk.db``; a desk made without a store is indexed in memory):
+        its full-text index, and its cached vectors (those `cluster` stored with the same model are read, not
+        embedded).
     k : int
         At most this many articles match by meaning.
     min_similarity : float
@@ -323,15 +448,16 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
     --------
     Desk : An example.
     """
-    if not query.strip():
+    if not query.strip() or desk.articles.empty:
         return pd.DataFrame(columns=["story_id", "label", "score", "match", "hits", "titles"])
+    if store is None:
+        with Store(desk.db) if desk.db is not None else _scratch(desk.articles) as opened:
+            return search(desk, query, embedder, opened, k, min_similarity)
     encoder = as_embedder(embedder)
     articles = desk.articles.reset_index(drop=True)
-    vectors, _ = embed_articles(articles, encoder, store=store, progress=False)
-    scores = vectors @ encoder.encode([query], progress=False)[0]
-    text = [f"{english_title(a)} {english_text(a)} {a['title']} {a['text']}".lower()
-            for a in articles.to_dict("records")]
-    keyword = np.array([query.lower() in t for t in text])
+    among = _among(articles["id"])
+    scores = _vectors(articles, encoder, store) @ encoder.encode([query], progress=False)[0]
+    keyword = articles["id"].isin(set(store.search(query, *among))).to_numpy()
     semantic = scores >= min_similarity
     in_top = np.zeros(len(articles), dtype=bool)
     in_top[np.argsort(-scores)[:k]] = True
@@ -349,3 +475,21 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
     table = table.merge(desk.stories[["story_id", "label"]], on="story_id", how="left")
     return table.sort_values(["score", "story_id"], ascending=[False, True]).reset_index(drop=True)[
         ["story_id", "label", "score", "match", "hits", "titles"]]
+
+
+def _scratch(articles: pd.DataFrame) -> Store:
+    """A store in memory holding these articles (with their bodies), for a desk made without one."""
+    store = Store(":memory:")
+    store.upsert_articles(articles)
+    return store
+
+
+def _vectors(articles: pd.DataFrame, encoder, store: Store) -> np.ndarray:
+    """The articles' vectors in row order: those the store has cached for this model, the others embedded from
+    their texts (and cached)."""
+    cached = store.article_vectors(encoder.name, *_among(articles["id"]))
+    missing = [i for i in articles["id"] if i not in cached]
+    if missing:
+        fresh = store.articles(*_among(missing))
+        cached |= dict(zip(fresh["id"], embed_articles(fresh, encoder, store, progress=False)[0]))
+    return np.vstack([cached[i] for i in articles["id"]])

@@ -30,6 +30,44 @@ ADDED_COLUMNS = {
     "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
 }
 
+# What the app's caches are keyed by: a counter that every write of an article, story or membership bumps (a
+# trigger, so writes by any code count), and nothing else does (polls, runs, the framing cache, VACUUM).
+BUMP = "INSERT INTO changes (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1;"
+
+# Full-text search over the articles' headlines and bodies, kept up to date by triggers as articles are inserted,
+# updated and deleted. The index holds no copy of the texts (contentless); `search_keys` gives each article a
+# stable integer key for it (an INTEGER PRIMARY KEY survives VACUUM, the articles table's own rowid may not).
+SEARCH_FIELDS = "title, text, title_en, text_en"
+SEARCH_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS search_keys (key INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5({SEARCH_FIELDS}, content='',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS articles_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO search_keys (article_id) VALUES (new.id);
+    INSERT INTO search_index (rowid, {SEARCH_FIELDS}) SELECT key, new.title, new.text, new.title_en, new.text_en
+        FROM search_keys WHERE article_id = new.id;
+    {BUMP}
+END;
+CREATE TRIGGER IF NOT EXISTS articles_update AFTER UPDATE ON articles BEGIN
+    INSERT INTO search_index (search_index, rowid, {SEARCH_FIELDS})
+        SELECT 'delete', key, old.title, old.text, old.title_en, old.text_en FROM search_keys WHERE article_id = old.id;
+    INSERT INTO search_index (rowid, {SEARCH_FIELDS}) SELECT key, new.title, new.text, new.title_en, new.text_en
+        FROM search_keys WHERE article_id = new.id;
+    {BUMP}
+END;
+CREATE TRIGGER IF NOT EXISTS articles_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO search_index (search_index, rowid, {SEARCH_FIELDS})
+        SELECT 'delete', key, old.title, old.text, old.title_en, old.text_en FROM search_keys WHERE article_id = old.id;
+    DELETE FROM search_keys WHERE article_id = old.id;
+    {BUMP}
+END;
+"""
+
+# PRAGMA user_version of a store whose search index holds every article (one written before it had the index is
+# indexed once, when this version first opens it).
+SEARCH_VERSION = 1
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -102,7 +140,9 @@ CREATE TABLE IF NOT EXISTS story_lineage (
     relation TEXT NOT NULL,
     shared_articles INTEGER NOT NULL
 );
-"""
+""" + SEARCH_SCHEMA + "\n".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()} AFTER {event} ON {table} BEGIN {BUMP} END;"
+    for table in ("stories", "story_members") for event in ("INSERT", "UPDATE", "DELETE"))
 
 STORY_COLUMNS = [
     "story_id", "label", "keywords", "n_articles", "n_outlets", "countries", "first_published", "last_published",
@@ -193,6 +233,25 @@ class Store:
             with self.transaction():
                 self._add_missing_columns()
         self.conn.executescript(SCHEMA)
+        if self._user_version() < SEARCH_VERSION:
+            with self.transaction():
+                self._index_unsearchable()
+
+    def _user_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _index_unsearchable(self) -> None:
+        """Add the articles that the search index lacks (all of a store written before it had one); checked inside
+        the write transaction, as another process may have done it meanwhile."""
+        if self._user_version() >= SEARCH_VERSION:
+            return
+        last = self.conn.execute("SELECT COALESCE(MAX(key), 0) FROM search_keys").fetchone()[0]
+        self.conn.execute("INSERT INTO search_keys (article_id) SELECT id FROM articles "
+                          "WHERE id NOT IN (SELECT article_id FROM search_keys) ORDER BY id")
+        self.conn.execute(f"INSERT INTO search_index (rowid, {SEARCH_FIELDS}) SELECT k.key, a.title, a.text, "
+                          "a.title_en, a.text_en FROM search_keys k JOIN articles a ON a.id = k.article_id "
+                          "WHERE k.key > ?", (last,))
+        self.conn.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
 
     def _missing_columns(self) -> list[tuple[str, str, str]]:
         """Columns this version added that an existing table lacks (a table not there yet is created whole)."""
@@ -269,14 +328,44 @@ class Store:
                 else:
                     counts.unchanged += 1
 
-    def articles(self, where: str = "", params: tuple | dict = ()) -> pd.DataFrame:
-        """All articles (or those matching the SQL condition `where`), ordered by time then id, with extra
-        columns spread out."""
+    def articles(self, where: str = "", params: tuple | dict = (), texts: bool = True) -> pd.DataFrame:
+        """All articles (or those matching the SQL condition `where`), ordered by time then id, with their extra
+        fields as a dict; without `texts`, their bodies (`text`, `text_en`) are not read."""
+        columns = [c for c in COLUMNS if texts or c not in ("text", "text_en")]
         frame = pd.read_sql_query(
-            f"SELECT {', '.join(COLUMNS)}, extra FROM articles {'WHERE ' + where if where else ''} "
+            f"SELECT {', '.join(columns)}, extra FROM articles {'WHERE ' + where if where else ''} "
             "ORDER BY published_at IS NULL, published_at, id", self.conn, params=params)
         frame["extra"] = frame["extra"].map(json.loads)
         return without_nan(frame)
+
+    def published_span(self, story_id: str | None = None) -> tuple[str | None, str | None]:
+        """The first and the last publication time in the store, or of one story's articles (None when no article
+        is dated)."""
+        where = "WHERE id IN (SELECT article_id FROM story_members WHERE story_id = ?)" if story_id else ""
+        return self.conn.execute(f"SELECT MIN(published_at), MAX(published_at) FROM articles {where}",
+                                 (story_id,) if story_id else ()).fetchone()
+
+    def version(self) -> int:
+        """A number that grows with every write of an article, a story or a membership, and only then."""
+        row = self.conn.execute("SELECT n FROM changes").fetchone()
+        return row[0] if row else 0
+
+    def search(self, words: str, where: str = "", params: dict | None = None) -> list[str]:
+        """Ids of the articles whose headline or body (original or English) holds `words` as a phrase (case,
+        accents and punctuation aside), among those matching the SQL condition `where` on articles."""
+        phrase = '"' + words.replace('"', '""') + '"'  # one phrase: the user's text is never read as a query
+        among = f"AND k.article_id IN (SELECT id FROM articles WHERE {where})" if where else ""
+        rows = self.conn.execute(
+            "SELECT k.article_id FROM search_index s JOIN search_keys k ON k.key = s.rowid "
+            f"WHERE search_index MATCH :phrase {among} ORDER BY k.article_id", {**(params or {}), "phrase": phrase})
+        return [row[0] for row in rows]
+
+    def article_vectors(self, model: str, where: str = "", params: dict | None = None) -> dict[str, np.ndarray]:
+        """Article id -> its cached vector of `model`, for the articles matching `where` that have one."""
+        rows = self.conn.execute(
+            "SELECT a.id, e.vector FROM articles a JOIN embeddings e ON e.content_hash = a.doc_hash "
+            f"AND e.model = :model {'WHERE ' + where if where else ''}", {**(params or {}), "model": model})
+        return {article_id: np.frombuffer(vector, dtype=np.float32) for article_id, vector in rows}
 
     def changed_articles(self) -> pd.DataFrame:
         """`id, published_at` of the articles that are in no story or whose content changed since grouped."""
@@ -459,15 +548,17 @@ class Store:
             conn.executemany("DELETE FROM story_framing WHERE story_id = ?", stale)
         return len(stale)
 
-    def stories(self) -> pd.DataFrame:
+    def stories(self, where: str = "", params: tuple | dict = ()) -> pd.DataFrame:
+        """All stories (or those matching the SQL condition `where`), the widest first."""
         return pd.read_sql_query(
-            f"SELECT {', '.join(STORY_COLUMNS)} FROM stories ORDER BY n_outlets DESC, n_articles DESC, story_id",
-            self.conn,
-        )
+            f"SELECT {', '.join(STORY_COLUMNS)} FROM stories {'WHERE ' + where if where else ''} "
+            "ORDER BY n_outlets DESC, n_articles DESC, story_id", self.conn, params=params)
 
-    def members(self) -> pd.DataFrame:
+    def members(self, where: str = "", params: tuple | dict = ()) -> pd.DataFrame:
+        """All memberships (or those matching the SQL condition `where`), by story then article."""
         return without_nan(pd.read_sql_query(
-            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members ORDER BY story_id, article_id", self.conn))
+            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members {'WHERE ' + where if where else ''} "
+            "ORDER BY story_id, article_id", self.conn, params=params))
 
     # -- retention ----------------------------------------------------------------------------------------------
 

@@ -3,12 +3,15 @@
 import html
 import json
 import re
+import sqlite3
 
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.app_speed import replicate
+from perspectives import desk
 from perspectives.app.render import block, highlight, inert, plotly_text, safe_url, take_card, takes_row
 from perspectives.text import MAX_ARTICLE_SENTENCES
 from tests.conftest import ROOT, cli
@@ -26,8 +29,13 @@ def cards(at) -> int:
     return sum(m.value.count('class="take"') for m in at.markdown)
 
 
+def everything(app):
+    """The app run with the whole store as its period (the demo spans a month; the default is its last 48 hours)."""
+    return app.run().selectbox(key="period").set_value("Everything").run()
+
+
 def test_story_list_renders_with_filters(app, demo_tables):
-    at = app.run()
+    at = everything(app)
     assert not at.exception
     assert at.title[0].value == "Today's stories"
     listed = at.dataframe[0].value
@@ -40,8 +48,8 @@ def test_story_list_renders_with_filters(app, demo_tables):
 
 
 def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_story_id):
-    at = app.run()
-    at.selectbox[0].set_value(aug8_story_id).run()
+    at = everything(app)
+    at.selectbox(key="open_story").set_value(aug8_story_id).run()
     assert not at.exception
     assert at.query_params["story"] == aug8_story_id
     outlets = demo_tables["takes"].query("story_id == @aug8_story_id")["outlet"]
@@ -120,7 +128,7 @@ def test_export_offers_every_table_as_csv(app, aug8_story_id):
 
 
 def test_coverage_map_view_shows_the_outlets_of_a_country(app, aug8_story_id):
-    at = app.run()
+    at = everything(app)
     at.sidebar.radio(key="view").set_value("Coverage map").run()
     at.selectbox(key="map_story").set_value(aug8_story_id).run()
     assert not at.exception
@@ -131,7 +139,7 @@ def test_coverage_map_view_shows_the_outlets_of_a_country(app, aug8_story_id):
 
 
 def test_blindspots_view_explains_what_is_missing(app):
-    at = app.run()
+    at = everything(app)
     at.sidebar.radio(key="view").set_value("Blindspots").run()
     table = at.dataframe[0].value
     assert len(table) and table["summary"].str.contains("no outlet from").all()
@@ -140,7 +148,7 @@ def test_blindspots_view_explains_what_is_missing(app):
 
 
 def test_search_finds_stories_by_meaning_and_by_words(app, aug8_story_id):
-    at = app.run()
+    at = everything(app)
     at.sidebar.radio(key="view").set_value("Search").run()
     at.text_input[0].input("Witkoff").run()
     hits = at.dataframe[0].value
@@ -150,10 +158,11 @@ def test_search_finds_stories_by_meaning_and_by_words(app, aug8_story_id):
 
 
 def test_a_story_page_names_its_blindspots(app, demo_run):
-    from perspectives import desk
-
-    spots = desk.blindspots(desk.Desk.from_store(demo_run["db"]), by="region")
-    story = spots.iloc[0]
+    # Among the outlets publishing from a day before the story to a day after it.
+    db = demo_run["db"]
+    spots = [desk.blindspots(desk.Desk.around_story(db, s), by="region", story_ids=[s])
+             for s in desk.blindspots(desk.Desk.from_store(db), by="region")["story_id"]]
+    story = next(s for s in spots if len(s)).iloc[0]
     app.query_params["story"] = story["story_id"]
     at = app.run()
     assert [w.value for w in at.warning] == [f"Blindspot: {inert(story['summary'])}"]
@@ -250,3 +259,55 @@ def test_a_story_with_an_article_too_long_to_read_whole_says_so(tmp_path, monkey
     at.run()
     notes = [m.value for m in at.markdown if "Not read to the end" in m.value]
     assert len(notes) == 1 and "Long Ledger" in notes[0] and "20 later sentences" in notes[0]
+
+
+# The demo store replicated 20 times a week apart: 3,240 articles over five months.
+COPIES = 20
+
+
+@pytest.fixture(scope="module")
+def archive(demo_run, tmp_path_factory):
+    return replicate(demo_run["db"], tmp_path_factory.mktemp("archive") / "archive.db", COPIES)
+
+
+def multi_outlet_stories_since(db, start: str | None) -> list[tuple[str, int]]:
+    """(story id, its articles published since `start`) for the stories that two outlets covered since then."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT m.story_id, COUNT(*) FROM story_members m JOIN articles a ON a.id = m.article_id "
+            "WHERE a.published_at >= COALESCE(?, '') GROUP BY m.story_id HAVING COUNT(DISTINCT a.outlet) >= 2 "
+            "ORDER BY m.story_id", (start,)).fetchall()
+
+
+def test_the_front_page_of_an_archive_shows_the_period_chosen(archive, monkeypatch):
+    monkeypatch.setenv("PERSPECTIVES_DB", str(archive))
+    with sqlite3.connect(archive) as conn:
+        newest = pd.Timestamp(conn.execute("SELECT MAX(published_at) FROM articles").fetchone()[0])
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception and at.selectbox(key="period").value == "Last 48 hours"
+    for period, start in [("Last 48 hours", newest - pd.Timedelta(hours=48)),
+                          ("Last 7 days", newest - pd.Timedelta(days=7)), ("Everything", None)]:
+        at.selectbox(key="period").set_value(period).run()
+        listed = at.dataframe[0].value
+        expected = multi_outlet_stories_since(archive, desk.iso(start) if start is not None else None)
+        assert len(listed) == len(expected) and listed["n_articles"].sum() == sum(n for _, n in expected)
+        if start is not None:
+            assert (listed["first_seen"] >= start.strftime("%Y-%m-%d %H:%M")).all()
+    assert len(expected) >= COPIES * 10  # everything: every copy's stories
+    at.selectbox(key="period").set_value("Between dates").run()
+    at.date_input(key="period_dates").set_value((pd.Timestamp("2025-09-11").date(), pd.Timestamp("2025-09-12").date()))
+    at.run()
+    assert at.dataframe[0].value["first_seen"].str[:10].between("2025-09-11", "2025-09-12").all()
+
+
+def test_a_story_of_an_archive_opens_from_its_link(archive, monkeypatch, aug8_story_id, demo_tables):
+    monkeypatch.setenv("PERSPECTIVES_DB", str(archive))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["story"] = f"r2-{aug8_story_id}"  # three months before the archive's newest article
+    at.run()
+    assert not at.exception
+    outlets = demo_tables["takes"].query("story_id == @aug8_story_id")["outlet"]
+    assert cards(at) == len(outlets)
+    listed = at.dataframe[-1].value  # its articles: the copy's own, nothing of the others
+    assert len(listed) == (demo_tables["articles"]["story_id"] == aug8_story_id).sum()
+    assert listed["published_at"].str.startswith("2025-08-2").all()  # two weeks after the demo's August 7-8

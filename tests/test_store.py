@@ -79,8 +79,9 @@ def test_a_store_from_an_earlier_version_is_upgraded(tmp_path):
     with Store(path) as store:
         assert store.members().to_dict("records") == [
             {"article_id": "a1", "story_id": "s1", "wire_group": None, "content_hash": None}]
+        assert store.search("body") == ["a1"]  # indexed for search on the way
         counts = store.upsert_articles(articles_frame([article(2)]))
-        assert counts.new == 1 and store.count("articles") == 2
+        assert counts.new == 1 and store.count("articles") == 2 and store.search("body") == ["a1", "a2"]
 
 
 # Run in another process: hold the store's write lock (or run a run) for as long as the test says.
@@ -204,3 +205,54 @@ def test_runs_of_a_store_from_an_earlier_version_get_a_status(tmp_path):
         assert store.runs()["status"].tolist() == ["finished", "running"]
         store.start_run("cluster", {})
         assert store.runs()["status"].tolist() == ["finished", "aborted", "running"]
+
+
+def test_the_search_index_follows_every_write(tmp_path):
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_articles(articles_frame([article(1, "Talks in Zürich resumed."), article(2, "Floods in Kerala.")]))
+        assert store.search("zurich") == ["a1"] and store.search("TALKS in zürich") == ["a1"]
+        assert store.search("in") == ["a1", "a2"]
+        assert store.search("in", "published_at >= :day", {"day": "2025-08-02"}) == ["a2"]
+        assert store.search('talks AND "zurich" OR *') == []  # the user's text is a phrase, never a query
+        store.upsert_articles(articles_frame([article(1, "Talks in Geneva resumed.")]))
+        assert store.search("zurich") == [] and store.search("geneva") == ["a1"]
+        store.prune(["a1"], [], [])  # and VACUUM, which may renumber the articles' rows
+        assert store.search("geneva") == [] and store.search("kerala") == ["a2"]
+        store.upsert_articles(articles_frame([article(3, "Geneva again.")]))
+        assert store.search("geneva") == ["a3"] and store.search("title 3") == ["a3"]
+        store.conn.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+
+
+def test_a_store_written_before_the_search_index_is_indexed_when_opened(tmp_path):
+    path = tmp_path / "store.db"
+    with Store(path) as store:
+        store.upsert_articles(articles_frame([article(1, "Floods in Kerala."), article(2, "Talks in Geneva.")]))
+        store.conn.executescript("DROP TABLE search_index; DROP TABLE search_keys; PRAGMA user_version = 0;")
+    with Store(path) as store:
+        assert store.search("kerala") == ["a1"] and store.search("in") == ["a1", "a2"]
+        store.upsert_articles(articles_frame([article(3, "Floods in Assam.")]))
+        assert store.search("floods in") == ["a1", "a3"]
+    with Store(path) as store:  # indexed once: opening it again adds nothing twice
+        assert store.count("search_keys") == 3 and store.search("in") == ["a1", "a2", "a3"]
+
+
+def test_the_version_counts_writes_of_articles_and_stories_only(tmp_path):
+    path = tmp_path / "store.db"
+    with Store(path) as store:
+        store.upsert_articles(articles_frame([article(1)]))
+        written = store.version()
+        assert written > 0
+        store.upsert_articles(articles_frame([article(1)]))  # unchanged
+        store.save_feed_state("https://a.example/feed", "A", "ok")
+        store.save_embeddings("m", {"h1": np.ones(4, dtype=np.float32)})
+        run_id = store.start_run("cluster", {})
+        assert store.version() == written
+        stories = pd.DataFrame([{"story_id": "s1", "label": "L", "keywords": "k", "n_articles": 1, "n_outlets": 1,
+                                 "countries": "UA", "first_published": None, "last_published": None}])
+        store.replace_stories(run_id, stories, pd.DataFrame({"article_id": ["a1"], "story_id": ["s1"]}), {})
+        grouped = store.version()
+        assert grouped > written
+    with Store(path) as other:  # another connection, as the app's, sees the same number
+        assert other.version() == grouped
+        other.upsert_articles(articles_frame([article(1, "Corrected.")]))
+        assert other.version() > grouped

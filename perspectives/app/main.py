@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -31,15 +32,46 @@ def db_path() -> Path:
     return Path(known.db or os.environ.get("PERSPECTIVES_DB", DEFAULT_DB))
 
 
-def store_version(db: Path) -> float:
-    # SQLite in WAL mode writes to the -wal file first; either changing means new data.
-    return max((p.stat().st_mtime for p in (db, Path(f"{db}-wal")) if p.exists()), default=0.0)
+def store_version(db: Path) -> int:
+    """What every cached result is keyed by: the store's count of writes to its articles, stories and memberships
+    (a poll, a report or a VACUUM changes the file but none of what the app shows)."""
+    with Store(db) as store:
+        return store.version()
 
 
-# mtime arguments: a rebuilt store invalidates every cached result.
+@dataclass(frozen=True)
+class Shown:
+    """What a view draws from: the store, its version and the period chosen (ISO bounds, None: open)."""
+
+    db: str
+    version: int
+    start: str | None
+    end: str | None
+
+    def desk(self) -> desk.Desk:
+        return cached_desk(self.db, self.version, self.start, self.end)
+
+
 @st.cache_data(show_spinner=False)
-def cached_desk(db: str, mtime: float) -> desk.Desk:
-    return desk.Desk.from_store(db)
+def cached_desk(db: str, version: int, start: str | None, end: str | None) -> desk.Desk:
+    return desk.Desk.from_store(db, start, end)
+
+
+@st.cache_data(show_spinner=False)
+def cached_span(db: str, version: int) -> tuple[str | None, str | None]:
+    with Store(db) as store:
+        return store.published_span()
+
+
+@st.cache_data(show_spinner=False)
+def cached_story(db: str, version: int, story_id: str) -> pd.DataFrame:
+    with Store(db) as store:
+        return store.stories("story_id = ?", (story_id,))
+
+
+@st.cache_data(show_spinner=False)
+def cached_story_desk(db: str, version: int, story_id: str) -> desk.Desk:
+    return desk.Desk.around_story(db, story_id)
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
@@ -48,42 +80,42 @@ def cached_embedder() -> Embedder:
 
 
 @st.cache_data(show_spinner="Comparing outlets…")
-def cached_analysis(db: str, mtime: float, story_id: str) -> StoryAnalysis:
-    found = cached_desk(db, mtime)
+def cached_analysis(db: str, version: int, story_id: str) -> StoryAnalysis:
     with Store(db) as store:
-        return FramingAnalyser(cached_embedder(), store=store).analyse_story(found.articles, found.members, story_id)
+        return desk.analyse_story(db, story_id, FramingAnalyser(cached_embedder(), store=store))
 
 
 @st.cache_data(show_spinner="Drawing the story…")
-def cached_story_view(db: str, mtime: float, story_id: str) -> story_views.StoryView:
-    articles = story_articles(cached_desk(db, mtime), story_id)
-    return story_views.prepare_view(cached_analysis(db, mtime, story_id), articles)
-
-
-def story_articles(found: desk.Desk, story_id: str) -> pd.DataFrame:
-    members = found.members[found.members["story_id"] == story_id]
-    return found.articles.merge(members, left_on="id", right_on="article_id").sort_values(["published_at", "id"])
+def cached_story_view(db: str, version: int, story_id: str) -> story_views.StoryView:
+    articles = cached_story_desk(db, version, story_id).story_articles(story_id)
+    return story_views.prepare_view(cached_analysis(db, version, story_id), articles)
 
 
 @st.cache_data(show_spinner=False)
-def cached_blindspots(db: str, mtime: float, by: str, min_story: int = 5, min_group: int = 2) -> pd.DataFrame:
-    return desk.blindspots(cached_desk(db, mtime), by=by, min_story_outlets=min_story, min_group_outlets=min_group)
+def cached_blindspots(shown: Shown, by: str, min_story: int = 5, min_group: int = 2) -> pd.DataFrame:
+    return desk.blindspots(shown.desk(), by=by, min_story_outlets=min_story, min_group_outlets=min_group)
 
 
 @st.cache_data(show_spinner=False)
-def cached_coverage(db: str, mtime: float, story_id: str) -> pd.DataFrame:
-    return desk.coverage(cached_desk(db, mtime), story_id)
+def cached_story_blindspots(db: str, version: int, story_id: str) -> pd.DataFrame:
+    """The story's blindspots among the outlets publishing around it (see `Desk.around_story`)."""
+    return desk.blindspots(cached_story_desk(db, version, story_id), by="region", story_ids=[story_id])
 
 
 @st.cache_data(show_spinner=False)
-def cached_front_page(db: str, mtime: float, filters: tuple) -> pd.DataFrame:
-    return desk.front_page(cached_desk(db, mtime), **dict(filters))
+def cached_coverage(db: str, version: int, story_id: str) -> pd.DataFrame:
+    return desk.coverage(cached_story_desk(db, version, story_id), story_id)
+
+
+@st.cache_data(show_spinner=False)
+def cached_front_page(shown: Shown, filters: tuple) -> pd.DataFrame:
+    return desk.front_page(shown.desk(), **dict(filters))
 
 
 @st.cache_data(show_spinner="Searching…")
-def cached_search(db: str, mtime: float, query: str) -> pd.DataFrame:
-    with Store(db) as store:
-        return desk.search(cached_desk(db, mtime), query, cached_embedder(), store)
+def cached_search(shown: Shown, query: str) -> pd.DataFrame:
+    with Store(shown.db) as store:
+        return desk.search(shown.desk(), query, cached_embedder(), store)
 
 
 def open_story(story_id: str) -> None:
@@ -97,16 +129,35 @@ def story_picker(stories: pd.DataFrame, label: str, key: str) -> str | None:
                         placeholder="Choose a story…", key=key)
 
 
+# The periods offered, counted back from the store's newest article (hours); the first is the default.
+RECENT = {"Last 48 hours": desk.LATEST_HOURS, "Last 7 days": 7 * 24.0, "Last 30 days": 30 * 24.0}
+CHOSEN_DATES, EVERYTHING = "Between dates", "Everything"
+
+
+def sidebar_period(db: str, version: int) -> tuple[str | None, str | None]:
+    """The period every view reads (ISO bounds, None: open): by default the store's last 48 hours."""
+    first, last = cached_span(db, version)
+    choice = st.sidebar.selectbox("Period", [*RECENT, CHOSEN_DATES, EVERYTHING], key="period")
+    if last is None or choice == EVERYTHING:
+        return None, None
+    newest = pd.Timestamp(last)
+    st.sidebar.caption(f"Newest article: {inert(last)}")
+    if choice in RECENT:
+        return desk.iso(newest - pd.Timedelta(hours=RECENT[choice])), None
+    oldest = pd.Timestamp(first).date()
+    picked = st.sidebar.date_input("Published between", (max(oldest, (newest - pd.Timedelta(days=2)).date()),
+                                                         newest.date()),
+                                   min_value=oldest, max_value=newest.date(), key="period_dates")
+    days = list(picked) if isinstance(picked, (tuple, list)) else [picked]
+    if not days:
+        return None, None
+    return desk.iso(days[0]), desk.iso(pd.Timestamp(days[-1]) + pd.Timedelta(days=1))
+
+
 def sidebar_filters(found: desk.Desk) -> dict:
     st.sidebar.header("Filters")
     outlets = found.outlets()
-    dates = pd.to_datetime(found.articles["published_at"], utc=True, errors="coerce").dropna()
     filters: dict = {}
-    if len(dates):
-        picked = st.sidebar.date_input("Published between", (dates.min().date(), dates.max().date()),
-                                       min_value=dates.min().date(), max_value=dates.max().date())
-        if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            filters["start"], filters["end"] = picked
     options = [("countries", "Countries", "country"), ("regions", "Regions", "region"),
                ("languages", "Languages", "language"), ("outlets", "Outlets", "outlet"),
                ("ownership", "Ownership", "ownership")]
@@ -119,13 +170,14 @@ def sidebar_filters(found: desk.Desk) -> dict:
     return filters
 
 
-def front_page_view(db: str, mtime: float, found: desk.Desk) -> None:
+def front_page_view(shown: Shown) -> None:
     st.title("Today's stories")
-    filters = sidebar_filters(found)
-    ranked = cached_front_page(db, mtime, tuple(sorted(filters.items())))
-    st.caption(f"{len(ranked)} stories · ranked by spread: countries, outlets, then articles in the last 6 hours")
+    filters = sidebar_filters(shown.desk())
+    ranked = cached_front_page(shown, tuple(sorted(filters.items())))
+    st.caption(f"{len(ranked)} stories in the period chosen · ranked by spread: countries, outlets, then articles "
+               "in the last 6 hours")
     if ranked.empty:
-        st.info("No story matches these filters.")
+        st.info("No story matches these filters in this period.")
         return
     table = ranked.assign(countries=ranked["countries"].map(lambda cs: " ".join(f"{flag(c)}{c}" for c in cs)))
     st.dataframe(
@@ -142,8 +194,8 @@ def front_page_view(db: str, mtime: float, found: desk.Desk) -> None:
         open_story(choice)
 
 
-def coverage_map(db: str, mtime: float, story_id: str, key: str) -> str:
-    table = cached_coverage(db, mtime, story_id)
+def coverage_map(db: str, version: int, story_id: str, key: str) -> str:
+    table = cached_coverage(db, version, story_id)
     figure = px.choropleth(plotly_text(table), locations="iso3", color="articles", hover_name="name",
                            hover_data={"iso3": False, "country": True}, custom_data=["country"],
                            color_continuous_scale="Blues", range_color=[0, max(2, int(table["articles"].max()))],
@@ -163,29 +215,30 @@ def coverage_map(db: str, mtime: float, story_id: str, key: str) -> str:
     return chosen
 
 
-def map_view(db: str, mtime: float, found: desk.Desk) -> None:
+def map_view(shown: Shown) -> None:
     st.title("Coverage map")
-    multi = found.stories[found.stories["n_outlets"] >= 2]
+    stories = shown.desk().stories
+    multi = stories[stories["n_outlets"] >= 2]
     story_id = story_picker(multi, "Story", "map_story") or (multi["story_id"].iloc[0] if len(multi) else None)
     if story_id is None:
-        st.info("No story has two or more outlets yet.")
+        st.info("No story in this period has two or more outlets yet.")
         return
-    story_views.show_html(block("h3", found.stories.set_index("story_id").at[story_id, "label"]))
-    country = coverage_map(db, mtime, story_id, "coverage_map")
-    takes = cached_analysis(db, mtime, story_id).takes
+    story_views.show_html(block("h3", stories.set_index("story_id").at[story_id, "label"]))
+    country = coverage_map(shown.db, shown.version, story_id, "coverage_map")
+    takes = cached_analysis(shown.db, shown.version, story_id).takes
     story_views.takes_cards(takes[takes["country"] == country])
 
 
-def blindspots_view(db: str, mtime: float) -> None:
+def blindspots_view(shown: Shown) -> None:
     st.title("Blindspots")
-    st.caption("Stories covered widely, but by no outlet of some group that the corpus does follow.")
+    st.caption("Stories covered widely, but by no outlet of some group that the corpus does follow in this period.")
     by = st.radio("Group outlets by", desk.GROUPINGS, index=1, horizontal=True)
     left, right = st.columns(2)
     min_story = left.number_input("Story covered by at least this many outlets", 2, 50, 5)
     min_group = right.number_input("Count a group when the corpus has at least this many outlets in it", 1, 20, 2)
     st.caption(f"A {by} is a blindspot of a story when the corpus follows at least {min_group} outlets there and "
                f"none of them covered the story, while {min_story} or more outlets elsewhere did.")
-    spots = cached_blindspots(db, mtime, by, int(min_story), int(min_group))
+    spots = cached_blindspots(shown, by, int(min_story), int(min_group))
     if spots.empty:
         st.info("No blindspot with these thresholds.")
         return
@@ -196,13 +249,14 @@ def blindspots_view(db: str, mtime: float) -> None:
         open_story(choice)
 
 
-def search_view(db: str, mtime: float) -> None:
+def search_view(shown: Shown) -> None:
     st.title("Search")
     query = st.text_input("Search stories and articles", placeholder="e.g. tariffs on Russian oil")
     if not query:
         return
-    hits = cached_search(db, mtime, query)
-    st.caption(f"{len(hits)} stories · by meaning (same embeddings as the grouping) and by exact words")
+    hits = cached_search(shown, query)
+    st.caption(f"{len(hits)} stories in the period chosen · by meaning (same embeddings as the grouping) and by "
+               "exact words")
     if hits.empty:
         st.info("Nothing found.")
         return
@@ -213,7 +267,7 @@ def search_view(db: str, mtime: float) -> None:
         open_story(choice)
 
 
-def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> None:
+def story_page(db: str, version: int, story: pd.Series) -> None:
     if st.button("← Back"):
         del st.query_params["story"]
         st.rerun()
@@ -222,15 +276,14 @@ def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> Non
                f"{inert(story['countries'])} · {inert(story['first_published'] or '?')} → "
                f"{inert(story['last_published'] or '?')}")
     story_views.show_html(block("p", story["keywords"] or "—", lead="Keywords:"))
-    spots = cached_blindspots(db, mtime, "region")
-    for summary in spots.loc[spots["story_id"] == story["story_id"], "summary"]:
+    for summary in cached_story_blindspots(db, version, story["story_id"])["summary"]:
         st.warning(f"Blindspot: {inert(summary)}")
     if story["n_outlets"] < 2:
         st.info("Only one outlet covered this story, so there is nothing to compare yet.")
     else:
-        story_views.story_tabs(cached_story_view(db, mtime, story["story_id"]),
-                               lambda key: coverage_map(db, mtime, story["story_id"], key))
-    articles = story_articles(found, story["story_id"])
+        story_views.story_tabs(cached_story_view(db, version, story["story_id"]),
+                               lambda key: coverage_map(db, version, story["story_id"], key))
+    articles = cached_story_desk(db, version, story["story_id"]).story_articles(story["story_id"])
     st.subheader("Articles")
     st.dataframe(
         articles.assign(url=articles["url"].map(safe_url))[
@@ -240,35 +293,35 @@ def story_page(db: str, mtime: float, found: desk.Desk, story: pd.Series) -> Non
     )
 
 
-# The sidebar's views, each drawn from the store's path, its version and the desk; a new view is one entry here.
-VIEWS: dict[str, Callable[[str, float, desk.Desk], None]] = {
+# The sidebar's views, each drawn from the store and the period chosen; a new view is one entry here.
+VIEWS: dict[str, Callable[[Shown], None]] = {
     "Front page": front_page_view,
     "Coverage map": map_view,
-    "Blindspots": lambda db, version, found: blindspots_view(db, version),
-    "Search": lambda db, version, found: search_view(db, version),
+    "Blindspots": blindspots_view,
+    "Search": search_view,
 }
 
 
 def main() -> None:
     st.set_page_config(page_title="perspectives", page_icon="🗞️", layout="wide")
     db = db_path()
-    mtime = store_version(db)
     try:
-        found = cached_desk(str(db), mtime)
+        version = store_version(desk.existing(db))
     except FileNotFoundError as exc:
         st.error(inert(exc))
         return
     st.sidebar.caption(f"Store: {inert(db)}")
     story_id = st.query_params.get("story")
-    matches = found.stories[found.stories["story_id"] == story_id] if story_id else found.stories.iloc[0:0]
-    if story_id and matches.empty:
+    if story_id:
+        matches = cached_story(str(db), version, story_id)
+        if not matches.empty:
+            story_page(str(db), version, matches.iloc[0])
+            return
         st.warning("No story with the id in this link is in this store:")
         st.text(story_id)  # plain text: the link is anyone's to write
-    if not matches.empty:
-        story_page(str(db), mtime, found, matches.iloc[0])
-        return
+    shown = Shown(str(db), version, *sidebar_period(str(db), version))
     view = st.sidebar.radio("View", list(VIEWS), key="view")
-    VIEWS[view](str(db), mtime, found)
+    VIEWS[view](shown)
 
 
 if __name__ == "__main__":  # `streamlit run` executes this file as __main__
