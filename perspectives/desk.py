@@ -89,11 +89,7 @@ class Desk:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -106,7 +102,7 @@ class Desk:
     >>> from perspectives import cluster, ingest
     >>> db = folder / "news.db"
     >>> _ = ingest(corpus, db=db, rejects=None)
-    >>> _ = cluster(db=db, embedder=Words())
+    >>> _ = cluster(db=db, embedder=HashedWords())
     >>> desk = Desk.from_store(db)  # the whole store; Desk.latest(db): its last 48 hours
     >>> page = front_page(desk)  # the widest spread first
     >>> page[["label", "countries", "n_outlets"]]
@@ -121,7 +117,7 @@ class Desk:
     >>> blindspots(desk, by="country", min_story_outlets=2, min_group_outlets=1)[["label", "missing"]]
                                 label missing
     0  Central bank lifts rates to 5%    [SE]
-    >>> search(desk, "Izmir rescue", embedder=Words())[["label", "match", "hits"]]
+    >>> search(desk, "Izmir rescue", embedder=HashedWords())[["label", "match", "hits"]]
                                   label    match  hits
     0  Quake topples buildings in Izmir  meaning     3
     """

@@ -138,11 +138,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -250,11 +246,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -266,10 +258,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     ... ''')
     >>> db = folder / "news.db"
     >>> _ = ingest(corpus, db=db, rejects=None)
-    >>> summary = cluster(db=db, embedder=Words())
+    >>> summary = cluster(db=db, embedder=HashedWords())
     >>> summary.stories, summary.multi_outlet_stories, summary.mode
     (2, 2, 'full')
-    >>> cluster(db=db, embedder=Words()).mode  # nothing new: nothing to regroup
+    >>> cluster(db=db, embedder=HashedWords()).mode  # nothing new: nothing to regroup
     'unchanged'
     """
     embedder = embedder or Embedder(model, backend=backend)
@@ -368,11 +360,7 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -384,8 +372,8 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
     ... ''')
     >>> db = folder / "news.db"
     >>> _ = ingest(corpus, db=db, rejects=None)
-    >>> _ = cluster(db=db, embedder=Words())
-    >>> files = report(db=db, out=folder / "report", embedder=Words())
+    >>> _ = cluster(db=db, embedder=HashedWords())
+    >>> files = report(db=db, out=folder / "report", embedder=HashedWords())
     >>> sorted(files)
     ['articles', 'claims', 'cuts', 'frames', 'sources', 'stories', 'takes', 'terms', 'timeline', 'tone']
     >>> import pandas as pd
@@ -530,11 +518,7 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -544,7 +528,7 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
     ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
     ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
     ... ''')
-    >>> summary = run(corpus, db=folder / "news.db", out=folder / "report", embedder=Words())
+    >>> summary = run(corpus, db=folder / "news.db", out=folder / "report", embedder=HashedWords())
     >>> summary.ingest.new, summary.cluster.stories
     (5, 2)
     >>> import pandas as pd
@@ -615,11 +599,7 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -629,7 +609,7 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
     ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
     ... ''')
-    >>> scores = evaluate(corpus, gold="event", embedder=Words())
+    >>> scores = evaluate(corpus, gold="event", embedder=HashedWords())
     >>> scores["articles"], scores["stories"], scores["gold_stories"], scores["bcubed_f1"]
     (5, 2, 2, 1.0)
     """

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.app_speed import replicate
 from perspectives import desk
+from perspectives.embed import HashedWords
 from perspectives.framing import FramingAnalyser
 from perspectives.ingest.files import articles_frame
 from perspectives.ingest.schema import is_country_code
@@ -167,17 +168,6 @@ def test_search_reads_the_index_of_the_desks_period(archive, embedder):
     assert desk.search(desk.Desk.latest(archive), "Witkoff", embedder, min_similarity=1.0).empty
 
 
-class Words:
-    """An encoder of hashed words: no model to load."""
-
-    name = "hashed-words"
-
-    def encode(self, texts):
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        return HashingVectorizer(n_features=256).transform(texts).toarray()
-
-
 def test_a_desk_made_without_a_store_searches_its_own_articles():
     articles = articles_frame([
         {"id": "q1", "outlet": "Ledger", "title": "Quake in Izmir", "text": "A quake hit Izmir on Monday."},
@@ -185,5 +175,5 @@ def test_a_desk_made_without_a_store_searches_its_own_articles():
         {"id": "r1", "outlet": "Ledger", "title": "Rates rise", "text": "The bank raised rates."}])
     found = desk.Desk(articles, pd.DataFrame({"story_id": ["s1", "s2"], "label": ["Quake", "Rates"]}),
                       pd.DataFrame({"article_id": ["q1", "q2", "r1"], "story_id": ["s1", "s1", "s2"]}))
-    hits = desk.search(found, "quake hit Izmir", Words(), min_similarity=0.99)
+    hits = desk.search(found, "quake hit Izmir", HashedWords(256), min_similarity=0.99)
     assert hits[["story_id", "match", "hits"]].values.tolist() == [["s1", "keyword", 1]]

@@ -6,13 +6,14 @@ import tempfile
 import pytest
 
 import perspectives.desk
+import perspectives.embed.hashed_words
 import perspectives.framing.analysis
 import perspectives.framing.registry
 import perspectives.pipeline
 import perspectives.stories.clusterer
 
-DOCUMENTED = [perspectives.desk, perspectives.framing.analysis, perspectives.framing.registry, perspectives.pipeline,
-              perspectives.stories.clusterer]
+DOCUMENTED = [perspectives.desk, perspectives.embed.hashed_words, perspectives.framing.analysis,
+              perspectives.framing.registry, perspectives.pipeline, perspectives.stories.clusterer]
 SLOW = {perspectives.pipeline}  # its examples run every step, the report's forked workers included (2-6 s)
 
 

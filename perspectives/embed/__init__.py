@@ -9,7 +9,8 @@ from perspectives.embed.embedder import (
     embed_articles,
     embed_texts,
 )
+from perspectives.embed.hashed_words import HashedWords
 from perspectives.embed.models import ModelNotFound, ModelSpec, resolve_model
 
-__all__ = ["Embedder", "EncoderAdapter", "ModelNotFound", "ModelSpec", "as_embedder", "content_hashes",
+__all__ = ["Embedder", "EncoderAdapter", "HashedWords", "ModelNotFound", "ModelSpec", "as_embedder", "content_hashes",
            "embed_articles", "embed_texts", "resolve_model"]

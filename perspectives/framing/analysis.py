@@ -150,11 +150,7 @@ class FramingAnalyser:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> class Words:  # any object with encode(texts) and a name can embed; this one hashes words, no model to load
-    ...     name = "hashed-words"
-    ...     def encode(self, texts):
-    ...         return HashingVectorizer(n_features=512).transform(texts).toarray()
+    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> folder = Path(tempfile.mkdtemp())
     >>> corpus = folder / "articles.csv"
     >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
@@ -165,9 +161,9 @@ class FramingAnalyser:
     ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
     ... ''')
     >>> from perspectives import group_stories, load_articles
-    >>> grouping = group_stories(load_articles(corpus).articles, embedder=Words())
+    >>> grouping = group_stories(load_articles(corpus).articles, embedder=HashedWords())
     >>> quake = grouping.members.set_index("article_id")["story_id"]["q1"]
-    >>> analysis = FramingAnalyser(embedder=Words()).analyse_story(grouping.articles, grouping.members, quake)
+    >>> analysis = FramingAnalyser(embedder=HashedWords()).analyse_story(grouping.articles, grouping.members, quake)
     >>> analysis.takes[["outlet", "distinctive_terms"]]  # beside each outlet's headline and lede
          outlet                                  distinctive_terms
     0    Ledger      [buildings izmir, quake topples, hit, monday]
