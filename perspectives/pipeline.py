@@ -27,7 +27,7 @@ from perspectives.report import write_rejects, write_report
 from perspectives.store import Store, framing_json
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.neighbours import day_numbers
+from perspectives.stories.incremental import regroup_window
 from perspectives.stories.wire import WireDetector, merge_wire_groups
 from perspectives.text import content_hash
 
@@ -148,7 +148,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        window = None if everything or changed.empty else regroup_window(changed, time_window_days,
+        window = None if everything or changed.empty else regroup_window(changed["published_at"], time_window_days,
                                                                            grouped=store.count("story_members") > 0)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         mode = "unchanged" if unchanged else "incremental" if window else "full"
@@ -172,18 +172,6 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     return replace(summary, articles=counts["articles"], stories=counts["stories"],
                    multi_outlet_stories=counts["multi_outlet_stories"],
                    single_article_stories=counts["single_article_stories"], wire_copies=counts["wire_copies"])
-
-
-def regroup_window(changed: pd.DataFrame, window: float | None, grouped: bool) -> tuple[str, str] | None:
-    """The publication times (ISO, first and last) that the `changed` articles (`id, published_at`) can touch, so
-    that only the articles then (and those of their stories) are regrouped; None when everything must be: nothing
-    grouped yet, dates ignored (`window` None) or a changed article without a date (it may belong with any)."""
-    days = day_numbers(changed["published_at"], len(changed))
-    if not grouped or window is None or np.isnan(days).any():
-        return None
-    first, last = (pd.Timestamp(day * 86400.0, unit="s", tz="UTC") for day in (days.min() - window,
-                                                                               days.max() + window))
-    return first.strftime("%Y-%m-%dT%H:%M:%SZ"), last.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:

@@ -247,6 +247,20 @@ def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
     assert summary.mode == "unchanged" and read == [] and summary.stories == 36
 
 
+def test_the_sql_window_and_its_in_memory_twin_select_the_same_articles(grown_archive):
+    from perspectives.stories.incremental import regroup_scope, regroup_window
+
+    with Store(grown_archive) as store:
+        store.upsert_articles(articles_frame(weekly_story(6, 40, day_offset=2)))
+        changed = store.changed_articles()
+        articles, previous = store.articles(), store.members()
+        selected, touched = store.regroup_window(*regroup_window(changed["published_at"], 3.0, grouped=True))
+    scope = regroup_scope(articles, articles["id"].isin(changed["id"]).to_numpy(), previous, 3.0)
+    assert sorted(selected["id"]) == sorted(articles.loc[scope, "id"])
+    assert 3 < scope.sum() < len(articles) / 4  # the new story and the week around it
+    assert set(touched["article_id"]) == set(selected["id"]) - set(changed["id"])
+
+
 # -- retention ------------------------------------------------------------------------------------------------
 
 def test_prune_removes_old_stories_their_vectors_and_framing_in_one_go(grown_archive, embedder):
