@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
@@ -14,7 +13,6 @@ import pandas as pd
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
-from perspectives.framing.analysis import concat_rows
 from perspectives.framing.sentences import split_story
 from perspectives.framing.takes import multi_outlet_stories
 from perspectives.ingest import InputError, Source, load_articles
@@ -24,7 +22,7 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
-from perspectives.store import Store, framing_json
+from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import regroup_window
@@ -191,15 +189,13 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
     The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
     whatever model grouped the stories: `embedder` (see `framing_embedder`), else its default backend. Their tables
     are cached per story in the store (see `update_framing`). With `mapper` the sentences are embedded on its
-    workers.
+    workers. The files are written from the store a chunk at a time (see `report.write_report`).
     """
     with Store(db) as store:
-        articles, stories, members = store.articles(), store.stories(), store.members()
-        if len(articles) and members.empty:
+        if store.count("articles") and not store.count("story_members"):
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-        analyser = FramingAnalyser(embedder or Embedder(), store=store)
-        framing, _ = update_framing(store, analyser, articles, members, mapper=mapper, progress=progress)
-    return write_report(Path(out), articles, stories, members, framing, format=format)
+        update_framing(store, FramingAnalyser(embedder or Embedder(), store=store), mapper=mapper, progress=progress)
+        return write_report(Path(out), store, format=format)
 
 
 @dataclass
@@ -210,31 +206,34 @@ class FramingSummary:
     dropped: int  # cached stories that are gone (or no longer covered by two outlets)
 
 
-def update_framing(store: Store, analyser: FramingAnalyser, articles: pd.DataFrame, members: pd.DataFrame,
-                   mapper: Mapper | None = None, progress: bool = True) -> tuple[dict[str, pd.DataFrame],
-                                                                                 FramingSummary]:
-    """The framing tables of all stories, from the store's cache where the story's key (`FramingAnalyser.story_keys`:
-    its members, the settings, the framing code and the articles of its wording prior) is unchanged. A story whose
-    members changed is analysed again; one whose prior alone changed gets only its takes and terms again. The tables
-    equal those of analysing every story afresh."""
-    keys = analyser.story_keys(articles, members)
-    cached = store.cached_framing(keys)
-    reword = sorted(story_id for story_id, (key, _) in cached.items() if key != keys[story_id])
+def update_framing(store: Store, analyser: FramingAnalyser, mapper: Mapper | None = None,
+                   progress: bool = True) -> FramingSummary:
+    """Bring the store's framing cache up to date: each story's tables stay cached where its key
+    (`FramingAnalyser.story_keys`: its members, the settings, the framing code and the articles of its wording prior)
+    is unchanged. A story whose members changed is analysed again; one whose prior alone changed gets only its takes
+    and terms again. The tables equal those of analysing every story afresh.
+
+    The keys read no text (the store keeps a hash of each article, `store.row_hashes`); only the articles of the
+    stories analysed again and of their priors are read whole."""
+    hashes, members = store.article_hashes(), store.members()
+    keys = analyser.story_keys(hashes, members)
+    own = {story_id: key.split(":")[0] for story_id, key in keys.items()}
+    cached = {story_id: key for story_id, key in store.framing_keys().items()
+              if story_id in keys and key.split(":")[0] == own[story_id]}
+    reword = sorted(story_id for story_id, key in cached.items() if key != keys[story_id])
     missing = sorted(set(keys) - set(cached))
     fresh = {}
     if missing or reword:
-        needed = analyser.prior_articles(articles, members, missing + reword)
-        chosen = articles[needed], members[members["story_id"].isin(missing + reword)]
-        fresh = analyser.story_rows(*chosen, missing, mapper=mapper, progress=progress) if missing else {}
-        fresh |= {story_id: cached[story_id][1] | wording
-                  for story_id, wording in analyser.wording_rows(*chosen, reword).items()}
+        chosen = members[members["story_id"].isin(missing + reword)]
+        needed = hashes.loc[analyser.prior_articles(hashes, members, missing + reword), "id"]
+        articles = store.articles_with_ids(needed)
+        fresh = analyser.story_rows(articles, chosen, missing, mapper=mapper, progress=progress) if missing else {}
+        previous = store.framing_rows(reword)
+        fresh |= {story_id: previous[story_id] | wording
+                  for story_id, wording in analyser.wording_rows(articles, chosen, reword).items()}
     dropped = store.save_framing(fresh, keys)
-    # Through JSON like the cached ones, so a table is the same whether it was computed now or before.
-    rows = {story_id: data for story_id, (_, data) in cached.items()} | {
-        story_id: json.loads(framing_json(tables)) for story_id, tables in fresh.items()}
-    tables = concat_rows(rows[story_id] for story_id in sorted(rows))
-    return tables, FramingSummary(analysed=len(missing), reworded=len(reword),
-                                  reused=len(cached) - len(reword), dropped=dropped)
+    return FramingSummary(analysed=len(missing), reworded=len(reword), reused=len(cached) - len(reword),
+                          dropped=dropped)
 
 
 @dataclass
