@@ -203,6 +203,11 @@ def main() -> None:
 
     print("\n=== archive: `run` one day into the demo replicated a week apart (vectors cached) vs an empty store ===")
     print(archive_table([10_000, 100_000]).to_string(index=False))
+    from benchmarks.archive import WORKDIR
+    from benchmarks.synthetic_archive import synthetic_table
+
+    print("\n=== synthetic archive, 500 articles a day: `run` one day and one hour into it vs a near-empty store ===")
+    print(synthetic_table([100_000, 180_000], WORKDIR).to_string(index=False))
     from benchmarks.engines import measure as engines
 
     print("\n=== scale-out engines: the same neighbour search, 50k synthetic articles ===")

@@ -73,6 +73,7 @@ def incremental_table(n: int = 100_000) -> pd.DataFrame:
     new = days >= np.floor(days.max())
     clusterer = StoryClusterer()
     ids = pd.Series([f"a{i}" for i in range(n)])
+    stored = pd.DataFrame({"id": ids, "published_at": published_at.dt.strftime("%Y-%m-%dT%H:%M:%SZ")})
     before = clusterer.fit(vectors[~new], published_at=published_at[~new]).labels_
     previous = pd.DataFrame({"article_id": ids[~new], "story_id": before})
 
@@ -81,7 +82,7 @@ def incremental_table(n: int = 100_000) -> pd.DataFrame:
     full_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    scope = regroup_scope(ids, days, new, previous, clusterer.time_window_days)
+    scope = regroup_scope(stored, new, previous, clusterer.time_window_days)
     regrouped = clusterer.fit(vectors[scope], published_at=published_at[scope]).labels_
     incremental_seconds = time.perf_counter() - start
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
@@ -14,7 +13,6 @@ import pandas as pd
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
-from perspectives.framing.analysis import concat_rows
 from perspectives.framing.sentences import split_story
 from perspectives.framing.takes import multi_outlet_stories
 from perspectives.ingest import InputError, Source, load_articles
@@ -24,10 +22,10 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
-from perspectives.store import Store, framing_json
+from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.neighbours import day_numbers
+from perspectives.stories.incremental import regroup_window
 from perspectives.stories.wire import WireDetector, merge_wire_groups
 from perspectives.text import content_hash
 
@@ -270,7 +268,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        window = None if everything or changed.empty else regroup_window(changed, time_window_days,
+        window = None if everything or changed.empty else regroup_window(changed["published_at"], time_window_days,
                                                                            grouped=store.count("story_members") > 0)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         mode = "unchanged" if unchanged else "incremental" if window else "full"
@@ -296,18 +294,6 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                    single_article_stories=counts["single_article_stories"], wire_copies=counts["wire_copies"])
 
 
-def regroup_window(changed: pd.DataFrame, window: float | None, grouped: bool) -> tuple[str, str] | None:
-    """The publication times (ISO, first and last) that the `changed` articles (`id, published_at`) can touch, so
-    that only the articles then (and those of their stories) are regrouped; None when everything must be: nothing
-    grouped yet, dates ignored (`window` None) or a changed article without a date (it may belong with any)."""
-    days = day_numbers(changed["published_at"], len(changed))
-    if not grouped or window is None or np.isnan(days).any():
-        return None
-    first, last = (pd.Timestamp(day * 86400.0, unit="s", tz="UTC") for day in (days.min() - window,
-                                                                               days.max() + window))
-    return first.strftime("%Y-%m-%dT%H:%M:%SZ"), last.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:
     """Rename this grouping's stories to the ids they keep from the previous run (in place); return the lineage.
     `reserved` ids belong to stories outside this grouping and are never given out."""
@@ -323,72 +309,14 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
     """Write the report for the stored stories: the articles, the stories and one table per framing analysis.
 
     The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
-    whatever model grouped the stories. Their tables are cached per story in the store (see `update_framing`), so
-    a second report analyses only the stories that changed.
-
-    Parameters
-    ----------
-    db : str or Path, optional
-        The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
-    out : str or Path
-        The folder the tables are written to (created when missing), each file replaced atomically.
-    format : {"csv", "parquet"}
-        Parquet writes the articles partitioned by publication day, in a folder.
-    embedder : Embedder or encoder, optional
-        Embeds the sentences the framing compares (see `framing_embedder`); default the packaged model.
-    mapper : Mapper, optional
-        Embeds the sentences on its workers (see `perspectives.distributed`).
-    progress : bool
-        Show progress bars.
-
-    Returns
-    -------
-    dict of str to Path
-        Each table's file (README, "Output"): ``articles``, ``stories``, then ``takes``, ``claims``, ``terms``,
-        ``sources``, ``tone``, ``frames``, ``timeline`` and ``cuts``.
-
-    Raises
-    ------
-    StoreNotReady
-        The store has articles but no stories yet: `cluster` first.
-
-    See Also
-    --------
-    perspectives.framing.FramingAnalyser : The analyses, on DataFrames.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = folder / "articles.csv"
-    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
-    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
-    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
-    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
-    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
-    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
-    ... ''')
-    >>> db = folder / "news.db"
-    >>> _ = ingest(corpus, db=db, rejects=None)
-    >>> _ = cluster(db=db, embedder=HashedWords())
-    >>> files = report(db=db, out=folder / "report", embedder=HashedWords())
-    >>> sorted(files)
-    ['articles', 'claims', 'cuts', 'frames', 'sources', 'stories', 'takes', 'terms', 'timeline', 'tone']
-    >>> import pandas as pd
-    >>> takes = pd.read_csv(files["takes"])  # per story and outlet: its headline, lede and distinctive wording
-    >>> posten = takes[takes["outlet"] == "Posten"].iloc[0]
-    >>> posten["headline"], posten["distinctive_terms"]
-    ('Rescuers search Izmir rubble', 'rescuers; izmir rubble; search; night; searched')
+import json
+from collections.abc import Callable, Collection, Iterable
     """
     with Store(db) as store:
-        articles, stories, members = store.articles(), store.stories(), store.members()
-        if len(articles) and members.empty:
+        if store.count("articles") and not store.count("story_members"):
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-        analyser = FramingAnalyser(embedder or Embedder(), store=store)
-        framing, _ = update_framing(store, analyser, articles, members, mapper=mapper, progress=progress)
-    return write_report(Path(out), articles, stories, members, framing, format=format)
+        update_framing(store, FramingAnalyser(embedder or Embedder(), store=store), mapper=mapper, progress=progress)
+        return write_report(Path(out), store, format=format)
 
 
 @dataclass
@@ -399,31 +327,34 @@ class FramingSummary:
     dropped: int  # cached stories that are gone (or no longer covered by two outlets)
 
 
-def update_framing(store: Store, analyser: FramingAnalyser, articles: pd.DataFrame, members: pd.DataFrame,
-                   mapper: Mapper | None = None, progress: bool = True) -> tuple[dict[str, pd.DataFrame],
-                                                                                 FramingSummary]:
-    """The framing tables of all stories, from the store's cache where the story's key (`FramingAnalyser.story_keys`:
-    its members, the settings, the framing code and the articles of its wording prior) is unchanged. A story whose
-    members changed is analysed again; one whose prior alone changed gets only its takes and terms again. The tables
-    equal those of analysing every story afresh."""
-    keys = analyser.story_keys(articles, members)
-    cached = store.cached_framing(keys)
-    reword = sorted(story_id for story_id, (key, _) in cached.items() if key != keys[story_id])
+def update_framing(store: Store, analyser: FramingAnalyser, mapper: Mapper | None = None,
+                   progress: bool = True) -> FramingSummary:
+    """Bring the store's framing cache up to date: each story's tables stay cached where its key
+    (`FramingAnalyser.story_keys`: its members, the settings, the framing code and the articles of its wording prior)
+    is unchanged. A story whose members changed is analysed again; one whose prior alone changed gets only its takes
+    and terms again. The tables equal those of analysing every story afresh.
+
+    The keys read no text (the store keeps a hash of each article, `store.row_hashes`); only the articles of the
+    stories analysed again and of their priors are read whole."""
+    hashes, members = store.article_hashes(), store.members()
+    keys = analyser.story_keys(hashes, members)
+    own = {story_id: key.split(":")[0] for story_id, key in keys.items()}
+    cached = {story_id: key for story_id, key in store.framing_keys().items()
+              if story_id in keys and key.split(":")[0] == own[story_id]}
+    reword = sorted(story_id for story_id, key in cached.items() if key != keys[story_id])
     missing = sorted(set(keys) - set(cached))
     fresh = {}
     if missing or reword:
-        needed = analyser.prior_articles(articles, members, missing + reword)
-        chosen = articles[needed], members[members["story_id"].isin(missing + reword)]
-        fresh = analyser.story_rows(*chosen, missing, mapper=mapper, progress=progress) if missing else {}
-        fresh |= {story_id: cached[story_id][1] | wording
-                  for story_id, wording in analyser.wording_rows(*chosen, reword).items()}
+        chosen = members[members["story_id"].isin(missing + reword)]
+        needed = hashes.loc[analyser.prior_articles(hashes, members, missing + reword), "id"]
+        articles = store.articles_with_ids(needed)
+        fresh = analyser.story_rows(articles, chosen, missing, mapper=mapper, progress=progress) if missing else {}
+        previous = store.framing_rows(reword)
+        fresh |= {story_id: previous[story_id] | wording
+                  for story_id, wording in analyser.wording_rows(articles, chosen, reword).items()}
     dropped = store.save_framing(fresh, keys)
-    # Through JSON like the cached ones, so a table is the same whether it was computed now or before.
-    rows = {story_id: data for story_id, (_, data) in cached.items()} | {
-        story_id: json.loads(framing_json(tables)) for story_id, tables in fresh.items()}
-    tables = concat_rows(rows[story_id] for story_id in sorted(rows))
-    return tables, FramingSummary(analysed=len(missing), reworded=len(reword),
-                                  reused=len(cached) - len(reword), dropped=dropped)
+    return FramingSummary(analysed=len(missing), reworded=len(reword), reused=len(cached) - len(reword),
+                          dropped=dropped)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import os
 import socket
 import sqlite3
 import zlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +23,12 @@ from perspectives.text import content_hash, document, without_nan
 DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
 UPSERT_CHUNK = 500  # articles per write transaction, so other writers get their turn during a long ingest
+READ_CHUNK = 2000  # articles (or stories) per read of the streamed reads: what bounds a report's memory
 
 # Columns added since the first version, with what an upgraded store's existing rows hold.
 ADDED_COLUMNS = {
-    "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''"), ("doc_hash", "TEXT NOT NULL DEFAULT ''")],
+    "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''"), ("doc_hash", "TEXT NOT NULL DEFAULT ''"),
+                 ("row_hash", "TEXT NOT NULL DEFAULT ''")],
     "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT")],
     "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
 }
@@ -78,7 +81,8 @@ CREATE TABLE IF NOT EXISTS articles (
     extra TEXT NOT NULL DEFAULT '{}',
     text_hash TEXT NOT NULL,
     ingested_at TEXT NOT NULL,
-    doc_hash TEXT NOT NULL DEFAULT ''
+    doc_hash TEXT NOT NULL DEFAULT '',
+    row_hash TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
 CREATE INDEX IF NOT EXISTS articles_published_at ON articles(published_at);
@@ -133,6 +137,11 @@ CREATE TABLE IF NOT EXISTS story_framing (
     key TEXT NOT NULL,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS story_csv (
+    story_id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS story_lineage (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
     story_id TEXT NOT NULL,
@@ -160,6 +169,14 @@ def default_db_path() -> Path:
 def doc_hash(article: dict) -> str:
     """Hash of what is embedded of an article (`perspectives.text.document`): it changes when its vector would."""
     return content_hash(document(article))
+
+
+def row_hashes(articles: pd.DataFrame) -> list[str]:
+    """A hash of all the fields (`COLUMNS`) of each article, as the store reads them back: what the keys of the
+    per-story framing cache are made of (`FramingAnalyser.story_keys`). Kept beside each article, so that the keys of
+    an archive are found without reading its texts."""
+    fields = without_nan(articles.reindex(columns=list(COLUMNS)))
+    return list(map(str, pd.util.hash_pandas_object(fields.astype(str), index=False).to_numpy()))
 
 
 def text_hash(text: str) -> str:
@@ -272,6 +289,15 @@ class Store:
                 rows = self.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM articles").fetchall()
                 self.conn.executemany("UPDATE articles SET doc_hash = ? WHERE id = ?",
                                       [(doc_hash(dict(zip(COLUMNS, row))), row[0]) for row in rows])
+            if (table, name) == ("articles", "row_hash"):  # read once, so framing keys need no texts
+                self._fill_row_hashes()
+
+    def _fill_row_hashes(self) -> None:
+        cursor = self.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM articles")
+        while rows := cursor.fetchmany(READ_CHUNK):
+            found = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+            self.conn.executemany("UPDATE articles SET row_hash = ? WHERE id = ?",
+                                  zip(row_hashes(found), found["id"]))
 
     def close(self) -> None:
         self.conn.close()
@@ -303,9 +329,10 @@ class Store:
 
     def _upsert(self, records: list[dict], counts: UpsertCounts) -> None:
         fields = [c for c in COLUMNS if c != "id"] + ["extra", "text_hash", "doc_hash"]
+        rows = [{c: record.get(c) for c in COLUMNS} for record in records]
+        hashes = row_hashes(pd.DataFrame(rows, columns=list(COLUMNS), dtype=object))
         with self.transaction() as conn:
-            for record in records:
-                row = {c: record.get(c) for c in COLUMNS}
+            for record, row, row_hash in zip(records, rows, hashes):
                 row["extra"] = json.dumps(record.get("extra") or {}, ensure_ascii=False, sort_keys=True, default=str)
                 row["text_hash"] = text_hash(str(row["text"]))  # validated rows always have a text
                 row["doc_hash"] = doc_hash(row)
@@ -314,15 +341,15 @@ class Store:
                 ).fetchone()
                 if old is None:
                     conn.execute(
-                        f"INSERT INTO articles (id, {', '.join(fields)}, ingested_at) "
-                        f"VALUES (?, {', '.join('?' for _ in fields)}, ?)",
-                        (row["id"], *(row[f] for f in fields), _now()),
+                        f"INSERT INTO articles (id, {', '.join(fields)}, row_hash, ingested_at) "
+                        f"VALUES (?, {', '.join('?' for _ in fields)}, ?, ?)",
+                        (row["id"], *(row[f] for f in fields), row_hash, _now()),
                     )
                     counts.new += 1
                 elif tuple(old) != tuple(row[f] for f in fields):
                     conn.execute(
-                        f"UPDATE articles SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
-                        (*(row[f] for f in fields), row["id"]),
+                        f"UPDATE articles SET {', '.join(f'{f} = ?' for f in fields)}, row_hash = ? WHERE id = ?",
+                        (*(row[f] for f in fields), row_hash, row["id"]),
                     )
                     counts.updated += 1
                 else:
@@ -526,19 +553,10 @@ class Store:
 
     # -- framing results --------------------------------------------------------------------------------------
 
-    def cached_framing(self, keys: dict[str, str]) -> dict[str, tuple[str, dict[str, list[dict]]]]:
-        """Story id -> its cached key and framing rows (see `FramingAnalyser.story_rows`), for the stories of `keys`
-        whose cached key has the same OWN part (`FramingAnalyser.story_keys`: only the prior may differ)."""
-        found = {}
-        for story_id, key, data in self.conn.execute("SELECT story_id, key, data FROM story_framing"):
-            if story_id in keys and keys[story_id].split(":")[0] == key.split(":")[0]:
-                found[story_id] = key, json.loads(zlib.decompress(data))
-        return found
-
     def save_framing(self, rows: dict[str, dict[str, list[dict]]], keys: dict[str, str]) -> int:
         """Cache these stories' framing rows (zlib-compressed JSON, about an eighth of the size) under their keys and
-        drop the rows of stories not in `keys` (gone, or no longer covered by two outlets); returns how many were
-        dropped."""
+        drop the rows (and CSV lines) of stories not in `keys` (gone, or no longer covered by two outlets); returns
+        how many were dropped."""
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO story_framing (story_id, key, data) VALUES (?, ?, ?)",
                              [(story_id, keys[story_id], zlib.compress(framing_json(tables).encode(), 6))
@@ -546,6 +564,7 @@ class Store:
             stale = [(story_id,) for (story_id,) in conn.execute("SELECT story_id FROM story_framing")
                      if story_id not in keys]
             conn.executemany("DELETE FROM story_framing WHERE story_id = ?", stale)
+            conn.executemany("DELETE FROM story_csv WHERE story_id = ?", stale)
         return len(stale)
 
     def stories(self, where: str = "", params: tuple | dict = ()) -> pd.DataFrame:
@@ -559,6 +578,91 @@ class Store:
         return without_nan(pd.read_sql_query(
             f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members {'WHERE ' + where if where else ''} "
             "ORDER BY story_id, article_id", self.conn, params=params))
+
+    # -- streamed reads: what a report reads, a chunk at a time -------------------------------------------------
+
+    def article_chunks(self, columns: list[str], size: int | None = None) -> Iterator[pd.DataFrame]:
+        """Every article in `articles()`'s order, `size` (default `READ_CHUNK`) at a time, with only `columns`: its
+        own (`extra` parsed) and its story's `story_id, wire_group` (None when it is in none). Only the order is
+        sorted in SQL (texts are read a chunk at a time); an article removed meanwhile is left out."""
+        size = size or READ_CHUNK
+        order = [rowid for (rowid,) in self.conn.execute(
+            "SELECT rowid FROM articles ORDER BY published_at IS NULL, published_at, id")]
+        fields = ", ".join(f"m.{c}" if c in ("story_id", "wire_group") else f"a.{c}" for c in columns)
+        for start in range(0, len(order), size):
+            chunk = order[start:start + size]
+            rows = self.conn.execute(
+                f"SELECT a.rowid, {fields} FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
+                f"WHERE a.rowid IN ({', '.join('?' for _ in chunk)})", chunk).fetchall()
+            place = {rowid: i for i, rowid in enumerate(chunk)}
+            rows.sort(key=lambda row: place[row[0]])
+            frame = pd.DataFrame([row[1:] for row in rows], columns=columns, dtype=object)
+            if "extra" in columns:
+                frame["extra"] = [{} if extra == "{}" else json.loads(extra) for extra in frame["extra"]]
+            yield frame
+
+    def articles_with_ids(self, ids: Iterable[str]) -> pd.DataFrame:
+        """The articles with these ids as `articles()` gives them (any number of ids: they go through a temporary
+        table)."""
+        with self.conn:
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)")
+            self.conn.execute("DELETE FROM temp.wanted")
+            self.conn.executemany("INSERT OR IGNORE INTO temp.wanted (id) VALUES (?)", ((i,) for i in ids))
+            found = self.articles("id IN (SELECT id FROM temp.wanted)")
+            self.conn.execute("DELETE FROM temp.wanted")
+        return found
+
+    def story_chunks(self, size: int | None = None) -> Iterator[pd.DataFrame]:
+        """`stories()`, `size` (default `READ_CHUNK`) stories at a time."""
+        yield from pd.read_sql_query(
+            f"SELECT {', '.join(STORY_COLUMNS)} FROM stories ORDER BY n_outlets DESC, n_articles DESC, story_id",
+            self.conn, chunksize=size or READ_CHUNK)
+
+    def article_hashes(self) -> pd.DataFrame:
+        """`id, outlet, published_at, row_hash` of every article: what the framing cache's keys read (no text)."""
+        return without_nan(pd.read_sql_query("SELECT id, outlet, published_at, row_hash FROM articles ORDER BY id",
+                                             self.conn))
+
+    def framing_keys(self) -> dict[str, str]:
+        """Story id -> the key its cached framing rows were computed under."""
+        return dict(self.conn.execute("SELECT story_id, key FROM story_framing"))
+
+    def framing_rows(self, story_ids: Iterable[str]) -> dict[str, dict[str, list[dict]]]:
+        """Story id -> its cached framing rows, for those of `story_ids` that have them."""
+        ids = list(story_ids)
+        found: dict[str, dict[str, list[dict]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update((story_id, json.loads(zlib.decompress(data))) for story_id, data in self.conn.execute(
+                f"SELECT story_id, data FROM story_framing WHERE story_id IN ({', '.join('?' for _ in chunk)})",
+                chunk))
+        return found
+
+    def framing_chunks(self, size: int = 200) -> Iterator[dict[str, dict[str, list[dict]]]]:
+        """Every cached story's framing rows in story id order, `size` stories at a time."""
+        ids = [story_id for (story_id,) in self.conn.execute("SELECT story_id FROM story_framing ORDER BY story_id")]
+        for start in range(0, len(ids), size):
+            found = self.framing_rows(ids[start:start + size])
+            yield {story_id: found[story_id] for story_id in ids[start:start + size] if story_id in found}
+
+    def unrendered(self, version: str) -> list[tuple[str, str]]:
+        """`(story_id, key)` of the cached stories whose CSV lines (`story_csv`) are missing, or were rendered from
+        other rows (another framing key) or by another renderer (`version`)."""
+        return self.conn.execute(
+            "SELECT f.story_id, f.key FROM story_framing f LEFT JOIN story_csv c ON c.story_id = f.story_id "
+            "WHERE c.key IS NULL OR c.key != f.key || '|' || ? ORDER BY f.story_id", (version,)).fetchall()
+
+    def save_rendered(self, rendered: dict[str, tuple[str, bytes]], version: str) -> None:
+        """Keep each story's CSV lines: story id -> the framing key they were rendered from and the lines."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO story_csv (story_id, key, data) VALUES (?, ?, ?)",
+                             [(story_id, f"{key}|{version}", data) for story_id, (key, data) in rendered.items()])
+
+    def rendered(self) -> Iterator[bytes]:
+        """Every cached story's CSV lines (`save_rendered`), in story id order."""
+        for (data,) in self.conn.execute("SELECT c.data FROM story_framing f JOIN story_csv c "
+                                         "ON c.story_id = f.story_id ORDER BY f.story_id"):
+            yield data
 
     # -- retention ----------------------------------------------------------------------------------------------
 
@@ -584,7 +688,7 @@ class Store:
         with self.transaction() as conn:
             ids, stories = [(i,) for i in article_ids], [(s,) for s in story_ids]
             conn.executemany("DELETE FROM story_members WHERE article_id = ?", ids)
-            for table in ("stories", "story_framing", "story_lineage"):
+            for table in ("stories", "story_framing", "story_csv", "story_lineage"):
                 conn.executemany(f"DELETE FROM {table} WHERE story_id = ?", stories)
             conn.executemany("DELETE FROM articles WHERE id = ?", ids)
             gone = [(h,) for h in sorted(set(vector_hashes)) if conn.execute(

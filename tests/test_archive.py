@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from perspectives.framing import FramingAnalyser
+from perspectives.framing.analysis import concat_rows
 from perspectives.ingest.files import articles_frame
 from perspectives.pipeline import update_framing
 from perspectives.store import Store, doc_hash
@@ -62,9 +63,11 @@ class CountingAnalyser(FramingAnalyser):
 
 
 def update(path, embedder, **settings):
+    """Bring the framing cache up to date; the cached tables, what was done and the stories analysed."""
     with Store(path) as store:
         analyser = CountingAnalyser(embedder, store=store, n_jobs=1, **settings)
-        tables, summary = update_framing(store, analyser, store.articles(), store.members(), progress=False)
+        summary = update_framing(store, analyser, progress=False)
+        tables = concat_rows(rows for chunk in store.framing_chunks() for rows in chunk.values())
     return tables, summary, sorted(analyser.analysed)
 
 
@@ -245,6 +248,40 @@ def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
     monkeypatch.setattr(Store, "articles", lambda self, *a, **k: read.append(1))
     summary = cluster(db=grown_archive, embedder=embedder, progress=False)
     assert summary.mode == "unchanged" and read == [] and summary.stories == 36
+
+
+def test_the_sql_window_and_its_in_memory_twin_select_the_same_articles(grown_archive):
+    from perspectives.stories.incremental import regroup_scope, regroup_window
+
+    with Store(grown_archive) as store:
+        store.upsert_articles(articles_frame(weekly_story(6, 40, day_offset=2)))
+        changed = store.changed_articles()
+        articles, previous = store.articles(), store.members()
+        selected, touched = store.regroup_window(*regroup_window(changed["published_at"], 3.0, grouped=True))
+    scope = regroup_scope(articles, articles["id"].isin(changed["id"]).to_numpy(), previous, 3.0)
+    assert sorted(selected["id"]) == sorted(articles.loc[scope, "id"])
+    assert 3 < scope.sum() < len(articles) / 4  # the new story and the week around it
+    assert set(touched["article_id"]) == set(selected["id"]) - set(changed["id"])
+
+
+def test_a_report_on_an_unchanged_archive_reads_no_article_whole_and_renders_nothing(grown_archive, embedder,
+                                                                                    tmp_path, monkeypatch):
+    from perspectives.pipeline import report
+
+    report(db=grown_archive, out=tmp_path / "first", embedder=embedder, progress=False)
+    read, sizes = [], []
+    monkeypatch.setattr(Store, "articles", lambda self, *a, **k: read.append(1))
+    monkeypatch.setattr("perspectives.store.READ_CHUNK", 10)
+    real_chunks = Store.article_chunks
+    monkeypatch.setattr(Store, "article_chunks", lambda self, *a, **k: (
+        sizes.append(len(chunk)) or chunk for chunk in real_chunks(self, *a, **k)))
+    rendered = []
+    monkeypatch.setattr(Store, "save_rendered", lambda self, stories, version: rendered.append(stories))
+    report(db=grown_archive, out=tmp_path / "again", embedder=embedder, progress=False)
+    assert read == [] and max(sizes) == 10 and sum(sizes) == 2 * 108  # the extras, then the articles file
+    assert rendered == []
+    for first in (tmp_path / "first").iterdir():
+        assert first.read_bytes() == (tmp_path / "again" / first.name).read_bytes(), first.name
 
 
 # -- retention ------------------------------------------------------------------------------------------------

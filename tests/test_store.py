@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from perspectives.ingest.files import articles_frame
-from perspectives.store import BUSY_TIMEOUT_S, Store
+from perspectives.store import BUSY_TIMEOUT_S, Store, row_hashes
 from tests.conftest import DEMO, ROOT, cli
 
 
@@ -82,6 +82,19 @@ def test_a_store_from_an_earlier_version_is_upgraded(tmp_path):
         assert store.search("body") == ["a1"]  # indexed for search on the way
         counts = store.upsert_articles(articles_frame([article(2)]))
         assert counts.new == 1 and store.count("articles") == 2 and store.search("body") == ["a1", "a2"]
+        kept, articles = store.article_hashes().set_index("id")["row_hash"], store.articles()
+        assert kept[articles["id"]].tolist() == row_hashes(articles)  # filled for a1 too
+
+
+def test_each_article_keeps_a_hash_of_all_its_fields_that_no_chunking_changes(tmp_path):
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_articles(articles_frame([article(1), article(2), article(3)]))
+        kept = store.article_hashes().set_index("id")["row_hash"]
+        assert kept.tolist() == row_hashes(store.articles()) == row_hashes(store.articles()[::-1])[::-1]
+        assert [row_hashes(store.articles("id = ?", (i,)))[0] for i in kept.index] == kept.tolist()
+        store.upsert_articles(articles_frame([article(2) | {"url": "https://example.com/2"}]))  # not in the text
+        after = store.article_hashes().set_index("id")["row_hash"]
+    assert (after != kept).tolist() == [False, True, False]
 
 
 # Run in another process: hold the store's write lock (or run a run) for as long as the test says.

@@ -205,18 +205,19 @@ def _renumber(raw):
 def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches():
     from perspectives.stories.incremental import regroup_scope
 
-    ids = pd.Series(["a0", "a1", "a2", "a3", "a4", "a5", "new"])
-    days = np.array([0, 1, 8, 10, 11, 20, 12], dtype=float)
+    days = [0, 1, 8, 10, 11, 20, 12]
+    articles = pd.DataFrame({"id": ["a0", "a1", "a2", "a3", "a4", "a5", "new"],
+                             "published_at": [f"2025-08-{1 + d:02d}T12:00:00Z" for d in days]})
     previous = members_of({"s1": ["a0", "a1"], "s2": ["a2", "a3"], "s3": ["a4"], "s4": ["a5"]})
     changed = np.array([False] * 6 + [True])
-    scope = regroup_scope(ids, days, changed, previous, window=3.0)
+    scope = regroup_scope(articles, changed, previous, window=3.0)
     # days 9..15 are near the new article; a2 comes along because its story (s2) is touched.
-    assert list(ids[scope]) == ["a2", "a3", "a4", "new"]
-    assert not regroup_scope(ids, days, np.zeros(7, bool), previous, 3.0).any()  # nothing new: nothing to do
-    undated = days.copy()
-    undated[6] = np.nan
-    assert regroup_scope(ids, undated, changed, previous, 3.0).all()  # could belong anywhere
-    assert regroup_scope(ids, days, changed, previous.iloc[0:0], 3.0).all()  # first grouping
+    assert list(articles["id"][scope]) == ["a2", "a3", "a4", "new"]
+    assert not regroup_scope(articles, np.zeros(7, bool), previous, 3.0).any()  # nothing new: nothing to do
+    undated = articles.assign(published_at=[*articles["published_at"][:6], None])
+    assert regroup_scope(undated, changed, previous, 3.0).all()  # could belong anywhere
+    assert regroup_scope(articles, changed, previous.iloc[0:0], 3.0).all()  # first grouping
+    assert regroup_scope(articles, changed, previous, None).all()  # dates ignored
 
 
 def test_anchors_are_names_and_numbers_that_survive_translation():

@@ -31,7 +31,6 @@ from perspectives.framing.tone import (
     tone_rows,
     toward_actors,
 )
-from perspectives.ingest.schema import COLUMNS
 from perspectives.stories.neighbours import day_numbers
 from perspectives.text import without_nan
 
@@ -206,9 +205,10 @@ class FramingAnalyser:
     def story_keys(self, articles: pd.DataFrame, members: pd.DataFrame) -> dict[str, str]:
         """Per story with two or more outlets, a key that changes whenever its tables could: `OWN:PRIOR`, where OWN
         digests its members' contents and wire groups, these settings and the framing code, and PRIOR the articles
-        of its wording prior (see `prior_days`), which only its takes and terms depend on (`wording_rows`)."""
-        row_hash = dict(zip(articles["id"], map(str, pd.util.hash_pandas_object(
-            articles[list(COLUMNS)].astype(str), index=False).to_numpy())))
+        of its wording prior (see `prior_days`), which only its takes and terms depend on (`wording_rows`).
+        `articles` needs `id, outlet, published_at` and `row_hash`, the hash of all its fields that the store keeps
+        (`store.row_hashes`), so no text is read."""
+        row_hash = dict(zip(articles["id"], articles["row_hash"]))
         days = _days(articles)
         by_day = _day_digests(articles["id"], days, row_hash)
         joined = members.merge(articles[["id", "outlet"]].assign(day=days), left_on="article_id", right_on="id")
