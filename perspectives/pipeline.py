@@ -334,27 +334,42 @@ def update_framing(store: Store, analyser: FramingAnalyser, mapper: Mapper | Non
     is unchanged. A story whose members changed is analysed again; one whose prior alone changed gets only its takes
     and terms again. The tables equal those of analysing every story afresh.
 
-    The keys read no text (the store keeps a hash of each article, `store.row_hashes`); only the articles of the
-    stories analysed again and of their priors are read whole."""
+    The keys read no text (the store keeps a hash of each article, `store.row_hashes`). The stale stories are taken
+    `FRAMING_BATCH` at a time in publication order, each batch reading whole only its stories' articles and their
+    priors and saved when done: memory stays bounded even when every story is stale (changed code or settings), and
+    an interrupted update keeps what it finished."""
     hashes, members = store.article_hashes(), store.members()
     keys = analyser.story_keys(hashes, members)
-    own = {story_id: key.split(":")[0] for story_id, key in keys.items()}
     cached = {story_id: key for story_id, key in store.framing_keys().items()
-              if story_id in keys and key.split(":")[0] == own[story_id]}
-    reword = sorted(story_id for story_id, key in cached.items() if key != keys[story_id])
-    missing = sorted(set(keys) - set(cached))
-    fresh = {}
-    if missing or reword:
-        chosen = members[members["story_id"].isin(missing + reword)]
-        needed = hashes.loc[analyser.prior_articles(hashes, members, missing + reword), "id"]
-        articles = store.articles_with_ids(needed)
-        fresh = analyser.story_rows(articles, chosen, missing, mapper=mapper, progress=progress) if missing else {}
-        previous = store.framing_rows(reword)
+              if story_id in keys and key.split(":")[0] == keys[story_id].split(":")[0]}
+    reword = {story_id for story_id, key in cached.items() if key != keys[story_id]}
+    missing = set(keys) - set(cached)
+    dropped = store.save_framing({}, keys)
+    for batch in _in_time_order(missing | reword, members, hashes):
+        chosen = members[members["story_id"].isin(batch)]
+        articles = store.articles_with_ids(hashes.loc[analyser.prior_articles(hashes, members, batch), "id"])
+        new = sorted(missing.intersection(batch))
+        fresh = analyser.story_rows(articles, chosen, new, mapper=mapper, progress=progress) if new else {}
+        again = sorted(reword.intersection(batch))
+        previous = store.framing_rows(again)
         fresh |= {story_id: previous[story_id] | wording
-                  for story_id, wording in analyser.wording_rows(articles, chosen, reword).items()}
-    dropped = store.save_framing(fresh, keys)
+                  for story_id, wording in analyser.wording_rows(articles, chosen, again).items()}
+        dropped += store.save_framing(fresh, keys)
     return FramingSummary(analysed=len(missing), reworded=len(reword), reused=len(cached) - len(reword),
                           dropped=dropped)
+
+
+FRAMING_BATCH = 500  # stale stories analysed together (see `update_framing`)
+
+
+def _in_time_order(story_ids: set[str], members: pd.DataFrame, hashes: pd.DataFrame) -> list[list[str]]:
+    """These stories in order of their first article (undated last), `FRAMING_BATCH` at a time, so that a batch's
+    wording priors overlap."""
+    chosen = members.loc[members["story_id"].isin(story_ids), ["story_id", "article_id"]]
+    first = chosen.merge(hashes[["id", "published_at"]], left_on="article_id", right_on="id").groupby(
+        "story_id")["published_at"].min().dropna().to_dict()
+    ordered = sorted(story_ids, key=lambda story_id: (story_id not in first, first.get(story_id, ""), story_id))
+    return [ordered[start:start + FRAMING_BATCH] for start in range(0, len(ordered), FRAMING_BATCH)]
 
 
 @dataclass

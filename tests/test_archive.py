@@ -120,6 +120,23 @@ def test_incremental_tables_equal_a_fresh_report(archive, embedder, tmp_path):
     assert_same_tables(incremental, recomputed)
 
 
+def test_stale_stories_taken_a_batch_at_a_time_give_the_same_tables(grown_archive, embedder, monkeypatch):
+    whole, summary, _ = update(grown_archive, embedder)
+    assert summary.analysed == 36
+    with Store(grown_archive) as store:
+        store.conn.execute("DELETE FROM story_framing")
+        store.conn.commit()
+    read = []
+    real_read = Store.articles_with_ids
+    monkeypatch.setattr(Store, "articles_with_ids", lambda self, ids: read.append(len(found := real_read(self, ids)))
+                        or found)
+    monkeypatch.setattr("perspectives.pipeline.FRAMING_BATCH", 5)
+    batched, summary, analysed = update(grown_archive, embedder)
+    assert summary.analysed == 36 and len(analysed) == 36 and len(read) == 8
+    assert max(read) < 108 / 2  # each batch reads its weeks, not the archive
+    assert_same_tables(whole, batched)
+
+
 def test_a_changed_setting_recomputes_every_story(archive, embedder):
     update(archive, embedder)
     _, summary, analysed = update(archive, embedder, n_terms=3)
