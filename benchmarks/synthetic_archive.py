@@ -7,9 +7,10 @@ articles a day). Each event borrows the articles of one story of the demo corpus
 each title numbered so that every article has a document, and so a vector, of its own), so the framing reads real
 text, most of whose sentence vectors the seed store already holds. The archive is grouped as `cluster --full` groups
 it (the vectors from the cache) and recorded under a cluster run with the pipeline's parameters, so `perspectives
-run` regroups only what new articles touch. Each multi-outlet story's framing rows are those of the demo story most
-of its articles borrow from (story id replaced), under the key the analyser computes for it: the cache is as an
-analysis would have left it, with rows of real size (their content is the demo story's).
+run` regroups only what new articles touch. Each multi-outlet story's framing rows are its outlets' rows in the demo
+story most of its articles borrow from (story id replaced), under the key the analyser computes for it: the cache is
+as an analysis would have left it, with about as many rows per outlet as a real story (their content is the demo
+story's).
 
 The newest `day` articles are left out of the store and written as DAY.jsonl, to be added with `perspectives run`;
 their vectors are cached in the store (and in the near-empty store it is compared with).
@@ -39,31 +40,26 @@ from perspectives.embed import Embedder  # noqa: E402
 from perspectives.framing import FramingAnalyser  # noqa: E402
 from perspectives.ingest import load_articles  # noqa: E402
 from perspectives.ingest.schema import COLUMNS  # noqa: E402
-from perspectives.store import Store, doc_hash, row_hashes, text_hash  # noqa: E402
+from perspectives.store import Store, doc_hash, framing_json, row_hashes, text_hash  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 
 PER_DAY = 500  # the seed product's ~150 sites
 WRITE_CHUNK = 20_000
-STORY = "@@story@@"  # where a framing template takes its story's id
 
 
-def demo_stories(seed: Path) -> list[tuple[list[dict], str | None]]:
-    """The seed store's stories as (their articles in time order, their cached framing JSON with `STORY` for its
-    story id, or None)."""
+def demo_stories(seed: Path) -> list[tuple[list[dict], dict | None]]:
+    """The seed store's stories as (their articles in time order, their cached framing rows or None)."""
     with Store(seed) as store:
-        articles = store.articles()
+        articles = store.articles()  # in time order: each story's articles stay in it
         members = store.members()
-        framing = {story_id: zlib.decompress(data).decode() for story_id, data in
-                   store.conn.execute("SELECT story_id, data FROM story_framing")}
-    # articles() is in time order: each story's articles stay in it
-    return [(articles[articles["id"].isin(group["article_id"])].to_dict("records"),
-             framing.get(story_id) and framing[story_id].replace(f'"story_id": "{story_id}"', f'"story_id": "{STORY}"'))
+        framing = store.framing_rows(members["story_id"].unique())
+    return [(articles[articles["id"].isin(group["article_id"])].to_dict("records"), framing.get(story_id))
             for story_id, group in members.groupby("story_id", sort=True)]
 
 
 def corpus(n: int, day: int, seed: Path, per_day: int = PER_DAY):
     """`n + day` articles in time order (the demo's texts, synthetic dates), their vectors, their event ids and the
-    demo stories' framing JSON templates (event e borrows story e modulo their number)."""
+    demo stories' framing rows (event e borrows story e modulo their number)."""
     vectors, published_at, events = synthetic_corpus(n + day, per_day=per_day)
     order = np.argsort(published_at.to_numpy(), kind="stable")
     vectors, published_at, events = vectors[order], published_at.iloc[order].reset_index(drop=True), events[order]
@@ -110,19 +106,23 @@ def write_stories(store: Store, rows: list[dict]) -> pd.DataFrame:
     return grouping.members
 
 
-def write_framing(store: Store, members: pd.DataFrame, events: dict[str, int], templates: list[str | None]) -> int:
-    """Each multi-outlet story's framing rows, those of the demo story that most of its articles borrow from
-    (`events`: article id -> event), under the key the analyser computes for it; returns how many stories have
-    them."""
-    keys = FramingAnalyser(Embedder(), store=store).story_keys(store.article_hashes(), store.members())
+def write_framing(store: Store, members: pd.DataFrame, events: dict[str, int], templates: list[dict | None]) -> int:
+    """Each multi-outlet story's framing rows: those of its outlets in the demo story that most of its articles
+    borrow from (`events`: article id -> event), under the key the analyser computes for it; returns how many
+    stories have them."""
+    hashes = store.article_hashes()
+    keys = FramingAnalyser(Embedder(), store=store).story_keys(hashes, store.members())
     borrowed = members["article_id"].map(events) % len(templates)
     template_of = borrowed.groupby(members["story_id"]).agg(lambda found: found.mode().iloc[0])
+    outlets = members["article_id"].map(hashes.set_index("id")["outlet"]).groupby(members["story_id"]).agg(set)
 
     def rows():
         for story_id, key in keys.items():
-            template = templates[template_of[story_id]]
+            template, own = templates[template_of[story_id]], outlets[story_id]
             if template is not None:
-                yield story_id, key, zlib.compress(template.replace(STORY, story_id).encode(), 6)
+                tables = {name: [row | {"story_id": story_id} for row in found if row.get("outlet") in own]
+                          for name, found in template.items()}
+                yield story_id, key, zlib.compress(framing_json(tables).encode(), 6)
 
     with store.transaction() as conn:
         conn.executemany("INSERT INTO story_framing (story_id, key, data) VALUES (?, ?, ?)", rows())

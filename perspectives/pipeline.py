@@ -14,7 +14,7 @@ from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
 from perspectives.framing import FramingAnalyser
 from perspectives.framing.sentences import split_story
-from perspectives.framing.takes import multi_outlet_stories
+from perspectives.framing.takes import corpus_counts, multi_outlet_stories
 from perspectives.ingest import InputError, Source, load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
@@ -348,12 +348,12 @@ def update_framing(store: Store, analyser: FramingAnalyser, mapper: Mapper | Non
     for batch in _in_time_order(missing | reword, members, hashes):
         chosen = members[members["story_id"].isin(batch)]
         articles = store.articles_with_ids(hashes.loc[analyser.prior_articles(hashes, members, batch), "id"])
-        new = sorted(missing.intersection(batch))
-        fresh = analyser.story_rows(articles, chosen, new, mapper=mapper, progress=progress) if new else {}
-        again = sorted(reword.intersection(batch))
+        counts = corpus_counts(articles, analyser.wording)
+        new, again = sorted(missing.intersection(batch)), sorted(reword.intersection(batch))
+        fresh = analyser.story_rows(articles, chosen, new, mapper=mapper, progress=progress, counts=counts)
         previous = store.framing_rows(again)
         fresh |= {story_id: previous[story_id] | wording
-                  for story_id, wording in analyser.wording_rows(articles, chosen, again).items()}
+                  for story_id, wording in analyser.wording_rows(articles, chosen, again, counts).items()}
         dropped += store.save_framing(fresh, keys)
     return FramingSummary(analysed=len(missing), reworded=len(reword), reused=len(cached) - len(reword),
                           dropped=dropped)

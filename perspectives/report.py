@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import ctypes
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -209,7 +210,7 @@ def render_story(tables: dict[str, list[dict]]) -> bytes:
     """One story's framing rows as each table's CSV lines (no header), compressed: what `story_csv` keeps."""
     parts = [csv_lines(_csv_rows(name, tables.get(name, []))).encode() for name in TABLES]
     sizes = json.dumps([[name, len(part)] for name, part in zip(TABLES, parts)])
-    return zlib.compress(sizes.encode() + b"\n" + b"".join(parts), 1)
+    return zlib.compress(sizes.encode() + b"\n" + b"".join(parts), 6)
 
 
 def _story_lines(data: bytes) -> Iterator[tuple[str, bytes]]:
@@ -237,11 +238,11 @@ def _csv_rows(name: str, rows: list[dict]) -> Iterator[list]:
 
 @cache
 def render_version() -> str:
-    """What the CSV lines kept per story depend on besides the rows: this file (the renderer) and the tables'
-    columns. Another version renders every story again."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(json.dumps({name: _csv_columns(name) for name in TABLES}).encode())
-    return digest.hexdigest()[:16]
+    """What the CSV lines kept per story depend on besides the rows: the renderer's code, the formula rule and the
+    tables' columns. Another version renders every story again."""
+    code = "".join(inspect.getsource(function) for function in (defuse, csv_cell, csv_lines, _csv_rows, render_story))
+    rules = [FORMULA_STARTS, QUOTED.pattern, TAKES_JOINED, {name: _csv_columns(name) for name in TABLES}]
+    return hashlib.sha256((code + json.dumps(rules)).encode()).hexdigest()[:16]
 
 
 def refresh_rendered(store: Store, chunk: int = 200) -> int:

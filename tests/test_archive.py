@@ -57,9 +57,9 @@ class CountingAnalyser(FramingAnalyser):
         super().__init__(*args, **kwargs)
         self.analysed = []
 
-    def story_rows(self, articles, members, story_ids=None, mapper=None, progress=False):
+    def story_rows(self, articles, members, story_ids=None, mapper=None, progress=False, counts=None):
         self.analysed += list(story_ids)
-        return super().story_rows(articles, members, story_ids, mapper, progress)
+        return super().story_rows(articles, members, story_ids, mapper, progress, counts)
 
 
 def update(path, embedder, **settings):

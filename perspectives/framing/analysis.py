@@ -349,14 +349,15 @@ class FramingAnalyser:
         return concat_rows(self.story_rows(articles, members, story_ids, mapper, progress).values())
 
     def story_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids=None, mapper=None,
-                   progress: bool = False) -> dict[str, dict[str, list[dict]]]:
+                   progress: bool = False, counts: TermCounts | None = None) -> dict[str, dict[str, list[dict]]]:
         """Story id -> each table's rows, for every story with two or more outlets (or `story_ids`); `articles` must
-        hold the stories' priors (see `prior_articles`). All stories' sentences are embedded in one call (full
-        batches; on `mapper`'s workers when given, see `perspectives.distributed`)."""
+        hold the stories' priors (see `prior_articles`; `counts`, their `corpus_counts`, saves counting them again).
+        All stories' sentences are embedded in one call (full batches; on `mapper`'s workers when given, see
+        `perspectives.distributed`)."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
         if not stories:
             return {}
-        counts = corpus_counts(articles, self.wording)
+        counts = corpus_counts(articles, self.wording) if counts is None else counts
         priors = self._priors(articles, stories)
         split = [split_story(story, story_id) for story_id, story in stories]
         sentences = [own for own, _ in split]
@@ -378,11 +379,14 @@ class FramingAnalyser:
                          progress=progress, desc="Comparing outlets")
         return {story_id: story_tables for (story_id, _), story_tables in zip(stories, found)}
 
-    def wording_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids) -> dict[str, dict[str, list]]:
+    def wording_rows(self, articles: pd.DataFrame, members: pd.DataFrame, story_ids,
+                     counts: TermCounts | None = None) -> dict[str, dict[str, list]]:
         """Story id -> only its takes and terms rows, the tables that depend on the wording prior (cheap: no
-        sentences embedded or compared); `articles` must hold the stories' priors."""
+        sentences embedded or compared); `articles` must hold the stories' priors (`counts`: see `story_rows`)."""
         stories = list(multi_outlet_stories(articles, members, story_ids))
-        counts = corpus_counts(articles, self.wording)
+        if not stories:
+            return {}
+        counts = corpus_counts(articles, self.wording) if counts is None else counts
         found = {}
         for (story_id, story), prior in zip(stories, self._priors(articles, stories)):
             takes, terms = story_takes(story_id, story, counts, self.wording, self.n_terms, prior)
