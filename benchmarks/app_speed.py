@@ -20,6 +20,7 @@ import json
 import os
 import random
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,13 +29,15 @@ import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from perspectives import pipeline
-from perspectives.desk import countries
-from perspectives.ingest.schema import COLUMNS
-from perspectives.store import STORY_COLUMNS, Store
-from perspectives.text import english_text, sentences
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.archive import seed_store  # noqa: E402
+from perspectives import pipeline  # noqa: E402
+from perspectives.desk import countries  # noqa: E402
+from perspectives.ingest.schema import COLUMNS  # noqa: E402
+from perspectives.store import STORY_COLUMNS, Store  # noqa: E402
+from perspectives.text import english_text, sentences  # noqa: E402
 
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 APP = str(ROOT / "streamlit_app.py")
@@ -111,14 +114,6 @@ def replicate(seed: Path, target: Path, copies: int) -> Path:
                          "content_hash FROM seed.story_members", {"k": k})
     conn.close()
     return target
-
-
-def seed_store(workdir: Path) -> Path:
-    """The demo corpus, run once (grouped, reported, every vector cached)."""
-    seed = workdir / "seed.db"
-    if not seed.exists():
-        pipeline.run(DEMO, db=seed, out=workdir / "seed-out", progress=False)
-    return seed
 
 
 def newest_widest_story(db: Path) -> str:
