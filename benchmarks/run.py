@@ -202,12 +202,12 @@ def main() -> None:
     from benchmarks.archive import archive_table
 
     print("\n=== archive: `run` one day into the demo replicated a week apart (vectors cached) vs an empty store ===")
-    print(archive_table([10_000, 100_000]).to_string(index=False))
+    print(archive_table([10_000]).to_string(index=False))
     from benchmarks.archive import WORKDIR
     from benchmarks.synthetic_archive import synthetic_table
 
     print("\n=== synthetic archive, 500 articles a day: `run` one day and one hour into it vs a near-empty store ===")
-    print(synthetic_table([100_000, 180_000], WORKDIR).to_string(index=False))
+    print(synthetic_table([10_000, 100_000, 180_000, 500_000], WORKDIR).to_string(index=False))
     from benchmarks.engines import measure as engines
 
     print("\n=== scale-out engines: the same neighbour search, 50k synthetic articles ===")
@@ -217,8 +217,8 @@ def main() -> None:
 
     print("\n=== app render times (Streamlit AppTest; warm = cached, what an editor waits for) ===")
     print(app_speed().to_string(index=False))
-    print("\n=== the app on the demo and on archives of it (60 and 600 copies a week apart) ===")
-    print(app_archive([60, 600]).to_string(index=False))
+    print("\n=== the app on the demo and on archives of it (60, 600 and 1,112 copies a week apart) ===")
+    print(app_archive([60, 600, 1112]).to_string(index=False))
 
 
 if __name__ == "__main__":
