@@ -6,12 +6,14 @@ stories); the peers see the same MiniLM vectors. Vectors are cached in a store u
 and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
     python benchmarks/grouping.py [--sets demo,neus_allsides] [--shapes "as given"] [--tweets 5000]
+    python benchmarks/grouping.py --fit-pairs    # refit perspectives/stories/pair_model.json on every set
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from perspectives.pipeline import group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import SIZE_SHARE  # noqa: E402
-from perspectives.stories.evidence import FIGURE_CONFLICT, EventEvidence  # noqa: E402
+from perspectives.stories.evidence import FIGURE_CONFLICT, PAIR_MODEL_FILE, EventEvidence, PairModel  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
@@ -91,10 +93,11 @@ class CachedEmbedder(Embedder):
         return np.vstack([self.vectors[t] for t in texts]).astype(np.float32)
 
 
-def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
+def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray,
+                        clusterer: StoryClusterer | None = None) -> np.ndarray:
     """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged."""
     embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
-    grouping = group_stories(articles, embedder, progress=False)
+    grouping = group_stories(articles, embedder, clusterer=clusterer, progress=False)
     return grouping.story_of(articles).to_numpy()
 
 
@@ -240,36 +243,111 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def pair_table(articles: pd.DataFrame, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features of the candidate pairs `StoryClusterer` compares by default (each article's nearest within its
+    window, on language-centred vectors) and whether each pair is one gold story."""
+    graph = StoryClusterer(min_cluster_size=2).fit(vectors, articles=articles).graph_  # 2: lists that never grow
+    features = EventEvidence().fit(articles).features(graph.rows, graph.cols, graph.similarity)
+    gold = articles["gold"].to_numpy()
+    return features, gold[graph.rows] == gold[graph.cols]
+
+
+def fit_pair_model(tables: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]], leave_out: str | None = None):
+    """The pair model fitted on the pairs of every set but `leave_out`: each set and shape its own intercept,
+    each set the same weight (its shapes alike), whatever its number of pairs."""
+    keys = [key for key in tables if key[0] != leave_out]
+    shapes_of = pd.Series([name for name, _ in keys]).value_counts()
+    weight = np.concatenate([np.full(len(tables[key][1]), 1.0 / (len(tables[key][1]) * shapes_of[key[0]]))
+                             for key in keys])
+    return PairModel().fit(np.vstack([tables[key][0] for key in keys]),
+                           np.concatenate([tables[key][1] for key in keys]),
+                           corpus=np.concatenate([np.full(len(tables[key][1]), "/".join(key)) for key in keys]),
+                           sample_weight=weight * len(weight) / weight.sum())
+
+
+def pair_tables(sets: dict[str, pd.DataFrame], shapes: list[str]) -> dict:
+    """(set, shape) -> `pair_table` for every set (over GRID_MAX articles: a sample) and its shapes."""
+    return {(name, shape): pair_table(articles, vectors)
+            for name, shape, articles, vectors in shaped_sets(sampled(sets), shapes)}
+
+
+def pair_model_rows(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
+    """Leave one set out: each set grouped (as `perspectives run` groups) with the pair model fitted on the
+    other sets."""
+    from sklearn.frozen import FrozenEstimator
+
+    tables = pair_tables(sets, shapes)
+    models = {name: fit_pair_model(tables, leave_out=name) for name in sets}
+    rows = []
+    for name, shape, articles, vectors in shaped_sets(sets, shapes):
+        model = models[name]
+        clusterer = StoryClusterer(evidence=EventEvidence(pair_model=FrozenEstimator(model)))
+        precision, recall, f1 = bcubed(perspectives_labels(articles, vectors, clusterer), articles["gold"])
+        rows.append({"set": name, "shape": shape, "learned (held out)": f1, "P": precision, "R": recall,
+                     "weights": " ".join(f"{w:.2f}" for w in model.weights_),
+                     "conflict": model.figure_conflict_})
+    return pd.DataFrame(rows)
+
+
+def write_pair_model(sets: dict[str, pd.DataFrame], shapes: list[str]) -> PairModel:
+    """Fit the pair model on every set and shape and write it (weights only: no text of any set)."""
+    model = fit_pair_model(pair_tables(sets, shapes))
+    note = (f"Fitted by `python benchmarks/grouping.py --fit-pairs` on the candidate pairs of {', '.join(sets)} "
+            f"({', '.join(shapes)}; sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,}).")
+    PAIR_MODEL_FILE.write_text(json.dumps({"note": note, **model.to_dict()}, indent=1) + "\n", encoding="utf-8")
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", help="comma-separated set names (default: all present)")
     parser.add_argument("--shapes", help="comma-separated shapes (default: all)")
     parser.add_argument("--tweets", type=int, default=None, help="sample this many tweets (0: leave them out)")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--no-fit", action="store_true", help="skip the leave-one-set-out check of the constants")
+    parser.add_argument("--no-fit", action="store_true",
+                        help="skip the leave-one-set-out checks of the constants and the pair model")
+    parser.add_argument("--fit-pairs", action="store_true",
+                        help=f"refit the pair model on every set, write {PAIR_MODEL_FILE.name} and stop")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3f}")
     sets = labelled_sets(args.tweets)
     if args.sets:
         sets = {k: v for k, v in sets.items() if k in args.sets.split(",")}
+    if args.fit_pairs:
+        model = write_pair_model(sets, list(SHAPES))
+        print(f"wrote {PAIR_MODEL_FILE}: weights {model.weights_.round(3)}, figure conflict "
+              f"{model.figure_conflict_:.3f}")
+        return
     print_tables(sets, args.shapes.split(",") if args.shapes else list(SHAPES), not args.no_peers, not args.no_fit)
 
 
 def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True, fit: bool = True) -> None:
     print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
-    print(quality_rows(sets, shapes, peers=peers).to_string(index=False))
+    quality = quality_rows(sets, shapes, peers=peers)
+    print(quality.to_string(index=False))
     twins = twin_rows(sets)
     if len(twins):  # the families are in the demo and NeuS
         print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
         print(twins.to_string(index=False))
     if fit:
+        print("\n=== leave one set out: the pair model fitted on the other sets (learned weights), scored on the one"
+              " left out, next to equal weights (the default) and the best peer ===")
+        print(f"(the fit samples sets over {GRID_MAX:,} articles to {GRID_MAX:,}; scores are on whole sets)")
+        learned = pair_model_rows(sets, shapes).drop(columns=["P", "R"])
+        columns = ["set", "shape", "perspectives"] + (["best peer"] if peers else [])
+        table = learned.merge(quality[columns].rename(columns={"perspectives": "equal weights"}), on=["set", "shape"])
+        print(table.to_string(index=False))
         print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
         print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
-        sampled = {name: frame if len(frame) <= GRID_MAX else
-                   frame.sample(n=GRID_MAX, random_state=0).sort_values(["published_at", "id"], na_position="last")
-                   .reset_index(drop=True) for name, frame in sets.items()}
-        print(leave_one_set_out(grid_scores(sampled, shapes)).to_string(index=False))
+        print(leave_one_set_out(grid_scores(sampled(sets), shapes)).to_string(index=False))
+
+
+def sampled(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Sets over GRID_MAX articles sampled to GRID_MAX (fits and grids over every set stay quick)."""
+    return {name: frame if len(frame) <= GRID_MAX else
+            frame.sample(n=GRID_MAX, random_state=0).sort_values(["published_at", "id"], na_position="last")
+            .reset_index(drop=True) for name, frame in sets.items()}
 
 
 if __name__ == "__main__":
