@@ -182,9 +182,11 @@ def family_members(articles: pd.DataFrame, family) -> np.ndarray:
     return articles["gold"].isin(share.index[share > 0.5]).to_numpy()
 
 
-def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets") -> pd.DataFrame:
+def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
+              held_out: dict[str, PairModel] | None = None) -> pd.DataFrame:
     """BCubed within each family of twin events, on content alone (dates would separate most twins by
-    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split."""
+    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split. With
+    `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model."""
     embedder = Embedder()
     rows = []
     for (name, family), definition in TWINS.items():
@@ -195,9 +197,12 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets") ->
         vectors = vectors_of(articles, embedder)
         gold = articles["gold"][members]
         precision, recall, f1 = bcubed(perspectives_labels(articles, vectors)[members], gold)
-        rows.append({"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
-                     "perspectives": f1, "P": precision, "R": recall,
-                     "HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
+        row = {"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
+               "perspectives": f1, "P": precision, "R": recall}
+        if held_out:
+            learned = perspectives_labels(articles, vectors, learned_clusterer(held_out[name]))
+            row["learned (held out)"] = bcubed(learned[members], gold)[2]
+        rows.append(row | {"HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
     return pd.DataFrame(rows)
 
 
@@ -271,18 +276,26 @@ def pair_tables(sets: dict[str, pd.DataFrame], shapes: list[str]) -> dict:
             for name, shape, articles, vectors in shaped_sets(sampled(sets), shapes)}
 
 
-def pair_model_rows(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
-    """Leave one set out: each set grouped (as `perspectives run` groups) with the pair model fitted on the
-    other sets."""
+def held_out_models(sets: dict[str, pd.DataFrame], shapes: list[str]) -> dict[str, PairModel]:
+    """Set name -> the pair model fitted on every other set."""
+    tables = pair_tables(sets, shapes)
+    return {name: fit_pair_model(tables, leave_out=name) for name in sets}
+
+
+def learned_clusterer(model: PairModel) -> StoryClusterer:
     from sklearn.frozen import FrozenEstimator
 
-    tables = pair_tables(sets, shapes)
-    models = {name: fit_pair_model(tables, leave_out=name) for name in sets}
+    return StoryClusterer(evidence=EventEvidence(pair_model=FrozenEstimator(model)))
+
+
+def pair_model_rows(sets: dict[str, pd.DataFrame], shapes: list[str],
+                    held_out: dict[str, PairModel]) -> pd.DataFrame:
+    """Leave one set out: each set grouped (as `perspectives run` groups) with its held-out pair model."""
     rows = []
     for name, shape, articles, vectors in shaped_sets(sets, shapes):
-        model = models[name]
-        clusterer = StoryClusterer(evidence=EventEvidence(pair_model=FrozenEstimator(model)))
-        precision, recall, f1 = bcubed(perspectives_labels(articles, vectors, clusterer), articles["gold"])
+        model = held_out[name]
+        precision, recall, f1 = bcubed(perspectives_labels(articles, vectors, learned_clusterer(model)),
+                                       articles["gold"])
         rows.append({"set": name, "shape": shape, "learned (held out)": f1, "P": precision, "R": recall,
                      "weights": " ".join(f"{w:.2f}" for w in model.weights_),
                      "conflict": model.figure_conflict_})
@@ -326,15 +339,16 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
-    twins = twin_rows(sets)
+    held_out = held_out_models(sets, shapes) if fit and len(sets) > 1 else None
+    twins = twin_rows(sets, held_out=held_out)
     if len(twins):  # the families are in the demo and NeuS
         print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
         print(twins.to_string(index=False))
-    if fit:
+    if held_out:
         print("\n=== leave one set out: the pair model fitted on the other sets (learned weights), scored on the one"
               " left out, next to equal weights (the default) and the best peer ===")
         print(f"(the fit samples sets over {GRID_MAX:,} articles to {GRID_MAX:,}; scores are on whole sets)")
-        learned = pair_model_rows(sets, shapes).drop(columns=["P", "R"])
+        learned = pair_model_rows(sets, shapes, held_out).drop(columns=["P", "R"])
         columns = ["set", "shape", "perspectives"] + (["best peer"] if peers else [])
         table = learned.merge(quality[columns].rename(columns={"perspectives": "equal weights"}), on=["set", "shape"])
         print(table.to_string(index=False))
