@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from perspectives.stories import StoryClusterer, describe_stories, story_id
 
@@ -360,6 +361,8 @@ def test_the_shipped_pair_model_loads_and_is_what_learned_evidence_uses():
     rows, cols, cosine = np.array([0, 0]), np.array([1, 2]), np.array([0.5, 0.1])
     assert np.array_equal(evidence.similarity(rows, cols, cosine),
                           model.similarity(evidence.features(rows, cols, cosine)))
+    with pytest.raises(ValueError, match="pair_model"):
+        EventEvidence(pair_model="mean").fit(articles)
 
 
 def test_grouping_follows_the_pair_model():

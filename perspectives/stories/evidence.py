@@ -123,7 +123,9 @@ class EventEvidence(BaseEstimator):
         self.figures_ = _tfidf([[t for t in anchors(". " + english_title(a)) if t.startswith("#")] for a in records],
                                analyzer=list, binary=True, sublinear_tf=False, max_df=FIGURE_MAX_SHARE)
         self.has_figures_ = self.figures_.getnnz(axis=1) > 0
-        self.model_ = shipped_pair_model() if isinstance(self.pair_model, str) else self.pair_model
+        if isinstance(self.pair_model, str) and self.pair_model != "learned":
+            raise ValueError(f"pair_model must be None, 'learned' or a fitted PairModel, not {self.pair_model!r}")
+        self.model_ = shipped_pair_model() if self.pair_model == "learned" else self.pair_model
         return self
 
     def features(self, rows: np.ndarray, cols: np.ndarray, embedding_similarity: np.ndarray) -> np.ndarray:
