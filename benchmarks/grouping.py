@@ -183,10 +183,11 @@ def family_members(articles: pd.DataFrame, family) -> np.ndarray:
 
 
 def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
-              held_out: dict[str, PairModel] | None = None) -> pd.DataFrame:
+              held_out: dict[str, PairModel] | None = None, pair_weights: tuple[float, ...] = (1.0,)) -> pd.DataFrame:
     """BCubed within each family of twin events, on content alone (dates would separate most twins by
     themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split. With
-    `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model."""
+    `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model at each
+    of `pair_weights`."""
     embedder = Embedder()
     rows = []
     for (name, family), definition in TWINS.items():
@@ -199,9 +200,9 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
         precision, recall, f1 = bcubed(perspectives_labels(articles, vectors)[members], gold)
         row = {"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
                "perspectives": f1, "P": precision, "R": recall}
-        if held_out:
-            learned = perspectives_labels(articles, vectors, learned_clusterer(held_out[name]))
-            row["learned (held out)"] = bcubed(learned[members], gold)[2]
+        for weight in pair_weights if held_out else ():
+            learned = perspectives_labels(articles, vectors, learned_clusterer(held_out[name], weight))
+            row[weight_column(weight)] = bcubed(learned[members], gold)[2]
         rows.append(row | {"HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
     return pd.DataFrame(rows)
 
@@ -282,23 +283,48 @@ def held_out_models(sets: dict[str, pd.DataFrame], shapes: list[str]) -> dict[st
     return {name: fit_pair_model(tables, leave_out=name) for name in sets}
 
 
-def learned_clusterer(model: PairModel) -> StoryClusterer:
+def learned_clusterer(model: PairModel, pair_weight: float = 1.0) -> StoryClusterer:
     from sklearn.frozen import FrozenEstimator
 
-    return StoryClusterer(evidence=EventEvidence(pair_model=FrozenEstimator(model)))
+    return StoryClusterer(evidence=EventEvidence(pair_model=FrozenEstimator(model), pair_weight=pair_weight))
 
 
-def pair_model_rows(sets: dict[str, pd.DataFrame], shapes: list[str],
-                    held_out: dict[str, PairModel]) -> pd.DataFrame:
-    """Leave one set out: each set grouped (as `perspectives run` groups) with its held-out pair model."""
+# The pair weights (0: equal weights, 1: the learned ones) leave-one-set-out compares.
+PAIR_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+
+
+def weight_column(pair_weight: float) -> str:
+    return f"held out x{pair_weight:g}"
+
+
+def pair_model_rows(sets: dict[str, pd.DataFrame], shapes: list[str], held_out: dict[str, PairModel],
+                    pair_weights: tuple[float, ...] = PAIR_WEIGHTS) -> pd.DataFrame:
+    """Leave one set out: each set grouped (as `perspectives run` groups) with its held-out pair model, shrunk
+    toward equal weights by each of `pair_weights`."""
     rows = []
     for name, shape, articles, vectors in shaped_sets(sets, shapes):
         model = held_out[name]
-        precision, recall, f1 = bcubed(perspectives_labels(articles, vectors, learned_clusterer(model)),
-                                       articles["gold"])
-        rows.append({"set": name, "shape": shape, "learned (held out)": f1, "P": precision, "R": recall,
-                     "weights": " ".join(f"{w:.2f}" for w in model.weights_),
-                     "conflict": model.figure_conflict_})
+        row = {"set": name, "shape": shape}
+        for weight in pair_weights:
+            labels = perspectives_labels(articles, vectors, learned_clusterer(model, weight))
+            row[weight_column(weight)] = bcubed(labels, articles["gold"])[2]
+        rows.append(row | {"weights": " ".join(f"{w:.2f}" for w in model.weights_),
+                           "conflict": model.figure_conflict_})
+    return pd.DataFrame(rows)
+
+
+def choose_pair_weight(table: pd.DataFrame, pair_weights: tuple[float, ...]) -> pd.DataFrame:
+    """For each set: the pair weight (0 included) whose held-out F1, averaged over the other sets' shapes, is
+    highest, and the set's own held-out F1 per shape with it. The other sets' scores come from models that saw
+    this set, so this is leave-one-set-out of the choice, not of the weights behind it."""
+    columns = {0.0: "equal weights"} | {weight: weight_column(weight) for weight in pair_weights}
+    rows = []
+    for held in table["set"].unique():
+        others = table[table["set"] != held]
+        chosen = max(columns, key=lambda weight: others[columns[weight]].mean())
+        for _, row in table[table["set"] == held].iterrows():
+            rows.append({"set": held, "shape": row["shape"], "weight chosen": chosen,
+                         "F1 (chosen)": row[columns[chosen]], "equal weights": row["equal weights"]})
     return pd.DataFrame(rows)
 
 
@@ -340,18 +366,21 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
     held_out = held_out_models(sets, shapes) if fit and len(sets) > 1 else None
-    twins = twin_rows(sets, held_out=held_out)
+    twins = twin_rows(sets, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS
         print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
         print(twins.to_string(index=False))
     if held_out:
-        print("\n=== leave one set out: the pair model fitted on the other sets (learned weights), scored on the one"
-              " left out, next to equal weights (the default) and the best peer ===")
+        print("\n=== leave one set out: the pair model fitted on the other sets, scored on the one left out with its"
+              " weights shrunk toward equal weights (x0.25: a quarter of the way to the learned ones), next to equal"
+              " weights and the best peer ===")
         print(f"(the fit samples sets over {GRID_MAX:,} articles to {GRID_MAX:,}; scores are on whole sets)")
-        learned = pair_model_rows(sets, shapes, held_out).drop(columns=["P", "R"])
+        learned = pair_model_rows(sets, shapes, held_out)
         columns = ["set", "shape", "perspectives"] + (["best peer"] if peers else [])
         table = learned.merge(quality[columns].rename(columns={"perspectives": "equal weights"}), on=["set", "shape"])
         print(table.to_string(index=False))
+        print("\n=== the pair weight chosen on the other sets' held-out scores, scored on the set left out ===")
+        print(choose_pair_weight(table, PAIR_WEIGHTS).to_string(index=False))
         print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
         print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
         print(leave_one_set_out(grid_scores(sampled(sets), shapes)).to_string(index=False))

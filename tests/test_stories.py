@@ -365,6 +365,31 @@ def test_the_shipped_pair_model_loads_and_is_what_learned_evidence_uses():
         EventEvidence(pair_model="mean").fit(articles)
 
 
+def test_pair_weight_shrinks_the_pair_model_toward_equal_weights():
+    from sklearn.frozen import FrozenEstimator
+
+    from perspectives.stories.evidence import FEATURES, EventEvidence, PairModel
+
+    articles = pd.DataFrame({"title": ["Quake hits Kamchatka", "Kamchatka quake 8.8", "Budget vote 2026"],
+                             "language": "en",
+                             "text": ["A quake struck Kamchatka.", "Kamchatka was hit by a quake.", "Ottawa voted."]})
+    # Words only (weights 0, 4, 0, 0: a mean of 1), and conflicting figures lose 2 (equal weights: 0.1).
+    words_only = FrozenEstimator(PairModel.from_dict({"features": list(FEATURES), "C": 1.0,
+                                                      "coef": [0, 1, 0, 0, -0.5, 0, 0]}))
+    rows, cols, cosine = np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([0.5, 0.1, 0.2])
+
+    def similarity(**options):
+        return EventEvidence(**options).fit(articles).similarity(rows, cols, cosine)
+
+    equal, learned = similarity(), similarity(pair_model=words_only)
+    assert not np.allclose(equal, learned)
+    assert np.array_equal(similarity(pair_model=words_only, pair_weight=0.0), equal)
+    assert np.array_equal(similarity(pair_model=words_only, pair_weight=1.0), learned)
+    # The weights and the penalty both go half way.
+    weights, conflict = EventEvidence(pair_model=words_only, pair_weight=0.5).fit(articles).weights()
+    assert np.allclose(weights, [0.5, 2.5, 0.5, 0.5]) and np.isclose(conflict, 1.05)
+
+
 def test_grouping_follows_the_pair_model():
     from sklearn.frozen import FrozenEstimator
 

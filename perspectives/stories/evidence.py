@@ -8,8 +8,9 @@ often Title Case, where capitals say nothing). Embeddings are centred per langua
 "same language" component of multilingual vectors and brings unrelated pairs to about 0 as well.
 
 `PairModel` learns the weights instead, from labelled candidate pairs (a logistic "same story?" model). Leaving one
-labelled set out at a time, the learned weights group no better than equal weights (README, "How stories are
-grouped"), so equal weights are the default and the learned ones an option.
+labelled set out at a time, the learned weights group no better than equal weights, nor do weights shrunk part way
+toward equal ones (README, "How stories are grouped"), so equal weights are the default and the learned ones an
+option.
 """
 
 from __future__ import annotations
@@ -106,11 +107,14 @@ class EventEvidence(BaseEstimator):
     state different figures. `pair_model` says with which weights: None, equal weights and `figure_conflict` (what
     leaving one labelled set out measures best); "learned", the packaged `PairModel` (`pair_model.json`); or a
     fitted `PairModel` (wrapped in `sklearn.frozen.FrozenEstimator`, so that cloning keeps its weights).
+    `pair_weight` shrinks a pair model's weights and penalty toward equal weights and `figure_conflict`: 0 keeps
+    those, 1 takes the model's, 0.5 goes half way.
     """
 
-    def __init__(self, figure_conflict: float = FIGURE_CONFLICT, pair_model=None):
+    def __init__(self, figure_conflict: float = FIGURE_CONFLICT, pair_model=None, pair_weight: float = 1.0):
         self.figure_conflict = figure_conflict
         self.pair_model = pair_model
+        self.pair_weight = pair_weight
 
     def fit(self, articles: pd.DataFrame):
         records = articles.to_dict("records")
@@ -146,9 +150,17 @@ class EventEvidence(BaseEstimator):
     def similarity(self, rows: np.ndarray, cols: np.ndarray, embedding_similarity: np.ndarray) -> np.ndarray:
         """Each pair's similarity (see the class): about 0 for unrelated articles, 1 for identical ones."""
         features = self.features(rows, cols, embedding_similarity)
+        return weighted_mean(features, *self.weights())
+
+    def weights(self) -> tuple[np.ndarray, float]:
+        """The cosines' weights (`FEATURES[:4]`) and what conflicting figures lose, after `pair_weight`."""
+        hand = np.asarray(HAND_WEIGHTS, dtype=np.float64)
         if self.model_ is None:
-            return weighted_mean(features, HAND_WEIGHTS, self.figure_conflict)
-        return self.model_.similarity(features)
+            return hand, self.figure_conflict
+        # (1 - w) a + w b rather than a + w (b - a): 0 and 1 give each end exactly.
+        keep, take = 1.0 - self.pair_weight, self.pair_weight
+        return (keep * hand + take * self.model_.weights_,
+                keep * self.figure_conflict + take * self.model_.figure_conflict_)
 
 
 def weighted_mean(features: np.ndarray, weights, figure_conflict: float) -> np.ndarray:
