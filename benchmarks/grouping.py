@@ -6,12 +6,14 @@ stories); the peers see the same MiniLM vectors. Vectors are cached in a store u
 and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
     python benchmarks/grouping.py [--sets demo,neus_allsides] [--shapes "as given"] [--tweets 5000]
+    python benchmarks/grouping.py --fit-pairs    # refit perspectives/stories/pair_model.json on every set
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from perspectives.pipeline import group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import SIZE_SHARE  # noqa: E402
-from perspectives.stories.evidence import FIGURE_CONFLICT, EventEvidence  # noqa: E402
+from perspectives.stories.evidence import FIGURE_CONFLICT, PAIR_MODEL_FILE, EventEvidence, PairModel  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
@@ -91,10 +93,11 @@ class CachedEmbedder(Embedder):
         return np.vstack([self.vectors[t] for t in texts]).astype(np.float32)
 
 
-def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
+def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray,
+                        clusterer: StoryClusterer | None = None) -> np.ndarray:
     """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged."""
     embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
-    grouping = group_stories(articles, embedder, progress=False)
+    grouping = group_stories(articles, embedder, clusterer=clusterer, progress=False)
     return grouping.story_of(articles).to_numpy()
 
 
@@ -179,9 +182,12 @@ def family_members(articles: pd.DataFrame, family) -> np.ndarray:
     return articles["gold"].isin(share.index[share > 0.5]).to_numpy()
 
 
-def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets") -> pd.DataFrame:
+def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
+              held_out: dict[str, PairModel] | None = None, pair_weights: tuple[float, ...] = (1.0,)) -> pd.DataFrame:
     """BCubed within each family of twin events, on content alone (dates would separate most twins by
-    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split."""
+    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split. With
+    `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model at each
+    of `pair_weights`."""
     embedder = Embedder()
     rows = []
     for (name, family), definition in TWINS.items():
@@ -192,9 +198,12 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets") ->
         vectors = vectors_of(articles, embedder)
         gold = articles["gold"][members]
         precision, recall, f1 = bcubed(perspectives_labels(articles, vectors)[members], gold)
-        rows.append({"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
-                     "perspectives": f1, "P": precision, "R": recall,
-                     "HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
+        row = {"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
+               "perspectives": f1, "P": precision, "R": recall}
+        for weight in pair_weights if held_out else ():
+            learned = perspectives_labels(articles, vectors, learned_clusterer(held_out[name], weight))
+            row[weight_column(weight)] = bcubed(learned[members], gold)[2]
+        rows.append(row | {"HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
     return pd.DataFrame(rows)
 
 
@@ -240,36 +249,148 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def pair_table(articles: pd.DataFrame, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features of the candidate pairs `StoryClusterer` compares by default (each article's nearest within its
+    window, on language-centred vectors) and whether each pair is one gold story."""
+    graph = StoryClusterer(min_cluster_size=2).fit(vectors, articles=articles).graph_  # 2: lists that never grow
+    features = EventEvidence().fit(articles).features(graph.rows, graph.cols, graph.similarity)
+    gold = articles["gold"].to_numpy()
+    return features, gold[graph.rows] == gold[graph.cols]
+
+
+def fit_pair_model(tables: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]], leave_out: str | None = None):
+    """The pair model fitted on the pairs of every set but `leave_out`: each set and shape its own intercept,
+    each set the same weight (its shapes alike), whatever its number of pairs."""
+    keys = [key for key in tables if key[0] != leave_out]
+    shapes_of = pd.Series([name for name, _ in keys]).value_counts()
+    weight = np.concatenate([np.full(len(tables[key][1]), 1.0 / (len(tables[key][1]) * shapes_of[key[0]]))
+                             for key in keys])
+    return PairModel().fit(np.vstack([tables[key][0] for key in keys]),
+                           np.concatenate([tables[key][1] for key in keys]),
+                           corpus=np.concatenate([np.full(len(tables[key][1]), "/".join(key)) for key in keys]),
+                           sample_weight=weight * len(weight) / weight.sum())
+
+
+def pair_tables(sets: dict[str, pd.DataFrame], shapes: list[str]) -> dict:
+    """(set, shape) -> `pair_table` for every set (over GRID_MAX articles: a sample) and its shapes."""
+    return {(name, shape): pair_table(articles, vectors)
+            for name, shape, articles, vectors in shaped_sets(sampled(sets), shapes)}
+
+
+def held_out_models(sets: dict[str, pd.DataFrame], shapes: list[str]) -> dict[str, PairModel]:
+    """Set name -> the pair model fitted on every other set."""
+    tables = pair_tables(sets, shapes)
+    return {name: fit_pair_model(tables, leave_out=name) for name in sets}
+
+
+def learned_clusterer(model: PairModel, pair_weight: float = 1.0) -> StoryClusterer:
+    from sklearn.frozen import FrozenEstimator
+
+    return StoryClusterer(evidence=EventEvidence(pair_model=FrozenEstimator(model), pair_weight=pair_weight))
+
+
+# The pair weights (0: equal weights, 1: the learned ones) leave-one-set-out compares.
+PAIR_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+
+
+def weight_column(pair_weight: float) -> str:
+    return f"held out x{pair_weight:g}"
+
+
+def pair_model_rows(sets: dict[str, pd.DataFrame], shapes: list[str], held_out: dict[str, PairModel],
+                    pair_weights: tuple[float, ...] = PAIR_WEIGHTS) -> pd.DataFrame:
+    """Leave one set out: each set grouped (as `perspectives run` groups) with its held-out pair model, shrunk
+    toward equal weights by each of `pair_weights`."""
+    rows = []
+    for name, shape, articles, vectors in shaped_sets(sets, shapes):
+        model = held_out[name]
+        row = {"set": name, "shape": shape}
+        for weight in pair_weights:
+            labels = perspectives_labels(articles, vectors, learned_clusterer(model, weight))
+            row[weight_column(weight)] = bcubed(labels, articles["gold"])[2]
+        rows.append(row | {"weights": " ".join(f"{w:.2f}" for w in model.weights_),
+                           "conflict": model.figure_conflict_})
+    return pd.DataFrame(rows)
+
+
+def choose_pair_weight(table: pd.DataFrame, pair_weights: tuple[float, ...]) -> pd.DataFrame:
+    """For each set: the pair weight (0 included) whose held-out F1, averaged over the other sets' shapes, is
+    highest, and the set's own held-out F1 per shape with it. The other sets' scores come from models that saw
+    this set, so this is leave-one-set-out of the choice, not of the weights behind it."""
+    columns = {0.0: "equal weights"} | {weight: weight_column(weight) for weight in pair_weights}
+    rows = []
+    for held in table["set"].unique():
+        others = table[table["set"] != held]
+        chosen = max(columns, key=lambda weight: others[columns[weight]].mean())
+        for _, row in table[table["set"] == held].iterrows():
+            rows.append({"set": held, "shape": row["shape"], "weight chosen": chosen,
+                         "F1 (chosen)": row[columns[chosen]], "equal weights": row["equal weights"]})
+    return pd.DataFrame(rows)
+
+
+def write_pair_model(sets: dict[str, pd.DataFrame], shapes: list[str]) -> PairModel:
+    """Fit the pair model on every set and shape and write it (weights only: no text of any set)."""
+    model = fit_pair_model(pair_tables(sets, shapes))
+    note = (f"Fitted by `python benchmarks/grouping.py --fit-pairs` on the candidate pairs of {', '.join(sets)} "
+            f"({', '.join(shapes)}; sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,}).")
+    PAIR_MODEL_FILE.write_text(json.dumps({"note": note, **model.to_dict()}, indent=1) + "\n", encoding="utf-8")
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", help="comma-separated set names (default: all present)")
     parser.add_argument("--shapes", help="comma-separated shapes (default: all)")
     parser.add_argument("--tweets", type=int, default=None, help="sample this many tweets (0: leave them out)")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--no-fit", action="store_true", help="skip the leave-one-set-out check of the constants")
+    parser.add_argument("--no-fit", action="store_true",
+                        help="skip the leave-one-set-out checks of the constants and the pair model")
+    parser.add_argument("--fit-pairs", action="store_true",
+                        help=f"refit the pair model on every set, write {PAIR_MODEL_FILE.name} and stop")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3f}")
     sets = labelled_sets(args.tweets)
     if args.sets:
         sets = {k: v for k, v in sets.items() if k in args.sets.split(",")}
+    if args.fit_pairs:
+        model = write_pair_model(sets, list(SHAPES))
+        print(f"wrote {PAIR_MODEL_FILE}: weights {model.weights_.round(3)}, figure conflict "
+              f"{model.figure_conflict_:.3f}")
+        return
     print_tables(sets, args.shapes.split(",") if args.shapes else list(SHAPES), not args.no_peers, not args.no_fit)
 
 
 def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True, fit: bool = True) -> None:
     print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
-    print(quality_rows(sets, shapes, peers=peers).to_string(index=False))
-    twins = twin_rows(sets)
+    quality = quality_rows(sets, shapes, peers=peers)
+    print(quality.to_string(index=False))
+    held_out = held_out_models(sets, shapes) if fit and len(sets) > 1 else None
+    twins = twin_rows(sets, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS
         print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
         print(twins.to_string(index=False))
-    if fit:
+    if held_out:
+        print("\n=== leave one set out: the pair model fitted on the other sets, scored on the one left out with its"
+              " weights shrunk toward equal weights (x0.25: a quarter of the way to the learned ones), next to equal"
+              " weights and the best peer ===")
+        print(f"(the fit samples sets over {GRID_MAX:,} articles to {GRID_MAX:,}; scores are on whole sets)")
+        learned = pair_model_rows(sets, shapes, held_out)
+        columns = ["set", "shape", "perspectives"] + (["best peer"] if peers else [])
+        table = learned.merge(quality[columns].rename(columns={"perspectives": "equal weights"}), on=["set", "shape"])
+        print(table.to_string(index=False))
+        print("\n=== the pair weight chosen on the other sets' held-out scores, scored on the set left out ===")
+        print(choose_pair_weight(table, PAIR_WEIGHTS).to_string(index=False))
         print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
         print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
-        sampled = {name: frame if len(frame) <= GRID_MAX else
-                   frame.sample(n=GRID_MAX, random_state=0).sort_values(["published_at", "id"], na_position="last")
-                   .reset_index(drop=True) for name, frame in sets.items()}
-        print(leave_one_set_out(grid_scores(sampled, shapes)).to_string(index=False))
+        print(leave_one_set_out(grid_scores(sampled(sets), shapes)).to_string(index=False))
+
+
+def sampled(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Sets over GRID_MAX articles sampled to GRID_MAX (fits and grids over every set stay quick)."""
+    return {name: frame if len(frame) <= GRID_MAX else
+            frame.sample(n=GRID_MAX, random_state=0).sort_values(["published_at", "id"], na_position="last")
+            .reset_index(drop=True) for name, frame in sets.items()}
 
 
 if __name__ == "__main__":

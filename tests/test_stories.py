@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from perspectives.stories import StoryClusterer, describe_stories, story_id
 
@@ -312,3 +313,94 @@ def test_twin_events_with_different_specifics_stay_apart(embedder):
     vectors = embedder.encode([f"{t}. {x}" for t, x in zip(articles["title"], articles["text"])], progress=False)
     labels = StoryClusterer(time_window_days=None).fit_predict(vectors, articles=articles)
     assert same_partition(labels, [0, 0, 0, 1, 1, 1])
+
+
+def _pair_features(same: np.ndarray, rng) -> np.ndarray:
+    """Synthetic pair features (`evidence.FEATURES`) of one-language articles with bodies: the words tell one
+    story from another best, the embedding less, the anchors not at all."""
+    n = len(same)
+    return np.column_stack([0.3 * same + 0.1 * rng.standard_normal(n), 0.6 * same + 0.1 * rng.standard_normal(n),
+                            0.1 * rng.standard_normal(n), 0.2 * same + 0.1 * rng.standard_normal(n),
+                            np.zeros(n), np.ones(n), np.ones(n)])
+
+
+def test_the_pair_model_learns_which_evidence_tells_stories_apart():
+    from perspectives.stories.evidence import HAND_WEIGHTS, PairModel, weighted_mean
+
+    rng = np.random.default_rng(0)
+    same = rng.random(3000) < 0.3
+    features = _pair_features(same, rng)
+    # Two corpora, one with mostly related candidates: its own intercept keeps the weights what tells pairs apart.
+    corpus = np.repeat(["triplets", "large stories"], 1500)
+    same[1500:] |= rng.random(1500) < 0.5
+    model = PairModel().fit(features, same, corpus=corpus)
+    assert model.coef_.shape == (7,) and np.isclose(model.weights_.mean(), 1.0)
+    words, embedding, headline, anchors = model.weights_[[1, 0, 3, 2]]
+    assert words > embedding > anchors and headline > anchors and anchors < 0.2
+    similarity = model.similarity(features)
+    assert similarity[same].mean() > similarity[~same].mean() + 0.2
+    again = PairModel.from_dict(model.to_dict())
+    assert np.array_equal(again.similarity(features), similarity)
+    # Equal weights are the hand-weighted mean of the four cosines.
+    features[:, 4] = 1
+    assert np.allclose(weighted_mean(features, HAND_WEIGHTS, 0.1), features[:, :4].mean(axis=1) - 0.1)
+
+
+def test_the_shipped_pair_model_loads_and_is_what_learned_evidence_uses():
+    import json
+
+    from perspectives.stories.evidence import FEATURES, PAIR_MODEL_FILE, EventEvidence, shipped_pair_model
+
+    saved = json.loads(PAIR_MODEL_FILE.read_text(encoding="utf-8"))
+    assert saved["features"] == list(FEATURES) and "--fit-pairs" in saved["note"]
+    model = shipped_pair_model()
+    assert np.all(model.weights_ > 0) and np.isclose(model.weights_.mean(), 1.0) and model.figure_conflict_ >= 0
+    articles = pd.DataFrame({"title": ["Quake hits Kamchatka", "Kamchatka quake", "Budget vote"], "language": "en",
+                             "text": ["A quake struck Kamchatka.", "Kamchatka was hit by a quake.", "Ottawa voted."]})
+    evidence = EventEvidence(pair_model="learned").fit(articles)
+    rows, cols, cosine = np.array([0, 0]), np.array([1, 2]), np.array([0.5, 0.1])
+    assert np.array_equal(evidence.similarity(rows, cols, cosine),
+                          model.similarity(evidence.features(rows, cols, cosine)))
+    with pytest.raises(ValueError, match="pair_model"):
+        EventEvidence(pair_model="mean").fit(articles)
+
+
+def test_pair_weight_shrinks_the_pair_model_toward_equal_weights():
+    from sklearn.frozen import FrozenEstimator
+
+    from perspectives.stories.evidence import FEATURES, EventEvidence, PairModel
+
+    articles = pd.DataFrame({"title": ["Quake hits Kamchatka", "Kamchatka quake 8.8", "Budget vote 2026"],
+                             "language": "en",
+                             "text": ["A quake struck Kamchatka.", "Kamchatka was hit by a quake.", "Ottawa voted."]})
+    # Words only (weights 0, 4, 0, 0: a mean of 1), and conflicting figures lose 2 (equal weights: 0.1).
+    words_only = FrozenEstimator(PairModel.from_dict({"features": list(FEATURES), "C": 1.0,
+                                                      "coef": [0, 1, 0, 0, -0.5, 0, 0]}))
+    rows, cols, cosine = np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([0.5, 0.1, 0.2])
+
+    def similarity(**options):
+        return EventEvidence(**options).fit(articles).similarity(rows, cols, cosine)
+
+    equal, learned = similarity(), similarity(pair_model=words_only)
+    assert not np.allclose(equal, learned)
+    assert np.array_equal(similarity(pair_model=words_only, pair_weight=0.0), equal)
+    assert np.array_equal(similarity(pair_model=words_only, pair_weight=1.0), learned)
+    # The weights and the penalty both go half way.
+    weights, conflict = EventEvidence(pair_model=words_only, pair_weight=0.5).fit(articles).weights()
+    assert np.allclose(weights, [0.5, 2.5, 0.5, 0.5]) and np.isclose(conflict, 1.05)
+
+
+def test_grouping_follows_the_pair_model():
+    from sklearn.frozen import FrozenEstimator
+
+    from perspectives.stories.evidence import FEATURES, EventEvidence, PairModel
+
+    # The embeddings say {0, 1, 2} and {3, 4, 5}; the words say {0, 3}, {1, 4}, {2, 5}.
+    vectors, _ = blobs(seed=8, sizes=(3, 3), noise=0, dim=16)
+    words = ["tsunami warning kamchatka coast", "budget vote delayed parliament", "cup final penalties striker"]
+    articles = pd.DataFrame({"title": "", "text": words * 2, "language": "en", "published_at": None})
+    words_only = PairModel.from_dict({"features": list(FEATURES), "C": 1.0, "coef": [0, 1, 0, 0, 0, 0, 0]})
+    learned = StoryClusterer(time_window_days=None, evidence=EventEvidence(pair_model=FrozenEstimator(words_only)))
+    assert same_partition(learned.fit_predict(vectors, articles=articles), [0, 1, 2, 0, 1, 2])
+    equal = StoryClusterer(time_window_days=None).fit_predict(vectors, articles=articles)
+    assert same_partition(equal, [0, 0, 0, 1, 1, 1])

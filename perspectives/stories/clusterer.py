@@ -58,7 +58,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     allow_single_cluster : bool
         As in HDBSCAN.
     evidence : EventEvidence, optional
-        The pair features weighed with the text (a clone is fitted on each corpus); default ``EventEvidence()``.
+        The pair features weighed with the text and their weights (a clone is fitted on each corpus); default
+        ``EventEvidence()``, equal weights; ``EventEvidence(pair_model="learned")`` weighs them as the packaged
+        pair model learned from the labelled sets.
 
     Attributes
     ----------

@@ -6,18 +6,27 @@ articles is about 0, so they average with equal weights; a pair averages only th
 it: word and headline overlap only within one language, anchors only between articles with a body (headlines are
 often Title Case, where capitals say nothing). Embeddings are centred per language first: that removes the
 "same language" component of multilingual vectors and brings unrelated pairs to about 0 as well.
+
+`PairModel` learns the weights instead, from labelled candidate pairs (a logistic "same story?" model). Leaving one
+labelled set out at a time, the learned weights group no better than equal weights, nor do weights shrunk part way
+toward equal ones (README, "How stories are grouped"), so equal weights are the default and the learned ones an
+option.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from perspectives.text import document, english_text, english_title, has_english
 
@@ -76,11 +85,36 @@ FIGURE_CONFLICT = 0.1
 FIGURE_MAX_SHARE = 0.05
 
 
-class EventEvidence(BaseEstimator):
-    """Word, headline and anchor TF-IDF spaces fitted on a corpus; `similarity` scores candidate pairs."""
+# The pair features, in the order of `EventEvidence.features`' columns. The first four are cosines (about 0 for
+# unrelated articles); a cosine that means nothing for a pair is 0 and left out of its mean: word and headline
+# overlap across languages, anchors and headlines without both bodies (headlines are often Title Case).
+FEATURES = (
+    "embedding",        # cosine of the language-centred embeddings: always defined
+    "words",            # word TF-IDF cosine: same language
+    "anchors",          # names and numbers cosine: both have a body
+    "headline",         # headline TF-IDF cosine: same language and both have a body
+    "figure_conflict",  # both headlines state figures and share none
+    "same_language",
+    "both_bodies",
+)
+HAND_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
 
-    def __init__(self, figure_conflict: float = FIGURE_CONFLICT):
+
+class EventEvidence(BaseEstimator):
+    """Word, headline and anchor TF-IDF spaces fitted on a corpus; `similarity` scores candidate pairs.
+
+    A pair's similarity is the weighted mean of the cosines defined for it, less a penalty where the headlines
+    state different figures. `pair_model` says with which weights: None, equal weights and `figure_conflict` (what
+    leaving one labelled set out measures best); "learned", the packaged `PairModel` (`pair_model.json`); or a
+    fitted `PairModel` (wrapped in `sklearn.frozen.FrozenEstimator`, so that cloning keeps its weights).
+    `pair_weight` shrinks a pair model's weights and penalty toward equal weights and `figure_conflict`: 0 keeps
+    those, 1 takes the model's, 0.5 goes half way.
+    """
+
+    def __init__(self, figure_conflict: float = FIGURE_CONFLICT, pair_model=None, pair_weight: float = 1.0):
         self.figure_conflict = figure_conflict
+        self.pair_model = pair_model
+        self.pair_weight = pair_weight
 
     def fit(self, articles: pd.DataFrame):
         records = articles.to_dict("records")
@@ -93,21 +127,127 @@ class EventEvidence(BaseEstimator):
         self.figures_ = _tfidf([[t for t in anchors(". " + english_title(a)) if t.startswith("#")] for a in records],
                                analyzer=list, binary=True, sublinear_tf=False, max_df=FIGURE_MAX_SHARE)
         self.has_figures_ = self.figures_.getnnz(axis=1) > 0
+        if isinstance(self.pair_model, str) and self.pair_model != "learned":
+            raise ValueError(f"pair_model must be None, 'learned' or a fitted PairModel, not {self.pair_model!r}")
+        self.model_ = shipped_pair_model() if self.pair_model == "learned" else self.pair_model
         return self
 
-    def similarity(self, rows: np.ndarray, cols: np.ndarray, embedding_similarity: np.ndarray) -> np.ndarray:
-        """Mean of the features defined for each pair (rows[e], cols[e]); the embedding's always is. Pairs whose
-        headlines state different figures lose `figure_conflict`."""
+    def features(self, rows: np.ndarray, cols: np.ndarray, embedding_similarity: np.ndarray) -> np.ndarray:
+        """The `FEATURES` of each pair (rows[e], cols[e]), one row per pair."""
         same_language = self.languages_[rows] == self.languages_[cols]
         both_bodies = self.has_body_[rows] & self.has_body_[cols]
-        total = embedding_similarity.astype(np.float64)
-        total += same_language * _row_dots(self.words_, rows, cols)
-        total += both_bodies * _row_dots(self.anchors_, rows, cols)
-        total += (same_language & both_bodies) * _row_dots(self.headlines_, rows, cols)
         both_figures = self.has_figures_[rows] & self.has_figures_[cols]
-        conflict = both_figures & (_row_dots(self.figures_, rows, cols) == 0)
-        mean = total / (1.0 + same_language + both_bodies + (same_language & both_bodies))
-        return mean - self.figure_conflict * conflict
+        return np.column_stack([
+            embedding_similarity.astype(np.float64),
+            same_language * _row_dots(self.words_, rows, cols),
+            both_bodies * _row_dots(self.anchors_, rows, cols),
+            (same_language & both_bodies) * _row_dots(self.headlines_, rows, cols),
+            both_figures & (_row_dots(self.figures_, rows, cols) == 0),
+            same_language,
+            both_bodies,
+        ]).astype(np.float64)
+
+    def similarity(self, rows: np.ndarray, cols: np.ndarray, embedding_similarity: np.ndarray) -> np.ndarray:
+        """Each pair's similarity (see the class): about 0 for unrelated articles, 1 for identical ones."""
+        features = self.features(rows, cols, embedding_similarity)
+        return weighted_mean(features, *self.weights())
+
+    def weights(self) -> tuple[np.ndarray, float]:
+        """The cosines' weights (`FEATURES[:4]`) and what conflicting figures lose, after `pair_weight`."""
+        hand = np.asarray(HAND_WEIGHTS, dtype=np.float64)
+        if self.model_ is None:
+            return hand, self.figure_conflict
+        # (1 - w) a + w b rather than a + w (b - a): 0 and 1 give each end exactly.
+        keep, take = 1.0 - self.pair_weight, self.pair_weight
+        return (keep * hand + take * self.model_.weights_,
+                keep * self.figure_conflict + take * self.model_.figure_conflict_)
+
+
+def weighted_mean(features: np.ndarray, weights, figure_conflict: float) -> np.ndarray:
+    """The weighted mean of the cosines defined for each pair (the embedding's always is), less `figure_conflict`
+    where the headlines state different figures."""
+    cosines, conflict, same_language, both_bodies = features[:, :4], features[:, 4], features[:, 5], features[:, 6]
+    defined = np.column_stack([np.ones(len(features)), same_language, both_bodies, same_language * both_bodies])
+    weighted = defined * np.asarray(weights, dtype=np.float64)
+    # A pair none of whose defined cosines weighs anything (learned weights may zero one) scores 0.
+    total = np.maximum(weighted.sum(axis=1), 1e-12)
+    return (cosines * weighted).sum(axis=1) / total - figure_conflict * conflict
+
+
+class PairModel(BaseEstimator):
+    """Learned weights for `weighted_mean`: a logistic "same story?" model over candidate pairs.
+
+    The model reads each cosine divided by the number defined for the pair (so equal weights are the plain mean),
+    the figure conflict and the two indicators. Given `corpus`, each corpus gets its own intercept: corpora differ in
+    how many candidate pairs are one story (a tenth in corpora of triplets, most in corpora of large stories), and
+    the weights should say what tells pairs apart within a corpus, not which corpus a pair is from. The cosines'
+    coefficients, scaled to a mean of 1, become `weights_`; the conflict's, on the same scale, `figure_conflict_`.
+
+    Parameters
+    ----------
+    C : float
+        Inverse L2 regularisation strength, as in `LogisticRegression`.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (7,)
+        The logistic model's coefficients of the shared columns (corpus intercepts left out).
+    weights_ : ndarray of shape (4,)
+        The cosines' weights in the mean (`FEATURES[:4]`): their coefficients, a negative one as 0, scaled to a
+        mean of 1.
+    figure_conflict_ : float
+        What a pair whose headlines state different figures loses.
+    """
+
+    def __init__(self, C: float = 1.0):
+        self.C = C
+
+    def fit(self, features: np.ndarray, same: np.ndarray, corpus: np.ndarray | None = None,
+            sample_weight: np.ndarray | None = None):
+        """Fit on candidate pairs' `features` and whether each pair is one story; `corpus` names each pair's
+        corpus (its own intercept), `sample_weight` balances corpora."""
+        design = _design(features)
+        if corpus is not None:
+            design = np.column_stack([design, pd.get_dummies(pd.Series(corpus).astype(str)).to_numpy(float)])
+        model = LogisticRegression(C=self.C, max_iter=2000, fit_intercept=corpus is None)
+        model.fit(design, same, sample_weight=sample_weight)
+        return self._learned(model.coef_[0, :len(FEATURES)])
+
+    def _learned(self, coef) -> PairModel:
+        self.coef_ = np.asarray(coef, dtype=np.float64)
+        kept = np.maximum(self.coef_[:4], 0.0)  # evidence that counts against a story counts for nothing
+        scale = kept.mean()
+        self.weights_ = kept / scale
+        self.figure_conflict_ = float(-self.coef_[4] / scale)
+        return self
+
+    def similarity(self, features: np.ndarray) -> np.ndarray:
+        return weighted_mean(features, self.weights_, self.figure_conflict_)
+
+    def to_dict(self) -> dict:
+        return {"features": list(FEATURES), "C": self.C, "coef": self.coef_.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PairModel:
+        """The model `to_dict` wrote (the learned attributes follow from `coef`)."""
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError(f"pair model features {data['features']} are not {list(FEATURES)}")
+        return cls(C=data["C"])._learned(data["coef"])
+
+
+def _design(features: np.ndarray) -> np.ndarray:
+    """The logistic model's shared columns: each cosine over the number defined for the pair, then the rest."""
+    defined = 1.0 + features[:, 5] + features[:, 6] + features[:, 5] * features[:, 6]
+    return np.column_stack([features[:, :4] / defined[:, None], features[:, 4:]])
+
+
+PAIR_MODEL_FILE = Path(__file__).with_name("pair_model.json")
+
+
+@cache
+def shipped_pair_model() -> PairModel:
+    """The packaged pair model (`pair_model.json`, written by `python benchmarks/grouping.py --fit-pairs`)."""
+    return PairModel.from_dict(json.loads(PAIR_MODEL_FILE.read_text(encoding="utf-8")))
 
 
 def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True, max_df: float = 1.0):
