@@ -1,9 +1,10 @@
-"""Grouping quality on every labelled set in three shapes, next to plain HDBSCAN and BERTopic on the same vectors.
+"""Grouping quality on every labelled set in four shapes, next to plain HDBSCAN and BERTopic on the same vectors.
 
 Shapes: as given; titles only (no body: what a feed often gives); without dates and outlets (content alone, one
-outlet name for all). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies, described
-stories); the peers see the same MiniLM vectors. Vectors are cached in a store under benchmarks/results/ (by model
-and content hash), peers' labels next to it, so a second run only re-runs the grouping.
+outlet name for all); bare titles (titles only, lower-cased, without stop words, dates or outlets: the form of
+preprocessed title collections). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies,
+described stories); the peers see the same MiniLM vectors. Vectors are cached in a store under
+benchmarks/results/ (by model and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
     python benchmarks/grouping.py [--sets demo,neus_allsides] [--shapes "as given"] [--tweets 5000]
     python benchmarks/grouping.py --fit-pairs    # refit perspectives/stories/pair_model.json on every set
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -31,8 +33,15 @@ from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.pipeline import group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
-from perspectives.stories.clusterer import SIZE_SHARE  # noqa: E402
-from perspectives.stories.evidence import FIGURE_CONFLICT, PAIR_MODEL_FILE, EventEvidence, PairModel  # noqa: E402
+from perspectives.stories.clusterer import SIZE_SHARE, merge_close_stories  # noqa: E402
+from perspectives.stories.evidence import (  # noqa: E402
+    FIGURE_CONFLICT,
+    PAIR_MODEL_FILE,
+    EventEvidence,
+    PairModel,
+    centre_by_language,
+    embedded_language,
+)
 
 RESULTS = ROOT / "benchmarks" / "results"
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
@@ -71,7 +80,19 @@ def content_only(articles: pd.DataFrame) -> pd.DataFrame:
     return articles.assign(published_at=None, outlet="unknown")
 
 
-SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only}
+def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
+    """Titles only, lower-cased, without English stop words, without dates or outlets: the form of preprocessed
+    title collections (and of the event tweets)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    def bare(title: str) -> str:
+        return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
+
+    return content_only(titles_only(articles)).assign(title=articles["title"].fillna("").map(bare), title_en=None)
+
+
+SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
+          "bare titles": bare_titles}
 # Sets that already have one shape only (titles, no dates, one outlet).
 ONE_SHAPE = {"tweets"}
 
@@ -249,6 +270,36 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# What the two halves of the event tweets' stories choose among: the share of a story's cohesion at which stories
+# that outgrew the neighbour lists merge (None: never).
+MERGE_SHARES = (None, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def merge_share_rows(articles: pd.DataFrame) -> pd.DataFrame:
+    """BCubed F1 of the grouping (StoryClusterer alone) at each merge share on two halves of the set's stories (a
+    random half of the gold stories each): the share chosen on one half is scored on the other. Only the event
+    tweets have stories longer than the neighbour lists, so halves of it stand in for sets left out."""
+    stories = articles["gold"].unique()
+    first = set(np.random.default_rng(0).permutation(stories)[: len(stories) // 2])
+    rows = []
+    for half, members in (("A", articles["gold"].isin(first)), ("B", ~articles["gold"].isin(first))):
+        shaped = articles[members].reset_index(drop=True)
+        vectors = vectors_of(shaped, Embedder())
+        fitted = StoryClusterer(merge_share=None).fit(vectors, articles=shaped)
+        unit = centre_by_language(vectors, embedded_language(shaped))
+        for share in MERGE_SHARES:
+            labels = fitted.labels_ if share is None or fitted.n_neighbors_ == fitted.n_neighbors else \
+                merge_close_stories(fitted.graph_, unit, fitted.labels_, share)
+            precision, recall, f1 = bcubed(labels, shaped["gold"])
+            rows.append({"half": half, "articles": len(shaped), "share": share, "F1": f1, "P": precision,
+                         "R": recall})
+    table = pd.DataFrame(rows)
+    best = table.loc[table.groupby("half")["F1"].idxmax(), ["half", "share"]].set_index("half")["share"]
+    table["chosen on the other half"] = [share == best["B" if half == "A" else "A"]
+                                         for half, share in zip(table["half"], table["share"])]
+    return table
+
+
 def pair_table(articles: pd.DataFrame, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The features of the candidate pairs `StoryClusterer` compares by default (each article's nearest within its
     window, on language-centred vectors) and whether each pair is one gold story."""
@@ -384,6 +435,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
         print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
         print(leave_one_set_out(grid_scores(sampled(sets), shapes)).to_string(index=False))
+    if fit and "tweets" in sets:
+        print("\n=== stories longer than the neighbour lists: merge shares on two halves of the event tweets' stories"
+              " (StoryClusterer alone) ===")
+        print(merge_share_rows(sets["tweets"]).to_string(index=False))
 
 
 def sampled(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

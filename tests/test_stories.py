@@ -404,3 +404,24 @@ def test_grouping_follows_the_pair_model():
     assert same_partition(learned.fit_predict(vectors, articles=articles), [0, 1, 2, 0, 1, 2])
     equal = StoryClusterer(time_window_days=None).fit_predict(vectors, articles=articles)
     assert same_partition(equal, [0, 0, 0, 1, 1, 1])
+
+
+def test_pieces_of_a_story_merge_and_other_stories_do_not():
+    from perspectives.stories.clusterer import merge_close_stories
+    from perspectives.stories.neighbours import NeighbourGraph, unit_rows
+
+    # Two stories of 80 loose articles, each cut in two pieces of 40 (as HDBSCAN cuts a large loose story), and one
+    # article left as noise; every pair is a candidate.
+    rng = np.random.default_rng(3)
+    story = np.repeat([0, 1], 80)
+    vectors = unit_rows(np.vstack([3 * np.eye(32)[story] + rng.standard_normal((160, 32)), np.eye(32)[5:6]]))
+    pieces = np.r_[2 * story + (np.arange(160) % 80 >= 40), -1]
+    rows, cols = (ends.ravel() for ends in np.meshgrid(np.arange(161), np.arange(161)))
+    graph = NeighbourGraph(161, rows[rows != cols], cols[rows != cols], np.zeros((rows != cols).sum()))
+    merged = merge_close_stories(graph, vectors, pieces, share=0.7)
+    assert same_partition(merged[:160], story) and merged[160] == -1
+    # Across stories the mean similarity is about 0: even a share of 0.2 of the cohesion keeps them apart.
+    assert same_partition(merge_close_stories(graph, vectors, pieces, share=0.2)[:160], story)
+    # Unlinked pieces never merge, however close.
+    unlinked = NeighbourGraph(161, np.array([0]), np.array([1]), np.zeros(1))
+    assert np.array_equal(merge_close_stories(unlinked, vectors, pieces, share=0.7), pieces)

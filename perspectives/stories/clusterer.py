@@ -22,6 +22,11 @@ from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_r
 SIZE_SHARE = 0.5
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
+# Where stories outgrow the neighbour lists, HDBSCAN still cuts a large loose story into dense pieces: two stories
+# merge when the mean similarity between their articles reaches this share of the mean within the looser one.
+# Chosen on two halves of the event tweets' stories (benchmarks/grouping.py): the only labelled set whose stories
+# outgrow the lists.
+MERGE_SHARE = 0.7
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
 _TINY = 1e-12
 
@@ -42,6 +47,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
         them into dense pieces; where stories outgrow the lists, the lists grow and noise joins its nearest
         neighbour's story.
+    merge_share : float or None
+        Where stories outgrew the lists, stories whose mean similarity between articles reaches this share of the
+        looser one's mean within merge (average linkage over the stories); None merges nothing.
     min_samples : int
         HDBSCAN's core distance is to the `min_samples`-th nearest neighbour; at most `n_neighbors`.
     time_window_days : float or None
@@ -100,11 +108,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     array([0, 0, 1, 2, 2, 2])
     """
 
-    def __init__(self, min_cluster_size: int | str = "auto", min_samples: int = 1, time_window_days: float | None = 3.0,
+    def __init__(self, min_cluster_size: int | str = "auto", merge_share: float | None = MERGE_SHARE,
+                 min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None):
         self.min_cluster_size = min_cluster_size
+        self.merge_share = merge_share
         self.min_samples = min_samples
         self.time_window_days = time_window_days
         self.n_neighbors = n_neighbors
@@ -155,6 +165,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
+            if self.merge_share is not None:
+                raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -295,6 +307,53 @@ def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.nd
     joined = raw.copy()
     joined[rows[first]] = raw[cols[first]]
     return joined
+
+
+def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float) -> np.ndarray:
+    """Merge stories (labels >= 0 in `raw`; noise, -1, stays) that the graph links and whose mean cosine between
+    articles (`unit`: unit rows) is at least `share` of the mean within the looser of the two. Average linkage in
+    rounds: each round merges the pairs that are each other's best (highest ratio), then the means are recomputed.
+    """
+    labels = raw.copy()
+    while True:
+        clustered = labels >= 0
+        labels[clustered] = np.unique(labels[clustered], return_inverse=True)[1]
+        count = np.bincount(labels[clustered])
+        members = np.flatnonzero(clustered)
+        sums = coo_matrix((np.ones(len(members)), (labels[members], members)), shape=(len(count), len(labels))
+                          ).tocsr() @ unit.astype(np.float64)
+        within = (np.einsum("ij,ij->i", sums, sums) - count) / np.maximum(count * (count - 1), 1)
+        a, b = labels[graph.rows], labels[graph.cols]
+        linked = (a >= 0) & (b >= 0) & (a != b)
+        pairs = np.unique(np.column_stack([np.minimum(a, b), np.maximum(a, b)])[linked], axis=0)
+        if not len(pairs):
+            return labels
+        first, second = pairs[:, 0], pairs[:, 1]
+        between = np.einsum("ij,ij->i", sums[first], sums[second]) / (count[first] * count[second])
+        looser = np.minimum(within[first], within[second])
+        close = between >= share * looser
+        if not close.any():
+            return labels
+        target = _mutual_best(len(count), first[close], second[close],
+                              between[close] / np.maximum(looser[close], 1e-9))
+        if np.array_equal(target, np.arange(len(target))):
+            return labels
+        labels[clustered] = target[labels[clustered]]
+
+
+def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """For nodes 0..size-1 linked by pairs (first, second) with a score, the node each one merges into: the smaller
+    of two nodes that are each other's highest-scoring partner; itself otherwise."""
+    nodes, partners = np.concatenate([first, second]), np.concatenate([second, first])
+    order = np.lexsort((-np.concatenate([score, score]), nodes))
+    nodes, partners = nodes[order], partners[order]
+    best = np.arange(size)
+    leading = np.r_[True, nodes[1:] != nodes[:-1]]
+    best[nodes[leading]] = partners[leading]
+    target = np.arange(size)
+    mutual = (best[best] == np.arange(size)) & (best != np.arange(size))
+    target[mutual] = np.minimum(np.arange(size), best)[mutual]
+    return target
 
 
 def _renumber_with_singletons(raw: np.ndarray) -> np.ndarray:
