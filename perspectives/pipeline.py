@@ -55,16 +55,18 @@ class Grouping:
 
 def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
                   store: Store | None = None, wire: WireDetector | None = None, mapper: Mapper | None = None,
-                  progress: bool = True) -> Grouping:
+                  progress: bool = True, previous: pd.DataFrame | None = None) -> Grouping:
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
-    cluster (see `perspectives.distributed`)."""
+    cluster (see `perspectives.distributed`); `previous` (`article_id, story_id`), the last grouping, which the
+    clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`)."""
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
     wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
-    labels = clusterer.fit(vectors, articles=articles, mapper=mapper).labels_
+    before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])
+    labels = clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before).labels_
     copies = wire.fit(articles, vectors, graph=clusterer.graph_).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
@@ -281,7 +283,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             else:
                 articles, previous = store.regroup_window(*window) if window else (store.articles(), store.members())
                 grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
-                                         progress=progress)
+                                         progress=progress, previous=previous)
                 replaced = sorted(set(previous["story_id"])) if window else None
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)

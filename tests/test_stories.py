@@ -425,3 +425,20 @@ def test_pieces_of_a_story_merge_and_other_stories_do_not():
     # Unlinked pieces never merge, however close.
     unlinked = NeighbourGraph(161, np.array([0]), np.array([1]), np.zeros(1))
     assert np.array_equal(merge_close_stories(unlinked, vectors, pieces, share=0.7), pieces)
+
+
+def test_a_previous_grouping_holds_where_the_evidence_is_borderline():
+    # Two stories, and an article between them, a little closer to the first.
+    rng = np.random.default_rng(8)
+    first, second = (np.eye(16)[k] + 0.05 * rng.standard_normal((4, 16)) for k in (0, 1))
+    vectors = np.vstack([first, second, 0.55 * np.eye(16)[0] + 0.45 * np.eye(16)[1]]).astype(np.float32)
+    assert list(StoryClusterer(time_window_days=None).fit_predict(vectors)) == [0] * 4 + [1] * 4 + [0]
+    # The previous run put it with the second: it stays there.
+    before = ["a"] * 4 + ["b"] * 5
+    held = StoryClusterer(time_window_days=None).fit_predict(vectors, previous_stories=before)
+    assert list(held) == [0] * 4 + [1] * 5
+    # Without weight, or when the previous run did not have it, the evidence alone decides.
+    assert list(StoryClusterer(time_window_days=None, history_weight=0).fit_predict(
+        vectors, previous_stories=before)) == [0] * 4 + [1] * 4 + [0]
+    assert list(StoryClusterer(time_window_days=None).fit_predict(
+        vectors, previous_stories=[None] * 4 + ["b"] * 4 + [None])) == [0] * 4 + [1] * 4 + [0]

@@ -27,6 +27,10 @@ MAX_NEIGHBOURS = 240
 # Chosen on two halves of the event tweets' stories (benchmarks/grouping.py): the only labelled set whose stories
 # outgrow the lists.
 MERGE_SHARE = 0.7
+# Regrouping with a previous grouping at hand, two articles it put in one story count this much more similar, so a
+# story is revised only on evidence stronger than that (evolutionary clustering's temporal smoothness). Chosen on the
+# stable-id check of benchmarks/grouping.py (ids kept and F1 when a set's second half arrives, one set left out).
+HISTORY_WEIGHT = 0.2
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
 _TINY = 1e-12
 
@@ -50,6 +54,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     merge_share : float or None
         Where stories outgrew the lists, stories whose mean similarity between articles reaches this share of the
         looser one's mean within merge (average linkage over the stories); None merges nothing.
+    history_weight : float
+        Given the previous grouping (`fit`'s `previous_stories`), what two articles it put in one story add to their
+        pair similarity: stories already shown stay as they were unless the new articles argue otherwise.
     min_samples : int
         HDBSCAN's core distance is to the `min_samples`-th nearest neighbour; at most `n_neighbors`.
     time_window_days : float or None
@@ -109,12 +116,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, min_cluster_size: int | str = "auto", merge_share: float | None = MERGE_SHARE,
-                 min_samples: int = 1, time_window_days: float | None = 3.0,
+                 history_weight: float = HISTORY_WEIGHT, min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None):
         self.min_cluster_size = min_cluster_size
         self.merge_share = merge_share
+        self.history_weight = history_weight
         self.min_samples = min_samples
         self.time_window_days = time_window_days
         self.n_neighbors = n_neighbors
@@ -124,7 +132,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.allow_single_cluster = allow_single_cluster
         self.evidence = evidence
 
-    def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None):
+    def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None,
+            previous_stories=None):
         """Group the rows of `X` into stories.
 
         Parameters
@@ -139,6 +148,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             The articles, one per row of `X` (``ingest`` columns), whose words are weighed with `use_text`.
         mapper : Mapper, optional
             Runs the neighbour search on workers (see `perspectives.distributed`).
+        previous_stories : sequence, optional
+            Each row's story in the previous grouping; None (or NaN) for rows it did not have.
 
         Returns
         -------
@@ -161,7 +172,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if with_text and n:
             X = centre_by_language(X, embedded_language(articles))
             evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles)
-        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, mapper)
+        history = _story_codes(previous_stories, n)
+        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, history, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
@@ -172,7 +184,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.noise_mask_ = raw < 0
         return self
 
-    def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, mapper) -> np.ndarray:
+    def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, history: np.ndarray,
+                    mapper) -> np.ndarray:
         """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
         (the typical story size the neighbour lists suggest) and `min_cluster_size_` (SIZE_SHARE of it); while most
         lists end inside their article's story (stories longer than the lists), the lists grow fourfold."""
@@ -185,6 +198,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             similarity = self.graph_.similarity
             if evidence is not None:
                 similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
+            before = history[self.graph_.rows]
+            similarity = similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
             if self.min_cluster_size != "auto" or not len(X):
                 return similarity
             self.story_size_, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
@@ -202,12 +217,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return hdbscan_labels(tree, self.min_cluster_size_, self.cluster_selection_method,
                               self.allow_single_cluster, self.cluster_selection_epsilon)
 
-    def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None):
+    def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None, previous_stories=None):
         """Group the rows of `X` into stories and return their labels.
 
         Parameters
         ----------
-        X, y, published_at, articles, mapper
+        X, y, published_at, articles, mapper, previous_stories
             See `fit`.
 
         Returns
@@ -215,7 +230,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         ndarray of shape (n_articles,)
             `labels_`.
         """
-        return self.fit(X, published_at=published_at, articles=articles, mapper=mapper).labels_
+        return self.fit(X, published_at=published_at, articles=articles, mapper=mapper,
+                        previous_stories=previous_stories).labels_
+
+
+def _story_codes(previous_stories, n: int) -> np.ndarray:
+    """Previous stories as integer codes, -1 for rows without one (or for every row when none is given)."""
+    if previous_stories is None:
+        return np.full(n, -1)
+    return pd.factorize(pd.Series(previous_stories).reset_index(drop=True))[0]
 
 
 def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
