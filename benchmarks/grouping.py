@@ -34,7 +34,7 @@ from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.pipeline import group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
-from perspectives.stories.clusterer import SIZE_SHARE, merge_close_stories  # noqa: E402
+from perspectives.stories.clusterer import HISTORY_WEIGHT, SIZE_SHARE, merge_close_stories  # noqa: E402
 from perspectives.stories.evidence import (  # noqa: E402
     FIGURE_CONFLICT,
     PAIR_MODEL_FILE,
@@ -190,10 +190,11 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     return pd.DataFrame(rows)
 
 
-def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray) -> dict:
+def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray,
+                 history_weight: float = HISTORY_WEIGHT) -> dict:
     """`perspectives cluster` of the set's first half (in the pipeline's order: by date, then id) into a fresh
     store, then of the second half into the same store: the share of the first half's articles whose story id the
-    second run kept, and BCubed F1 of both runs."""
+    second run kept, and BCubed F1 of both runs; `history_weight` as in `StoryClusterer`."""
     import tempfile
 
     from perspectives.pipeline import cluster
@@ -206,21 +207,39 @@ def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray) -> dict
         for part in (articles.iloc[:half], articles.iloc[half:]):
             with Store(db) as store:
                 store.upsert_articles(part.drop(columns="gold").fillna({"title": ""}))  # the store needs one
-            summary = cluster(db=db, embedder=embedder, progress=False)
+            summary = cluster(db=db, embedder=embedder, clusterer=StoryClusterer(history_weight=history_weight),
+                              progress=False)
             with Store(db) as store:
                 runs.append(store.members().set_index("article_id")["story_id"])
     first = articles["id"].iloc[:half]
     gold = articles.set_index("id")["gold"]
-    return {"set": name, "articles": len(articles), "second run": summary.mode,
+    return {"set": name, "articles": len(articles), "history weight": history_weight, "second run": summary.mode,
             "first half's ids kept": float((runs[1][first] == runs[0][first]).mean()),
             "F1 first half": bcubed(runs[0][first].to_numpy(), gold[first].to_numpy())[2],
             "F1 after the second": bcubed(runs[1][articles["id"]].to_numpy(), gold[articles["id"]].to_numpy())[2]}
 
 
-def kept_ids_rows(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """`kept_ids_row` of every set as given."""
-    return pd.DataFrame([kept_ids_row(name, shaped, vectors)
-                         for name, _, shaped, vectors in shaped_sets(sets, ["as given"])])
+# The history weights the stable-id check compares.
+HISTORY_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
+
+
+def kept_ids_rows(sets: dict[str, pd.DataFrame], weights: tuple[float, ...] = HISTORY_WEIGHTS) -> pd.DataFrame:
+    """`kept_ids_row` of every set as given, at each history weight."""
+    return pd.DataFrame([kept_ids_row(name, shaped, vectors, weight)
+                         for name, _, shaped, vectors in shaped_sets(sets, ["as given"]) for weight in weights])
+
+
+def choose_history_weight(table: pd.DataFrame) -> pd.DataFrame:
+    """For each set: the history weight with the best mean, over the other sets, of the ids kept and the F1 after
+    the second half (the two count alike), and the set's own figures with it."""
+    score = (table["first half's ids kept"] + table["F1 after the second"]) / 2
+    rows = []
+    for held in table["set"].unique():
+        others = score[table["set"] != held].groupby(table["history weight"]).mean()
+        mine = table[(table["set"] == held) & (table["history weight"] == others.idxmax())].iloc[0]
+        rows.append({"set": held, "weight chosen": others.idxmax(), "ids kept": mine["first half's ids kept"],
+                     "F1 after the second": mine["F1 after the second"]})
+    return pd.DataFrame(rows)
 
 
 # Twin events: stories of one kind that recur with different specifics (place, date, figures); each must stay its own
@@ -457,7 +476,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
     print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
-    print(kept_ids_rows(sets).to_string(index=False))
+    kept = kept_ids_rows(sets)
+    print(kept.to_string(index=False))
+    print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
+    print(choose_history_weight(kept).to_string(index=False))
     held_out = held_out_models(sets, shapes) if fit and len(sets) > 1 else None
     twins = twin_rows(sets, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS

@@ -196,8 +196,8 @@ class ClusterSummary:
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
             min_cluster_size: int | str = "auto", full: bool = False, backend: str | None = None,
-            mapper: Mapper | None = None,
-            embedder: Embedder | None = None, progress: bool = True) -> ClusterSummary:
+            mapper: Mapper | None = None, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
+            progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles published within the time window of them and the stories those
@@ -224,6 +224,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     embedder : Embedder or encoder, optional
         Replaces `model` and `backend`: an `Embedder` already loaded, or any object with ``encode(texts)`` and
         ``name`` (its vectors are cached under that name).
+    clusterer : StoryClusterer, optional
+        Replaces `time_window_days` and `min_cluster_size`: the grouping with all its settings.
     progress : bool
         Show progress bars.
 
@@ -265,13 +267,13 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     'unchanged'
     """
     embedder = embedder or Embedder(model, backend=backend)
-    clusterer = StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
+    clusterer = clusterer or StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        window = None if everything or changed.empty else regroup_window(changed["published_at"], time_window_days,
-                                                                           grouped=store.count("story_members") > 0)
+        window = None if everything or changed.empty else regroup_window(
+            changed["published_at"], clusterer.time_window_days, grouped=store.count("story_members") > 0)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         mode = "unchanged" if unchanged else "incremental" if window else "full"
         with store.recording_run("cluster", params) as run_id:
