@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
 from perspectives.metrics import bcubed  # noqa: E402
-from perspectives.pipeline import group_stories  # noqa: E402
+from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import HISTORY_WEIGHT, SIZE_SHARE, merge_close_stories  # noqa: E402
@@ -195,10 +196,6 @@ def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray,
     """`perspectives cluster` of the set's first half (in the pipeline's order: by date, then id) into a fresh
     store, then of the second half into the same store: the share of the first half's articles whose story id the
     second run kept, and BCubed F1 of both runs; `history_weight` as in `StoryClusterer`."""
-    import tempfile
-
-    from perspectives.pipeline import cluster
-
     embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
     half = len(articles) // 2
     with tempfile.TemporaryDirectory() as folder:
