@@ -442,3 +442,13 @@ def test_a_previous_grouping_holds_where_the_evidence_is_borderline():
         vectors, previous_stories=before)) == [0] * 4 + [1] * 4 + [0]
     assert list(StoryClusterer(time_window_days=None).fit_predict(
         vectors, previous_stories=[None] * 4 + ["b"] * 4 + [None])) == [0] * 4 + [1] * 4 + [0]
+
+
+def test_the_story_size_is_read_from_the_evidence_not_from_the_previous_grouping():
+    # Twelve stories of eight; the previous run had joined them two by two (and weighs heavily here).
+    rng = np.random.default_rng(3)
+    vectors = np.vstack([np.eye(32)[k] + 0.2 * rng.standard_normal((8, 32)) for k in range(12)]).astype(np.float32)
+    alone = StoryClusterer(time_window_days=None, history_weight=0.6).fit(vectors)
+    held = StoryClusterer(time_window_days=None, history_weight=0.6).fit(vectors, previous_stories=np.arange(96) // 16)
+    assert alone.story_size_ == held.story_size_ and alone.min_cluster_size_ == held.min_cluster_size_ >= 3
+    assert held.n_neighbors_ == alone.n_neighbors_

@@ -199,13 +199,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if evidence is not None:
                 similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
             before = history[self.graph_.rows]
-            similarity = similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
+            # The story size is read from this corpus's evidence alone: the previous grouping only holds it.
+            held = similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
             if self.min_cluster_size != "auto" or not len(X):
-                return similarity
+                return held
             self.story_size_, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
             self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
             if open_ended <= 0.5 or k >= min(MAX_NEIGHBOURS, len(X) - 1):
-                return similarity
+                return held
             k = min(4 * k, MAX_NEIGHBOURS)
 
     def _density_labels(self, similarity: np.ndarray) -> np.ndarray:
@@ -338,13 +339,14 @@ def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float) 
     rounds: each round merges the pairs that are each other's best (highest ratio), then the means are recomputed.
     """
     labels = raw.copy()
+    unit = unit.astype(np.float64)
     while True:
         clustered = labels >= 0
         labels[clustered] = np.unique(labels[clustered], return_inverse=True)[1]
         count = np.bincount(labels[clustered])
         members = np.flatnonzero(clustered)
         sums = coo_matrix((np.ones(len(members)), (labels[members], members)), shape=(len(count), len(labels))
-                          ).tocsr() @ unit.astype(np.float64)
+                          ).tocsr() @ unit
         within = (np.einsum("ij,ij->i", sums, sums) - count) / np.maximum(count * (count - 1), 1)
         a, b = labels[graph.rows], labels[graph.cols]
         linked = (a >= 0) & (b >= 0) & (a != b)
