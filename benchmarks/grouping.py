@@ -59,7 +59,8 @@ def demo() -> pd.DataFrame:
 def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
     """Every labelled set present, as article frames with a `gold` column, sorted as the pipeline sorts them.
     `tweets` keeps a random sample of that many tweets (for quick iterations); 0 leaves them out."""
-    sets = {"demo": demo()}
+    # The demo without its English translations: many languages, short or long, as a multilingual model meets them.
+    sets = {"demo": demo(), "demo_originals": demo().assign(title_en=None, text_en=None)}
     loaders = {**datasets.DATASETS, "tweets": datasets.tweets}
     for name, loader in loaders.items():
         if name == "tweets" and tweets == 0:
@@ -100,6 +101,9 @@ SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets
           "bare titles": bare_titles}
 # Sets that already have one shape only (titles, no dates, one outlet).
 ONE_SHAPE = {"tweets"}
+# Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its
+# copy in).
+COPIES = {"demo_originals"}
 
 
 def vectors_of(articles: pd.DataFrame, embedder: Embedder) -> np.ndarray:
@@ -461,7 +465,7 @@ def main() -> None:
     if args.sets:
         sets = {k: v for k, v in sets.items() if k in args.sets.split(",")}
     if args.fit_pairs:
-        model = write_pair_model(sets, list(SHAPES))
+        model = write_pair_model({name: frame for name, frame in sets.items() if name not in COPIES}, list(SHAPES))
         print(f"wrote {PAIR_MODEL_FILE}: weights {model.weights_.round(3)}, figure conflict "
               f"{model.figure_conflict_:.3f}")
         return
@@ -477,8 +481,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print(kept.to_string(index=False))
     print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
     print(choose_history_weight(kept).to_string(index=False))
-    held_out = held_out_models(sets, shapes) if fit and len(sets) > 1 else None
-    twins = twin_rows(sets, held_out=held_out, pair_weights=PAIR_WEIGHTS)
+    fitted = {name: frame for name, frame in sets.items() if name not in COPIES}
+    held_out = held_out_models(fitted, shapes) if fit and len(fitted) > 1 else None
+    twins = twin_rows(fitted, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS
         print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
         print(twins.to_string(index=False))
@@ -487,7 +492,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
               " weights shrunk toward equal weights (x0.25: a quarter of the way to the learned ones), next to equal"
               " weights and the best peer ===")
         print(f"(the fit samples sets over {GRID_MAX:,} articles to {GRID_MAX:,}; scores are on whole sets)")
-        learned = pair_model_rows(sets, shapes, held_out)
+        learned = pair_model_rows(fitted, shapes, held_out)
         columns = ["set", "shape", "perspectives"] + (["best peer"] if peers else [])
         table = learned.merge(quality[columns].rename(columns={"perspectives": "equal weights"}), on=["set", "shape"])
         print(table.to_string(index=False))
@@ -495,7 +500,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print(choose_pair_weight(table, PAIR_WEIGHTS).to_string(index=False))
         print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
         print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
-        print(leave_one_set_out(grid_scores(sampled(sets), shapes)).to_string(index=False))
+        print(leave_one_set_out(grid_scores(sampled(fitted), shapes)).to_string(index=False))
     if fit and "tweets" in sets:
         print("\n=== stories longer than the neighbour lists: merge shares on two halves of the event tweets' stories"
               " (StoryClusterer alone) ===")

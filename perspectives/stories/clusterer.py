@@ -214,7 +214,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         distance = np.clip(1.0 - similarity.astype(np.float64), _TINY, 2.0)
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
                                                   for ends in (graph.rows, graph.cols))))
-        tree = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
+        tree, part_of = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
+        labels = self._hdbscan(tree)
+        # A part kept whole is grouped again on its own, its root not a story (as HDBSCAN treats its root), unless
+        # that finds no two stories in it (a part that is one event, such as three reports of it a year apart from
+        # the rest).
+        for part in _parts_kept_whole(part_of, labels, 2 * self.min_cluster_size_):
+            members = np.flatnonzero(part_of == part)
+            again = self._hdbscan(_subtree(tree, members, graph.n))
+            if len(np.unique(again[again >= 0])) >= 2:
+                labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
+        return labels
+
+    def _hdbscan(self, tree: np.ndarray) -> np.ndarray:
         return hdbscan_labels(tree, self.min_cluster_size_, self.cluster_selection_method,
                               self.allow_single_cluster, self.cluster_selection_epsilon)
 
@@ -299,10 +311,11 @@ def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray
     return core
 
 
-def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Minimum spanning tree of the graph as (a, b, weight) rows sorted by weight. Parts with no edge between them
-    (e.g. days further apart than the window) are joined at the largest weight, as if every pair between them were
-    that far apart: a larger constant would make whole parts look like long-lived clusters to HDBSCAN."""
+def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum spanning tree of the graph as (a, b, weight) rows sorted by weight, and each row's part. Parts with
+    no edge between them (e.g. days further apart than the window) are joined at the largest weight, as if every
+    pair between them were that far apart: a larger constant would make whole parts look like long-lived clusters
+    to HDBSCAN."""
     low, high = np.minimum(rows, cols), np.maximum(rows, cols)
     order = np.lexsort((weight, high, low))
     low, high, weight = low[order], high[order], weight[order]
@@ -316,7 +329,28 @@ def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarra
         far = weight.max() if len(weight) else 1.0
         edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, far)]))
     tree = np.concatenate(edges).astype(np.float64)
-    return tree[np.argsort(tree[:, 2], kind="stable")]
+    return tree[np.argsort(tree[:, 2], kind="stable")], part_of
+
+
+def _parts_kept_whole(part_of: np.ndarray, labels: np.ndarray, min_size: int) -> list[int]:
+    """The parts of at least `min_size` rows that HDBSCAN put in one cluster. A part's join to the rest is a stand-in
+    distance, so its stability says nothing about whether it is one story: where the evidence inside it is weak
+    (short texts, untranslated languages), EOM kept whole weeks as one story."""
+    kept = []
+    for part in np.unique(part_of):
+        label = labels[part_of == part]
+        if len(label) >= min_size and label[0] >= 0 and (label == label[0]).all():
+            kept.append(int(part))
+    return kept
+
+
+def _subtree(tree: np.ndarray, members: np.ndarray, n: int) -> np.ndarray:
+    """The edges of `tree` (over `n` rows) among `members` (one part: its own spanning tree), numbered within them."""
+    local = np.full(n, -1)
+    local[members] = np.arange(len(members))
+    ends = tree[:, :2].astype(np.int64)
+    inside = (local[ends[:, 0]] >= 0) & (local[ends[:, 1]] >= 0)
+    return np.column_stack([local[ends[inside, 0]], local[ends[inside, 1]], tree[inside, 2]])
 
 
 def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.ndarray:
