@@ -479,9 +479,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
     kept = kept_ids_rows(sets)
     print(kept.to_string(index=False))
-    print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
-    print(choose_history_weight(kept).to_string(index=False))
     fitted = {name: frame for name, frame in sets.items() if name not in COPIES}
+    if len(fitted) > 1:
+        print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
+        print(choose_history_weight(kept[kept["set"].isin(list(fitted))]).to_string(index=False))
     held_out = held_out_models(fitted, shapes) if fit and len(fitted) > 1 else None
     twins = twin_rows(fitted, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS
