@@ -7,6 +7,8 @@ from each article's nearest neighbours within the time window, instead of from a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -219,9 +221,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # A part kept whole is grouped again on its own, its root not a story (as HDBSCAN treats its root), unless
         # that finds no two stories in it (a part that is one event, such as three reports of it a year apart from
         # the rest).
-        for part in _parts_kept_whole(part_of, labels, 2 * self.min_cluster_size_):
-            members = np.flatnonzero(part_of == part)
-            again = self._hdbscan(_subtree(tree, members, graph.n))
+        for members, subtree in _parts_kept_whole(tree, part_of, labels, 2 * self.min_cluster_size_):
+            again = self._hdbscan(subtree)
             if len(np.unique(again[again >= 0])) >= 2:
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
         return labels
@@ -332,25 +333,29 @@ def _spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarra
     return tree[np.argsort(tree[:, 2], kind="stable")], part_of
 
 
-def _parts_kept_whole(part_of: np.ndarray, labels: np.ndarray, min_size: int) -> list[int]:
-    """The parts of at least `min_size` rows that HDBSCAN put in one cluster. A part's join to the rest is a stand-in
-    distance, so its stability says nothing about whether it is one story: where the evidence inside it is weak
-    (short texts, untranslated languages), EOM kept whole weeks as one story."""
-    kept = []
-    for part in np.unique(part_of):
-        label = labels[part_of == part]
-        if len(label) >= min_size and label[0] >= 0 and (label == label[0]).all():
-            kept.append(int(part))
-    return kept
-
-
-def _subtree(tree: np.ndarray, members: np.ndarray, n: int) -> np.ndarray:
-    """The edges of `tree` (over `n` rows) among `members` (one part: its own spanning tree), numbered within them."""
-    local = np.full(n, -1)
-    local[members] = np.arange(len(members))
+def _parts_kept_whole(tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
+                      min_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each part of at least `min_size` rows that HDBSCAN put in one cluster, as its rows and its own spanning tree
+    (the edges of `tree` among them, numbered within the part). A part's join to the rest is a stand-in distance, so
+    its stability says nothing about whether it is one story: where the evidence inside it is weak (short texts,
+    untranslated languages), excess of mass kept whole weeks as one story."""
+    order = np.argsort(part_of, kind="stable")
+    size = np.bincount(part_of)
+    start = np.r_[0, np.cumsum(size)[:-1]]
+    lowest, highest = (reduce.reduceat(labels[order], start) for reduce in (np.minimum, np.maximum))
+    whole = np.flatnonzero((size >= min_size) & (lowest >= 0) & (lowest == highest))
+    if not len(whole):
+        return
+    local = np.empty(len(part_of), dtype=np.int64)
+    local[order] = np.arange(len(part_of)) - start[part_of[order]]
     ends = tree[:, :2].astype(np.int64)
-    inside = (local[ends[:, 0]] >= 0) & (local[ends[:, 1]] >= 0)
-    return np.column_stack([local[ends[inside, 0]], local[ends[inside, 1]], tree[inside, 2]])
+    inner = np.flatnonzero(part_of[ends[:, 0]] == part_of[ends[:, 1]])
+    inner = inner[np.argsort(part_of[ends[inner, 0]], kind="stable")]  # by part, each part's edges still by weight
+    edge_start = np.searchsorted(part_of[ends[inner, 0]], np.arange(len(size) + 1))
+    for part in whole:
+        edges = inner[edge_start[part]:edge_start[part + 1]]
+        yield order[start[part]:start[part] + size[part]], np.column_stack(
+            [local[ends[edges, 0]], local[ends[edges, 1]], tree[edges, 2]])
 
 
 def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.ndarray:
