@@ -64,9 +64,9 @@ def embedded_language(articles: pd.DataFrame) -> np.ndarray:
 
 # How many articles a language's mean is worth before it is trusted: a language with one or two articles (often
 # about one event) would otherwise lose the very thing its articles share. The mean removed is shrunk by
-# n / (n + PRIOR_ARTICLES). Chosen among 0, 2, 5 and 10 on the demo without its translations (benchmarks/grouping.py,
-# `demo_originals`: the only labelled set with several languages not translated); 10 kept most of each language's
-# mean where languages have ten or twenty articles, and untranslated titles grouped by language.
+# n / (n + PRIOR_ARTICLES). Chosen among 0, 2, 5 and 10 on the demo without its translations (`demo_originals` in
+# benchmarks/grouping.py: the only labelled set with several languages left untranslated); 10 left a third to a half
+# of the mean of a language of ten or twenty articles, and untranslated titles grouped by language.
 PRIOR_ARTICLES = 2
 
 
