@@ -65,8 +65,8 @@ def embedded_language(articles: pd.DataFrame) -> np.ndarray:
 # How many articles a language's mean is worth before it is trusted: a language with one or two articles (often
 # about one event) would otherwise lose the very thing its articles share. The mean removed is shrunk by
 # n / (n + PRIOR_ARTICLES). Chosen among 0, 2, 5 and 10 on the demo without its translations (`demo_originals` in
-# benchmarks/grouping.py: the only labelled set with several languages left untranslated); 10 left a third to a half
-# of the mean of a language of ten or twenty articles, and untranslated titles grouped by language.
+# benchmarks/grouping.py: the only labelled set with several languages left untranslated), where 10 left 37-56% of
+# the mean of each language of eight to seventeen articles.
 PRIOR_ARTICLES = 2
 
 
