@@ -95,6 +95,11 @@ def test_wire_copies_are_found_by_sentences_and_share_a_story():
     assert detector.pairs_ == [(0, 1)]
     assert detector.groups_[0] == detector.groups_[1] is not None and detector.groups_[2] is None
     assert list(merge_wire_groups(np.array([0, 1, 2]), detector.groups_)) == [0, 0, 2]
+    # Given the grouping's graph, whose language-centred cosines are low, the vectors' own cosines decide.
+    vectors = np.array([[1, 0.3, 0, 0], [1, 0, 0.3, 0], [1, 0.15, 0.15, 0.3]], dtype=np.float32)  # raw cosines > 0.9
+    graph = StoryClusterer(time_window_days=None).fit(vectors, articles=articles).graph_
+    assert graph.similarity.max() < 0.8
+    assert WireDetector().fit(articles, vectors, graph=graph).pairs_ == [(0, 1)]
 
 
 def members_of(groups: dict[str, list[str]]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 
-from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph
+from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph, unit_rows
 from perspectives.text import MAX_ARTICLE_SENTENCES, english_text, sentences, short_id
 
 MAX_COMPARED_CHARS = 30_000  # a long read; a pair of such openings compares in about 0.1 s
@@ -31,6 +31,15 @@ def shared_sentence_share(first: list[str], second: list[str], min_ratio: float 
     # extractOne stops at the first sentence that reaches min_ratio and skips those whose lengths rule it out.
     return sum(process.extractOne(s, long, scorer=fuzz.ratio, score_cutoff=min_ratio) is not None
                for s in short) / len(short)
+
+
+def pair_cosines(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """Cosine of each pair of unit rows (rows[e], cols[e]), a block of pairs at a time (bounds the memory)."""
+    out = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), block):
+        pairs = slice(start, start + block)
+        out[pairs] = np.einsum("ij,ij->i", unit[rows[pairs]], unit[cols[pairs]])
+    return out
 
 
 def opening(text: str) -> tuple[list[str], int]:
@@ -58,12 +67,15 @@ class WireDetector(BaseEstimator):
         self.time_window_days = time_window_days
 
     def fit(self, articles: pd.DataFrame, vectors: np.ndarray, graph: NeighbourGraph | None = None):
-        """Compare the pairs of `graph` (default: each article's 15 nearest neighbours within the window)."""
+        """Compare the pairs of `graph` (default: each article's 15 nearest neighbours within the window) whose
+        `vectors` have a cosine of at least `candidate_cosine`."""
         records = articles.to_dict("records")
         if graph is None:
             graph = neighbour_graph(vectors, day_numbers(articles["published_at"], len(records)),
                                     self.time_window_days, k=15)
-        close = graph.similarity >= self.candidate_cosine
+        # The vectors' own cosine, not the graph's: the grouping's graph compares language-centred vectors, whose
+        # cosines depend on what else the corpus holds (two articles alone in their language lose what they share).
+        close = pair_cosines(unit_rows(vectors), graph.rows, graph.cols) >= self.candidate_cosine
         candidates = sorted({(min(i, j), max(i, j)) for i, j in zip(graph.rows[close].tolist(),
                                                                    graph.cols[close].tolist())})
         split, cut = {}, {}
