@@ -106,6 +106,11 @@ ONE_SHAPE = {"tweets"}
 COPIES = {"demo_originals"}
 
 
+def fit_sets(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The sets a fit may use: all but the COPIES."""
+    return {name: frame for name, frame in sets.items() if name not in COPIES}
+
+
 def vectors_of(articles: pd.DataFrame, embedder: Embedder) -> np.ndarray:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with Store(RESULTS / "vectors.db") as cache:
@@ -465,7 +470,7 @@ def main() -> None:
     if args.sets:
         sets = {k: v for k, v in sets.items() if k in args.sets.split(",")}
     if args.fit_pairs:
-        model = write_pair_model({name: frame for name, frame in sets.items() if name not in COPIES}, list(SHAPES))
+        model = write_pair_model(fit_sets(sets), list(SHAPES))
         print(f"wrote {PAIR_MODEL_FILE}: weights {model.weights_.round(3)}, figure conflict "
               f"{model.figure_conflict_:.3f}")
         return
@@ -479,7 +484,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
     kept = kept_ids_rows(sets)
     print(kept.to_string(index=False))
-    fitted = {name: frame for name, frame in sets.items() if name not in COPIES}
+    fitted = fit_sets(sets)
     if len(fitted) > 1:
         print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
         print(choose_history_weight(kept[kept["set"].isin(list(fitted))]).to_string(index=False))

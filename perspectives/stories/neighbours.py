@@ -103,6 +103,15 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
 
 
+def pair_cosines(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """Cosine of each pair of unit rows (rows[e], cols[e]), a block of pairs at a time (bounds the memory)."""
+    out = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), block):
+        pairs = slice(start, start + block)
+        out[pairs] = np.einsum("ij,ij->i", unit[rows[pairs]], unit[cols[pairs]])
+    return out
+
+
 def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | None, k: int):
     """One task's neighbours as corpus rows: (rows, cols, similarity)."""
     rows, columns, similarity = nearest(vectors[task.queries], vectors[task.candidates], task.self_columns,

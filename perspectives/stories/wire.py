@@ -17,7 +17,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 
-from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph, unit_rows
+from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph, pair_cosines, unit_rows
 from perspectives.text import MAX_ARTICLE_SENTENCES, english_text, sentences, short_id
 
 MAX_COMPARED_CHARS = 30_000  # a long read; a pair of such openings compares in about 0.1 s
@@ -31,15 +31,6 @@ def shared_sentence_share(first: list[str], second: list[str], min_ratio: float 
     # extractOne stops at the first sentence that reaches min_ratio and skips those whose lengths rule it out.
     return sum(process.extractOne(s, long, scorer=fuzz.ratio, score_cutoff=min_ratio) is not None
                for s in short) / len(short)
-
-
-def pair_cosines(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: int = 65_536) -> np.ndarray:
-    """Cosine of each pair of unit rows (rows[e], cols[e]), a block of pairs at a time (bounds the memory)."""
-    out = np.empty(len(rows), dtype=np.float32)
-    for start in range(0, len(rows), block):
-        pairs = slice(start, start + block)
-        out[pairs] = np.einsum("ij,ij->i", unit[rows[pairs]], unit[cols[pairs]])
-    return out
 
 
 def opening(text: str) -> tuple[list[str], int]:
