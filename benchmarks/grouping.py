@@ -366,7 +366,8 @@ def pair_table(articles: pd.DataFrame, vectors: np.ndarray) -> tuple[np.ndarray,
     """The features of the candidate pairs `StoryClusterer` compares by default (each article's nearest within its
     window, on language-centred vectors) and whether each pair is one gold story."""
     graph = StoryClusterer(min_cluster_size=2).fit(vectors, articles=articles).graph_  # 2: lists that never grow
-    features = EventEvidence().fit(articles).features(graph.rows, graph.cols, graph.similarity)
+    centred = centre_by_language(vectors, embedded_language(articles))
+    features = EventEvidence().fit(articles, centred).features(graph.rows, graph.cols, graph.similarity)
     gold = articles["gold"].to_numpy()
     return features, gold[graph.rows] == gold[graph.cols]
 

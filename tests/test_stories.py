@@ -343,6 +343,41 @@ def test_twin_events_with_different_specifics_stay_apart(embedder):
     assert same_partition(labels, [0, 0, 0, 1, 1, 1])
 
 
+def test_a_figure_names_an_event_when_the_articles_stating_it_are_about_one_thing():
+    from perspectives.stories.evidence import event_figures
+
+    # Articles 0-2 are about one thing, 3-5 about three others; each is a unit vector.
+    vectors = np.eye(6, dtype=np.float32)
+    vectors[:3] = [1, 0, 0, 0, 0, 0]
+    stated = [["#419000", "#2025"], ["#419000"], ["#419000", "#7"], ["#2025"], ["#2025"], ["#2025"]]
+    kept = event_figures(stated, vectors).toarray()
+    # 419,000: three articles about one thing, however large a share of the corpus; 2025: articles about anything;
+    # 7: stated once, so it says nothing about another article.
+    assert kept.shape == (6, 1) and kept[:, 0].tolist() == [1, 1, 1, 0, 0, 0]
+
+
+def test_bodies_that_state_different_figures_conflict_as_headlines_do():
+    from perspectives.stories.evidence import FEATURES, EventEvidence
+
+    # Weekly reports of one kind under headlines without figures: only the bodies' figures tell the weeks apart.
+    week = "Initial jobless claims {verb} to {claims} last week from {before}, the Labor Department said."
+    reports = [("fell", "293,000", "329,000"), ("fell", "293,000", "329,000"), ("rose", "419,000", "368,000"),
+               ("rose", "419,000", "368,000"), ("fell", "293,000", "329,000")]
+    articles = pd.DataFrame([{"title": "Jobless claims move again", "language": "en",
+                              "text": week.format(verb=verb, claims=claims, before=before)}
+                             for verb, claims, before in reports])
+    articles.loc[4, "text"] = "Jobless claims moved again last week, the Labor Department said."  # no figures
+    vectors = np.ones((5, 4), dtype=np.float32)  # all about one thing
+    rows, cols = np.array([0, 0, 1, 2, 0]), np.array([1, 2, 3, 3, 4])
+    conflict = EventEvidence().fit(articles, vectors).features(rows, cols, np.zeros(5))[:, FEATURES.index(
+        "figure_conflict")]
+    # Same week: shared figures; other weeks: none shared; a body without figures: nothing to conflict.
+    assert conflict.tolist() == [0, 1, 1, 0, 0]
+    # Without vectors, which of the bodies' figures name an event is not known: they are not compared.
+    assert not EventEvidence().fit(articles).features(rows, cols, np.zeros(5))[:, FEATURES.index(
+        "figure_conflict")].any()
+
+
 def _pair_features(same: np.ndarray, rng) -> np.ndarray:
     """Synthetic pair features (`evidence.FEATURES`) of one-language articles with bodies: the words tell one
     story from another best, the embedding less, the anchors not at all."""
@@ -459,7 +494,7 @@ def test_a_previous_grouping_holds_where_the_evidence_is_borderline():
     # Two stories, and an article between them, a little closer to the first.
     rng = np.random.default_rng(8)
     first, second = (np.eye(16)[k] + 0.05 * rng.standard_normal((4, 16)) for k in (0, 1))
-    vectors = np.vstack([first, second, 0.55 * np.eye(16)[0] + 0.45 * np.eye(16)[1]]).astype(np.float32)
+    vectors = np.vstack([first, second, 0.52 * np.eye(16)[0] + 0.48 * np.eye(16)[1]]).astype(np.float32)
     assert list(StoryClusterer(time_window_days=None).fit_predict(vectors)) == [0] * 4 + [1] * 4 + [0]
     # The previous run put it with the second: it stays there.
     before = ["a"] * 4 + ["b"] * 5
