@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from perspectives.stories.neighbours import unit_rows
 from perspectives.text import document, english_text, english_title, has_english
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d.,]*\d|\d", re.UNICODE)
@@ -280,7 +281,7 @@ def event_figures(anchor_lists: list[list[str]], vectors: np.ndarray):
             [_only_figures(found) for found in anchor_lists]).tocsc()
     except ValueError:  # no figure at all
         return csr_matrix((len(anchor_lists), 1))
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit = unit_rows(vectors)
     count = np.asarray(stated_in.sum(axis=0)).ravel()
     keep = np.zeros(len(count), dtype=bool)
     for start in range(0, len(count), _FIGURE_BLOCK):
