@@ -350,10 +350,9 @@ def test_a_figure_names_an_event_when_the_articles_stating_it_are_about_one_thin
     vectors = np.eye(6, dtype=np.float32)
     vectors[:3] = [1, 0, 0, 0, 0, 0]
     stated = [["#419000", "#2025"], ["#419000"], ["#419000", "#7"], ["#2025"], ["#2025"], ["#2025"]]
-    kept = event_figures(stated, vectors).toarray()
     # 419,000: three articles about one thing, however large a share of the corpus; 2025: articles about anything;
     # 7: stated once, so it says nothing about another article.
-    assert kept.shape == (6, 1) and kept[:, 0].tolist() == [1, 1, 1, 0, 0, 0]
+    assert event_figures(stated, vectors) == {"#419000"}
 
 
 def test_bodies_that_state_different_figures_conflict_as_headlines_do():
@@ -376,6 +375,25 @@ def test_bodies_that_state_different_figures_conflict_as_headlines_do():
     # Without vectors, which of the bodies' figures name an event is not known: they are not compared.
     assert not EventEvidence().fit(articles).features(rows, cols, np.zeros(5))[:, FEATURES.index(
         "figure_conflict")].any()
+
+
+def test_one_event_s_figures_in_headline_and_body_agree_where_the_headlines_differ():
+    from perspectives.stories.evidence import FEATURES, EventEvidence
+
+    # Two rounds of sanctions. Round 18's headlines state different figures (its number, its new price cap), but the
+    # first's body states the second's headline figure: one event. Round 17 shares no figure with round 18.
+    rounds = [("EU adopts 18th sanctions package", "The package lowers the oil price cap to $47.60 a barrel."),
+              ("Britain cuts Russian oil price cap to $47.60", "London matched the cap of $47.60 a barrel."),
+              ("EU adopts 17th sanctions package", "The package lists 189 more shadow fleet tankers."),
+              ("Brussels blacklists 189 tankers", "The 17th package lists 189 more shadow fleet tankers.")]
+    others = [(f"Quiet news from {place}", "Nothing else happened.") for place in "abcdefghijklmnopqrst"]
+    articles = pd.DataFrame([{"title": title, "text": text, "language": "en"} for title, text in rounds + others])
+    vectors = np.eye(len(articles), dtype=np.float32)
+    vectors[:4] = vectors[0]  # the four are about one thing, sanctions; the rest about others
+    rows, cols = np.array([0, 0, 2, 1]), np.array([1, 2, 3, 3])
+    conflict = EventEvidence().fit(articles, vectors).features(rows, cols, np.zeros(4))[:, FEATURES.index(
+        "figure_conflict")]
+    assert conflict.tolist() == [0, 1, 0, 1]
 
 
 def _pair_features(same: np.ndarray, rng) -> np.ndarray:

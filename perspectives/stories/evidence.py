@@ -81,10 +81,11 @@ def centre_by_language(vectors: np.ndarray, languages: np.ndarray) -> np.ndarray
     return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
 
 
-# Two headlines, or two bodies, that both state figures and share none report different events of one kind (this
-# week's jobless claims and last week's): their similarity loses this much. Figures in more than FIGURE_MAX_SHARE of
-# the headlines (a year, "top 10") name no event. Both were chosen leaving one labelled set out at a time
-# (benchmarks/grouping.py).
+# Two articles that both state figures naming an event and share none report different events of one kind (this
+# week's jobless claims and last week's): their similarity loses this much. An article's figures are its headline's
+# and its body's together: one event's headlines often state different facets of it (a sanctions round's number, its
+# new price cap) that each body repeats. Figures in more than FIGURE_MAX_SHARE of the headlines (a year, "top 10")
+# name no event. Both were chosen leaving one labelled set out at a time (benchmarks/grouping.py).
 FIGURE_CONFLICT = 0.1
 FIGURE_MAX_SHARE = 0.05
 # A figure in the bodies names an event when the articles that state it are about one thing: two or more, whose mean
@@ -107,7 +108,7 @@ FEATURES = (
     "words",            # word TF-IDF cosine: same language
     "anchors",          # names and numbers cosine: both have a body
     "headline",         # headline TF-IDF cosine: same language and both have a body
-    "figure_conflict",  # both headlines, or both bodies, state figures and share none
+    "figure_conflict",  # both state figures naming an event (headline or body) and share none
     "same_language",
     "both_bodies",
 )
@@ -117,8 +118,8 @@ HAND_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
 class EventEvidence(BaseEstimator):
     """Word, headline and anchor TF-IDF spaces fitted on a corpus; `similarity` scores candidate pairs.
 
-    A pair's similarity is the weighted mean of the cosines defined for it, less a penalty where the headlines
-    state different figures. `pair_model` says with which weights: None, equal weights and `figure_conflict` (what
+    A pair's similarity is the weighted mean of the cosines defined for it, less a penalty where the articles state
+    different figures. `pair_model` says with which weights: None, equal weights and `figure_conflict` (what
     leaving one labelled set out measures best); "learned", the packaged `PairModel` (`pair_model.json`); or a
     fitted `PairModel` (wrapped in `sklearn.frozen.FrozenEstimator`, so that cloning keeps its weights).
     `pair_weight` shrinks a pair model's weights and penalty toward equal weights and `figure_conflict`: 0 keeps
@@ -131,8 +132,9 @@ class EventEvidence(BaseEstimator):
         self.pair_weight = pair_weight
 
     def fit(self, articles: pd.DataFrame, vectors: np.ndarray | None = None):
-        """Fit the TF-IDF spaces on `articles`. `vectors` (one per article, language-centred) tell which figures
-        in the bodies name an event (`event_figures`); without them the bodies' figures are not compared."""
+        """Fit the TF-IDF spaces and the figures naming an event on `articles`. `vectors` (one per article,
+        language-centred) tell which figures in the bodies name one (`event_figures`); without them only the
+        headlines' figures are compared."""
         records = articles.to_dict("records")
         bodies = [english_text(a) for a in records]
         self.languages_ = embedded_language(articles)
@@ -141,9 +143,8 @@ class EventEvidence(BaseEstimator):
         self.headlines_ = _tfidf([fold(english_title(a)) for a in records])
         body_anchors = [anchors(b) for b in bodies]
         self.anchors_ = _tfidf(body_anchors, analyzer=list, binary=True, sublinear_tf=False)
-        self.figures_ = _figures([anchors(". " + english_title(a)) for a in records])
-        self.body_figures_ = event_figures(body_anchors, vectors) if vectors is not None else csr_matrix(
-            (len(records), 1))
+        self.figures_ = _named_figures([_only_figures(anchors(". " + english_title(a))) for a in records],
+                                       [_only_figures(found) for found in body_anchors], vectors)
         if isinstance(self.pair_model, str) and self.pair_model != "learned":
             raise ValueError(f"pair_model must be None, 'learned' or a fitted PairModel, not {self.pair_model!r}")
         self.model_ = shipped_pair_model() if self.pair_model == "learned" else self.pair_model
@@ -158,7 +159,7 @@ class EventEvidence(BaseEstimator):
             same_language * _row_dots(self.words_, rows, cols),
             both_bodies * _row_dots(self.anchors_, rows, cols),
             (same_language & both_bodies) * _row_dots(self.headlines_, rows, cols),
-            _figures_conflict(self.figures_, rows, cols) | _figures_conflict(self.body_figures_, rows, cols),
+            _figures_conflict(self.figures_, rows, cols),
             same_language,
             both_bodies,
         ]).astype(np.float64)
@@ -181,7 +182,7 @@ class EventEvidence(BaseEstimator):
 
 def weighted_mean(features: np.ndarray, weights, figure_conflict: float) -> np.ndarray:
     """The weighted mean of the cosines defined for each pair (the embedding's always is), less `figure_conflict`
-    where the headlines state different figures."""
+    where the articles state different figures."""
     cosines, conflict, same_language, both_bodies = features[:, :4], features[:, 4], features[:, 5], features[:, 6]
     defined = np.column_stack([np.ones(len(features)), same_language, both_bodies, same_language * both_bodies])
     weighted = defined * np.asarray(weights, dtype=np.float64)
@@ -212,7 +213,7 @@ class PairModel(BaseEstimator):
         The cosines' weights in the mean (`FEATURES[:4]`): their coefficients, a negative one as 0, scaled to a
         mean of 1.
     figure_conflict_ : float
-        What a pair whose headlines state different figures loses.
+        What a pair whose articles state different figures loses.
     """
 
     def __init__(self, C: float = 1.0):
@@ -266,21 +267,32 @@ def shipped_pair_model() -> PairModel:
     return PairModel.from_dict(json.loads(PAIR_MODEL_FILE.read_text(encoding="utf-8")))
 
 
-def _figures(anchor_lists: list[list[str]]):
-    """Binary TF-IDF rows of the figures among each headline's anchors, but those in more than FIGURE_MAX_SHARE."""
-    return _tfidf([_only_figures(found) for found in anchor_lists], analyzer=list, binary=True, sublinear_tf=False,
-                  max_df=FIGURE_MAX_SHARE)
+def _named_figures(headline_figures: list[list[str]], body_figures: list[list[str]], vectors: np.ndarray | None):
+    """Binary rows of the figures each article states that name an event: in its headline, those in at most
+    FIGURE_MAX_SHARE of the headlines; in its body, the `event_figures` (none without `vectors`)."""
+    in_headlines = _rare(headline_figures, FIGURE_MAX_SHARE)
+    in_bodies = event_figures(body_figures, vectors) if vectors is not None else set()
+    return _binary_rows([[f for f in head if f in in_headlines] + [f for f in body if f in in_bodies]
+                         for head, body in zip(headline_figures, body_figures)])
 
 
-def event_figures(anchor_lists: list[list[str]], vectors: np.ndarray):
-    """Binary rows of the figures among each text's anchors that name an event: stated by two articles or more,
-    whose mean cosine (`vectors`) is at least EVENT_FIGURE_COSINE, however many articles that is. A figure stated
-    once tells nothing of another article: bodies that each hold one of their own do not conflict for it."""
+def _rare(token_lists: list[list[str]], max_share: float) -> set[str]:
+    """The tokens in at most `max_share` of the lists (none where that is under one list)."""
     try:
-        stated_in = CountVectorizer(analyzer=list, binary=True, dtype=np.float32).fit_transform(
-            [_only_figures(found) for found in anchor_lists]).tocsc()
+        return set(CountVectorizer(analyzer=list, max_df=max_share).fit(token_lists).vocabulary_)
+    except ValueError:  # no token at all, or max_share of the lists is under one
+        return set()
+
+
+def event_figures(figure_lists: list[list[str]], vectors: np.ndarray) -> set[str]:
+    """The figures that name an event: stated by two texts or more whose mean cosine (`vectors`) is at least
+    EVENT_FIGURE_COSINE, however many texts that is. A figure stated once tells nothing of another article: bodies
+    that each hold one of their own do not conflict for it."""
+    vectorizer = CountVectorizer(analyzer=list, binary=True, dtype=np.float32)
+    try:
+        stated_in = vectorizer.fit_transform(figure_lists).tocsc()
     except ValueError:  # no figure at all
-        return csr_matrix((len(anchor_lists), 1))
+        return set()
     unit = unit_rows(vectors)
     count = np.asarray(stated_in.sum(axis=0)).ravel()
     keep = np.zeros(len(count), dtype=bool)
@@ -288,10 +300,18 @@ def event_figures(anchor_lists: list[list[str]], vectors: np.ndarray):
         block = slice(start, start + _FIGURE_BLOCK)
         sums = np.asarray(stated_in[:, block].T @ unit, dtype=np.float64)
         n = count[block]
-        # The mean over pairs of the figure's articles: |sum of unit rows|^2 also counts each article with itself.
+        # The mean over pairs of the figure's texts: |sum of unit rows|^2 also counts each text with itself.
         mean_cosine = (np.einsum("ij,ij->i", sums, sums) - n) / np.maximum(n * (n - 1), 1)
         keep[block] = (n > 1) & (mean_cosine >= EVENT_FIGURE_COSINE)
-    return stated_in[:, np.flatnonzero(keep)].tocsr()
+    return set(vectorizer.get_feature_names_out()[keep])
+
+
+def _binary_rows(token_lists: list[list[str]]):
+    """Binary rows of the tokens in each list (an all-zero column where no list holds any)."""
+    try:
+        return CountVectorizer(analyzer=list, binary=True).fit_transform(token_lists).tocsr()
+    except ValueError:  # no token at all
+        return csr_matrix((len(token_lists), 1))
 
 
 def _only_figures(found: list[str]) -> list[str]:
@@ -299,14 +319,14 @@ def _only_figures(found: list[str]) -> list[str]:
 
 
 def _figures_conflict(figures, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Whether both texts of each pair state figures (rows of a figure matrix) and share none."""
+    """Whether both articles of each pair state figures (binary rows of `figures`) and share none."""
     stated = figures.getnnz(axis=1) > 0
     return stated[rows] & stated[cols] & (_row_dots(figures, rows, cols) == 0)
 
 
-def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True, max_df: float = 1.0):
+def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True):
     """Row-normalised TF-IDF matrix; an empty corpus vocabulary gives all-zero rows."""
-    vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf, max_df=max_df,
+    vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf,
                                  strip_accents="unicode" if analyzer == "word" else None)
     try:
         return vectorizer.fit_transform(texts).tocsr()
