@@ -1,8 +1,9 @@
-"""Grouping quality on every labelled set in four shapes, next to plain HDBSCAN and BERTopic on the same vectors.
+"""Grouping quality on every labelled set in five shapes, next to plain HDBSCAN and BERTopic on the same vectors.
 
 Shapes: as given; titles only (no body: what a feed often gives); without dates and outlets (content alone, one
 outlet name for all); bare titles (titles only, lower-cased, without stop words, dates or outlets: the form of
-preprocessed title collections). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies,
+preprocessed title collections); summaries only (each body's first sentence, no title: one-line summaries and news
+blurbs). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies,
 described stories); the peers see the same MiniLM vectors. Vectors are cached in a store under
 benchmarks/results/ (by model and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
@@ -34,6 +35,7 @@ from perspectives.ingest.files import articles_frame, load_articles  # noqa: E40
 from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
+from perspectives.text import lede, present  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import HISTORY_WEIGHT, SIZE_SHARE, merge_close_stories  # noqa: E402
 from perspectives.stories.evidence import (  # noqa: E402
@@ -97,8 +99,16 @@ def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
                                                       title_en=articles["title_en"].map(bare, na_action="ignore"))
 
 
+def summaries_only(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each body's first sentence (and its translation's), without the title; dates and outlets kept: the form of
+    one-line summaries (what a feed gives when extraction fails, short of its title) and of news blurbs."""
+    first = [lede(text, language, n=1) for text, language in zip(articles["text"], articles["language"])]
+    first_en = [lede(text, "en", n=1) if present(text) else None for text in articles["text_en"]]
+    return articles.assign(title="", title_en=None, text=first, text_en=first_en)
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
-          "bare titles": bare_titles}
+          "bare titles": bare_titles, "summaries only": summaries_only}
 # Sets that already have one shape only (titles, no dates, one outlet).
 ONE_SHAPE = {"tweets"}
 # Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its

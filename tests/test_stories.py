@@ -343,6 +343,18 @@ def test_twin_events_with_different_specifics_stay_apart(embedder):
     assert same_partition(labels, [0, 0, 0, 1, 1, 1])
 
 
+@pytest.mark.parametrize("shape", ["titles_only", "summaries_only"])
+def test_titles_or_one_line_summaries_alone_still_form_the_stories(embedder, shape):
+    import benchmarks.grouping as bench
+    from perspectives.metrics import bcubed
+    from perspectives.pipeline import group_stories
+
+    # What a feed gives when extraction fails: the demo's titles alone, or each body's first sentence alone.
+    articles = getattr(bench, shape)(bench.demo())
+    labels = group_stories(articles, embedder, progress=False).story_of(articles)
+    assert bcubed(labels, articles["gold"])[2] >= 0.9
+
+
 def test_a_figure_names_an_event_when_the_articles_stating_it_are_about_one_thing():
     from perspectives.stories.evidence import event_figures
 
