@@ -35,7 +35,6 @@ from perspectives.ingest.files import articles_frame, load_articles  # noqa: E40
 from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
-from perspectives.text import lede, present  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import HISTORY_WEIGHT, SIZE_SHARE, merge_close_stories  # noqa: E402
 from perspectives.stories.evidence import (  # noqa: E402
@@ -46,6 +45,7 @@ from perspectives.stories.evidence import (  # noqa: E402
     centre_by_language,
     embedded_language,
 )
+from perspectives.text import lede, present  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 # The embedding model every method sees (`--model`; None: the default).
