@@ -41,8 +41,7 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
 @pytest.mark.parametrize("change, reason", [
     ({"id": ""}, "missing id"),
     ({"outlet": "  "}, "missing outlet"),
-    ({"title": None}, "missing title"),
-    ({"text": ""}, "missing text"),
+    ({"title": None, "text": " "}, "missing title and text"),
     ({"country": "Sweden"}, "invalid country 'Sweden'"),
     ({"country": "XQ"}, "invalid country 'XQ'"),
     ({"language": "swe"}, "invalid language 'swe'"),
@@ -58,6 +57,21 @@ def test_every_unusable_row_is_rejected_with_its_reason(tmp_path, change, reason
     assert reject["reason"].startswith(reason)
     assert reject["row"] == 2
     assert json.loads(reject["record"])["outlet"] == change.get("outlet", GOOD["outlet"])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_title_alone_or_a_text_alone_is_an_article(tmp_path, suffix):
+    # What feeds give when extraction fails: a headline, or a one-line summary; a file may carry only one column.
+    rows = [{"id": "t", "outlet": "X", "title": "Deadline nears"}, {"id": "s", "outlet": "X", "text": "Talks go on."}]
+    path = tmp_path / f"a{suffix}"
+    if suffix == ".csv":
+        pd.DataFrame(rows).to_csv(path, index=False)
+    else:
+        write_jsonl(path, rows)
+    result = load_articles(path)
+    assert len(result.rejects) == 0
+    assert result.articles[["id", "title", "text"]].values.tolist() == [["t", "Deadline nears", ""],
+                                                                        ["s", "", "Talks go on."]]
 
 
 def test_broken_json_lines_and_duplicate_ids_are_rejected_not_dropped(tmp_path):
@@ -82,10 +96,11 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
 @pytest.mark.parametrize("name, content, message", [
     ("a.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
     ("a.csv", "id,outlet,title,text\n1,Le Veilleur,Été,Très chaud\n".encode("latin-1"), "not UTF-8 encoded"),
-    ("a.csv", b"id,outlet,headline\n1,X,Y\n", "missing required column(s): title, text"),
+    ("a.csv", b"id,outlet,headline\n1,X,Y\n", "no title or text column"),
+    ("a.csv", b"title,text\nY,Z\n", "missing required column(s): id, outlet"),
     ("a.csv", b'id,outlet,title,text\n1,X,"Y,Z\n2,X,Y,Z,extra,more\n', "not a readable CSV file"),
     ("a.csv", b"", "the file is empty"),
-    ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "missing required column(s): title, text"),
+    ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "no title or text column"),
     ("a.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
     ("a.xlsx", b"whatever", "unsupported file type '.xlsx'"),
 ])

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from perspectives.ingest.schema import COLUMNS, REQUIRED, RowError, validate_row
+from perspectives.ingest.schema import COLUMNS, CONTENT, REQUIRED, RowError, validate_row
 from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
@@ -128,7 +128,10 @@ def _parquet_records(path: Path) -> Records:
 def _check_columns(path: Path, columns) -> None:
     missing = [c for c in REQUIRED if c not in set(columns)]
     if missing:
-        raise InputError(f"{path}: missing required column(s): {', '.join(missing)} (required: {', '.join(REQUIRED)})")
+        raise InputError(f"{path}: missing required column(s): {', '.join(missing)} (required: {', '.join(REQUIRED)}, "
+                         f"and {' or '.join(CONTENT)})")
+    if not set(CONTENT) & set(columns):
+        raise InputError(f"{path}: no {' or '.join(CONTENT)} column (a row needs at least one of them)")
 
 
 _READERS = {".csv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records, ".parquet": _parquet_records}

@@ -10,9 +10,11 @@ import pycountry
 
 from perspectives.text import present
 
-REQUIRED = ("id", "outlet", "title", "text")
+REQUIRED = ("id", "outlet")
+# A row needs at least one of these: titles-only feeds and one-line summaries are articles too.
+CONTENT = ("title", "text")
 OPTIONAL = ("url", "country", "language", "published_at", "title_en", "text_en")
-COLUMNS = REQUIRED + OPTIONAL
+COLUMNS = REQUIRED + CONTENT + OPTIONAL
 
 _LONGEST_DATE = 100
 
@@ -89,6 +91,8 @@ def validate_row(record: dict) -> dict | RowError:
     for key in REQUIRED:
         if not article[key]:
             return RowError(f"missing {key}")
+    if not any(article[key] for key in CONTENT):
+        return RowError("missing title and text")
     for key, normalise in _NORMALISERS.items():
         if article[key]:
             value = normalise(article[key])
@@ -96,4 +100,5 @@ def validate_row(record: dict) -> dict | RowError:
                 return value
             article[key] = value
     extras = {k: v for k, v in record.items() if k not in COLUMNS}
-    return {**{k: (v or None) for k, v in article.items()}, "extra": extras}
+    # A missing title or text is "" (the store's columns are NOT NULL), every other missing value None.
+    return {**{k: v if k in CONTENT else (v or None) for k, v in article.items()}, "extra": extras}

@@ -7,7 +7,17 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.store import STORY_COLUMNS
-from perspectives.text import STOP_WORDS, distinct_terms, document, english_title, present, short_id, without_nan
+from perspectives.text import (
+    STOP_WORDS,
+    distinct_terms,
+    document,
+    english_text,
+    english_title,
+    lede,
+    present,
+    short_id,
+    without_nan,
+)
 
 
 def story_id(anchor_article_id: str) -> str:
@@ -59,7 +69,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
         dates = [a["published_at"] for a in own if present(a.get("published_at"))]
         rows.append({
             "story_id": sid,
-            "label": english_title(records[_medoid(vectors, idx)]),
+            "label": _headline(records[_medoid(vectors, idx)]),
             "keywords": ", ".join(words),
             "n_articles": len(idx),
             "n_outlets": len({a["outlet"] for a in own}),
@@ -71,6 +81,11 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
     stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
     # wire_group is filled by the wire detector (perspectives.pipeline.group_stories); None until then.
     return stories, pd.DataFrame(members, columns=["article_id", "story_id"]).assign(wire_group=None)
+
+
+def _headline(record) -> str:
+    """The article's (English) title; without one, its text's first sentence."""
+    return english_title(record) or lede(english_text(record), "en", n=1)
 
 
 def _sort_time(record) -> str:
