@@ -81,7 +81,7 @@ def hostile_run(pixel_server, tmp_path_factory):
     rows = [{"id": f"h{i}", "outlet": outlet, "country": country, "published_at": "2025-08-08T10:00:00Z",
              "title": headline, "text": text, "note": "=1+1", "meta": {"k": i} if i else "plain"}
             for i, (outlet, country) in enumerate(outlets)]
-    rows.append({"id": "=cmd|' /C calc'!A0", "outlet": "@x", "title": "=1+1"})  # no text: rejected
+    rows.append({"id": "=cmd|' /C calc'!A0", "outlet": "@x", "note": "=1+1"})  # neither title nor text: rejected
     source = base / "hostile.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     db, out = base / "hostile.db", base / "out"
