@@ -335,7 +335,7 @@ def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: boo
 
 
 def _row_dots(matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Cosine of row pairs of a row-normalised sparse matrix, in blocks of edges."""
+    """Dot products of row pairs of a sparse matrix (cosines where its rows have unit length), in blocks of edges."""
     out = np.empty(len(rows))
     for start in range(0, len(rows), _EDGE_BLOCK):
         block = slice(start, start + _EDGE_BLOCK)
