@@ -276,3 +276,14 @@ def test_web_items_pass_the_file_validator_and_a_bad_declared_language_is_detect
         [article] = store.articles().to_dict("records")
     assert summary.new == 1 and article["language"] == "sv"  # the feed said "english": not ISO 639-1
     assert article["published_at"] == "2025-08-08T08:15:00Z" and article["country"] == "SE"
+
+
+def test_an_item_with_a_summary_and_no_title_is_an_article(server, tmp_path):
+    path = registry_file(tmp_path, server.base, {("Baltic Wire", "PL", "en"): ["/feeds/untitled.xml"]})
+    with Store(tmp_path / "untitled.db") as store:
+        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
+                                 progress=False)
+        [article] = store.articles().to_dict("records")
+    assert summary.new == 1 and not summary.skipped
+    assert article["title"] == "" and article["text"].startswith("Harbour officials in Gdansk")
+    assert article["extra"]["extraction"].startswith("feed summary (")

@@ -229,9 +229,6 @@ class SourceIngester:
         else:
             summary.skipped[f"no text: {reason}"] += 1
             return
-        if not title:
-            summary.skipped["no title"] += 1
-            return
         key = article_id(item.link)
         duplicate = self.sink.id_with_text(text)
         if duplicate and duplicate != key:
