@@ -153,6 +153,27 @@ def test_a_missing_language_is_detected_and_marked(tmp_path):
     assert undetected.articles["language"].isna().all()
 
 
+
+@pytest.mark.slow
+def test_short_titles_are_read_in_the_language_of_the_file_around_them(tmp_path):
+    from perspectives.ingest.files import NEWS_LANGUAGES
+    from perspectives.ingest.normalise import detect_language
+
+    ambiguous = ["nadal wins final", "grain ship docks gdansk", "metro fares rise"]
+    # Read alone, lingua gives each of these another language.
+    assert all(detect_language(title, set(NEWS_LANGUAGES)) != "en" for title in ambiguous)
+    english = ["ceasefire talks stall", "oscar nominees announced", "senate passes budget", "storm cuts power",
+               "tesla recall brakes", "ferry strike halts harbour", "pope visits manila", "bank raises rates"]
+    long = {"de1": "Die Regierung kündigte heute an, dass die Steuer auf Benzin im nächsten Jahr deutlich steigt.",
+            "sv1": "Regeringen meddelade i dag att skatten på bensin höjs kraftigt från och med nästa år."}
+    rows = ([{**GOOD, "id": f"t{k}", "language": None, "title": title, "text": ""}
+             for k, title in enumerate(ambiguous + english)]
+            + [{**GOOD, "id": key, "language": None, "title": "", "text": text} for key, text in long.items()])
+    languages = load_articles(write_jsonl(tmp_path / "a.jsonl", rows)).articles.set_index("id")["language"]
+    assert (languages[[f"t{k}" for k in range(len(ambiguous) + len(english))]] == "en").all()
+    assert languages["de1"] == "de" and languages["sv1"] == "sv"  # a prior of English does not overturn a long text
+
+
 @pytest.mark.slow
 def test_json_lines_that_break_the_json_reader_are_rejects_and_the_other_rows_load(tmp_path):
     hostile = [  # (line, how its reason starts)

@@ -159,17 +159,18 @@ NEWS_LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "nl", "ru", "uk"
 
 
 def fill_languages(articles: list[dict]) -> None:
-    """Detect the language (lingua) of articles that came without one; `extra.language_source` says so."""
+    """Detect the language (lingua, with the file's languages as a prior) of articles that came without one;
+    `extra.language_source` says so."""
     missing = [a for a in articles if not a["language"]]
     if not missing:
         return
-    from perspectives.ingest.normalise import detect_language
+    from perspectives.ingest.normalise import detect_languages
 
-    candidates = set(NEWS_LANGUAGES) | {a["language"] for a in articles if a["language"]}
-    for article in missing:
-        found = detect_language(f"{article['title']}. {article['text']}", candidates)
-        if found:
-            article["language"] = found
+    known = [a["language"] for a in articles if a["language"]]
+    found = detect_languages([f"{a['title']}. {a['text']}" for a in missing], set(NEWS_LANGUAGES) | set(known), known)
+    for article, language in zip(missing, found):
+        if language:
+            article["language"] = language
             article["extra"] = {**article["extra"], "language_source": "detected"}
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import calendar
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 import courlan
@@ -55,11 +57,8 @@ def _detector(languages: frozenset[str]):
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
-def detect_language(text: str, candidates: set[str]) -> str | None:
-    """ISO 639-1 code of `text` among `candidates` (lingua), or None when it cannot tell.
-
-    Limiting the candidates to the registry's languages keeps the detector small and fast to build.
-    """
+def _supported(candidates: set[str]) -> frozenset[str]:
+    """The candidates lingua knows, English always among them."""
     supported = set()
     for code in candidates | {"en"}:
         try:
@@ -67,7 +66,38 @@ def detect_language(text: str, candidates: set[str]) -> str | None:
             supported.add(code)
         except ValueError:
             continue
+    return frozenset(supported)
+
+
+def detect_language(text: str, candidates: set[str]) -> str | None:
+    """ISO 639-1 code of `text` among `candidates` (lingua), or None when it cannot tell.
+
+    Limiting the candidates to the registry's languages keeps the detector small and fast to build.
+    """
+    supported = _supported(candidates)
     if len(supported) < 2 or not text.strip():
         return None
-    found = _detector(frozenset(supported)).detect_language_of(text)
+    found = _detector(supported).detect_language_of(text)
     return found.iso_code_639_1.name.lower() if found else None
+
+
+def detect_languages(texts: list[str], candidates: set[str], known: Iterable[str] = ()) -> list[str | None]:
+    """Each text's ISO 639-1 code among `candidates`, read with the corpus's own languages as a prior (None where
+    lingua cannot tell).
+
+    A short text is ambiguous on its own: lingua alone calls 4% of a set of short English event texts German,
+    Norwegian, Spanish and so on. The texts around it are not, so each language's confidence is weighed by its share
+    of the corpus (the `known` languages and each text's best guess, add-one smoothed); a long text's confidence is
+    near 1 for its own language, which no share overturns.
+    """
+    supported = _supported(candidates)
+    if len(supported) < 2:
+        return [None] * len(texts)
+    values = _detector(supported).compute_language_confidence_values_in_parallel(texts)
+    confidences = [{value.language.iso_code_639_1.name.lower(): value.value for value in row} for row in values]
+    confidences = [row if text.strip() and max(row.values(), default=0.0) > 0 else {}
+                   for text, row in zip(texts, confidences)]
+    counts = Counter(known) + Counter(max(row, key=row.__getitem__) for row in confidences if row)
+    total = sum(counts[code] for code in supported)
+    share = {code: (counts[code] + 1) / (total + len(supported)) for code in supported}
+    return [max(row, key=lambda code: row[code] * share[code]) if row else None for row in confidences]
