@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import courlan
 import lxml.html
+import numpy as np
 import pandas as pd
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
@@ -49,6 +50,11 @@ def html_to_text(fragment: str | None) -> str:
     for bad in tree.xpath("//script|//style"):
         bad.drop_tree()
     return " ".join(tree.text_content().split())
+
+
+# Texts whose language confidences are computed at once: lingua's result objects (one per language and text) for a
+# whole large file would take gigabytes; the confidences are kept as one float32 row per text.
+_DETECT_BLOCK = 10_000
 
 
 @lru_cache(maxsize=8)
@@ -93,11 +99,18 @@ def detect_languages(texts: list[str], candidates: set[str], known: Iterable[str
     supported = _supported(candidates)
     if len(supported) < 2:
         return [None] * len(texts)
-    values = _detector(supported).compute_language_confidence_values_in_parallel(texts)
-    confidences = [{value.language.iso_code_639_1.name.lower(): value.value for value in row} for row in values]
-    confidences = [row if text.strip() and max(row.values(), default=0.0) > 0 else {}
-                   for text, row in zip(texts, confidences)]
-    counts = Counter(known) + Counter(max(row, key=row.__getitem__) for row in confidences if row)
-    total = sum(counts[code] for code in supported)
-    share = {code: (counts[code] + 1) / (total + len(supported)) for code in supported}
-    return [max(row, key=lambda code: row[code] * share[code]) if row else None for row in confidences]
+    codes = sorted(supported)
+    column = {code: k for k, code in enumerate(codes)}
+    detector = _detector(supported)
+    confidence = np.zeros((len(texts), len(codes)), dtype=np.float32)
+    for start in range(0, len(texts), _DETECT_BLOCK):
+        block = detector.compute_language_confidence_values_in_parallel(texts[start:start + _DETECT_BLOCK])
+        for row, values in enumerate(block, start):
+            for value in values:
+                confidence[row, column[value.language.iso_code_639_1.name.lower()]] = value.value
+    readable = (confidence.max(axis=1) > 0) & np.array([bool(text.strip()) for text in texts], dtype=bool)
+    counts = Counter(known) + Counter(codes[k] for k in confidence[readable].argmax(axis=1))
+    total = sum(counts[code] for code in codes)
+    share = np.array([(counts[code] + 1) / (total + len(codes)) for code in codes], dtype=np.float32)
+    best = (confidence * share).argmax(axis=1)
+    return [codes[k] if ok else None for k, ok in zip(best, readable)]
