@@ -12,7 +12,7 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 
 
 # Sets whose file is not `<name>/articles.csv`.
-FILES = {"tweets": ("short_texts", "tweets.jsonl")}
+FILES = {"tweets": ("short_texts", "tweets.jsonl"), "semeval": ("semeval2022_task8_sample", "pairs_a.csv")}
 
 
 def available(name: str) -> bool:
@@ -74,6 +74,13 @@ def tweets() -> pd.DataFrame:
 
 
 DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "basil_dev": basil_dev, "meantime": meantime}
+
+
+def semeval_texts() -> pd.DataFrame:
+    """The distinct texts of the SemEval 2022 task 8 sample pairs, with their `language` (10 languages)."""
+    pairs = pd.concat([pd.read_csv(SHARED / "semeval2022_task8_sample" / f"pairs_{half}.csv") for half in "ab"])
+    sides = [pairs[[f"lang{k}", f"text{k}"]].set_axis(["language", "text"], axis=1) for k in (1, 2)]
+    return pd.concat(sides).dropna().drop_duplicates("text").reset_index(drop=True)
 
 
 NEWSMTSC_LABELS = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}

@@ -186,6 +186,10 @@ def main() -> None:
     if datasets.available("meantime"):
         print("\n=== meantime: the same articles in en, es, it, nl (cross-lingual grouping) ===")
         print(meantime_table().to_string(index=False))
+    from benchmarks.languages import main as language_eval
+
+    print("\n=== language detection: short texts misread, each alone or with the file's languages as a prior ===")
+    language_eval()
     from benchmarks.tone_eval import main as tone_eval
 
     tone_eval()  # tone toward actors: NewsMTSC devtest, MEANTIME across languages, BASIL dev through a run

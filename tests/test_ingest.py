@@ -159,19 +159,31 @@ def test_short_titles_are_read_in_the_language_of_the_file_around_them(tmp_path)
     from perspectives.ingest.files import NEWS_LANGUAGES
     from perspectives.ingest.normalise import detect_language
 
-    ambiguous = ["nadal wins final", "grain ship docks gdansk", "metro fares rise"]
+    ambiguous = ["nadal wins final", "mario draghi resigns", "samba festival opens"]
     # Read alone, lingua gives each of these another language.
     assert all(detect_language(title, set(NEWS_LANGUAGES)) != "en" for title in ambiguous)
     english = ["ceasefire talks stall", "oscar nominees announced", "senate passes budget", "storm cuts power",
-               "tesla recall brakes", "ferry strike halts harbour", "pope visits manila", "bank raises rates"]
-    long = {"de1": "Die Regierung kündigte heute an, dass die Steuer auf Benzin im nächsten Jahr deutlich steigt.",
-            "sv1": "Regeringen meddelade i dag att skatten på bensin höjs kraftigt från och med nästa år."}
+               "tesla recall brakes", "ferry strike halts harbour", "pope visits manila", "bank raises rates",
+               "wildfire forces evacuations", "court blocks merger", "airline cancels flights",
+               "miners trapped underground", "election turnout falls", "heatwave grips europe", "rail workers walk out",
+               "drought hits harvest"]
+    # Short titles in the file's rarer languages, which lingua alone reads right; an untempered prior (power 1) of
+    # English took both.
+    rare = {"fr1": ("le sénat vote le budget", "fr"), "nl1": ("staking bij de haven", "nl")}
+    long = {
+        "de1": ("Die Regierung kündigte heute an, dass die Steuer auf Benzin im nächsten Jahr deutlich steigt.", "de"),
+        "sv1": ("Regeringen meddelade i dag att skatten på bensin höjs kraftigt från och med nästa år.", "sv"),
+    }
     rows = ([{**GOOD, "id": f"t{k}", "language": None, "title": title, "text": ""}
              for k, title in enumerate(ambiguous + english)]
-            + [{**GOOD, "id": key, "language": None, "title": "", "text": text} for key, text in long.items()])
+            + [{**GOOD, "id": key, "language": None, "title": title, "text": ""} for key, (title, _) in rare.items()]
+            + [{**GOOD, "id": key, "language": None, "title": "", "text": text} for key, (text, _) in long.items()])
     languages = load_articles(write_jsonl(tmp_path / "a.jsonl", rows)).articles.set_index("id")["language"]
     assert (languages[[f"t{k}" for k in range(len(ambiguous) + len(english))]] == "en").all()
-    assert languages["de1"] == "de" and languages["sv1"] == "sv"  # a prior of English does not overturn a long text
+    assert all(detect_language(title, set(NEWS_LANGUAGES)) == language for title, language in rare.values())
+    # A prior of English overturns neither a long text nor a short one that lingua reads clearly enough.
+    assert {key: languages[key] for key in [*rare, *long]} == {key: language for key, (_, language) in
+                                                                 {**rare, **long}.items()}
 
 
 @pytest.mark.slow
