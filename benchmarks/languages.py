@@ -22,7 +22,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import datasets  # noqa: E402
 from benchmarks.grouping import demo  # noqa: E402
 from perspectives.ingest.files import NEWS_LANGUAGES  # noqa: E402
-from perspectives.ingest.normalise import PRIOR_EXPONENT, detect_languages  # noqa: E402
+from perspectives.ingest.normalise import (  # noqa: E402
+    EVIDENT_CONFIDENCE,
+    PRIOR_EXPONENT,
+    detect_languages,
+    language_confidences,
+)
 from perspectives.text import lede  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -84,6 +89,22 @@ def misread_rows(found: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return table.assign(score=(table["misread"] + table["per language"]) / 2)
 
 
+def outside_rows(found: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """How often lingua, over all its languages, reads a text first as a language outside the candidates (every
+    case's languages are among them), and the most texts of one such language read with EVIDENT_CONFIDENCE."""
+    rows = []
+    for name, texts in found.items():
+        codes, confidence = language_confidences([f"{text}. " for text in texts["text"]])
+        first = np.asarray(codes, dtype=object)[confidence.argmax(axis=1)]
+        outside = ~np.isin(first, sorted(NEWS_LANGUAGES))
+        confident = pd.Series(first[outside & (confidence.max(axis=1) >= EVIDENT_CONFIDENCE)])
+        rows.append({"case": name, "read first outside": outside.mean(),
+                     "of them confidently": (outside & (confidence.max(axis=1) >= EVIDENT_CONFIDENCE)).sum(),
+                     "most confident texts in one such language": confident.value_counts().max() if len(confident)
+                     else 0})
+    return pd.DataFrame(rows)
+
+
 def leave_one_case_out(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for case in table["case"].unique():
@@ -96,7 +117,11 @@ def leave_one_case_out(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    table = misread_rows(cases())
+    found = cases()
+    print(f"languages outside the candidates, read first by lingua over all its languages (confidently: at least "
+          f"{EVIDENT_CONFIDENCE})")
+    print(outside_rows(found).round(4).to_string(index=False))
+    table = misread_rows(found)
     for column in ("misread", "per language", "worst language"):
         print(f"\n{column} (exponent 0 reads each text alone; shipped: {PRIOR_EXPONENT})")
         print(table.pivot(index="case", columns="exponent", values=column).round(4).to_string())

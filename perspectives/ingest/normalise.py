@@ -11,7 +11,7 @@ import courlan
 import lxml.html
 import numpy as np
 import pandas as pd
-from lingua import IsoCode639_1, LanguageDetectorBuilder
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from perspectives.ingest.schema import utc_text
 from perspectives.text import short_id
@@ -59,6 +59,14 @@ def html_to_text(fragment: str | None) -> str:
 # and 1 on ten files of short texts (`python benchmarks/languages.py`: misread rate overall and per language):
 # leaving any one out, 0.25.
 PRIOR_EXPONENT = 0.25
+# A language beyond the candidates is read only where the file shows it: first, with at least this confidence, in at
+# least this many texts. Over all its languages, lingua reads 0.5-3.7% of the labelled short texts (all in the
+# candidates) first as others (Swahili, Yoruba, Tagalog, Latin, Sotho...), nearly all under 0.9 and never one language
+# twice at 0.9 or more (`python benchmarks/languages.py`); one full sentence in each of 15 other languages (Catalan,
+# Slovene, Bulgarian, Basque, Thai...) is read at 0.9 or more, but for Croatian (0.58, against Bosnian) and
+# Afrikaans (0.89).
+EVIDENT_CONFIDENCE = 0.9
+EVIDENT_TEXTS = 2
 # Texts whose language confidences are computed at once: lingua's result objects (one per language and text) for a
 # whole large file would take gigabytes; the confidences are kept as one float32 row per text.
 _DETECT_BLOCK = 10_000
@@ -94,32 +102,41 @@ def detect_language(text: str, candidates: set[str]) -> str | None:
     return found.iso_code_639_1.name.lower() if found else None
 
 
-def detect_languages(texts: list[str], candidates: set[str], known: Iterable[str] = (),
-                     prior_exponent: float = PRIOR_EXPONENT) -> list[str | None]:
-    """Each text's ISO 639-1 code among `candidates`, read with the corpus's own languages as a prior (None where
-    lingua cannot tell).
-
-    A short text is ambiguous on its own: lingua alone calls 4% of a set of short English event texts German,
-    Norwegian, Spanish and so on. The texts around it are not, so each language's confidence is weighed by its share
-    of the corpus (the `known` languages and each text's best guess, add-one smoothed), tempered (PRIOR_EXPONENT) so
-    that a short text in one of the file's rarer languages keeps it; a long text's confidence is near 1 for its own
-    language, which no share overturns. `prior_exponent` 0 reads each text alone.
-    """
-    supported = _supported(candidates)
-    if len(supported) < 2:
-        return [None] * len(texts)
-    codes = sorted(supported)
+def language_confidences(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Every language lingua knows (ISO 639-1 codes) and each text's confidence in each, one float32 row per text."""
+    codes = sorted(language.iso_code_639_1.name.lower() for language in Language.all())
     column = {code: k for k, code in enumerate(codes)}
-    detector = _detector(supported)
+    detector = _detector(frozenset(codes))
     confidence = np.zeros((len(texts), len(codes)), dtype=np.float32)
     for start in range(0, len(texts), _DETECT_BLOCK):
         block = detector.compute_language_confidence_values_in_parallel(texts[start:start + _DETECT_BLOCK])
         for row, values in enumerate(block, start):
             for value in values:
                 confidence[row, column[value.language.iso_code_639_1.name.lower()]] = value.value
+    return codes, confidence
+
+
+def detect_languages(texts: list[str], candidates: set[str], known: Iterable[str] = (),
+                     prior_exponent: float = PRIOR_EXPONENT) -> list[str | None]:
+    """Each text's ISO 639-1 code, read with the corpus's own languages as a prior (None where lingua cannot tell).
+
+    Every language lingua knows may be read, but beyond `candidates` only one that the file shows: read first, with
+    a confidence of at least EVIDENT_CONFIDENCE, in EVIDENT_TEXTS texts or more (a Catalan or Slovak file is read as
+    such, while short English texts do not turn Tagalog or Latin).
+    A short text is ambiguous on its own: lingua alone calls 4% of a set of short English event texts German,
+    Norwegian, Spanish and so on. The texts around it are not, so each language's confidence is weighed by its share
+    of the corpus (the `known` languages and each text's best guess, add-one smoothed), tempered (PRIOR_EXPONENT) so
+    that a short text in one of the file's rarer languages keeps it; a long text's confidence is near 1 for its own
+    language, which no share overturns. `prior_exponent` 0 reads each text alone.
+    """
+    codes, confidence = language_confidences(texts)
+    evident = np.bincount(confidence.argmax(axis=1)[confidence.max(axis=1) >= EVIDENT_CONFIDENCE],
+                          minlength=len(codes)) >= EVIDENT_TEXTS
+    allowed = evident | np.isin(codes, sorted(_supported(candidates)))
+    confidence *= allowed
     readable = (confidence.max(axis=1) > 0) & np.array([bool(text.strip()) for text in texts], dtype=bool)
     counts = Counter(known) + Counter(codes[k] for k in confidence[readable].argmax(axis=1))
     total = sum(counts[code] for code in codes)
-    share = np.array([(counts[code] + 1) / (total + len(codes)) for code in codes], dtype=np.float32)
+    share = np.array([(counts[code] + 1) / (total + allowed.sum()) for code in codes], dtype=np.float32)
     best = (confidence * share ** prior_exponent).argmax(axis=1)
     return [codes[k] if ok else None for k, ok in zip(best, readable)]
