@@ -88,14 +88,16 @@ def content_only(articles: pd.DataFrame) -> pd.DataFrame:
     return articles.assign(published_at=None, outlet="unknown")
 
 
+def bare(title: str) -> str:
+    """Lower-cased words without English stop words: the form of preprocessed title collections."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
+
+
 def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
     """Titles only (and their English translations), lower-cased, without English stop words, dates or outlets:
     the form of preprocessed title collections (and of the event tweets)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    def bare(title: str) -> str:
-        return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
-
     return content_only(titles_only(articles)).assign(title=articles["title"].fillna("").map(bare),
                                                       title_en=articles["title_en"].map(bare, na_action="ignore"))
 

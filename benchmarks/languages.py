@@ -9,7 +9,6 @@ used where present, the demo always).
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import datasets  # noqa: E402
-from benchmarks.grouping import demo  # noqa: E402
+from benchmarks.grouping import bare, demo  # noqa: E402
 from perspectives.ingest.files import NEWS_LANGUAGES  # noqa: E402
 from perspectives.ingest.normalise import (  # noqa: E402
     EVIDENT_CONFIDENCE,
@@ -33,13 +32,6 @@ from perspectives.text import lede  # noqa: E402
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 # Texts of each other language beside one main language, in the cases where one language makes most of the file.
 FEW = 20
-
-
-def bare(title: str) -> str:
-    """Lower-cased words without English stop words: the form of preprocessed title collections."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
 
 
 def one_language_mostly(texts: pd.DataFrame, main: str) -> pd.DataFrame:

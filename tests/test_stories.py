@@ -520,6 +520,28 @@ def test_pieces_of_a_story_merge_and_other_stories_do_not():
     assert np.array_equal(merge_close_stories(unlinked, vectors, pieces, share=0.7), pieces)
 
 
+def test_pieces_a_previous_grouping_held_together_merge_on_weaker_evidence():
+    from perspectives.stories.clusterer import merge_close_stories
+    from perspectives.stories.neighbours import NeighbourGraph, unit_rows
+
+    # Two pieces of ten: cosine 0.3 within each, and between them 0.65 of that (each article is its piece's centre
+    # plus a direction of its own; the centres' cosine is 0.65).
+    centres = np.zeros((2, 22))
+    centres[0, 0], centres[1, :2] = 1.0, [0.65, np.sqrt(1 - 0.65**2)]
+    own = np.eye(22)[2:]
+    vectors = unit_rows(np.sqrt(0.3) * centres[np.repeat([0, 1], 10)] + np.sqrt(0.7) * own)
+    pieces = np.repeat([0, 1], 10)
+    rows, cols = (ends.ravel() for ends in np.meshgrid(np.arange(20), np.arange(20)))
+    graph = NeighbourGraph(20, rows[rows != cols], cols[rows != cols], np.zeros((rows != cols).sum()))
+    assert len(np.unique(merge_close_stories(graph, vectors, pieces, share=0.7))) == 2
+    # The previous grouping had both pieces in one story: 0.1 more per such pair, (0.195 + 0.1) / (0.3 + 0.1) >= 0.7.
+    one_before = np.zeros(20, dtype=int)
+    assert len(np.unique(merge_close_stories(graph, vectors, pieces, 0.7, one_before, history_weight=0.1))) == 1
+    # Had it kept them apart, or had nothing before, they stay apart.
+    for before in (pieces, np.full(20, -1)):
+        assert len(np.unique(merge_close_stories(graph, vectors, pieces, 0.7, before, history_weight=0.1))) == 2
+
+
 def test_a_previous_grouping_holds_where_the_evidence_is_borderline():
     # Two stories, and an article between them, a little closer to the first.
     rng = np.random.default_rng(8)

@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
-from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language
+from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language, row_dots
 from perspectives.stories.hdbscan_tree import hdbscan_labels
 from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_rows
 
@@ -181,7 +181,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
             if self.merge_share is not None:
-                raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share)
+                raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share,
+                                          history, self.history_weight)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -376,21 +377,30 @@ def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.nd
     return joined
 
 
-def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float) -> np.ndarray:
+def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float, history: np.ndarray | None = None,
+                        history_weight: float = 0.0) -> np.ndarray:
     """Merge stories (labels >= 0 in `raw`; noise, -1, stays) that the graph links and whose mean cosine between
     articles (`unit`: unit rows) is at least `share` of the mean within the looser of the two. Average linkage in
     rounds: each round merges the pairs that are each other's best (highest ratio), then the means are recomputed.
+    Given `history` (each row's previous story code, -1 for none), a pair of articles the previous grouping put in
+    one story counts `history_weight` more similar, as in the pair graph.
     """
     labels = raw.copy()
     unit = unit.astype(np.float64)
+    before = _one_hot(history if history is not None and history_weight else np.full(len(labels), -1))
     while True:
         clustered = labels >= 0
         labels[clustered] = np.unique(labels[clustered], return_inverse=True)[1]
         count = np.bincount(labels[clustered])
         members = np.flatnonzero(clustered)
-        sums = coo_matrix((np.ones(len(members)), (labels[members], members)), shape=(len(count), len(labels))
-                          ).tocsr() @ unit
-        within = (np.einsum("ij,ij->i", sums, sums) - count) / np.maximum(count * (count - 1), 1)
+        story_rows = coo_matrix((np.ones(len(members)), (labels[members], members)),
+                                shape=(len(count), len(labels))).tocsr()
+        sums, together = story_rows @ unit, (story_rows @ before).tocsr()
+        # Pairs within a story: all ordered pairs of its articles, less each article with itself.
+        alike = np.einsum("ij,ij->i", sums, sums) - count
+        every = np.arange(len(count))
+        alike += history_weight * (row_dots(together, every, every) - np.asarray(together.sum(axis=1)).ravel())
+        within = alike / np.maximum(count * (count - 1), 1)
         a, b = labels[graph.rows], labels[graph.cols]
         linked = (a >= 0) & (b >= 0) & (a != b)
         # One key per unordered pair: np.unique on integers is far faster than on rows.
@@ -398,7 +408,8 @@ def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float) 
         if not len(keys):
             return labels
         first, second = np.divmod(keys, len(count))
-        between = np.einsum("ij,ij->i", sums[first], sums[second]) / (count[first] * count[second])
+        between = (np.einsum("ij,ij->i", sums[first], sums[second])
+                   + history_weight * row_dots(together, first, second)) / (count[first] * count[second])
         looser = np.minimum(within[first], within[second])
         close = between >= share * looser
         if not close.any():
@@ -408,6 +419,12 @@ def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float) 
         if np.array_equal(target, np.arange(len(target))):
             return labels
         labels[clustered] = target[labels[clustered]]
+
+
+def _one_hot(codes: np.ndarray):
+    """Sparse rows with a 1 in each row's code's column (none for -1)."""
+    has = np.flatnonzero(codes >= 0)
+    return coo_matrix((np.ones(len(has)), (has, codes[has])), shape=(len(codes), max(codes.max() + 1, 1))).tocsr()
 
 
 def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.ndarray) -> np.ndarray:

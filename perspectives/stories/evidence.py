@@ -156,9 +156,9 @@ class EventEvidence(BaseEstimator):
         both_bodies = self.has_body_[rows] & self.has_body_[cols]
         return np.column_stack([
             embedding_similarity.astype(np.float64),
-            same_language * _row_dots(self.words_, rows, cols),
-            both_bodies * _row_dots(self.anchors_, rows, cols),
-            (same_language & both_bodies) * _row_dots(self.headlines_, rows, cols),
+            same_language * row_dots(self.words_, rows, cols),
+            both_bodies * row_dots(self.anchors_, rows, cols),
+            (same_language & both_bodies) * row_dots(self.headlines_, rows, cols),
             _figures_conflict(self.figures_, rows, cols),
             same_language,
             both_bodies,
@@ -321,7 +321,7 @@ def _only_figures(found: list[str]) -> list[str]:
 def _figures_conflict(figures, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Whether both articles of each pair state figures (binary rows of `figures`) and share none."""
     stated = figures.getnnz(axis=1) > 0
-    return stated[rows] & stated[cols] & (_row_dots(figures, rows, cols) == 0)
+    return stated[rows] & stated[cols] & (row_dots(figures, rows, cols) == 0)
 
 
 def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True):
@@ -334,7 +334,7 @@ def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: boo
         return csr_matrix((len(texts), 1))
 
 
-def _row_dots(matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def row_dots(matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Dot products of row pairs of a sparse matrix (cosines where its rows have unit length), in blocks of edges."""
     out = np.empty(len(rows))
     for start in range(0, len(rows), _EDGE_BLOCK):
