@@ -3,7 +3,7 @@
 `detect_languages` weighs each language's confidence by its share of the file raised to `prior_exponent`. Each
 case is one file of short texts with known languages; a case's score is the mean of its misread rate and its mean
 misread rate per language (so that a file's rare languages count as much as its main one). The exponent is chosen
-leaving one case out. Run: `python benchmarks/languages.py` (about a minute; the labelled sets in ../shared are
+leaving one case out. Run: `python benchmarks/languages.py` (about three minutes; the labelled sets in ../shared are
 used where present, the demo always).
 """
 
