@@ -123,6 +123,7 @@ def detect_languages(texts: list[str], candidates: set[str], known: Iterable[str
     Every language lingua knows may be read, but beyond `candidates` only one that the file shows: read first, with
     a confidence of at least EVIDENT_CONFIDENCE, in EVIDENT_TEXTS texts or more (a Catalan or Slovak file is read as
     such, while short English texts do not turn Tagalog or Latin).
+
     A short text is ambiguous on its own: lingua alone calls 4% of a set of short English event texts German,
     Norwegian, Spanish and so on. The texts around it are not, so each language's confidence is weighed by its share
     of the corpus (the `known` languages and each text's best guess, add-one smoothed), tempered (PRIOR_EXPONENT) so
