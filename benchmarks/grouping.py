@@ -63,11 +63,12 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
     """Every labelled set present, as article frames with a `gold` column, sorted as the pipeline sorts them.
     `tweets` keeps a random sample of that many tweets (for quick iterations); 0 leaves them out."""
     # The demo without its English translations: many languages, short or long, as a multilingual model meets them.
-    originals = demo().assign(title_en=None, text_en=None)
+    given = demo()
+    originals = given.assign(title_en=None, text_en=None)
     # And with one article per story and language (the earliest): as news blurbs in many languages come, each
     # language reporting each event once, so every pair of one story is a pair of languages.
     per_language = originals.sort_values(["published_at", "id"]).drop_duplicates(["gold", "language"])
-    sets = {"demo": demo(), "demo_originals": originals, "demo_per_language": per_language}
+    sets = {"demo": given, "demo_originals": originals, "demo_per_language": per_language}
     loaders = {**datasets.DATASETS, "tweets": datasets.tweets}
     for name, loader in loaders.items():
         if name == "tweets" and tweets == 0:
