@@ -18,10 +18,10 @@ SHARED = ROOT.parent / "shared" / "datasets"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-def cli(*args, cwd=None, check=True) -> subprocess.CompletedProcess:
-    """Run the installed `perspectives` command as a user would."""
+def cli(*args, cwd=None, check=True, env=None) -> subprocess.CompletedProcess:
+    """Run the installed `perspectives` command as a user would (`env`: variables set for it)."""
     result = subprocess.run([sys.executable, "-m", "perspectives.cli", *map(str, args)], cwd=cwd or ROOT,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600, env=os.environ | (env or {}))
     if check and result.returncode != 0:
         raise AssertionError(f"perspectives {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}")
     return result

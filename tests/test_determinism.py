@@ -1,5 +1,5 @@
-"""The same files into fresh stores give byte-identical reports, whatever the hash seed, the thread count or the
-Dask cluster."""
+"""The same files into a fresh store give byte-identical reports, whatever the hash seed or the thread count (on a
+Dask cluster: `tests/test_distributed.py`)."""
 
 import os
 import subprocess
@@ -12,23 +12,13 @@ from tests.conftest import DEMO, ROOT
 pytestmark = pytest.mark.slow
 
 THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-SETTINGS = {
-    "hashseed 0, 1 thread": ({"PYTHONHASHSEED": "0"} | dict.fromkeys(THREADS, "1"), []),
-    "hashseed 123, 2 threads": ({"PYTHONHASHSEED": "123"} | dict.fromkeys(THREADS, "2"), []),
-    "hashseed 7, local Dask cluster": ({"PYTHONHASHSEED": "7"}, ["--cluster", "local"]),
-}
 
 
-def fresh_run(folder, environment: dict, options: list) -> dict[str, bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in THREADS} | environment
-    subprocess.run([sys.executable, "-m", "perspectives.cli", "run", str(DEMO), "--db", str(folder / "demo.db"),
-                    "--out", str(folder / "out"), *options], cwd=ROOT, env=env, check=True, capture_output=True,
-                   timeout=900)
-    return {name: (folder / "out" / name).read_bytes() for name in ("stories.csv", "articles.csv")}
-
-
-@pytest.mark.parametrize("setting", SETTINGS)
-def test_fresh_stores_give_byte_identical_reports(demo_run, tmp_path, setting):
-    """Against the session's demo run (random hash seed, default threads)."""
-    expected = {name: (demo_run["out"] / name).read_bytes() for name in ("stories.csv", "articles.csv")}
-    assert fresh_run(tmp_path, *SETTINGS[setting]) == expected
+def test_another_hash_seed_and_one_thread_give_byte_identical_reports(demo_run, tmp_path):
+    """Against the session's demo run (a random hash seed, a thread per core)."""
+    env = {k: v for k, v in os.environ.items() if k not in THREADS} | {"PYTHONHASHSEED": "0"}
+    env |= dict.fromkeys(THREADS, "1")
+    subprocess.run([sys.executable, "-m", "perspectives.cli", "run", str(DEMO), "--db", str(tmp_path / "demo.db"),
+                    "--out", str(tmp_path / "out")], cwd=ROOT, env=env, check=True, capture_output=True, timeout=900)
+    for name in ("stories.csv", "articles.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (demo_run["out"] / name).read_bytes(), name
