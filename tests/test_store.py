@@ -187,8 +187,9 @@ def test_a_run_that_fails_is_marked_aborted(tmp_path):
 
 @pytest.mark.slow
 def test_a_killed_cluster_is_marked_aborted_by_the_next(tmp_path):
-    db = tmp_path / "store.db"
-    cli("ingest", DEMO, "--db", db, "--rejects", tmp_path / "rejects.csv")
+    db, source = tmp_path / "store.db", tmp_path / "some.jsonl"
+    source.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:20]), encoding="utf-8")
+    cli("ingest", source, "--db", db, "--rejects", tmp_path / "rejects.csv")
     clustering = subprocess.Popen([sys.executable, "-m", "perspectives.cli", "cluster", "--db", str(db)], cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
