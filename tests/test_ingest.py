@@ -44,7 +44,7 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
     ({"title": None, "text": " "}, "missing title and text"),
     ({"country": "Sweden"}, "invalid country 'Sweden'"),
     ({"country": "XQ"}, "invalid country 'XQ'"),
-    ({"language": "swe"}, "invalid language 'swe'"),
+    ({"language": "Swedish"}, "invalid language 'Swedish'"),
     ({"published_at": "last Tuesday"}, "invalid published_at 'last Tuesday'"),
     ({"url": "javascript:alert(1)"}, "invalid url"),
 ])
@@ -138,6 +138,27 @@ def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
     assert pd.read_csv(rejects)["id"].tolist() == ["a3"]
     second = cli("ingest", path, "--db", db, "--rejects", rejects)
     assert "0 new, 0 updated, 2 unchanged" in second.stdout
+
+
+@pytest.mark.parametrize("given, stored", [
+    ({"country": "SWE", "language": "swe"}, ("SE", "sv")),  # ISO 3166 alpha-3, ISO 639-2
+    ({"country": "de", "language": "ger"}, ("DE", "de")),  # ISO 639-2 bibliographic
+    ({"country": "BR", "language": "pt-BR"}, ("BR", "pt")),  # BCP 47 tags, as feeds and HTML write them
+    ({"country": "TW", "language": "zh_Hant_TW"}, ("TW", "zh")),
+])
+def test_codes_in_other_standard_forms_are_read_as_iso_3166_alpha_2_and_iso_639_1(given, stored):
+    article = validate_row({**GOOD, **given})
+    assert (article["country"], article["language"]) == stored
+    assert "language_given" not in article["extra"]
+
+
+@pytest.mark.slow
+def test_a_language_without_an_iso_639_1_code_is_kept_and_detected(tmp_path):
+    rows = [{**GOOD, "id": "yue1", "language": "yue", "title": "Die Regierung erhöht die Steuer",
+             "text": "Die Regierung kündigte heute an, dass die Steuer auf Benzin im nächsten Jahr steigt."}]
+    [article] = load_articles(write_jsonl(tmp_path / "a.jsonl", rows)).articles.to_dict("records")
+    assert article["language"] == "de"  # what lingua reads: a stand-in text, the code is the point here
+    assert article["extra"] == {"gold_story": "aug8", "language_given": "yue", "language_source": "detected"}
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ from perspectives.ingest.normalise import (
     utc_from_struct,
     utc_from_text,
 )
-from perspectives.ingest.schema import RowError, is_language_code, validate_row
+from perspectives.ingest.schema import RowError, language_code, validate_row
 from perspectives.ingest.sources import Outlet, Registry
 from perspectives.ingest.translate import Translator, add_english
 
@@ -121,8 +121,7 @@ def parse_feed(body: bytes, url: str) -> tuple[list[Item], str | None]:
              author=entry.get("author"))
         for entry in parsed.entries if entry.get("link")
     ]
-    language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
-    return items, language
+    return items, language_code(parsed.feed.get("language") or "") or None
 
 
 def extract(page: bytes, url: str) -> dict | None:
@@ -234,11 +233,10 @@ class SourceIngester:
         if duplicate and duplicate != key:
             summary.skipped["same text as a stored article"] += 1
             return
-        declared = feed_language if feed_language and is_language_code(feed_language) else None
         article = validate_row({
             "id": key, "outlet": outlet.name, "country": outlet.country, "title": title, "text": text,
             "url": canonical_url(reply.url if reply is not None else item.link),
-            "language": declared or detect_language(f"{title}. {text}", self.languages) or outlet.language,
+            "language": feed_language or detect_language(f"{title}. {text}", self.languages) or outlet.language,
             "published_at": item.published_at or utc_from_text((page or {}).get("date")),
             "feed": feed_url, "author": item.author or (page or {}).get("author"), "extraction": how,
             "feed_updated": item.updated_at, "ownership": outlet.ownership,

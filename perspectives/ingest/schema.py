@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -46,16 +47,34 @@ def is_language_code(code: str) -> bool:
     return len(code) == 2 and pycountry.languages.get(alpha_2=code.lower()) is not None
 
 
+def language_code(code: str) -> str | None:
+    """The ISO 639-1 code of a language written in any ISO 639 code ('sv', 'swe'; 'ger' as well as 'deu') or as a
+    BCP 47 tag ('pt-BR', 'zh-Hant', 'en_US'), in any case; "" for a language these name that has no ISO 639-1 code
+    ('yue', 'ceb'); None for anything else."""
+    primary = re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
+    if len(primary) == 2:
+        found = pycountry.languages.get(alpha_2=primary)
+    elif len(primary) == 3:
+        found = pycountry.languages.get(alpha_3=primary) or pycountry.languages.get(bibliographic=primary)
+    else:
+        found = None
+    return None if found is None else getattr(found, "alpha_2", "")
+
+
 def _country(code: str) -> str | RowError:
-    if not is_country_code(code):
-        return RowError(f"invalid country {code!r} (expected an ISO 3166 alpha-2 code such as 'SE')")
-    return code.upper()
+    upper = code.upper()
+    found = pycountry.countries.get(alpha_2=upper) if len(code) == 2 else pycountry.countries.get(alpha_3=upper)
+    if found is None:
+        return RowError(f"invalid country {code!r} (expected an ISO 3166 code such as 'SE' or 'SWE')")
+    return found.alpha_2
 
 
 def _language(code: str) -> str | RowError:
-    if not is_language_code(code):
-        return RowError(f"invalid language {code!r} (expected an ISO 639-1 code such as 'sv')")
-    return code.lower()
+    found = language_code(code)
+    if found is None:
+        return RowError(f"invalid language {code!r} (expected an ISO 639 code or a language tag such as 'sv', "
+                        f"'swe' or 'pt-BR')")
+    return found
 
 
 def utc_text(value: str) -> str | None:
@@ -93,6 +112,7 @@ def validate_row(record: dict) -> dict | RowError:
             return RowError(f"missing {key}")
     if not any(article[key] for key in CONTENT):
         return RowError("missing title and text")
+    given_language = article["language"]
     for key, normalise in _NORMALISERS.items():
         if article[key]:
             value = normalise(article[key])
@@ -100,5 +120,7 @@ def validate_row(record: dict) -> dict | RowError:
                 return value
             article[key] = value
     extras = {k: v for k, v in record.items() if k not in COLUMNS}
+    if given_language and not article["language"]:  # no ISO 639-1 code: the language is detected instead
+        extras["language_given"] = given_language
     # A missing title or text is "" (the store's columns are NOT NULL), every other missing value None.
     return {**{k: v if k in CONTENT else (v or None) for k, v in article.items()}, "extra": extras}
