@@ -152,13 +152,13 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     >>> class Wire:  # a source of your own: a name and rows() yielding (row number, raw record)
     ...     name = "wire"
     ...     def rows(self):
-    ...         yield 1, {"id": "w1", "outlet": "Wire", "country": "USA", "title": "Quake", "text": "A quake."}
+    ...         yield 1, {"id": "w1", "outlet": "Wire", "country": "America", "title": "Quake", "text": "A quake."}
     >>> summary = ingest(corpus, Wire(), db=folder / "news.db", rejects=folder / "rejects.csv")
     >>> summary.loaded, summary.rejected, summary.new
     (5, 1, 5)
     >>> import pandas as pd
     >>> pd.read_csv(summary.rejects_path)["reason"][0]
-    "invalid country 'USA' (expected an ISO 3166 alpha-2 code such as 'SE')"
+    "invalid country 'America' (expected an ISO 3166 code such as 'SE' or 'SWE')"
     >>> ingest(corpus, db=folder / "news.db", rejects=None).unchanged
     5
     """
