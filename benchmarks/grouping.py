@@ -49,7 +49,7 @@ from perspectives.stories.evidence import (  # noqa: E402
 from perspectives.text import lede, present  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-# The embedding model every method sees (`--model`; None: the default).
+# The embedding model every method sees (`--model`; None: the packaged MiniLM).
 MODEL: str | None = None
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 
@@ -135,11 +135,17 @@ def vectors_of(articles: pd.DataFrame, embedder: Embedder) -> np.ndarray:
         return embed_articles(articles, embedder, store=cache, progress=False)[0]
 
 
+def embedder() -> Embedder:
+    """The benchmark's model. The packaged MiniLM runs int8 even where this CPU's default is fp32 (no int8
+    instructions), so that the figures do not depend on the machine."""
+    return Embedder(MODEL, backend="openvino-int8" if MODEL is None else None)
+
+
 class CachedEmbedder(Embedder):
     """The benchmark's model, reading the vectors cache (so that `group_stories` does not embed again)."""
 
     def __init__(self, vectors: dict[str, np.ndarray]):
-        super().__init__(MODEL)
+        super().__init__(MODEL, backend=embedder().backend)
         self.vectors = vectors
 
     def encode(self, texts, progress=True):
@@ -201,11 +207,11 @@ def peer_labels(name: str, docs: list[str], vectors: np.ndarray, seed: int = 42)
 
 def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
     """(set name, shape, the set in that shape, its vectors) for every set and the shapes it comes in."""
-    embedder = Embedder(MODEL)
+    vectors_by = embedder()
     for name, articles in sets.items():
         for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
             shaped = SHAPES[shape](articles)
-            yield name, shape, shaped, vectors_of(shaped, embedder)
+            yield name, shape, shaped, vectors_of(shaped, vectors_by)
 
 
 def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True) -> pd.DataFrame:
@@ -295,14 +301,14 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
     themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split. With
     `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model at each
     of `pair_weights`."""
-    embedder = Embedder(MODEL)
+    vectors_by = embedder()
     rows = []
     for (name, family), definition in TWINS.items():
         if name not in sets:
             continue
         articles = SHAPES[shape](sets[name])
         members = family_members(articles, definition)
-        vectors = vectors_of(articles, embedder)
+        vectors = vectors_of(articles, vectors_by)
         gold = articles["gold"][members]
         precision, recall, f1 = bcubed(perspectives_labels(articles, vectors)[members], gold)
         row = {"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
@@ -370,7 +376,7 @@ def merge_share_rows(articles: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for half, members in (("A", articles["gold"].isin(first)), ("B", ~articles["gold"].isin(first))):
         shaped = articles[members].reset_index(drop=True)
-        vectors = vectors_of(shaped, Embedder(MODEL))
+        vectors = vectors_of(shaped, embedder())
         fitted = StoryClusterer(merge_share=None).fit(vectors, articles=shaped)
         unit = centre_by_language(vectors, embedded_language(shaped))
         for share in MERGE_SHARES:
@@ -485,7 +491,7 @@ def seed_spread_rows(sets: dict[str, pd.DataFrame], quality: pd.DataFrame) -> pd
         if not close:
             continue
         shaped = SHAPES[row["shape"]](sets[row["set"]])
-        vectors = vectors_of(shaped, Embedder(MODEL))
+        vectors = vectors_of(shaped, embedder())
         docs = article_documents(shaped)
         for peer in close:
             scores = [bcubed(peer_labels(peer, docs, vectors, seed), shaped["gold"])[2] for seed in PEER_SEEDS]

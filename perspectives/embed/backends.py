@@ -59,13 +59,33 @@ BACKENDS: dict[str, Backend] = {
 }
 
 
-def default_backend(spec: ModelSpec) -> str:
-    """openvino-int8 for the packaged model: ~2x torch fp32 on these CPUs with grouping F1 within 0.005 of fp32 on
-    NeuS and the demo corpus (benchmarks/backends.py); a built-in engine's first backend. Other models keep torch
-    until measured the same way."""
+# x86 instructions that multiply int8 in hardware (VNNI, AMX): there OpenVINO's static int8 is the fastest backend.
+INT8_INSTRUCTIONS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux lists them (/proc/cpuinfo); empty where they cannot be read."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def default_backend(spec: ModelSpec, flags: frozenset[str] | None = None) -> str:
+    """The backend a model runs on unless told. A built-in engine's first; torch for models other than the packaged
+    one, until measured. The packaged model by what the CPU has (`flags`, default this CPU's): openvino-int8 with
+    int8 instructions; OpenVINO fp32 with AVX2 alone, where its int8 ran slower than fp32 (onnx-int8 is faster
+    there, but its vectors depend on the texts batched together); torch when the flags say neither. Speeds and the
+    quality guard: models/README.md ("The default")."""
     if spec.engine is not None:
         return spec.engine.backends[0]
-    return "openvino-int8" if spec.origin == "packaged" else "torch"
+    if spec.origin != "packaged":
+        return "torch"
+    flags = cpu_flags() if flags is None else flags
+    if flags & INT8_INSTRUCTIONS:
+        return "openvino-int8"
+    return "openvino" if "avx2" in flags else "torch"
 
 
 class UnknownBackend(ValueError):
