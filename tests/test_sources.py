@@ -34,12 +34,18 @@ def test_the_example_registry_is_valid():
 def test_codes_are_normalised(tmp_path):
     outlet = load_registry(write(tmp_path, GOOD)).outlets[0]
     assert (outlet.country, outlet.language, outlet.feeds) == ("UA", "uk", ("https://kyiv-signal.example/rss",))
+    for country, language in (("UKR", "ukr"), ("ua", "uk-UA")):  # alpha-3, ISO 639-2/3 and BCP 47 tags too
+        text = GOOD.replace('country = "ua"', f'country = "{country}"').replace('language = "UK"',
+                                                                               f'language = "{language}"')
+        outlet = load_registry(write(tmp_path, text)).outlets[0]
+        assert (outlet.country, outlet.language) == ("UA", "uk")
 
 
 @pytest.mark.parametrize("change, message", [
     (('name = "Kyiv Signal"', ""), "'name' is required"),
-    (('country = "ua"', 'country = "Ukraine"'), "country 'Ukraine' is not an ISO 3166 alpha-2 code"),
-    (('language = "UK"', 'language = "ukr"'), "language 'ukr' is not an ISO 639-1 code"),
+    (('country = "ua"', 'country = "Ukraine"'), "country 'Ukraine' is not an ISO 3166 code (alpha-2 or alpha-3)"),
+    (('language = "UK"', 'language = "Ukrainian"'), "language 'Ukrainian' is not an ISO 639 code or language tag"),
+    (('language = "UK"', 'language = "yue"'), "language 'yue' has no two-letter ISO 639-1 code"),
     (('"https://kyiv-signal.example/rss"', '"ftp://kyiv-signal.example/rss"'), "is not an http(s) URL"),
     (('feeds = ["https://kyiv-signal.example/rss"]', "feeds = []"), "'feeds' must be a non-empty list"),
     (('ownership = "private"', 'ownership = "oligarch"'), "ownership 'oligarch' is not one of"),

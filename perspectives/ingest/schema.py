@@ -42,9 +42,16 @@ def is_country_code(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
-def is_language_code(code: str) -> bool:
-    """An ISO 639-1 code, in either case."""
-    return len(code) == 2 and pycountry.languages.get(alpha_2=code.lower()) is not None
+def country_code(code: str) -> str | None:
+    """The ISO 3166 alpha-2 code of a country written as its alpha-2 or alpha-3 code ('SE', 'swe'); None otherwise."""
+    upper = code.strip().upper()
+    if len(upper) == 2:
+        found = pycountry.countries.get(alpha_2=upper)
+    elif len(upper) == 3:
+        found = pycountry.countries.get(alpha_3=upper)
+    else:
+        found = None
+    return None if found is None else found.alpha_2
 
 
 def language_code(code: str) -> str | None:
@@ -62,11 +69,10 @@ def language_code(code: str) -> str | None:
 
 
 def _country(code: str) -> str | RowError:
-    upper = code.upper()
-    found = pycountry.countries.get(alpha_2=upper) if len(code) == 2 else pycountry.countries.get(alpha_3=upper)
+    found = country_code(code)
     if found is None:
         return RowError(f"invalid country {code!r} (expected an ISO 3166 code such as 'SE' or 'SWE')")
-    return found.alpha_2
+    return found
 
 
 def _language(code: str) -> str | RowError:

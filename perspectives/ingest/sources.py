@@ -13,7 +13,7 @@ import tomli_w
 from lxml import etree
 
 from perspectives.ingest.files import InputError
-from perspectives.ingest.schema import is_country_code, is_language_code, is_web_url
+from perspectives.ingest.schema import country_code, is_web_url, language_code
 
 OWNERSHIP = ("public", "state", "private", "wire")
 _KNOWN_KEYS = {"name", "country", "language", "feeds", "ownership", "homepage", "verified", "origin"}
@@ -55,11 +55,14 @@ def _outlet(path: Path, number: int, table) -> Outlet:
     for key in ("name", "country", "language"):
         if not isinstance(table.get(key), str) or not table[key].strip():
             problems.append(f"'{key}' is required (a string)")
-    country, language = str(table.get("country", "")), str(table.get("language", ""))
-    if country and not is_country_code(country):
-        problems.append(f"country {country!r} is not an ISO 3166 alpha-2 code")
-    if language and not is_language_code(language):
-        problems.append(f"language {language!r} is not an ISO 639-1 code")
+    given_country, given_language = str(table.get("country", "")), str(table.get("language", ""))
+    country, language = country_code(given_country), language_code(given_language)
+    if given_country and country is None:
+        problems.append(f"country {given_country!r} is not an ISO 3166 code (alpha-2 or alpha-3)")
+    if given_language and language is None:
+        problems.append(f"language {given_language!r} is not an ISO 639 code or language tag")
+    elif given_language and not language:
+        problems.append(f"language {given_language!r} has no two-letter ISO 639-1 code, which the registry keeps")
     feeds = table.get("feeds")
     if not isinstance(feeds, list) or not feeds:
         problems.append("'feeds' must be a non-empty list of http(s) URLs")
@@ -75,8 +78,8 @@ def _outlet(path: Path, number: int, table) -> Outlet:
         problems.append("'origin' must be a non-empty string")
     if problems:
         raise InputError(f"{where}: {'; '.join(problems)}")
-    assert isinstance(feeds, list)  # a problem otherwise
-    return Outlet(table["name"].strip(), country.upper(), language.lower(), tuple(feeds), table.get("ownership"),
+    assert isinstance(feeds, list) and country and language  # a problem otherwise
+    return Outlet(table["name"].strip(), country, language, tuple(feeds), table.get("ownership"),
                   table.get("homepage"), table.get("verified"), table.get("origin"))
 
 
@@ -163,8 +166,10 @@ def _opml_outlet(feed: dict, country: str | None, language: str | None, origin: 
     """A registry table from one feed outline; the outline's own fields win over the defaults given."""
     url = feed["xmlurl"].strip()
     name = (feed.get("title") or feed.get("text") or "").strip() or urlparse(url).netloc
-    table = {"name": name, "country": (feed.get("country") or country or "").upper() or None,
-             "language": ((feed.get("language") or "").split("-")[0] or language or "").lower() or None,
+    given_country, given_language = feed.get("country") or country, feed.get("language") or language
+    # in registry form where they read as codes; as written otherwise, for the registry's check to name them
+    table = {"name": name, "country": given_country and (country_code(given_country) or given_country),
+             "language": given_language and (language_code(given_language) or given_language),
              "ownership": feed.get("ownership"), "homepage": feed.get("htmlurl") or None, "feeds": [url],
              "verified": {"true": True, "false": False}.get(feed.get("verified", "")),
              # an outline that says where it comes from (as exported ones do) keeps that
