@@ -17,7 +17,7 @@ import typer
 
 from perspectives import pipeline
 from perspectives.distributed import ClusterUnavailable, DaskMapper
-from perspectives.embed import Embedder, ModelNotFound
+from perspectives.embed import ModelNotFound
 from perspectives.embed.backends import UnknownBackend
 from perspectives.embed.engines import ENGINES
 from perspectives.ingest import InputError
@@ -211,7 +211,7 @@ def report(db: Db = Path(DEFAULT_DB),
     Alternative Takes, claims, distinctive terms, sources, tone, frames and timeline."""
     with _mapper(cluster_address) as mapper:
         _echo_report(pipeline.report(db=db, out=out, format=format, mapper=mapper,
-                                     embedder=pipeline.framing_embedder(Embedder(backend=backend))))
+                                     embedder=pipeline.framing_embedder(pipeline.store_embedder(db, backend=backend))))
 
 
 @app.command()

@@ -12,6 +12,7 @@ import pandas as pd
 
 from perspectives.distributed import Mapper
 from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
+from perspectives.embed.backends import runs_here
 from perspectives.framing import FramingAnalyser
 from perspectives.framing.sentences import split_story
 from perspectives.framing.takes import corpus_counts, multi_outlet_stories
@@ -22,7 +23,7 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
-from perspectives.store import Store
+from perspectives.store import Store, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import regroup_window
@@ -219,7 +220,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     full : bool
         Regroup every article.
     backend : str, optional
-        How the model runs on CPU (``embed.backends.BACKENDS``); default the model's best.
+        How the model runs on CPU (``embed.backends.BACKENDS``); default the one the store's last grouping used,
+        else the model's best on this CPU (see `store_embedder`).
     mapper : Mapper, optional
         Runs embedding and the neighbour search on workers (see `perspectives.distributed`).
     embedder : Embedder or encoder, optional
@@ -267,7 +269,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     >>> cluster(db=db, embedder=HashedWords()).mode  # nothing new: nothing to regroup
     'unchanged'
     """
-    embedder = embedder or Embedder(model, backend=backend)
+    embedder = embedder or store_embedder(db, model, backend)
     clusterer = clusterer or StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
@@ -317,10 +319,11 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
 import json
 from collections.abc import Callable, Collection, Iterable
     """
+    embedder = embedder or framing_embedder(store_embedder(db))
     with Store(db) as store:
         if store.count("articles") and not store.count("story_members"):
             raise StoreNotReady("no stories in the store yet: run `perspectives cluster` first")
-        update_framing(store, FramingAnalyser(embedder or Embedder(), store=store), mapper=mapper, progress=progress)
+        update_framing(store, FramingAnalyser(embedder, store=store), mapper=mapper, progress=progress)
         return write_report(Path(out), store, format=format)
 
 
@@ -492,7 +495,7 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
                       fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
     step(ingested)
-    embedder = embedder or Embedder(model, backend=backend)
+    embedder = embedder or store_embedder(db, model, backend)
     clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
                         progress=progress)
     step(clustered)
@@ -500,6 +503,22 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
                    progress=progress)
     step(files)
     return RunSummary(ingested, clustered, files)
+
+
+def store_embedder(db: str | Path | None, model: str | None = None, backend: str | None = None) -> Embedder:
+    """`Embedder(model, backend=backend)`; without a `backend`, the one the store's last grouping ran the model on,
+    where it runs here, rather than this CPU's default. A store moved to a machine with another default (or whose
+    machine's default changed) then reads its cached vectors instead of embedding every article again."""
+    embedder = Embedder(model, backend=backend)
+    if backend is not None or not (default_db_path() if db is None else Path(db)).exists():
+        return embedder
+    with Store(db) as store:
+        last = store.last_params("cluster") or {}
+    name, _, stored = str(last.get("model", "")).partition("@")
+    stored = stored or "torch"
+    if name != embedder.spec.name or stored == embedder.backend or not runs_here(stored, embedder.spec):
+        return embedder
+    return Embedder(embedder.spec, backend=stored)
 
 
 def framing_embedder(grouping_embedder: Embedder) -> Embedder:

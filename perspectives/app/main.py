@@ -21,6 +21,7 @@ from perspectives.app import story_views
 from perspectives.app.render import block, flag, inert, plotly_text, safe_url
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
+from perspectives.pipeline import framing_embedder, store_embedder
 from perspectives.store import DEFAULT_DB, Store
 
 
@@ -75,14 +76,14 @@ def cached_story_desk(db: str, version: int, story_id: str) -> desk.Desk:
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
-def cached_embedder() -> Embedder:
-    return Embedder()
+def cached_embedder(db: str) -> Embedder:
+    return framing_embedder(store_embedder(db))
 
 
 @st.cache_data(show_spinner="Comparing outlets…")
 def cached_analysis(db: str, version: int, story_id: str) -> StoryAnalysis:
     with Store(db) as store:
-        return desk.analyse_story(db, story_id, FramingAnalyser(cached_embedder(), store=store))
+        return desk.analyse_story(db, story_id, FramingAnalyser(cached_embedder(db), store=store))
 
 
 @st.cache_data(show_spinner="Drawing the story…")
@@ -115,7 +116,7 @@ def cached_front_page(shown: Shown, filters: tuple) -> pd.DataFrame:
 @st.cache_data(show_spinner="Searching…")
 def cached_search(shown: Shown, query: str) -> pd.DataFrame:
     with Store(shown.db) as store:
-        return desk.search(shown.desk(), query, cached_embedder(), store)
+        return desk.search(shown.desk(), query, cached_embedder(shown.db), store)
 
 
 def open_story(story_id: str) -> None:

@@ -103,6 +103,15 @@ def check_backend(backend: str, spec: ModelSpec) -> Backend:
     return BACKENDS[backend]
 
 
+def runs_here(backend: str, spec: ModelSpec) -> bool:
+    """Whether `backend` applies to the model and runs on this CPU (bf16 only where the CPU has it)."""
+    try:
+        check_backend(backend, spec)
+    except UnknownBackend:
+        return False
+    return backend != "openvino-bf16" or native_bf16()
+
+
 def model_slug(spec: ModelSpec) -> str:
     """Cache key of the source model: its name, plus a fingerprint so two models of one name never share exports."""
     source = Path(spec.source)
