@@ -164,6 +164,12 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
     typer.echo(f"{summary.articles} articles in {summary.stories} stories "
                f"({summary.multi_outlet_stories} with 2+ outlets, {summary.single_article_stories} single-article); "
                f"{scope}; embedded {summary.newly_embedded} new texts with {summary.model}")
+    sized = summary.granularity
+    if sized.get("story_size") is not None:
+        typer.echo(f"story size read from the data: typically {sized['story_size']:g} articles, so stories of "
+                   f"{sized['min_cluster_size']} or more; {sized['neighbours']} neighbours per article"
+                   + ("; large stories: noise joined its nearest story, stories compared as wholes"
+                      if sized["large_stories"] else ""))
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
 

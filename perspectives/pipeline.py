@@ -48,6 +48,7 @@ class Grouping:
     stories: pd.DataFrame
     members: pd.DataFrame
     newly_embedded: int = 0
+    granularity: dict = field(default_factory=dict)  # what the clusterer read from these articles (`granularity`)
 
     def story_of(self, articles: pd.DataFrame) -> pd.Series:
         """The story id of each article, aligned with `articles`."""
@@ -73,7 +74,15 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
-    return Grouping(articles, vectors, stories, members, newly_embedded)
+    return Grouping(articles, vectors, stories, members, newly_embedded, granularity(clusterer))
+
+
+def granularity(clusterer: StoryClusterer) -> dict:
+    """How a fitted clusterer sized the stories: the typical story size it read from the articles (None unless
+    `min_cluster_size` is "auto"), the smallest story it kept, the neighbours per article it compared and whether
+    stories outgrew the lists (then noise joined its nearest story and stories were compared as wholes)."""
+    return {"story_size": clusterer.story_size_, "min_cluster_size": clusterer.min_cluster_size_,
+            "neighbours": clusterer.n_neighbors_, "large_stories": clusterer.n_neighbors_ > clusterer.n_neighbors}
 
 
 @dataclass
@@ -194,6 +203,7 @@ class ClusterSummary:
     lineage: dict = field(default_factory=dict)  # relation -> number of stories (continued, merged, split, new)
     mode: str = "full"  # full, incremental (only what new articles can touch) or unchanged (nothing to do)
     regrouped: int = 0  # articles grouped again in this run
+    granularity: dict = field(default_factory=dict)  # how the regrouped articles' stories were sized (`granularity`)
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
@@ -293,6 +303,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)
                 summary.newly_embedded, summary.regrouped = grouping.newly_embedded, len(articles)
+                summary.granularity = grouping.granularity
                 summary.lineage = lineage["relation"].value_counts().to_dict()
                 counts = store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage,
                                                replaced=replaced)

@@ -322,6 +322,36 @@ def test_a_large_loose_story_is_not_shattered_into_pieces():
     assert f1 > bcubed(fixed.labels_, truth)[2] + 0.05
 
 
+def test_a_grouping_says_how_its_stories_were_sized():
+    from perspectives.embed.embedder import article_documents
+    from perspectives.pipeline import group_stories
+
+    class Lookup:  # an encoder that gives each article its prepared vector
+        name = "lookup"
+
+        def __init__(self, articles, vectors):
+            self.vectors = dict(zip(article_documents(articles), vectors))
+
+        def encode(self, texts, progress=True):
+            return np.stack([self.vectors[t] for t in texts])
+
+    rng = np.random.default_rng(7)
+    loose = np.vstack([c + 0.6 * rng.standard_normal((60, 64)) for c in np.eye(64)[:6] * 3]).astype(np.float32)
+    triplets, _ = blobs(seed=6, sizes=(3,) * 8, noise=0, dim=40)
+    for vectors, large in ((loose, True), (triplets.astype(np.float32), False)):
+        titles = [f"t{i}" for i in range(len(vectors))]
+        articles = pd.DataFrame({"id": titles, "outlet": "o", "title": titles, "text": "", "language": "en",
+                                 "title_en": None, "text_en": None, "published_at": None})
+        clusterer = StoryClusterer(time_window_days=None)
+        sized = group_stories(articles, Lookup(articles, vectors), clusterer, progress=False).granularity
+        assert sized["large_stories"] is large and (sized["neighbours"] > 15) is large
+        assert sized["min_cluster_size"] == (clusterer.min_cluster_size_ if large else 2)
+        assert sized["story_size"] > 10 if large else sized["story_size"] == 3
+    fixed = StoryClusterer(min_cluster_size=4, time_window_days=None)
+    assert group_stories(articles, Lookup(articles, vectors), fixed, progress=False).granularity == {
+        "story_size": None, "min_cluster_size": 4, "neighbours": 15, "large_stories": False}
+
+
 def test_small_stories_keep_the_smallest_setting():
     vectors, truth = blobs(seed=6, sizes=(2, 3, 2, 3, 2, 3), noise=2, dim=40)
     clusterer = StoryClusterer(time_window_days=None).fit(vectors)
