@@ -230,6 +230,37 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     return pd.DataFrame(rows)
 
 
+# Corpora of one story size each say nothing of a feed whose stories range from pairs to hundreds: each pair here
+# mixes a set of small stories with one of large ones (content alone), and each part is scored on its own articles.
+MIXES = (("neus_allsides", "tweets"),)
+
+
+def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
+    """BCubed of perspectives and the peers on each of MIXES present: over the whole mix and over each part."""
+    rows = []
+    for parts in MIXES:
+        if not all(name in sets for name in parts):
+            continue
+        mix = pd.concat([content_only(sets[name]).assign(gold=sets[name]["gold"].map(lambda g, n=name: f"{n}:{g}"))
+                         for name in parts], ignore_index=True)
+        vectors = vectors_of(mix, embedder())
+        labels = {"perspectives": perspectives_labels(mix, vectors)}
+        if peers:
+            docs = article_documents(mix)
+            labels |= {peer: peer_labels(peer, docs, vectors) for peer in PEERS}
+        for part in ("all", *parts):
+            rows_of = np.ones(len(mix), dtype=bool) if part == "all" else mix["gold"].str.startswith(f"{part}:")
+            row = {"mix": " + ".join(parts), "scored on": part, "n": int(rows_of.sum())}
+            for method, found in labels.items():
+                row[method] = bcubed(found[rows_of], mix["gold"].to_numpy()[rows_of])[2]
+            if part != "all":
+                alone = content_only(sets[part])
+                row["perspectives on the part alone"] = bcubed(
+                    perspectives_labels(alone, vectors_of(alone, embedder())), alone["gold"])[2]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray,
                  history_weight: float = HISTORY_WEIGHT) -> dict:
     """`perspectives cluster` of the set's first half (in the pipeline's order: by date, then id) into a fresh
@@ -532,6 +563,11 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
+    mixed = mixed_sizes_rows(sets, peers=peers)
+    if len(mixed):
+        print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"
+              " own articles ===")
+        print(mixed.to_string(index=False))
     spread = seed_spread_rows(sets, quality) if peers else pd.DataFrame()
     if len(spread):
         print(f"\n=== close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds "
