@@ -567,7 +567,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     if len(mixed):
         print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"
               " own articles ===")
-        print(mixed.to_string(index=False))
+        print(mixed.to_string(index=False, na_rep=""))
     spread = seed_spread_rows(sets, quality) if peers else pd.DataFrame()
     if len(spread):
         print(f"\n=== close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds "
