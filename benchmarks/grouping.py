@@ -236,7 +236,8 @@ MIXES = (("neus_allsides", "tweets"),)
 
 
 def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
-    """BCubed of perspectives and the peers on each of MIXES present: over the whole mix and over each part."""
+    """BCubed of perspectives and the peers on each of MIXES present: over the whole mix and over each part (each
+    part alone is in the main table, content alone)."""
     rows = []
     for parts in MIXES:
         if not all(name in sets for name in parts):
@@ -253,10 +254,6 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
             row = {"mix": " + ".join(parts), "scored on": part, "n": int(rows_of.sum())}
             for method, found in labels.items():
                 row[method] = bcubed(found[rows_of], mix["gold"].to_numpy()[rows_of])[2]
-            if part != "all":
-                alone = content_only(sets[part])
-                row["perspectives on the part alone"] = bcubed(
-                    perspectives_labels(alone, vectors_of(alone, embedder())), alone["gold"])[2]
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -567,7 +564,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     if len(mixed):
         print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"
               " own articles ===")
-        print(mixed.to_string(index=False, na_rep=""))
+        print(mixed.to_string(index=False))
     spread = seed_spread_rows(sets, quality) if peers else pd.DataFrame()
     if len(spread):
         print(f"\n=== close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds "
