@@ -230,20 +230,30 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     return pd.DataFrame(rows)
 
 
-# Corpora of one story size each say nothing of a feed whose stories range from pairs to hundreds: each pair here
-# mixes a set of small stories with one of large ones (content alone), and each part is scored on its own articles.
-MIXES = (("neus_allsides", "tweets"),)
+# Corpora of one story size each say nothing of a feed whose stories range from pairs to hundreds: each mix here
+# puts a set of small stories with one of large ones (content alone), and each part is scored on its own articles.
+# (small set, large set, how many of the large set's stories (None: all), seed of that draw): with all the tweets the
+# large stories are most of the corpus; with a few of their stories drawn at random, the small ones are.
+MIXES = (("neus_allsides", "tweets", None, 0),
+         ("neus_allsides", "tweets", 5, 0), ("neus_allsides", "tweets", 5, 1), ("neus_allsides", "tweets", 5, 2))
 
 
 def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
     """BCubed of perspectives and the peers on each of MIXES present: over the whole mix and over each part (each
     part alone is in the main table, content alone)."""
     rows = []
-    for parts in MIXES:
-        if not all(name in sets for name in parts):
+    for small, large, stories, seed in MIXES:
+        if small not in sets or large not in sets:
             continue
-        mix = pd.concat([content_only(sets[name]).assign(gold=sets[name]["gold"].map(lambda g, n=name: f"{n}:{g}"))
-                         for name in parts], ignore_index=True)
+        drawn = sets[large]
+        name = f"{small} + {large}"
+        if stories is not None:
+            ids = np.random.default_rng(seed).choice(np.sort(drawn["gold"].unique()), stories, replace=False)
+            drawn = drawn[drawn["gold"].isin(ids)]
+            name = f"{small} + {stories} {large} stories (draw {seed})"
+        parts = {small: sets[small], large: drawn}
+        mix = pd.concat([content_only(frame).assign(gold=frame["gold"].map(lambda g, n=part: f"{n}:{g}"))
+                         for part, frame in parts.items()], ignore_index=True)
         vectors = vectors_of(mix, embedder())
         labels = {"perspectives": perspectives_labels(mix, vectors)}
         if peers:
@@ -251,7 +261,7 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
             labels |= {peer: peer_labels(peer, docs, vectors) for peer in PEERS}
         for part in ("all", *parts):
             rows_of = np.ones(len(mix), dtype=bool) if part == "all" else mix["gold"].str.startswith(f"{part}:")
-            row = {"mix": " + ".join(parts), "scored on": part, "n": int(rows_of.sum())}
+            row = {"mix": name, "scored on": part, "n": int(rows_of.sum())}
             for method, found in labels.items():
                 row[method] = bcubed(found[rows_of], mix["gold"].to_numpy()[rows_of])[2]
             rows.append(row)

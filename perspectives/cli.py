@@ -168,12 +168,20 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
                f"{scope}; embedded {summary.newly_embedded} new texts with {summary.model}")
     sized = summary.granularity
     if sized.get("story_size") is not None:
-        typer.echo(f"story size read from the data: typically {sized['story_size']:g} articles, so stories of "
-                   f"{sized['min_cluster_size']} or more; {sized['neighbours']} neighbours per article"
-                   + ("; large stories: noise joined its nearest story, stories compared as wholes"
-                      if sized["large_stories"] else ""))
+        typer.echo(f"story size read from the data: {_sizing(sized)}")
+    if sized.get("large_stories_apart"):
+        apart = sized["large_stories_apart"]
+        typer.echo(f"{apart['articles']} articles whose neighbours ran past their stories, grouped apart: "
+                   f"{_sizing(apart)}")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
+
+
+def _sizing(sized: dict) -> str:
+    return (f"typically {sized['story_size']:g} articles, so stories of {sized['min_cluster_size']} or more; "
+            f"{sized['neighbours']} neighbours per article"
+            + ("; large stories: noise joined its nearest story, stories compared as wholes"
+               if sized["large_stories"] else ""))
 
 
 def _echo_report(files: dict[str, Path]) -> None:

@@ -79,10 +79,15 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
 
 def granularity(clusterer: StoryClusterer) -> dict:
     """How a fitted clusterer sized the stories: the typical story size it read from the articles (None unless
-    `min_cluster_size` is "auto"), the smallest story it kept, the neighbours per article it compared and whether
-    stories outgrew the lists (then noise joined its nearest story and stories were compared as wholes)."""
+    `min_cluster_size` is "auto"), the smallest story it kept, the neighbours per article it compared, whether
+    stories outgrew the lists (then noise joined its nearest story and stories were compared as wholes) and, where
+    it grouped a region of large stories apart (`StoryClusterer.large_stories_`), the same of that region with its
+    number of articles (None otherwise)."""
+    apart = clusterer.large_stories_
     return {"story_size": clusterer.story_size_, "min_cluster_size": clusterer.min_cluster_size_,
-            "neighbours": clusterer.n_neighbors_, "large_stories": clusterer.n_neighbors_ > clusterer.n_neighbors}
+            "neighbours": clusterer.n_neighbors_, "large_stories": clusterer.n_neighbors_ > clusterer.n_neighbors,
+            "large_stories_apart": None if apart is None else {
+                "articles": len(clusterer.large_story_rows_), **granularity(apart)}}
 
 
 @dataclass

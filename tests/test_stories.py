@@ -322,6 +322,36 @@ def test_a_large_loose_story_is_not_shattered_into_pieces():
     assert f1 > bcubed(fixed.labels_, truth)[2] + 0.05
 
 
+def test_large_stories_among_many_small_ones_are_grouped_apart():
+    from perspectives.metrics import bcubed
+    from perspectives.pipeline import granularity
+
+    # Two loose stories of 60 among 62 tight triplets: the corpus reads triplets, which would cut the loose stories
+    # into pieces; their articles' lists run on past them, so they are grouped again on their own.
+    rng = np.random.default_rng(7)
+    centres = np.eye(64) * 3
+    vectors = np.vstack([*(c + 0.7 * rng.standard_normal((60, 64)) for c in centres[:2]),
+                         *(c + 0.05 * rng.standard_normal((3, 64)) for c in centres[2:])]).astype(np.float32)
+    truth = np.r_[np.repeat([0, 1], 60), np.repeat(np.arange(2, 64), 3)]
+    titles = [f"t{i}" for i in range(len(vectors))]
+    articles = pd.DataFrame({"id": titles, "title": titles, "text": "", "language": "en", "title_en": None,
+                             "text_en": None, "published_at": None})
+    large = truth < 2
+    mixed = StoryClusterer(time_window_days=None).fit(vectors, articles=articles)
+    one_size = StoryClusterer(time_window_days=None, mixed_sizes=False).fit(vectors, articles=articles)
+    assert mixed.story_size_ == one_size.story_size_ == 3 and mixed.n_neighbors_ == 15
+    assert large[mixed.large_story_rows_].all() and len(mixed.large_story_rows_) > 0.9 * large.sum()
+    assert mixed.large_stories_.n_neighbors_ > 15 and mixed.large_stories_.min_cluster_size_ > 5
+    apart = granularity(mixed)["large_stories_apart"]  # what `cluster` prints and stores
+    assert apart["articles"] == len(mixed.large_story_rows_) and apart["large_stories"] and apart["neighbours"] > 15
+    assert bcubed(mixed.labels_[large], truth[large])[2] > 0.9 > 0.5 > bcubed(one_size.labels_[large], truth[large])[2]
+    assert same_partition(mixed.labels_[~large], truth[~large]) and same_partition(one_size.labels_[~large],
+                                                                                    truth[~large])
+    # A corpus of one size has no such region.
+    triplets = StoryClusterer(time_window_days=None).fit(vectors[~large], articles=articles[~large])
+    assert triplets.large_stories_ is None and not len(triplets.large_story_rows_)
+
+
 def test_a_grouping_says_how_its_stories_were_sized():
     from perspectives.embed.embedder import article_documents
     from perspectives.pipeline import group_stories
@@ -347,9 +377,11 @@ def test_a_grouping_says_how_its_stories_were_sized():
         assert sized["large_stories"] is large and (sized["neighbours"] > 15) is large
         assert sized["min_cluster_size"] == (clusterer.min_cluster_size_ if large else 2)
         assert sized["story_size"] > 10 if large else sized["story_size"] == 3
+        assert sized["large_stories_apart"] is None
     fixed = StoryClusterer(min_cluster_size=4, time_window_days=None)
     assert group_stories(articles, Lookup(articles, vectors), fixed, progress=False).granularity == {
-        "story_size": None, "min_cluster_size": 4, "neighbours": 15, "large_stories": False}
+        "story_size": None, "min_cluster_size": 4, "neighbours": 15, "large_stories": False,
+        "large_stories_apart": None}
 
 
 def test_small_stories_keep_the_smallest_setting():

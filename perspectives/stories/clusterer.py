@@ -22,6 +22,9 @@ from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_r
 # min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
 # instead of picking dense pieces inside them. Chosen leaving one labelled set out at a time (benchmarks/grouping.py).
 SIZE_SHARE = 0.5
+# "Most" lists ending inside their story: the share of a corpus's (or a story's) articles whose lists do that, above
+# which its stories are taken to outgrow the lists.
+OPEN_ENDED_SHARE = 0.5
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
 # Where stories outgrow the neighbour lists, HDBSCAN still cuts a large loose story into dense pieces: two stories
@@ -54,6 +57,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
         them into dense pieces; where stories outgrow the lists (read from the text evidence, given the articles),
         the lists grow and noise joins its nearest neighbour's story.
+    mixed_sizes : bool
+        With "auto": where the corpus reads small stories, the stories (and noise) whose articles' lists mostly run
+        on past them are grouped again on their own, with their own reading; that grouping is kept where it reads
+        stories that outgrow the lists (a few large stories among many small ones, which one reading would cut into
+        pieces).
     merge_share : float or None
         Where stories outgrew the lists, stories whose mean similarity between articles reaches this share of the
         looser one's mean within merge (average linkage over the stories); None merges nothing.
@@ -96,6 +104,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         The smallest story used.
     story_size_ : float or None
         The typical story size read from the neighbour lists (with "auto" only).
+    open_ended_ : ndarray of bool, shape (n_articles,)
+        With "auto": the rows whose neighbour list ends inside their story by the text evidence (see `list_ends`).
+    large_stories_ : StoryClusterer or None
+        With `mixed_sizes`: the grouping of the rows it grouped again on their own (`large_story_rows_`), where it
+        was kept; None otherwise.
+    large_story_rows_ : ndarray of int
+        The rows `large_stories_` grouped (empty where none).
 
     See Also
     --------
@@ -118,12 +133,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     array([0, 0, 1, 2, 2, 2])
     """
 
-    def __init__(self, min_cluster_size: int | str = "auto", merge_share: float | None = MERGE_SHARE,
+    def __init__(self, min_cluster_size: int | str = "auto", mixed_sizes: bool = True,
+                 merge_share: float | None = MERGE_SHARE,
                  history_weight: float = HISTORY_WEIGHT, min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None):
         self.min_cluster_size = min_cluster_size
+        self.mixed_sizes = mixed_sizes
         self.merge_share = merge_share
         self.history_weight = history_weight
         self.min_samples = min_samples
@@ -164,7 +181,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         ValueError
             `n_neighbors` is smaller than `min_samples`.
         """
-        X = np.asarray(X, dtype=np.float32)
+        X = vectors = np.asarray(X, dtype=np.float32)
         n = len(X)
         if self.n_neighbors < self.min_samples:
             raise ValueError(f"n_neighbors ({self.n_neighbors}) must be at least min_samples ({self.min_samples})")
@@ -183,6 +200,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if self.merge_share is not None:
                 raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share,
                                           history, self.history_weight)
+        self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
+        if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
+                self.n_neighbors_ == self.n_neighbors:
+            raw = self._regroup_large_stories(raw, vectors, published_at, articles, mapper, history)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -208,13 +229,36 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             held = similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
             if self.min_cluster_size != "auto" or not len(X):
                 return held
-            self.story_size_, open_ended = story_size(self.graph_.rows, similarity, _background(X, evidence))
+            sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, _background(X, evidence), n=len(X))
+            self.story_size_, open_ended = _typical(sizes, self.open_ended_)
             self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
-            if open_ended <= 0.5 or evidence is None or k >= min(MAX_NEIGHBOURS, len(X) - 1):
+            if open_ended <= OPEN_ENDED_SHARE or evidence is None or k >= min(MAX_NEIGHBOURS, len(X) - 1):
                 return held
             k = min(4 * k, MAX_NEIGHBOURS)
+
+    def _regroup_large_stories(self, raw: np.ndarray, vectors: np.ndarray, published_at, articles: pd.DataFrame,
+                               mapper, history: np.ndarray) -> np.ndarray:
+        """Group again on their own the stories and noise whose articles' lists mostly ran on past them; keep that
+        grouping where it reads stories that outgrow the lists. Among many small stories, the lists of a large one's
+        articles end inside it, but the corpus's small size cuts it into pieces and noise."""
+        stories = _renumber_with_singletons(raw)
+        open_share = np.bincount(stories, weights=self.open_ended_) / np.bincount(stories)
+        rows = np.flatnonzero(open_share[stories] > OPEN_ENDED_SHARE)
+        # Lists of n_neighbors cannot outgrow a region that holds no more articles.
+        if len(rows) <= self.n_neighbors + 1:
+            return raw
+        again = clone(self).set_params(mixed_sizes=False).fit(
+            vectors[rows], articles=articles.iloc[rows].reset_index(drop=True), mapper=mapper,
+            published_at=None if published_at is None else pd.Series(list(published_at)).iloc[rows],
+            previous_stories=pd.Series(history[rows]).where(lambda codes: codes >= 0))
+        if again.n_neighbors_ == again.n_neighbors:
+            return raw
+        self.large_stories_, self.large_story_rows_ = again, rows
+        grouped = raw.copy()
+        grouped[rows] = np.where(again.noise_mask_, -1, again.labels_ + raw.max() + 1)
+        return grouped
 
     def _density_labels(self, similarity: np.ndarray) -> np.ndarray:
         graph = self.graph_
@@ -262,39 +306,57 @@ def _story_codes(previous_stories, n: int) -> np.ndarray:
 
 def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
                min_neighbours: int = 5) -> tuple[float, float]:
-    """The median story size the neighbour lists suggest, and the share of lists that end inside their story.
+    """The median story size the neighbour lists suggest, and the share of lists that end inside their story (see
+    `list_ends`); (2, 0) when no article has `min_neighbours` neighbours."""
+    return _typical(*list_ends(rows, similarity, background, min_neighbours))
+
+
+def _typical(size: np.ndarray, open_ended: np.ndarray) -> tuple[float, float]:
+    read = ~np.isnan(size)
+    if not read.any():
+        return 2.0, 0.0
+    return float(np.median(size[read])), float(open_ended[read].mean())
+
+
+def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_neighbours: int = 5,
+              n: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per article (the `n` articles, or as many as `rows` names): the story size its ranked neighbours suggest, and
+    whether its list ends inside its story.
 
     An article's ranked neighbours split into its story and the rest where the two parts' similarities differ
     most (Otsu's split: count-weighted, so one large drop near the top of a loose story does not decide it); the
     article and the first part are its story. A list ends inside the story when its last neighbour is closer to
     its first than to `background` (the similarity of unrelated articles). Articles with fewer than
-    `min_neighbours` neighbours (few articles within the window) say nothing; (2, 0) when none has enough.
+    `min_neighbours` neighbours (few articles within the window) say nothing: size NaN, not open-ended.
     """
-    ranked = _ranked_lists(rows, similarity, min_neighbours)
+    ranked, read = _ranked_lists(rows, similarity, min_neighbours, n)
+    size, open_ended = np.full(len(read), np.nan), np.zeros(len(read), dtype=bool)
     if not len(ranked):
-        return 2.0, 0.0
+        return size, open_ended
     length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
     total = np.nansum(ranked, axis=1, keepdims=True)
     before = np.nancumsum(ranked, axis=1)[:, :-1]
     split = np.arange(1, ranked.shape[1])[None, :]
     between = split * (length - split) * (before / split - (total - before) / np.maximum(length - split, 1)) ** 2
-    size = np.where(split < length, between, -np.inf).argmax(axis=1) + 2
+    size[read] = np.where(split < length, between, -np.inf).argmax(axis=1) + 2
     last = ranked[np.arange(len(ranked)), length[:, 0] - 1]
-    open_ended = (last - background) > (ranked[:, 0] - last)
-    return float(np.median(size)), float(open_ended.mean())
+    open_ended[read] = (last - background) > (ranked[:, 0] - last)
+    return size, open_ended
 
 
-def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int) -> np.ndarray:
+def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
+                  n: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Each article's neighbour similarities, highest first, one row per article with at least `min_neighbours`
-    (NaN-padded to the longest list)."""
+    (NaN-padded to the longest list), and which articles those rows are (a mask over at least `n` articles)."""
     order = np.lexsort((-similarity, rows))
     rows, similarity = rows[order], similarity[order]
-    counts = np.bincount(rows)
-    if not len(counts) or counts.max() < min_neighbours:
-        return np.empty((0, 0))
+    counts = np.bincount(rows, minlength=n)
+    read = counts >= min_neighbours
+    if not read.any():
+        return np.empty((0, 0)), read
     ranked = np.full((len(counts), counts.max()), np.nan)
     ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = similarity
-    return ranked[counts >= min_neighbours]
+    return ranked[read], read
 
 
 def _background(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
