@@ -241,8 +241,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     def _regroup_large_stories(self, raw: np.ndarray, vectors: np.ndarray, published_at, articles: pd.DataFrame,
                                mapper, history: np.ndarray) -> np.ndarray:
         """Group again on their own the stories and noise whose articles' lists mostly ran on past them; keep that
-        grouping where it reads stories that outgrow the lists. Among many small stories, the lists of a large one's
-        articles end inside it, but the corpus's small size cuts it into pieces and noise."""
+        grouping where it reads stories that outgrow the lists and makes fewer stories of the region. Among many
+        small stories, the lists of a large one's articles end inside it, but the corpus's small size cuts it into
+        pieces and noise. The region is grouped as a corpus of its own (vectors centred on its own mean): kept centred
+        on the corpus's, a region of one topic's small stories read as large (README, "Mixed story sizes")."""
         stories = _renumber_with_singletons(raw)
         open_share = np.bincount(stories, weights=self.open_ended_) / np.bincount(stories)
         rows = np.flatnonzero(open_share[stories] > OPEN_ENDED_SHARE)
@@ -253,7 +255,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             vectors[rows], articles=articles.iloc[rows].reset_index(drop=True), mapper=mapper,
             published_at=None if published_at is None else pd.Series(list(published_at)).iloc[rows],
             previous_stories=pd.Series(history[rows]).where(lambda codes: codes >= 0))
-        if again.n_neighbors_ == again.n_neighbors:
+        # Kept where it read stories outgrowing the lists and joined pieces: in a region hardly larger than its
+        # lists, the size read can exceed every story in it and leave it all noise.
+        if again.n_neighbors_ == again.n_neighbors or again.n_stories_ >= len(np.unique(stories[rows])):
             return raw
         self.large_stories_, self.large_story_rows_ = again, rows
         grouped = raw.copy()
