@@ -60,8 +60,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     mixed_sizes : bool
         With "auto": where the corpus reads small stories, the stories (and noise) whose articles' lists mostly run
         on past them are grouped again on their own, with their own reading; that grouping is kept where it reads
-        stories that outgrow the lists (a few large stories among many small ones, which one reading would cut into
-        pieces).
+        stories that outgrow the lists and makes fewer stories of them (a few large stories among many small ones,
+        which one reading would cut into pieces).
     merge_share : float or None
         Where stories outgrew the lists, stories whose mean similarity between articles reaches this share of the
         looser one's mean within merge (average linkage over the stories); None merges nothing.
