@@ -251,21 +251,54 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
             ids = np.random.default_rng(seed).choice(np.sort(drawn["gold"].unique()), stories, replace=False)
             drawn = drawn[drawn["gold"].isin(ids)]
             name = f"{small} + {stories} {large} stories (draw {seed})"
-        parts = {small: sets[small], large: drawn}
-        mix = pd.concat([content_only(frame).assign(gold=frame["gold"].map(lambda g, n=part: f"{n}:{g}"))
-                         for part, frame in parts.items()], ignore_index=True)
-        vectors = vectors_of(mix, embedder())
-        labels = {"perspectives": perspectives_labels(mix, vectors)}
-        if peers:
-            docs = article_documents(mix)
-            labels |= {peer: peer_labels(peer, docs, vectors) for peer in PEERS}
-        for part in ("all", *parts):
-            rows_of = np.ones(len(mix), dtype=bool) if part == "all" else mix["gold"].str.startswith(f"{part}:")
-            row = {"mix": name, "scored on": part, "n": int(rows_of.sum())}
-            for method, found in labels.items():
-                row[method] = bcubed(found[rows_of], mix["gold"].to_numpy()[rows_of])[2]
-            rows.append(row)
+        mix = joined({small: content_only(sets[small]), large: content_only(drawn)})
+        rows += [{"mix": name} | row for row in scores_by_part(mix, peers)]
     return pd.DataFrame(rows)
+
+
+# Every dev set of small and medium stories in one corpus: one size reading for stories of 2-4 (NeuS, BASIL,
+# MEANTIME) and of about ten (the demo, NewsWCL50), as a feed of several sources would give.
+UNION = ("demo", "neus_allsides", "newswcl50", "basil_dev", "meantime")
+
+
+def union_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True) -> pd.DataFrame:
+    """BCubed of perspectives and the peers on the union of the UNION sets present, in each shape: over the whole
+    union and over each set's part."""
+    present = {name: sets[name] for name in UNION if name in sets}
+    if len(present) < 2:
+        return pd.DataFrame()
+    union = joined(present)
+    return pd.DataFrame([{"shape": shape} | row for shape in shapes
+                         for row in scores_by_part(SHAPES[shape](union), peers)])
+
+
+def joined(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The parts as one corpus, sorted as the pipeline sorts it, gold stories prefixed with the part's name (also
+    in `part`). The sets' ids are distinct from each other's."""
+    mix = pd.concat([frame.assign(gold=frame["gold"].map(lambda g, n=name: f"{n}:{g}"), part=name)
+                     for name, frame in parts.items()], ignore_index=True)
+    if not mix["id"].is_unique:
+        raise ValueError(f"the ids of {', '.join(parts)} overlap")
+    return mix.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
+
+
+def scores_by_part(mix: pd.DataFrame, peers: bool = True) -> list[dict]:
+    """BCubed F1 of perspectives (and the peers) grouping `mix` (from `joined`), over all of it and over each part."""
+    vectors = vectors_of(mix, embedder())
+    labels = {"perspectives": perspectives_labels(mix, vectors)}
+    if peers:
+        docs = article_documents(mix)
+        labels |= {peer: peer_labels(peer, docs, vectors) for peer in PEERS}
+    gold = mix["gold"].to_numpy()
+    rows = []
+    for part in ("all", *sorted(mix["part"].unique())):
+        rows_of = np.ones(len(mix), dtype=bool) if part == "all" else (mix["part"] == part).to_numpy()
+        row = {"scored on": part, "n": int(rows_of.sum())}
+        row |= {method: bcubed(found[rows_of], gold[rows_of])[2] for method, found in labels.items()}
+        if peers:
+            row["best peer"] = max(row[peer] for peer in PEERS)
+        rows.append(row)
+    return rows
 
 
 def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray,
@@ -575,6 +608,11 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"
               " own articles ===")
         print(mixed.to_string(index=False))
+    union = union_rows(sets, shapes, peers=peers)
+    if len(union):
+        print("\n=== every dev set in one corpus (stories of 2-4 and of about ten), each part scored on its own"
+              " articles ===")
+        print(union.to_string(index=False))
     spread = seed_spread_rows(sets, quality) if peers else pd.DataFrame()
     if len(spread):
         print(f"\n=== close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds "
