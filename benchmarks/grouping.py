@@ -273,13 +273,13 @@ def union_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = T
 
 
 def joined(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The parts as one corpus, sorted as the pipeline sorts it, gold stories prefixed with the part's name (also
-    in `part`). The sets' ids are distinct from each other's."""
+    """The parts as one corpus, one after the other, gold stories prefixed with the part's name (also in `part`).
+    The sets' ids are distinct from each other's."""
     mix = pd.concat([frame.assign(gold=frame["gold"].map(lambda g, n=name: f"{n}:{g}"), part=name)
                      for name, frame in parts.items()], ignore_index=True)
     if not mix["id"].is_unique:
         raise ValueError(f"the ids of {', '.join(parts)} overlap")
-    return mix.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
+    return mix
 
 
 def scores_by_part(mix: pd.DataFrame, peers: bool = True) -> list[dict]:
@@ -610,8 +610,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print(mixed.to_string(index=False))
     union = union_rows(sets, shapes, peers=peers)
     if len(union):
-        print("\n=== every dev set in one corpus (stories of 2-4 and of about ten), each part scored on its own"
-              " articles ===")
+        print("\n=== every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its"
+              " own articles ===")
         print(union.to_string(index=False))
     spread = seed_spread_rows(sets, quality) if peers else pd.DataFrame()
     if len(spread):

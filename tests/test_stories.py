@@ -45,6 +45,31 @@ def test_same_input_gives_the_same_stories():
     assert np.array_equal(first, StoryClusterer().fit_predict(vectors.copy()))
 
 
+def test_the_same_articles_in_another_order_give_the_same_stories():
+    from perspectives.stories.clusterer import _background, _content_order
+
+    # What unrelated articles score is read from pairs drawn at random: drawn by row number, reordering the rows
+    # drew other pairs and could change whether stories read as outgrowing the lists.
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    order = rng.permutation(len(vectors))
+    assert _background(vectors, None, _content_order(vectors)) == \
+        _background(vectors[order], None, _content_order(vectors[order]))
+    assert not np.array_equal(_content_order(vectors), np.arange(len(vectors)))
+    # And the stories of a corpus with large stories among small ones.
+    centres = np.eye(64) * 3
+    mixed = np.vstack([*(c + 0.7 * rng.standard_normal((60, 64)) for c in centres[:2]),
+                       *(c + 0.05 * rng.standard_normal((3, 64)) for c in centres[2:])]).astype(np.float32)
+    titles = np.array([f"t{i}" for i in range(len(mixed))])
+    articles = pd.DataFrame({"id": titles, "title": titles, "text": "", "language": "en", "title_en": None,
+                             "text_en": None, "published_at": None})
+    order = rng.permutation(len(mixed))
+    labels = StoryClusterer(time_window_days=None).fit_predict(mixed, articles=articles)
+    reordered = StoryClusterer(time_window_days=None).fit_predict(
+        mixed[order], articles=articles.iloc[order].reset_index(drop=True))
+    assert same_partition(labels[order], reordered)
+
+
 def test_tiny_inputs_are_all_singletons():
     assert list(StoryClusterer().fit_predict(np.ones((1, 4)))) == [0]
     assert StoryClusterer().fit(np.zeros((0, 4))).n_stories_ == 0

@@ -7,6 +7,7 @@ from each article's nearest neighbours within the time window, instead of from a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -193,7 +194,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             X = centre_by_language(X, embedded_language(articles))
             evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles, X)
         history = _story_codes(previous_stories, n)
-        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, history, mapper)
+        background = _background(X, evidence, _content_order(vectors)) if n else 0.0
+        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, history, background, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
@@ -210,11 +212,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, history: np.ndarray,
-                    mapper) -> np.ndarray:
+                    background: float, mapper) -> np.ndarray:
         """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
-        (the typical story size the neighbour lists suggest) and `min_cluster_size_` (SIZE_SHARE of it); while most
-        lists end inside their article's story (stories longer than the lists) by the text evidence, the lists grow
-        fourfold."""
+        (the typical story size the neighbour lists suggest, `background` being what unrelated articles score) and
+        `min_cluster_size_` (SIZE_SHARE of it); while most lists end inside their article's story (stories longer
+        than the lists) by the text evidence, the lists grow fourfold."""
         k = self.n_neighbors
         self.story_size_ = None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
@@ -229,7 +231,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             held = similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
             if self.min_cluster_size != "auto" or not len(X):
                 return held
-            sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, _background(X, evidence), n=len(X))
+            sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, background, n=len(X))
             self.story_size_, open_ended = _typical(sizes, self.open_ended_)
             self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
@@ -363,12 +365,21 @@ def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
     return ranked[read], read
 
 
-def _background(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
-    """Median similarity of random pairs (a fixed seed keeps runs identical): what unrelated articles score."""
+def _background(X: np.ndarray, evidence: EventEvidence | None, order: np.ndarray, pairs: int = 2000) -> float:
+    """Median similarity of random pairs: what unrelated articles score. The pairs are drawn with a fixed seed among
+    the rows taken in `order` (`_content_order`), so the same articles give the same value in whatever order they
+    come (drawn by row number, reordering a corpus could change whether its stories read as outgrowing the lists)."""
     rng = np.random.default_rng(0)
-    first, second = rng.integers(0, len(X), (2, pairs))
+    first, second = order[rng.integers(0, len(X), (2, pairs))]
     cosine = np.einsum("ij,ij->i", unit_rows(X[first]), unit_rows(X[second]))
     return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
+
+
+def _content_order(vectors: np.ndarray) -> np.ndarray:
+    """The rows sorted by a hash of their vectors: an order that does not depend on the order they came in."""
+    keys = np.array([int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+                     for row in np.ascontiguousarray(vectors)], dtype=np.uint64)
+    return np.argsort(keys, kind="stable")
 
 
 def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray:
