@@ -257,7 +257,7 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
 
 
 # Every dev set of small and medium stories in one corpus: one size reading for stories of 2-4 (NeuS, BASIL,
-# MEANTIME) and of about ten (the demo, NewsWCL50), as a feed of several sources would give.
+# MEANTIME) and of 5-16 (NewsWCL50, the demo), as a feed of several sources would give.
 UNION = ("demo", "neus_allsides", "newswcl50", "basil_dev", "meantime")
 
 

@@ -194,7 +194,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             X = centre_by_language(X, embedded_language(articles))
             evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles, X)
         history = _story_codes(previous_stories, n)
-        background = _background(X, evidence, _content_order(vectors)) if n else 0.0
+        # Only the size reading compares with what unrelated articles score.
+        background = _background(X, evidence, _content_order(vectors)) if n and self.min_cluster_size == "auto" else 0.0
         similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, history, background, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
