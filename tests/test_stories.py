@@ -45,6 +45,19 @@ def test_same_input_gives_the_same_stories():
     assert np.array_equal(first, StoryClusterer().fit_predict(vectors.copy()))
 
 
+def large_among_small(rng):
+    """Two loose stories of 60 among 62 tight triplets (64-d vectors), their truth and their articles (titles only,
+    sharing no word, undated)."""
+    centres = np.eye(64) * 3
+    vectors = np.vstack([*(c + 0.7 * rng.standard_normal((60, 64)) for c in centres[:2]),
+                         *(c + 0.05 * rng.standard_normal((3, 64)) for c in centres[2:])]).astype(np.float32)
+    truth = np.r_[np.repeat([0, 1], 60), np.repeat(np.arange(2, 64), 3)]
+    titles = [f"t{i}" for i in range(len(vectors))]
+    articles = pd.DataFrame({"id": titles, "title": titles, "text": "", "language": "en", "title_en": None,
+                             "text_en": None, "published_at": None})
+    return vectors, truth, articles
+
+
 def test_the_same_articles_in_another_order_give_the_same_stories():
     from perspectives.stories.clusterer import _background, _content_order
 
@@ -57,12 +70,7 @@ def test_the_same_articles_in_another_order_give_the_same_stories():
         _background(vectors[order], None, _content_order(vectors[order]))
     assert not np.array_equal(_content_order(vectors), np.arange(len(vectors)))
     # And the stories of a corpus with large stories among small ones.
-    centres = np.eye(64) * 3
-    mixed = np.vstack([*(c + 0.7 * rng.standard_normal((60, 64)) for c in centres[:2]),
-                       *(c + 0.05 * rng.standard_normal((3, 64)) for c in centres[2:])]).astype(np.float32)
-    titles = np.array([f"t{i}" for i in range(len(mixed))])
-    articles = pd.DataFrame({"id": titles, "title": titles, "text": "", "language": "en", "title_en": None,
-                             "text_en": None, "published_at": None})
+    mixed, _, articles = large_among_small(rng)
     order = rng.permutation(len(mixed))
     labels = StoryClusterer(time_window_days=None).fit_predict(mixed, articles=articles)
     reordered = StoryClusterer(time_window_days=None).fit_predict(
@@ -353,14 +361,7 @@ def test_large_stories_among_many_small_ones_are_grouped_apart():
 
     # Two loose stories of 60 among 62 tight triplets: the corpus reads triplets, which would cut the loose stories
     # into pieces; their articles' lists run on past them, so they are grouped again on their own.
-    rng = np.random.default_rng(7)
-    centres = np.eye(64) * 3
-    vectors = np.vstack([*(c + 0.7 * rng.standard_normal((60, 64)) for c in centres[:2]),
-                         *(c + 0.05 * rng.standard_normal((3, 64)) for c in centres[2:])]).astype(np.float32)
-    truth = np.r_[np.repeat([0, 1], 60), np.repeat(np.arange(2, 64), 3)]
-    titles = [f"t{i}" for i in range(len(vectors))]
-    articles = pd.DataFrame({"id": titles, "title": titles, "text": "", "language": "en", "title_en": None,
-                             "text_en": None, "published_at": None})
+    vectors, truth, articles = large_among_small(np.random.default_rng(7))
     large = truth < 2
     mixed = StoryClusterer(time_window_days=None).fit(vectors, articles=articles)
     one_size = StoryClusterer(time_window_days=None, mixed_sizes=False).fit(vectors, articles=articles)
