@@ -59,23 +59,23 @@ def large_among_small(rng):
 
 
 def test_the_same_articles_in_another_order_give_the_same_stories():
-    from perspectives.stories.clusterer import _background, _content_order
-
-    # What unrelated articles score is read from pairs drawn at random: drawn by row number, reordering the rows
-    # drew other pairs and could change whether stories read as outgrowing the lists.
-    rng = np.random.default_rng(11)
-    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    # Reordering the rows used to draw other random pairs for what unrelated articles score, and other float sums and
+    # tie-breaks: that could change whether stories read as outgrowing the lists. The rows are now grouped in an
+    # order of their own; every fitted attribute comes back indexed as the caller gave the rows.
+    rng = np.random.default_rng(7)
+    vectors, _, articles = large_among_small(rng)
     order = rng.permutation(len(vectors))
-    assert _background(vectors, None, _content_order(vectors)) == \
-        _background(vectors[order], None, _content_order(vectors[order]))
-    assert not np.array_equal(_content_order(vectors), np.arange(len(vectors)))
-    # And the stories of a corpus with large stories among small ones.
-    mixed, _, articles = large_among_small(rng)
-    order = rng.permutation(len(mixed))
-    labels = StoryClusterer(time_window_days=None).fit_predict(mixed, articles=articles)
-    reordered = StoryClusterer(time_window_days=None).fit_predict(
-        mixed[order], articles=articles.iloc[order].reset_index(drop=True))
-    assert same_partition(labels[order], reordered)
+    fitted = StoryClusterer().fit(vectors, articles=articles)
+    again = StoryClusterer().fit(vectors[order], articles=articles.iloc[order].reset_index(drop=True))
+    assert len(fitted.large_story_rows_) > 0  # the region of large stories was grouped apart in both
+    assert same_partition(fitted.labels_[order], again.labels_)
+    assert np.array_equal(again.labels_, pd.factorize(again.labels_)[0])  # still numbered by first row
+    assert np.array_equal(fitted.noise_mask_[order], again.noise_mask_)
+    assert np.array_equal(fitted.open_ended_[order], again.open_ended_)
+    assert sorted(order[again.large_story_rows_]) == sorted(fitted.large_story_rows_)
+    edges = {(a, b): s for a, b, s in zip(fitted.graph_.rows, fitted.graph_.cols, fitted.graph_.similarity)}
+    moved = {(order[a], order[b]): s for a, b, s in zip(again.graph_.rows, again.graph_.cols, again.graph_.similarity)}
+    assert edges == moved
 
 
 def test_tiny_inputs_are_all_singletons():
@@ -240,12 +240,18 @@ def test_neighbours_are_the_most_similar_articles_within_the_window():
 def test_the_neighbour_graph_gives_the_stories_of_all_pairs_hdbscan():
     import hdbscan
 
+    from perspectives.stories.clusterer import _content_order
+
     vectors, truth = blobs(seed=4, sizes=(9, 7, 6, 5, 4, 3, 3), noise=5, dim=40)
     vectors = vectors + 0.3 * np.random.default_rng(0).standard_normal(vectors.shape).astype(np.float32)
+    # The clusterer takes the rows in content order; with min_samples > 1, ties in mutual reachability are broken by
+    # row order, in HDBSCAN too, so the oracle sees them in that order.
+    order = _content_order(vectors, np.full(len(vectors), np.nan))
+    back = np.argsort(order)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     for min_samples in (1, 3):
         reference = hdbscan.HDBSCAN(metric="precomputed", min_cluster_size=2, min_samples=min_samples).fit_predict(
-            np.clip(1 - unit @ unit.T, 0, 2).astype(np.float64))
+            np.clip(1 - unit[order] @ unit[order].T, 0, 2).astype(np.float64))[back]
         for k in (len(vectors) - 1, 8):  # every pair, and only each article's 8 nearest
             labels = StoryClusterer(min_cluster_size=2, min_samples=min_samples, n_neighbors=k,
                                     time_window_days=None).fit(vectors)

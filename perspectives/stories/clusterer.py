@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language, row_dots
 from perspectives.stories.hdbscan_tree import hdbscan_labels
-from perspectives.stories.neighbours import day_numbers, neighbour_graph, unit_rows
+from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph, unit_rows
 
 # min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
 # instead of picking dense pieces inside them. Chosen leaving one labelled set out at a time (benchmarks/grouping.py).
@@ -134,6 +134,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     array([0, 0, 1, 2, 2, 2])
     """
 
+    graph_: NeighbourGraph
+    n_neighbors_: int
+    open_ended_: np.ndarray
+
     def __init__(self, min_cluster_size: int | str = "auto", mixed_sizes: bool = True,
                  merge_share: float | None = MERGE_SHARE,
                  history_weight: float = HISTORY_WEIGHT, min_samples: int = 1, time_window_days: float | None = 3.0,
@@ -182,21 +186,33 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         ValueError
             `n_neighbors` is smaller than `min_samples`.
         """
-        X = vectors = np.asarray(X, dtype=np.float32)
+        X = np.asarray(X, dtype=np.float32)
         n = len(X)
         if self.n_neighbors < self.min_samples:
             raise ValueError(f"n_neighbors ({self.n_neighbors}) must be at least min_samples ({self.min_samples})")
-        with_text = articles is not None and self.use_text
         if articles is not None and published_at is None:
             published_at = articles["published_at"]
+        days = day_numbers(published_at, n)
+        # The rows are grouped in an order of their own (by content): the same articles in any order then meet the
+        # same random pairs, float sums and tie-breaks, and give the same stories.
+        order = _content_order(X, days)
+        self._fit_in_content_order(
+            X[order], days[order], None if published_at is None else pd.Series(list(published_at)).iloc[order],
+            None if articles is None else articles.iloc[order].reset_index(drop=True), mapper,
+            _story_codes(previous_stories, n)[order])
+        self._put_in_input_order(order)
+        return self
+
+    def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, published_at, articles: pd.DataFrame | None,
+                              mapper, history: np.ndarray) -> None:
+        vectors, n = X, len(X)
         evidence = None
-        if with_text and n:
+        if articles is not None and self.use_text and n:
             X = centre_by_language(X, embedded_language(articles))
             evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles, X)
-        history = _story_codes(previous_stories, n)
         # Only the size reading compares with what unrelated articles score.
-        background = _background(X, evidence, _content_order(vectors)) if n and self.min_cluster_size == "auto" else 0.0
-        similarity = self._pair_graph(X, day_numbers(published_at, n), evidence, history, background, mapper)
+        background = _background(X, evidence) if n and self.min_cluster_size == "auto" else 0.0
+        similarity = self._pair_graph(X, days, evidence, history, background, mapper)
         raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
@@ -210,7 +226,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
-        return self
+
+    def _put_in_input_order(self, order: np.ndarray) -> None:
+        """Index the fitted rows as the caller gave them (`order`: the content order's input rows)."""
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        self.labels_ = pd.factorize(self.labels_[back])[0].astype(np.int64)  # numbered by first row again
+        self.noise_mask_ = self.noise_mask_[back]
+        if hasattr(self, "open_ended_"):
+            self.open_ended_ = self.open_ended_[back]
+        graph = self.graph_
+        self.graph_ = NeighbourGraph(graph.n, order[graph.rows], order[graph.cols], graph.similarity)
+        self.large_story_rows_ = order[self.large_story_rows_]
 
     def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, history: np.ndarray,
                     background: float, mapper) -> np.ndarray:
@@ -366,20 +393,23 @@ def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
     return ranked[read], read
 
 
-def _background(X: np.ndarray, evidence: EventEvidence | None, order: np.ndarray, pairs: int = 2000) -> float:
-    """Median similarity of random pairs: what unrelated articles score. The pairs are drawn with a fixed seed among
-    the rows taken in `order` (`_content_order`), so the same articles give the same value in whatever order they
-    come (drawn by row number, reordering a corpus could change whether its stories read as outgrowing the lists)."""
+def _background(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
+    """Median similarity of random pairs: what unrelated articles score. The pairs are drawn by row number with a
+    fixed seed; `fit` takes the rows in content order (`_content_order`), so the same articles draw the same pairs
+    in whatever order they come (drawn in the caller's order, reordering a corpus could change whether its stories
+    read as outgrowing the lists)."""
     rng = np.random.default_rng(0)
-    first, second = order[rng.integers(0, len(X), (2, pairs))]
+    first, second = rng.integers(0, len(X), (2, pairs))
     cosine = np.einsum("ij,ij->i", unit_rows(X[first]), unit_rows(X[second]))
     return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
 
 
-def _content_order(vectors: np.ndarray) -> np.ndarray:
-    """The rows sorted by a hash of their vectors: an order that does not depend on the order they came in."""
-    keys = np.array([int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
-                     for row in np.ascontiguousarray(vectors)], dtype=np.uint64)
+def _content_order(vectors: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The rows sorted by a hash of their vectors and days: an order that does not depend on the order they came
+    in (rows alike in both keep theirs)."""
+    days = np.where(np.isnan(days), np.inf, days)  # one key for every missing date
+    keys = np.array([int.from_bytes(hashlib.blake2b(row.tobytes() + day.tobytes(), digest_size=8).digest(), "little")
+                     for row, day in zip(np.ascontiguousarray(vectors), days)], dtype=np.uint64)
     return np.argsort(keys, kind="stable")
 
 
