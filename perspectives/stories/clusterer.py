@@ -49,7 +49,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     Given the articles themselves, and with `use_text`, vectors are centred per language and each pair's
     similarity also weighs the words, headline words, names and numbers the two share (see `evidence`); given
     vectors alone, it is their cosine. HDBSCAN then cuts the hierarchy built from this sparse graph. Articles it
-    calls noise become single-article stories, so every article ends in exactly one story.
+    calls noise become single-article stories, so every article ends in exactly one story. The rows are grouped in
+    an order of their own (by a hash of each vector and date), so the same articles in any order give the same
+    stories.
 
     Parameters
     ----------
