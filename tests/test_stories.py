@@ -78,6 +78,15 @@ def test_the_same_articles_in_another_order_give_the_same_stories():
     assert edges == moved
 
 
+def test_a_refit_keeps_nothing_of_the_earlier_fit():
+    vectors = np.random.default_rng(0).standard_normal((100, 8)).astype(np.float32)
+    clusterer = StoryClusterer().fit(vectors)
+    assert len(clusterer.open_ended_) == 100
+    clusterer.set_params(min_cluster_size=2).fit(vectors[:50])
+    assert not hasattr(clusterer, "open_ended_")  # read with "auto" only
+    assert len(clusterer.labels_) == len(clusterer.noise_mask_) == 50 and clusterer.graph_.rows.max() < 50
+
+
 def test_tiny_inputs_are_all_singletons():
     assert list(StoryClusterer().fit_predict(np.ones((1, 4)))) == [0]
     assert StoryClusterer().fit(np.zeros((0, 4))).n_stories_ == 0

@@ -195,6 +195,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if articles is not None and published_at is None:
             published_at = articles["published_at"]
         days = day_numbers(published_at, n)
+        self.__dict__.pop("open_ended_", None)  # read again only with "auto": none is left from an earlier fit
         # The rows are grouped in an order of their own (by content): the same articles in any order then meet the
         # same random pairs, float sums and tie-breaks, and give the same stories.
         order = _content_order(X, days)
