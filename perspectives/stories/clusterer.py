@@ -200,14 +200,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # same random pairs, float sums and tie-breaks, and give the same stories.
         order = _content_order(X, days)
         self._fit_in_content_order(
-            X[order], days[order], None if published_at is None else pd.Series(list(published_at)).iloc[order],
-            None if articles is None else articles.iloc[order].reset_index(drop=True), mapper,
+            X[order], days[order], None if articles is None else articles.iloc[order].reset_index(drop=True), mapper,
             _story_codes(previous_stories, n)[order])
         self._put_in_input_order(order)
         return self
 
-    def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, published_at, articles: pd.DataFrame | None,
-                              mapper, history: np.ndarray) -> None:
+    def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,
+                              history: np.ndarray) -> None:
         vectors, n = X, len(X)
         evidence = None
         if articles is not None and self.use_text and n:
@@ -225,7 +224,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
                 self.n_neighbors_ == self.n_neighbors:
-            raw = self._regroup_large_stories(raw, vectors, published_at, articles, mapper, history)
+            raw = self._regroup_large_stories(raw, vectors, days, articles, mapper, history)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -271,7 +270,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 return held
             k = min(4 * k, MAX_NEIGHBOURS)
 
-    def _regroup_large_stories(self, raw: np.ndarray, vectors: np.ndarray, published_at, articles: pd.DataFrame,
+    def _regroup_large_stories(self, raw: np.ndarray, vectors: np.ndarray, days: np.ndarray, articles: pd.DataFrame,
                                mapper, history: np.ndarray) -> np.ndarray:
         """Group again on their own the stories and noise whose articles' lists mostly ran on past them; keep that
         grouping where it reads stories that outgrow the lists and makes fewer stories of the region. Among many
@@ -284,10 +283,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # Lists of n_neighbors cannot outgrow a region that holds no more articles.
         if len(rows) <= self.n_neighbors + 1:
             return raw
-        again = clone(self).set_params(mixed_sizes=False).fit(
-            vectors[rows], articles=articles.iloc[rows].reset_index(drop=True), mapper=mapper,
-            published_at=None if published_at is None else pd.Series(list(published_at)).iloc[rows],
-            previous_stories=pd.Series(history[rows]).where(lambda codes: codes >= 0))
+        # The region's rows are in content order already (a subset of the corpus's), so it is grouped as they are.
+        again = clone(self).set_params(mixed_sizes=False)
+        again._fit_in_content_order(vectors[rows], days[rows], articles.iloc[rows].reset_index(drop=True), mapper,
+                                    history[rows])
         # Kept where it read stories outgrowing the lists and joined pieces: in a region hardly larger than its
         # lists, the size read can exceed every story in it and leave it all noise.
         if again.n_neighbors_ == again.n_neighbors or again.n_stories_ >= len(np.unique(stories[rows])):
