@@ -349,6 +349,17 @@ def test_the_typical_story_size_is_read_from_the_neighbour_lists():
         assert story_size(graph.rows, graph.similarity, background=0.0) == (size, 0.0)
 
 
+def test_most_lists_means_more_than_chance_gives():
+    from perspectives.stories.clusterer import _most
+
+    # A region of one topic's triplets read 154 of 303 lists ending inside (0.508): chance, not "most".
+    assert not _most(154 / 303, 303)
+    # A few large stories among NeuS's triplets read 366 of 682 (0.537), and the tweets 0.719 of 30,322.
+    assert _most(366 / 682, 682) and _most(0.719, 30322)
+    # Three of four lists is not "most" when four lists were read, and nothing is when none was.
+    assert not _most(0.75, 4) and not _most(1.0, 0)
+
+
 def test_a_large_loose_story_is_not_shattered_into_pieces():
     from perspectives.metrics import bcubed
 

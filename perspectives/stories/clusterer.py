@@ -26,6 +26,11 @@ SIZE_SHARE = 0.5
 # "Most" lists ending inside their story: the share of a corpus's (or a story's) articles whose lists do that, above
 # which its stories are taken to outgrow the lists.
 OPEN_ENDED_SHARE = 0.5
+# For a corpus (or a region grouped apart), "most" must be more than chance could give at the number of lists read: a
+# one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
+# ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
+# model (README, "Mixed story sizes").
+MOST_Z = 1.645
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
 # Where stories outgrow the neighbour lists, HDBSCAN still cuts a large loose story into dense pieces: two stories
@@ -266,7 +271,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
-            if open_ended <= OPEN_ENDED_SHARE or evidence is None or k >= min(MAX_NEIGHBOURS, len(X) - 1):
+            if not _most(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
+                    k >= min(MAX_NEIGHBOURS, len(X) - 1):
                 return held
             k = min(4 * k, MAX_NEIGHBOURS)
 
@@ -345,6 +351,12 @@ def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
     """The median story size the neighbour lists suggest, and the share of lists that end inside their story (see
     `list_ends`); (2, 0) when no article has `min_neighbours` neighbours."""
     return _typical(*list_ends(rows, similarity, background, min_neighbours))
+
+
+def _most(share: float, count: int) -> bool:
+    """Whether a share of `count` lists exceeds OPEN_ENDED_SHARE by more than chance (one-sided, at MOST_Z)."""
+    spread = np.sqrt(OPEN_ENDED_SHARE * (1 - OPEN_ENDED_SHARE) / max(count, 1))
+    return count > 0 and share - OPEN_ENDED_SHARE > MOST_Z * spread
 
 
 def _typical(size: np.ndarray, open_ended: np.ndarray) -> tuple[float, float]:
