@@ -4,7 +4,8 @@ Shapes: as given; titles only (no body: what a feed often gives); without dates 
 outlet name for all); bare titles (titles only, lower-cased, without stop words, dates or outlets: the form of
 preprocessed title collections); summaries only (each body's first sentence, no title: one-line summaries and news
 blurbs). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies,
-described stories); the peers see the same MiniLM vectors. BERTopic depends on UMAP's seed: where it comes within
+described stories); the peers see the same MiniLM vectors (int8), and perspectives also groups the model's fp32 vectors
+(column "fp32": how far a figure moves with the embedding build alone). BERTopic depends on UMAP's seed: where it comes within
 CLOSE_MARGIN of perspectives, it is re-run with other seeds and its spread printed. Vectors are cached in a store under
 benchmarks/results/ (by model and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
@@ -214,12 +215,21 @@ def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
             yield name, shape, shaped, vectors_of(shaped, vectors_by)
 
 
+def other_build() -> Embedder | None:
+    """The packaged MiniLM's other default build: OpenVINO fp32, what CPUs without int8 instructions run (None for
+    other models). Grouping its vectors shows how far a figure moves with the embedding build alone."""
+    return Embedder(MODEL, backend="openvino") if MODEL is None else None
+
+
 def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True) -> pd.DataFrame:
-    """BCubed of perspectives and the peers per set and shape."""
+    """BCubed of perspectives (also on the other build's vectors, column "fp32") and the peers per set and shape."""
     rows = []
+    fp32 = other_build()
     for name, shape, shaped, vectors in shaped_sets(sets, shapes):
         precision, recall, f1 = bcubed(perspectives_labels(shaped, vectors), shaped["gold"])
         row = {"set": name, "shape": shape, "n": len(shaped), "perspectives": f1, "P": precision, "R": recall}
+        if fp32 is not None:
+            row["fp32"] = bcubed(perspectives_labels(shaped, vectors_of(shaped, fp32)), shaped["gold"])[2]
         if peers:
             docs = article_documents(shaped)
             for peer in PEERS:
