@@ -45,8 +45,9 @@ def test_a_run_on_a_dask_cluster_gives_the_single_process_reports(dask_cluster, 
     # The framing's sentences were embedded on the workers too: the claims they give are the same.
     claims = [pd.read_csv(out / "claims.csv").sort_values(["claim_id", "outlet", "kind"], ignore_index=True)
               for out in (tmp_path / "out", demo_run["out"])]
-    # Scores may differ in their last rounded digit: the workers' vectors are equal, not bit for bit.
-    pd.testing.assert_frame_equal(*claims, check_exact=False, rtol=0, atol=1.5e-4)
+    # Scores may differ in their last rounded digits: the workers' vectors are equal, not bit for bit (one thread
+    # against several sums in another order; seen up to 3e-4 on one machine, 1e-4 on another).
+    pd.testing.assert_frame_equal(*claims, check_exact=False, rtol=0, atol=1e-3)
 
 
 @pytest.mark.slow
