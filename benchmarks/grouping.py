@@ -3,9 +3,9 @@
 Shapes: as given; titles only (no body: what a feed often gives); without dates and outlets (content alone, one
 outlet name for all); bare titles (titles only, lower-cased, without stop words, dates or outlets: the form of
 preprocessed title collections); summaries only (each body's first sentence, no title: one-line summaries and news
-blurbs). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies,
-described stories); the peers see the same MiniLM vectors (int8), and perspectives also groups the model's fp32 vectors
-(column "fp32": how far a figure moves with the embedding build alone). BERTopic depends on UMAP's seed: where it comes within
+blurbs). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies, described stories); the peers
+see the same MiniLM vectors (int8), and perspectives also groups the model's fp32 vectors (column "fp32": how far a
+figure moves with the embedding build alone). BERTopic depends on UMAP's seed: where it comes within
 CLOSE_MARGIN of perspectives, it is re-run with other seeds and its spread printed. Vectors are cached in a store under
 benchmarks/results/ (by model and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 

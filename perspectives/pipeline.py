@@ -155,15 +155,9 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     >>> import tempfile
     >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
+    >>> from perspectives.ingest.examples import example_corpus
     >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = folder / "articles.csv"
-    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
-    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
-    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
-    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
-    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
-    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
-    ... ''')
+    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
     >>> class Wire:  # a source of your own: a name and rows() yielding (row number, raw record)
     ...     name = "wire"
     ...     def rows(self):
@@ -267,15 +261,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     >>> import tempfile
     >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
+    >>> from perspectives.ingest.examples import example_corpus
     >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = folder / "articles.csv"
-    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
-    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
-    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
-    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
-    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
-    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
-    ... ''')
+    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
     >>> db = folder / "news.db"
     >>> _ = ingest(corpus, db=db, rejects=None)
     >>> summary = cluster(db=db, embedder=HashedWords())
@@ -489,15 +477,9 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
     >>> import tempfile
     >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
+    >>> from perspectives.ingest.examples import example_corpus
     >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = folder / "articles.csv"
-    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
-    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
-    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
-    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
-    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
-    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
-    ... ''')
+    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
     >>> summary = run(corpus, db=folder / "news.db", out=folder / "report", embedder=HashedWords())
     >>> summary.ingest.new, summary.cluster.stories
     (5, 2)
@@ -586,15 +568,9 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     >>> import tempfile
     >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
+    >>> from perspectives.ingest.examples import example_corpus
     >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = folder / "articles.csv"
-    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
-    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
-    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
-    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
-    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
-    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
-    ... ''')
+    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
     >>> scores = evaluate(corpus, gold="event", embedder=HashedWords())
     >>> scores["articles"], scores["stories"], scores["gold_stories"], scores["bcubed_f1"]
     (5, 2, 2, 1.0)

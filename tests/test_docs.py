@@ -11,9 +11,11 @@ import perspectives.framing.analysis
 import perspectives.framing.registry
 import perspectives.pipeline
 import perspectives.stories.clusterer
+from perspectives.ingest import examples  # perspectives.ingest is also the pipeline's function
 
 DOCUMENTED = [perspectives.desk, perspectives.embed.hashed_words, perspectives.framing.analysis,
-              perspectives.framing.registry, perspectives.pipeline, perspectives.stories.clusterer]
+              perspectives.framing.registry, examples, perspectives.pipeline,
+              perspectives.stories.clusterer]
 SLOW = {perspectives.pipeline}  # its examples run every step, the report's forked workers included (2-6 s)
 
 

@@ -150,15 +150,9 @@ class FramingAnalyser:
     >>> import tempfile
     >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
+    >>> from perspectives.ingest.examples import example_corpus
     >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = folder / "articles.csv"
-    >>> _ = corpus.write_text('''id,outlet,country,language,published_at,event,title,text
-    ... q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
-    ... q2,Courrier,FR,en,2025-08-04,quake,Izmir quake injures dozens,The Izmir quake injured dozens on Monday.
-    ... q3,Posten,SE,en,2025-08-05,quake,Rescuers search Izmir rubble,Rescuers in Izmir searched all night.
-    ... r1,Ledger,US,en,2025-08-05,rates,Central bank lifts rates to 5%,The central bank raised rates to 5% on Tuesday.
-    ... r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as the bank raised rates to 5%.
-    ... ''')
+    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
     >>> from perspectives import group_stories, load_articles
     >>> grouping = group_stories(load_articles(corpus).articles, embedder=HashedWords())
     >>> quake = grouping.members.set_index("article_id")["story_id"]["q1"]
