@@ -87,14 +87,11 @@ class Desk:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> from perspectives.ingest.examples import example_corpus
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
+    >>> corpus = example_corpus()  # five articles on two events, as CSV in a new folder; `event` names each one's
     >>> from perspectives import cluster, ingest
-    >>> db = folder / "news.db"
+    >>> db = corpus.with_name("news.db")
     >>> _ = ingest(corpus, db=db, rejects=None)
     >>> _ = cluster(db=db, embedder=HashedWords())
     >>> desk = Desk.from_store(db)  # the whole store; Desk.latest(db): its last 48 hours

@@ -152,23 +152,20 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> from perspectives.ingest.examples import example_corpus
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
+    >>> corpus = example_corpus()  # five articles on two events, as CSV in a new folder; `event` names each one's
     >>> class Wire:  # a source of your own: a name and rows() yielding (row number, raw record)
     ...     name = "wire"
     ...     def rows(self):
     ...         yield 1, {"id": "w1", "outlet": "Wire", "country": "America", "title": "Quake", "text": "A quake."}
-    >>> summary = ingest(corpus, Wire(), db=folder / "news.db", rejects=folder / "rejects.csv")
+    >>> summary = ingest(corpus, Wire(), db=corpus.with_name("news.db"), rejects=corpus.with_name("rejects.csv"))
     >>> summary.loaded, summary.rejected, summary.new
     (5, 1, 5)
     >>> import pandas as pd
     >>> pd.read_csv(summary.rejects_path)["reason"][0]
     "invalid country 'America' (expected an ISO 3166 code such as 'SE' or 'SWE')"
-    >>> ingest(corpus, db=folder / "news.db", rejects=None).unchanged
+    >>> ingest(corpus, db=corpus.with_name("news.db"), rejects=None).unchanged
     5
     """
     if fetcher is not None and allow_private:
@@ -258,13 +255,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> from perspectives.ingest.examples import example_corpus
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
-    >>> db = folder / "news.db"
+    >>> corpus = example_corpus()  # five articles on two events, as CSV in a new folder; `event` names each one's
+    >>> db = corpus.with_name("news.db")
     >>> _ = ingest(corpus, db=db, rejects=None)
     >>> summary = cluster(db=db, embedder=HashedWords())
     >>> summary.stories, summary.multi_outlet_stories, summary.mode
@@ -474,13 +468,10 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> from perspectives.ingest.examples import example_corpus
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
-    >>> summary = run(corpus, db=folder / "news.db", out=folder / "report", embedder=HashedWords())
+    >>> corpus = example_corpus()  # five articles on two events, as CSV in a new folder; `event` names each one's
+    >>> summary = run(corpus, db=corpus.with_name("news.db"), out=corpus.with_name("report"), embedder=HashedWords())
     >>> summary.ingest.new, summary.cluster.stories
     (5, 2)
     >>> import pandas as pd
@@ -565,12 +556,9 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> from perspectives.ingest.examples import example_corpus
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
+    >>> corpus = example_corpus()  # five articles on two events, as CSV in a new folder; `event` names each one's
     >>> scores = evaluate(corpus, gold="event", embedder=HashedWords())
     >>> scores["articles"], scores["stories"], scores["gold_stories"], scores["bcubed_f1"]
     (5, 2, 2, 1.0)

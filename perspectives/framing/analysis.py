@@ -147,12 +147,9 @@ class FramingAnalyser:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from perspectives.embed import HashedWords  # no model to load: words, not meanings
     >>> from perspectives.ingest.examples import example_corpus
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> corpus = example_corpus(folder)  # five articles on two events, as CSV; `event` names each one's
+    >>> corpus = example_corpus()  # five articles on two events, as CSV in a new folder; `event` names each one's
     >>> from perspectives import group_stories, load_articles
     >>> grouping = group_stories(load_articles(corpus).articles, embedder=HashedWords())
     >>> quake = grouping.members.set_index("article_id")["story_id"]["q1"]

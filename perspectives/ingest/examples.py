@@ -3,6 +3,7 @@ writing)."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 EXAMPLE_CSV = """id,outlet,country,language,published_at,event,title,text
@@ -14,15 +15,14 @@ r2,Courrier,FR,en,2025-08-05,rates,Rate rise to 5% hits markets,Markets fell as 
 """
 
 
-def example_corpus(folder: str | Path) -> Path:
-    """Write the example corpus as `folder/articles.csv` and return its path. Its `event` column names each
-    article's event (a gold story to score a grouping against).
+def example_corpus(folder: str | Path | None = None) -> Path:
+    """Write the example corpus as `folder/articles.csv` (default: in a new temporary folder) and return its path.
+    Its `event` column names each article's event (a gold story to score a grouping against).
 
-    >>> import tempfile
-    >>> corpus = example_corpus(tempfile.mkdtemp())
+    >>> corpus = example_corpus()
     >>> print(corpus.read_text().splitlines()[1])
     q1,Ledger,US,en,2025-08-04,quake,Quake topples buildings in Izmir,A 6.1 quake hit Izmir on Monday.
     """
-    path = Path(folder) / "articles.csv"
+    path = Path(tempfile.mkdtemp() if folder is None else folder) / "articles.csv"
     path.write_text(EXAMPLE_CSV, encoding="utf-8")
     return path
