@@ -63,9 +63,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size : int or "auto"
         HDBSCAN's smallest story. "auto" takes SIZE_SHARE of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
-        them into dense pieces; where stories outgrow the lists (more of them end inside their story than chance
-        would give, by the text evidence, given the articles), the lists grow and noise joins its nearest
-        neighbour's story.
+        them into dense pieces; where stories outgrow the lists (more than half of them end inside their story, by
+        more than chance gives; read from the text evidence, given the articles), the lists grow and noise joins
+        its nearest neighbour's story.
     mixed_sizes : bool
         With "auto": where the corpus reads small stories, the stories (and noise) whose articles' lists mostly run
         on past them are grouped again on their own, with their own reading; that grouping is kept where it reads
