@@ -29,7 +29,7 @@ OPEN_ENDED_SHARE = 0.5
 # For a corpus (or a region grouped apart), "most" must be more than chance could give at the number of lists read: a
 # one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
 # ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
-# model (README, "Mixed story sizes").
+# model (README, "How stories are grouped", step 4, and "The embedding build").
 MOST_Z = 1.645
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
