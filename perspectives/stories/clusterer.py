@@ -145,6 +145,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     graph_: NeighbourGraph
     n_neighbors_: int
     open_ended_: np.ndarray
+    # Set on the clusterer of a region grouped apart (see `_regroup_large_stories`).
+    _only_large_stories = False
 
     def __init__(self, min_cluster_size: int | str = "auto", mixed_sizes: bool = True,
                  merge_share: float | None = MERGE_SHARE,
@@ -269,7 +271,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 return held
             sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, background, n=len(X))
             self.story_size_, open_ended = _typical(sizes, self.open_ended_)
-            self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
+            # The minimum is read on the lists as asked. On grown lists an article's split reaches as far as its
+            # loose story does, and half of that as a minimum loses the smaller stories among large ones (they become
+            # noise and join a large one); the pieces a small minimum leaves of a large story are joined as wholes
+            # (merge_share). A region grouped apart holds only articles of stories that outgrow the lists: there
+            # the grown reading sets it (README, "How stories are grouped", step 4).
+            if k == self.n_neighbors or self._only_large_stories:
+                self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
             if not _most(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
@@ -292,6 +300,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             return raw
         # The region's rows are in content order already (a subset of the corpus's), so it is grouped as they are.
         again = clone(self).set_params(mixed_sizes=False)
+        again._only_large_stories = True
         again._fit_in_content_order(vectors[rows], days[rows], articles.iloc[rows].reset_index(drop=True), mapper,
                                     history[rows])
         # Kept where it read stories outgrowing the lists and joined pieces: in a region hardly larger than its
