@@ -266,6 +266,32 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
     return pd.DataFrame(rows)
 
 
+# The event tweets at other story sizes: SIZED_STORIES of their stories drawn at random (draws SIZED_DRAWS), thinned
+# at random to each of THINNED tweets, so that the same stories come with a median of 6 to 40 tweets: where stories
+# start to outgrow the neighbour lists, and titles-only collections of some 11,000 texts in 150 stories.
+SIZED_STORIES = 152
+THINNED = (1500, 3000, 6000, 11109)
+SIZED_DRAWS = (0, 1)
+
+
+def story_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
+    """BCubed F1 of perspectives and the peers on the event tweets' drawn stories, thinned to each size."""
+    if "tweets" not in sets:
+        return pd.DataFrame()
+    tweets = sets["tweets"]
+    rows = []
+    for seed in SIZED_DRAWS:
+        rng = np.random.default_rng(seed)
+        stories = rng.choice(np.sort(tweets["gold"].unique()), SIZED_STORIES, replace=False)
+        members = np.flatnonzero(tweets["gold"].isin(stories))
+        for size in THINNED:
+            drawn = tweets.iloc[np.sort(rng.choice(members, min(size, len(members)), replace=False))]
+            scores = scores_by_part(drawn.reset_index(drop=True).assign(part="tweets"), peers)[0]  # "all"
+            rows.append({"draw": seed, "tweets": len(drawn), "median story": drawn.groupby("gold").size().median()}
+                        | {method: score for method, score in scores.items() if method not in ("scored on", "n")})
+    return pd.DataFrame(rows)
+
+
 # Every dev set of small and medium stories in one corpus: one size reading for stories of 2-4 (NeuS, BASIL,
 # MEANTIME) and of 5-16 (NewsWCL50, the demo), as a feed of several sources would give.
 UNION = ("demo", "neus_allsides", "newswcl50", "basil_dev", "meantime")
@@ -618,6 +644,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"
               " own articles ===")
         print(mixed.to_string(index=False))
+    sized = story_size_rows(sets, peers=peers)
+    if len(sized):
+        print(f"\n=== story sizes: {SIZED_STORIES} of the event tweets' stories drawn at random, thinned at random ===")
+        print(sized.to_string(index=False))
     union = union_rows(sets, shapes, peers=peers)
     if len(union):
         print("\n=== every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its"
