@@ -254,8 +254,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                     background: float, mapper) -> np.ndarray:
         """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
         (the typical story size the neighbour lists suggest, `background` being what unrelated articles score) and
-        `min_cluster_size_` (SIZE_SHARE of it); while most lists end inside their article's story (stories longer
-        than the lists) by the text evidence, the lists grow fourfold."""
+        `min_cluster_size_` (SIZE_SHARE of the size read on the lists as asked); while most lists end inside their
+        article's story (stories longer than the lists) by the text evidence, the lists grow fourfold."""
         k = self.n_neighbors
         self.story_size_ = None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
