@@ -441,12 +441,8 @@ def grid_scores(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFram
     for name, shape, shaped, vectors in shaped_sets(sets, shapes):
         for conflict in CONFLICTS:
             evidence = EventEvidence(figure_conflict=conflict)
-            auto = StoryClusterer(evidence=evidence).fit(vectors, articles=shaped)
             for share in SHARES:
-                size = max(2, int(auto.story_size_ * share))
-                labels = auto.labels_ if size == auto.min_cluster_size_ else StoryClusterer(
-                    min_cluster_size=size, n_neighbors=auto.n_neighbors_, evidence=evidence,
-                ).fit(vectors, articles=shaped).labels_
+                labels = StoryClusterer(size_share=share, evidence=evidence).fit(vectors, articles=shaped).labels_
                 rows.append({"set": name, "shape": shape, "share": share, "conflict": conflict,
                              "F1": bcubed(labels, shaped["gold"])[2]})
     return pd.DataFrame(rows)

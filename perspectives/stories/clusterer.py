@@ -62,11 +62,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     min_cluster_size : int or "auto"
-        HDBSCAN's smallest story. "auto" takes SIZE_SHARE of the typical story size the neighbour lists suggest
+        HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
         them into dense pieces; where stories outgrow the lists (more than half of them end inside their story, by
         more than chance gives; read from the text evidence, given the articles), the lists grow, noise joins
         its nearest neighbour's story and the minimum stays the one read on the lists as asked.
+    size_share : float
+        With "auto": the share of the typical story size that is HDBSCAN's smallest story.
     mixed_sizes : bool
         With "auto": where the corpus reads small stories, the stories (and noise) whose articles' lists mostly run
         on past them are grouped again on their own, with their own reading; that grouping is kept where it reads
@@ -149,13 +151,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     # Set on the clusterer of a region grouped apart (see `_regroup_large_stories`).
     _only_large_stories = False
 
-    def __init__(self, min_cluster_size: int | str = "auto", mixed_sizes: bool = True,
+    def __init__(self, min_cluster_size: int | str = "auto", size_share: float = SIZE_SHARE, mixed_sizes: bool = True,
                  merge_share: float | None = MERGE_SHARE,
                  history_weight: float = HISTORY_WEIGHT, min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None):
         self.min_cluster_size = min_cluster_size
+        self.size_share = size_share
         self.mixed_sizes = mixed_sizes
         self.merge_share = merge_share
         self.history_weight = history_weight
@@ -254,7 +257,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                     background: float, mapper) -> np.ndarray:
         """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
         (the typical story size the neighbour lists suggest, `background` being what unrelated articles score) and
-        `min_cluster_size_` (SIZE_SHARE of the size read on the lists as asked); while most lists end inside their
+        `min_cluster_size_` (`size_share` of the size read on the lists as asked); while most lists end inside their
         article's story (stories longer than the lists) by the text evidence, the lists grow fourfold."""
         k = self.n_neighbors
         self.story_size_ = None
@@ -278,7 +281,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # (merge_share). A region grouped apart holds only articles of stories that outgrow the lists: there
             # the grown reading sets it (README, "How stories are grouped", step 4).
             if k == self.n_neighbors or self._only_large_stories:
-                self.min_cluster_size_ = max(2, int(self.story_size_ * SIZE_SHARE))
+                self.min_cluster_size_ = max(2, int(self.story_size_ * self.size_share))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
             if not _most(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
