@@ -383,6 +383,28 @@ def test_a_large_loose_story_is_not_shattered_into_pieces():
     assert f1 > bcubed(fixed.labels_, truth)[2] + 0.05
 
 
+def test_where_the_lists_grow_stories_smaller_than_the_grown_reading_keep_their_own():
+    from perspectives.metrics import bcubed
+
+    # Six loose stories of 60 set the lists growing and read some 20 on the grown lists; eight stories of five beside
+    # them. A minimum of half the grown reading made the five-article stories noise that joined the large ones.
+    rng = np.random.default_rng(7)
+    centres = np.eye(64) * 3
+    vectors = np.vstack([*(c + 0.6 * rng.standard_normal((60, 64)) for c in centres[:6]),
+                         *(c + 0.3 * rng.standard_normal((5, 64)) for c in centres[6:14])]).astype(np.float32)
+    truth = np.r_[np.repeat(np.arange(6), 60), np.repeat(np.arange(6, 14), 5)]
+    titles = [f"t{i}" for i in range(len(vectors))]
+    articles = pd.DataFrame({"id": titles, "title": titles, "text": "", "language": "en", "title_en": None,
+                             "text_en": None, "published_at": None})
+    clusterer = StoryClusterer(time_window_days=None).fit(vectors, articles=articles)
+    assert clusterer.n_neighbors_ > 15 and clusterer.story_size_ > 10
+    found = pd.Series(clusterer.labels_)
+    kept = [story for story in range(6, 14) if set(found[truth == story]) == {found[truth == story].iloc[0]}
+            and (found == found[truth == story].iloc[0]).sum() == 5]
+    assert len(kept) >= 7
+    assert bcubed(clusterer.labels_, truth)[2] > 0.95
+
+
 def test_large_stories_among_many_small_ones_are_grouped_apart():
     from perspectives.metrics import bcubed
     from perspectives.pipeline import granularity
