@@ -178,7 +178,7 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
 
 
 def _sizing(sized: dict) -> str:
-    return (f"typically {sized['story_size']:g} articles, so stories of {sized['min_cluster_size']} or more; "
+    return (f"typically {sized['story_size']:g} articles; stories of {sized['min_cluster_size']} or more; "
             f"{sized['neighbours']} neighbours per article"
             + ("; large stories: noise joined its nearest story, stories compared as wholes"
                if sized["large_stories"] else ""))
