@@ -267,7 +267,7 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
 
 
 # The event tweets at other story sizes: SIZED_STORIES of their stories drawn at random (draws SIZED_DRAWS), thinned
-# at random to each of THINNED tweets, so that the same stories come with a median of 6 to 40 tweets: where stories
+# at random to each of THINNED tweets, so that the same stories come with a median of some 7 to 44 tweets: where stories
 # start to outgrow the neighbour lists, and titles-only collections of some 11,000 texts in 150 stories.
 SIZED_STORIES = 152
 THINNED = (1500, 3000, 6000, 11109)
