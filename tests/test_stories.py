@@ -386,6 +386,31 @@ def test_a_large_loose_story_is_not_shattered_into_pieces():
     assert f1 > bcubed(fixed.labels_, truth)[2] + 0.05
 
 
+def test_the_minimum_rises_while_a_larger_one_leaves_less_noise():
+    from perspectives.metrics import bcubed
+
+    # Thirty stories of ten loose short texts: three tight pairs and four stragglers each. The lists read stories of
+    # 3-4 (a minimum of 2), which keeps the pairs and leaves the stragglers as noise; a larger minimum takes whole
+    # stories, stragglers and all, so the noise shrinks and the minimum rises.
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((30, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors, truth = [], np.repeat(np.arange(30), 10)
+    for centre in centres:
+        for pair in centre + 0.4 * rng.standard_normal((3, 64)):
+            vectors += [pair + 0.1 * rng.standard_normal(64) for _ in range(2)]
+        vectors += list(centre + 0.5 * rng.standard_normal((4, 64)))
+    vectors = np.array(vectors, dtype=np.float32)
+    clusterer = StoryClusterer(time_window_days=None).fit(vectors, articles=wordless_titles(len(vectors)))
+    assert clusterer.n_neighbors_ == 15 and clusterer.story_size_ <= 5
+    assert clusterer.min_cluster_size_ > int(clusterer.story_size_ * SIZE_SHARE)
+    assert bcubed(clusterer.labels_, truth)[2] > 0.9 and clusterer.noise_mask_.sum() < 30
+    # Tight triplets are stories of their own: a larger minimum would make them noise, so it stays at 2.
+    triplets = np.vstack([c + 0.05 * rng.standard_normal((3, 64)) for c in centres]).astype(np.float32)
+    kept = StoryClusterer(time_window_days=None).fit(triplets, articles=wordless_titles(len(triplets)))
+    assert kept.min_cluster_size_ == 2 and same_partition(kept.labels_, np.repeat(np.arange(30), 3))
+
+
 def test_where_the_lists_grow_stories_smaller_than_the_grown_reading_keep_their_own():
     from perspectives.metrics import bcubed
 

@@ -29,7 +29,8 @@ OPEN_ENDED_SHARE = 0.5
 # For a corpus (or a region grouped apart), "most" must be more than chance could give at the number of lists read: a
 # one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
 # ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
-# model (README, "How stories are grouped", step 4, and "The embedding build").
+# model (README, "How stories are grouped", step 4, and "The embedding build"). The same level tests whether a larger
+# minimum leaves less noise (`_fewer_noise`).
 MOST_Z = 1.645
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
@@ -64,11 +65,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size : int or "auto"
         HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
-        them into dense pieces; where stories outgrow the lists (more than half of them end inside their story, by
-        more than chance gives; read from the text evidence, given the articles), the lists grow, noise joins
-        its nearest neighbour's story and the minimum stays the one read on the lists as asked.
+        them into dense pieces. Where the lists do not grow, it then rises one at a time while each step takes more
+        articles out of the noise than it puts in (the small clusters were pieces of larger stories); where stories
+        outgrow the lists (more than half of them end inside their story, by more than chance gives; read from the
+        text evidence, given the articles), the lists grow, noise joins its nearest neighbour's story and the
+        minimum stays the one read on the lists as asked.
     size_share : float
-        With "auto": the share of the typical story size that is HDBSCAN's smallest story.
+        With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
         With "auto": where the corpus reads small stories, the stories (and noise) whose articles' lists mostly run
         on past them are grouped again on their own, with their own reading; that grouping is kept where it reads
@@ -113,7 +116,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     n_neighbors_ : int
         The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
     min_cluster_size_ : int
-        The smallest story used.
+        The smallest story used (HDBSCAN's minimum).
     story_size_ : float or None
         The typical story size read from the neighbour lists, the grown ones where they grew (with "auto" only).
     open_ended_ : ndarray of bool, shape (n_articles,)
@@ -322,6 +325,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
                                                   for ends in (graph.rows, graph.cols))))
         tree, part_of = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
+        labels = self._cut(tree, part_of)
+        if self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
+            labels = self._raise_minimum(tree, part_of, labels)
+        return labels
+
+    def _cut(self, tree: np.ndarray, part_of: np.ndarray) -> np.ndarray:
+        """HDBSCAN's clusters at `min_cluster_size_` (-1 for noise)."""
         labels = self._hdbscan(tree)
         # A part kept whole is grouped again on its own, its root not a story (as HDBSCAN treats its root), unless
         # that finds no two stories in it (a part that is one event, such as three reports of it a year apart from
@@ -330,6 +340,20 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             again = self._hdbscan(subtree)
             if len(np.unique(again[again >= 0])) >= 2:
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
+        return labels
+
+    def _raise_minimum(self, tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Raise `min_cluster_size_` one at a time while each step takes more articles out of the noise than it
+        puts in (`_fewer_noise`), and return the cut at the last minimum kept. The stories a step up loses become
+        noise; where its small clusters were instead pieces of one larger story, the larger clusters it keeps take in
+        their pieces and fringe, and the noise shrinks (short texts: loose stories that the size read cuts small)."""
+        while self.min_cluster_size_ < len(labels):
+            self.min_cluster_size_ += 1
+            raised = self._cut(tree, part_of)
+            if not _fewer_noise(labels, raised):
+                self.min_cluster_size_ -= 1
+                return labels
+            labels = raised
         return labels
 
     def _hdbscan(self, tree: np.ndarray) -> np.ndarray:
@@ -371,6 +395,13 @@ def _most(share: float, count: int) -> bool:
     """Whether a share of `count` lists exceeds OPEN_ENDED_SHARE by more than chance (one-sided, at MOST_Z)."""
     spread = np.sqrt(OPEN_ENDED_SHARE * (1 - OPEN_ENDED_SHARE) / max(count, 1))
     return count > 0 and share - OPEN_ENDED_SHARE > MOST_Z * spread
+
+
+def _fewer_noise(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether more articles leave the noise from `before` to `after` than join it, by more than chance gives (a
+    one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed)."""
+    left, joined = np.sum((before < 0) & (after >= 0)), np.sum((before >= 0) & (after < 0))
+    return bool(left - joined > MOST_Z * np.sqrt(left + joined))
 
 
 def _typical(size: np.ndarray, open_ended: np.ndarray) -> tuple[float, float]:
