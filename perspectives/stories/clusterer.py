@@ -400,7 +400,7 @@ def _most(share: float, count: int) -> bool:
 def _fewer_noise(before: np.ndarray, after: np.ndarray) -> bool:
     """Whether more articles leave the noise from `before` to `after` than join it, by more than chance gives (a
     one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed)."""
-    left, joined = np.sum((before < 0) & (after >= 0)), np.sum((before >= 0) & (after < 0))
+    left, joined = int(np.sum((before < 0) & (after >= 0))), int(np.sum((before >= 0) & (after < 0)))
     return bool(left - joined > MOST_Z * np.sqrt(left + joined))
 
 
