@@ -346,8 +346,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """Raise `min_cluster_size_` one at a time while each step takes more articles out of the noise than it
         puts in (`_fewer_noise`), and return the cut at the last minimum kept. The stories a step up loses become
         noise; where its small clusters were instead pieces of one larger story, the larger clusters it keeps take in
-        their pieces and fringe, and the noise shrinks (short texts: loose stories that the size read cuts small)."""
-        while self.min_cluster_size_ < len(labels):
+        their pieces and fringe, and the noise shrinks (short texts: loose stories that the size read cuts small).
+        It stops at the list length and its article: a story the lists did not outgrow holds no more (and the steps,
+        each a cut of the whole tree, stay few)."""
+        while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             self.min_cluster_size_ += 1
             raised = self._cut(tree, part_of)
             if not _fewer_noise(labels, raised):
