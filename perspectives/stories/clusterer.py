@@ -325,19 +325,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
                                                   for ends in (graph.rows, graph.cols))))
         tree, part_of = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
-        labels = self._cut(tree, part_of)
+        labels = self._cut(tree, part_of, self.min_cluster_size_)
         if self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
             labels = self._raise_minimum(tree, part_of, labels)
         return labels
 
-    def _cut(self, tree: np.ndarray, part_of: np.ndarray) -> np.ndarray:
-        """HDBSCAN's clusters at `min_cluster_size_` (-1 for noise)."""
-        labels = self._hdbscan(tree)
+    def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int) -> np.ndarray:
+        """HDBSCAN's clusters with `minimum` as its smallest (-1 for noise)."""
+        labels = self._hdbscan(tree, minimum)
         # A part kept whole is grouped again on its own, its root not a story (as HDBSCAN treats its root), unless
         # that finds no two stories in it (a part that is one event, such as three reports of it a year apart from
         # the rest).
-        for members, subtree in _parts_kept_whole(tree, part_of, labels, 2 * self.min_cluster_size_):
-            again = self._hdbscan(subtree)
+        for members, subtree in _parts_kept_whole(tree, part_of, labels, 2 * minimum):
+            again = self._hdbscan(subtree, minimum)
             if len(np.unique(again[again >= 0])) >= 2:
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
         return labels
@@ -350,16 +350,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         It stops at the list length and its article: a story the lists did not outgrow holds no more (and the steps,
         each a cut of the whole tree, stay few)."""
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
-            self.min_cluster_size_ += 1
-            raised = self._cut(tree, part_of)
+            raised = self._cut(tree, part_of, self.min_cluster_size_ + 1)
             if not _fewer_noise(labels, raised):
-                self.min_cluster_size_ -= 1
-                return labels
+                break
             labels = raised
+            self.min_cluster_size_ += 1
         return labels
 
-    def _hdbscan(self, tree: np.ndarray) -> np.ndarray:
-        return hdbscan_labels(tree, self.min_cluster_size_, self.cluster_selection_method,
+    def _hdbscan(self, tree: np.ndarray, minimum: int) -> np.ndarray:
+        return hdbscan_labels(tree, minimum, self.cluster_selection_method,
                               self.allow_single_cluster, self.cluster_selection_epsilon)
 
     def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None, previous_stories=None):
