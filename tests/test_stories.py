@@ -411,6 +411,31 @@ def test_the_minimum_rises_while_a_larger_one_leaves_less_noise():
     assert kept.min_cluster_size_ == 2 and same_partition(kept.labels_, np.repeat(np.arange(30), 3))
 
 
+def test_noise_whose_list_ends_inside_its_story_joins_the_story_most_of_its_list_is_in():
+    from perspectives.metrics import bcubed
+
+    # Sixty stories of 3-40 loose short texts: tight pairs and stragglers. The lists do not grow (most end outside
+    # their story), and excess of mass leaves stragglers of the longer stories as noise although their lists end
+    # inside their story: those join the cluster most of their list is in (F1 0.778, 91 noise, 69 of them with lists
+    # ending inside their story, without this).
+    rng = np.random.default_rng(3)
+    sizes = np.clip(rng.geometric(1 / 8, 60), 3, 40)
+    centres = rng.standard_normal((60, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = []
+    for centre, size in zip(centres, sizes):
+        for pair in centre + 0.4 * rng.standard_normal((size // 3, 64)):
+            vectors += [pair + 0.1 * rng.standard_normal(64) for _ in range(2)]
+        vectors += list(centre + 0.6 * rng.standard_normal((size - 2 * (size // 3), 64)))
+    vectors = np.array(vectors, dtype=np.float32)
+    clusterer = StoryClusterer(time_window_days=None).fit(vectors, articles=wordless_titles(len(vectors)))
+    assert clusterer.n_neighbors_ == 15
+    # They join their own story: recall rises (0.663 without this), precision stays (0.943).
+    precision, recall, f1 = bcubed(clusterer.labels_, np.repeat(np.arange(60), sizes))
+    assert precision > 0.94 and recall > 0.7 and f1 > 0.8
+    assert clusterer.noise_mask_.sum() < 80 and (clusterer.noise_mask_ & clusterer.open_ended_).sum() < 60
+
+
 def test_where_the_lists_grow_stories_smaller_than_the_grown_reading_keep_their_own():
     from perspectives.metrics import bcubed
 

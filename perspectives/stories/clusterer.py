@@ -236,6 +236,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if self.merge_share is not None:
                 raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share,
                                           history, self.history_weight)
+        elif self.min_cluster_size == "auto" and evidence is not None and len(X):
+            raw = _join_own_story(self.graph_, raw, self.open_ended_)
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
                 self.n_neighbors_ == self.n_neighbors:
@@ -542,6 +544,19 @@ def _join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.nd
     first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
     joined = raw.copy()
     joined[rows[first]] = raw[cols[first]]
+    return joined
+
+
+def _join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray:
+    """Noise articles whose list ends inside their story join the cluster holding more than half of their list.
+    Used where the lists do not grow: such an article's story is longer than its list (so it is not a
+    single-article story, whose list ends outside it), and the cluster most of its list is in is that story;
+    excess of mass leaves the loose fringe of such stories as noise (short texts)."""
+    asking = (raw[graph.rows] < 0) & open_ended[graph.rows] & (raw[graph.cols] >= 0)
+    pairs, counts = np.unique(np.stack([graph.rows[asking], raw[graph.cols[asking]]]), axis=1, return_counts=True)
+    most = counts > np.bincount(graph.rows, minlength=len(raw))[pairs[0]] / 2
+    joined = raw.copy()
+    joined[pairs[0, most]] = pairs[1, most]
     return joined
 
 
