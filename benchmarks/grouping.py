@@ -268,9 +268,10 @@ def mixed_sizes_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Da
 
 # The event tweets at other story sizes: SIZED_STORIES of their stories drawn at random (draws SIZED_DRAWS), thinned
 # at random to each of THINNED tweets, so that the same stories come with a median of some 7 to 44 tweets: where stories
-# start to outgrow the neighbour lists, and titles-only collections of some 11,000 texts in 150 stories.
+# start to outgrow the neighbour lists, and titles-only collections of some 11,000 texts in 150 stories. Each size is
+# drawn after the ones before it (2,000 came last, and is drawn last so that the others stay the same draws).
 SIZED_STORIES = 152
-THINNED = (1500, 3000, 6000, 11109)
+THINNED = (1500, 3000, 6000, 11109, 2000)
 SIZED_DRAWS = (0, 1)
 
 
@@ -289,7 +290,7 @@ def story_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Dat
             scores = scores_by_part(drawn.reset_index(drop=True).assign(part="tweets"), peers)[0]  # "all"
             rows.append({"draw": seed, "tweets": len(drawn), "median story": drawn.groupby("gold").size().median()}
                         | {method: score for method, score in scores.items() if method not in ("scored on", "n")})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values(["draw", "tweets"], ignore_index=True)
 
 
 # Every dev set of small and medium stories in one corpus: one size reading for stories of 2-4 (NeuS, BASIL,
