@@ -66,7 +66,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
         them into dense pieces. Where the lists do not grow, it then rises one at a time while each step takes more
-        articles out of the noise than it puts in (the small clusters were pieces of larger stories); where stories
+        articles out of the noise than it puts in (the small clusters were pieces of larger stories), and noise
+        whose list ends inside its story joins the cluster holding more than half of its list; where stories
         outgrow the lists (more than half of them end inside their story, by more than chance gives; read from the
         text evidence, given the articles), the lists grow, noise joins its nearest neighbour's story and the
         minimum stays the one read on the lists as asked.
@@ -237,6 +238,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share,
                                           history, self.history_weight)
         elif self.min_cluster_size == "auto" and evidence is not None and len(X):
+            # Before the region below: a joined fringe then stays with its story outside the region, where on its
+            # own each such article would be a region candidate (its list ends inside its story).
             raw = _join_own_story(self.graph_, raw, self.open_ended_)
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
