@@ -386,6 +386,17 @@ def test_a_large_loose_story_is_not_shattered_into_pieces():
     assert f1 > bcubed(fixed.labels_, truth)[2] + 0.05
 
 
+def pairs_and_stragglers(rng, centres: np.ndarray, sizes, straggle: float) -> np.ndarray:
+    """Loose stories of short texts around `centres`: of each story's size, a third in tight pairs (around points
+    0.4 from the centre), the rest stragglers `straggle` from it."""
+    vectors = []
+    for centre, size in zip(centres, sizes):
+        for pair in centre + 0.4 * rng.standard_normal((size // 3, centres.shape[1])):
+            vectors += [pair + 0.1 * rng.standard_normal(centres.shape[1]) for _ in range(2)]
+        vectors += list(centre + straggle * rng.standard_normal((size - 2 * (size // 3), centres.shape[1])))
+    return np.array(vectors, dtype=np.float32)
+
+
 def test_the_minimum_rises_while_a_larger_one_leaves_less_noise():
     from perspectives.metrics import bcubed
 
@@ -395,12 +406,7 @@ def test_the_minimum_rises_while_a_larger_one_leaves_less_noise():
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((30, 64))
     centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
-    vectors, truth = [], np.repeat(np.arange(30), 10)
-    for centre in centres:
-        for pair in centre + 0.4 * rng.standard_normal((3, 64)):
-            vectors += [pair + 0.1 * rng.standard_normal(64) for _ in range(2)]
-        vectors += list(centre + 0.5 * rng.standard_normal((4, 64)))
-    vectors = np.array(vectors, dtype=np.float32)
+    vectors, truth = pairs_and_stragglers(rng, centres, np.full(30, 10), straggle=0.5), np.repeat(np.arange(30), 10)
     clusterer = StoryClusterer(time_window_days=None).fit(vectors, articles=wordless_titles(len(vectors)))
     assert clusterer.n_neighbors_ == 15 and clusterer.story_size_ <= 5
     assert clusterer.min_cluster_size_ > int(clusterer.story_size_ * SIZE_SHARE)
@@ -422,12 +428,7 @@ def test_noise_whose_list_ends_inside_its_story_joins_the_story_most_of_its_list
     sizes = np.clip(rng.geometric(1 / 8, 60), 3, 40)
     centres = rng.standard_normal((60, 64))
     centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
-    vectors = []
-    for centre, size in zip(centres, sizes):
-        for pair in centre + 0.4 * rng.standard_normal((size // 3, 64)):
-            vectors += [pair + 0.1 * rng.standard_normal(64) for _ in range(2)]
-        vectors += list(centre + 0.6 * rng.standard_normal((size - 2 * (size // 3), 64)))
-    vectors = np.array(vectors, dtype=np.float32)
+    vectors = pairs_and_stragglers(rng, centres, sizes, straggle=0.6)
     clusterer = StoryClusterer(time_window_days=None).fit(vectors, articles=wordless_titles(len(vectors)))
     assert clusterer.n_neighbors_ == 15
     # They join their own story: recall rises (0.663 without this), precision stays (0.943).
