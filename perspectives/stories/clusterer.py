@@ -29,7 +29,7 @@ OPEN_ENDED_SHARE = 0.5
 # For a corpus (or a region grouped apart), "most" must be more than chance could give at the number of lists read: a
 # one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
 # ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
-# model (README, "How stories are grouped", step 4, and "The embedding build"). The same level tests whether a larger
+# model (benchmarks/GROUPING.md, step 4 and "The embedding build"). The same level tests whether a larger
 # minimum leaves less noise (`_fewer_noise`).
 MOST_Z = 1.645
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
@@ -38,7 +38,7 @@ MAX_NEIGHBOURS = 240
 # merge when the mean similarity between their articles reaches this share of the mean within the looser one.
 # Chosen on two halves of the event tweets' stories (benchmarks/grouping.py), the only labelled set whose stories
 # outgrow the lists: each half now chooses 0.6, by under 0.01, but the whole set scores 0.812 at 0.6 against 0.856
-# (README, "How stories are grouped").
+# (benchmarks/GROUPING.md, "Constants, and the table of every set and shape").
 MERGE_SHARE = 0.7
 # Regrouping with a previous grouping at hand, two articles it put in one story count this much more similar, so a
 # story is revised only on evidence stronger than that (evolutionary clustering's temporal smoothness). Chosen on the
@@ -287,7 +287,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # loose story does, and half of that as a minimum loses the smaller stories among large ones (they become
             # noise and join a large one); the pieces a small minimum leaves of a large story are joined as wholes
             # (merge_share). A region grouped apart holds only articles of stories that outgrow the lists: there
-            # the grown reading sets it (README, "How stories are grouped", step 4).
+            # the grown reading sets it (benchmarks/GROUPING.md, step 4).
             if k == self.n_neighbors or self._only_large_stories:
                 self.min_cluster_size_ = max(2, int(self.story_size_ * self.size_share))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
@@ -303,7 +303,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         grouping where it reads stories that outgrow the lists and makes fewer stories of the region. Among many
         small stories, the lists of a large one's articles end inside it, but the corpus's small size cuts it into
         pieces and noise. The region is grouped as a corpus of its own (vectors centred on its own mean): kept centred
-        on the corpus's, a region of one topic's small stories read as large (README, "Mixed story sizes")."""
+        on the corpus's, a region of one topic's small stories read as large (benchmarks/GROUPING.md, "Mixed story
+        sizes")."""
         stories = _renumber_with_singletons(raw)
         open_share = np.bincount(stories, weights=self.open_ended_) / np.bincount(stories)
         rows = np.flatnonzero(open_share[stories] > OPEN_ENDED_SHARE)

@@ -9,7 +9,7 @@ often Title Case, where capitals say nothing). Embeddings are centred per langua
 
 `PairModel` learns the weights instead, from labelled candidate pairs (a logistic "same story?" model). Leaving one
 labelled set out at a time, the learned weights group no better than equal weights, nor do weights shrunk part way
-toward equal ones (README, "How stories are grouped"), so equal weights are the default and the learned ones an
+toward equal ones (benchmarks/GROUPING.md, "Learned weights"), so equal weights are the default and the learned ones an
 option.
 """
 
