@@ -30,7 +30,7 @@ OPEN_ENDED_SHARE = 0.5
 # one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
 # ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
 # model (benchmarks/GROUPING.md, step 4 and "The embedding build"). The same level tests whether a larger
-# minimum leaves less noise (`_fewer_noise`).
+# minimum brings more articles into their story than it leaves out (`_more_in_stories`).
 MOST_Z = 1.645
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
@@ -65,12 +65,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size : int or "auto"
         HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
-        them into dense pieces. Where the lists do not grow, it then rises one at a time while each step takes more
-        articles out of the noise than it puts in (the small clusters were pieces of larger stories), and noise
-        whose list ends inside its story joins the cluster holding more than half of its list; where stories
-        outgrow the lists (more than half of them end inside their story, by more than chance gives; read from the
-        text evidence, given the articles), the lists grow, noise joins its nearest neighbour's story and the
-        minimum stays the one read on the lists as asked.
+        them into dense pieces. Where the lists do not grow, it then rises one at a time while each step brings more
+        articles into their story (out of the noise, or out of a piece of it) than it puts into the noise (the small
+        clusters were pieces of larger stories), and noise whose list ends inside its story joins the cluster
+        holding more than half of its list; where stories outgrow the lists (more than half of them end inside
+        their story, by more than chance gives; read from the text evidence, given the articles), the lists grow,
+        noise joins its nearest neighbour's story and the minimum stays the one read on the lists as asked.
     size_share : float
         With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
@@ -349,15 +349,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return labels
 
     def _raise_minimum(self, tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Raise `min_cluster_size_` one at a time while each step takes more articles out of the noise than it
-        puts in (`_fewer_noise`), and return the cut at the last minimum kept. The stories a step up loses become
-        noise; where its small clusters were instead pieces of one larger story, the larger clusters it keeps take in
-        their pieces and fringe, and the noise shrinks (short texts: loose stories that the size read cuts small).
+        """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it
+        puts into the noise (`_more_in_stories`), and return the cut at the last minimum kept. The stories a step up
+        loses become noise; where its small clusters were instead pieces of one larger story, the larger clusters it
+        keeps take in their pieces and fringe (short texts: loose stories that the size read cuts small).
         It stops at the list length and its article: a story the lists did not outgrow holds no more (and the steps,
         each a cut of the whole tree, stay few)."""
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = self._cut(tree, part_of, self.min_cluster_size_ + 1)
-            if not _fewer_noise(labels, raised):
+            if not _more_in_stories(labels, raised, self.open_ended_):
                 break
             labels = raised
             self.min_cluster_size_ += 1
@@ -404,11 +404,24 @@ def _most(share: float, count: int) -> bool:
     return count > 0 and share - OPEN_ENDED_SHARE > MOST_Z * spread
 
 
-def _fewer_noise(before: np.ndarray, after: np.ndarray) -> bool:
-    """Whether more articles leave the noise from `before` to `after` than join it, by more than chance gives (a
-    one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed)."""
-    left, joined = int(np.sum((before < 0) & (after >= 0))), int(np.sum((before >= 0) & (after < 0)))
+def _more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray) -> bool:
+    """Whether more articles come into their story from `before` to `after` than join the noise, by more than chance
+    gives (a one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed). An
+    article comes into its story where it leaves the noise, or where its list ends inside its story (`open_ended`)
+    and its cluster is absorbed into a larger one (`_absorbed`): it was in a piece of that story."""
+    came = ((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))
+    left, joined = int(np.sum(came)), int(np.sum((before >= 0) & (after < 0)))
     return bool(left - joined > MOST_Z * np.sqrt(left + joined))
+
+
+def _absorbed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The rows clustered in both whose cluster in `before` makes up less than half of their cluster in `after`."""
+    both = np.flatnonzero((before >= 0) & (after >= 0))
+    _, piece, shared = np.unique(before[both] * (after.max() + 1) + after[both], return_inverse=True,
+                                 return_counts=True)
+    absorbed = np.zeros(len(before), dtype=bool)
+    absorbed[both] = 2 * shared[piece] < np.bincount(after[after >= 0])[after[both]]
+    return absorbed
 
 
 def _typical(size: np.ndarray, open_ended: np.ndarray) -> tuple[float, float]:
