@@ -231,16 +231,20 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # Only the size reading compares with what unrelated articles score.
         background = _background(X, evidence) if n and self.min_cluster_size == "auto" else 0.0
         similarity = self._pair_graph(X, days, evidence, history, background, mapper)
-        raw = self._density_labels(similarity) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
+        # Only the text evidence says where a list ends: embedding cosines decline smoothly through a whole topic, so on
+        # vectors alone no article counts as open-listed in the steps below.
+        ends_inside = self.open_ended_ if evidence is not None and self.min_cluster_size == "auto" else \
+            np.zeros(n, dtype=bool)
+        raw = self._density_labels(similarity, ends_inside) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
             if self.merge_share is not None:
                 raw = merge_close_stories(self.graph_, unit_rows(X), raw, self.merge_share,
                                           history, self.history_weight)
-        elif self.min_cluster_size == "auto" and evidence is not None and len(X):
+        elif ends_inside.any():
             # Before the region below: a joined fringe then stays with its story outside the region, where on its
             # own each such article would be a region candidate (its list ends inside its story).
-            raw = _join_own_story(self.graph_, raw, self.open_ended_)
+            raw = _join_own_story(self.graph_, raw, ends_inside)
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
                 self.n_neighbors_ == self.n_neighbors:
@@ -325,7 +329,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         grouped[rows] = np.where(again.noise_mask_, -1, again.labels_ + raw.max() + 1)
         return grouped
 
-    def _density_labels(self, similarity: np.ndarray) -> np.ndarray:
+    def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray) -> np.ndarray:
         graph = self.graph_
         distance = np.clip(1.0 - similarity.astype(np.float64), _TINY, 2.0)
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
@@ -333,7 +337,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         tree, part_of = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
         labels = self._cut(tree, part_of, self.min_cluster_size_)
         if self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
-            labels = self._raise_minimum(tree, part_of, labels)
+            labels = self._raise_minimum(tree, part_of, labels, ends_inside)
         return labels
 
     def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int) -> np.ndarray:
@@ -348,16 +352,20 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
         return labels
 
-    def _raise_minimum(self, tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    def _raise_minimum(self, tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
+                       ends_inside: np.ndarray) -> np.ndarray:
         """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it
-        puts into the noise (`_more_in_stories`), and return the cut at the last minimum kept. The stories a step up
-        loses become noise; where its small clusters were instead pieces of one larger story, the larger clusters it
-        keeps take in their pieces and fringe (short texts: loose stories that the size read cuts small).
-        It stops at the list length and its article: a story the lists did not outgrow holds no more (and the steps,
-        each a cut of the whole tree, stay few)."""
+        puts into the noise (`_more_in_stories`; `ends_inside`: the rows whose list ends inside their story), and
+        return the cut at the last minimum kept. The stories a step up loses become noise; where its small clusters
+        were instead pieces of one larger story, the larger clusters it keeps take in their pieces and fringe (short
+        texts: loose stories that the size read cuts small). Each cut is judged as it would end, its open-listed
+        noise joined to its story (`_join_own_story`, as `fit` then does). It stops at the list length and its
+        article: a story the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay
+        few)."""
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = self._cut(tree, part_of, self.min_cluster_size_ + 1)
-            if not _more_in_stories(labels, raised, self.open_ended_):
+            before, after = (_join_own_story(self.graph_, cut, ends_inside) for cut in (labels, raised))
+            if not _more_in_stories(before, after, ends_inside):
                 break
             labels = raised
             self.min_cluster_size_ += 1
