@@ -358,14 +358,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         puts into the noise (`_more_in_stories`; `ends_inside`: the rows whose list ends inside their story), and
         return the cut at the last minimum kept. The stories a step up loses become noise; where its small clusters
         were instead pieces of one larger story, the larger clusters it keeps take in their pieces and fringe (short
-        texts: loose stories that the size read cuts small). Each cut is judged as it would end, its open-listed
-        noise joined to its story (`_join_own_story`, as `fit` then does). It stops at the list length and its
-        article: a story the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay
-        few)."""
+        texts: loose stories that the size read cuts small). It stops at the list length and its article: a story
+        the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay few)."""
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = self._cut(tree, part_of, self.min_cluster_size_ + 1)
-            before, after = (_join_own_story(self.graph_, cut, ends_inside) for cut in (labels, raised))
-            if not _more_in_stories(before, after, ends_inside):
+            if not _more_in_stories(labels, raised, ends_inside):
                 break
             labels = raised
             self.min_cluster_size_ += 1
