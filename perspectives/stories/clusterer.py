@@ -30,7 +30,7 @@ OPEN_ENDED_SHARE = 0.5
 # one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
 # ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
 # model (benchmarks/GROUPING.md, step 4 and "The embedding build"). The same level tests whether a larger
-# minimum brings more articles into their story than it leaves out (`_more_in_stories`).
+# minimum brings more articles into their story than it puts into the noise (`_more_in_stories`).
 MOST_Z = 1.645
 # The longest neighbour lists "auto" looks at when stories outgrow the lists (cost grows with the list length).
 MAX_NEIGHBOURS = 240
@@ -414,9 +414,9 @@ def _more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarr
     gives (a one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed). An
     article comes into its story where it leaves the noise, or where its list ends inside its story (`open_ended`)
     and its cluster is absorbed into a larger one (`_absorbed`): it was in a piece of that story."""
-    came = ((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))
-    left, joined = int(np.sum(came)), int(np.sum((before >= 0) & (after < 0)))
-    return bool(left - joined > MOST_Z * np.sqrt(left + joined))
+    came_in = ((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))
+    came, joined = int(np.sum(came_in)), int(np.sum((before >= 0) & (after < 0)))
+    return bool(came - joined > MOST_Z * np.sqrt(came + joined))
 
 
 def _absorbed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
