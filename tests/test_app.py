@@ -47,6 +47,14 @@ def test_story_list_renders_with_filters(app, demo_tables):
     assert all("IN" in c for c in only_india["countries"])
 
 
+def test_the_front_page_counts_its_stories_in_words(app):
+    at = app.run()
+    assert len(at.dataframe[0].value) == 1  # the demo's last 48 hours: one story of two or more outlets
+    assert at.caption[0].value.startswith("1 story in the period chosen")
+    at.selectbox(key="period").set_value("Everything").run()
+    assert at.caption[0].value.startswith(f"{len(at.dataframe[0].value)} stories in the period chosen")
+
+
 def test_opening_a_story_shows_one_column_per_outlet(app, demo_tables, aug8_story_id):
     at = everything(app)
     at.selectbox(key="open_story").set_value(aug8_story_id).run()

@@ -18,7 +18,7 @@ import streamlit as st
 
 from perspectives import desk
 from perspectives.app import story_views
-from perspectives.app.render import block, flag, inert, plotly_text, safe_url
+from perspectives.app.render import block, counted, flag, inert, plotly_text, safe_url
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.pipeline import framing_embedder, store_embedder
@@ -175,8 +175,8 @@ def front_page_view(shown: Shown) -> None:
     st.title("Today's stories")
     filters = sidebar_filters(shown.desk())
     ranked = cached_front_page(shown, tuple(sorted(filters.items())))
-    st.caption(f"{len(ranked)} stories in the period chosen · ranked by spread: countries, outlets, then articles "
-               "in the last 6 hours")
+    st.caption(f"{counted(len(ranked), 'story', 'stories')} in the period chosen · ranked by spread: countries, "
+               "outlets, then articles in the last 6 hours")
     if ranked.empty:
         st.info("No story matches these filters in this period.")
         return
@@ -212,7 +212,8 @@ def coverage_map(db: str, version: int, story_id: str, key: str) -> str:
     chosen = st.selectbox("Country", countries, index=countries.index(clicked[0]) if clicked and clicked[0]
                           in countries else 0, format_func=lambda c: f"{flag(c)} {c}", key=f"{key}_country")
     outlets = table.set_index("country").loc[chosen, "outlets"]
-    story_views.show_html(block("p", ", ".join(outlets), lead=f"{len(outlets)} outlet(s) in {inert(chosen)}:"))
+    lead = f"{counted(len(outlets), 'outlet', 'outlets')} in {inert(chosen)}:"
+    story_views.show_html(block("p", ", ".join(outlets), lead=lead))
     return chosen
 
 
@@ -256,8 +257,8 @@ def search_view(shown: Shown) -> None:
     if not query:
         return
     hits = cached_search(shown, query)
-    st.caption(f"{len(hits)} stories in the period chosen · by meaning (same embeddings as the grouping) and by "
-               "exact words")
+    st.caption(f"{counted(len(hits), 'story', 'stories')} in the period chosen · by meaning (same embeddings as the "
+               "grouping) and by exact words")
     if hits.empty:
         st.info("Nothing found.")
         return

@@ -60,6 +60,11 @@ def plotly_text(frame: pd.DataFrame) -> pd.DataFrame:
     return map_strings(frame, plotly_label)
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """'1 story', '3 stories'."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def flag(country: str | None) -> str:
     """The regional-indicator flag emoji for an ISO alpha-2 code."""
     if not country or len(country) != 2 or not country.isalpha():

@@ -12,7 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from perspectives.app.render import block, country_row, inert, plotly_label, plotly_text, takes_row
+from perspectives.app.render import block, counted, country_row, inert, plotly_label, plotly_text, takes_row
 from perspectives.framing import ANALYSES, TABLES, StoryAnalysis
 from perspectives.framing.claims import claim_id
 from perspectives.framing.tone import WHOLE_ARTICLE
@@ -122,7 +122,7 @@ def cut_note(cuts: pd.DataFrame) -> None:
     if cuts.empty:
         return
     outlets = ", ".join(cuts["outlet"].drop_duplicates())
-    show_html(block("p", f"{len(cuts)} article(s) too long to analyse whole ({outlets}): "
+    show_html(block("p", f"{counted(len(cuts), 'article', 'articles')} too long to analyse whole ({outlets}): "
                          f"{int(cuts['dropped'].sum()):,} later sentences were left out of claims, sources, tone "
                          "and frames. The cuts table is under Export.", lead="Not read to the end."))
 
