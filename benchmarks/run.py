@@ -63,11 +63,10 @@ def run_pipeline(path: Path, embedder: Embedder, workdir: Path, gold_column: str
         text._split.cache_clear()
         with timed(times, "embed sentences (framing)"):
             embed_texts(sentences, SENTENCE_EMBEDDER, store=store, progress=False)
-    # on the loaded model, as `run` shares the grouping's with the framing
+    # On the loaded model, as `run` shares the grouping's with the framing. The framing also embeds texts of its own
+    # (each actor mention's views for the tone head, the frames' descriptions): model time, counted as embedding.
     with timed(times, "framing + report"), model_time(SENTENCE_EMBEDDER) as clock:
         pipeline.report(db=db, out=out, embedder=SENTENCE_EMBEDDER, progress=False)
-    # The framing also embeds texts of its own (each actor mention's views for the tone head, the frames'
-    # descriptions): model time, so it counts as embedding, not as overhead.
     times["framing + report"] -= clock["seconds"]
     times["embed inside the framing (tone views, frames)"] = clock["seconds"]
     with timed(times, "re-run: `run` on the unchanged store"):
