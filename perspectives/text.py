@@ -31,12 +31,12 @@ _UNSPACED_RUN = regex.compile(rf"[{UNSPACED}]+")
 _WORD = regex.compile(r"\w[\w\p{M}]+")  # two characters or more; marks inside a word (Devanagari's vowels) count
 _GRAPHEME = regex.compile(r"\X")
 # Marks are accents in these scripts; in Devanagari, Thai and the other abugidas a mark spells a vowel and stays.
-_ACCENT = regex.compile(r"(?<=[\p{Latin}\p{Greek}\p{Cyrillic}\p{Arabic}\p{Hebrew}]\p{M}*)\p{M}")
+_ACCENTED = regex.compile(r"([\p{Latin}\p{Greek}\p{Cyrillic}\p{Arabic}\p{Hebrew}])\p{M}+")  # linear: no lookbehind
 
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Zelensky', 'Zelenskÿ' and 'zelensky' compare equal."""
-    return unicodedata.normalize("NFC", _ACCENT.sub("", unicodedata.normalize("NFKD", text))).lower()
+    return unicodedata.normalize("NFC", _ACCENTED.sub(r"\1", unicodedata.normalize("NFKD", text))).lower()
 
 
 def words(text: str) -> list[str]:

@@ -338,7 +338,8 @@ def test_two_chinese_reports_of_one_event_share_their_words():
 
     articles = pd.DataFrame([
         {"title": "摩洛哥发生强烈地震", "text": "摩洛哥南部发生六点八级地震，造成两千多人死亡。", "language": "zh"},
-        {"title": "摩洛哥地震死亡人数上升", "text": "摩洛哥地震死亡人数上升至两千多人，救援仍在继续。", "language": "zh"},
+        {"title": "摩洛哥地震死亡人数上升", "text": "摩洛哥地震死亡人数上升至两千多人，救援仍在继续。",
+         "language": "zh"},
         {"title": "上海股市周一上涨", "text": "上海股市周一收盘上涨，科技股领涨。", "language": "zh"},
     ])
     features = EventEvidence().fit(articles).features(np.array([0, 0]), np.array([1, 2]), np.zeros(2))
