@@ -76,9 +76,16 @@ def tweets() -> pd.DataFrame:
 DATASETS = {"neus_allsides": neus, "newswcl50": newswcl50, "basil_dev": basil_dev, "meantime": meantime}
 
 
+def semeval_pairs() -> pd.DataFrame:
+    """The SemEval 2022 task 8 sample pairs that have both texts: `lang1`, `text1`, `lang2`, `text2` and `Overall`
+    (1 same story .. 4 different)."""
+    pairs = pd.concat([pd.read_csv(SHARED / "semeval2022_task8_sample" / f"pairs_{half}.csv") for half in "ab"])
+    return pairs.dropna(subset=["text1", "text2"]).reset_index(drop=True)
+
+
 def semeval_texts() -> pd.DataFrame:
     """The distinct texts of the SemEval 2022 task 8 sample pairs, with their `language` (10 languages)."""
-    pairs = pd.concat([pd.read_csv(SHARED / "semeval2022_task8_sample" / f"pairs_{half}.csv") for half in "ab"])
+    pairs = semeval_pairs()
     sides = [pairs[[f"lang{k}", f"text{k}"]].set_axis(["language", "text"], axis=1) for k in (1, 2)]
     return pd.concat(sides).dropna().drop_duplicates("text").reset_index(drop=True)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import pandas as pd
+import regex
 from sentencex import segment
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -22,6 +24,32 @@ MAX_SENTENCE_CHARS = 2000
 MAX_ARTICLE_SENTENCES = 300
 MAX_STORY_SENTENCES = 5000
 _LAST_SPACE = re.compile(r".*\s", re.DOTALL)  # runs to the span's end and steps back to its last whitespace: O(span)
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese): a run of them is a
+# phrase, not a word, so `words` reads it as overlapping pairs of characters, as Lucene's CJK analyzer does.
+UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+_UNSPACED_RUN = regex.compile(rf"[{UNSPACED}]+")
+_WORD = regex.compile(r"\w[\w\p{M}]+")  # two characters or more; marks inside a word (Devanagari's vowels) count
+_GRAPHEME = regex.compile(r"\X")
+# Marks are accents in these scripts; in Devanagari, Thai and the other abugidas a mark spells a vowel and stays.
+_ACCENTED = regex.compile(r"([\p{Latin}\p{Greek}\p{Cyrillic}\p{Arabic}\p{Hebrew}])\p{M}+")  # linear: no lookbehind
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Zelensky', 'Zelenskÿ' and 'zelensky' compare equal."""
+    return unicodedata.normalize("NFC", _ACCENTED.sub(r"\1", unicodedata.normalize("NFKD", text))).lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`, folded, in any script: runs of letters, marks and digits of two characters or more,
+    and each run of an unspaced script as its overlapping pairs of characters."""
+    folded = fold(text)
+    if not _UNSPACED_RUN.search(folded):
+        return _WORD.findall(folded)
+    tokens = []
+    for spaced, run in zip(_UNSPACED_RUN.split(folded), [*_UNSPACED_RUN.findall(folded), ""]):
+        characters = _GRAPHEME.findall(run)
+        tokens += _WORD.findall(spaced) + (["".join(pair) for pair in zip(characters, characters[1:])] or characters)
+    return tokens
 
 
 def english_title(article) -> str:

@@ -306,6 +306,47 @@ def test_anchors_are_names_and_numbers_that_survive_translation():
     assert set(english) & set(spanish) == {"kyiv", "#1500", "zaporizhzhia"}
 
 
+def test_a_number_reads_the_same_in_every_script_and_grouping():
+    from perspectives.stories.evidence import anchors
+
+    # Arabic-Indic and Persian digits, an Arabic decimal point, a French space and a narrow no-break space.
+    assert anchors("زلزال بقوة ٦٫٨ يقتل ٢٣ شخصا") == ["#68", "#23"]
+    assert anchors("۲۳ نفر کشته شدند") == ["#23"]
+    assert anchors("Un séisme de 6.8 fait 1 500 morts") == ["#68", "#1500"]
+    assert anchors("Землетрясение: 1\u202f500 погибших") == ["#1500"]
+    # A year beside another number keeps them apart; digits inside Chinese or Japanese text are read.
+    assert anchors("In 2023 100 homes were lost") == ["#2023", "#100"]
+    assert anchors("摩洛哥地震造成2946人死亡") == ["#2946"]
+    assert anchors("地震で２３人死亡、Tokyo") == ["#23", "tokyo"]
+
+
+def test_words_are_read_in_every_script():
+    from perspectives.text import words
+
+    # Devanagari's vowel signs are marks inside its words, not breaks between them.
+    assert words("भारत में भूकंप से कई लोगों की मौत") == ["भारत", "में", "भूकंप", "से", "कई", "लोगों", "की", "मौत"]
+    # Chinese, Japanese and Thai write no spaces: their runs are read as pairs of characters.
+    assert words("摩洛哥地震") == ["摩洛", "洛哥", "哥地", "地震"]
+    assert words("地震で23人死亡 Tokyo") == ["地震", "震で", "23", "人死", "死亡", "tokyo"]
+    assert words("แผ่นดินไหว")[:2] == ["แผ่", "ผ่น"]  # a Thai letter and its marks are one character
+    # Latin accents fold as before, and one-letter words are left out.
+    assert words("L'Élysée a confirmé") == ["elysee", "confirme"]
+
+
+def test_two_chinese_reports_of_one_event_share_their_words():
+    from perspectives.stories.evidence import FEATURES, EventEvidence
+
+    articles = pd.DataFrame([
+        {"title": "摩洛哥发生强烈地震", "text": "摩洛哥南部发生六点八级地震，造成两千多人死亡。", "language": "zh"},
+        {"title": "摩洛哥地震死亡人数上升", "text": "摩洛哥地震死亡人数上升至两千多人，救援仍在继续。",
+         "language": "zh"},
+        {"title": "上海股市周一上涨", "text": "上海股市周一收盘上涨，科技股领涨。", "language": "zh"},
+    ])
+    features = EventEvidence().fit(articles).features(np.array([0, 0]), np.array([1, 2]), np.zeros(2))
+    words, headline = features[:, FEATURES.index("words")], features[:, FEATURES.index("headline")]
+    assert words[0] > 0.2 > words[1] and headline[0] > 0.2 > headline[1]
+
+
 def test_pairs_average_only_the_evidence_that_means_something_for_them():
     from perspectives.stories.evidence import EventEvidence
 

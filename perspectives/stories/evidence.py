@@ -23,33 +23,35 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import regex
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from perspectives.stories.neighbours import unit_rows
-from perspectives.text import document, english_text, english_title, has_english
+from perspectives.text import UNSPACED, document, english_text, english_title, fold, has_english, words
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d.,]*\d|\d", re.UNICODE)
+# A number: digits with separators (1,000, 1.000, 1'000, 6٫8) or groups of three after spaces (10 000); then a run of
+# an unspaced script (which holds no name: these scripts have no capitals, and it must not swallow the digits after
+# it); then a word.
+_TOKEN = regex.compile(rf"(?P<number>\d{{1,3}}(?:[ \u00a0\u2009\u202f]\d{{3}})+(?!\d)|\d(?:[\d.,'’٫٬]*\d)?)"
+                       rf"|[{UNSPACED}]+|[[\p{{L}}]--[{UNSPACED}]][[\w'’\-]--[{UNSPACED}]]*", regex.V1)
+_OTHER_DIGIT = regex.compile(r"[\p{Nd}--[0-9]]", regex.V1)
 _SENTENCE_END = re.compile(r"[.!?:;\"“”«»()\n]\s*$")
 # Edges per block when multiplying sparse rows: bounds memory on large graphs.
 _EDGE_BLOCK = 200_000
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: 'Zelensky', 'Zelenskÿ' and 'zelensky' compare equal."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
-
-
 def anchors(text: str) -> list[str]:
     """Names and numbers, which survive translation: capitalised words that do not open a sentence, and digit
-    strings without separators (so 1,000 and 1.000 match)."""
+    strings in Western digits without separators (so 1,000, 1.000, 1 000 and ١٬٠٠٠ match)."""
     found = []
+    text = _OTHER_DIGIT.sub(lambda digit: str(unicodedata.decimal(digit[0])), text)
     for match in _TOKEN.finditer(text):
         token = match.group(0)
-        if token[0].isdigit():
-            found.append("#" + re.sub(r"[.,]", "", token))
+        if match["number"]:
+            found.append("#" + re.sub(r"\D", "", token))
         elif token[0].isupper() and len(token) > 1:
             opens_sentence = match.start() == 0 or _SENTENCE_END.search(text[max(0, match.start() - 3):match.start()])
             if not opens_sentence:
@@ -140,7 +142,7 @@ class EventEvidence(BaseEstimator):
         self.languages_ = embedded_language(articles)
         self.has_body_ = np.array([bool(b.strip()) for b in bodies])
         self.words_ = _tfidf([document(a) for a in records])
-        self.headlines_ = _tfidf([fold(english_title(a)) for a in records])
+        self.headlines_ = _tfidf([english_title(a) for a in records])
         body_anchors = [anchors(b) for b in bodies]
         self.anchors_ = _tfidf(body_anchors, analyzer=list, binary=True, sublinear_tf=False)
         self.figures_ = _named_figures([_only_figures(anchors(". " + english_title(a))) for a in records],
@@ -324,10 +326,9 @@ def _figures_conflict(figures, rows: np.ndarray, cols: np.ndarray) -> np.ndarray
     return stated[rows] & stated[cols] & (row_dots(figures, rows, cols) == 0)
 
 
-def _tfidf(texts: list, analyzer="word", binary: bool = False, sublinear_tf: bool = True):
+def _tfidf(texts: list, analyzer=words, binary: bool = False, sublinear_tf: bool = True):
     """Row-normalised TF-IDF matrix; an empty corpus vocabulary gives all-zero rows."""
-    vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf,
-                                 strip_accents="unicode" if analyzer == "word" else None)
+    vectorizer = TfidfVectorizer(analyzer=analyzer, binary=binary, sublinear_tf=sublinear_tf)
     try:
         return vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # no token at all (e.g. no article has a body)

