@@ -16,7 +16,7 @@ import pandas as pd
 
 from benchmarks import datasets
 from perspectives.framing import FightinWords
-from perspectives.framing.fightin_words import clause_ngrams
+from perspectives.text import clause_terms
 
 WORD = re.compile(r"[a-z]+")
 
@@ -49,7 +49,7 @@ def wording_vs_annotations(k: int = 10, seeds: int = 20) -> pd.DataFrame:
             for name, weighted in (("weighted", True), ("z", False)):
                 top = [t for t, _ in fitted.set_params(weighted=weighted).top_terms(doc, k)]
                 rates[name].append(np.mean([_hit(t, marked) for t in top]) if top else 0.0)
-            vocabulary = sorted(set(clause_ngrams(event.set_index("id").loc[doc, "text"], scorer.ngram_range,
+            vocabulary = sorted(set(clause_terms(event.set_index("id").loc[doc, "text"], scorer.ngram_range,
                                                   frozenset(scorer.stop_words))))
             draws = [rng.choice(vocabulary, size=min(k, len(vocabulary)), replace=False) for _ in range(seeds)]
             rates["random"].append(np.mean([np.mean([_hit(t, marked) for t in d]) for d in draws]))

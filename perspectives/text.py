@@ -30,6 +30,9 @@ UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 _UNSPACED_RUN = regex.compile(rf"[{UNSPACED}]+")
 _WORD = regex.compile(r"\w[\w\p{M}]+")  # two characters or more; marks inside a word (Devanagari's vowels) count
 _GRAPHEME = regex.compile(r"\X")
+_LETTERS = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+# Where a clause ends, in the scripts news is written in (full stops and commas of Chinese, Arabic, Devanagari...).
+_CLAUSE_BREAK = regex.compile(r"[.,;:!?\"“”«»„()\[\]\n。，、；：！？「」『』（）《》【】،؛؟।]+")
 # Marks are accents in these scripts; in Devanagari, Thai and the other abugidas a mark spells a vowel and stays.
 _ACCENTED = regex.compile(r"([\p{Latin}\p{Greek}\p{Cyrillic}\p{Arabic}\p{Hebrew}])\p{M}+")  # linear: no lookbehind
 
@@ -39,17 +42,42 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTED.sub(r"\1", unicodedata.normalize("NFKD", text))).lower()
 
 
-def words(text: str) -> list[str]:
-    """The words of `text`, folded, in any script: runs of letters, marks and digits of two characters or more,
-    and each run of an unspaced script as its overlapping pairs of characters."""
-    folded = fold(text)
-    if not _UNSPACED_RUN.search(folded):
-        return _WORD.findall(folded)
+def words(text: str, folded: bool = True) -> list[str]:
+    """The words of `text`, lower-cased and (unless not `folded`, for display) without accents, in any script: runs
+    of letters, marks and digits of two characters or more, and each run of an unspaced script as its overlapping
+    pairs of characters."""
+    lowered = fold(text) if folded else unicodedata.normalize("NFC", text).lower()
+    if not _UNSPACED_RUN.search(lowered):
+        return _WORD.findall(lowered)
     tokens = []
-    for spaced, run in zip(_UNSPACED_RUN.split(folded), [*_UNSPACED_RUN.findall(folded), ""]):
-        characters = _GRAPHEME.findall(run)
-        tokens += _WORD.findall(spaced) + (["".join(pair) for pair in zip(characters, characters[1:])] or characters)
+    for spaced, characters in _by_spacing(lowered):
+        tokens += _WORD.findall(spaced) + _character_pairs(characters)
     return tokens
+
+
+def clause_terms(text: str, ngram_range: tuple[int, int], stop_words: frozenset[str], min_length: int = 2) -> list[str]:
+    """The terms of keywords and distinctive wording, lower-cased with their accents: n-grams of words of letters
+    (at least `min_length` of them, stop words left out) that stay inside one clause, so that no term spans a
+    sentence or comma break; in an unspaced script, pairs of characters (its words are mostly two characters)."""
+    terms: list[str] = []
+    for clause in _CLAUSE_BREAK.split(unicodedata.normalize("NFC", text).lower()):
+        for spaced, characters in _by_spacing(clause):
+            kept = [w for w in _WORD.findall(spaced) if len(w) >= min_length and w not in stop_words
+                    and _LETTERS.fullmatch(w)]
+            for n in range(ngram_range[0], ngram_range[1] + 1):
+                terms += kept if n == 1 else map(" ".join, zip(*(kept[i:] for i in range(n))))
+            terms += _character_pairs(characters)
+    return terms
+
+
+def _by_spacing(text: str) -> Iterator[tuple[str, list[str]]]:
+    """`text` cut at each run of an unspaced script: the stretch before each run, with the run's characters."""
+    for spaced, run in zip(_UNSPACED_RUN.split(text), [*_UNSPACED_RUN.findall(text), ""]):
+        yield spaced, _GRAPHEME.findall(run)
+
+
+def _character_pairs(characters: list[str]) -> list[str]:
+    return ["".join(pair) for pair in zip(characters, characters[1:])] or characters
 
 
 def english_title(article) -> str:
@@ -127,13 +155,17 @@ def lede(text: str, language: str | None = "en", n: int = 2) -> str:
 
 
 def distinct_terms(ranked_terms: Iterable[str], n: int) -> list[str]:
-    """The first n terms sharing no word with a term already chosen ("air truce" hides "truce")."""
+    """The first n terms sharing no word with a term already chosen ("air truce" hides "truce"), nor, in an
+    unspaced script, a character ("滥用" hides "用权", the pair that straddles "滥用权力")."""
     chosen: list[str] = []
+    taken: set[str] = set()
     for term in ranked_terms:
-        words = set(term.split())
-        if any(words & set(c.split()) for c in chosen):
+        parts = {part for word in term.split()
+                 for part in (_GRAPHEME.findall(word) if _UNSPACED_RUN.fullmatch(word) else [word])}
+        if parts & taken:
             continue
         chosen.append(term)
+        taken |= parts
         if len(chosen) == n:
             break
     return chosen

@@ -29,6 +29,24 @@ def test_top_terms_skip_ngrams_that_repeat_a_chosen_word():
     assert terms == ["air truce"]
 
 
+def test_terms_are_words_in_every_script():
+    from perspectives.text import clause_terms
+
+    # A Chinese clause gives its pairs of characters, not one term; Devanagari keeps its vowel signs, Turkish its
+    # dotted capital I, Latin its accents; no term spans a clause break, in any script's punctuation.
+    assert clause_terms("缅甸地震，救援", (1, 2), frozenset()) == ["缅甸", "甸地", "地震", "救援"]
+    assert clause_terms("भारत में भूकंप", (1, 1), frozenset()) == ["भारत", "में", "भूकंप"]
+    assert clause_terms("İtalya'da deprem", (1, 1), frozenset()) == ["i̇talya", "da", "deprem"]
+    assert clause_terms("Élysée palace، the truce", (1, 2), frozenset({"the"}), min_length=3) == [
+        "élysée", "palace", "élysée palace", "truce"]
+
+
+def test_top_terms_of_an_unspaced_script_skip_pairs_that_straddle_a_chosen_word():
+    texts = ["滥用权力，滥用权力，滥用权力。", "股市上涨。"]
+    terms = [t for t, _ in FightinWords(prior_size=10.0).fit(texts, ["A", "B"]).top_terms("A", 5)]
+    assert set(terms) == {"滥用", "权力"}
+
+
 def article(i, outlet, text, story_lang="en", **extra):
     return {"id": f"a{i}", "outlet": outlet, "country": extra.get("country", "US"), "language": story_lang,
             "published_at": f"2025-08-0{i}T10:00:00Z", "title": f"Headline {i}", "text": text,

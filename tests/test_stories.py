@@ -347,6 +347,14 @@ def test_two_chinese_reports_of_one_event_share_their_words():
     assert words[0] > 0.2 > words[1] and headline[0] > 0.2 > headline[1]
 
 
+def test_a_chinese_story_is_named_by_its_words_not_its_clauses():
+    from perspectives.stories.describe import ctfidf_keywords
+
+    stories = ["缅甸发生强烈地震，地震造成数百人死亡。地震救援仍在继续。", "上海股市周一上涨，科技股领涨。"]
+    keywords = ctfidf_keywords(stories)
+    assert keywords[0][0] == "地震" and all(len(term) == 2 for terms in keywords for term in terms)
+
+
 def test_pairs_average_only_the_evidence_that_means_something_for_them():
     from perspectives.stories.evidence import EventEvidence
 

@@ -7,7 +7,6 @@ before everyday words ("hours", "come", "great") that an outlet merely happens t
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -20,21 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 from wordfreq import zipf_frequency
 
-from perspectives.text import STOP_WORDS, distinct_terms
-
-_CLAUSE_BREAK = re.compile(r"[.,;:!?\"“”«»„()\[\]\n]+")
-_WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
-
-
-def clause_ngrams(text: str, ngram_range: tuple[int, int], stop_words: frozenset) -> list[str]:
-    """Word n-grams that stay inside one clause, so no term spans a sentence or comma break."""
-    grams: list[str] = []
-    for clause in _CLAUSE_BREAK.split(text.lower()):
-        words = [w for w in _WORD.findall(clause) if w not in stop_words]
-        for n in range(ngram_range[0], ngram_range[1] + 1):
-            grams += words if n == 1 else map(" ".join, zip(*(words[i:] for i in range(n))))
-    return grams
-
+from perspectives.text import STOP_WORDS, clause_terms, distinct_terms
 
 # Penn tags of nouns (names included) and adjectives: the parts of speech that label and qualify.
 _CONTENT_TAGS = ("NN", "JJ")
@@ -130,7 +115,7 @@ class FightinWords(BaseEstimator):
 
     def analyzer(self) -> Callable[[str], list[str]]:
         """The terms this scorer counts in a text, in order."""
-        return partial(clause_ngrams, ngram_range=self.ngram_range, stop_words=_stop_set(tuple(self.stop_words or ())))
+        return partial(clause_terms, ngram_range=self.ngram_range, stop_words=_stop_set(tuple(self.stop_words or ())))
 
     def make_vectorizer(self) -> CountVectorizer:
         return CountVectorizer(analyzer=self.analyzer())

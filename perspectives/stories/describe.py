@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
@@ -9,6 +11,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from perspectives.store import STORY_COLUMNS
 from perspectives.text import (
     STOP_WORDS,
+    clause_terms,
     distinct_terms,
     document,
     english_text,
@@ -29,8 +32,8 @@ def ctfidf_keywords(docs_per_story: list[str], n: int = 6) -> list[list[str]]:
     """Top terms per story by class-based TF-IDF (each story's text treated as one document)."""
     if not docs_per_story:
         return []
-    vectorizer = CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
-                                 max_df=1.0, min_df=1)
+    vectorizer = CountVectorizer(analyzer=partial(clause_terms, ngram_range=(1, 2), stop_words=frozenset(STOP_WORDS),
+                                                  min_length=3))
     try:
         counts = vectorizer.fit_transform(docs_per_story).astype(np.float64)
     except ValueError:  # nothing but stop words
