@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pandas as pd
 import regex
@@ -31,6 +32,10 @@ _UNSPACED_RUN = regex.compile(rf"[{UNSPACED}]+")
 _WORD = regex.compile(r"\w[\w\p{M}]+")  # two characters or more; marks inside a word (Devanagari's vowels) count
 _GRAPHEME = regex.compile(r"\X")
 _LETTERS = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+_DISPLAY_RUN = regex.compile(rf"[{UNSPACED}ー]+")
+_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
+# The pieces of a run of unspaced scripts that hold words to show (the prolonged sound mark ー belongs to katakana).
+_UNSPACED_PIECE = regex.compile(r"(?P<han>\p{Han}+)|(?P<katakana>[\p{Katakana}ー]+)")
 # Where a clause ends, in the scripts news is written in (full stops and commas of Chinese, Arabic, Devanagari...).
 _CLAUSE_BREAK = regex.compile(r"[.,;:!?\"“”«»„()\[\]\n。，、；：！？「」『』（）《》【】،؛؟।]+")
 # Marks are accents in these scripts; in Devanagari, Thai and the other abugidas a mark spells a vowel and stays.
@@ -55,24 +60,62 @@ def words(text: str, folded: bool = True) -> list[str]:
     return tokens
 
 
-def clause_terms(text: str, ngram_range: tuple[int, int], stop_words: frozenset[str], min_length: int = 2) -> list[str]:
+def clause_terms(text: str, ngram_range: tuple[int, int], stop_words: frozenset[str], min_length: int = 2,
+                 language: str | None = None) -> list[str]:
     """The terms of keywords and distinctive wording, lower-cased with their accents: n-grams of words of letters
-    (at least `min_length` of them, stop words left out) that stay inside one clause, so that no term spans a
-    sentence or comma break; in an unspaced script, pairs of characters (its words are mostly two characters)."""
+    (at least `min_length` of them; stop words, and those of `language`, left out) that stay inside one clause, so
+    that no term spans a sentence or comma break; in scripts written without spaces, their words (`unspaced_words`)."""
+    stop_words = stop_words | language_stop_words(language)
+    japanese = bool(_KANA.search(text))
     terms: list[str] = []
     for clause in _CLAUSE_BREAK.split(unicodedata.normalize("NFC", text).lower()):
-        for spaced, characters in _by_spacing(clause):
+        for spaced, characters in _by_spacing(clause, _DISPLAY_RUN):
             kept = [w for w in _WORD.findall(spaced) if len(w) >= min_length and w not in stop_words
                     and _LETTERS.fullmatch(w)]
             for n in range(ngram_range[0], ngram_range[1] + 1):
                 terms += kept if n == 1 else map(" ".join, zip(*(kept[i:] for i in range(n))))
-            terms += _character_pairs(characters)
+            terms += [w for w in unspaced_words("".join(characters), japanese) if w not in stop_words]
     return terms
 
 
-def _by_spacing(text: str) -> Iterator[tuple[str, list[str]]]:
-    """`text` cut at each run of an unspaced script: the stretch before each run, with the run's characters."""
-    for spaced, run in zip(_UNSPACED_RUN.split(text), [*_UNSPACED_RUN.findall(text), ""]):
+def unspaced_words(run: str, japanese: bool) -> list[str]:
+    """The words of a run of unspaced scripts, for display: Chinese cut into words by jieba; in Japanese (`japanese`:
+    the text has kana) each run of kanji or of katakana whole (a compound, a loanword or a name), hiragana (particles
+    and endings) left out. Words of one character are left out, and so are Thai, Lao, Khmer and Burmese: no word
+    segmenter for them ships here, and pairs of their characters read as noise."""
+    found: list[str] = []
+    for piece in _UNSPACED_PIECE.finditer(run):
+        if piece["han"] and not japanese:
+            found += _jieba().lcut(piece["han"])
+        elif piece["han"] or piece["katakana"]:
+            found.append(piece[0])
+    return [word for word in found if len(word) > 1]
+
+
+@cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary's load time is logged at INFO
+    return jieba
+
+
+@lru_cache(maxsize=64)
+def language_stop_words(language: str | None) -> frozenset[str]:
+    """The stop words of `language` (ISO 639-1; the `stop-words` package's lists: their function words, not news
+    words, where Stopwords ISO's Russian list holds "россия" and "война"), lower-cased; empty for English, whose
+    STOP_WORDS callers pass, and for a language without a list."""
+    if not language or language == "en":
+        return frozenset()
+    from stop_words import safe_get_stop_words
+
+    return frozenset(unicodedata.normalize("NFC", word).lower() for word in safe_get_stop_words(language))
+
+
+def _by_spacing(text: str, runs: regex.Pattern = _UNSPACED_RUN) -> Iterator[tuple[str, list[str]]]:
+    """`text` cut at each of its `runs` (of unspaced scripts): the stretch before each run, with the run's
+    characters."""
+    for spaced, run in zip(runs.split(text), [*runs.findall(text), ""]):
         yield spaced, _GRAPHEME.findall(run)
 
 
@@ -97,6 +140,11 @@ def present(value) -> bool:
 def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with None (not NaN) for every missing value, as the store returns them."""
     return frame.astype(object).where(frame.notna(), None)
+
+
+def view_language(article) -> str | None:
+    """The language `document(article)` is read in: English where the article carries a translation."""
+    return "en" if has_english(article) else article.get("language")
 
 
 def has_english(article) -> bool:
@@ -155,17 +203,13 @@ def lede(text: str, language: str | None = "en", n: int = 2) -> str:
 
 
 def distinct_terms(ranked_terms: Iterable[str], n: int) -> list[str]:
-    """The first n terms sharing no word with a term already chosen ("air truce" hides "truce"), nor, in an
-    unspaced script, a character ("滥用" hides "用权", the pair that straddles "滥用权力")."""
+    """The first n terms sharing no word with a term already chosen ("air truce" hides "truce")."""
     chosen: list[str] = []
-    taken: set[str] = set()
     for term in ranked_terms:
-        parts = {part for word in term.split()
-                 for part in (_GRAPHEME.findall(word) if _UNSPACED_RUN.fullmatch(word) else [word])}
-        if parts & taken:
+        words = set(term.split())
+        if any(words & set(c.split()) for c in chosen):
             continue
         chosen.append(term)
-        taken |= parts
         if len(chosen) == n:
             break
     return chosen

@@ -60,6 +60,12 @@ def framing_weight(term: str) -> float:
     return max(rarity, 0.01) * (1.0 if content else _OTHER_PART_OF_SPEECH)
 
 
+def document_terms(document, ngram_range: tuple[int, int], stop_words: frozenset) -> list[str]:
+    """The terms of a document: a text, or a (text, language) pair, whose language's stop words are left out too."""
+    text, language = document if isinstance(document, tuple) else (document, None)
+    return clause_terms(text, ngram_range, stop_words, language=language)
+
+
 @lru_cache(maxsize=8)
 def _stop_set(stop_words: tuple[str, ...]) -> frozenset:
     return frozenset(stop_words)
@@ -115,7 +121,8 @@ class FightinWords(BaseEstimator):
 
     def analyzer(self) -> Callable[[str], list[str]]:
         """The terms this scorer counts in a text, in order."""
-        return partial(clause_terms, ngram_range=self.ngram_range, stop_words=_stop_set(tuple(self.stop_words or ())))
+        return partial(document_terms, ngram_range=self.ngram_range,
+                       stop_words=_stop_set(tuple(self.stop_words or ())))
 
     def make_vectorizer(self) -> CountVectorizer:
         return CountVectorizer(analyzer=self.analyzer())
@@ -173,13 +180,14 @@ class FightinWords(BaseEstimator):
         return pd.DataFrame(self._z, index=self.groups_, columns=self.terms_)
 
     def first_use(self, terms, texts) -> dict[str, str]:
-        """The first of `texts` (read lazily) in which each term is counted; terms never counted are left out."""
+        """The first of `texts` (read lazily; texts or (text, language) pairs, as counted) in which each term is
+        counted; terms never counted are left out."""
         missing, found, analyze = set(terms), {}, self.analyzer()
-        for text in texts:
+        for document in texts:
             if not missing:
                 break
-            for term in missing.intersection(analyze(text)):
-                found[term] = text
+            for term in missing.intersection(analyze(document)):
+                found[term] = document[0] if isinstance(document, tuple) else document
             missing.difference_update(found)
         return found
 

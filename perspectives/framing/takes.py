@@ -7,7 +7,16 @@ from tqdm.auto import tqdm
 
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.sentences import records
-from perspectives.text import document, english_text, english_title, has_english, lede, sentences, without_nan
+from perspectives.text import (
+    document,
+    english_text,
+    english_title,
+    has_english,
+    lede,
+    sentences,
+    view_language,
+    without_nan,
+)
 
 TAKE_COLUMNS = [
     "story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
@@ -47,7 +56,8 @@ def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
         outlet = items[0]["outlet"]
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
         # The evidence is the first of the voice's sentences in which the term was counted.
-        voice_sentences = (s for a in items for s in [english_title(a), *sentences(english_text(a), "en")])
+        voice_sentences = ((s, view_language(a)) for a in items
+                           for s in [english_title(a), *sentences(english_text(a), view_language(a))])
         evidence = fitted.first_use([term for term, _ in top], voice_sentences)
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
                    "sentence": evidence.get(term)} for term, z in top]
@@ -56,7 +66,8 @@ def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
 
 def corpus_counts(articles: pd.DataFrame, scorer: FightinWords) -> TermCounts:
     """Every article's document (headline and body, English view) counted once, keyed by article id."""
-    return scorer.count_terms(map(document, articles.to_dict("records")), keys=articles["id"])
+    return scorer.count_terms(((document(a), view_language(a)) for a in articles.to_dict("records")),
+                              keys=articles["id"])
 
 
 def _voices(articles: list[dict]) -> list[str]:

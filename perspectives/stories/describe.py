@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
@@ -19,8 +17,11 @@ from perspectives.text import (
     lede,
     present,
     short_id,
+    view_language,
     without_nan,
 )
+
+_STOP_WORDS = frozenset(STOP_WORDS)
 
 
 def story_id(anchor_article_id: str) -> str:
@@ -28,16 +29,16 @@ def story_id(anchor_article_id: str) -> str:
     return short_id("s", anchor_article_id)
 
 
-def ctfidf_keywords(docs_per_story: list[str], n: int = 6) -> list[list[str]]:
-    """Top terms per story by class-based TF-IDF (each story's text treated as one document)."""
-    if not docs_per_story:
+def ctfidf_keywords(terms_per_story: list[list[str]], n: int = 6) -> list[list[str]]:
+    """Top terms per story by class-based TF-IDF (each story's terms, `story_terms` of its articles, counted as
+    one document)."""
+    if not terms_per_story:
         return []
-    vectorizer = CountVectorizer(analyzer=partial(clause_terms, ngram_range=(1, 2), stop_words=frozenset(STOP_WORDS),
-                                                  min_length=3))
+    vectorizer = CountVectorizer(analyzer=list)
     try:
-        counts = vectorizer.fit_transform(docs_per_story).astype(np.float64)
+        counts = vectorizer.fit_transform(terms_per_story).astype(np.float64)
     except ValueError:  # nothing but stop words
-        return [[] for _ in docs_per_story]
+        return [[] for _ in terms_per_story]
     terms = vectorizer.get_feature_names_out()
     tf = counts.multiply(1.0 / np.maximum(counts.sum(axis=1), 1)).tocsr()
     term_totals = np.asarray(counts.sum(axis=0)).ravel()
@@ -61,8 +62,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
     groups: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         groups.setdefault(int(label), []).append(i)
-    docs = [" ".join(document(records[i]) for i in idx) for idx in groups.values()]
-    keywords = ctfidf_keywords(docs)
+    keywords = ctfidf_keywords([[term for i in idx for term in story_terms(records[i])] for idx in groups.values()])
     rows: list[dict] = []
     members: list[dict] = []
     for idx, words in zip(groups.values(), keywords):
@@ -84,6 +84,12 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
     stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
     # wire_group is filled by the wire detector (perspectives.pipeline.group_stories); None until then.
     return stories, pd.DataFrame(members, columns=["article_id", "story_id"]).assign(wire_group=None)
+
+
+def story_terms(record) -> list[str]:
+    """An article's candidate keywords: words of three letters or more and their pairs, stop words of its language
+    left out, in the language its document is read in."""
+    return clause_terms(document(record), (1, 2), _STOP_WORDS, min_length=3, language=view_language(record))
 
 
 def _headline(record) -> str:
