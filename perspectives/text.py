@@ -65,17 +65,28 @@ def clause_terms(text: str, ngram_range: tuple[int, int], stop_words: frozenset[
     """The terms of keywords and distinctive wording, lower-cased with their accents: n-grams of words of letters
     (at least `min_length` of them; stop words, and those of `language`, left out) that stay inside one clause, so
     that no term spans a sentence or comma break; in scripts written without spaces, their words (`unspaced_words`)."""
-    stop_words = stop_words | language_stop_words(language)
-    japanese = bool(_KANA.search(text))
+    stops = _stop_keys(stop_words, language)
+    japanese = language == "ja" or bool(_KANA.search(text))
     terms: list[str] = []
     for clause in _CLAUSE_BREAK.split(unicodedata.normalize("NFC", text).lower()):
         for spaced, characters in _by_spacing(clause, _DISPLAY_RUN):
-            kept = [w for w in _WORD.findall(spaced) if len(w) >= min_length and w not in stop_words
-                    and _LETTERS.fullmatch(w)]
+            kept = [w for w in _WORD.findall(spaced) if len(w) >= min_length and _LETTERS.fullmatch(w)
+                    and _fold_word(w) not in stops]
             for n in range(ngram_range[0], ngram_range[1] + 1):
                 terms += kept if n == 1 else map(" ".join, zip(*(kept[i:] for i in range(n))))
-            terms += [w for w in unspaced_words("".join(characters), japanese) if w not in stop_words]
+            terms += [w for w in unspaced_words("".join(characters), japanese) if w not in stops]
     return terms
+
+
+@lru_cache(maxsize=64)
+def _stop_keys(stop_words: frozenset[str], language: str | None) -> frozenset[str]:
+    """Stop words compared without accents: the lists write Arabic's alef without its hamza (الى for إلى)."""
+    return frozenset(map(fold, stop_words | language_stop_words(language)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    return fold(word)
 
 
 def unspaced_words(run: str, japanese: bool) -> list[str]:

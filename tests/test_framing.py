@@ -54,6 +54,9 @@ def test_each_language_leaves_out_its_own_function_words():
         "россия", "заявила", "война", "продолжается"]
     assert clause_terms("म्यांमार में भूकंप की खबर", (1, 1), frozenset(), language="hi") == ["म्यांमार", "भूकंप",
                                                                                          "खबर"]
+    # The Arabic list writes alef without its hamza (الى, ان): إلى and إن are left out all the same.
+    assert clause_terms("وقال المجلس إن القتلى ارتفع إلى مئة", (1, 1), frozenset(), language="ar") == [
+        "المجلس", "القتلى", "ارتفع", "مئة"]
 
 
 def test_an_untranslated_outlet_is_known_by_its_words_not_its_grammar():
