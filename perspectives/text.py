@@ -97,17 +97,18 @@ def unspaced_words(run: str, japanese: bool) -> list[str]:
     found: list[str] = []
     for piece in _UNSPACED_PIECE.finditer(run):
         if piece["han"] and not japanese:
-            found += _jieba().lcut(piece["han"])
+            found += chinese_segmenter().lcut(piece["han"])
         elif piece["han"] or piece["katakana"]:
             found.append(piece[0])
     return [word for word in found if len(word) > 1]
 
 
 @cache
-def _jieba():
+def chinese_segmenter():
+    """jieba, its logging quieted (it logs its dictionary's load at DEBUG on stderr; wordfreq uses it too)."""
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)  # its dictionary's load time is logged at INFO
+    jieba.setLogLevel(logging.WARNING)
     return jieba
 
 

@@ -59,6 +59,16 @@ def test_each_language_leaves_out_its_own_function_words():
         "المجلس", "القتلى", "ارتفع", "مئة"]
 
 
+def test_a_term_is_weighed_by_its_rarity_in_its_own_language():
+    from perspectives.framing.fightin_words import framing_weight
+
+    # Read as English, every German word is rare; read as German, "sagte" (said) is everyday and "waldbrände"
+    # (wildfires) is not. Where wordfreq cannot cut the language (Japanese needs MeCab), English's rarity stands.
+    assert framing_weight("sagte", "en") == framing_weight("waldbrände", "de") == 1.0
+    assert framing_weight("sagte", "de") < 0.6 and framing_weight("表示", "zh") < framing_weight("地震", "zh")
+    assert framing_weight("地震", "ja") == framing_weight("地震", "en")
+
+
 def test_an_untranslated_outlet_is_known_by_its_words_not_its_grammar():
     articles = pd.DataFrame([
         article(1, "Berliner Blatt", "Die Regierung der Stadt kündigte neue Zölle für die Importe an. Die Zölle "

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 from wordfreq import zipf_frequency
 
-from perspectives.text import STOP_WORDS, clause_terms, distinct_terms
+from perspectives.text import STOP_WORDS, chinese_segmenter, clause_terms, distinct_terms
 
 # Penn tags of nouns (names included) and adjectives: the parts of speech that label and qualify.
 _CONTENT_TAGS = ("NN", "JJ")
@@ -47,17 +47,32 @@ def _usual_tags() -> dict[str, str]:
 
 
 @lru_cache(maxsize=65536)
-def framing_weight(term: str) -> float:
-    """How much a term can say about framing, in (0, 1]: its rarest word's rarity in general English (wordfreq's
-    Zipf scale: 1 at or below once per million words, falling linearly to 0 at the most common words), halved
-    unless every word is usually a noun or an adjective (words missing from the lexicon count as nouns: mostly
-    names). English only: terms come from the English view of each article."""
+def framing_weight(term: str, language: str | None = "en") -> float:
+    """How much a term can say about framing, in (0, 1]: its rarest word's rarity in general usage of `language`
+    (wordfreq's Zipf scale: 1 at or below once per million words, falling linearly to 0 at the most common words;
+    English's where wordfreq cannot read the language), and for English halved unless every word is usually a noun
+    or an adjective (the Brill lexicon; words missing from it count as nouns: mostly names)."""
     words = term.split()
-    zipf = min(zipf_frequency(word, "en") for word in words)
+    zipf = min(zipf_frequency(word, _frequency_language(language)) for word in words)
     rarity = min(1.0, (_EVERYDAY_ZIPF - zipf) / (_EVERYDAY_ZIPF - _RARE_ZIPF))
     tags = _usual_tags()
-    content = all(tags.get(word, "NN").startswith(_CONTENT_TAGS) for word in words)
+    content = language not in (None, "en") or all(tags.get(word, "NN").startswith(_CONTENT_TAGS) for word in words)
     return max(rarity, 0.01) * (1.0 if content else _OTHER_PART_OF_SPEECH)
+
+
+@cache
+def _frequency_language(language: str | None) -> str:
+    """`language` where wordfreq has its word list and can cut its text (Japanese and Korean need MeCab, which is
+    not installed), else English."""
+    if not language or language == "en":
+        return "en"
+    if language == "zh":
+        chinese_segmenter()  # imported here first, so that its logging is quiet when wordfreq loads it
+    try:
+        zipf_frequency("x", language)
+    except (LookupError, ModuleNotFoundError):
+        return "en"
+    return language
 
 
 def document_terms(document, ngram_range: tuple[int, int], stop_words: frozenset) -> list[str]:
@@ -191,14 +206,15 @@ class FightinWords(BaseEstimator):
             missing.difference_update(found)
         return found
 
-    def top_terms(self, group, n: int = 8, min_z: float = 0.0) -> list[tuple[str, float]]:
+    def top_terms(self, group, n: int = 8, min_z: float = 0.0, language: str | None = "en") -> list[tuple[str, float]]:
         """The group's most distinctive terms it actually uses, with their z, without overlapping n-grams: highest
-        z times `framing_weight` first (highest z first when the scorer is not `weighted`)."""
+        z times `framing_weight` (in the group's `language`) first (highest z first when the scorer is not
+        `weighted`)."""
         row = self.groups_.index(group)
         z, counts = self._z[row], self._counts[row]
         candidates = np.flatnonzero((counts >= self.min_count) & (z > min_z))
         words = np.array([self.terms_[i].count(" ") for i in candidates], dtype=int)
-        rank = z[candidates] * [framing_weight(self.terms_[i]) for i in candidates] if self.weighted \
+        rank = z[candidates] * [framing_weight(self.terms_[i], language) for i in candidates] if self.weighted \
             else z[candidates]
         # At (near-)equal rank the longer n-gram wins ("air truce" says more than "air"), then the alphabetical
         # first, which is the lower index: terms_ is in alphabetical order.

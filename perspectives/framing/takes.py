@@ -52,7 +52,7 @@ def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
         by_voice.setdefault(voice, []).append(article)
     takes, terms = [], []
     for voice, items in by_voice.items():
-        top = fitted.top_terms(voice, n_terms)
+        top = fitted.top_terms(voice, n_terms, language=view_language(items[0]))
         outlet = items[0]["outlet"]
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
         # The evidence is the first of the voice's sentences in which the term was counted.
