@@ -59,6 +59,13 @@ def test_every_unusable_row_is_rejected_with_its_reason(tmp_path, change, reason
     assert json.loads(reject["record"])["outlet"] == change.get("outlet", GOOD["outlet"])
 
 
+@pytest.mark.parametrize("stamp", [1754638200, 1754638200000, "1754638200", "2025-08-08T09:30:00+02:00"])
+def test_unix_time_in_seconds_or_milliseconds_is_a_date(tmp_path, stamp):
+    # pandas' to_json writes datetimes as epoch milliseconds by default.
+    result = load_articles(write_jsonl(tmp_path / "a.jsonl", [{**GOOD, "published_at": stamp}]))
+    assert list(result.articles["published_at"]) == ["2025-08-08T07:30:00Z"]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_a_title_alone_or_a_text_alone_is_an_article(tmp_path, suffix):
     # What feeds give when extraction fails: a headline, or a one-line summary; a file may carry only one column.

@@ -18,6 +18,8 @@ OPTIONAL = ("url", "country", "language", "published_at", "title_en", "text_en")
 COLUMNS = REQUIRED + CONTENT + OPTIONAL
 
 _LONGEST_DATE = 100
+# Unix time by its digits: seconds (2001-2286) or milliseconds; eight digits stay a date (20250808).
+_UNIX_UNITS = {10: "s", 13: "ms"}
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,13 @@ def _language(code: str) -> str | RowError:
 
 
 def utc_text(value: str) -> str | None:
-    """A date or time in any form pandas reads (ISO 8601 first) as UTC ISO 8601, or None: the one date parser of
-    every input, files and feeds alike."""
+    """A date or time in any form pandas reads (ISO 8601 first), or Unix time in seconds (10 digits) or
+    milliseconds (13: what pandas' `to_json` writes), as UTC ISO 8601, or None: the one date parser of every input,
+    files and feeds alike."""
     if len(value) > _LONGEST_DATE:  # no date is longer, and pandas' fallback parser can take seconds on long text
         return None
+    if value.isascii() and value.isdigit() and len(value) in _UNIX_UNITS:
+        return pd.to_datetime(int(value), unit=_UNIX_UNITS[len(value)], utc=True).strftime("%Y-%m-%dT%H:%M:%SZ")
     stamp = pd.to_datetime(value, utc=True, errors="coerce", format="ISO8601")
     if pd.isna(stamp):
         stamp = pd.to_datetime(value, utc=True, errors="coerce")
