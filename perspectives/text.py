@@ -31,7 +31,7 @@ UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 _UNSPACED_RUN = regex.compile(rf"[{UNSPACED}]+")
 _WORD = regex.compile(r"\w[\w\p{M}]+")  # two characters or more; marks inside a word (Devanagari's vowels) count
 _GRAPHEME = regex.compile(r"\X")
-_LETTERS = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+_LETTER_WORD = regex.compile(r"(?<![\w\p{M}])\p{L}[\p{L}\p{M}]+(?![\w\p{M}])")  # a word of letters (and marks) only
 _DISPLAY_RUN = regex.compile(rf"[{UNSPACED}ー]+")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 # The pieces of a run of unspaced scripts that hold words to show (the prolonged sound mark ー belongs to katakana).
@@ -67,11 +67,12 @@ def clause_terms(text: str, ngram_range: tuple[int, int], stop_words: frozenset[
     that no term spans a sentence or comma break; in scripts written without spaces, their words (`unspaced_words`)."""
     stops = _stop_keys(stop_words, language)
     japanese = language == "ja" or bool(_KANA.search(text))
+    unspaced = bool(_DISPLAY_RUN.search(text))
     terms: list[str] = []
     for clause in _CLAUSE_BREAK.split(unicodedata.normalize("NFC", text).lower()):
-        for spaced, characters in _by_spacing(clause, _DISPLAY_RUN):
-            kept = [w for w in _WORD.findall(spaced) if len(w) >= min_length and _LETTERS.fullmatch(w)
-                    and _fold_word(w) not in stops]
+        for spaced, characters in _by_spacing(clause, _DISPLAY_RUN) if unspaced else [(clause, [])]:
+            kept = [w for w in _LETTER_WORD.findall(spaced) if len(w) >= min_length
+                    and (w if w.isascii() else _fold_word(w)) not in stops]
             for n in range(ngram_range[0], ngram_range[1] + 1):
                 terms += kept if n == 1 else map(" ".join, zip(*(kept[i:] for i in range(n))))
             terms += [w for w in unspaced_words("".join(characters), japanese) if w not in stops]
