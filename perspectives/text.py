@@ -47,15 +47,15 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTED.sub(r"\1", unicodedata.normalize("NFKD", text))).lower()
 
 
-def words(text: str, folded: bool = True) -> list[str]:
-    """The words of `text`, lower-cased and (unless not `folded`, for display) without accents, in any script: runs
-    of letters, marks and digits of two characters or more, and each run of an unspaced script as its overlapping
-    pairs of characters."""
-    lowered = fold(text) if folded else unicodedata.normalize("NFC", text).lower()
-    if not _UNSPACED_RUN.search(lowered):
-        return _WORD.findall(lowered)
+def words(text: str) -> list[str]:
+    """The words of `text`, folded, in any script: runs of letters, marks and digits of two characters or more, and
+    each run of an unspaced script as its overlapping pairs of characters (what the evidence matches; keywords and
+    distinctive wording read `clause_terms`)."""
+    folded = fold(text)
+    if not _UNSPACED_RUN.search(folded):
+        return _WORD.findall(folded)
     tokens = []
-    for spaced, characters in _by_spacing(lowered):
+    for spaced, characters in _by_spacing(folded):
         tokens += _WORD.findall(spaced) + _character_pairs(characters)
     return tokens
 
