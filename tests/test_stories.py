@@ -320,6 +320,22 @@ def test_a_number_reads_the_same_in_every_script_and_grouping():
     assert anchors("地震で２３人死亡、Tokyo") == ["#23", "tokyo"]
 
 
+def test_a_story_of_two_among_larger_ones_is_not_noise():
+    # Twelve stories of eight set the minimum above 2, so HDBSCAN keeps no story of two: each pair's articles read a
+    # story of two on their lists and are each other's best candidate, and stay together instead of falling out.
+    rng = np.random.default_rng(0)
+    sizes = [8] * 12 + [2] * 4
+    X = np.vstack([np.eye(64)[topic] + rng.normal(0, 0.1, (n, 64)) for topic, n in enumerate(sizes)])
+    articles = pd.DataFrame([{"id": f"{topic}-{i}", "title": f"topic{topic} word{topic}x{i % 3} item{topic}",
+                              "text": "", "language": "en", "outlet": "x", "published_at": None}
+                             for topic, n in enumerate(sizes) for i in range(n)])
+    clusterer = StoryClusterer().fit(X, articles=articles)
+    assert clusterer.min_cluster_size_ > 2
+    pairs = clusterer.labels_[-8:-2].reshape(3, 2)
+    assert (pairs[:, 0] == pairs[:, 1]).all() and len(set(pairs[:, 0])) == 3
+    assert not clusterer.noise_mask_[-8:-2].any() and set(pairs[:, 0]).isdisjoint(clusterer.labels_[:-8])
+
+
 def test_words_are_read_in_every_script():
     from perspectives.text import words
 

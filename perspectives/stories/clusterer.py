@@ -122,6 +122,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         The typical story size read from the neighbour lists, the grown ones where they grew (with "auto" only).
     open_ended_ : ndarray of bool, shape (n_articles,)
         With "auto": the rows whose neighbour list ends inside their story by the text evidence (see `list_ends`).
+    list_sizes_ : ndarray of float, shape (n_articles,)
+        With "auto": the story size each row's neighbour list reads (NaN with too few neighbours; see `list_ends`).
+        Two noise rows that read 2 and are each other's best candidate are one story.
     large_stories_ : StoryClusterer or None
         With `mixed_sizes`: the grouping of the rows it grouped again on their own (`large_story_rows_`), where it
         was kept; None otherwise.
@@ -152,6 +155,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     graph_: NeighbourGraph
     n_neighbors_: int
     open_ended_: np.ndarray
+    list_sizes_: np.ndarray
     # Set on the clusterer of a region grouped apart (see `_regroup_large_stories`).
     _only_large_stories = False
 
@@ -211,7 +215,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if articles is not None and published_at is None:
             published_at = articles["published_at"]
         days = day_numbers(published_at, n)
-        self.__dict__.pop("open_ended_", None)  # read again only with "auto": none is left from an earlier fit
+        for read_on_lists in ("open_ended_", "list_sizes_"):  # read again only with "auto", never left from a fit
+            self.__dict__.pop(read_on_lists, None)
         # The rows are grouped in an order of their own (by content): the same articles in any order then meet the
         # same random pairs, float sums and tie-breaks, and give the same stories.
         order = _content_order(X, days)
@@ -245,6 +250,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # Before the region below: a joined fringe then stays with its story outside the region, where on its
             # own each such article would be a region candidate (its list ends inside its story).
             raw = _join_own_story(self.graph_, raw, ends_inside)
+        if evidence is not None and self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
+            raw = _pair_noise(self.graph_, similarity, raw, self.list_sizes_)
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
                 self.n_neighbors_ == self.n_neighbors:
@@ -259,8 +266,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         back[order] = np.arange(len(order))
         self.labels_ = pd.factorize(self.labels_[back])[0].astype(np.int64)  # numbered by first row again
         self.noise_mask_ = self.noise_mask_[back]
-        if hasattr(self, "open_ended_"):
-            self.open_ended_ = self.open_ended_[back]
+        for read_on_lists in ("open_ended_", "list_sizes_"):
+            if hasattr(self, read_on_lists):
+                setattr(self, read_on_lists, getattr(self, read_on_lists)[back])
         graph = self.graph_
         self.graph_ = NeighbourGraph(graph.n, order[graph.rows], order[graph.cols], graph.similarity)
         self.large_story_rows_ = order[self.large_story_rows_]
@@ -286,6 +294,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if self.min_cluster_size != "auto" or not len(X):
                 return held
             sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, background, n=len(X))
+            self.list_sizes_ = sizes
             self.story_size_, open_ended = _typical(sizes, self.open_ended_)
             # The minimum is read on the lists as asked. On grown lists an article's split reaches as far as its
             # loose story does, and half of that as a minimum loses the smaller stories among large ones (they become
@@ -579,6 +588,22 @@ def _join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarra
     most = counts > np.bincount(graph.rows, minlength=len(raw))[pairs[0]] / 2
     joined = raw.copy()
     joined[pairs[0, most]] = pairs[1, most]
+    return joined
+
+
+def _pair_noise(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Two noise articles that are each other's best candidate, and whose lists both read a story of two (the article
+    and its first neighbour), become one story. Where most stories are larger, the minimum read keeps no story of two
+    and its articles fall out as noise (SemEval 2022's pairs: benchmarks/GROUPING.md, "Multilingual pairs")."""
+    if not len(raw):
+        return raw
+    target = _mutual_best(len(raw), graph.rows, graph.cols, similarity)
+    larger = np.flatnonzero(target != np.arange(len(raw)))
+    smaller = target[larger]
+    alone_in_two = (raw < 0) & (sizes == 2)
+    paired = alone_in_two[larger] & alone_in_two[smaller]
+    joined = raw.copy()
+    joined[larger[paired]] = joined[smaller[paired]] = raw.max() + 1 + np.arange(paired.sum())
     return joined
 
 
