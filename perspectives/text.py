@@ -55,8 +55,8 @@ def words(text: str) -> list[str]:
     if not _UNSPACED_RUN.search(folded):
         return _WORD.findall(folded)
     tokens = []
-    for spaced, characters in _by_spacing(folded):
-        tokens += _WORD.findall(spaced) + _character_pairs(characters)
+    for spaced, run in _by_spacing(folded):
+        tokens += _WORD.findall(spaced) + _character_pairs(_GRAPHEME.findall(run))
     return tokens
 
 
@@ -70,12 +70,12 @@ def clause_terms(text: str, ngram_range: tuple[int, int], stop_words: frozenset[
     unspaced = bool(_DISPLAY_RUN.search(text))
     terms: list[str] = []
     for clause in _CLAUSE_BREAK.split(unicodedata.normalize("NFC", text).lower()):
-        for spaced, characters in _by_spacing(clause, _DISPLAY_RUN) if unspaced else [(clause, [])]:
+        for spaced, run in _by_spacing(clause, _DISPLAY_RUN) if unspaced else [(clause, "")]:
             kept = [w for w in _LETTER_WORD.findall(spaced) if len(w) >= min_length
                     and (w if w.isascii() else _fold_word(w)) not in stops]
             for n in range(ngram_range[0], ngram_range[1] + 1):
                 terms += kept if n == 1 else map(" ".join, zip(*(kept[i:] for i in range(n))))
-            terms += [w for w in unspaced_words("".join(characters), japanese) if w not in stops]
+            terms += [w for w in unspaced_words(run, japanese) if w not in stops]
     return terms
 
 
@@ -125,11 +125,9 @@ def language_stop_words(language: str | None) -> frozenset[str]:
     return frozenset(unicodedata.normalize("NFC", word).lower() for word in safe_get_stop_words(language))
 
 
-def _by_spacing(text: str, runs: regex.Pattern = _UNSPACED_RUN) -> Iterator[tuple[str, list[str]]]:
-    """`text` cut at each of its `runs` (of unspaced scripts): the stretch before each run, with the run's
-    characters."""
-    for spaced, run in zip(runs.split(text), [*runs.findall(text), ""]):
-        yield spaced, _GRAPHEME.findall(run)
+def _by_spacing(text: str, runs: regex.Pattern = _UNSPACED_RUN) -> Iterator[tuple[str, str]]:
+    """`text` cut at each of its `runs` (of unspaced scripts): the stretch before each run, with the run."""
+    yield from zip(runs.split(text), [*runs.findall(text), ""])
 
 
 def _character_pairs(characters: list[str]) -> list[str]:
