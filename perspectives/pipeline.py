@@ -28,7 +28,7 @@ from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import regroup_window
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
-from perspectives.text import content_hash
+from perspectives.text import content_hash, without_nan
 
 
 class StoreNotReady(Exception):
@@ -66,6 +66,8 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     clusterer = clusterer or StoryClusterer()
     wire = wire or WireDetector(candidate_cosine=candidate_cosine_for(encoder.name),
                                 time_window_days=clusterer.time_window_days)
+    # A frame of the analyst's own may mark a missing date NaN (pandas' way); the engine's is None.
+    articles = articles.assign(published_at=without_nan(articles[["published_at"]])["published_at"])
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])

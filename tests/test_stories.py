@@ -242,8 +242,12 @@ def test_neighbours_are_the_most_similar_articles_within_the_window():
     vectors, days = dated_corpus()
     graph = neighbour_graph(vectors, days, window=3.0, k=5)
     similarity = vectors @ vectors.T
-    gaps = np.abs(days[:, None] - days[None, :])
-    allowed = ~(gaps > 3.0) & ~np.eye(len(days), dtype=bool)  # a missing date allows any pair
+    undated = np.isnan(days)
+    # An undated article is of the day of the dated article most like it; two undated ones may be of any time.
+    nearest_dated = np.flatnonzero(~undated)[np.argmax(similarity[:, ~undated], axis=1)]
+    inferred = np.where(undated, days[nearest_dated], days)
+    gaps = np.abs(inferred[:, None] - inferred[None, :])
+    allowed = ((gaps <= 3.0) | (undated[:, None] & undated[None, :])) & ~np.eye(len(days), dtype=bool)
     for row in range(len(days)):
         expected = np.flatnonzero(allowed[row])[np.argsort(-similarity[row, allowed[row]])][:5]
         found = graph.cols[graph.rows == row]
@@ -630,6 +634,25 @@ def test_titles_or_one_line_summaries_alone_still_form_the_stories(embedder, sha
     articles = getattr(bench, shape)(bench.demo())
     labels = group_stories(articles, embedder, progress=False).story_of(articles)
     assert bcubed(labels, articles["gold"])[2] >= 0.9
+
+
+def test_stories_hold_when_some_articles_lack_a_date(embedder, tmp_path):
+    import benchmarks.grouping as bench
+    from perspectives.metrics import bcubed
+    from perspectives.pipeline import group_stories
+    from perspectives.store import Store
+
+    # A quarter of the demo's dates dropped, as NaN (what pandas gives an analyst's frame), five draws. Compared
+    # with every dated article, an undated one bridged stories weeks apart: 0.935 on average (0.912-0.962).
+    demo = bench.demo()
+    scores = []
+    with Store(tmp_path / "vectors.db") as store:
+        for draw in range(5):
+            dropped = np.random.default_rng(draw).random(len(demo)) < 0.25
+            articles = demo.assign(published_at=demo["published_at"].mask(dropped))
+            labels = group_stories(articles, embedder, store=store, progress=False).story_of(articles)
+            scores.append(bcubed(labels, articles["gold"])[2])
+    assert np.mean(scores) >= 0.95
 
 
 def test_a_figure_names_an_event_when_the_articles_stating_it_are_about_one_thing():

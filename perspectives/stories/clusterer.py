@@ -87,8 +87,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_samples : int
         HDBSCAN's core distance is to the `min_samples`-th nearest neighbour; at most `n_neighbors`.
     time_window_days : float or None
-        Articles published further apart are never compared (an undated article is compared with all); None
-        ignores dates.
+        Articles published further apart are never compared; an undated article is compared with the dated ones
+        within the window of the day of the dated article most like it, and with every undated one. None ignores
+        dates.
     n_neighbors : int
         Candidates per article.
     use_text : bool

@@ -1,5 +1,7 @@
 """Candidate pairs for grouping: each article's nearest neighbours among the articles published within the time
-window of it (all articles when either date is missing).
+window of it. An undated article is taken to be of the day of the dated article most like it: it is compared with
+the dated articles within the window of that day, and with every other undated article (two undated articles may be
+of any time). Where no article is dated, every pair is compared.
 
 Comparing an article only with nearby days keeps the cost linear in the number of days instead of quadratic in the
 corpus. The search is split into independent tasks (one day's articles, or a chunk of undated ones) so that a
@@ -30,11 +32,11 @@ def day_numbers(published_at, n: int) -> np.ndarray:
 @dataclass(frozen=True)
 class Task:
     """Find neighbours for `queries` among `candidates` (row indices into the corpus); `self_columns` says where
-    each query sits among the candidates, so that it is not its own neighbour."""
+    each query sits among the candidates, so that it is not its own neighbour (None: no query is a candidate)."""
 
     queries: np.ndarray
     candidates: np.ndarray
-    self_columns: np.ndarray
+    self_columns: np.ndarray | None
 
 
 @dataclass
@@ -47,24 +49,24 @@ class NeighbourGraph:
     similarity: np.ndarray
 
 
-def plan(days: np.ndarray, window: float | None) -> list[Task]:
-    """Split the search into tasks: per calendar day for dated articles, per chunk for undated ones."""
+def plan(days: np.ndarray, window: float | None, undated: np.ndarray) -> list[Task]:
+    """Split the search into tasks: per calendar day for dated articles, per chunk for the `undated` ones, whose
+    `days` are those `inferred_days` gave them (NaN where no article is dated)."""
     n = len(days)
-    dated = ~np.isnan(days)
-    if window is None or not dated.any():
+    if window is None or np.isnan(days).all():
         return _all_against_all(np.arange(n), n)
-    undated = np.flatnonzero(~dated)
-    order = np.flatnonzero(dated)[np.argsort(days[dated], kind="stable")]
+    order = np.argsort(days, kind="stable")
     sorted_days = days[order]
     tasks = []
-    for day in np.unique(np.floor(sorted_days)):
+    for day in np.unique(np.floor(days[~undated])):
         first, last = np.searchsorted(sorted_days, [day, day + 1])
         lo, hi = np.searchsorted(sorted_days, [day - window, day + 1 + window], side="left")
-        candidates = np.concatenate([order[lo:hi], undated])  # in time order: the window's edges are contiguous
-        for start in range(first, last, CHUNK):
-            stop = min(start + CHUNK, last)
-            tasks.append(Task(order[start:stop], candidates, np.arange(start - lo, stop - lo)))
-    return tasks + _all_against_all(undated, n)
+        # The day's dated articles; an undated one inferred to be of this day is a candidate, not a query here.
+        positions = np.arange(first, last)[~undated[order[first:last]]]
+        for start in range(0, len(positions), CHUNK):
+            chunk = positions[start:start + CHUNK]
+            tasks.append(Task(order[chunk], order[lo:hi], chunk - lo))  # in time order: the window is contiguous
+    return tasks + _all_against_all(np.flatnonzero(undated), n)
 
 
 def _all_against_all(queries: np.ndarray, n: int) -> list[Task]:
@@ -72,22 +74,28 @@ def _all_against_all(queries: np.ndarray, n: int) -> list[Task]:
     return [Task(queries[i:i + CHUNK], everyone, queries[i:i + CHUNK]) for i in range(0, len(queries), CHUNK)]
 
 
-def nearest(query_vectors: np.ndarray, candidate_vectors: np.ndarray, self_columns: np.ndarray,
-            query_days: np.ndarray, candidate_days: np.ndarray, window: float | None, k: int):
+def nearest(query_vectors: np.ndarray, candidate_vectors: np.ndarray, self_columns: np.ndarray | None,
+            query_days: np.ndarray, candidate_days: np.ndarray, window: float | None, k: int,
+            query_undated: np.ndarray | None = None, candidate_undated: np.ndarray | None = None):
     """The k most similar candidates of each query within the window, itself excluded: (query row, candidate
-    column, similarity) triples, rows and columns local to this task."""
+    column, similarity) triples, rows and columns local to this task. Two undated articles (`query_undated`,
+    `candidate_undated`) are compared whatever their days."""
     similarity = query_vectors @ candidate_vectors.T
-    similarity[np.arange(len(self_columns)), self_columns] = -np.inf
+    if self_columns is not None:
+        similarity[np.arange(len(self_columns)), self_columns] = -np.inf
     if window is not None:
         # Only candidates near the window's edges can be out of it for some query; checking just those columns
-        # saves most of the work. NaN days (no date) compare False: content decides.
+        # saves most of the work. NaN days (nothing dated) compare False: content decides.
         edge = np.flatnonzero((candidate_days < np.max(query_days) - window)
                               | (candidate_days > np.min(query_days) + window))
         if edge.size:
+            apart = np.abs(query_days[:, None] - candidate_days[edge][None, :]) > window
+            if query_undated is not None and candidate_undated is not None:
+                apart &= ~(query_undated[:, None] & candidate_undated[edge][None, :])
             block = similarity[:, edge]
-            block[np.abs(query_days[:, None] - candidate_days[edge][None, :]) > window] = -np.inf
+            block[apart] = -np.inf
             similarity[:, edge] = block
-    k = min(k, similarity.shape[1] - 1)
+    k = min(k, similarity.shape[1] - (self_columns is not None))
     if k <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
     top = np.argpartition(similarity, -k, axis=1)[:, -k:]
@@ -112,11 +120,30 @@ def pair_cosines(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: in
     return out
 
 
-def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | None, k: int):
+def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
+             undated: np.ndarray | None = None):
     """One task's neighbours as corpus rows: (rows, cols, similarity)."""
+    flags = (None, None) if undated is None else (undated[task.queries], undated[task.candidates])
     rows, columns, similarity = nearest(vectors[task.queries], vectors[task.candidates], task.self_columns,
-                                        days[task.queries], days[task.candidates], window, k)
+                                        days[task.queries], days[task.candidates], window, k, *flags)
     return task.queries[rows], task.candidates[columns], similarity.astype(np.float32)
+
+
+def inferred_days(vectors: np.ndarray, days: np.ndarray, mapper: Mapper | None = None) -> np.ndarray:
+    """`days` with each undated article given the day of the dated article most like it (`vectors`: unit rows);
+    as they are where none or all are dated. A report without a date is most likely of the time of the event it
+    reports, and the dated article closest to it most likely reports that event."""
+    dated = ~np.isnan(days)
+    undated = np.flatnonzero(~dated)
+    if not dated.any() or not len(undated):
+        return days
+    candidates = np.flatnonzero(dated)
+    tasks = [Task(undated[start:start + CHUNK], candidates, None) for start in range(0, len(undated), CHUNK)]
+    results = (mapper or local_map)(run_task, tasks, vectors=vectors, days=days, window=None, k=1)
+    inferred = days.copy()
+    for rows, cols, _ in results:
+        inferred[rows] = days[cols]
+    return inferred
 
 
 def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
@@ -124,7 +151,11 @@ def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None,
     """All tasks' neighbours (by cosine similarity) in one graph; `mapper` runs the tasks (default: here, one
     after another; see `perspectives.distributed`)."""
     vectors = unit_rows(vectors)
-    results = (mapper or local_map)(run_task, plan(days, window), vectors=vectors, days=days, window=window, k=k)
+    undated = np.isnan(days)
+    if window is not None:
+        days = inferred_days(vectors, days, mapper)
+    results = (mapper or local_map)(run_task, plan(days, window, undated), vectors=vectors, days=days,
+                                    window=window, k=k, undated=undated)
     if not results:
         return NeighbourGraph(len(vectors), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     rows, cols, similarity = (np.concatenate(parts) for parts in zip(*results))
