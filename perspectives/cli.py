@@ -48,7 +48,7 @@ Backend = Annotated[str | None, typer.Option(
                       "See models/README.md.", show_default=False)]
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
-         "articles in between).")]
+         "articles in between); an undated article counts as of the day of the dated article most like it.")]
 Paths = Annotated[list[Path] | None, typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
 Sources = Annotated[Path | None, typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
