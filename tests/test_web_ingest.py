@@ -182,6 +182,34 @@ def test_requests_to_one_host_are_spaced(server):
     assert min(b - a for a, b in zip(times, times[1:])) >= 0.19
 
 
+def test_a_hosts_slots_go_to_requests_in_the_order_they_asked():
+    import threading
+
+    from perspectives.ingest.http import FairSlots
+
+    slots, order = FairSlots(1), []
+    slots.acquire()
+
+    def fetch(page):
+        slots.acquire()
+        order.append(page)
+        slots.release()
+
+    threads = []
+    for page in range(5):
+        threads.append(threading.Thread(target=fetch, args=(page,)))
+        threads[-1].start()
+        while len(slots.waiting) <= page:  # each asks after the one before it
+            time.sleep(0.001)
+    # The holder releases and at once asks again, as a fetch thread moving on to its next page does: it waits its
+    # turn behind the pages that asked first instead of taking the slot back.
+    slots.release()
+    fetch("next page")
+    for thread in threads:
+        thread.join()
+    assert order == [0, 1, 2, 3, 4, "next page"]
+
+
 def test_normalisation_helpers():
     assert canonical_url("HTTP://Example.COM:80/a?utm_source=x&id=3&fbclid=y#top") == "http://example.com/a?id=3"
     assert article_id("http://example.com/a?utm_medium=rss") == article_id("http://example.com/a")
@@ -234,7 +262,7 @@ def test_run_from_sources_writes_a_report_with_url_and_text(server, tmp_path):
 
 @pytest.mark.slow
 def test_a_killed_ingest_resumes_without_duplicates_or_half_articles(tmp_path):
-    with FixtureServer(page_delay=0.15, many_items=40) as server:
+    with FixtureServer(slow_seconds=0.5, many_items=40, slow_from=10) as server:
         path = registry_file(tmp_path, server.base, {("Wire Desk", "GB", "en"): ["/feeds/many.xml"]})
         db = tmp_path / "kill.db"
         command = [sys.executable, "-m", "perspectives.cli", "ingest", "--sources", str(path), "--db", str(db),

@@ -25,11 +25,16 @@ DRIP_INTERVAL = 0.4  # seconds between two bytes of /drip and /drip-headers
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, slow_seconds: float = 2.0, page_delay: float = 0.0, many_items: int = 0):
+    def __init__(self, slow_seconds: float = 2.0, page_delay: float = 0.0, many_items: int = 0,
+                 slow_from: int | None = None):
         super().__init__(("127.0.0.1", 0), FixtureHandler)
         self.slow_seconds = slow_seconds
         self.page_delay = page_delay  # for the kill test: every generated page takes this long
         self.many_items = many_items  # size of /feeds/many.xml
+        # For the kill test: /many/N.html from N = slow_from on takes slow_seconds more, so that a run is still
+        # fetching long after its first articles are stored, whatever the machine's speed (the fetcher's two slots
+        # per host go to pages in any order, so the store can wait on an early page while later ones arrive).
+        self.slow_from = slow_from
         self.rewrites: dict[str, list[tuple[bytes, bytes]]] = {}  # path -> replacements, to change a fixture live
         self.feed_links: list[str] = []  # the items of /feeds/links.xml
         self.statuses: dict[str, int] = {}  # path -> an error status to answer with instead
@@ -191,6 +196,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
     def _many_page(self, path: str):
         time.sleep(self.server.page_delay)
         number = path.rsplit("/", 1)[-1].split(".")[0]
+        if self.server.slow_from is not None and int(number) >= self.server.slow_from:
+            time.sleep(self.server.slow_seconds)
         sentences = " ".join(f"Report number {number} describes event detail {k} in plain words." for k in range(12))
         body = (f"<html><head><title>Numbered report {number}</title></head><body><article>"
                 f"<h1>Numbered report {number}</h1><p>{sentences}</p><p>{sentences}</p></article></body></html>")

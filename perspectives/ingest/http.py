@@ -19,6 +19,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,11 +181,39 @@ class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
     pass
 
 
+class FairSlots:
+    """At most `count` holders at once, served in the order they asked. A plain semaphore lets a thread that has just
+    released a slot take it again before a waiting thread wakes: fetching a feed's pages on more threads than a
+    host's slots then served the later pages first, and the earliest ones (which the store takes in feed order)
+    last."""
+
+    def __init__(self, count: int):
+        self.free = count
+        self.lock = threading.Lock()
+        self.waiting: deque[threading.Event] = deque()
+
+    def acquire(self) -> None:
+        with self.lock:
+            if self.free and not self.waiting:
+                self.free -= 1
+                return
+            turn = threading.Event()
+            self.waiting.append(turn)
+        turn.wait()
+
+    def release(self) -> None:
+        with self.lock:
+            if self.waiting:
+                self.waiting.popleft().set()  # the slot passes straight to the longest waiting
+            else:
+                self.free += 1
+
+
 class _Host:
     """Per-host politeness: at most `concurrency` requests at once, at least `interval` seconds apart."""
 
     def __init__(self, concurrency: int, interval: float):
-        self.slots = threading.Semaphore(concurrency)
+        self.slots = FairSlots(concurrency)
         self.lock = threading.Lock()
         self.interval = interval
         self.next_start = 0.0
