@@ -18,7 +18,13 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language, row_dots
 from perspectives.stories.hdbscan_tree import hdbscan_labels
-from perspectives.stories.neighbours import NeighbourGraph, day_numbers, neighbour_graph, unit_rows
+from perspectives.stories.neighbours import (
+    NeighbourGraph,
+    day_numbers,
+    inferred_days,
+    neighbour_graph,
+    unit_rows,
+)
 
 # min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
 # instead of picking dense pieces inside them. Chosen leaving one labelled set out at a time (benchmarks/grouping.py).
@@ -283,8 +289,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         k = self.n_neighbors
         self.story_size_ = None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
+        undated = np.isnan(days)
+        if self.time_window_days is not None:  # once, however often the lists grow
+            days = inferred_days(unit_rows(X), days, mapper)
         while True:
-            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper)
+            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated)
             self.n_neighbors_ = k
             similarity = self.graph_.similarity
             if evidence is not None:

@@ -147,13 +147,15 @@ def inferred_days(vectors: np.ndarray, days: np.ndarray, mapper: Mapper | None =
 
 
 def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
-                    mapper: Mapper | None = None) -> NeighbourGraph:
+                    mapper: Mapper | None = None, undated: np.ndarray | None = None) -> NeighbourGraph:
     """All tasks' neighbours (by cosine similarity) in one graph; `mapper` runs the tasks (default: here, one
-    after another; see `perspectives.distributed`)."""
+    after another; see `perspectives.distributed`). `days` are NaN where undated, or, given `undated` (which rows
+    had no date), already `inferred_days` (a caller searching the same articles again infers them once)."""
     vectors = unit_rows(vectors)
-    undated = np.isnan(days)
-    if window is not None:
-        days = inferred_days(vectors, days, mapper)
+    if undated is None:
+        undated = np.isnan(days)
+        if window is not None:
+            days = inferred_days(vectors, days, mapper)
     results = (mapper or local_map)(run_task, plan(days, window, undated), vectors=vectors, days=days,
                                     window=window, k=k, undated=undated)
     if not results:
