@@ -5,7 +5,6 @@ The app's views call these functions; analysts can call them on the same store.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,7 +15,7 @@ import pandas as pd
 
 from perspectives.embed import Embedder, as_embedder, embed_articles
 from perspectives.framing import FramingAnalyser, StoryAnalysis
-from perspectives.store import Store
+from perspectives.store import Store, among
 
 GROUPINGS = ("country", "region", "ownership")
 
@@ -55,11 +54,6 @@ def existing(db: str | Path) -> Path:
     if not Path(db).is_file():
         raise FileNotFoundError(f"no store at {db}: build one with `perspectives run FILE --db {db}`")
     return Path(db)
-
-
-def _among(ids) -> tuple[str, dict]:
-    """An SQL condition on articles: the id is one of `ids`."""
-    return "id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(list(ids))}
 
 
 @dataclass
@@ -442,9 +436,8 @@ def search(desk: Desk, query: str, embedder: Embedder | None = None, store: Stor
             return search(desk, query, embedder, opened, k, min_similarity)
     encoder = as_embedder(embedder)
     articles = desk.articles.reset_index(drop=True)
-    among = _among(articles["id"])
     scores = _vectors(articles, encoder, store) @ encoder.encode([query], progress=False)[0]
-    keyword = articles["id"].isin(set(store.search(query, *among))).to_numpy()
+    keyword = articles["id"].isin(set(store.search(query, *among(articles["id"])))).to_numpy()
     semantic = scores >= min_similarity
     in_top = np.zeros(len(articles), dtype=bool)
     in_top[np.argsort(-scores)[:k]] = True
@@ -474,9 +467,9 @@ def _scratch(articles: pd.DataFrame) -> Store:
 def _vectors(articles: pd.DataFrame, encoder, store: Store) -> np.ndarray:
     """The articles' vectors in row order: those the store has cached for this model, the others embedded from
     their texts (and cached)."""
-    cached = store.article_vectors(encoder.name, *_among(articles["id"]))
+    cached = store.article_vectors(encoder.name, *among(articles["id"]))
     missing = [i for i in articles["id"] if i not in cached]
     if missing:
-        fresh = store.articles(*_among(missing))
+        fresh = store.articles(*among(missing))
         cached |= dict(zip(fresh["id"], embed_articles(fresh, encoder, store, progress=False)[0]))
     return np.vstack([cached[i] for i in articles["id"]])

@@ -23,10 +23,11 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
-from perspectives.store import Store, default_db_path
+from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.incremental import regroup_window
+from perspectives.stories.incremental import RegroupScope, places, reached_undated, regroup_spans
+from perspectives.stories.neighbours import day_numbers, iso_times, unit_rows
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
 from perspectives.text import content_hash, without_nan
 
@@ -76,6 +77,8 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
+    placed = np.where(articles["published_at"].isna(), clusterer.days_, np.nan)  # an undated one's place
+    members["placed_at"] = members["article_id"].map(dict(zip(articles["id"], iso_times(placed))))
     return Grouping(articles, vectors, stories, members, newly_embedded, granularity(clusterer))
 
 
@@ -274,10 +277,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        window = None if everything or changed.empty else regroup_window(
-            changed["published_at"], clusterer.time_window_days, grouped=store.count("story_members") > 0)
+        scope, scope_embedded = (None, 0) if everything or changed.empty else stored_scope(
+            store, changed, embedder, clusterer.time_window_days, mapper)
         unchanged = not store.count("articles") or (not everything and changed.empty)
-        mode = "unchanged" if unchanged else "incremental" if window else "full"
+        mode = "unchanged" if unchanged else "incremental" if scope else "full"
         with store.recording_run("cluster", params) as run_id:
             summary = ClusterSummary(model=embedder.name, articles=0, stories=0, multi_outlet_stories=0,
                                      single_article_stories=0, newly_embedded=0, run_id=run_id, params=params,
@@ -285,13 +288,14 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             if mode == "unchanged":
                 counts = store.finish_run(run_id, asdict(summary))
             else:
-                articles, previous = store.regroup_window(*window) if window else (store.articles(), store.members())
+                articles, previous = store.regroup_window(scope) if scope else (store.articles(), store.members())
                 grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
                                          progress=progress, previous=previous)
-                replaced = sorted(set(previous["story_id"])) if window else None
+                replaced = sorted(set(previous["story_id"])) if scope else None
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)
-                summary.newly_embedded, summary.regrouped = grouping.newly_embedded, len(articles)
+                summary.newly_embedded = grouping.newly_embedded + scope_embedded
+                summary.regrouped = len(articles)
                 summary.granularity = grouping.granularity
                 summary.lineage = lineage["relation"].value_counts().to_dict()
                 counts = store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage,
@@ -299,6 +303,31 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     return replace(summary, articles=counts["articles"], stories=counts["stories"],
                    multi_outlet_stories=counts["multi_outlet_stories"],
                    single_article_stories=counts["single_article_stories"], wire_copies=counts["wire_copies"])
+
+
+def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window: float | None,
+                 mapper: Mapper | None = None) -> tuple[RegroupScope | None, int]:
+    """What the store's `changed` articles (`id, published_at`) can touch (`stories.incremental`), None where
+    everything must be regrouped; and how many articles were embedded to tell (the undated ones, to place them)."""
+    grouped = store.count("story_members") > 0
+    undated = changed["published_at"].isna().to_numpy()
+    vectors, embedded = None, 0
+    if grouped and window is not None and undated.any():
+        fresh = store.articles(*among(changed["id"][undated])).set_index("id").loc[changed["id"][undated]]
+        found, embedded = embed_articles(fresh.reset_index(), as_embedder(embedder), store=store, mapper=mapper,
+                                         progress=False)
+        vectors = unit_rows(found)
+    model = as_embedder(embedder).name
+    dated = ((day_numbers(days, len(days)), unit_rows(rows))
+             for days, rows in store.vector_chunks(model, "a.published_at IS NOT NULL", label="published_at"))
+    spans = regroup_spans(places(changed["published_at"], vectors, dated), window, grouped)
+    if spans is None:
+        return None, embedded
+    new, ids = among(changed["id"])
+    reached = [] if vectors is None else reached_undated(vectors, (
+        (labels, unit_rows(rows)) for labels, rows in store.vector_chunks(
+            model, f"a.published_at IS NULL AND NOT a.{new}", params=ids)))
+    return RegroupScope(spans, sorted(set(changed["id"]) | set(reached))), embedded
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:

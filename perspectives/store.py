@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,16 +21,20 @@ import psutil
 from perspectives.ingest.schema import COLUMNS
 from perspectives.text import content_hash, document, without_nan
 
+if TYPE_CHECKING:
+    from perspectives.stories.incremental import RegroupScope
+
 DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
 UPSERT_CHUNK = 500  # articles per write transaction, so other writers get their turn during a long ingest
 READ_CHUNK = 2000  # articles (or stories) per read of the streamed reads: what bounds a report's memory
+VECTOR_CHUNK = 20_000  # vectors per read where every stored one is compared (30 MB at 384 dimensions)
 
 # Columns added since the first version, with what an upgraded store's existing rows hold.
 ADDED_COLUMNS = {
     "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''"), ("doc_hash", "TEXT NOT NULL DEFAULT ''"),
                  ("row_hash", "TEXT NOT NULL DEFAULT ''")],
-    "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT")],
+    "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT"), ("placed_at", "TEXT")],
     "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
 }
 
@@ -128,9 +133,11 @@ CREATE TABLE IF NOT EXISTS story_members (
     article_id TEXT PRIMARY KEY REFERENCES articles(id),
     story_id TEXT NOT NULL REFERENCES stories(story_id),
     wire_group TEXT,
-    content_hash TEXT
+    content_hash TEXT,
+    placed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
+CREATE INDEX IF NOT EXISTS story_members_placed ON story_members(placed_at);
 DROP TABLE IF EXISTS framing_cache;
 CREATE TABLE IF NOT EXISTS story_framing (
     story_id TEXT PRIMARY KEY,
@@ -158,8 +165,15 @@ STORY_COLUMNS = [
 ]
 
 # content_hash: what the article's text was when it was grouped (a changed text makes the article regrouped); it is
-# compared with the article's doc_hash, the hash of what is embedded now.
-MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash"]
+# compared with the article's doc_hash, the hash of what is embedded now. placed_at: for an undated article, the
+# publication time of the dated article most like it when it was grouped (`StoryClusterer.days_`), which says which
+# new articles can touch it (`stories.incremental`); None for a dated one, or where nothing was dated.
+MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at"]
+
+
+def among(ids: Iterable[str]) -> tuple[str, dict]:
+    """An SQL condition on articles (and its parameters): the id is one of `ids`."""
+    return "id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(list(ids))}
 
 
 def default_db_path() -> Path:
@@ -400,18 +414,36 @@ class Store:
             "SELECT a.id, a.published_at FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
             "WHERE m.article_id IS NULL OR m.content_hash IS NOT a.doc_hash ORDER BY a.id", self.conn))
 
-    def regroup_window(self, first: str, last: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """What a change published between `first` and `last` (ISO times) can touch: the articles published then
-        or undated, every article of the stories those are in, and those stories' memberships."""
-        near = "SELECT id FROM articles WHERE published_at IS NULL OR published_at BETWEEN :first AND :last"
+    def regroup_window(self, scope: RegroupScope) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """What a batch can touch (`stories.incremental`): the articles placed within the `scope`'s spans (an
+        undated one by its `placed_at`; one never placed could be anywhere), those of its ids, every article of the
+        stories those are in, and those stories' memberships."""
+        bounds = {f"{end}{i}": time for i, span in enumerate(scope.spans) for end, time in zip(("first", "last"), span)}
+        within = " OR ".join(f"{{column}} BETWEEN :first{i} AND :last{i}" for i in range(len(scope.spans))) or "0"
+        placed = f"SELECT article_id FROM story_members WHERE {within.format(column='placed_at')}"
+        near = (f"SELECT id FROM articles WHERE {within.format(column='published_at')} "
+                "OR id IN (SELECT value FROM json_each(:ids)) "
+                f"OR published_at IS NULL AND (id IN ({placed}) "
+                "OR id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL))")
         touched = f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN ({near})"
-        bounds = {"first": first, "last": last}
+        params = {**bounds, "ids": json.dumps(list(scope.ids))}
         articles = self.articles(f"id IN ({near}) OR id IN (SELECT article_id FROM story_members WHERE story_id IN "
-                                 f"({touched}))", bounds)
+                                 f"({touched}))", params)
         members = without_nan(pd.read_sql_query(
             f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members WHERE story_id IN ({touched}) "
-            "ORDER BY story_id, article_id", self.conn, params=bounds))
+            "ORDER BY story_id, article_id", self.conn, params=params))
         return articles, members
+
+    def vector_chunks(self, model: str, where: str, params: dict | None = None, label: str = "id",
+                      size: int = VECTOR_CHUNK) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The cached vectors of `model` of the articles matching the SQL condition `where` (on articles `a`, with
+        `params`), `size` at a time: each article's `label` column and its vector, as rows."""
+        cursor = self.conn.execute(
+            f"SELECT a.{label}, e.vector FROM articles a JOIN embeddings e ON e.content_hash = a.doc_hash "
+            f"AND e.model = :model WHERE {where}", {**(params or {}), "model": model})
+        while rows := cursor.fetchmany(size):
+            yield (np.array([row[0] for row in rows], dtype=object),
+                   np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows]))
 
     def article_extra(self, article_id: str) -> dict | None:
         """The stored extra fields of an article, or None when the id is not stored."""
@@ -534,7 +566,7 @@ class Store:
                 [(run_id, *row) for row in stories[STORY_COLUMNS].itertuples(index=False, name=None)],
             )
             conn.executemany(
-                "INSERT INTO story_members (article_id, story_id, wire_group, content_hash) VALUES (?, ?, ?, ?)",
+                f"INSERT INTO story_members ({', '.join(MEMBER_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
                 without_nan(members.reindex(columns=MEMBER_COLUMNS)).itertuples(index=False, name=None),
             )
             counts = self.story_counts()

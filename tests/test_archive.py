@@ -258,6 +258,35 @@ def test_a_new_day_reads_only_its_window_and_leaves_old_stories_untouched(grown_
     assert set(lineage.loc[lineage["run_id"] == summary.run_id, "parent_story_id"].dropna()) == week11
 
 
+def test_an_undated_article_regroups_only_the_window_of_the_dated_one_most_like_it(grown_archive, embedder):
+    from perspectives.pipeline import cluster
+
+    with Store(grown_archive) as store:
+        before = store.members().set_index("article_id")["story_id"]
+    undated = weekly_story(3, 9, n_outlets=4)[3:]  # a fourth outlet's report of week 3's first story, with no date
+    undated[0].update(id="w3-t9-3-undated", published_at=None)
+    with Store(grown_archive) as store:
+        store.upsert_articles(articles_frame(undated))
+        cache_vectors(store, embedder, articles_frame(undated).to_dict("records"))
+    summary = cluster(db=grown_archive, embedder=embedder, progress=False)
+
+    # Placed in week 3, it regroups weeks 2-4's window (days 2-4 of week 3 hold only week 3's stories): not all.
+    assert summary.mode == "incremental" and summary.regrouped == 3 * 3 + 1
+    with Store(grown_archive) as store:
+        members = store.members().set_index("article_id")
+    assert members.loc["w3-t9-3-undated", "story_id"] == members.loc["w3-t9-0-8", "story_id"] == before["w3-t9-0-8"]
+    assert members.loc["w3-t9-3-undated", "placed_at"] == "2025-05-26T08:00:00Z"  # w3-t9-0-8's time
+    assert members["placed_at"].drop("w3-t9-3-undated").isna().all()  # dated articles need no place
+
+    # A later day does not touch it: it is placed in week 3, not anywhere.
+    fresh = articles_frame(weekly_story(11, 40, day_offset=2))
+    with Store(grown_archive) as store:
+        store.upsert_articles(fresh)
+        cache_vectors(store, embedder, fresh.to_dict("records"))
+    later = cluster(db=grown_archive, embedder=embedder, progress=False)
+    assert later.mode == "incremental" and later.regrouped == 3 * 3 + 3
+
+
 def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
     from perspectives.pipeline import cluster
 
@@ -267,18 +296,51 @@ def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
     assert summary.mode == "unchanged" and read == [] and summary.stories == 36
 
 
-def test_the_sql_window_and_its_in_memory_twin_select_the_same_articles(grown_archive):
-    from perspectives.stories.incremental import regroup_scope, regroup_window
+def test_the_sql_window_and_its_in_memory_twin_select_the_same_articles(grown_archive, embedder):
+    from perspectives.pipeline import stored_scope
+    from perspectives.stories.incremental import regroup_scope
 
     with Store(grown_archive) as store:
         store.upsert_articles(articles_frame(weekly_story(6, 40, day_offset=2)))
         changed = store.changed_articles()
         articles, previous = store.articles(), store.members()
-        selected, touched = store.regroup_window(*regroup_window(changed["published_at"], 3.0, grouped=True))
+        selected, touched = store.regroup_window(stored_scope(store, changed, embedder, 3.0)[0])
     scope = regroup_scope(articles, articles["id"].isin(changed["id"]).to_numpy(), previous, 3.0)
     assert sorted(selected["id"]) == sorted(articles.loc[scope, "id"])
     assert 3 < scope.sum() < len(articles) / 4  # the new story and the week around it
     assert set(touched["article_id"]) == set(selected["id"]) - set(changed["id"])
+
+
+def test_with_undated_articles_the_sql_scope_and_its_twin_select_the_same_articles(grown_archive, embedder):
+    import numpy as np
+
+    from perspectives.pipeline import cluster, stored_scope
+    from perspectives.stories.incremental import regroup_scope
+
+    def undated(week, topic, outlet=3):
+        row = weekly_story(week, topic, n_outlets=outlet + 1)[outlet:]
+        return [{**row[0], "id": f"w{week}-t{topic}-{outlet}-undated", "published_at": None}]
+
+    def add(rows):
+        with Store(grown_archive) as store:
+            store.upsert_articles(articles_frame(rows))
+            cache_vectors(store, embedder, articles_frame(rows).to_dict("records"))
+
+    add(undated(3, 9))
+    cluster(db=grown_archive, embedder=embedder, progress=False)  # placed in week 3
+    add(undated(8, 24) + weekly_story(6, 40, day_offset=2))
+    with Store(grown_archive) as store:
+        changed = store.changed_articles()
+        articles, previous = store.articles(), store.members()
+        selected, _ = store.regroup_window(stored_scope(store, changed, embedder, 3.0)[0])
+        cached = store.article_vectors(embedder.name)
+    vectors = np.vstack([cached[i] for i in articles["id"]])
+    scope = regroup_scope(articles, articles["id"].isin(changed["id"]).to_numpy(), previous, 3.0, vectors=vectors)
+    assert sorted(selected["id"]) == sorted(articles.loc[scope, "id"])
+    # Weeks 6 (the new story's) and 8 (where the new undated article is placed), and the stored undated article
+    # it reaches, with its story: 4 + 3 + 1 stories.
+    assert scope.sum() == 26 and set(articles.loc[scope, "id"].str[:6]) == {"w3-t9-", "w6-t18", "w6-t19", "w6-t20",
+                                                                             "w6-t40", "w8-t24", "w8-t25", "w8-t26"}
 
 
 def test_a_report_on_an_unchanged_archive_reads_no_article_whole_and_renders_nothing(grown_archive, embedder,

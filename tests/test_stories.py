@@ -301,6 +301,35 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches():
     assert regroup_scope(articles, changed, previous, None).all()  # dates ignored
 
 
+def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_articles_it_reaches():
+    from perspectives.stories.clusterer import MAX_NEIGHBOURS
+    from perspectives.stories.incremental import regroup_scope
+
+    rng = np.random.default_rng(0)
+    far = MAX_NEIGHBOURS + 20  # stored undated articles placed outside the window, more than any list reaches
+    vectors = rng.normal(size=(8 + far, 16))
+    vectors[7] = vectors[4] + 0.01 * rng.normal(size=16)  # the new undated article is most like a4 (day 11)
+    vectors[6] = vectors[7] + 0.05 * rng.normal(size=16)  # and like a stored undated one, placed on day 0
+    days = [0, 1, 8, 10, 11, 20, None, None] + [None] * far
+    articles = pd.DataFrame({"id": [f"a{i}" for i in range(8 + far)],
+                             "published_at": [None if d is None else f"2025-08-{1 + d:02d}T12:00:00Z" for d in days]})
+    previous = members_of({"s1": ["a0", "a1"], "s2": ["a2", "a3"], "s3": ["a4", "a6"], "s4": ["a5"],
+                           **{f"f{i}": [f"a{i}"] for i in range(8, 8 + far)}})
+    previous["placed_at"] = np.where(previous["article_id"] == "a6", "2025-08-01T12:00:00Z", "2025-08-31T12:00:00Z")
+    new = np.arange(8 + far) == 7
+    scope = regroup_scope(articles, new, previous, window=3.0, vectors=vectors)
+    # Placed on day 11: days 8-14 (a2-a4), a2's story; the undated ones it reaches: a6 and the nearest far ones.
+    assert list(articles["id"][:8][scope[:8]]) == ["a2", "a3", "a4", "a6", "a7"]
+    assert scope[8:].sum() == MAX_NEIGHBOURS - 1
+    # Stored undated articles never placed could be anywhere; without vectors the new one's place is unknown.
+    assert regroup_scope(articles, new, previous.assign(placed_at=None), 3.0, vectors=vectors)[6:].all()
+    assert regroup_scope(articles, new, previous, 3.0).all()
+    # A dated change touches the undated articles placed within its window (a8, on day 12) and a7, never placed.
+    previous.loc[previous["article_id"] == "a8", "placed_at"] = "2025-08-13T12:00:00Z"
+    dated = regroup_scope(articles, np.arange(8 + far) == 3, previous, 3.0, vectors=vectors)
+    assert list(articles["id"][dated]) == ["a2", "a3", "a4", "a6", "a7", "a8"]
+
+
 def test_anchors_are_names_and_numbers_that_survive_translation():
     from perspectives.stories.evidence import anchors
 

@@ -123,6 +123,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         The candidate pairs and their cosines; other steps (wire-copy detection) compare the same pairs.
     n_neighbors_ : int
         The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
+    days_ : ndarray of float, shape (n_articles,)
+        Where each row was placed in time (days since 1970): its publication time, or for an undated row that of
+        the dated row most like it; NaN where no row is dated or `time_window_days` is None.
     min_cluster_size_ : int
         The smallest story used (HDBSCAN's minimum).
     story_size_ : float or None
@@ -161,6 +164,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     graph_: NeighbourGraph
     n_neighbors_: int
+    days_: np.ndarray
     open_ended_: np.ndarray
     list_sizes_: np.ndarray
     # Set on the clusterer of a region grouped apart (see `_regroup_large_stories`).
@@ -273,6 +277,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         back[order] = np.arange(len(order))
         self.labels_ = pd.factorize(self.labels_[back])[0].astype(np.int64)  # numbered by first row again
         self.noise_mask_ = self.noise_mask_[back]
+        self.days_ = self.days_[back]
         for read_on_lists in ("open_ended_", "list_sizes_"):
             if hasattr(self, read_on_lists):
                 setattr(self, read_on_lists, getattr(self, read_on_lists)[back])
@@ -292,6 +297,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         undated = np.isnan(days)
         if self.time_window_days is not None:  # once, however often the lists grow
             days = inferred_days(unit_rows(X), days, mapper)
+        self.days_ = days if self.time_window_days is not None else np.full(len(X), np.nan)
         while True:
             self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated)
             self.n_neighbors_ = k

@@ -1,45 +1,125 @@
 """Incremental grouping: which stored articles a new batch can affect.
 
-An article can only join a story with articles published within the time window of it, so new or changed
-articles affect the articles of their own span of days (widened by the window) and the stories those articles are
-already in. Everything else keeps its story untouched. `regroup_window` is that span; `Store.regroup_window` reads
-what it touches from the store in SQL, and `regroup_scope` is its in-memory twin (the same rule on a frame).
+An article is compared only with the articles placed within the time window of it: a dated article is placed at
+its publication time, an undated one at that of the dated article most like it (`StoryClusterer.days_`, which the
+store keeps as `placed_at`). Two undated articles are compared whatever their places, but no neighbour list is
+longer than `MAX_NEIGHBOURS`. So new or changed articles affect the articles placed within the window of their own
+places, the undated articles among a new undated one's `MAX_NEIGHBOURS` most similar, and every article of the
+stories those are in. Everything else keeps its story untouched. `regroup_spans` and `reached_undated` give that
+scope; `Store.regroup_window` reads it from the store in SQL, and `regroup_scope` is its in-memory twin (the same
+rule on a frame).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from perspectives.stories.neighbours import day_numbers
+from perspectives.stories.clusterer import MAX_NEIGHBOURS
+from perspectives.stories.neighbours import day_numbers, iso_times, nearest, unit_rows
 
 
-def regroup_window(published_at: pd.Series, window: float | None, grouped: bool) -> tuple[str, str] | None:
-    """The publication times (ISO, first and last) that new or changed articles published at `published_at` can
-    touch; None when everything must be regrouped: nothing `grouped` yet, dates ignored (`window` None) or one of
-    them undated (it may belong with any article)."""
-    days = day_numbers(published_at, len(published_at))
-    if not grouped or window is None or np.isnan(days).any():
+@dataclass(frozen=True)
+class RegroupScope:
+    """What a batch touches: the `spans` of time (ISO, first and last, apart and in order) whose placed articles
+    it can join, and the ids of the articles it touches wherever they are placed (the batch itself, and the
+    undated articles near its undated ones)."""
+
+    spans: list[tuple[str, str]]
+    ids: list[str]
+
+
+def regroup_spans(places: np.ndarray, window: float | None, grouped: bool) -> list[tuple[str, str]] | None:
+    """The spans of publication time (ISO, first and last, merged where they overlap) within the window of
+    `places` (days since 1970); None when everything must be regrouped: nothing `grouped` yet, dates ignored
+    (`window` None) or a place unknown (nothing dated to place an undated article by)."""
+    if not grouped or window is None or np.isnan(places).any():
         return None
-    first, last = (pd.Timestamp(day * 86400.0, unit="s", tz="UTC") for day in (days.min() - window,
-                                                                               days.max() + window))
-    return first.strftime("%Y-%m-%dT%H:%M:%SZ"), last.strftime("%Y-%m-%dT%H:%M:%SZ")
+    spans: list[list[float]] = []
+    for day in np.sort(places):
+        if spans and day - window <= spans[-1][1]:
+            spans[-1][1] = day + window
+        else:
+            spans.append([day - window, day + window])
+    firsts, lasts = iso_times(np.array([first for first, _ in spans])), iso_times(np.array([last for _, last in spans]))
+    return list(zip(firsts, lasts))  # type: ignore[arg-type]  # no NaN here
 
 
-def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame,
-                  window: float | None) -> np.ndarray:
-    """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text) to regroup, as
-    `Store.regroup_window` selects them: those published within the `regroup_window` of the `changed` ones or
-    undated, and every article of the stories those are in (`previous`: the last grouping's `article_id,
-    story_id`). Everything when `regroup_window` says so; nothing when nothing changed."""
+def best_matches(queries: np.ndarray, chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+                 k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of the `queries` (unit rows), its `k` most similar candidates over all `chunks` (each: the
+    candidates' labels and unit rows), read a chunk at a time: (labels, similarities), each (queries, k), best
+    first; padded with NaN similarities where fewer candidates exist."""
+    best_labels = np.full((len(queries), 0), np.nan, dtype=object)
+    best_similarity = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    for labels, vectors in chunks:
+        rows, cols, similarity = nearest(queries, vectors, None, np.zeros(len(queries)), np.zeros(len(vectors)),
+                                         None, k)
+        found_labels = np.full((len(queries), min(k, len(vectors))), np.nan, dtype=object)
+        found_similarity = np.full(found_labels.shape, -np.inf, dtype=np.float32)
+        slot = np.arange(len(rows)) - np.searchsorted(rows, rows)  # rows come grouped, `k` each
+        found_labels[rows, slot], found_similarity[rows, slot] = np.asarray(labels, dtype=object)[cols], similarity
+        best_labels = np.hstack([best_labels, found_labels])
+        best_similarity = np.hstack([best_similarity, found_similarity])
+        order = np.argsort(-best_similarity, axis=1, kind="stable")[:, :k]
+        best_labels = np.take_along_axis(best_labels, order, axis=1)
+        best_similarity = np.take_along_axis(best_similarity, order, axis=1)
+    return best_labels, np.where(np.isfinite(best_similarity), best_similarity, np.nan)
+
+
+def places(published_at: pd.Series, undated_vectors: np.ndarray | None,
+           dated: Iterable[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Each article's place (days since 1970): its publication time, or where it has none, that of the article
+    most like it among the `dated` chunks (each: publication days, unit rows), as `StoryClusterer` places it; NaN
+    where nothing is dated, or where `undated_vectors` (the undated articles' unit rows, in their order) are None."""
+    days = day_numbers(published_at, len(published_at)).copy()
+    undated = np.isnan(days)
+    if undated.any() and undated_vectors is not None:
+        labels, _ = best_matches(undated_vectors, dated, k=1)
+        days[undated] = labels[:, 0].astype(float) if labels.shape[1] else np.nan
+    return days
+
+
+def reached_undated(vectors: np.ndarray, undated: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[str]:
+    """The ids among the `undated` chunks (each: ids, unit rows; the stored undated articles, the new ones aside)
+    that are among the `MAX_NEIGHBOURS` most similar of any of `vectors` (unit rows of new undated articles): no
+    neighbour list reaches further."""
+    labels, _ = best_matches(vectors, undated, k=MAX_NEIGHBOURS)
+    return sorted({label for label in labels.ravel() if isinstance(label, str)})
+
+
+def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame, window: float | None,
+                  vectors: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
+    embeddings, needed where a changed one is undated) to regroup, as `Store.regroup_window` selects them: those
+    placed within the window of the `changed` ones' places, the undated ones the changed undated ones reach, the
+    changed ones, and every article of the stories those are in (`previous`: the last grouping's `article_id,
+    story_id` and, for undated articles, `placed_at`). Everything when `regroup_spans` says so; nothing when
+    nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
         return changed
-    bounds = regroup_window(articles["published_at"][changed], window, grouped=not previous.empty)
-    if bounds is None:
-        return np.ones(len(articles), dtype=bool)
     stamps = articles["published_at"]
-    near = stamps.isna() | stamps.between(*bounds)
+    undated = stamps.isna().to_numpy()
+    unit = None if vectors is None else unit_rows(vectors)
+    dated_chunks = [] if unit is None else [(day_numbers(stamps[~undated], int((~undated).sum())), unit[~undated])]
+    new_undated = changed & undated
+    spans = regroup_spans(places(stamps[changed].reset_index(drop=True), None if unit is None else unit[new_undated],
+                                 dated_chunks), window, grouped=not previous.empty)
+    if spans is None:
+        return np.ones(len(articles), dtype=bool)
+    placed_at = articles["id"].map(previous.set_index("article_id").get("placed_at", pd.Series(dtype=object)))
+    placed = stamps.where(~undated, placed_at)
+    near = changed | (undated & placed.isna()).to_numpy()
+    for first, last in spans:
+        near |= placed.between(first, last).to_numpy()
+    if unit is not None and new_undated.any():
+        stored = undated & ~changed
+        reached = reached_undated(unit[new_undated], [(articles["id"].to_numpy()[stored], unit[stored])])
+        near |= articles["id"].isin(reached).to_numpy()
     story_of = articles["id"].map(previous.set_index("article_id")["story_id"])
     touched = story_of[near].dropna().unique()
-    return (near | story_of.isin(touched)).to_numpy()
+    return near | story_of.isin(touched).to_numpy()

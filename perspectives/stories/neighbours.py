@@ -29,6 +29,12 @@ def day_numbers(published_at, n: int) -> np.ndarray:
     return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
 
 
+def iso_times(days: np.ndarray) -> list[str | None]:
+    """`day_numbers` back to ISO times (to the second, UTC); None where NaN."""
+    stamps = pd.to_datetime(np.round(np.asarray(days, dtype=float) * 86400.0), unit="s", utc=True)
+    return [None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ") for stamp in stamps]
+
+
 @dataclass(frozen=True)
 class Task:
     """Find neighbours for `queries` among `candidates` (row indices into the corpus); `self_columns` says where
