@@ -95,6 +95,13 @@ def test_a_refit_keeps_nothing_of_the_earlier_fit():
 def test_tiny_inputs_are_all_singletons():
     assert list(StoryClusterer().fit_predict(np.ones((1, 4)))) == [0]
     assert StoryClusterer().fit(np.zeros((0, 4))).n_stories_ == 0
+    # With their texts too (an incremental regroup may hold one article, or articles with no candidate pair).
+    articles = pd.DataFrame({"id": ["a", "b"], "outlet": ["A", "B"], "language": ["en", "en"],
+                             "title": ["Quake hits the coast", "Port strike ends"],
+                             "text": ["A quake hit the coast.", "The port strike ended."],
+                             "published_at": ["2025-08-01T10:00:00Z", "2025-09-01T10:00:00Z"]})
+    assert list(StoryClusterer().fit_predict(np.ones((1, 4)), articles=articles[:1])) == [0]
+    assert list(StoryClusterer().fit_predict(np.ones((2, 4)), articles=articles)) == [0, 1]
 
 
 def test_describe_names_stories_after_their_first_article():

@@ -680,7 +680,7 @@ def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.nda
     order = np.lexsort((-np.concatenate([score, score]), nodes))
     nodes, partners = nodes[order], partners[order]
     best = np.arange(size)
-    leading = np.r_[True, nodes[1:] != nodes[:-1]]
+    leading = np.r_[True, nodes[1:] != nodes[:-1]][:len(nodes)]
     best[nodes[leading]] = partners[leading]
     target = np.arange(size)
     mutual = (best[best] == np.arange(size)) & (best != np.arange(size))
