@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,13 +52,15 @@ def demo() -> pd.DataFrame:
     return pd.read_json(DEMO, lines=True, dtype=False)
 
 
-def replica(articles: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Copy `k` of the articles: `k` weeks later, with its own ids and urls."""
+def replica(articles: pd.DataFrame, k: int, undated: float = 0.0) -> pd.DataFrame:
+    """Copy `k` of the articles: `k` weeks later, with its own ids and urls, and an `undated` share (drawn with
+    seed `k`) without a date."""
     copy = articles.copy()
     copy["id"] = f"r{k}-" + copy["id"]
     copy["url"] = copy["url"].map(lambda url: f"{url}?copy={k}" if isinstance(url, str) else url)
     stamps = pd.to_datetime(copy["published_at"], utc=True) + k * WEEK
     copy["published_at"] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    copy.loc[np.random.default_rng(k).random(len(copy)) < undated, "published_at"] = None
     return copy
 
 
@@ -85,12 +88,12 @@ def with_vectors(path: Path, seed: Path) -> None:
     conn.close()
 
 
-def build_archive(n_articles: int, workdir: Path, seed: Path) -> tuple[Path, int, dict]:
-    """An archive of about `n_articles` (whole copies of the demo), grouped and reported once; returns its path,
-    the number of copies and how long building it took."""
+def build_archive(n_articles: int, workdir: Path, seed: Path, undated: float = 0.0) -> tuple[Path, int, dict]:
+    """An archive of about `n_articles` (whole copies of the demo, an `undated` share of each without a date),
+    grouped and reported once; returns its path, the number of copies and how long building it took."""
     base = demo()
     copies = math.ceil(n_articles / len(base))
-    path = workdir / f"archive-{copies}.db"
+    path = workdir / (f"archive-{copies}.db" if not undated else f"archive-{copies}-undated-{undated}.db")
     times = {}
     if not path.exists():
         building = path.with_suffix(".building")
@@ -98,7 +101,7 @@ def build_archive(n_articles: int, workdir: Path, seed: Path) -> tuple[Path, int
         start = time.perf_counter()
         with Store(building) as store:
             for k in range(copies):
-                store.upsert_articles(_frame(replica(base, k)))
+                store.upsert_articles(_frame(replica(base, k, undated)))
         times["ingest_s"] = time.perf_counter() - start
         start = time.perf_counter()
         pipeline.cluster(db=building, progress=False)
@@ -116,12 +119,13 @@ def _frame(articles: pd.DataFrame) -> pd.DataFrame:
     return articles_frame(articles.to_dict("records"))
 
 
-def new_day(copies: int, workdir: Path) -> Path:
-    """The demo's busiest day as copy number `copies` (the week after the archive's last copy)."""
+def new_day(copies: int, workdir: Path, undated: float = 0.0) -> Path:
+    """The demo's busiest day as copy number `copies` (the week after the archive's last copy), an `undated` share
+    without a date."""
     base = demo()
     day = base["published_at"].str[:10]
     busiest = base[day == day.value_counts().idxmax()]
-    return write_jsonl(replica(busiest, copies), workdir / f"day-{copies}.jsonl")
+    return write_jsonl(replica(busiest, copies, undated), workdir / f"day-{copies}-undated-{undated}.jsonl")
 
 
 def measure_run(day: Path, db: Path, out: Path) -> dict:
@@ -151,22 +155,24 @@ def framing_counts(db: Path) -> str:
     return f"{summary['stories']} stories, {framed} framed"
 
 
-def archive_table(sizes: list[int], workdir: Path = WORKDIR) -> pd.DataFrame:
+def archive_table(sizes: list[int], workdir: Path = WORKDIR, undated: float = 0.0) -> pd.DataFrame:
     workdir.mkdir(parents=True, exist_ok=True)
     seed = seed_store(workdir)
     rows = []
     for n in [0, *sizes]:
         if n:
-            archive, copies, built = build_archive(n, workdir, seed)
+            archive, copies, built = build_archive(n, workdir, seed, undated)
         else:
             archive, copies, built = workdir / "empty.db", 0, {}
             with_vectors(archive, seed)
-        day = new_day(max(copies, 1), workdir)
+        day = new_day(max(copies, 1), workdir, undated)
         with Store(archive) as store:
             articles, size = store.count("articles"), store.size()
         target = copy_store(archive, workdir / "target.db")
         measured = measure_run(day, target, workdir / "day-out")
-        rows.append({"archive articles": articles, "day articles": len(pd.read_json(day, lines=True)),
+        day_articles = pd.read_json(day, lines=True, dtype=False)
+        rows.append({"archive articles": articles, "day articles": len(day_articles),
+                     "undated": int(day_articles["published_at"].isna().sum()),
                      **measured, "after the day": framing_counts(target), "disk MB": round(size / 1e6, 1),
                      "disk KB/article": round(size / 1e3 / articles, 1) if articles else None,
                      "built in (s)": " / ".join(f"{k[:-2]} {v:.0f}" for k, v in built.items()) or "-"})
@@ -177,8 +183,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
                         help="archive sizes in articles (rounded up to whole copies of the demo)")
+    parser.add_argument("--undated", type=float, default=0.0,
+                        help="the share of articles without a date, in the archive and in the new day")
     args = parser.parse_args()
-    print(archive_table(args.sizes).to_string(index=False))
+    print(archive_table(args.sizes, undated=args.undated).to_string(index=False))
 
 
 if __name__ == "__main__":

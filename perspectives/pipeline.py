@@ -26,8 +26,8 @@ from perspectives.report import write_rejects, write_report
 from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.incremental import RegroupScope, places, reached_undated, regroup_spans
-from perspectives.stories.neighbours import day_numbers, iso_times, unit_rows
+from perspectives.stories.incremental import RegroupScope, places, touched_undated, widened_spans
+from perspectives.stories.neighbours import day_numbers, unit_rows
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
 from perspectives.text import content_hash, without_nan
 
@@ -77,9 +77,21 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
-    placed = np.where(articles["published_at"].isna(), clusterer.days_, np.nan)  # an undated one's place
-    members["placed_at"] = members["article_id"].map(dict(zip(articles["id"], iso_times(placed))))
+    members[["placed_at", "place_similarity"]] = placements(articles, vectors, clusterer.placed_by_).reindex(
+        members["article_id"]).to_numpy()
     return Grouping(articles, vectors, stories, members, newly_embedded, granularity(clusterer))
+
+
+def placements(articles: pd.DataFrame, vectors: np.ndarray, placed_by: np.ndarray) -> pd.DataFrame:
+    """By article id: where each undated article was placed (`placed_by`: the row of the dated article whose time
+    it took, -1 if none) and its cosine with that article, the embeddings as they are (a later batch's articles are
+    compared with it the same way, `stories.incremental`); None for the others."""
+    rows = np.flatnonzero(placed_by >= 0)
+    unit = unit_rows(vectors)
+    frame = pd.DataFrame({"placed_at": None, "place_similarity": None}, index=articles["id"], dtype=object)
+    frame.iloc[rows, 0] = articles["published_at"].to_numpy()[placed_by[rows]]
+    frame.iloc[rows, 1] = np.einsum("ij,ij->i", unit[rows], unit[placed_by[rows]]).astype(float)
+    return frame
 
 
 def granularity(clusterer: StoryClusterer) -> dict:
@@ -278,7 +290,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
         scope, scope_embedded = (None, 0) if everything or changed.empty else stored_scope(
-            store, changed, embedder, clusterer.time_window_days, mapper)
+            store, changed, embedder, clusterer.time_window_days, mapper, progress)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         mode = "unchanged" if unchanged else "incremental" if scope else "full"
         with store.recording_run("cluster", params) as run_id:
@@ -288,7 +300,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             if mode == "unchanged":
                 counts = store.finish_run(run_id, asdict(summary))
             else:
-                articles, previous = store.regroup_window(scope) if scope else (store.articles(), store.members())
+                articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
+                    store.articles(), store.members())
                 grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
                                          progress=progress, previous=previous)
                 replaced = sorted(set(previous["story_id"])) if scope else None
@@ -306,28 +319,34 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
 
 
 def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window: float | None,
-                 mapper: Mapper | None = None) -> tuple[RegroupScope | None, int]:
+                 mapper: Mapper | None = None, progress: bool = True) -> tuple[RegroupScope | None, int]:
     """What the store's `changed` articles (`id, published_at`) can touch (`stories.incremental`), None where
-    everything must be regrouped; and how many articles were embedded to tell (the undated ones, to place them)."""
+    everything must be regrouped; and how many of them were embedded to tell (where undated articles are placed or
+    could be, the batch is embedded before the scope is known)."""
     grouped = store.count("story_members") > 0
+    if not grouped or window is None:
+        return None, 0
+    encoder = as_embedder(embedder)
     undated = changed["published_at"].isna().to_numpy()
+    new, batch_ids = among(changed["id"])
+    stored = [(chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
+        encoder.name, f"a.published_at IS NULL AND m.placed_at IS NOT NULL AND NOT a.{new}", batch_ids,
+        columns=("a.id", "m.place_similarity"))]
     vectors, embedded = None, 0
-    if grouped and window is not None and undated.any():
-        fresh = store.articles(*among(changed["id"][undated])).set_index("id").loc[changed["id"][undated]]
-        found, embedded = embed_articles(fresh.reset_index(), as_embedder(embedder), store=store, mapper=mapper,
-                                         progress=False)
+    if undated.any() or stored:
+        batch = store.articles(new, batch_ids).set_index("id").loc[changed["id"]].reset_index()
+        found, embedded = embed_articles(batch, encoder, store=store, mapper=mapper, progress=progress)
         vectors = unit_rows(found)
-    model = as_embedder(embedder).name
-    dated = ((day_numbers(days, len(days)), unit_rows(rows))
-             for days, rows in store.vector_chunks(model, "a.published_at IS NOT NULL", label="published_at"))
-    spans = regroup_spans(places(changed["published_at"], vectors, dated), window, grouped)
-    if spans is None:
-        return None, embedded
-    new, ids = among(changed["id"])
-    reached = [] if vectors is None else reached_undated(vectors, (
-        (labels, unit_rows(rows)) for labels, rows in store.vector_chunks(
-            model, f"a.published_at IS NULL AND NOT a.{new}", params=ids)))
-    return RegroupScope(spans, sorted(set(changed["id"]) | set(reached))), embedded
+    dated = ((day_numbers(chunk["published_at"], len(chunk)), unit_rows(rows))
+             for chunk, rows in store.vector_chunks(encoder.name, "a.published_at IS NOT NULL",
+                                                    columns=("a.published_at",)))
+    new_places = places(changed["published_at"], None if vectors is None else vectors[undated], dated)
+    touched = [] if vectors is None else touched_undated(vectors[undated], vectors[~undated], stored)
+    ids = sorted(set(changed["id"]) | set(touched))
+    first, last = day_numbers(list(store.published_span()), 2)
+    spans = widened_spans(new_places, window, grouped, lambda spans: store.regroup_size(spans, ids),
+                          store.count("articles"), 0.0 if np.isnan(first) else last - first)
+    return (None if spans is None else RegroupScope(spans, ids)), embedded
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:

@@ -7,12 +7,11 @@ import os
 import socket
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,6 @@ import psutil
 
 from perspectives.ingest.schema import COLUMNS
 from perspectives.text import content_hash, document, without_nan
-
-if TYPE_CHECKING:
-    from perspectives.stories.incremental import RegroupScope
 
 DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
@@ -34,7 +30,8 @@ VECTOR_CHUNK = 20_000  # vectors per read where every stored one is compared (30
 ADDED_COLUMNS = {
     "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''"), ("doc_hash", "TEXT NOT NULL DEFAULT ''"),
                  ("row_hash", "TEXT NOT NULL DEFAULT ''")],
-    "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT"), ("placed_at", "TEXT")],
+    "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT"), ("placed_at", "TEXT"),
+                      ("place_similarity", "REAL")],
     "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
 }
 
@@ -134,7 +131,8 @@ CREATE TABLE IF NOT EXISTS story_members (
     story_id TEXT NOT NULL REFERENCES stories(story_id),
     wire_group TEXT,
     content_hash TEXT,
-    placed_at TEXT
+    placed_at TEXT,
+    place_similarity REAL
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
 CREATE INDEX IF NOT EXISTS story_members_placed ON story_members(placed_at);
@@ -165,15 +163,34 @@ STORY_COLUMNS = [
 ]
 
 # content_hash: what the article's text was when it was grouped (a changed text makes the article regrouped); it is
-# compared with the article's doc_hash, the hash of what is embedded now. placed_at: for an undated article, the
-# publication time of the dated article most like it when it was grouped (`StoryClusterer.days_`), which says which
-# new articles can touch it (`stories.incremental`); None for a dated one, or where nothing was dated.
-MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at"]
+# compared with the article's doc_hash, the hash of what is embedded now. placed_at, place_similarity: for an
+# undated article, the publication time of the dated article most like it when it was grouped and their cosine
+# (`StoryClusterer.days_`, `place_similarity_`), which say which new articles can touch it (`stories.incremental`);
+# None for a dated one, or where nothing was dated.
+MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at", "place_similarity"]
 
 
 def among(ids: Iterable[str]) -> tuple[str, dict]:
     """An SQL condition on articles (and its parameters): the id is one of `ids`."""
     return "id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(list(ids))}
+
+
+def _near(n_spans: int) -> str:
+    """SQL: the ids of the articles placed within `n_spans` spans (`:first0`, `:last0`, ...) or among `:ids` (JSON);
+    an undated article is placed by its `placed_at`, and one never placed could be anywhere."""
+    within = " OR ".join(f"{{column}} BETWEEN :first{i} AND :last{i}" for i in range(n_spans)) or "0"
+    placed = f"SELECT article_id FROM story_members WHERE {within.format(column='placed_at')}"
+    return (f"SELECT id FROM articles WHERE {within.format(column='published_at')} "
+            "OR id IN (SELECT value FROM json_each(:ids)) "
+            f"OR published_at IS NULL AND (id IN ({placed}) "
+            "OR id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL))")
+
+
+def _touched_stories(spans: list[tuple[str, str]], ids: Collection[str]) -> tuple[str, dict]:
+    """SQL (and its parameters): the stories of the articles `_near` the `spans` or among `ids`."""
+    bounds = {f"{end}{i}": time for i, span in enumerate(spans) for end, time in zip(("first", "last"), span)}
+    return (f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN ({_near(len(spans))})",
+            {**bounds, "ids": json.dumps(list(ids))})
 
 
 def default_db_path() -> Path:
@@ -414,36 +431,36 @@ class Store:
             "SELECT a.id, a.published_at FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
             "WHERE m.article_id IS NULL OR m.content_hash IS NOT a.doc_hash ORDER BY a.id", self.conn))
 
-    def regroup_window(self, scope: RegroupScope) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """What a batch can touch (`stories.incremental`): the articles placed within the `scope`'s spans (an
-        undated one by its `placed_at`; one never placed could be anywhere), those of its ids, every article of the
-        stories those are in, and those stories' memberships."""
-        bounds = {f"{end}{i}": time for i, span in enumerate(scope.spans) for end, time in zip(("first", "last"), span)}
-        within = " OR ".join(f"{{column}} BETWEEN :first{i} AND :last{i}" for i in range(len(scope.spans))) or "0"
-        placed = f"SELECT article_id FROM story_members WHERE {within.format(column='placed_at')}"
-        near = (f"SELECT id FROM articles WHERE {within.format(column='published_at')} "
-                "OR id IN (SELECT value FROM json_each(:ids)) "
-                f"OR published_at IS NULL AND (id IN ({placed}) "
-                "OR id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL))")
-        touched = f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN ({near})"
-        params = {**bounds, "ids": json.dumps(list(scope.ids))}
-        articles = self.articles(f"id IN ({near}) OR id IN (SELECT article_id FROM story_members WHERE story_id IN "
-                                 f"({touched}))", params)
+    def regroup_window(self, spans: list[tuple[str, str]], ids: Collection[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """What a batch can touch (`stories.incremental`): the articles placed within the `spans` (ISO times, first
+        and last; an undated article by its `placed_at`, and one never placed could be anywhere), those of `ids`,
+        every article of the stories those are in, and those stories' memberships."""
+        touched, params = _touched_stories(spans, ids)
+        articles = self.articles(f"id IN ({_near(len(spans))}) OR id IN (SELECT article_id FROM story_members WHERE "
+                                 f"story_id IN ({touched}))", params)
         members = without_nan(pd.read_sql_query(
             f"SELECT {', '.join(MEMBER_COLUMNS)} FROM story_members WHERE story_id IN ({touched}) "
             "ORDER BY story_id, article_id", self.conn, params=params))
         return articles, members
 
-    def vector_chunks(self, model: str, where: str, params: dict | None = None, label: str = "id",
-                      size: int = VECTOR_CHUNK) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The cached vectors of `model` of the articles matching the SQL condition `where` (on articles `a`, with
-        `params`), `size` at a time: each article's `label` column and its vector, as rows."""
+    def regroup_size(self, spans: list[tuple[str, str]], ids: Collection[str]) -> int:
+        """How many articles `regroup_window` would read."""
+        touched, params = _touched_stories(spans, ids)
+        return self.conn.execute(
+            f"SELECT COUNT(*) FROM articles WHERE id IN ({_near(len(spans))}) OR id IN (SELECT article_id FROM "
+            f"story_members WHERE story_id IN ({touched}))", params).fetchone()[0]
+
+    def vector_chunks(self, model: str, where: str, params: dict | None = None, columns: tuple[str, ...] = ("a.id",),
+                      size: int = VECTOR_CHUNK) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        """The cached vectors of `model` of the articles matching the SQL condition `where` (on articles `a` and
+        their memberships `m`, with `params`), `size` at a time: the articles' `columns` and their vectors, as rows."""
         cursor = self.conn.execute(
-            f"SELECT a.{label}, e.vector FROM articles a JOIN embeddings e ON e.content_hash = a.doc_hash "
-            f"AND e.model = :model WHERE {where}", {**(params or {}), "model": model})
+            f"SELECT {', '.join(columns)}, e.vector FROM articles a JOIN embeddings e ON e.content_hash = a.doc_hash "
+            f"AND e.model = :model LEFT JOIN story_members m ON m.article_id = a.id WHERE {where}",
+            {**(params or {}), "model": model})
         while rows := cursor.fetchmany(size):
-            yield (np.array([row[0] for row in rows], dtype=object),
-                   np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows]))
+            yield (pd.DataFrame([row[:-1] for row in rows], columns=[c.split(".")[-1] for c in columns]),
+                   np.vstack([np.frombuffer(row[-1], dtype=np.float32) for row in rows]))
 
     def article_extra(self, article_id: str) -> dict | None:
         """The stored extra fields of an article, or None when the id is not stored."""
@@ -566,7 +583,8 @@ class Store:
                 [(run_id, *row) for row in stories[STORY_COLUMNS].itertuples(index=False, name=None)],
             )
             conn.executemany(
-                f"INSERT INTO story_members ({', '.join(MEMBER_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO story_members ({', '.join(MEMBER_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in MEMBER_COLUMNS)})",
                 without_nan(members.reindex(columns=MEMBER_COLUMNS)).itertuples(index=False, name=None),
             )
             counts = self.story_counts()

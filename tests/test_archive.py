@@ -2,6 +2,7 @@
 
 import functools
 import sqlite3
+from dataclasses import astuple
 
 import pandas as pd
 import pytest
@@ -203,6 +204,13 @@ def cache_vectors(store, embedder, rows, seed=0):
 
 
 @pytest.fixture
+def local_regroups(monkeypatch):
+    """Regroups hold what the batch touches alone, however few (the archives here are smaller than a regroup's
+    least: `stories.incremental.MIN_REGROUP`)."""
+    monkeypatch.setattr("perspectives.stories.incremental.MIN_REGROUP", 1)
+
+
+@pytest.fixture
 def grown_archive(tmp_path, embedder):
     """Twelve weeks of three stories each, grouped once."""
     from perspectives.pipeline import cluster
@@ -217,6 +225,7 @@ def grown_archive(tmp_path, embedder):
     return path
 
 
+@pytest.mark.usefixtures("local_regroups")
 def test_a_new_day_reads_only_its_window_and_leaves_old_stories_untouched(grown_archive, embedder, monkeypatch):
     from perspectives.pipeline import cluster
 
@@ -258,6 +267,7 @@ def test_a_new_day_reads_only_its_window_and_leaves_old_stories_untouched(grown_
     assert set(lineage.loc[lineage["run_id"] == summary.run_id, "parent_story_id"].dropna()) == week11
 
 
+@pytest.mark.usefixtures("local_regroups")
 def test_an_undated_article_regroups_only_the_window_of_the_dated_one_most_like_it(grown_archive, embedder):
     from perspectives.pipeline import cluster
 
@@ -287,6 +297,50 @@ def test_an_undated_article_regroups_only_the_window_of_the_dated_one_most_like_
     assert later.mode == "incremental" and later.regrouped == 3 * 3 + 3
 
 
+@pytest.mark.usefixtures("local_regroups")
+def test_an_undated_article_that_came_first_joins_its_story_when_the_dated_reports_arrive(grown_archive, embedder):
+    from perspectives.pipeline import cluster
+
+    early = weekly_story(12, 50, n_outlets=4)[3:]  # a report of next week's story, undated, before the others
+    early[0].update(id="w12-t50-3-undated", published_at=None)
+    for batch in (early, weekly_story(12, 50)):
+        with Store(grown_archive) as store:
+            store.upsert_articles(articles_frame(batch))
+            cache_vectors(store, embedder, articles_frame(batch).to_dict("records"))
+        summary = cluster(db=grown_archive, embedder=embedder, progress=False)
+        assert summary.mode == "incremental"
+    with Store(grown_archive) as store:
+        members = store.members().set_index("article_id")
+    # Placed first by an unrelated article (its own story then), then moved by the reports most like it.
+    assert members.loc["w12-t50-3-undated", "story_id"] == members.loc["w12-t50-0-8", "story_id"]
+    assert members.loc["w12-t50-3-undated", "placed_at"].startswith("2025-07-28")  # their day
+    assert summary.regrouped < 36 * 3 / 4
+
+
+def test_a_story_alone_in_its_window_is_regrouped_with_enough_others_to_be_told_apart(grown_archive, embedder,
+                                                                                     monkeypatch):
+    from perspectives.pipeline import cluster
+
+    lone = articles_frame(weekly_story(30, 60))  # 18 weeks after the archive's last: nothing else in its window
+    with Store(grown_archive) as store:
+        store.upsert_articles(lone)
+        cache_vectors(store, embedder, lone.to_dict("records"))
+    copy = grown_archive.with_name("copy.db")
+    with sqlite3.connect(grown_archive) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+
+    # Alone, its three reports are the whole corpus, which HDBSCAN never makes one cluster: three stories.
+    monkeypatch.setattr("perspectives.stories.incremental.MIN_REGROUP", 1)
+    alone = cluster(db=copy, embedder=embedder, progress=False)
+    with Store(copy) as store:
+        assert alone.regrouped == 3 and store.members().set_index("article_id")["story_id"][lone["id"]].nunique() == 3
+    monkeypatch.undo()
+    widened = cluster(db=grown_archive, embedder=embedder, progress=False)
+    with Store(grown_archive) as store:
+        members = store.members().set_index("article_id")["story_id"]
+    assert widened.regrouped >= 100 and members[lone["id"]].nunique() == 1
+
+
 def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
     from perspectives.pipeline import cluster
 
@@ -296,6 +350,7 @@ def test_nothing_new_reads_no_articles(grown_archive, embedder, monkeypatch):
     assert summary.mode == "unchanged" and read == [] and summary.stories == 36
 
 
+@pytest.mark.usefixtures("local_regroups")
 def test_the_sql_window_and_its_in_memory_twin_select_the_same_articles(grown_archive, embedder):
     from perspectives.pipeline import stored_scope
     from perspectives.stories.incremental import regroup_scope
@@ -304,13 +359,14 @@ def test_the_sql_window_and_its_in_memory_twin_select_the_same_articles(grown_ar
         store.upsert_articles(articles_frame(weekly_story(6, 40, day_offset=2)))
         changed = store.changed_articles()
         articles, previous = store.articles(), store.members()
-        selected, touched = store.regroup_window(stored_scope(store, changed, embedder, 3.0)[0])
+        selected, touched = store.regroup_window(*astuple(stored_scope(store, changed, embedder, 3.0)[0]))
     scope = regroup_scope(articles, articles["id"].isin(changed["id"]).to_numpy(), previous, 3.0)
     assert sorted(selected["id"]) == sorted(articles.loc[scope, "id"])
     assert 3 < scope.sum() < len(articles) / 4  # the new story and the week around it
     assert set(touched["article_id"]) == set(selected["id"]) - set(changed["id"])
 
 
+@pytest.mark.usefixtures("local_regroups")
 def test_with_undated_articles_the_sql_scope_and_its_twin_select_the_same_articles(grown_archive, embedder):
     import numpy as np
 
@@ -332,7 +388,7 @@ def test_with_undated_articles_the_sql_scope_and_its_twin_select_the_same_articl
     with Store(grown_archive) as store:
         changed = store.changed_articles()
         articles, previous = store.articles(), store.members()
-        selected, _ = store.regroup_window(stored_scope(store, changed, embedder, 3.0)[0])
+        selected, _ = store.regroup_window(*astuple(stored_scope(store, changed, embedder, 3.0)[0]))
         cached = store.article_vectors(embedder.name)
     vectors = np.vstack([cached[i] for i in articles["id"]])
     scope = regroup_scope(articles, articles["id"].isin(changed["id"]).to_numpy(), previous, 3.0, vectors=vectors)

@@ -290,7 +290,8 @@ def _renumber(raw):
     return _renumber_with_singletons(raw)
 
 
-def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches():
+def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches(monkeypatch):
+    monkeypatch.setattr("perspectives.stories.incremental.MIN_REGROUP", 1)
     from perspectives.stories.incremental import regroup_scope
 
     days = [0, 1, 8, 10, 11, 20, 12]
@@ -308,7 +309,8 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches():
     assert regroup_scope(articles, changed, previous, None).all()  # dates ignored
 
 
-def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_articles_it_reaches():
+def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_articles_it_reaches(monkeypatch):
+    monkeypatch.setattr("perspectives.stories.incremental.MIN_REGROUP", 1)
     from perspectives.stories.clusterer import MAX_NEIGHBOURS
     from perspectives.stories.incremental import regroup_scope
 
@@ -323,6 +325,7 @@ def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_artic
     previous = members_of({"s1": ["a0", "a1"], "s2": ["a2", "a3"], "s3": ["a4", "a6"], "s4": ["a5"],
                            **{f"f{i}": [f"a{i}"] for i in range(8, 8 + far)}})
     previous["placed_at"] = np.where(previous["article_id"] == "a6", "2025-08-01T12:00:00Z", "2025-08-31T12:00:00Z")
+    previous["place_similarity"] = 1.0  # no new article is more like them than the one that placed them
     new = np.arange(8 + far) == 7
     scope = regroup_scope(articles, new, previous, window=3.0, vectors=vectors)
     # Placed on day 11: days 8-14 (a2-a4), a2's story; the undated ones it reaches: a6 and the nearest far ones.
@@ -331,10 +334,12 @@ def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_artic
     # Stored undated articles never placed could be anywhere; without vectors the new one's place is unknown.
     assert regroup_scope(articles, new, previous.assign(placed_at=None), 3.0, vectors=vectors)[6:].all()
     assert regroup_scope(articles, new, previous, 3.0).all()
-    # A dated change touches the undated articles placed within its window (a8, on day 12) and a7, never placed.
+    # A dated change touches the undated articles placed within its window (a8, on day 12), a7 (never placed)
+    # and a9, which it is more like than the article that placed it (its place moves).
     previous.loc[previous["article_id"] == "a8", "placed_at"] = "2025-08-13T12:00:00Z"
+    previous.loc[previous["article_id"] == "a9", "place_similarity"] = -1.0
     dated = regroup_scope(articles, np.arange(8 + far) == 3, previous, 3.0, vectors=vectors)
-    assert list(articles["id"][dated]) == ["a2", "a3", "a4", "a6", "a7", "a8"]
+    assert list(articles["id"][dated]) == ["a2", "a3", "a4", "a6", "a7", "a8", "a9"]
 
 
 def test_anchors_are_names_and_numbers_that_survive_translation():

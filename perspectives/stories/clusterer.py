@@ -123,9 +123,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         The candidate pairs and their cosines; other steps (wire-copy detection) compare the same pairs.
     n_neighbors_ : int
         The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
-    days_ : ndarray of float, shape (n_articles,)
-        Where each row was placed in time (days since 1970): its publication time, or for an undated row that of
-        the dated row most like it; NaN where no row is dated or `time_window_days` is None.
+    placed_by_ : ndarray of int, shape (n_articles,)
+        For each undated row, the dated row most like it, whose publication time it was given; -1 for the dated
+        rows, and for all where no row is dated or `time_window_days` is None.
     min_cluster_size_ : int
         The smallest story used (HDBSCAN's minimum).
     story_size_ : float or None
@@ -164,7 +164,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     graph_: NeighbourGraph
     n_neighbors_: int
-    days_: np.ndarray
+    placed_by_: np.ndarray
     open_ended_: np.ndarray
     list_sizes_: np.ndarray
     # Set on the clusterer of a region grouped apart (see `_regroup_large_stories`).
@@ -246,7 +246,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles, X)
         # Only the size reading compares with what unrelated articles score.
         background = _background(X, evidence) if n and self.min_cluster_size == "auto" else 0.0
-        similarity = self._pair_graph(X, days, evidence, history, background, mapper)
+        undated = np.isnan(days)
+        self.placed_by_ = np.full(n, -1)
+        if self.time_window_days is not None:
+            days, self.placed_by_ = inferred_days(unit_rows(X), days, mapper)
+        similarity = self._pair_graph(X, days, undated, evidence, history, background, mapper)
         # Only the text evidence says where a list ends: embedding cosines decline smoothly through a whole topic, so on
         # vectors alone no article counts as open-listed in the steps below.
         ends_inside = self.open_ended_ if evidence is not None and self.min_cluster_size == "auto" else \
@@ -277,7 +281,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         back[order] = np.arange(len(order))
         self.labels_ = pd.factorize(self.labels_[back])[0].astype(np.int64)  # numbered by first row again
         self.noise_mask_ = self.noise_mask_[back]
-        self.days_ = self.days_[back]
+        placed_by = self.placed_by_[back]
+        self.placed_by_ = np.where(placed_by >= 0, order[placed_by], -1)
         for read_on_lists in ("open_ended_", "list_sizes_"):
             if hasattr(self, read_on_lists):
                 setattr(self, read_on_lists, getattr(self, read_on_lists)[back])
@@ -285,19 +290,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.graph_ = NeighbourGraph(graph.n, order[graph.rows], order[graph.cols], graph.similarity)
         self.large_story_rows_ = order[self.large_story_rows_]
 
-    def _pair_graph(self, X: np.ndarray, days: np.ndarray, evidence: EventEvidence | None, history: np.ndarray,
-                    background: float, mapper) -> np.ndarray:
-        """Build `graph_` and return its pair similarities. With min_cluster_size "auto", also set `story_size_`
-        (the typical story size the neighbour lists suggest, `background` being what unrelated articles score) and
-        `min_cluster_size_` (`size_share` of the size read on the lists as asked); while most lists end inside their
-        article's story (stories longer than the lists) by the text evidence, the lists grow fourfold."""
+    def _pair_graph(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, evidence: EventEvidence | None,
+                    history: np.ndarray, background: float, mapper) -> np.ndarray:
+        """Build `graph_` and return its pair similarities (`days`: each row's place, `undated`: the rows without a
+        date). With min_cluster_size "auto", also set `story_size_` (the typical story size the neighbour lists
+        suggest, `background` being what unrelated articles score) and `min_cluster_size_` (`size_share` of the size
+        read on the lists as asked); while most lists end inside their article's story (stories longer than the
+        lists) by the text evidence, the lists grow fourfold."""
         k = self.n_neighbors
         self.story_size_ = None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
-        undated = np.isnan(days)
-        if self.time_window_days is not None:  # once, however often the lists grow
-            days = inferred_days(unit_rows(X), days, mapper)
-        self.days_ = days if self.time_window_days is not None else np.full(len(X), np.nan)
         while True:
             self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated)
             self.n_neighbors_ = k

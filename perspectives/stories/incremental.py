@@ -2,24 +2,30 @@
 
 An article is compared only with the articles placed within the time window of it: a dated article is placed at
 its publication time, an undated one at that of the dated article most like it (`StoryClusterer.days_`, which the
-store keeps as `placed_at`). Two undated articles are compared whatever their places, but no neighbour list is
-longer than `MAX_NEIGHBOURS`. So new or changed articles affect the articles placed within the window of their own
-places, the undated articles among a new undated one's `MAX_NEIGHBOURS` most similar, and every article of the
-stories those are in. Everything else keeps its story untouched. `regroup_spans` and `reached_undated` give that
-scope; `Store.regroup_window` reads it from the store in SQL, and `regroup_scope` is its in-memory twin (the same
-rule on a frame).
+store keeps as `placed_at`, with their cosine as `place_similarity`). Two undated articles are compared whatever
+their places, but no neighbour list is longer than `MAX_NEIGHBOURS`. So new or changed articles affect the articles
+placed within the window of their own places; the undated articles among a new undated one's `MAX_NEIGHBOURS` most
+similar; the undated articles a new dated one is more like than the article that placed them (their place moves to
+it); and every article of the stories those are in. Everything else keeps its story untouched. `regroup_spans` and
+`touched_undated` give that scope; `Store.regroup_window` reads it from the store in SQL, and `regroup_scope` is
+its in-memory twin (the same rule on a frame).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from perspectives.stories.clusterer import MAX_NEIGHBOURS
-from perspectives.stories.neighbours import day_numbers, iso_times, nearest, unit_rows
+from perspectives.stories.neighbours import day_numbers, nearest, unit_rows
+
+# The fewest articles a regroup holds. The grouping reads its corpus's statistics (each language's mean vector, word
+# weights, what unrelated articles score, the story size) from what it groups: three reports of one event, alone in
+# their window, read as unrelated and stayed apart (benchmarks/GROUPING.md, "Stable ids").
+MIN_REGROUP = 100
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,26 @@ def regroup_spans(places: np.ndarray, window: float | None, grouped: bool) -> li
             spans[-1][1] = day + window
         else:
             spans.append([day - window, day + window])
-    firsts, lasts = iso_times(np.array([first for first, _ in spans])), iso_times(np.array([last for _, last in spans]))
-    return list(zip(firsts, lasts))  # type: ignore[arg-type]  # no NaN here
+    return [(_iso(first), _iso(last)) for first, last in spans]
+
+
+def widened_spans(places: np.ndarray, window: float | None, grouped: bool,
+                  size: Callable[[list[tuple[str, str]]], int], everything: int,
+                  span: float) -> list[tuple[str, str]] | None:
+    """`regroup_spans` of `places`, the window doubled while what the spans select (`size`: articles) holds fewer
+    than `MIN_REGROUP`; None (everything) where `regroup_spans` says so, or where that takes every article of the
+    store (`everything`, published over `span` days)."""
+    spans = regroup_spans(places, window, grouped)
+    while spans is not None and window is not None and size(spans) < MIN_REGROUP:
+        if window > span:
+            return None
+        window *= 2
+        spans = regroup_spans(places, window, grouped)
+    return None if spans is None or size(spans) >= everything else spans
+
+
+def _iso(day: float) -> str:
+    return pd.Timestamp(round(day * 86400.0), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def best_matches(queries: np.ndarray, chunks: Iterable[tuple[np.ndarray, np.ndarray]],
@@ -83,22 +107,29 @@ def places(published_at: pd.Series, undated_vectors: np.ndarray | None,
     return days
 
 
-def reached_undated(vectors: np.ndarray, undated: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[str]:
-    """The ids among the `undated` chunks (each: ids, unit rows; the stored undated articles, the new ones aside)
-    that are among the `MAX_NEIGHBOURS` most similar of any of `vectors` (unit rows of new undated articles): no
-    neighbour list reaches further."""
-    labels, _ = best_matches(vectors, undated, k=MAX_NEIGHBOURS)
-    return sorted({label for label in labels.ravel() if isinstance(label, str)})
+def touched_undated(new_undated: np.ndarray, new_dated: np.ndarray,
+                    stored: list[tuple[pd.DataFrame, np.ndarray]]) -> list[str]:
+    """The ids of the `stored` undated articles (chunks of their `id, place_similarity` and unit rows; the batch's
+    own aside) that a batch touches wherever they are placed: those among the `MAX_NEIGHBOURS` most similar of one
+    of its undated articles (`new_undated`: unit rows), as no neighbour list reaches further; and those one of its
+    dated articles (`new_dated`: unit rows) is more like than the article that placed them."""
+    labels, _ = best_matches(new_undated, ((chunk["id"].to_numpy(), rows) for chunk, rows in stored), MAX_NEIGHBOURS)
+    touched = {label for label in labels.ravel() if isinstance(label, str)}
+    for chunk, rows in stored:
+        if len(new_dated):
+            closer = (rows @ new_dated.T).max(axis=1) > chunk["place_similarity"].to_numpy(dtype=float)
+            touched.update(chunk["id"][closer])
+    return sorted(touched)
 
 
 def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame, window: float | None,
                   vectors: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
-    embeddings, needed where a changed one is undated) to regroup, as `Store.regroup_window` selects them: those
-    placed within the window of the `changed` ones' places, the undated ones the changed undated ones reach, the
-    changed ones, and every article of the stories those are in (`previous`: the last grouping's `article_id,
-    story_id` and, for undated articles, `placed_at`). Everything when `regroup_spans` says so; nothing when
-    nothing changed."""
+    embeddings, needed where an article is undated) to regroup, as `Store.regroup_window` selects them: those
+    placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the changed ones
+    touch (`touched_undated`), the changed ones, and every article of the stories those are in (`previous`: the
+    last grouping's `article_id, story_id` and, for undated articles, `placed_at, place_similarity`). Everything
+    when `widened_spans` says so; nothing when nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
         return changed
@@ -106,20 +137,26 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
     undated = stamps.isna().to_numpy()
     unit = None if vectors is None else unit_rows(vectors)
     dated_chunks = [] if unit is None else [(day_numbers(stamps[~undated], int((~undated).sum())), unit[~undated])]
-    new_undated = changed & undated
-    spans = regroup_spans(places(stamps[changed].reset_index(drop=True), None if unit is None else unit[new_undated],
-                                 dated_chunks), window, grouped=not previous.empty)
-    if spans is None:
-        return np.ones(len(articles), dtype=bool)
-    placed_at = articles["id"].map(previous.set_index("article_id").get("placed_at", pd.Series(dtype=object)))
-    placed = stamps.where(~undated, placed_at)
-    near = changed | (undated & placed.isna()).to_numpy()
-    for first, last in spans:
-        near |= placed.between(first, last).to_numpy()
-    if unit is not None and new_undated.any():
-        stored = undated & ~changed
-        reached = reached_undated(unit[new_undated], [(articles["id"].to_numpy()[stored], unit[stored])])
-        near |= articles["id"].isin(reached).to_numpy()
+    new_undated = None if unit is None else unit[changed & undated]
+    new_places = places(stamps[changed].reset_index(drop=True), new_undated, dated_chunks)
+    placing = previous.set_index("article_id").reindex(articles["id"])
+    placed = stamps.where(~undated, placing.get("placed_at", pd.Series(index=placing.index)).to_numpy())
+    reached = changed | (undated & placed.isna()).to_numpy()
+    stored = undated & ~changed & placed.notna().to_numpy()
+    if unit is not None and stored.any():
+        chunk = pd.DataFrame({"id": articles["id"].to_numpy()[stored],
+                              "place_similarity": placing["place_similarity"].to_numpy(dtype=float)[stored]})
+        reached |= articles["id"].isin(touched_undated(unit[changed & undated], unit[changed & ~undated],
+                                                       [(chunk, unit[stored])])).to_numpy()
     story_of = articles["id"].map(previous.set_index("article_id")["story_id"])
-    touched = story_of[near].dropna().unique()
-    return near | story_of.isin(touched).to_numpy()
+
+    def selected(spans: list[tuple[str, str]]) -> np.ndarray:
+        near = reached.copy()
+        for first, last in spans:
+            near |= placed.between(first, last).to_numpy()
+        return near | story_of.isin(story_of[near].dropna().unique()).to_numpy()
+
+    days = day_numbers(stamps, len(stamps))
+    spans = widened_spans(new_places, window, not previous.empty, lambda spans: int(selected(spans).sum()),
+                          len(articles), np.nanmax(days) - np.nanmin(days) if (~undated).any() else 0.0)
+    return np.ones(len(articles), dtype=bool) if spans is None else selected(spans)

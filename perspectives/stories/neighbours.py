@@ -29,12 +29,6 @@ def day_numbers(published_at, n: int) -> np.ndarray:
     return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
 
 
-def iso_times(days: np.ndarray) -> list[str | None]:
-    """`day_numbers` back to ISO times (to the second, UTC); None where NaN."""
-    stamps = pd.to_datetime(np.round(np.asarray(days, dtype=float) * 86400.0), unit="s", utc=True)
-    return [None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ") for stamp in stamps]
-
-
 @dataclass(frozen=True)
 class Task:
     """Find neighbours for `queries` among `candidates` (row indices into the corpus); `self_columns` says where
@@ -135,21 +129,23 @@ def run_task(task: Task, vectors: np.ndarray, days: np.ndarray, window: float | 
     return task.queries[rows], task.candidates[columns], similarity.astype(np.float32)
 
 
-def inferred_days(vectors: np.ndarray, days: np.ndarray, mapper: Mapper | None = None) -> np.ndarray:
-    """`days` with each undated article given the day of the dated article most like it (`vectors`: unit rows);
-    as they are where none or all are dated. A report without a date is most likely of the time of the event it
-    reports, and the dated article closest to it most likely reports that event."""
+def inferred_days(vectors: np.ndarray, days: np.ndarray,
+                  mapper: Mapper | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`days` with each undated article given the day of the dated article most like it (`vectors`: unit rows),
+    as they are where none or all are dated; and the row of that article for each undated one (-1 for the others).
+    A report without a date is most likely of the time of the event it reports, and the dated article closest to
+    it most likely reports that event."""
     dated = ~np.isnan(days)
     undated = np.flatnonzero(~dated)
+    inferred, placed_by = days.copy(), np.full(len(days), -1)
     if not dated.any() or not len(undated):
-        return days
+        return inferred, placed_by
     candidates = np.flatnonzero(dated)
     tasks = [Task(undated[start:start + CHUNK], candidates, None) for start in range(0, len(undated), CHUNK)]
     results = (mapper or local_map)(run_task, tasks, vectors=vectors, days=days, window=None, k=1)
-    inferred = days.copy()
     for rows, cols, _ in results:
-        inferred[rows] = days[cols]
-    return inferred
+        inferred[rows], placed_by[rows] = days[cols], cols
+    return inferred, placed_by
 
 
 def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
@@ -161,7 +157,7 @@ def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None,
     if undated is None:
         undated = np.isnan(days)
         if window is not None:
-            days = inferred_days(vectors, days, mapper)
+            days = inferred_days(vectors, days, mapper)[0]
     results = (mapper or local_map)(run_task, plan(days, window, undated), vectors=vectors, days=days,
                                     window=window, k=k, undated=undated)
     if not results:
