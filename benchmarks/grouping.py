@@ -47,6 +47,7 @@ from perspectives.stories.evidence import (  # noqa: E402
     centre_by_language,
     embedded_language,
 )
+from perspectives.stories.neighbours import day_numbers  # noqa: E402
 from perspectives.text import lede, present  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -365,29 +366,63 @@ def scores_by_part(mix: pd.DataFrame, peers: bool = True) -> list[dict]:
     return rows
 
 
+def grouped_in_batches(articles: pd.DataFrame, vectors: np.ndarray, batches: list[np.ndarray],
+                       history_weight: float = HISTORY_WEIGHT) -> tuple[list[pd.Series], list]:
+    """`perspectives cluster` after each batch (boolean masks of `articles`) into one fresh store: each run's
+    memberships (article id -> story id) and summary."""
+    embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
+    runs, summaries = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "batches.db"
+        for batch in batches:
+            with Store(db) as store:
+                store.upsert_articles(articles[batch].drop(columns="gold").fillna({"title": ""}))  # the store needs one
+            summaries.append(cluster(db=db, embedder=embedder, clusterer=StoryClusterer(history_weight=history_weight),
+                                     progress=False))
+            with Store(db) as store:
+                runs.append(store.members().set_index("article_id")["story_id"])
+    return runs, summaries
+
+
 def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray,
                  history_weight: float = HISTORY_WEIGHT) -> dict:
     """`perspectives cluster` of the set's first half (in the pipeline's order: by date, then id) into a fresh
     store, then of the second half into the same store: the share of the first half's articles whose story id the
     second run kept, and BCubed F1 of both runs; `history_weight` as in `StoryClusterer`."""
-    embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
-    half = len(articles) // 2
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "halves.db"
-        runs = []
-        for part in (articles.iloc[:half], articles.iloc[half:]):
-            with Store(db) as store:
-                store.upsert_articles(part.drop(columns="gold").fillna({"title": ""}))  # the store needs one
-            summary = cluster(db=db, embedder=embedder, clusterer=StoryClusterer(history_weight=history_weight),
-                              progress=False)
-            with Store(db) as store:
-                runs.append(store.members().set_index("article_id")["story_id"])
-    first = articles["id"].iloc[:half]
+    half = np.arange(len(articles)) < len(articles) // 2
+    runs, summaries = grouped_in_batches(articles, vectors, [half, ~half], history_weight)
+    first = articles["id"][half]
     gold = articles.set_index("id")["gold"]
-    return {"set": name, "articles": len(articles), "history weight": history_weight, "second run": summary.mode,
-            "first half's ids kept": float((runs[1][first] == runs[0][first]).mean()),
+    return {"set": name, "articles": len(articles), "history weight": history_weight,
+            "second run": summaries[-1].mode, "first half's ids kept": float((runs[1][first] == runs[0][first]).mean()),
             "F1 first half": bcubed(runs[0][first].to_numpy(), gold[first].to_numpy())[2],
             "F1 after the second": bcubed(runs[1][articles["id"]].to_numpy(), gold[articles["id"]].to_numpy())[2]}
+
+
+# Day by day: the undated share and the draw of each row (a quarter of the dates dropped, two draws).
+DAILY_UNDATED = ((0.0, 0), (0.25, 0), (0.25, 1))
+
+
+def daily_rows(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each set dated throughout, fed a day at a time (an article whose date was dropped arrives with its own
+    day's batch), `perspectives cluster` after each day: BCubed F1 after the last day next to one grouping of the
+    same articles, the runs that regrouped everything, and the articles regrouped over all runs (per article)."""
+    rows = []
+    for name, _, articles, vectors in shaped_sets(sets, ["as given"]):
+        if articles["published_at"].isna().any():
+            continue
+        days = np.floor(day_numbers(articles["published_at"], len(articles)))
+        gold = articles["gold"].to_numpy()
+        for share, draw in DAILY_UNDATED:
+            dropped = np.random.default_rng(draw).random(len(articles)) < share
+            partly = articles.assign(published_at=articles["published_at"].mask(dropped))
+            runs, summaries = grouped_in_batches(partly, vectors, [days == day for day in np.unique(days)])
+            rows.append({"set": name, "undated": share, "draw": draw, "days": len(runs),
+                         "day by day": bcubed(runs[-1][articles["id"]].to_numpy(), gold)[2],
+                         "all at once": bcubed(perspectives_labels(partly, vectors), gold)[2],
+                         "runs regrouping all": sum(summary.mode == "full" for summary in summaries),
+                         "regrouped per article": sum(summary.regrouped for summary in summaries) / len(articles)})
+    return pd.DataFrame(rows)
 
 
 # The history weights the stable-id check compares.
@@ -687,6 +722,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print(f"\n=== close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds "
               f"{', '.join(map(str, PEER_SEEDS))} ===")
         print(spread.to_string(index=False))
+    daily = daily_rows(sets)
+    if len(daily):
+        print("\n=== day by day: each dated set fed a day at a time, `perspectives cluster` after each day ===")
+        print(daily.to_string(index=False))
     print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
     kept = kept_ids_rows(sets)
     print(kept.to_string(index=False))

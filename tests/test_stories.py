@@ -309,6 +309,21 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches(mon
     assert regroup_scope(articles, changed, previous, None).all()  # dates ignored
 
 
+def test_a_regroup_is_widened_until_it_holds_enough_articles_to_read_its_statistics():
+    from perspectives.stories.incremental import MIN_REGROUP, regroup_scope
+
+    days = np.repeat(np.arange(100), 2)  # two articles a day, each its own story
+    articles = pd.DataFrame({"id": [f"a{i}" for i in range(200)],
+                             "published_at": (pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(days, unit="D"))
+                             .strftime("%Y-%m-%dT12:00:00Z")})
+    previous = members_of({f"s{i}": [f"a{i}"] for i in range(200)})
+    scope = regroup_scope(articles, articles["id"] == "a100", previous, window=3.0)
+    chosen = days[scope]
+    # The window doubled from 3 days until it held MIN_REGROUP articles: 12 days each side, 25 days of two.
+    assert MIN_REGROUP == scope.sum() == 50 and (chosen.min(), chosen.max()) == (50 - 12, 50 + 12)
+    assert regroup_scope(articles[:40], np.arange(40) == 20, previous[:40], window=3.0).all()  # too few: all
+
+
 def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_articles_it_reaches(monkeypatch):
     monkeypatch.setattr("perspectives.stories.incremental.MIN_REGROUP", 1)
     from perspectives.stories.clusterer import MAX_NEIGHBOURS

@@ -25,7 +25,7 @@ from perspectives.stories.neighbours import day_numbers, nearest, unit_rows
 # The fewest articles a regroup holds. The grouping reads its corpus's statistics (each language's mean vector, word
 # weights, what unrelated articles score, the story size) from what it groups: three reports of one event, alone in
 # their window, read as unrelated and stayed apart (benchmarks/GROUPING.md, "Stable ids").
-MIN_REGROUP = 100
+MIN_REGROUP = 50
 
 
 @dataclass(frozen=True)
