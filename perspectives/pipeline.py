@@ -225,9 +225,11 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
-    Only new and changed articles, the articles published within the time window of them and the stories those
-    are in are read from the store and grouped again; other stories stay as they are, untouched. `full` (or changed
-    parameters) regroups everything. Story ids carry over either way (see `stories.identity`).
+    Only new and changed articles, the articles placed within the time window of them (an undated article where
+    the dated article most like it was published) and the stories those are in are read from the store and grouped
+    again, widened to at least `stories.incremental.MIN_REGROUP` articles; other stories stay as they are,
+    untouched. `full` (or changed parameters) regroups everything. Story ids carry over either way (see
+    `stories.identity`).
 
     Parameters
     ----------
