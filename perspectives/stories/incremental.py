@@ -1,8 +1,8 @@
 """Incremental grouping: which stored articles a new batch can affect.
 
 An article is compared only with the articles placed within the time window of it: a dated article is placed at
-its publication time, an undated one at that of the dated article most like it (`StoryClusterer.days_`, which the
-store keeps as `placed_at`, with their cosine as `place_similarity`). Two undated articles are compared whatever
+its publication time, an undated one at that of the dated article most like it (`StoryClusterer.placed_by_`, which
+the store keeps as `placed_at`, with their cosine as `place_similarity`). Two undated articles are compared whatever
 their places, but no neighbour list is longer than `MAX_NEIGHBOURS`. So new or changed articles affect the articles
 placed within the window of their own places; the undated articles among a new undated one's `MAX_NEIGHBOURS` most
 similar; the undated articles a new dated one is more like than the article that placed them (their place moves to
@@ -24,7 +24,7 @@ from perspectives.stories.neighbours import day_numbers, nearest, unit_rows
 
 # The fewest articles a regroup holds. The grouping reads its corpus's statistics (each language's mean vector, word
 # weights, what unrelated articles score, the story size) from what it groups: three reports of one event, alone in
-# their window, read as unrelated and stayed apart (benchmarks/GROUPING.md, "Stable ids").
+# their window, read as unrelated and stayed apart (benchmarks/GROUPING.md, "Day by day").
 MIN_REGROUP = 50
 
 
@@ -32,7 +32,7 @@ MIN_REGROUP = 50
 class RegroupScope:
     """What a batch touches: the `spans` of time (ISO, first and last, apart and in order) whose placed articles
     it can join, and the ids of the articles it touches wherever they are placed (the batch itself, and the
-    undated articles near its undated ones)."""
+    stored undated articles of `touched_undated`)."""
 
     spans: list[tuple[str, str]]
     ids: list[str]
@@ -115,10 +115,9 @@ def touched_undated(new_undated: np.ndarray, new_dated: np.ndarray,
     dated articles (`new_dated`: unit rows) is more like than the article that placed them."""
     labels, _ = best_matches(new_undated, ((chunk["id"].to_numpy(), rows) for chunk, rows in stored), MAX_NEIGHBOURS)
     touched = {label for label in labels.ravel() if isinstance(label, str)}
-    for chunk, rows in stored:
-        if len(new_dated):
-            closer = (rows @ new_dated.T).max(axis=1) > chunk["place_similarity"].to_numpy(dtype=float)
-            touched.update(chunk["id"][closer])
+    for chunk, rows in stored if len(new_dated) else []:
+        closer = (rows @ new_dated.T).max(axis=1) > chunk["place_similarity"].to_numpy(dtype=float)
+        touched.update(chunk["id"][closer])
     return sorted(touched)
 
 
