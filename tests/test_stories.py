@@ -309,6 +309,21 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches(mon
     assert regroup_scope(articles, changed, previous, None).all()  # dates ignored
 
 
+def test_no_dated_article_lists_the_articles_of_an_outlet_that_dates_none():
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(10, 16)) + 3 * rng.normal(size=16)  # all alike: every pair a candidate by content
+    articles = pd.DataFrame({
+        "id": [f"a{i}" for i in range(10)], "outlet": ["A"] * 7 + ["B"] * 3, "language": "en",
+        "title": [f"Report {i} on the port strike" for i in range(10)], "text": "The port strike went on.",
+        "published_at": [f"2025-08-0{1 + i % 3}T12:00:00Z" for i in range(6)] + [None] * 4})
+    graph = StoryClusterer().fit(vectors, articles=articles).graph_
+    dated = np.arange(10) < 6
+    never_dated = np.arange(10) >= 7  # B's; a6 is A's, which dates its others: a lost date, listed as usual
+    listed = graph.cols[dated[graph.rows]]
+    assert not never_dated[listed].any() and 6 in listed
+    assert dated[graph.cols[never_dated[graph.rows]]].any()  # B's own lists reach the dated articles
+
+
 def test_a_regroup_is_widened_until_it_holds_enough_articles_to_read_its_statistics():
     from perspectives.stories.incremental import MIN_REGROUP, regroup_scope
 

@@ -250,7 +250,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.placed_by_ = np.full(n, -1)
         if self.time_window_days is not None:
             days, self.placed_by_ = inferred_days(unit_rows(X), days, mapper)
-        similarity = self._pair_graph(X, days, undated, evidence, history, background, mapper)
+        similarity = self._pair_graph(X, days, undated, _never_dated(articles, undated), evidence, history, background,
+                                      mapper)
         # Only the text evidence says where a list ends: embedding cosines decline smoothly through a whole topic, so on
         # vectors alone no article counts as open-listed in the steps below.
         ends_inside = self.open_ended_ if evidence is not None and self.min_cluster_size == "auto" else \
@@ -290,18 +291,20 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.graph_ = NeighbourGraph(graph.n, order[graph.rows], order[graph.cols], graph.similarity)
         self.large_story_rows_ = order[self.large_story_rows_]
 
-    def _pair_graph(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, evidence: EventEvidence | None,
-                    history: np.ndarray, background: float, mapper) -> np.ndarray:
+    def _pair_graph(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, never_dated: np.ndarray | None,
+                    evidence: EventEvidence | None, history: np.ndarray, background: float, mapper) -> np.ndarray:
         """Build `graph_` and return its pair similarities (`days`: each row's place, `undated`: the rows without a
-        date). With min_cluster_size "auto", also set `story_size_` (the typical story size the neighbour lists
-        suggest, `background` being what unrelated articles score) and `min_cluster_size_` (`size_share` of the size
-        read on the lists as asked); while most lists end inside their article's story (stories longer than the
-        lists) by the text evidence, the lists grow fourfold."""
+        date, `never_dated`: those of outlets that date none of their articles, which no dated row lists). With
+        min_cluster_size "auto", also set `story_size_` (the typical story size the neighbour lists suggest,
+        `background` being what unrelated articles score) and `min_cluster_size_` (`size_share` of the size read on
+        the lists as asked); while most lists end inside their article's story (stories longer than the lists) by
+        the text evidence, the lists grow fourfold."""
         k = self.n_neighbors
         self.story_size_ = None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
         while True:
-            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated)
+            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated,
+                                          unlisted=never_dated)
             self.n_neighbors_ = k
             similarity = self.graph_.similarity
             if evidence is not None:
@@ -414,6 +417,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper,
                         previous_stories=previous_stories).labels_
+
+
+def _never_dated(articles: pd.DataFrame | None, undated: np.ndarray) -> np.ndarray | None:
+    """The undated rows of outlets that date none of their articles here (None without outlets). A feed that never
+    gives a date may be of any time, and its articles crowded the dated articles' lists (benchmarks/GROUPING.md,
+    step 1); an undated article of an outlet that dates others has lost its date, and is listed as usual."""
+    if articles is None or "outlet" not in articles or not undated.any():
+        return None
+    return undated & ~articles["outlet"].isin(set(articles["outlet"][~undated])).to_numpy()
 
 
 def _story_codes(previous_stories, n: int) -> np.ndarray:

@@ -49,9 +49,11 @@ class NeighbourGraph:
     similarity: np.ndarray
 
 
-def plan(days: np.ndarray, window: float | None, undated: np.ndarray) -> list[Task]:
+def plan(days: np.ndarray, window: float | None, undated: np.ndarray,
+         unlisted: np.ndarray | None = None) -> list[Task]:
     """Split the search into tasks: per calendar day for dated articles, per chunk for the `undated` ones, whose
-    `days` are those `inferred_days` gave them (NaN where no article is dated)."""
+    `days` are those `inferred_days` gave them (NaN where no article is dated); the `unlisted` undated articles are
+    no dated article's candidates (their own lists are as usual)."""
     n = len(days)
     if window is None or np.isnan(days).all():
         return _all_against_all(np.arange(n), n)
@@ -63,9 +65,11 @@ def plan(days: np.ndarray, window: float | None, undated: np.ndarray) -> list[Ta
         lo, hi = np.searchsorted(sorted_days, [day - window, day + 1 + window], side="left")
         # The day's dated articles; an undated one inferred to be of this day is a candidate, not a query here.
         positions = np.arange(first, last)[~undated[order[first:last]]]
+        listed = np.ones(hi - lo, dtype=bool) if unlisted is None else ~unlisted[order[lo:hi]]
+        column = np.cumsum(listed) - 1
         for start in range(0, len(positions), CHUNK):
             chunk = positions[start:start + CHUNK]
-            tasks.append(Task(order[chunk], order[lo:hi], chunk - lo))  # in time order: the window is contiguous
+            tasks.append(Task(order[chunk], order[lo:hi][listed], column[chunk - lo]))
     return tasks + _all_against_all(np.flatnonzero(undated), n)
 
 
@@ -149,16 +153,18 @@ def inferred_days(vectors: np.ndarray, days: np.ndarray,
 
 
 def neighbour_graph(vectors: np.ndarray, days: np.ndarray, window: float | None, k: int,
-                    mapper: Mapper | None = None, undated: np.ndarray | None = None) -> NeighbourGraph:
+                    mapper: Mapper | None = None, undated: np.ndarray | None = None,
+                    unlisted: np.ndarray | None = None) -> NeighbourGraph:
     """All tasks' neighbours (by cosine similarity) in one graph; `mapper` runs the tasks (default: here, one
     after another; see `perspectives.distributed`). `days` are NaN where undated, or, given `undated` (which rows
-    had no date), already `inferred_days` (a caller searching the same articles again infers them once)."""
+    had no date), already `inferred_days` (a caller searching the same articles again infers them once); `unlisted`
+    as in `plan`."""
     vectors = unit_rows(vectors)
     if undated is None:
         undated = np.isnan(days)
         if window is not None:
             days = inferred_days(vectors, days, mapper)[0]
-    results = (mapper or local_map)(run_task, plan(days, window, undated), vectors=vectors, days=days,
+    results = (mapper or local_map)(run_task, plan(days, window, undated, unlisted), vectors=vectors, days=days,
                                     window=window, k=k, undated=undated)
     if not results:
         return NeighbourGraph(len(vectors), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
