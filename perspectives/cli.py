@@ -212,7 +212,8 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
                                                                "can touch.")] = False,
             backend: Backend = None, cluster_address: Cluster = None):
     """Embed the stored articles (cached) and group them into stories. After new articles, only they, the
-    articles within the time window of them and the stories those are in are grouped again."""
+    articles placed within the time window of them (an undated one where the dated article most like it was
+    published) and the stories those are in are grouped again, at least 50 articles."""
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full, backend=backend,
                                        mapper=mapper))

@@ -60,12 +60,15 @@ def widened_spans(places: np.ndarray, window: float | None, grouped: bool,
     than `MIN_REGROUP`; None (everything) where `regroup_spans` says so, or where that takes every article of the
     store (`everything`, published over `span` days)."""
     spans = regroup_spans(places, window, grouped)
-    while spans is not None and window is not None and size(spans) < MIN_REGROUP:
-        if window > span:
+    while spans is not None and window is not None:
+        selected = size(spans)
+        if selected >= everything or (selected < MIN_REGROUP and window > span):
             return None
+        if selected >= MIN_REGROUP:
+            return spans
         window *= 2
         spans = regroup_spans(places, window, grouped)
-    return None if spans is None or size(spans) >= everything else spans
+    return None
 
 
 def _iso(day: float) -> str:
