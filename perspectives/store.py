@@ -165,14 +165,17 @@ STORY_COLUMNS = [
 # content_hash: what the article's text was when it was grouped (a changed text makes the article regrouped); it is
 # compared with the article's doc_hash, the hash of what is embedded now. placed_at, place_similarity: for an
 # undated article, the publication time of the dated article most like it when it was grouped and their cosine
-# (`StoryClusterer.days_`, `place_similarity_`), which say which new articles can touch it (`stories.incremental`);
-# None for a dated one, or where nothing was dated.
+# (`StoryClusterer.placed_by_`, `pipeline.placements`), which say which new articles can touch it
+# (`stories.incremental`); None for a dated one, or where nothing was dated.
 MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at", "place_similarity"]
+
+
+AMONG_IDS = "id IN (SELECT value FROM json_each(:ids))"  # the id is one of the JSON list `:ids`
 
 
 def among(ids: Iterable[str]) -> tuple[str, dict]:
     """An SQL condition on articles (and its parameters): the id is one of `ids`."""
-    return "id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(list(ids))}
+    return AMONG_IDS, {"ids": json.dumps(list(ids))}
 
 
 def _near(n_spans: int) -> str:
@@ -181,7 +184,7 @@ def _near(n_spans: int) -> str:
     within = " OR ".join(f"{{column}} BETWEEN :first{i} AND :last{i}" for i in range(n_spans)) or "0"
     placed = f"SELECT article_id FROM story_members WHERE {within.format(column='placed_at')}"
     return (f"SELECT id FROM articles WHERE {within.format(column='published_at')} "
-            "OR id IN (SELECT value FROM json_each(:ids)) "
+            f"OR {AMONG_IDS} "
             f"OR published_at IS NULL AND (id IN ({placed}) "
             "OR id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL))")
 
@@ -190,7 +193,7 @@ def _touched_stories(spans: list[tuple[str, str]], ids: Collection[str]) -> tupl
     """SQL (and its parameters): the stories of the articles `_near` the `spans` or among `ids`."""
     bounds = {f"{end}{i}": time for i, span in enumerate(spans) for end, time in zip(("first", "last"), span)}
     return (f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN ({_near(len(spans))})",
-            {**bounds, "ids": json.dumps(list(ids))})
+            {**bounds, **among(ids)[1]})
 
 
 def default_db_path() -> Path:
@@ -420,10 +423,8 @@ class Store:
 
     def article_vectors(self, model: str, where: str = "", params: dict | None = None) -> dict[str, np.ndarray]:
         """Article id -> its cached vector of `model`, for the articles matching `where` that have one."""
-        rows = self.conn.execute(
-            "SELECT a.id, e.vector FROM articles a JOIN embeddings e ON e.content_hash = a.doc_hash "
-            f"AND e.model = :model {'WHERE ' + where if where else ''}", {**(params or {}), "model": model})
-        return {article_id: np.frombuffer(vector, dtype=np.float32) for article_id, vector in rows}
+        return {article_id: vector for chunk, rows in self.vector_chunks(model, where or "1", params)
+                for article_id, vector in zip(chunk["id"], rows)}
 
     def changed_articles(self) -> pd.DataFrame:
         """`id, published_at` of the articles that are in no story or whose content changed since grouped."""
