@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -494,37 +495,48 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
 # whose headlines state different figures loses.
 SHARES = (1 / 3, 1 / 2, 2 / 3, 1.0)
 CONFLICTS = (0.0, 0.05, 0.1, 0.2)
-# Larger sets are sampled to this many articles for the grid (16 groupings per set and shape).
+# The two constants fitted together (the share of the story size and the figure conflict), then the neighbour lists'
+# length and the time window (the clusterer's defaults), each grid with the other constants as shipped.
+CONSTANT_GRIDS = ({"share": SHARES, "conflict": CONFLICTS},
+                  {"lists": (10, 15, 20, 30), "window": (1.0, 3.0, 7.0)})
+SHIPPED = {"share": SIZE_SHARE, "conflict": FIGURE_CONFLICT, "lists": StoryClusterer().n_neighbors,
+           "window": StoryClusterer().time_window_days}
+# Larger sets are sampled to this many articles for the grids (12-16 groupings per set and shape).
 GRID_MAX = 5000
 
 
-def grid_scores(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
-    """BCubed F1 of the grouping (StoryClusterer alone: no wire copies) for every share x conflict, set and shape."""
+def grid_clusterer(**point: float) -> StoryClusterer:
+    """The grouping with the constants of `point` (SHIPPED's names) and the shipped ones for the others."""
+    constants = {**SHIPPED, **point}
+    return StoryClusterer(size_share=constants["share"], n_neighbors=int(constants["lists"]),
+                          time_window_days=constants["window"],
+                          evidence=EventEvidence(figure_conflict=constants["conflict"]))
+
+
+def grid_scores(sets: dict[str, pd.DataFrame], shapes: list[str], grid: dict[str, tuple]) -> pd.DataFrame:
+    """BCubed F1 of the grouping (StoryClusterer alone: no wire copies) at every point of `grid` (constant name:
+    values tried, the others as shipped), for every set and shape."""
     rows = []
     for name, shape, shaped, vectors in shaped_sets(sets, shapes):
-        for conflict in CONFLICTS:
-            evidence = EventEvidence(figure_conflict=conflict)
-            for share in SHARES:
-                labels = StoryClusterer(size_share=share, evidence=evidence).fit(vectors, articles=shaped).labels_
-                rows.append({"set": name, "shape": shape, "share": share, "conflict": conflict,
-                             "F1": bcubed(labels, shaped["gold"])[2]})
+        for values in itertools.product(*grid.values()):
+            point = dict(zip(grid, values))
+            labels = grid_clusterer(**point).fit(vectors, articles=shaped).labels_
+            rows.append({"set": name, "shape": shape, **point, "F1": bcubed(labels, shaped["gold"])[2]})
     return pd.DataFrame(rows)
 
 
 def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
-    """For each set: the share and conflict that score best (mean F1 over the other sets' shapes), and the held-out
-    set's F1 with them next to its F1 with the shipped constants."""
-    shipped = (scores["share"] == SIZE_SHARE) & (scores["conflict"] == FIGURE_CONFLICT)
+    """For each set: the constants of the grid that score best (mean F1 over the other sets' shapes), and the
+    held-out set's F1 with them next to its F1 with the shipped constants."""
+    names = [column for column in scores.columns if column in SHIPPED]
+    shipped = tuple(SHIPPED[name] for name in names)
     rows = []
     for held in scores["set"].unique():
-        others = scores[scores["set"] != held].groupby(["share", "conflict"])["F1"].mean()
-        share, conflict = others.idxmax()
-        mine = scores[scores["set"] == held]
-        chosen = mine[(mine["share"] == share) & (mine["conflict"] == conflict)]["F1"].mean()
-        rows.append({"held out": held, "share chosen": share, "conflict chosen": conflict,
-                     "held-out F1 (chosen)": chosen,
-                     "held-out F1 (shipped)": scores[shipped & (scores["set"] == held)]["F1"].mean(),
-                     "held-out F1 (best possible)": mine.groupby(["share", "conflict"])["F1"].mean().max()})
+        chosen = scores[scores["set"] != held].groupby(names)["F1"].mean().idxmax()
+        mine = scores[scores["set"] == held].groupby(names)["F1"].mean()
+        rows.append({"held out": held, **{f"{name} chosen": value for name, value in zip(names, chosen)},
+                     "held-out F1 (chosen)": mine[chosen], "held-out F1 (shipped)": mine[shipped],
+                     "held-out F1 (best possible)": mine.max()})
     return pd.DataFrame(rows)
 
 
@@ -751,7 +763,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print(choose_pair_weight(table, PAIR_WEIGHTS).to_string(index=False))
         print("\n=== leave one set out: the constants chosen on the other sets, scored on the one left out ===")
         print(f"(sets over {GRID_MAX:,} articles sampled to {GRID_MAX:,})")
-        print(leave_one_set_out(grid_scores(sampled(fitted), shapes)).to_string(index=False))
+        for grid in CONSTANT_GRIDS:
+            print(leave_one_set_out(grid_scores(sampled(fitted), shapes, grid)).to_string(index=False))
     if fit and "tweets" in sets:
         print("\n=== stories longer than the neighbour lists: merge shares on two halves of the event tweets' stories"
               " (StoryClusterer alone) ===")
