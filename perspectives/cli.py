@@ -29,7 +29,7 @@ from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
 
 app = typer.Typer(
     help="Group news articles from many outlets into stories and compare how each outlet frames them.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="markdown",
 )
 
 Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite store file.")]
@@ -211,9 +211,11 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
                                                                "can touch.")] = False,
             backend: Backend = None, cluster_address: Cluster = None):
-    """Embed the stored articles (cached) and group them into stories. After new articles, only they, the
-    articles placed within the time window of them (an undated one where the dated article most like it was
-    published) and the stories those are in are grouped again, at least 50 articles."""
+    """Embed the stored articles (cached) and group them into stories.
+
+    After new articles, only they, the articles placed within the time window of them (an undated one where the
+    dated article most like it was published) and the stories those are in are grouped again, at least 50
+    articles."""
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full, backend=backend,
                                        mapper=mapper))

@@ -192,3 +192,14 @@ def test_titles_alone_and_one_line_summaries_alone_are_grouped_and_named(tmp_pat
     assert (stories["label"].str.len() > 10).all()  # a story of summaries is named by its first sentence
     precision, _, f1 = bcubed(articles["story_id"], articles["gold_story"])
     assert precision >= 0.95 and f1 >= 0.85
+
+
+def test_help_lists_each_command_in_a_line_and_reflows_the_details():
+    wide = {"COLUMNS": "200"}
+    listing = cli("--help", env=wide).stdout
+    # The command list shows each command's first paragraph, a summary; the details belong to its own --help.
+    assert "Embed the stored articles (cached) and group them into stories." in listing
+    assert "After new articles" not in listing
+    details = cli("cluster", "--help", env=wide).stdout
+    # Reflowed, not broken where the docstring's lines end.
+    assert "an undated one where the dated article most like it was published" in details
