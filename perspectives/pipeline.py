@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.distributed import Mapper
-from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles
+from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles, unread_languages
 from perspectives.embed.backends import runs_here
 from perspectives.framing import FramingAnalyser
 from perspectives.framing.sentences import split_story
@@ -217,6 +217,8 @@ class ClusterSummary:
     mode: str = "full"  # full, incremental (only what new articles can touch) or unchanged (nothing to do)
     regrouped: int = 0  # articles grouped again in this run
     granularity: dict = field(default_factory=dict)  # how the regrouped articles' stories were sized (`granularity`)
+    # Regrouped articles in another language than English, with no translation, where the model reads English only.
+    untranslated: int = 0
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
@@ -312,6 +314,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 summary.newly_embedded = grouping.newly_embedded + scope_embedded
                 summary.regrouped = len(articles)
                 summary.granularity = grouping.granularity
+                summary.untranslated = unread_languages(articles, embedder.name)
                 summary.lineage = lineage["relation"].value_counts().to_dict()
                 counts = store.replace_stories(run_id, grouping.stories, grouping.members, asdict(summary), lineage,
                                                replaced=replaced)

