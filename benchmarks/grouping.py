@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -155,12 +156,15 @@ class CachedEmbedder(Embedder):
         return np.vstack([self.vectors[t] for t in texts]).astype(np.float32)
 
 
-def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray,
-                        clusterer: StoryClusterer | None = None) -> np.ndarray:
+def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer: StoryClusterer | None = None):
     """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged."""
     embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
-    grouping = group_stories(articles, embedder, clusterer=clusterer, progress=False)
-    return grouping.story_of(articles).to_numpy()
+    return group_stories(articles, embedder, clusterer=clusterer, progress=False)
+
+
+def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray,
+                        clusterer: StoryClusterer | None = None) -> np.ndarray:
+    return perspectives_grouping(articles, vectors, clusterer).story_of(articles).to_numpy()
 
 
 def hdbscan_labels(vectors: np.ndarray, min_cluster_size: int = 2) -> np.ndarray:
@@ -540,6 +544,26 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fit_rows(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
+    """How well each article's fit to its story (`stories.describe.story_fit`) flags the misplaced ones: among the
+    articles in stories of two or more, those not of their story's most common gold story; the area under the ROC
+    curve of ranking by lowest fit, and the share misplaced among the lowest tenth against among all."""
+    rows = []
+    for name, shape, shaped, vectors in shaped_sets(sets, shapes):
+        members = perspectives_grouping(shaped, vectors).members.merge(
+            shaped[["id", "gold"]], left_on="article_id", right_on="id")
+        members = members[members["fit"].notna()]
+        common = members.groupby("story_id")["gold"].agg(lambda gold: gold.value_counts().index[0])
+        misplaced = (members["gold"] != members["story_id"].map(common)).to_numpy()
+        lowest = members["fit"].rank(method="first") <= max(1, len(members) // 10)
+        both = 0 < misplaced.sum() < len(members)  # the curve needs misplaced articles and others
+        rows.append({"set": name, "shape": shape, "in stories": len(members), "misplaced": int(misplaced.sum()),
+                     "AUC": roc_auc_score(misplaced, -members["fit"]) if both else np.nan,
+                     "misplaced, lowest tenth": misplaced[lowest.to_numpy()].mean(),
+                     "misplaced, all": misplaced.mean()})
+    return pd.DataFrame(rows)
+
+
 # What the two halves of the event tweets' stories choose among: the share of a story's cohesion at which stories
 # that outgrew the neighbour lists merge (None: never).
 MERGE_SHARES = (None, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -738,6 +762,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     if len(daily):
         print("\n=== day by day: each dated set fed a day at a time, `perspectives cluster` after each day ===")
         print(daily.to_string(index=False))
+    fits = fit_rows(fit_sets(sampled(sets)), shapes)
+    print("\n=== each article's fit to its story as a flag of misplaced articles (articles in stories of 2+; sets over"
+          f" {GRID_MAX:,} sampled) ===")
+    print(fits.to_string(index=False))
     print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
     kept = kept_ids_rows(sets)
     print(kept.to_string(index=False))

@@ -38,7 +38,7 @@ from perspectives.store import STORY_COLUMNS, Store
 from perspectives.text import map_strings
 
 ARTICLE_COLUMNS = ["id", "story_id", "outlet", "country", "language", "published_at", "title", "url", "text",
-                   "title_en", "text_en", "wire_group"]
+                   "title_en", "text_en", "wire_group", "story_fit"]
 TAKES_CSV_COLUMNS = ["story_id", "outlet", "country", "language", "headline", "lede", "distinctive_terms",
                      "headline_en", "lede_en", "article_ids", "wire_note", "also_ran"]
 TAKES_JOINED = {"distinctive_terms": "; ", "article_ids": " ", "also_ran": "; "}  # list cells, joined in takes.csv
@@ -186,13 +186,13 @@ def _kind(value) -> str:
 
 
 def articles_table(articles: pd.DataFrame, extras: Extras) -> pd.DataFrame:
-    """Articles (with their story's `story_id, wire_group` and `extra` dicts) as the report's rows: the known columns,
-    then every passed-through one."""
+    """Articles (with their story's `story_id, wire_group, story_fit` and `extra` dicts) as the report's rows: the
+    known columns, then every passed-through one."""
     return pd.concat([articles[ARTICLE_COLUMNS].reset_index(drop=True), extras.frame(articles["extra"])], axis=1)
 
 
 def _articles(store: Store) -> tuple[Extras, Callable[[], Iterator[pd.DataFrame]]]:
-    """The passed-through columns of the articles and their chunks, each with its story's `story_id, wire_group`
+    """The passed-through columns of the articles and their chunks, each with its `story_id, wire_group, story_fit`
     (each call of the second reads them again)."""
     extras = extras_plan(chunk["extra"] for chunk in store.article_chunks(["extra"]))
     return extras, lambda: store.article_chunks([*ARTICLE_COLUMNS, "extra"])

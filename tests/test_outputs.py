@@ -173,7 +173,8 @@ def whole_tables(store: Store) -> dict[str, pd.DataFrame]:
     extras = pd.DataFrame(list(articles["extra"]), index=articles.index)
     extras = extras[[c for c in extras.columns if c not in ARTICLE_COLUMNS]].apply(
         lambda column: column.map(_jsonify) if _mixed(column) else column)
-    table = articles.drop(columns="extra").merge(members, left_on="id", right_on="article_id", how="left")
+    table = articles.drop(columns="extra").merge(members.rename(columns={"fit": "story_fit"}), left_on="id",
+                                                 right_on="article_id", how="left")
     return {"articles": pd.concat([table[ARTICLE_COLUMNS], extras.set_index(table.index)], axis=1),
             "stories": store.stories()[STORY_COLUMNS],
             **concat_rows(rows for chunk in store.framing_chunks() for rows in chunk.values())}

@@ -79,7 +79,7 @@ def test_a_store_from_an_earlier_version_is_upgraded(tmp_path):
     with Store(path) as store:
         assert store.members().to_dict("records") == [
             {"article_id": "a1", "story_id": "s1", "wire_group": None, "content_hash": None, "placed_at": None,
-             "place_similarity": None}]
+             "place_similarity": None, "fit": None}]
         assert store.search("body") == ["a1"]  # indexed for search on the way
         counts = store.upsert_articles(articles_frame([article(2)]))
         assert counts.new == 1 and store.count("articles") == 2 and store.search("body") == ["a1", "a2"]

@@ -124,6 +124,24 @@ def test_describe_names_stories_after_their_first_article():
     assert "tariff" in first["keywords"] and "tsunami" not in first["keywords"]
     assert stories.iloc[1]["first_published"] is None
     assert members.groupby("story_id").size().to_dict() == {story_id("x1"): 2, story_id("y1"): 1}
+    fit = members.set_index("article_id")["fit"]
+    assert pd.isna(fit["y1"]) and fit[["x1", "x2"]].notna().all()  # alone in its story: nothing to fit
+
+
+def test_each_members_fit_is_its_mean_similarity_to_the_others_and_lowest_for_the_odd_one_out():
+    from perspectives.stories.describe import story_fit
+
+    rng = np.random.default_rng(0)
+    centre = rng.normal(size=16)
+    tight = centre + 0.3 * rng.normal(size=(4, 16))
+    odd = centre + 2.0 * rng.normal(size=(1, 16))
+    unit = np.vstack([tight, odd])
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    fit = np.array(story_fit(unit, [0, 1, 2, 3, 4]))
+    pairs = unit @ unit.T
+    np.testing.assert_allclose(fit, (pairs.sum(axis=1) - 1) / 4)
+    assert fit.argmin() == 4
+    assert story_fit(unit, [2]) == [None]
 
 
 WIRE = ("A volcano erupted on Iceland's Reykjanes peninsula on Wednesday, the Met Office said. "

@@ -289,9 +289,12 @@ def story_page(db: str, version: int, story: pd.Series) -> None:
     st.subheader("Articles")
     st.dataframe(
         articles.assign(url=articles["url"].map(safe_url))[
-            ["published_at", "outlet", "country", "language", "title", "url", "wire_group"]],
+            ["published_at", "outlet", "country", "language", "title", "url", "wire_group", "fit"]],
         hide_index=True, width="stretch",
-        column_config={"url": st.column_config.LinkColumn("Link", display_text="open"), "wire_group": "Wire copy"},
+        column_config={"url": st.column_config.LinkColumn("Link", display_text="open"), "wire_group": "Wire copy",
+                       "fit": st.column_config.NumberColumn(
+                           "Fit", format="%.2f", help="Mean similarity to the story's other articles (about 0 for "
+                                                      "unrelated ones): the lowest are the likeliest misplaced.")},
     )
 
 

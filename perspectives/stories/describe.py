@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.store import STORY_COLUMNS
+from perspectives.stories.evidence import centre_by_language, embedded_language
 from perspectives.text import (
     STOP_WORDS,
     clause_terms,
@@ -63,6 +64,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
     for i, label in enumerate(labels):
         groups.setdefault(int(label), []).append(i)
     keywords = ctfidf_keywords([[term for i in idx for term in story_terms(records[i])] for idx in groups.values()])
+    centred = centre_by_language(vectors, embedded_language(articles)) if len(records) else vectors
     rows: list[dict] = []
     members: list[dict] = []
     for idx, words in zip(groups.values(), keywords):
@@ -80,10 +82,11 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
             "first_published": min(dates, default=None),
             "last_published": max(dates, default=None),
         })
-        members.extend({"article_id": records[i]["id"], "story_id": sid} for i in idx)
+        members.extend({"article_id": records[i]["id"], "story_id": sid, "fit": fit}
+                        for i, fit in zip(idx, story_fit(centred, idx)))
     stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
     # wire_group is filled by the wire detector (perspectives.pipeline.group_stories); None until then.
-    return stories, pd.DataFrame(members, columns=["article_id", "story_id"]).assign(wire_group=None)
+    return stories, pd.DataFrame(members, columns=["article_id", "story_id", "fit"]).assign(wire_group=None)
 
 
 def story_terms(record) -> list[str]:
@@ -99,6 +102,18 @@ def _headline(record) -> str:
 
 def _sort_time(record) -> str:
     return record.get("published_at") or "9999"
+
+
+def story_fit(centred: np.ndarray, idx: list[int]) -> list[float | None]:
+    """Each member's mean cosine with the story's other members, on unit vectors centred per language as the
+    grouping compares them (about 0 for unrelated articles); None for a single-article story. Its lowest values flag
+    the articles most likely misplaced (benchmarks/GROUPING.md, "How well each article fits its story")."""
+    if len(idx) < 2:
+        return [None]
+    block = centred[idx].astype(np.float64)
+    # A member's similarities to all members sum to its dot with their sum, its own among them.
+    others = block @ block.sum(axis=0) - np.einsum("ij,ij->i", block, block)
+    return [float(v) for v in others / (len(idx) - 1)]
 
 
 def _medoid(vectors: np.ndarray, idx: list[int]) -> int:
