@@ -40,7 +40,12 @@ from perspectives.metrics import bcubed  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
-from perspectives.stories.clusterer import HISTORY_WEIGHT, SIZE_SHARE, merge_close_stories  # noqa: E402
+from perspectives.stories.clusterer import (  # noqa: E402
+    FIT_SHARE,
+    HISTORY_WEIGHT,
+    SIZE_SHARE,
+    merge_close_stories,
+)
 from perspectives.stories.evidence import (  # noqa: E402
     FIGURE_CONFLICT,
     PAIR_MODEL_FILE,
@@ -500,11 +505,13 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
 SHARES = (1 / 3, 1 / 2, 2 / 3, 1.0)
 CONFLICTS = (0.0, 0.05, 0.1, 0.2)
 # The two constants fitted together (the share of the story size and the figure conflict), then the neighbour lists'
-# length and the time window (the clusterer's defaults), each grid with the other constants as shipped.
+# length and the time window (the clusterer's defaults), then the share of its story's median fit below which a
+# member is taken out (0: only a member whose fit is negative), each grid with the other constants as shipped.
 CONSTANT_GRIDS = ({"share": SHARES, "conflict": CONFLICTS},
-                  {"lists": (10, 15, 20, 30), "window": (1.0, 3.0, 7.0)})
+                  {"lists": (10, 15, 20, 30), "window": (1.0, 3.0, 7.0)},
+                  {"fit": (0.0, 0.2, 0.3, 0.4, 0.5)})
 SHIPPED = {"share": SIZE_SHARE, "conflict": FIGURE_CONFLICT, "lists": StoryClusterer().n_neighbors,
-           "window": StoryClusterer().time_window_days}
+           "window": StoryClusterer().time_window_days, "fit": FIT_SHARE}
 # Larger sets are sampled to this many articles for the grids (12-16 groupings per set and shape).
 GRID_MAX = 5000
 
@@ -513,7 +520,7 @@ def grid_clusterer(**point: float) -> StoryClusterer:
     """The grouping with the constants of `point` (SHIPPED's names) and the shipped ones for the others."""
     constants = {**SHIPPED, **point}
     return StoryClusterer(size_share=constants["share"], n_neighbors=int(constants["lists"]),
-                          time_window_days=constants["window"],
+                          time_window_days=constants["window"], fit_share=constants["fit"],
                           evidence=EventEvidence(figure_conflict=constants["conflict"]))
 
 
@@ -534,18 +541,23 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
     held-out set's F1 with them next to its F1 with the shipped constants."""
     names = [column for column in scores.columns if column in SHIPPED]
     shipped = tuple(SHIPPED[name] for name in names)
-    rows = []
+
+    def mean_f1(rows: pd.DataFrame) -> dict[tuple, float]:  # keyed by the constants' values, one or several
+        means = rows.groupby(names)["F1"].mean()
+        return {key if isinstance(key, tuple) else (key,): value for key, value in means.items()}
+
+    table = []
     for held in scores["set"].unique():
-        chosen = scores[scores["set"] != held].groupby(names)["F1"].mean().idxmax()
-        mine = scores[scores["set"] == held].groupby(names)["F1"].mean()
-        rows.append({"held out": held, **{f"{name} chosen": value for name, value in zip(names, chosen)},
-                     "held-out F1 (chosen)": mine[chosen], "held-out F1 (shipped)": mine[shipped],
-                     "held-out F1 (best possible)": mine.max()})
-    return pd.DataFrame(rows)
+        others, mine = mean_f1(scores[scores["set"] != held]), mean_f1(scores[scores["set"] == held])
+        chosen = max(others, key=others.__getitem__)
+        table.append({"held out": held, **{f"{name} chosen": value for name, value in zip(names, chosen)},
+                      "held-out F1 (chosen)": mine[chosen], "held-out F1 (shipped)": mine[shipped],
+                      "held-out F1 (best possible)": max(mine.values())})
+    return pd.DataFrame(table)
 
 
 def fit_rows(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
-    """How well each article's fit to its story (`stories.describe.story_fit`) flags the misplaced ones: among the
+    """How well each article's fit to its story (`stories.clusterer.member_fit`) flags the misplaced ones: among the
     articles in stories of two or more, those not of their story's most common gold story; the area under the ROC
     curve of ranking by lowest fit, and the share misplaced among the lowest tenth against among all."""
     rows = []

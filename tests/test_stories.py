@@ -129,7 +129,7 @@ def test_describe_names_stories_after_their_first_article():
 
 
 def test_each_members_fit_is_its_mean_similarity_to_the_others_and_lowest_for_the_odd_one_out():
-    from perspectives.stories.describe import story_fit
+    from perspectives.stories.clusterer import member_fit
 
     rng = np.random.default_rng(0)
     centre = rng.normal(size=16)
@@ -137,11 +137,11 @@ def test_each_members_fit_is_its_mean_similarity_to_the_others_and_lowest_for_th
     odd = centre + 2.0 * rng.normal(size=(1, 16))
     unit = np.vstack([tight, odd])
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
-    fit = np.array(story_fit(unit, [0, 1, 2, 3, 4]))
+    fit = member_fit(np.vstack([unit, unit[:1]]), np.array([0, 0, 0, 0, 0, 1]))
     pairs = unit @ unit.T
-    np.testing.assert_allclose(fit, (pairs.sum(axis=1) - 1) / 4)
-    assert fit.argmin() == 4
-    assert story_fit(unit, [2]) == [None]
+    np.testing.assert_allclose(fit[:5], (pairs.sum(axis=1) - 1) / 4)
+    assert fit[:5].argmin() == 4
+    assert np.isnan(fit[5])  # alone in its story
 
 
 WIRE = ("A volcano erupted on Iceland's Reykjanes peninsula on Wednesday, the Met Office said. "
@@ -968,3 +968,25 @@ def test_a_week_apart_from_the_rest_is_not_one_story_because_it_is_apart():
     labels = StoryClusterer().fit_predict(np.vstack([weeks, event]).astype(np.float32), published_at=days)
     assert list(labels[:12]) == [0] * 6 + [1] * 6
     assert len(set(labels[24:])) == 1 and not set(labels[24:]) & set(labels[:24])
+
+
+def test_a_member_that_fits_its_story_far_less_than_the_others_is_taken_out_of_it():
+    from perspectives.stories.clusterer import FIT_SHARE, MIN_FIT_STORY, _take_out_misfits
+
+    rng = np.random.default_rng(1)
+    topic, other = rng.normal(size=32), rng.normal(size=32)
+    story = topic + 0.3 * rng.normal(size=(5, 32))
+    intruder = other + 0.3 * topic  # attached to the story by density, but mostly about something else
+    triplet = other + 0.3 * rng.normal(size=(2, 32))
+    weak_third = topic + 0.2 * other  # as loose in its triplet, but a triplet reads no median: kept
+    vectors = np.vstack([story, intruder, triplet, weak_third, rng.normal(size=32)])
+    raw = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, -1])
+    english = np.full(len(raw), "en")
+    out = _take_out_misfits(vectors, raw, FIT_SHARE, english)
+    assert out.tolist() == [0, 0, 0, 0, 0, -1, 1, 1, 1, -1]
+    assert MIN_FIT_STORY > 3
+    # With the rule off (a share of 0 takes out only members fitting their story negatively) nothing moves.
+    assert _take_out_misfits(vectors, raw, 0.0, english).tolist() == raw.tolist()
+    # In another language than most of its story, a low fit may be the language's: the member stays.
+    other_language = np.where(np.arange(len(raw)) == 5, "sv", "en")
+    assert _take_out_misfits(vectors, raw, FIT_SHARE, other_language).tolist() == raw.tolist()

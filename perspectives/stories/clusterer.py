@@ -51,6 +51,12 @@ MERGE_SHARE = 0.7
 # stable-id check of benchmarks/grouping.py (ids kept and F1 when a set's second half arrives, one set left out):
 # 0.1 for every set but MEANTIME, for which 0.2 (within 0.002 of 0.1 on the other sets).
 HISTORY_WEIGHT = 0.1
+# A member fitting its story less than this share of the story's median fit is taken out (`fit_share`). Chosen
+# leaving one labelled set out (benchmarks/GROUPING.md, step 6).
+FIT_SHARE = 0.4
+# The smallest story a member is taken out of: in a story of three, two of the three fits whose median is the
+# reference hold the member's own cosines, and BASIL dev's titles lost right articles from their triplets.
+MIN_FIT_STORY = 4
 # Keeps identical texts (distance 0) as edges: sparse graphs treat an explicit 0 as "no edge".
 _TINY = 1e-12
 
@@ -90,6 +96,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     history_weight : float
         Given the previous grouping (`fit`'s `previous_stories`), what two articles it put in one story add to their
         pair similarity: stories already shown stay as they were unless the new articles argue otherwise.
+    fit_share : float or None
+        Given the articles (with `use_text`), a member of a story of four or more, in its story's most common
+        language, whose fit (`member_fit`: its mean cosine with the other members, on vectors centred per language)
+        is below this share of its story's median fit is taken out as a single-article story: an intruder that
+        density alone attached. None takes out none.
     min_samples : int
         HDBSCAN's core distance is to the `min_samples`-th nearest neighbour; at most `n_neighbors`.
     time_window_days : float or None
@@ -171,8 +182,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     _only_large_stories = False
 
     def __init__(self, min_cluster_size: int | str = "auto", size_share: float = SIZE_SHARE, mixed_sizes: bool = True,
-                 merge_share: float | None = MERGE_SHARE,
-                 history_weight: float = HISTORY_WEIGHT, min_samples: int = 1, time_window_days: float | None = 3.0,
+                 merge_share: float | None = MERGE_SHARE, history_weight: float = HISTORY_WEIGHT,
+                 fit_share: float | None = FIT_SHARE, min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None):
@@ -181,6 +192,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.mixed_sizes = mixed_sizes
         self.merge_share = merge_share
         self.history_weight = history_weight
+        self.fit_share = fit_share
         self.min_samples = min_samples
         self.time_window_days = time_window_days
         self.n_neighbors = n_neighbors
@@ -272,6 +284,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
                 self.n_neighbors_ == self.n_neighbors:
             raw = self._regroup_large_stories(raw, vectors, days, articles, mapper, history)
+        # Once, on the corpus's stories (a region grouped apart is part of them).
+        if evidence is not None and self.fit_share is not None and not self._only_large_stories:
+            raw = _take_out_misfits(X, raw, self.fit_share, embedded_language(articles))
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -700,6 +715,40 @@ def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.nda
     mutual = (best[best] == np.arange(size)) & (best != np.arange(size))
     target[mutual] = np.minimum(np.arange(size), best)[mutual]
     return target
+
+
+def member_fit(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each row's mean cosine with the other rows of its story (`labels` >= 0); NaN alone and in the noise. A row's
+    cosines with its story's rows sum to its dot with their sum, its own among them: no pair matrix is built."""
+    unit = unit_rows(vectors).astype(np.float64)
+    fit = np.full(len(labels), np.nan)
+    rows = np.flatnonzero(labels >= 0)
+    stories, story = np.unique(labels[rows], return_inverse=True)
+    sums = np.zeros((len(stories), unit.shape[1]))
+    np.add.at(sums, story, unit[rows])
+    others = np.einsum("ij,ij->i", unit[rows], sums[story]) - np.einsum("ij,ij->i", unit[rows], unit[rows])
+    size = np.bincount(story)[story]
+    fit[rows] = np.where(size > 1, others / np.maximum(size - 1, 1), np.nan)
+    return fit
+
+
+def _take_out_misfits(vectors: np.ndarray, raw: np.ndarray, share: float, languages: np.ndarray) -> np.ndarray:
+    """Noise (-1) for the members of stories of at least MIN_FIT_STORY, in their story's most common language
+    (`languages`: each row's, as embedded), whose fit is below `share` of their story's median fit. A member in
+    another language fits less for its language alone where the model reads one of them poorly (MiniLM without
+    translations), so its fit says nothing of its place."""
+    fit = member_fit(vectors, raw)
+    by_story = pd.Series(fit).groupby(raw)
+    median, size = (by_story.transform(how).to_numpy() for how in ("median", "size"))
+    return np.where((size >= MIN_FIT_STORY) & (median > 0) & (fit < share * median)
+                    & (languages == _most_common(raw, languages)), -1, raw)
+
+
+def _most_common(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each row's most common value among the rows of its label (ties: the first in sorted order)."""
+    counts = pd.DataFrame({"label": labels, "value": values}).groupby(["label", "value"]).size().reset_index(name="n")
+    first = counts.sort_values(["label", "n", "value"], ascending=[True, False, True]).drop_duplicates("label")
+    return pd.Series(labels).map(first.set_index("label")["value"]).to_numpy()
 
 
 def _renumber_with_singletons(raw: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.store import STORY_COLUMNS
+from perspectives.stories.clusterer import member_fit
 from perspectives.stories.evidence import centre_by_language, embedded_language
 from perspectives.text import (
     STOP_WORDS,
@@ -64,7 +65,10 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
     for i, label in enumerate(labels):
         groups.setdefault(int(label), []).append(i)
     keywords = ctfidf_keywords([[term for i in idx for term in story_terms(records[i])] for idx in groups.values()])
-    centred = centre_by_language(vectors, embedded_language(articles)) if len(records) else vectors
+    # Each member's fit, on the vectors centred per language as the grouping compares them (about 0 for unrelated
+    # articles): its lowest values flag the likeliest misplaced (benchmarks/GROUPING.md, "How well each article fits
+    # its story").
+    fits = member_fit(centre_by_language(vectors, embedded_language(articles)), labels) if len(records) else np.empty(0)
     rows: list[dict] = []
     members: list[dict] = []
     for idx, words in zip(groups.values(), keywords):
@@ -82,8 +86,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
             "first_published": min(dates, default=None),
             "last_published": max(dates, default=None),
         })
-        members.extend({"article_id": records[i]["id"], "story_id": sid, "fit": fit}
-                        for i, fit in zip(idx, story_fit(centred, idx)))
+        members.extend({"article_id": records[i]["id"], "story_id": sid, "fit": fits[i]} for i in idx)
     stories = without_nan(pd.DataFrame(rows, columns=STORY_COLUMNS))
     # wire_group is filled by the wire detector (perspectives.pipeline.group_stories); None until then.
     return stories, pd.DataFrame(members, columns=["article_id", "story_id", "fit"]).assign(wire_group=None)
@@ -102,18 +105,6 @@ def _headline(record) -> str:
 
 def _sort_time(record) -> str:
     return record.get("published_at") or "9999"
-
-
-def story_fit(centred: np.ndarray, idx: list[int]) -> list[float | None]:
-    """Each member's mean cosine with the story's other members, on unit vectors centred per language as the
-    grouping compares them (about 0 for unrelated articles); None for a single-article story. Its lowest values flag
-    the articles most likely misplaced (benchmarks/GROUPING.md, "How well each article fits its story")."""
-    if len(idx) < 2:
-        return [None]
-    block = centred[idx].astype(np.float64)
-    # A member's similarities to all members sum to its dot with their sum, its own among them.
-    others = block @ block.sum(axis=0) - np.einsum("ij,ij->i", block, block)
-    return [float(v) for v in others / (len(idx) - 1)]
 
 
 def _medoid(vectors: np.ndarray, idx: list[int]) -> int:
