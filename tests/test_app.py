@@ -88,6 +88,10 @@ def test_the_story_page_has_a_tab_for_each_analysis(app, demo_run, aug8_story_id
     picker.set_value("Putin").run()
     statements = at.tabs[7].dataframe[0].value
     assert len(statements) and statements["sentence"].str.contains("Putin").all()
+    # Last, the story's articles, each with its fit to the story as the report gives it.
+    articles = at.dataframe[-1].value
+    report = pd.read_csv(demo_run["out"] / "articles.csv").query("story_id == @aug8_story_id")
+    assert sorted(articles["fit"].round(6)) == sorted(report["story_fit"].round(6))
 
 
 def test_a_story_link_opens_the_story_page_directly(app, aug8_story_id):
