@@ -29,9 +29,9 @@ from benchmarks import datasets, grouping  # noqa: E402
 from perspectives.embed import Embedder  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame  # noqa: E402
-from perspectives.stories.evidence import FEATURES, EventEvidence, centre_by_language, embedded_language  # noqa: E402
+from perspectives.stories.evidence import FEATURES, EventEvidence, centre_by_language  # noqa: E402
 from perspectives.stories.neighbours import unit_rows  # noqa: E402
-from perspectives.text import lede  # noqa: E402
+from perspectives.text import embedded_language, lede  # noqa: E402
 
 # The features that weigh the pair (the last two of FEATURES only say which of them are defined).
 EVIDENCE = FEATURES[:5]

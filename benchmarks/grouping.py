@@ -52,10 +52,9 @@ from perspectives.stories.evidence import (  # noqa: E402
     EventEvidence,
     PairModel,
     centre_by_language,
-    embedded_language,
 )
 from perspectives.stories.neighbours import day_numbers  # noqa: E402
-from perspectives.text import lede, present  # noqa: E402
+from perspectives.text import embedded_language, lede, present  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 # The embedding model every method sees (`--model`; None: the packaged MiniLM).

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 import regex
 from sentencex import segment
@@ -161,6 +162,12 @@ def view_language(article) -> str | None:
 def has_english(article) -> bool:
     """Whether the article carries an English translation (of its title or text): its English view is that."""
     return present(article.get("title_en")) or present(article.get("text_en"))
+
+
+def embedded_language(articles: pd.DataFrame) -> np.ndarray:
+    """The language of the text that was embedded: English where a translation was used ("" where unknown)."""
+    return np.array(["en" if has_english(a) else str(a["language"]) if present(a.get("language")) else ""
+                     for a in articles.to_dict("records")], dtype=object)
 
 
 def _pick(article, preferred: str, fallback: str) -> str:

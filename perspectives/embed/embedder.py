@@ -12,7 +12,7 @@ from perspectives.embed.backends import check_backend, default_backend, quiet_li
 from perspectives.embed.engines import SentenceEncoder
 from perspectives.embed.models import ENGLISH_ONLY_MODELS, ModelNotFound, ModelSpec, model_of, resolve_model
 from perspectives.embed.models import cache_dir as default_cache_dir
-from perspectives.text import content_hash, document, has_english, present
+from perspectives.text import content_hash, document, embedded_language
 
 
 class Embedder:
@@ -151,8 +151,8 @@ def unread_languages(articles: pd.DataFrame, embedder_name: str) -> int:
     in English, and without an English translation. 0 for other models, and for articles of no known language."""
     if model_of(embedder_name) not in ENGLISH_ONLY_MODELS:
         return 0
-    return sum(present(a.get("language")) and a["language"] != "en" and not has_english(a)
-               for a in articles.to_dict("records"))
+    languages = embedded_language(articles)
+    return int(np.count_nonzero((languages != "en") & (languages != "")))
 
 
 def content_hashes(articles: pd.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
-from perspectives.stories.evidence import EventEvidence, centre_by_language, embedded_language, row_dots
+from perspectives.stories.evidence import EventEvidence, centre_by_language, row_dots
 from perspectives.stories.hdbscan_tree import hdbscan_labels
 from perspectives.stories.neighbours import (
     NeighbourGraph,
@@ -25,6 +25,7 @@ from perspectives.stories.neighbours import (
     neighbour_graph,
     unit_rows,
 )
+from perspectives.text import embedded_language
 
 # min_cluster_size "auto" is this share of the typical story size: EOM then keeps stories of that size whole
 # instead of picking dense pieces inside them. Chosen leaving one labelled set out at a time (benchmarks/grouping.py).

@@ -8,12 +8,13 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.store import STORY_COLUMNS
 from perspectives.stories.clusterer import member_fit
-from perspectives.stories.evidence import centre_by_language, embedded_language
+from perspectives.stories.evidence import centre_by_language
 from perspectives.text import (
     STOP_WORDS,
     clause_terms,
     distinct_terms,
     document,
+    embedded_language,
     english_text,
     english_title,
     lede,

@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from perspectives.stories.neighbours import unit_rows
-from perspectives.text import UNSPACED, document, english_text, english_title, fold, has_english, words
+from perspectives.text import UNSPACED, document, embedded_language, english_text, english_title, fold, words
 
 # A number: digits with separators (1,000, 1.000, 1'000, 6٫8) or groups of three after spaces (10 000); then a run of
 # an unspaced script (which holds no name: these scripts have no capitals, and it must not swallow the digits after
@@ -57,12 +57,6 @@ def anchors(text: str) -> list[str]:
             if not opens_sentence:
                 found.append(fold(token))
     return found
-
-
-def embedded_language(articles: pd.DataFrame) -> np.ndarray:
-    """The language of the text that was embedded: English where a translation was used."""
-    return np.array(["en" if has_english(a) else str(a.get("language") or "")
-                     for a in articles.to_dict("records")], dtype=object)
 
 
 # How many articles a language's mean is worth before it is trusted: a language with one or two articles (often
