@@ -253,9 +253,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,
                               history: np.ndarray) -> None:
         vectors, n = X, len(X)
-        evidence = None
+        evidence, languages = None, None
         if articles is not None and self.use_text and n:
-            X = centre_by_language(X, embedded_language(articles))
+            languages = embedded_language(articles)
+            X = centre_by_language(X, languages)
             evidence = clone(self.evidence if self.evidence is not None else EventEvidence()).fit(articles, X)
         # Only the size reading compares with what unrelated articles score.
         background = _background(X, evidence) if n and self.min_cluster_size == "auto" else 0.0
@@ -286,8 +287,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 self.n_neighbors_ == self.n_neighbors:
             raw = self._regroup_large_stories(raw, vectors, days, articles, mapper, history)
         # Once, on the corpus's stories (a region grouped apart is part of them).
-        if evidence is not None and self.fit_share is not None and not self._only_large_stories:
-            raw = _take_out_misfits(X, raw, self.fit_share, embedded_language(articles))
+        if languages is not None and self.fit_share is not None and not self._only_large_stories:
+            raw = _take_out_misfits(X, raw, self.fit_share, languages)
         self.labels_ = _renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
