@@ -660,6 +660,31 @@ def test_large_stories_among_many_small_ones_are_grouped_apart():
     assert triplets.large_stories_ is None and not len(triplets.large_story_rows_)
 
 
+def test_dated_stories_larger_than_the_corpus_reads_are_cut_at_their_own_minimum():
+    # Twenty tight triplets and one story of nine made of three tight triplets (cosine 0.6 between them): the corpus
+    # reads triplets (a minimum of 2), at which excess of mass takes the nine's three pieces for stories. Dated, the
+    # nine's lists read nine (their story's own minimum of 4), and it is one story; the triplet that a minimum of 4
+    # folds into it as fringe (it reads the corpus's size) stays its own.
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((21, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    pieces = centres[20] + 2 * rng.standard_normal((3, 64)) / 8
+    vectors = np.vstack([c + 0.05 * rng.standard_normal((3, 64)) for c in (*centres[:20], *pieces)]).astype(np.float32)
+    truth = np.r_[np.repeat(np.arange(20), 3), np.full(9, 20)]
+    undated = wordless_titles(len(vectors))
+    dated = undated.assign(published_at="2025-08-04")
+    grouped = StoryClusterer().fit(vectors, articles=dated)
+    assert grouped.story_size_ == 3 and grouped.min_cluster_size_ == 2 and np.nanmedian(grouped.list_sizes_[60:]) == 9
+    assert same_partition(grouped.labels_, truth)
+    at_four = StoryClusterer(min_cluster_size=4, fit_share=None).fit(vectors, articles=dated).labels_
+    assert np.sum(at_four == at_four[60]) == 12
+    # Undated lists may span any time and read a topic, not a story; and on vectors alone a list's reading is the
+    # smooth decline of cosines through a topic: neither sets a minimum of its own.
+    for pieces_kept in (StoryClusterer().fit(vectors, articles=undated),
+                        StoryClusterer().fit(vectors, published_at=dated["published_at"])):
+        assert same_partition(pieces_kept.labels_[:60], truth[:60]) and len(np.unique(pieces_kept.labels_[60:])) == 3
+
+
 def test_a_grouping_says_how_its_stories_were_sized():
     from perspectives.embed.embedder import article_documents
     from perspectives.pipeline import group_stories

@@ -83,7 +83,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         clusters were pieces of larger stories), and noise whose list ends inside its story joins the cluster
         holding more than half of its list; where stories outgrow the lists (more than half of them end inside
         their story, by more than chance gives; read from the text evidence, given the articles), the lists grow,
-        noise joins its nearest neighbour's story and the minimum stays the one read on the lists as asked.
+        noise joins its nearest neighbour's story and the minimum stays the one read on the lists as asked. Where
+        the lists do not grow, a part of the tree whose dated articles read larger stories than the corpus is cut at
+        its own minimum (a story of ten among triplets stays whole; see `_cut_by_readings`).
     size_share : float
         With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
@@ -270,7 +272,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # vectors alone no article counts as open-listed in the steps below.
         ends_inside = self.open_ended_ if evidence is not None and self.min_cluster_size == "auto" else \
             np.zeros(n, dtype=bool)
-        raw = self._density_labels(similarity, ends_inside) if n >= max(2, self.min_cluster_size_) else np.full(n, -1)
+        readings = self._dated_readings(undated) if evidence is not None else None
+        raw = self._density_labels(similarity, ends_inside, readings) if n >= max(2, self.min_cluster_size_) else \
+            np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = _join_nearest_story(self.graph_, similarity, raw)
             if self.merge_share is not None:
@@ -376,15 +380,38 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         grouped[rows] = np.where(again.noise_mask_, -1, again.labels_ + raw.max() + 1)
         return grouped
 
-    def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray) -> np.ndarray:
+    def _dated_readings(self, undated: np.ndarray) -> np.ndarray | None:
+        """The story size each dated row's list reads (NaN for the undated rows and those too short to read), with
+        "auto" on lists as asked; None otherwise. A dated row's list stays within the time window and reads its
+        story; an undated row's may span any time and reads its topic (NeuS's crowded topics read stories of 6-12
+        where its stories are triplets). Read from the text evidence only, as where a list ends: on cosines alone a
+        list declines smoothly through a topic."""
+        if self.min_cluster_size != "auto" or self.n_neighbors_ != self.n_neighbors or undated.all():
+            return None
+        return np.where(undated, np.nan, self.list_sizes_)
+
+    def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray,
+                        readings: np.ndarray | None) -> np.ndarray:
         graph = self.graph_
         distance = np.clip(1.0 - similarity.astype(np.float64), _TINY, 2.0)
         reach = np.maximum(distance, np.maximum(*(_core_distances(graph, distance, self.min_samples)[ends]
                                                   for ends in (graph.rows, graph.cols))))
         tree, part_of = _spanning_tree(graph.n, graph.rows, graph.cols, reach)
-        labels = self._cut(tree, part_of, self.min_cluster_size_)
+        cuts: dict[int, np.ndarray] = {}
+
+        def cut_at(minimum: int) -> np.ndarray:  # each minimum's cut once: the steps below revisit them
+            if minimum not in cuts:
+                cuts[minimum] = self._cut(tree, part_of, minimum)
+            return cuts[minimum]
+
+        read = self.min_cluster_size_  # as the lists read it; `_raise_minimum` raises it
+
+        def cut(minimum: int) -> np.ndarray:
+            return _cut_by_readings(cut_at, minimum, readings, read, self.size_share)
+
+        labels = cut(self.min_cluster_size_)
         if self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
-            labels = self._raise_minimum(tree, part_of, labels, ends_inside)
+            labels = self._raise_minimum(cut, labels, ends_inside)
         return labels
 
     def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int) -> np.ndarray:
@@ -399,8 +426,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
         return labels
 
-    def _raise_minimum(self, tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
-                       ends_inside: np.ndarray) -> np.ndarray:
+    def _raise_minimum(self, cut, labels: np.ndarray, ends_inside: np.ndarray) -> np.ndarray:
         """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it
         puts into the noise (`_more_in_stories`; `ends_inside`: the rows whose list ends inside their story), and
         return the cut at the last minimum kept. The stories a step up loses become noise; where its small clusters
@@ -408,7 +434,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         texts: loose stories that the size read cuts small). It stops at the list length and its article: a story
         the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay few)."""
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
-            raised = self._cut(tree, part_of, self.min_cluster_size_ + 1)
+            raised = cut(self.min_cluster_size_ + 1)
             if not _more_in_stories(labels, raised, ends_inside):
                 break
             labels = raised
@@ -463,6 +489,43 @@ def _most(share: float, count: int) -> bool:
     """Whether a share of `count` lists exceeds OPEN_ENDED_SHARE by more than chance (one-sided, at MOST_Z)."""
     spread = np.sqrt(OPEN_ENDED_SHARE * (1 - OPEN_ENDED_SHARE) / max(count, 1))
     return count > 0 and share - OPEN_ENDED_SHARE > MOST_Z * spread
+
+
+def _cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int, size_share: float) -> np.ndarray:
+    """The clusters of `cut_at(minimum)` (HDBSCAN's cut at that minimum), but where a part of the tree reads larger
+    stories than the corpus: there the cluster of the cut at its own minimum. One reading for a whole corpus serves
+    one kind of story: beside a thousand undated triplets, the triplets' minimum of 2 cut the demo's dated stories of
+    ten into pieces (benchmarks/GROUPING.md, "Every dev set in one corpus").
+
+    A story's own minimum is `minimum` raised by as much as `size_share` of its rows' median reading (`readings`,
+    NaN where a row says nothing) exceeds the minimum the corpus's lists `read`. From the largest minimum down, each
+    cut's clusters take the rows still free: the noise, and the clusters of the cut at `minimum` that read larger
+    stories than the corpus (a story that reads the corpus's size keeps its own cluster, where a larger minimum
+    would fold it into a neighbouring story as fringe); a cluster is kept where it holds at least that minimum's
+    rows and their own minimum reaches it. The cut at `minimum` gives the rest."""
+    if readings is None or np.isnan(readings).all():
+        return cut_at(minimum)
+
+    def own_minimum(reading):  # NaN without a reading
+        return minimum + np.maximum(np.floor(reading * size_share) - read, 0)
+
+    smallest = cut_at(minimum)
+    clustered = np.flatnonzero(smallest >= 0)
+    piece_minimum = own_minimum(pd.Series(readings[clustered]).groupby(smallest[clustered]).median())
+    free = np.ones(len(readings), dtype=bool)
+    free[clustered] = (piece_minimum > minimum).reindex(smallest[clustered]).to_numpy()
+    labels = np.full(len(readings), -1)
+    for size in range(int(own_minimum(np.nanmax(readings))), minimum, -1):
+        cut = cut_at(size)
+        rows = np.flatnonzero((cut >= 0) & free)
+        by_cluster = pd.Series(readings[rows]).groupby(cut[rows])
+        kept = (own_minimum(by_cluster.median()) >= size) & (by_cluster.size() >= size)
+        rows = rows[kept.reindex(cut[rows]).to_numpy()]
+        labels[rows] = cut[rows] + labels.max() + 1
+        free[rows] = False
+    rest = clustered[labels[clustered] < 0]
+    labels[rest] = smallest[rest] + labels.max() + 1
+    return labels
 
 
 def _more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray) -> bool:
