@@ -36,7 +36,7 @@ from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
-from perspectives.metrics import bcubed  # noqa: E402
+from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
@@ -236,16 +236,20 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     rows = []
     fp32 = other_build()
     for name, shape, shaped, vectors in shaped_sets(sets, shapes):
-        precision, recall, f1 = bcubed(perspectives_labels(shaped, vectors), shaped["gold"])
+        labels = perspectives_labels(shaped, vectors)
+        precision, recall, f1 = bcubed(labels, shaped["gold"])
         row = {"set": name, "shape": shape, "n": len(shaped), "perspectives": f1, "P": precision, "R": recall}
         if fp32 is not None:
             row["fp32"] = bcubed(perspectives_labels(shaped, vectors_of(shaped, fp32)), shaped["gold"])[2]
         if peers:
             docs = article_documents(shaped)
-            for peer in PEERS:
-                row[peer] = bcubed(peer_labels(peer, docs, vectors), shaped["gold"])[2]
-            row["best peer"] = max(row[peer] for peer in PEERS)
+            labelled = {peer: peer_labels(peer, docs, vectors) for peer in PEERS}
+            for peer, peer_labelled in labelled.items():
+                row[peer] = bcubed(peer_labelled, shaped["gold"])[2]
+            best = max(PEERS, key=row.get)
+            row["best peer"] = row[best]
             row["margin"] = f1 - row["best peer"]
+            row["margin low"], row["margin high"] = bcubed_margin_interval(labels, labelled[best], shaped["gold"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -743,6 +747,9 @@ def main() -> None:
 
 def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = True, fit: bool = True) -> None:
     print("\n=== grouping: BCubed F1 per labelled set and shape, next to HDBSCAN and BERTopic on the same vectors ===")
+    if peers:
+        print("(margin low / high: the 95% interval of the margin over the best peer, its gold stories drawn again with"
+              " replacement 2,000 times)")
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
     partly = partly_dated_rows(sets, shapes, quality)

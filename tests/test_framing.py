@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from perspectives.framing import FightinWords, alternative_takes
-from perspectives.metrics import bcubed, grouping_report, pairwise
+from perspectives.metrics import bcubed, bcubed_margin_interval, grouping_report, pairwise
 
 
 def test_fightin_words_matches_the_formula_by_hand():
@@ -130,6 +130,18 @@ def test_bcubed_on_hand_computed_cases(predicted, gold, expected):
 ])
 def test_pairwise_on_hand_computed_cases(predicted, gold, expected):
     assert pairwise(predicted, gold) == pytest.approx(expected)
+
+
+def test_a_margin_interval_holds_zero_only_where_the_difference_rests_on_few_stories():
+    gold = np.repeat(np.arange(20), 4)
+    one_split = np.where(np.arange(80) < 2, 100, gold)  # the first story cut in halves
+    all_split = np.arange(80) // 2
+    low, high = bcubed_margin_interval(gold, one_split, gold)
+    assert low == 0.0 < high  # the split story is left out of some draws: then the two agree
+    assert bcubed_margin_interval(gold, all_split, gold)[0] > 0.2
+    assert bcubed_margin_interval(all_split, gold, gold) == pytest.approx(
+        tuple(-bound for bound in reversed(bcubed_margin_interval(gold, all_split, gold))))
+    assert bcubed_margin_interval(one_split, one_split, gold) == (0.0, 0.0)
 
 
 def test_grouping_report_counts_stories_and_singletons():
