@@ -397,16 +397,15 @@ def grouped_in_batches(articles: pd.DataFrame, vectors: np.ndarray, batches: lis
     return runs, summaries
 
 
-def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray,
+def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray, arrival: str, half: np.ndarray,
                  history_weight: float = HISTORY_WEIGHT) -> dict:
-    """`perspectives cluster` of the set's first half (in the pipeline's order: by date, then id) into a fresh
-    store, then of the second half into the same store: the share of the first half's articles whose story id the
-    second run kept, and BCubed F1 of both runs; `history_weight` as in `StoryClusterer`."""
-    half = np.arange(len(articles)) < len(articles) // 2
+    """`perspectives cluster` of the set's first `half` (a boolean mask; `arrival` says how it was drawn) into a
+    fresh store, then of the other half into the same store: the share of the first half's articles whose story id
+    the second run kept, and BCubed F1 of both runs; `history_weight` as in `StoryClusterer`."""
     runs, summaries = grouped_in_batches(articles, vectors, [half, ~half], history_weight)
     first = articles["id"][half]
     gold = articles.set_index("id")["gold"]
-    return {"set": name, "articles": len(articles), "history weight": history_weight,
+    return {"set": name, "articles": len(articles), "arrival": arrival, "history weight": history_weight,
             "second run": summaries[-1].mode, "first half's ids kept": float((runs[1][first] == runs[0][first]).mean()),
             "F1 first half": bcubed(runs[0][first].to_numpy(), gold[first].to_numpy())[2],
             "F1 after the second": bcubed(runs[1][articles["id"]].to_numpy(), gold[articles["id"]].to_numpy())[2]}
@@ -440,22 +439,37 @@ def daily_rows(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 # The history weights the stable-id check compares.
 HISTORY_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
+# A dated set's first half is its earlier half (the pipeline's order: by date, then id). An undated set's articles
+# arrive in no order of their own, and the sets' ids often run story by story (NeuS's "5607_left", "5607_right"), so
+# that halves by id hold whole stories and a regroup has nothing to revise: its first half is drawn at random, once
+# per draw here.
+ARRIVAL_DRAWS = (0, 1)
+
+
+def first_halves(articles: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(how the first half arrives, its mask) for each arrival the stable-id check runs on `articles`."""
+    n = len(articles)
+    if articles["published_at"].notna().all():
+        return [("by date", np.arange(n) < n // 2)]
+    return [(f"draw {draw}", np.random.default_rng(draw).permutation(n) < n // 2) for draw in ARRIVAL_DRAWS]
 
 
 def kept_ids_rows(sets: dict[str, pd.DataFrame], weights: tuple[float, ...] = HISTORY_WEIGHTS) -> pd.DataFrame:
-    """`kept_ids_row` of every set as given, at each history weight."""
-    return pd.DataFrame([kept_ids_row(name, shaped, vectors, weight)
-                         for name, _, shaped, vectors in shaped_sets(sets, ["as given"]) for weight in weights])
+    """`kept_ids_row` of every set as given, for each of its arrivals and history weights."""
+    return pd.DataFrame([kept_ids_row(name, shaped, vectors, arrival, half, weight)
+                         for name, _, shaped, vectors in shaped_sets(sets, ["as given"])
+                         for arrival, half in first_halves(shaped) for weight in weights])
 
 
 def choose_history_weight(table: pd.DataFrame) -> pd.DataFrame:
     """For each set: the history weight with the best mean, over the other sets, of the ids kept and the F1 after
-    the second half (the two count alike), and the set's own figures with it."""
-    score = (table["first half's ids kept"] + table["F1 after the second"]) / 2
+    the second half (the two count alike; each set's arrivals averaged first), and the set's own figures with it."""
+    means = table.groupby(["set", "history weight"])[["first half's ids kept", "F1 after the second"]].mean()
+    score = means.mean(axis=1)
     rows = []
-    for held in table["set"].unique():
-        others = score[table["set"] != held].groupby(table["history weight"]).mean()
-        mine = table[(table["set"] == held) & (table["history weight"] == others.idxmax())].iloc[0]
+    for held in means.index.unique("set"):
+        others = score.drop(index=held, level="set").groupby(level="history weight").mean()
+        mine = means.loc[(held, others.idxmax())]
         rows.append({"set": held, "weight chosen": others.idxmax(), "ids kept": mine["first half's ids kept"],
                      "F1 after the second": mine["F1 after the second"]})
     return pd.DataFrame(rows)
@@ -784,7 +798,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print("\n=== each article's fit to its story as a flag of misplaced articles (articles in stories of 2+; sets over"
           f" {GRID_MAX:,} sampled) ===")
     print(fits.to_string(index=False))
-    print("\n=== stable ids: the first half grouped, then the second half added to the same store ===")
+    print("\n=== stable ids: the first half grouped, then the second half added to the same store (a dated set's"
+          " halves by date, an undated set's drawn at random) ===")
     kept = kept_ids_rows(sets)
     print(kept.to_string(index=False))
     fitted = fit_sets(sets)
