@@ -37,3 +37,40 @@ def test_leaving_one_set_out_chooses_on_the_other_sets_and_scores_the_one_left_o
     # With "a" left out, the shipped constants' mean over "b" and "c" (0.65) beats the other's (0.6).
     assert (table.loc["a", "lists chosen"], table.loc["a", "window chosen"]) == shipped
     assert table.loc["a", "held-out F1 (best possible)"] == 0.9
+
+
+def test_an_undated_sets_first_half_is_drawn_at_random_and_a_dated_sets_is_its_earlier_half():
+    import numpy as np
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    dated = pd.DataFrame({"published_at": pd.date_range("2025-08-01", periods=10, freq="D").astype(str)})
+    [(arrival, half)] = grouping.first_halves(dated)
+    assert arrival == "by date" and half.tolist() == [True] * 5 + [False] * 5
+    undated = dated.assign(published_at=None)
+    halves = grouping.first_halves(undated)
+    assert [arrival for arrival, _ in halves] == [f"draw {draw}" for draw in grouping.ARRIVAL_DRAWS]
+    assert all(half.sum() == 5 for _, half in halves)
+    assert not np.array_equal(halves[0][1], halves[1][1]) and halves[0][1].tolist() != [True] * 5 + [False] * 5
+
+
+def test_the_history_weight_is_chosen_on_the_other_sets_each_arrival_averaged_first():
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    def row(name, arrival, weight, kept, f1):
+        return {"set": name, "arrival": arrival, "history weight": weight, "first half's ids kept": kept,
+                "F1 after the second": f1}
+
+    # "a" has two arrivals, the others one. Averaged per set first, "a" counts once: with "c" left out, 0.0 wins
+    # (a's 0.6 and b's 0.9 against 0.7 and 0.75); a row per arrival would count "a" twice and choose 0.2.
+    table = pd.DataFrame([row("a", "draw 0", 0.0, 0.6, 0.6), row("a", "draw 1", 0.0, 0.6, 0.6),
+                          row("a", "draw 0", 0.2, 0.7, 0.7), row("a", "draw 1", 0.2, 0.7, 0.7),
+                          row("b", "by date", 0.0, 0.9, 0.9), row("b", "by date", 0.2, 0.75, 0.75),
+                          row("c", "by date", 0.0, 1.0, 1.0), row("c", "by date", 0.2, 0.5, 0.5)])
+    chosen = grouping.choose_history_weight(table).set_index("set")
+    assert chosen.loc["c", "weight chosen"] == 0.0 and chosen.loc["c", "ids kept"] == 1.0
+    assert chosen.loc["a", "weight chosen"] == 0.0 and chosen.loc["a", "ids kept"] == 0.6  # its draws' mean
+    assert chosen.loc["b", "weight chosen"] == 0.0
