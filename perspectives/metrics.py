@@ -14,10 +14,11 @@ def bcubed(predicted, gold) -> tuple[float, float, float]:
     Each item's precision is the share of its predicted group that shares its gold label; its recall is the share of
     its gold group that shares its predicted group. Noise must be passed as distinct single-item groups.
     """
-    precision, recall = bcubed_per_item(predicted, gold)
-    if not len(precision):
+    per_item = bcubed_per_item(predicted, gold)
+    if not len(per_item[0]):
         return 0.0, 0.0, 0.0
-    return float(precision.mean()), float(recall.mean()), float(_f1(precision.mean(), recall.mean()))
+    precision, recall = (float(values.mean()) for values in per_item)
+    return precision, recall, float(_f1(precision, recall))
 
 
 def bcubed_per_item(predicted, gold) -> tuple[np.ndarray, np.ndarray]:
