@@ -40,12 +40,7 @@ from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
-from perspectives.stories.clusterer import (  # noqa: E402
-    FIT_SHARE,
-    HISTORY_WEIGHT,
-    SIZE_SHARE,
-    merge_close_stories,
-)
+from perspectives.stories.clusterer import FIT_SHARE, HISTORY_WEIGHT, SIZE_SHARE  # noqa: E402
 from perspectives.stories.evidence import (  # noqa: E402
     FIGURE_CONFLICT,
     PAIR_MODEL_FILE,
@@ -54,6 +49,7 @@ from perspectives.stories.evidence import (  # noqa: E402
     centre_by_language,
 )
 from perspectives.stories.neighbours import day_numbers  # noqa: E402
+from perspectives.stories.refine import merge_close_stories  # noqa: E402
 from perspectives.text import embedded_language, lede, present  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -574,7 +570,7 @@ def leave_one_set_out(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_rows(sets: dict[str, pd.DataFrame], shapes: list[str]) -> pd.DataFrame:
-    """How well each article's fit to its story (`stories.clusterer.member_fit`) flags the misplaced ones: among the
+    """How well each article's fit to its story (`stories.refine.member_fit`) flags the misplaced ones: among the
     articles in stories of two or more, those not of their story's most common gold story; the area under the ROC
     curve of ranking by lowest fit, and the share misplaced among the lowest tenth against among all."""
     rows = []

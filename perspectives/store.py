@@ -168,7 +168,7 @@ STORY_COLUMNS = [
 # undated article, the publication time of the dated article most like it when it was grouped and their cosine
 # (`StoryClusterer.placed_by_`, `pipeline.placements`), which say which new articles can touch it
 # (`stories.incremental`); None for a dated one, or where nothing was dated. fit: the article's mean similarity to the
-# other articles of its story when it was grouped (`stories.clusterer.member_fit`); None alone.
+# other articles of its story when it was grouped (`stories.refine.member_fit`); None alone.
 MEMBER_COLUMNS = ["article_id", "story_id", "wire_group", "content_hash", "placed_at", "place_similarity", "fit"]
 # What `article_chunks` reads of an article's membership, by the name it gives it.
 MEMBERSHIP_FIELDS = {"story_id": "m.story_id", "wire_group": "m.wire_group", "story_fit": "m.fit"}

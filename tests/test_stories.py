@@ -129,7 +129,7 @@ def test_describe_names_stories_after_their_first_article():
 
 
 def test_each_members_fit_is_its_mean_similarity_to_the_others_and_lowest_for_the_odd_one_out():
-    from perspectives.stories.clusterer import member_fit
+    from perspectives.stories.refine import member_fit
 
     rng = np.random.default_rng(0)
     centre = rng.normal(size=16)
@@ -303,9 +303,9 @@ def test_the_neighbour_graph_gives_the_stories_of_all_pairs_hdbscan():
 
 
 def _renumber(raw):
-    from perspectives.stories.clusterer import _renumber_with_singletons
+    from perspectives.stories.refine import renumber_with_singletons
 
-    return _renumber_with_singletons(raw)
+    return renumber_with_singletons(raw)
 
 
 def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches(monkeypatch):
@@ -506,7 +506,7 @@ def test_language_centring_removes_what_all_articles_of_a_language_share():
 
 
 def test_the_typical_story_size_is_read_from_the_neighbour_lists():
-    from perspectives.stories.clusterer import story_size
+    from perspectives.stories.granularity import story_size
 
     for size in (3, 10):
         vectors, _ = blobs(seed=5, sizes=(size,) * 6, noise=0, dim=40)
@@ -515,14 +515,14 @@ def test_the_typical_story_size_is_read_from_the_neighbour_lists():
 
 
 def test_most_lists_means_more_than_chance_gives():
-    from perspectives.stories.clusterer import _most
+    from perspectives.stories.granularity import most_end_inside
 
     # A region of one topic's triplets read 154 of 303 lists ending inside (0.508): chance, not "most".
-    assert not _most(154 / 303, 303)
+    assert not most_end_inside(154 / 303, 303)
     # A few large stories among NeuS's triplets read 366 of 682 (0.537), and the tweets 0.719 of 30,322.
-    assert _most(366 / 682, 682) and _most(0.719, 30322)
+    assert most_end_inside(366 / 682, 682) and most_end_inside(0.719, 30322)
     # Three of four lists is not "most" when four lists were read, and nothing is when none was.
-    assert not _most(0.75, 4) and not _most(1.0, 0)
+    assert not most_end_inside(0.75, 4) and not most_end_inside(1.0, 0)
 
 
 def test_a_large_loose_story_is_not_shattered_into_pieces():
@@ -914,8 +914,8 @@ def test_grouping_follows_the_pair_model():
 
 
 def test_pieces_of_a_story_merge_and_other_stories_do_not():
-    from perspectives.stories.clusterer import merge_close_stories
     from perspectives.stories.neighbours import NeighbourGraph, unit_rows
+    from perspectives.stories.refine import merge_close_stories
 
     # Two stories of 80 loose articles, each cut in two pieces of 40 (as HDBSCAN cuts a large loose story), and one
     # article left as noise; every pair is a candidate.
@@ -935,8 +935,8 @@ def test_pieces_of_a_story_merge_and_other_stories_do_not():
 
 
 def test_pieces_a_previous_grouping_held_together_merge_on_weaker_evidence():
-    from perspectives.stories.clusterer import merge_close_stories
     from perspectives.stories.neighbours import NeighbourGraph, unit_rows
+    from perspectives.stories.refine import merge_close_stories
 
     # Two pieces of ten: cosine 0.3 within each, and between them 0.65 of that (each article is its piece's centre
     # plus a direction of its own; the centres' cosine is 0.65).
@@ -996,7 +996,8 @@ def test_a_week_apart_from_the_rest_is_not_one_story_because_it_is_apart():
 
 
 def test_a_member_that_fits_its_story_far_less_than_the_others_is_taken_out_of_it():
-    from perspectives.stories.clusterer import FIT_SHARE, MIN_FIT_STORY, _take_out_misfits
+    from perspectives.stories.clusterer import FIT_SHARE
+    from perspectives.stories.refine import MIN_FIT_STORY, take_out_misfits
 
     rng = np.random.default_rng(1)
     topic, other = rng.normal(size=32), rng.normal(size=32)
@@ -1007,11 +1008,11 @@ def test_a_member_that_fits_its_story_far_less_than_the_others_is_taken_out_of_i
     vectors = np.vstack([story, intruder, triplet, weak_third, rng.normal(size=32)])
     raw = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, -1])
     english = np.full(len(raw), "en")
-    out = _take_out_misfits(vectors, raw, FIT_SHARE, english)
+    out = take_out_misfits(vectors, raw, FIT_SHARE, english)
     assert out.tolist() == [0, 0, 0, 0, 0, -1, 1, 1, 1, -1]
     assert MIN_FIT_STORY > 3
     # With the rule off (a share of 0 takes out only members fitting their story negatively) nothing moves.
-    assert _take_out_misfits(vectors, raw, 0.0, english).tolist() == raw.tolist()
+    assert take_out_misfits(vectors, raw, 0.0, english).tolist() == raw.tolist()
     # In another language than most of its story, a low fit may be the language's: the member stays.
     other_language = np.where(np.arange(len(raw)) == 5, "sv", "en")
-    assert _take_out_misfits(vectors, raw, FIT_SHARE, other_language).tolist() == raw.tolist()
+    assert take_out_misfits(vectors, raw, FIT_SHARE, other_language).tolist() == raw.tolist()

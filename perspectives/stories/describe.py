@@ -7,8 +7,8 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from perspectives.store import STORY_COLUMNS
-from perspectives.stories.clusterer import member_fit
 from perspectives.stories.evidence import centre_by_language
+from perspectives.stories.refine import member_fit
 from perspectives.text import (
     STOP_WORDS,
     clause_terms,

@@ -1,0 +1,144 @@
+"""How large a corpus's stories are, read from each article's ranked neighbours, and the smallest story HDBSCAN cuts
+at: the size read (`list_ends`, `story_size`), whether stories outgrow the neighbour lists (`most_end_inside`), a
+minimum of their own for parts of the tree that read larger stories (`cut_by_readings`), and whether a larger minimum
+brings more articles into their story than it puts into the noise (`more_in_stories`). `StoryClusterer` with
+``min_cluster_size="auto"`` uses them; benchmarks/GROUPING.md, step 4, has the measurements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perspectives.stories.evidence import EventEvidence
+from perspectives.stories.neighbours import unit_rows
+
+# "Most" lists ending inside their story: the share of a corpus's (or a story's) articles whose lists do that, above
+# which its stories are taken to outgrow the lists.
+OPEN_ENDED_SHARE = 0.5
+# For a corpus (or a region grouped apart), "most" must be more than chance could give at the number of lists read: a
+# one-sided binomial test at the 5% level. A region of one topic's small stories can read about half its lists
+# ending inside; as a bare share, whether it passed turned on slight differences between two builds of one embedding
+# model (benchmarks/GROUPING.md, step 4 and "The embedding build"). The same level tests whether a larger
+# minimum brings more articles into their story than it puts into the noise (`more_in_stories`).
+MOST_Z = 1.645
+
+
+def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_neighbours: int = 5,
+              n: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per article (the `n` articles, or as many as `rows` names): the story size its ranked neighbours suggest, and
+    whether its list ends inside its story.
+
+    An article's ranked neighbours split into its story and the rest where the two parts' similarities differ
+    most (Otsu's split: count-weighted, so one large drop near the top of a loose story does not decide it); the
+    article and the first part are its story. A list ends inside the story when its last neighbour is closer to
+    its first than to `background` (the similarity of unrelated articles). Articles with fewer than
+    `min_neighbours` neighbours (few articles within the window) say nothing: size NaN, not open-ended.
+    """
+    ranked, read = _ranked_lists(rows, similarity, min_neighbours, n)
+    size, open_ended = np.full(len(read), np.nan), np.zeros(len(read), dtype=bool)
+    if not len(ranked):
+        return size, open_ended
+    length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
+    total = np.nansum(ranked, axis=1, keepdims=True)
+    before = np.nancumsum(ranked, axis=1)[:, :-1]
+    split = np.arange(1, ranked.shape[1])[None, :]
+    between = split * (length - split) * (before / split - (total - before) / np.maximum(length - split, 1)) ** 2
+    size[read] = np.where(split < length, between, -np.inf).argmax(axis=1) + 2
+    last = ranked[np.arange(len(ranked)), length[:, 0] - 1]
+    open_ended[read] = (last - background) > (ranked[:, 0] - last)
+    return size, open_ended
+
+def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
+                  n: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's neighbour similarities, highest first, one row per article with at least `min_neighbours`
+    (NaN-padded to the longest list), and which articles those rows are (a mask over at least `n` articles)."""
+    order = np.lexsort((-similarity, rows))
+    rows, similarity = rows[order], similarity[order]
+    counts = np.bincount(rows, minlength=n)
+    read = counts >= min_neighbours
+    if not read.any():
+        return np.empty((0, 0)), read
+    ranked = np.full((len(counts), counts.max()), np.nan)
+    ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = similarity
+    return ranked[read], read
+
+def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
+               min_neighbours: int = 5) -> tuple[float, float]:
+    """The median story size the neighbour lists suggest, and the share of lists that end inside their story (see
+    `list_ends`); (2, 0) when no article has `min_neighbours` neighbours."""
+    return typical_size(*list_ends(rows, similarity, background, min_neighbours))
+
+def typical_size(size: np.ndarray, open_ended: np.ndarray) -> tuple[float, float]:
+    read = ~np.isnan(size)
+    if not read.any():
+        return 2.0, 0.0
+    return float(np.median(size[read])), float(open_ended[read].mean())
+
+def most_end_inside(share: float, count: int) -> bool:
+    """Whether a share of `count` lists exceeds OPEN_ENDED_SHARE by more than chance (one-sided, at MOST_Z)."""
+    spread = np.sqrt(OPEN_ENDED_SHARE * (1 - OPEN_ENDED_SHARE) / max(count, 1))
+    return count > 0 and share - OPEN_ENDED_SHARE > MOST_Z * spread
+
+def background_similarity(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
+    """Median similarity of random pairs: what unrelated articles score. The pairs are drawn by row number with a
+    fixed seed; `StoryClusterer.fit` takes the rows in content order, so the same articles draw the same pairs
+    in whatever order they come (drawn in the caller's order, reordering a corpus could change whether its stories
+    read as outgrowing the lists)."""
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, len(X), (2, pairs))
+    cosine = np.einsum("ij,ij->i", unit_rows(X[first]), unit_rows(X[second]))
+    return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
+
+def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int, size_share: float) -> np.ndarray:
+    """The clusters of `cut_at(minimum)` (HDBSCAN's cut at that minimum), but where a part of the tree reads larger
+    stories than the corpus: there the cluster of the cut at its own minimum. One reading for a whole corpus serves
+    one kind of story: beside a thousand undated triplets, the triplets' minimum of 2 cut the demo's dated stories of
+    ten into pieces (benchmarks/GROUPING.md, "Every dev set in one corpus").
+
+    A story's own minimum is `minimum` raised by as much as `size_share` of its rows' median reading (`readings`,
+    NaN where a row says nothing) exceeds the minimum the corpus's lists `read`. From the largest minimum down, each
+    cut's clusters take the rows still free: the noise, and the clusters of the cut at `minimum` that read larger
+    stories than the corpus (a story that reads the corpus's size keeps its own cluster, where a larger minimum
+    would fold it into a neighbouring story as fringe); a cluster is kept where it holds at least that minimum's
+    rows and their own minimum reaches it. The cut at `minimum` gives the rest."""
+    if readings is None or np.isnan(readings).all():
+        return cut_at(minimum)
+
+    def own_minimum(reading):  # NaN without a reading
+        return minimum + np.maximum(np.floor(reading * size_share) - read, 0)
+
+    smallest = cut_at(minimum)
+    clustered = np.flatnonzero(smallest >= 0)
+    piece_minimum = own_minimum(pd.Series(readings[clustered]).groupby(smallest[clustered]).median())
+    free = np.ones(len(readings), dtype=bool)
+    free[clustered] = (piece_minimum > minimum).reindex(smallest[clustered]).to_numpy()
+    labels = np.full(len(readings), -1)
+    for size in range(int(own_minimum(np.nanmax(readings))), minimum, -1):
+        cut = cut_at(size)
+        rows = np.flatnonzero((cut >= 0) & free)
+        by_cluster = pd.Series(readings[rows]).groupby(cut[rows])
+        kept = (own_minimum(by_cluster.median()) >= size) & (by_cluster.size() >= size)
+        rows = rows[kept.reindex(cut[rows]).to_numpy()]
+        labels[rows] = cut[rows] + labels.max() + 1
+        free[rows] = False
+    rest = clustered[labels[clustered] < 0]
+    labels[rest] = smallest[rest] + labels.max() + 1
+    return labels
+
+def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray) -> bool:
+    """Whether more articles come into their story from `before` to `after` than join the noise, by more than chance
+    gives (a one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed). An
+    article comes into its story where it leaves the noise, or where its list ends inside its story (`open_ended`)
+    and its cluster is absorbed into a larger one (`_absorbed`): it was in a piece of that story."""
+    came_in = ((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))
+    came, joined = int(np.sum(came_in)), int(np.sum((before >= 0) & (after < 0)))
+    return bool(came - joined > MOST_Z * np.sqrt(came + joined))
+
+def _absorbed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The rows clustered in both whose cluster in `before` makes up less than half of their cluster in `after`."""
+    both = np.flatnonzero((before >= 0) & (after >= 0))
+    _, piece, shared = np.unique(before[both] * (after.max() + 1) + after[both], return_inverse=True,
+                                 return_counts=True)
+    absorbed = np.zeros(len(before), dtype=bool)
+    absorbed[both] = 2 * shared[piece] < np.bincount(after[after >= 0])[after[both]]
+    return absorbed

@@ -1,0 +1,160 @@
+"""The steps after HDBSCAN's cut: noise joined to its story (`join_nearest_story`, `join_own_story`), noise pairs made
+stories (`pair_noise`), pieces of a large story merged (`merge_close_stories`), intruders taken out
+(`take_out_misfits`, by `member_fit`), and the noise numbered as single-article stories. Each takes and returns raw
+labels (-1 for noise); `StoryClusterer` decides where each applies (benchmarks/GROUPING.md, steps 4-6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+
+from perspectives.stories.evidence import row_dots
+from perspectives.stories.neighbours import unit_rows
+
+# The smallest story a member is taken out of: in a story of three, two of the three fits whose median is the
+# reference hold the member's own cosines, and BASIL dev's titles lost right articles from their triplets.
+MIN_FIT_STORY = 4
+
+
+def join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Noise articles join the cluster of their most similar clustered neighbour. Used where stories outgrow the
+    neighbour lists: there HDBSCAN's noise is mostly the loose fringe of large stories (on corpora of small
+    stories it is mostly true single-article stories, which keep their own)."""
+    joins = (raw[graph.rows] < 0) & (raw[graph.cols] >= 0)
+    rows, cols = graph.rows[joins], graph.cols[joins]
+    order = np.lexsort((-similarity[joins], rows))
+    rows, cols = rows[order], cols[order]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    joined = raw.copy()
+    joined[rows[first]] = raw[cols[first]]
+    return joined
+
+def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray:
+    """Noise articles whose list ends inside their story join the cluster holding more than half of their list.
+    Used where the lists do not grow: such an article's story is longer than its list (so it is not a
+    single-article story, whose list ends outside it), and the cluster most of its list is in is that story;
+    excess of mass leaves the loose fringe of such stories as noise (short texts)."""
+    asking = (raw[graph.rows] < 0) & open_ended[graph.rows] & (raw[graph.cols] >= 0)
+    pairs, counts = np.unique(np.stack([graph.rows[asking], raw[graph.cols[asking]]]), axis=1, return_counts=True)
+    most = counts > np.bincount(graph.rows, minlength=len(raw))[pairs[0]] / 2
+    joined = raw.copy()
+    joined[pairs[0, most]] = pairs[1, most]
+    return joined
+
+def pair_noise(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Two noise articles that are each other's best candidate, and whose lists both read a story of two (the article
+    and its first neighbour), become one story. Where most stories are larger, the minimum read keeps no story of two
+    and its articles fall out as noise (SemEval 2022's pairs: benchmarks/GROUPING.md, "Multilingual pairs")."""
+    if not len(raw):
+        return raw
+    target = _mutual_best(len(raw), graph.rows, graph.cols, similarity)
+    larger = np.flatnonzero(target != np.arange(len(raw)))
+    smaller = target[larger]
+    alone_in_two = (raw < 0) & (sizes == 2)
+    paired = alone_in_two[larger] & alone_in_two[smaller]
+    joined = raw.copy()
+    joined[larger[paired]] = joined[smaller[paired]] = raw.max() + 1 + np.arange(paired.sum())
+    return joined
+
+def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float, history: np.ndarray | None = None,
+                        history_weight: float = 0.0) -> np.ndarray:
+    """Merge stories (labels >= 0 in `raw`; noise, -1, stays) that the graph links and whose mean cosine between
+    articles (`unit`: unit rows) is at least `share` of the mean within the looser of the two. Average linkage in
+    rounds: each round merges the pairs that are each other's best (highest ratio), then the means are recomputed.
+    Given `history` (each row's previous story code, -1 for none), a pair of articles the previous grouping put in
+    one story counts `history_weight` more similar, as in the pair graph.
+    """
+    labels = raw.copy()
+    unit = unit.astype(np.float64)
+    before = _one_hot(history if history is not None and history_weight else np.full(len(labels), -1))
+    while True:
+        clustered = labels >= 0
+        labels[clustered] = np.unique(labels[clustered], return_inverse=True)[1]
+        count = np.bincount(labels[clustered])
+        members = np.flatnonzero(clustered)
+        story_rows = coo_matrix((np.ones(len(members)), (labels[members], members)),
+                                shape=(len(count), len(labels))).tocsr()
+        sums, together = story_rows @ unit, (story_rows @ before).tocsr()
+        # Pairs within a story: all ordered pairs of its articles, less each article with itself.
+        alike = np.einsum("ij,ij->i", sums, sums) - count
+        every = np.arange(len(count))
+        alike += history_weight * (row_dots(together, every, every) - np.asarray(together.sum(axis=1)).ravel())
+        within = alike / np.maximum(count * (count - 1), 1)
+        a, b = labels[graph.rows], labels[graph.cols]
+        linked = (a >= 0) & (b >= 0) & (a != b)
+        # One key per unordered pair: np.unique on integers is far faster than on rows.
+        keys = np.unique(np.minimum(a, b)[linked] * len(count) + np.maximum(a, b)[linked])
+        if not len(keys):
+            return labels
+        first, second = np.divmod(keys, len(count))
+        between = (np.einsum("ij,ij->i", sums[first], sums[second])
+                   + history_weight * row_dots(together, first, second)) / (count[first] * count[second])
+        looser = np.minimum(within[first], within[second])
+        close = between >= share * looser
+        if not close.any():
+            return labels
+        target = _mutual_best(len(count), first[close], second[close],
+                              between[close] / np.maximum(looser[close], 1e-9))
+        if np.array_equal(target, np.arange(len(target))):
+            return labels
+        labels[clustered] = target[labels[clustered]]
+
+def _one_hot(codes: np.ndarray):
+    """Sparse rows with a 1 in each row's code's column (none for -1)."""
+    has = np.flatnonzero(codes >= 0)
+    return coo_matrix((np.ones(len(has)), (has, codes[has])), shape=(len(codes), max(codes.max() + 1, 1))).tocsr()
+
+def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """For nodes 0..size-1 linked by pairs (first, second) with a score, the node each one merges into: the smaller
+    of two nodes that are each other's highest-scoring partner; itself otherwise."""
+    nodes, partners = np.concatenate([first, second]), np.concatenate([second, first])
+    order = np.lexsort((-np.concatenate([score, score]), nodes))
+    nodes, partners = nodes[order], partners[order]
+    best = np.arange(size)
+    leading = np.r_[True, nodes[1:] != nodes[:-1]][:len(nodes)]
+    best[nodes[leading]] = partners[leading]
+    target = np.arange(size)
+    mutual = (best[best] == np.arange(size)) & (best != np.arange(size))
+    target[mutual] = np.minimum(np.arange(size), best)[mutual]
+    return target
+
+def member_fit(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each row's mean cosine with the other rows of its story (`labels` >= 0); NaN alone and in the noise. A row's
+    cosines with its story's rows sum to its dot with their sum, its own among them: no pair matrix is built."""
+    unit = unit_rows(vectors).astype(np.float64)
+    fit = np.full(len(labels), np.nan)
+    rows = np.flatnonzero(labels >= 0)
+    stories, story = np.unique(labels[rows], return_inverse=True)
+    sums = np.zeros((len(stories), unit.shape[1]))
+    np.add.at(sums, story, unit[rows])
+    others = np.einsum("ij,ij->i", unit[rows], sums[story]) - np.einsum("ij,ij->i", unit[rows], unit[rows])
+    size = np.bincount(story)[story]
+    fit[rows] = np.where(size > 1, others / np.maximum(size - 1, 1), np.nan)
+    return fit
+
+def take_out_misfits(vectors: np.ndarray, raw: np.ndarray, share: float, languages: np.ndarray) -> np.ndarray:
+    """Noise (-1) for the members of stories of at least MIN_FIT_STORY, in their story's most common language
+    (`languages`: each row's, as embedded), whose fit is below `share` of their story's median fit. A member in
+    another language fits less for its language alone where the model reads one of them poorly (MiniLM without
+    translations), so its fit says nothing of its place."""
+    fit = member_fit(vectors, raw)
+    by_story = pd.Series(fit).groupby(raw)
+    median, size = (by_story.transform(how).to_numpy() for how in ("median", "size"))
+    return np.where((size >= MIN_FIT_STORY) & (median > 0) & (fit < share * median)
+                    & (languages == _most_common(raw, languages)), -1, raw)
+
+def _most_common(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each row's most common value among the rows of its label (ties: the first in sorted order)."""
+    counts = pd.DataFrame({"label": labels, "value": values}).groupby(["label", "value"]).size().reset_index(name="n")
+    first = counts.sort_values(["label", "n", "value"], ascending=[True, False, True]).drop_duplicates("label")
+    return pd.Series(labels).map(first.set_index("label")["value"]).to_numpy()
+
+def renumber_with_singletons(raw: np.ndarray) -> np.ndarray:
+    """Give each noise point its own label and number labels by first appearance."""
+    labels = np.empty(len(raw), dtype=np.int64)
+    mapping: dict[int, int] = {}
+    for i, label in enumerate(raw):
+        key = -(i + 1) if label < 0 else int(label)
+        labels[i] = mapping.setdefault(key, len(mapping))
+    return labels
