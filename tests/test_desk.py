@@ -86,6 +86,8 @@ def test_country_info_of_known_codes(code, iso3, name, region, continent):
 
 def test_an_unknown_or_missing_code_has_no_info():
     assert desk.country_info("ZZ", "name") is None and desk.country_info(None, "region") is None
+
+
 # An archive: the demo store replicated 20 times a week apart (3,240 articles), its stories and vectors with it.
 COPIES = 20
 

@@ -181,7 +181,6 @@ def test_a_missing_language_is_detected_and_marked(tmp_path):
     assert undetected.articles["language"].isna().all()
 
 
-
 @pytest.mark.slow
 def test_short_titles_are_read_in_the_language_of_the_file_around_them(tmp_path):
     from perspectives.ingest.files import NEWS_LANGUAGES

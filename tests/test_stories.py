@@ -504,7 +504,6 @@ def test_language_centring_removes_what_all_articles_of_a_language_share():
     assert PRIOR_ARTICLES == 2 and centred[-2] @ centred[-1] > 0.5
 
 
-
 def test_the_typical_story_size_is_read_from_the_neighbour_lists():
     from perspectives.stories.granularity import story_size
 

@@ -85,7 +85,6 @@ class StoryAnalysis:
                 .rename("tone_toward_actor"))
         return statements.merge(tone, left_on="outlet", right_index=True, how="left")
 
-
     def per_country(self) -> dict[str, pd.DataFrame]:
         """The outlet-level findings aggregated per country: claim kinds and source kinds counted, tone and frame
         shares averaged over the country's outlets."""

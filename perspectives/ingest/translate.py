@@ -99,7 +99,6 @@ class ApertiumTranslator:
             raise TranslationError(f"apertium {self.modes[source]} returned {len(parts)} texts for {len(texts)}")
         return [html.unescape(re.sub(r"</?p>", "", part)) for part in parts]
 
-
     def _run(self, mode: str, document: str) -> str:
         # apertium is a shell pipeline of several programs: its own process group, so a timeout stops all of them.
         with subprocess.Popen([self.executable, "-u", "-f", "html", mode], stdin=subprocess.PIPE,

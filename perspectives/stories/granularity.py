@@ -48,6 +48,7 @@ def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_n
     open_ended[read] = (last - background) > (ranked[:, 0] - last)
     return size, open_ended
 
+
 def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
                   n: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Each article's neighbour similarities, highest first, one row per article with at least `min_neighbours`
@@ -62,22 +63,28 @@ def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
     ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = similarity
     return ranked[read], read
 
+
 def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
                min_neighbours: int = 5) -> tuple[float, float]:
     """The median story size the neighbour lists suggest, and the share of lists that end inside their story (see
     `list_ends`); (2, 0) when no article has `min_neighbours` neighbours."""
     return typical_size(*list_ends(rows, similarity, background, min_neighbours))
 
+
 def typical_size(size: np.ndarray, open_ended: np.ndarray) -> tuple[float, float]:
+    """The median of the sizes read (NaN: not read), and the share of the read lists that end inside their story;
+    (2, 0) where none was read."""
     read = ~np.isnan(size)
     if not read.any():
         return 2.0, 0.0
     return float(np.median(size[read])), float(open_ended[read].mean())
 
+
 def most_end_inside(share: float, count: int) -> bool:
     """Whether a share of `count` lists exceeds OPEN_ENDED_SHARE by more than chance (one-sided, at MOST_Z)."""
     spread = np.sqrt(OPEN_ENDED_SHARE * (1 - OPEN_ENDED_SHARE) / max(count, 1))
     return count > 0 and share - OPEN_ENDED_SHARE > MOST_Z * spread
+
 
 def background_similarity(X: np.ndarray, evidence: EventEvidence | None, pairs: int = 2000) -> float:
     """Median similarity of random pairs: what unrelated articles score. The pairs are drawn by row number with a
@@ -88,6 +95,7 @@ def background_similarity(X: np.ndarray, evidence: EventEvidence | None, pairs: 
     first, second = rng.integers(0, len(X), (2, pairs))
     cosine = np.einsum("ij,ij->i", unit_rows(X[first]), unit_rows(X[second]))
     return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
+
 
 def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int, size_share: float) -> np.ndarray:
     """The clusters of `cut_at(minimum)` (HDBSCAN's cut at that minimum), but where a part of the tree reads larger
@@ -125,6 +133,7 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
     labels[rest] = smallest[rest] + labels.max() + 1
     return labels
 
+
 def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray) -> bool:
     """Whether more articles come into their story from `before` to `after` than join the noise, by more than chance
     gives (a one-sided McNemar test at MOST_Z: each article that changes is a coin toss where nothing changed). An
@@ -133,6 +142,7 @@ def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarra
     came_in = ((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))
     came, joined = int(np.sum(came_in)), int(np.sum((before >= 0) & (after < 0)))
     return bool(came - joined > MOST_Z * np.sqrt(came + joined))
+
 
 def _absorbed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """The rows clustered in both whose cluster in `before` makes up less than half of their cluster in `after`."""

@@ -43,6 +43,7 @@ def _core_distances(graph, distance: np.ndarray, min_samples: int) -> np.ndarray
     core[has] = sorted_distance[first[has] + min_samples - 1]
     return core
 
+
 def spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Minimum spanning tree of the graph as (a, b, weight) rows sorted by weight, and each row's part. Parts with
     no edge between them (e.g. days further apart than the window) are joined at the largest weight, as if every
@@ -62,6 +63,7 @@ def spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray
         edges.append(np.column_stack([np.full(parts - 1, roots[0]), roots[1:], np.full(parts - 1, far)]))
     tree = np.concatenate(edges).astype(np.float64)
     return tree[np.argsort(tree[:, 2], kind="stable")], part_of
+
 
 def parts_kept_whole(tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
                       min_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -88,11 +90,11 @@ def parts_kept_whole(tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
             [local[ends[edges, 0]], local[ends[edges, 1]], tree[edges, 2]])
 
 
-def hdbscan_labels(spanning_tree: np.ndarray, min_cluster_size: int, cluster_selection_method: str = "eom",
+def hdbscan_labels(tree: np.ndarray, min_cluster_size: int, cluster_selection_method: str = "eom",
                    allow_single_cluster: bool = False, cluster_selection_epsilon: float = 0.0) -> np.ndarray:
-    """HDBSCAN's flat clustering (-1 for noise) of a minimum spanning tree given as rows (a, b, distance) sorted by
+    """HDBSCAN's flat clustering (-1 for noise) of a minimum spanning `tree` given as rows (a, b, distance) sorted by
     distance, as `hdbscan.HDBSCAN` selects it from its own tree."""
-    labels, *_ = _tree_to_labels(None, _single_linkage_tree(spanning_tree), min_cluster_size=min_cluster_size,
+    labels, *_ = _tree_to_labels(None, _single_linkage_tree(tree), min_cluster_size=min_cluster_size,
                                  cluster_selection_method=cluster_selection_method,
                                  allow_single_cluster=allow_single_cluster,
                                  cluster_selection_epsilon=cluster_selection_epsilon)

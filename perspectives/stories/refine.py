@@ -30,6 +30,7 @@ def join_nearest_story(graph, similarity: np.ndarray, raw: np.ndarray) -> np.nda
     joined[rows[first]] = raw[cols[first]]
     return joined
 
+
 def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray:
     """Noise articles whose list ends inside their story join the cluster holding more than half of their list.
     Used where the lists do not grow: such an article's story is longer than its list (so it is not a
@@ -41,6 +42,7 @@ def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray
     joined = raw.copy()
     joined[pairs[0, most]] = pairs[1, most]
     return joined
+
 
 def pair_noise(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Two noise articles that are each other's best candidate, and whose lists both read a story of two (the article
@@ -56,6 +58,7 @@ def pair_noise(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray
     joined = raw.copy()
     joined[larger[paired]] = joined[smaller[paired]] = raw.max() + 1 + np.arange(paired.sum())
     return joined
+
 
 def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float, history: np.ndarray | None = None,
                         history_weight: float = 0.0) -> np.ndarray:
@@ -100,10 +103,12 @@ def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float, 
             return labels
         labels[clustered] = target[labels[clustered]]
 
+
 def _one_hot(codes: np.ndarray):
     """Sparse rows with a 1 in each row's code's column (none for -1)."""
     has = np.flatnonzero(codes >= 0)
     return coo_matrix((np.ones(len(has)), (has, codes[has])), shape=(len(codes), max(codes.max() + 1, 1))).tocsr()
+
 
 def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.ndarray) -> np.ndarray:
     """For nodes 0..size-1 linked by pairs (first, second) with a score, the node each one merges into: the smaller
@@ -119,6 +124,7 @@ def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.nda
     target[mutual] = np.minimum(np.arange(size), best)[mutual]
     return target
 
+
 def member_fit(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Each row's mean cosine with the other rows of its story (`labels` >= 0); NaN alone and in the noise. A row's
     cosines with its story's rows sum to its dot with their sum, its own among them: no pair matrix is built."""
@@ -133,6 +139,7 @@ def member_fit(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     fit[rows] = np.where(size > 1, others / np.maximum(size - 1, 1), np.nan)
     return fit
 
+
 def take_out_misfits(vectors: np.ndarray, raw: np.ndarray, share: float, languages: np.ndarray) -> np.ndarray:
     """Noise (-1) for the members of stories of at least MIN_FIT_STORY, in their story's most common language
     (`languages`: each row's, as embedded), whose fit is below `share` of their story's median fit. A member in
@@ -144,11 +151,13 @@ def take_out_misfits(vectors: np.ndarray, raw: np.ndarray, share: float, languag
     return np.where((size >= MIN_FIT_STORY) & (median > 0) & (fit < share * median)
                     & (languages == _most_common(raw, languages)), -1, raw)
 
+
 def _most_common(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Each row's most common value among the rows of its label (ties: the first in sorted order)."""
     counts = pd.DataFrame({"label": labels, "value": values}).groupby(["label", "value"]).size().reset_index(name="n")
     first = counts.sort_values(["label", "n", "value"], ascending=[True, False, True]).drop_duplicates("label")
     return pd.Series(labels).map(first.set_index("label")["value"]).to_numpy()
+
 
 def renumber_with_singletons(raw: np.ndarray) -> np.ndarray:
     """Give each noise point its own label and number labels by first appearance."""
