@@ -491,7 +491,8 @@ def family_members(articles: pd.DataFrame, family) -> np.ndarray:
 def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
               held_out: dict[str, PairModel] | None = None, pair_weights: tuple[float, ...] = (1.0,)) -> pd.DataFrame:
     """BCubed within each family of twin events, on content alone (dates would separate most twins by
-    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split. With
+    themselves): precision < 1 means twins were joined, recall < 1 means one event's reports were split; "alone",
+    the family grouped as a corpus of its own. With
     `held_out` (set name -> pair model fitted without it), also grouped with the set's held-out pair model at each
     of `pair_weights`."""
     vectors_by = embedder()
@@ -509,7 +510,12 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
         for weight in pair_weights if held_out else ():
             learned = perspectives_labels(articles, vectors, learned_clusterer(held_out[name], weight))
             row[weight_column(weight)] = bcubed(learned[members], gold)[2]
-        rows.append(row | {"HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2]})
+        # The family as a corpus of its own (a beat's feed, or an analyst's selection): centring and the figures'
+        # test then see one kind of event only (benchmarks/GROUPING.md, "Twin events").
+        alone = articles[members].reset_index(drop=True)
+        rows.append(row | {"HDBSCAN mcs=2": bcubed(hdbscan_labels(vectors)[members], gold)[2],
+                           "alone": bcubed(perspectives_labels(alone, vectors[members]), gold)[2],
+                           "HDBSCAN alone": bcubed(hdbscan_labels(vectors[members]), gold)[2]})
     return pd.DataFrame(rows)
 
 
