@@ -29,7 +29,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from perspectives.stories.neighbours import unit_rows
+from perspectives.stories.neighbours import mean_cosine_within, unit_rows
 from perspectives.text import UNSPACED, document, embedded_language, english_text, english_title, fold, words
 
 # A number: digits with separators (1,000, 1.000, 1'000, 6٫8) or groups of three after spaces (10 000); then a run of
@@ -296,9 +296,7 @@ def event_figures(figure_lists: list[list[str]], vectors: np.ndarray) -> set[str
         block = slice(start, start + _FIGURE_BLOCK)
         sums = np.asarray(stated_in[:, block].T @ unit, dtype=np.float64)
         n = count[block]
-        # The mean over pairs of the figure's texts: |sum of unit rows|^2 also counts each text with itself.
-        mean_cosine = (np.einsum("ij,ij->i", sums, sums) - n) / np.maximum(n * (n - 1), 1)
-        keep[block] = (n > 1) & (mean_cosine >= EVENT_FIGURE_COSINE)
+        keep[block] = (n > 1) & (mean_cosine_within(sums, n) >= EVENT_FIGURE_COSINE)
     return set(vectorizer.get_feature_names_out()[keep])
 
 

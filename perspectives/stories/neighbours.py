@@ -115,6 +115,12 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
 
 
+def mean_cosine_within(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each group's mean cosine over the pairs of its unit rows, from their sum and count (0 for a group of one):
+    |sum|^2 also counts each row with itself, so no pair matrix is built."""
+    return (np.einsum("ij,ij->i", sums, sums) - counts) / np.maximum(counts * (counts - 1), 1)
+
+
 def pair_cosines(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: int = 65_536) -> np.ndarray:
     """Cosine of each pair of unit rows (rows[e], cols[e]), a block of pairs at a time (bounds the memory)."""
     out = np.empty(len(rows), dtype=np.float32)

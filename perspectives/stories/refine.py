@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 
 from perspectives.stories.evidence import row_dots
-from perspectives.stories.neighbours import unit_rows
+from perspectives.stories.neighbours import mean_cosine_within, unit_rows
 
 # The smallest story a member is taken out of: in a story of three, two of the three fits whose median is the
 # reference hold the member's own cosines, and BASIL dev's titles lost right articles from their triplets.
@@ -79,11 +79,10 @@ def merge_close_stories(graph, unit: np.ndarray, raw: np.ndarray, share: float, 
         story_rows = coo_matrix((np.ones(len(members)), (labels[members], members)),
                                 shape=(len(count), len(labels))).tocsr()
         sums, together = story_rows @ unit, (story_rows @ before).tocsr()
-        # Pairs within a story: all ordered pairs of its articles, less each article with itself.
-        alike = np.einsum("ij,ij->i", sums, sums) - count
         every = np.arange(len(count))
-        alike += history_weight * (row_dots(together, every, every) - np.asarray(together.sum(axis=1)).ravel())
-        within = alike / np.maximum(count * (count - 1), 1)
+        # Pairs within a story: all ordered pairs of its articles, less each article with itself.
+        together_within = row_dots(together, every, every) - np.asarray(together.sum(axis=1)).ravel()
+        within = mean_cosine_within(sums, count) + history_weight * together_within / np.maximum(count * (count - 1), 1)
         a, b = labels[graph.rows], labels[graph.cols]
         linked = (a >= 0) & (b >= 0) & (a != b)
         # One key per unordered pair: np.unique on integers is far faster than on rows.
