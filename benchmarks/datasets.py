@@ -32,6 +32,7 @@ def neus() -> pd.DataFrame:
     return pd.DataFrame({
         "id": raw["doc_id"].astype(str), "outlet": raw["source"], "title": raw["title"], "text": raw["text"],
         "url": raw["url"], "country": raw["country"], "language": raw["language"], "gold": raw["cluster"].astype(str),
+        "topic": raw["topic"],
     })
 
 
@@ -51,6 +52,7 @@ def meantime() -> pd.DataFrame:
     return pd.DataFrame({
         "id": raw["doc_id"].astype(str), "outlet": "wikinews-" + raw["language"], "title": raw["title"],
         "text": raw["text"], "language": raw["language"], "gold": raw["parallel_id"].astype(str),
+        "topic": raw["topic"].str.removeprefix("corpus_"),
     })
 
 

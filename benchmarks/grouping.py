@@ -84,7 +84,9 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
         if name == "tweets" and tweets:
             raw = raw.sample(n=min(tweets, len(raw)), random_state=0)
         frame = articles_frame(raw.drop(columns="gold").to_dict("records"))
-        sets[name] = frame.assign(gold=raw["gold"].to_numpy())
+        # Besides the gold story, a set's topic where it has one (`beat_rows`).
+        sets[name] = frame.assign(gold=raw["gold"].to_numpy(),
+                                  **({"topic": raw["topic"].to_numpy()} if "topic" in raw else {}))
     return {name: frame.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
             for name, frame in sets.items()}
 
@@ -344,6 +346,34 @@ def union_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool = T
     union = joined(present)
     return pd.DataFrame([{"shape": shape} | row for shape in shapes
                          for row in scores_by_part(SHAPES[shape](union), peers)])
+
+
+# A beat's feed: one desk's articles (an economy desk's), or an analyst's selection of one topic. Each topic a set
+# names (NeuS's AllSides topics, MEANTIME's four corpora) with at least BEAT_MIN articles, its stories whole (a story's
+# topic is its articles' most common one), grouped as a corpus of its own, content alone: centring, the figures' test
+# and the size reading then see one kind of news (benchmarks/GROUPING.md, "One beat").
+BEAT_MIN = 30
+
+
+def beats(articles: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(topic, its articles) for each topic of `articles` with BEAT_MIN articles or more, the largest first; none
+    where the set names no topics."""
+    if "topic" not in articles:
+        return []
+    topic = articles["gold"].map(articles.groupby("gold")["topic"].agg(lambda t: t.mode().iloc[0]))
+    return [(name, articles[(topic == name).to_numpy()].reset_index(drop=True))
+            for name, size in topic.value_counts().items() if size >= BEAT_MIN]
+
+
+def beat_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
+    """BCubed F1 of perspectives and the peers on each beat of each set (`beats`), content alone."""
+    rows = []
+    for name, articles in sets.items():
+        for topic, beat in beats(content_only(articles)):
+            scores = scores_by_part(beat.assign(part=topic), peers)[0]  # "all"
+            rows.append({"set": name, "beat": topic, "n": scores.pop("n"), "stories": beat["gold"].nunique()}
+                        | {method: score for method, score in scores.items() if method != "scored on"})
+    return pd.DataFrame(rows)
 
 
 def joined(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -809,6 +839,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
         print(choose_history_weight(kept[kept["set"].isin(list(fitted))]).to_string(index=False))
     held_out = held_out_models(fitted, shapes) if fit and len(fitted) > 1 else None
+    beat = beat_rows(sets, peers=peers)
+    if len(beat):
+        print(f"\n=== one beat: each topic of {BEAT_MIN}+ articles grouped as a corpus of its own (content alone) ===")
+        print(beat.to_string(index=False))
     twins = twin_rows(fitted, held_out=held_out, pair_weights=PAIR_WEIGHTS)
     if len(twins):  # the families are in the demo and NeuS
         print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")

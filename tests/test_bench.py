@@ -74,3 +74,18 @@ def test_the_history_weight_is_chosen_on_the_other_sets_each_arrival_averaged_fi
     assert chosen.loc["c", "weight chosen"] == 0.0 and chosen.loc["c", "ids kept"] == 1.0
     assert chosen.loc["a", "weight chosen"] == 0.0 and chosen.loc["a", "ids kept"] == 0.6  # its draws' mean
     assert chosen.loc["b", "weight chosen"] == 0.0
+
+
+def test_a_beat_is_a_topic_of_enough_articles_with_its_stories_whole(monkeypatch):
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    monkeypatch.setattr(grouping, "BEAT_MIN", 4)
+    # Story "b" has one article tagged otherwise: it goes with its other articles' topic, whole.
+    topics = ["jobs"] * 3 + ["prices"] + ["jobs"] + ["prices"] * 3
+    articles = pd.DataFrame({"gold": list("aabbbccd"), "topic": topics, "title": list("abcdefgh")})
+    beats = dict(grouping.beats(articles))
+    assert list(beats) == ["jobs"]  # "prices" (c, d: three articles) is under the minimum
+    assert list(beats["jobs"]["gold"]) == list("aabbb") and beats["jobs"].index.tolist() == list(range(5))
+    assert grouping.beats(articles.drop(columns="topic")) == []
