@@ -89,3 +89,22 @@ def test_a_beat_is_a_topic_of_enough_articles_with_its_stories_whole(monkeypatch
     assert list(beats) == ["jobs"]  # "prices" (c, d: three articles) is under the minimum
     assert list(beats["jobs"]["gold"]) == list("aabbb") and beats["jobs"].index.tolist() == list(range(5))
     assert grouping.beats(articles.drop(columns="topic")) == []
+
+
+def test_some_bodies_missing_drops_the_drawn_share_of_bodies_and_their_translations_only():
+    import numpy as np
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    articles = pd.DataFrame({"title": [f"t{i}" for i in range(400)], "text": "a body", "text_en": "its translation",
+                             "title_en": "a title"})
+    shaped = grouping.without_some_bodies(articles, 0.25, 0)
+    dropped = shaped["part"] == "title only"
+    assert 0.2 < dropped.mean() < 0.3
+    assert (shaped.loc[dropped, "text"] == "").all() and shaped.loc[dropped, "text_en"].isna().all()
+    assert (shaped.loc[~dropped, ["text", "text_en"]] == ["a body", "its translation"]).all().all()
+    assert shaped["title"].equals(articles["title"]) and (shaped["title_en"] == "a title").all()
+    # Each draw drops its own articles; the same draw the same ones.
+    assert not np.array_equal(dropped, grouping.without_some_bodies(articles, 0.25, 1)["part"] == "title only")
+    assert grouping.without_some_bodies(articles, 0.25, 0).equals(shaped)

@@ -8,6 +8,7 @@ from each article's nearest neighbours within the time window, instead of from a
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from perspectives.stories.evidence import EventEvidence, centre_by_language
 from perspectives.stories.granularity import (
     OPEN_ENDED_SHARE,
     background_similarity,
+    blob_rows,
     cut_by_readings,
     list_ends,
     more_in_stories,
@@ -273,7 +275,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         ends_inside = self.open_ended_ if evidence is not None and self.min_cluster_size == "auto" else \
             np.zeros(n, dtype=bool)
         readings = self._dated_readings(undated) if evidence is not None else None
-        raw = self._density_labels(similarity, ends_inside, readings) if n >= max(2, self.min_cluster_size_) else \
+        raw = self._density_labels(similarity, ends_inside, readings, X) if n >= max(2, self.min_cluster_size_) else \
             np.full(n, -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = join_nearest_story(self.graph_, similarity, raw)
@@ -391,7 +393,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return np.where(undated, np.nan, self.list_sizes_)
 
     def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray,
-                        readings: np.ndarray | None) -> np.ndarray:
+                        readings: np.ndarray | None, X: np.ndarray) -> np.ndarray:
         graph = self.graph_
         tree, part_of = spanning_tree(graph.n, graph.rows, graph.cols,
                                       mutual_reachability(graph, similarity, self.min_samples))
@@ -409,7 +411,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
         labels = cut(self.min_cluster_size_)
         if self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
-            labels = self._raise_minimum(cut, labels, ends_inside)
+            labels = self._raise_minimum(cut, labels, ends_inside, unit_rows(X))
         return labels
 
     def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int) -> np.ndarray:
@@ -424,16 +426,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
         return labels
 
-    def _raise_minimum(self, cut, labels: np.ndarray, ends_inside: np.ndarray) -> np.ndarray:
+    def _raise_minimum(self, cut, labels: np.ndarray, ends_inside: np.ndarray, unit: np.ndarray) -> np.ndarray:
         """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it
         puts into the noise (`more_in_stories`; `ends_inside`: the rows whose list ends inside their story), and
         return the cut at the last minimum kept. The stories a step up loses become noise; where its small clusters
         were instead pieces of one larger story, the larger clusters it keeps take in their pieces and fringe (short
         texts: loose stories that the size read cuts small). It stops at the list length and its article: a story
         the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay few)."""
+        blobs = partial(blob_rows, unit=unit, reach=self.n_neighbors_ + 1,
+                        background=background_similarity(unit, None),
+                        candidate_cosine=float(np.mean(self.graph_.similarity)))
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = cut(self.min_cluster_size_ + 1)
-            if not more_in_stories(labels, raised, ends_inside):
+            if not more_in_stories(labels, raised, ends_inside, blobs):
                 break
             labels = raised
             self.min_cluster_size_ += 1

@@ -6,12 +6,15 @@ brings more articles into their story than it puts into the noise (`more_in_stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 from scipy.stats import binomtest
 
 from perspectives.stories.evidence import EventEvidence
-from perspectives.stories.neighbours import unit_rows
+from perspectives.stories.neighbours import mean_cosine_within, unit_rows
 
 # "Most" lists ending inside their story: the share of a corpus's (or a story's) articles whose lists do that, above
 # which its stories are taken to outgrow the lists.
@@ -139,14 +142,38 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
     return labels
 
 
-def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray) -> bool:
+def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray,
+                    blobs: Callable[[np.ndarray], np.ndarray] | None = None) -> bool:
     """Whether more articles come into their story from `before` to `after` than join the noise, by more than chance
     gives (a one-sided exact McNemar test at MOST_LEVEL: each article that changes is a coin toss where nothing
     changed). An article comes into its story where it leaves the noise, or where its list ends inside its story
-    (`open_ended`) and its cluster is absorbed into a larger one (`_absorbed`): it was in a piece of that story."""
-    came_in = ((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))
-    came, joined = int(np.sum(came_in)), int(np.sum((before >= 0) & (after < 0)))
-    return bool(came > joined and binomtest(came, came + joined, 0.5, alternative="greater").pvalue < MOST_LEVEL)
+    (`open_ended`) and its cluster is absorbed into a larger one (`_absorbed`): it was in a piece of that story.
+    `blobs(labels)` marks the rows of clusters that are no story (`blob_rows`): an article that comes into one is
+    lost, as if into the noise."""
+    in_blob_before, in_blob = (np.zeros(len(before), dtype=bool), np.zeros(len(after), dtype=bool)) \
+        if blobs is None else (blobs(before), blobs(after))
+    came_in = (((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))) & ~in_blob
+    lost = ((before >= 0) & (after < 0)) | (in_blob & ~in_blob_before)
+    came, went = int(np.sum(came_in)), int(np.sum(lost))
+    return bool(came > went and binomtest(came, came + went, 0.5, alternative="greater").pvalue < MOST_LEVEL)
+
+
+def blob_rows(labels: np.ndarray, unit: np.ndarray, reach: int, background: float,
+              candidate_cosine: float) -> np.ndarray:
+    """The rows of blobs: clusters larger than the lists reach (`reach` articles) whose mean pairwise cosine (`unit`
+    rows) is closer to what unrelated articles score (`background`) than to what the lists' candidates do
+    (`candidate_cosine`). Once the minimum passes the size of a corpus's stories, excess of mass keeps a blob of many
+    of them (benchmarks/GROUPING.md, "Some bodies missing")."""
+    counts = np.bincount(labels[labels >= 0], minlength=1)
+    in_large = np.flatnonzero(counts[np.maximum(labels, 0)] * (labels >= 0) > reach)
+    blob = np.zeros(len(labels), dtype=bool)
+    if len(in_large):
+        large, member = np.unique(labels[in_large], return_inverse=True)
+        sums = csr_matrix((np.ones(len(in_large)), (member, in_large)), shape=(len(large), len(unit))) @ unit
+        loose = mean_cosine_within(np.asarray(sums, dtype=np.float64), counts[large]) < \
+            (background + candidate_cosine) / 2
+        blob[in_large] = loose[member]
+    return blob
 
 
 def _absorbed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
