@@ -354,6 +354,34 @@ def missing_bodies_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd
                          for row in scores_by_part(without_some_bodies(articles, share, draw), peers)])
 
 
+# Most stories of one article, as in a day's feed where most events are reported once: each set with each share in
+# SINGLE_SHARES of its stories cut to their first article (draws SINGLE_DRAWS), as given and, where it is dated,
+# without dates or outlets.
+SINGLE_SHARES = (0.5, 0.8)
+SINGLE_DRAWS = (0, 1)
+
+
+def with_single_stories(articles: pd.DataFrame, share: float, draw: int) -> pd.DataFrame:
+    """`articles` with a random `share` of their stories (seeded by `draw`) cut to their first article; `part` says
+    whether an article's story is now of one article."""
+    stories = np.sort(articles["gold"].unique())
+    cut = np.random.default_rng(draw).choice(stories, int(share * len(stories)), replace=False)
+    kept = articles[(~articles["gold"].isin(cut) | ~articles.duplicated("gold")).to_numpy()].reset_index(drop=True)
+    single = kept["gold"].map(kept["gold"].value_counts()) == 1
+    return kept.assign(part=np.where(single, "story of one", "story of 2+"))
+
+
+def single_stories_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
+    """BCubed of perspectives and the peers on each set (but those of one shape) with most of its stories cut to one
+    article: over the whole set and over the articles of stories of one and of more."""
+    return pd.DataFrame([{"set": name, "shape": shape, "stories cut to one": share, "draw": draw} | row
+                         for name, articles in sets.items() if name not in ONE_SHAPE
+                         for shape in ("as given", "no dates/outlets")
+                         if shape == "as given" or articles["published_at"].notna().any()
+                         for share in SINGLE_SHARES for draw in SINGLE_DRAWS
+                         for row in scores_by_part(with_single_stories(SHAPES[shape](articles), share, draw), peers)])
+
+
 # Every dev set of small and medium stories in one corpus: one size reading for stories of 2-4 (NeuS, BASIL,
 # MEANTIME) and of 5-16 (NewsWCL50, the demo), as a feed of several sources would give.
 UNION = ("demo", "neus_allsides", "newswcl50", "basil_dev", "meantime")
@@ -830,6 +858,11 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== some bodies missing: each set as given with a share of its articles reduced to their titles,"
               " scored over all and over the articles with and without a body ===")
         print(bodiless.to_string(index=False))
+    single = single_stories_rows(sets, peers=peers)
+    if len(single):
+        print("\n=== most stories of one article: each set with a share of its stories cut to their first article,"
+              " scored over all and over the stories of one and of more ===")
+        print(single.to_string(index=False))
     mixed = mixed_sizes_rows(sets, peers=peers)
     if len(mixed):
         print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"

@@ -108,3 +108,19 @@ def test_some_bodies_missing_drops_the_drawn_share_of_bodies_and_their_translati
     # Each draw drops its own articles; the same draw the same ones.
     assert not np.array_equal(dropped, grouping.without_some_bodies(articles, 0.25, 1)["part"] == "title only")
     assert grouping.without_some_bodies(articles, 0.25, 0).equals(shaped)
+
+
+def test_cutting_stories_to_one_keeps_each_cut_storys_first_article_and_the_other_stories_whole():
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    articles = pd.DataFrame({"gold": [f"s{i // 3}" for i in range(60)], "id": [f"a{i}" for i in range(60)]})
+    shaped = grouping.with_single_stories(articles, 0.8, 0)
+    sizes = shaped["gold"].value_counts()
+    assert (sizes == 1).sum() == 16 and (sizes == 3).sum() == 4 and len(shaped) == 16 + 12
+    first = articles.drop_duplicates("gold").set_index("gold")["id"]
+    singles = shaped[shaped["part"] == "story of one"]
+    assert (singles["id"] == singles["gold"].map(first)).all() and len(singles) == 16
+    assert (shaped.loc[shaped["part"] == "story of 2+", "gold"].map(sizes) == 3).all()
+    assert not grouping.with_single_stories(articles, 0.8, 1)["id"].equals(shaped["id"])
