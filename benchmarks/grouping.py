@@ -848,44 +848,24 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
               " replacement 2,000 times)")
     quality = quality_rows(sets, shapes, peers=peers)
     print(quality.to_string(index=False))
-    partly = partly_dated_rows(sets, shapes, quality)
-    if len(partly):
-        print("\n=== some dates missing: each set dated throughout with a share of its dates dropped at random, BCubed"
-              f" F1 over draws {', '.join(map(str, UNDATED_DRAWS))}: mean (lowest-highest) ===")
-        print(partly.to_string(index=False))
-    bodiless = missing_bodies_rows(sets, peers=peers)
-    if len(bodiless):
-        print("\n=== some bodies missing: each set as given with a share of its articles reduced to their titles,"
-              " scored over all and over the articles with and without a body ===")
-        print(bodiless.to_string(index=False))
-    single = single_stories_rows(sets, peers=peers)
-    if len(single):
-        print("\n=== most stories of one article: each set with a share of its stories cut to their first article,"
-              " scored over all and over the stories of one and of more ===")
-        print(single.to_string(index=False))
-    mixed = mixed_sizes_rows(sets, peers=peers)
-    if len(mixed):
-        print("\n=== mixed story sizes: small and large stories in one corpus (content alone), each part scored on its"
-              " own articles ===")
-        print(mixed.to_string(index=False))
-    sized = story_size_rows(sets, peers=peers)
-    if len(sized):
-        print(f"\n=== story sizes: {SIZED_STORIES} of the event tweets' stories drawn at random, thinned at random ===")
-        print(sized.to_string(index=False))
-    union = union_rows(sets, shapes, peers=peers)
-    if len(union):
-        print("\n=== every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its"
-              " own articles ===")
-        print(union.to_string(index=False))
-    spread = seed_spread_rows(sets, quality) if peers else pd.DataFrame()
-    if len(spread):
-        print(f"\n=== close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds "
-              f"{', '.join(map(str, PEER_SEEDS))} ===")
-        print(spread.to_string(index=False))
-    daily = daily_rows(sets)
-    if len(daily):
-        print("\n=== day by day: each dated set fed a day at a time, `perspectives cluster` after each day ===")
-        print(daily.to_string(index=False))
+    print_table("some dates missing: each set dated throughout with a share of its dates dropped at random, BCubed F1"
+                f" over draws {', '.join(map(str, UNDATED_DRAWS))}: mean (lowest-highest)",
+                partly_dated_rows(sets, shapes, quality))
+    print_table("some bodies missing: each set as given with a share of its articles reduced to their titles, scored"
+                " over all and over the articles with and without a body", missing_bodies_rows(sets, peers=peers))
+    print_table("most stories of one article: each set with a share of its stories cut to their first article, scored"
+                " over all and over the stories of one and of more", single_stories_rows(sets, peers=peers))
+    print_table("mixed story sizes: small and large stories in one corpus (content alone), each part scored on its own"
+                " articles", mixed_sizes_rows(sets, peers=peers))
+    print_table(f"story sizes: {SIZED_STORIES} of the event tweets' stories drawn at random, thinned at random",
+                story_size_rows(sets, peers=peers))
+    print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
+                " articles", union_rows(sets, shapes, peers=peers))
+    if peers:
+        print_table(f"close calls: BERTopic within {CLOSE_MARGIN} of perspectives (or above it) with UMAP seeds"
+                    f" {', '.join(map(str, PEER_SEEDS))}", seed_spread_rows(sets, quality))
+    print_table("day by day: each dated set fed a day at a time, `perspectives cluster` after each day",
+                daily_rows(sets))
     fits = fit_rows(fit_sets(sampled(sets)), shapes)
     print("\n=== each article's fit to its story as a flag of misplaced articles (articles in stories of 2+; sets over"
           f" {GRID_MAX:,} sampled) ===")
@@ -899,14 +879,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== the history weight chosen on the other sets (ids kept and F1 alike), on the set left out ===")
         print(choose_history_weight(kept[kept["set"].isin(list(fitted))]).to_string(index=False))
     held_out = held_out_models(fitted, shapes) if fit and len(fitted) > 1 else None
-    beat = beat_rows(sets, peers=peers)
-    if len(beat):
-        print(f"\n=== one beat: each topic of {BEAT_MIN}+ articles grouped as a corpus of its own (content alone) ===")
-        print(beat.to_string(index=False))
-    twins = twin_rows(fitted, held_out=held_out, pair_weights=PAIR_WEIGHTS)
-    if len(twins):  # the families are in the demo and NeuS
-        print("\n=== twin events (content alone): BCubed within each family of same-kind stories ===")
-        print(twins.to_string(index=False))
+    print_table(f"one beat: each topic of {BEAT_MIN}+ articles grouped as a corpus of its own (content alone)",
+                beat_rows(sets, peers=peers))
+    print_table("twin events (content alone): BCubed within each family of same-kind stories (the demo's and NeuS's)",
+                twin_rows(fitted, held_out=held_out, pair_weights=PAIR_WEIGHTS))
     if held_out:
         print("\n=== leave one set out: the pair model fitted on the other sets, scored on the one left out with its"
               " weights shrunk toward equal weights (x0.25: a quarter of the way to the learned ones), next to equal"
@@ -926,6 +902,13 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         print("\n=== stories longer than the neighbour lists: merge shares on two halves of the event tweets' stories"
               " (StoryClusterer alone) ===")
         print(merge_share_rows(sets["tweets"]).to_string(index=False))
+
+
+def print_table(title: str, table: pd.DataFrame) -> None:
+    """`table` under its title, unless it is empty (its sets are absent)."""
+    if len(table):
+        print(f"\n=== {title} ===")
+        print(table.to_string(index=False))
 
 
 def sampled(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
