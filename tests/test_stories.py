@@ -652,7 +652,7 @@ def test_a_larger_minimum_that_makes_a_blob_of_many_stories_brings_no_article_in
         return blob_rows(labels, unit, reach=16, background=0.0, candidate_cosine=0.8)
 
     assert blobs(after).all() and not blobs(before).any()  # the stories of four are under the lists' reach
-    assert not more_in_stories(before, after, closed, blobs)
+    assert not more_in_stories(before, after, closed, blobs(before), blobs(after))
     # A large cluster of one story is no blob: its articles are as close as the lists' candidates.
     one_story = np.repeat(centres[:1], 40, axis=0) + 0.5 * rng.standard_normal((40, 64))
     one_story /= np.linalg.norm(one_story, axis=1, keepdims=True)

@@ -436,11 +436,13 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         blobs = partial(blob_rows, unit=unit, reach=self.n_neighbors_ + 1,
                         background=background_similarity(unit, None),
                         candidate_cosine=float(np.mean(self.graph_.similarity)))
+        in_blob = blobs(labels)
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = cut(self.min_cluster_size_ + 1)
-            if not more_in_stories(labels, raised, ends_inside, blobs):
+            raised_in_blob = blobs(raised)
+            if not more_in_stories(labels, raised, ends_inside, in_blob, raised_in_blob):
                 break
-            labels = raised
+            labels, in_blob = raised, raised_in_blob
             self.min_cluster_size_ += 1
         return labels
 

@@ -6,8 +6,6 @@ brings more articles into their story than it puts into the noise (`more_in_stor
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
@@ -143,15 +141,15 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
 
 
 def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray,
-                    blobs: Callable[[np.ndarray], np.ndarray] | None = None) -> bool:
+                    blob_before: np.ndarray | None = None, blob_after: np.ndarray | None = None) -> bool:
     """Whether more articles come into their story from `before` to `after` than join the noise, by more than chance
     gives (a one-sided exact McNemar test at MOST_LEVEL: each article that changes is a coin toss where nothing
     changed). An article comes into its story where it leaves the noise, or where its list ends inside its story
     (`open_ended`) and its cluster is absorbed into a larger one (`_absorbed`): it was in a piece of that story.
-    `blobs(labels)` marks the rows of clusters that are no story (`blob_rows`): an article that comes into one is
-    lost, as if into the noise."""
-    in_blob_before, in_blob = (np.zeros(len(before), dtype=bool), np.zeros(len(after), dtype=bool)) \
-        if blobs is None else (blobs(before), blobs(after))
+    `blob_before` and `blob_after` mark the rows of clusters that are no story (`blob_rows`; none if not given): an
+    article that comes into one is lost, as if into the noise."""
+    in_blob_before = np.zeros(len(before), dtype=bool) if blob_before is None else blob_before
+    in_blob = np.zeros(len(after), dtype=bool) if blob_after is None else blob_after
     came_in = (((before < 0) & (after >= 0)) | (open_ended & _absorbed(before, after))) & ~in_blob
     lost = ((before >= 0) & (after < 0)) | (in_blob & ~in_blob_before)
     came, went = int(np.sum(came_in)), int(np.sum(lost))
