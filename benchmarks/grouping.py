@@ -48,7 +48,7 @@ from perspectives.stories.evidence import (  # noqa: E402
     PairModel,
     centre_by_language,
 )
-from perspectives.stories.neighbours import day_numbers  # noqa: E402
+from perspectives.stories.neighbours import day_numbers, unit_rows  # noqa: E402
 from perspectives.stories.refine import merge_close_stories  # noqa: E402
 from perspectives.text import embedded_language, lede, present  # noqa: E402
 
@@ -303,6 +303,68 @@ def story_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Dat
             rows.append({"draw": seed, "tweets": len(drawn), "median story": drawn.groupby("gold").size().median()}
                         | {method: score for method, score in scores.items() if method not in ("scored on", "n")})
     return pd.DataFrame(rows).sort_values(["draw", "tweets"], ignore_index=True)
+
+
+# Stories of one size, as a feed of many events each reported about as often: EVEN_STORIES of the event tweets'
+# stories with at least so many tweets, each cut at random to each of EVEN_SIZES tweets (draws EVEN_DRAWS); the stories
+# drawn at random, and as pairs of nearest stories (each story beside the one whose mean vector is closest to its own:
+# two events of one kind side by side, as ECB+'s topics hold them). `story_size_rows` thins stories of every size.
+EVEN_STORIES = 80
+EVEN_SIZES = (6, 11, 20)
+EVEN_DRAWS = (0, 1)
+
+
+def even_stories(tweets: pd.DataFrame, vectors: np.ndarray, size: int, draw: int, nearest: bool) -> pd.DataFrame:
+    """EVEN_STORIES of the stories of `tweets` that hold `size` tweets or more, each cut to `size` at random (seeded by
+    `draw`): drawn at random, or (`nearest`) as `nearest_pairs`."""
+    rng = np.random.default_rng(draw)
+    gold = tweets["gold"].to_numpy()
+    counts = tweets["gold"].value_counts()
+    stories = np.sort(counts.index[counts >= size].to_numpy())
+    chosen = nearest_pairs(stories, gold, vectors, rng, EVEN_STORIES // 2) if nearest else \
+        rng.choice(stories, EVEN_STORIES, replace=False)
+    rows = np.concatenate([rng.choice(np.flatnonzero(gold == story), size, replace=False) for story in chosen])
+    return tweets.iloc[np.sort(rows)].reset_index(drop=True)
+
+
+def nearest_pairs(stories: np.ndarray, gold: np.ndarray, vectors: np.ndarray, rng: np.random.Generator,
+                  pairs: int) -> np.ndarray:
+    """`pairs` pairs of `stories`, two by two: the stories taken in random order, each beside the story not yet taken
+    whose mean vector is closest to its own (cosine, the means centred on the corpus's mean)."""
+    unit = unit_rows(vectors)
+    means = unit_rows(np.vstack([unit[gold == story].mean(axis=0) for story in stories]) - unit.mean(axis=0))
+    similarity = means @ means.T
+    np.fill_diagonal(similarity, -np.inf)
+    taken = np.zeros(len(stories), dtype=bool)
+    chosen: list[int] = []
+    for story in rng.permutation(len(stories)):
+        if len(chosen) == 2 * pairs:
+            break
+        if not taken[story]:
+            partner = int(np.argmax(np.where(taken, -np.inf, similarity[story])))
+            taken[[story, partner]] = True
+            chosen += [story, partner]
+    return stories[chosen]
+
+
+def even_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
+    """BCubed F1 of perspectives and the peers on the event tweets' stories cut to one size (`even_stories`); a size
+    with fewer than EVEN_STORIES stories that large (a small sample of the tweets) is left out."""
+    if "tweets" not in sets:
+        return pd.DataFrame()
+    tweets = sets["tweets"]
+    vectors = vectors_of(tweets, embedder())
+    rows = []
+    for pairing in ("at random", "nearest pairs"):
+        for size in EVEN_SIZES:
+            if (tweets["gold"].value_counts() >= size).sum() < EVEN_STORIES:
+                continue
+            for draw in EVEN_DRAWS:
+                drawn = even_stories(tweets, vectors, size, draw, pairing == "nearest pairs")
+                scores = scores_by_part(drawn.assign(part="tweets"), peers)[0]  # "all"
+                rows.append({"stories": pairing, "tweets each": size, "draw": draw}
+                            | {method: score for method, score in scores.items() if method != "scored on"})
+    return pd.DataFrame(rows)
 
 
 # Dates missing from some articles only, as where a feed's or a page's date did not parse: every set dated throughout,
@@ -859,6 +921,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
                 " articles", mixed_sizes_rows(sets, peers=peers))
     print_table(f"story sizes: {SIZED_STORIES} of the event tweets' stories drawn at random, thinned at random",
                 story_size_rows(sets, peers=peers))
+    print_table(f"stories of one size: {EVEN_STORIES} of the event tweets' stories, each cut to the same number of"
+                " tweets (drawn at random, and as pairs of nearest stories)", even_size_rows(sets, peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers:

@@ -124,3 +124,30 @@ def test_cutting_stories_to_one_keeps_each_cut_storys_first_article_and_the_othe
     assert (singles["id"] == singles["gold"].map(first)).all() and len(singles) == 16
     assert (shaped.loc[shaped["part"] == "story of 2+", "gold"].map(sizes) == 3).all()
     assert not grouping.with_single_stories(articles, 0.8, 1)["id"].equals(shaped["id"])
+
+
+def test_stories_of_one_size_are_cut_to_it_and_nearest_pairs_put_each_story_beside_its_twin(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    monkeypatch.setattr(grouping, "EVEN_STORIES", 6)
+    # Twelve stories of 8-12 tweets; story 2k and 2k + 1 are twins (mean vectors close), the pairs far apart.
+    rng = np.random.default_rng(0)
+    sizes = [8 + i % 5 for i in range(12)]
+    gold = np.repeat([f"s{i:02d}" for i in range(12)], sizes)
+    story = np.repeat(np.arange(12), sizes)
+    vectors = np.hstack([np.eye(6)[story // 2] * 5, np.eye(12)[story]]) + rng.normal(0, 0.05, (len(gold), 18))
+    tweets = pd.DataFrame({"gold": gold, "id": [f"t{i}" for i in range(len(gold))]})
+    drawn = grouping.even_stories(tweets, vectors, 9, 0, nearest=False)
+    counts = drawn["gold"].value_counts()
+    assert len(counts) == 6 and (counts == 9).all() and "s00" not in counts and drawn["id"].is_unique
+    paired = grouping.even_stories(tweets, vectors, 8, 1, nearest=True)
+    chosen = paired["gold"].unique()
+    assert len(chosen) == 6 and (paired["gold"].value_counts() == 8).all()
+    # Whole twin pairs only: each chosen story's twin is chosen too.
+    twins = {f"s{i:02d}": f"s{i ^ 1:02d}" for i in range(12)}
+    assert all(twins[story] in chosen for story in chosen)
+    assert grouping.even_stories(tweets, vectors, 8, 1, nearest=True).equals(paired)
+    assert not grouping.even_stories(tweets, vectors, 8, 2, nearest=True)["id"].equals(paired["id"])
