@@ -314,6 +314,11 @@ EVEN_SIZES = (6, 11, 20)
 EVEN_DRAWS = (0, 1)
 
 
+# The pull the stories-of-one-size table also shows (an option of StoryClusterer; benchmarks/GROUPING.md, "Pulling
+# articles toward their best candidates").
+PULL_SHARE = 0.25
+
+
 def even_stories(tweets: pd.DataFrame, vectors: np.ndarray, size: int, draw: int, nearest: bool) -> pd.DataFrame:
     """EVEN_STORIES of the stories of `tweets` that hold `size` tweets or more, each cut to `size` at random (seeded by
     `draw`): drawn at random, or (`nearest`) as `nearest_pairs`."""
@@ -348,8 +353,9 @@ def nearest_pairs(stories: np.ndarray, gold: np.ndarray, vectors: np.ndarray, rn
 
 
 def even_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
-    """BCubed F1 of perspectives and the peers on the event tweets' stories cut to one size (`even_stories`); a size
-    with fewer than EVEN_STORIES stories that large (a small sample of the tweets) is left out."""
+    """BCubed F1 of perspectives and the peers on the event tweets' stories cut to one size (`even_stories`), and of
+    perspectives pulling each tweet toward its best candidates (`StoryClusterer(pull_share=PULL_SHARE)`); a size with
+    fewer than EVEN_STORIES stories that large (a small sample of the tweets) is left out."""
     if "tweets" not in sets:
         return pd.DataFrame()
     tweets = sets["tweets"]
@@ -362,8 +368,11 @@ def even_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Data
             for draw in EVEN_DRAWS:
                 drawn = even_stories(tweets, vectors, size, draw, pairing == "nearest pairs")
                 scores = scores_by_part(drawn.assign(part="tweets"), peers)[0]  # "all"
+                drawn_vectors = vectors_of(drawn, embedder())
+                pulled = perspectives_labels(drawn, drawn_vectors, StoryClusterer(pull_share=PULL_SHARE))
                 rows.append({"stories": pairing, "tweets each": size, "draw": draw}
-                            | {method: score for method, score in scores.items() if method != "scored on"})
+                            | {method: score for method, score in scores.items() if method != "scored on"}
+                            | {"perspectives, pulled": bcubed(pulled, drawn["gold"].to_numpy())[2]})
     return pd.DataFrame(rows)
 
 

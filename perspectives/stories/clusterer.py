@@ -31,6 +31,7 @@ from perspectives.stories.neighbours import (
     day_numbers,
     inferred_days,
     neighbour_graph,
+    pulled_towards_best,
     unit_rows,
 )
 from perspectives.stories.refine import (
@@ -62,6 +63,10 @@ HISTORY_WEIGHT = 0.1
 # A member fitting its story less than this share of the story's median fit is taken out (`fit_share`). Chosen
 # leaving one labelled set out (benchmarks/GROUPING.md, step 6).
 FIT_SHARE = 0.4
+# With `pull_share`, how many of its best candidates an article is pulled toward (no more than its own list reads as
+# its story: a story of two's second best is a stranger). Of 1, 2, 3 and 5 at shares of 0.25, 0.5 and 1, 2 at 0.25
+# raised the labelled corpora most in sum (benchmarks/GROUPING.md, "Pulling articles toward their best candidates").
+PULL_NEIGHBOURS = 2
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
@@ -126,6 +131,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         The pair features weighed with the text and their weights (a clone is fitted on each corpus); default
         ``EventEvidence()``, equal weights; ``EventEvidence(pair_model="learned")`` weighs them as the packaged
         pair model learned from the labelled sets.
+    pull_neighbours : int
+        With `pull_share`, "auto" and the articles: where the lists do not grow, each article's vector (centred) is
+        pulled toward the mean of its `pull_neighbours` best candidates (no more than its list reads as its story),
+        and the lists are drawn and the story size read again from the pulled vectors (database-side augmentation,
+        as image retrieval augments its database): the articles of a loose story of short texts draw together and
+        read their story's size. Where a list ends stays as read on the vectors as they are.
+    pull_share : float or None
+        How far: 0.25 moves a vector a quarter of the way to that mean. None (the default) pulls nothing: pulling
+        raises most labelled corpora but lowers some mixes of NeuS's triplets with large stories
+        (benchmarks/GROUPING.md, "Pulling articles toward their best candidates").
 
     Attributes
     ----------
@@ -191,7 +206,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                  fit_share: float | None = FIT_SHARE, min_samples: int = 1, time_window_days: float | None = 3.0,
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
-                 evidence: EventEvidence | None = None):
+                 evidence: EventEvidence | None = None, pull_neighbours: int = PULL_NEIGHBOURS,
+                 pull_share: float | None = None):
         self.min_cluster_size = min_cluster_size
         self.size_share = size_share
         self.mixed_sizes = mixed_sizes
@@ -206,6 +222,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.allow_single_cluster = allow_single_cluster
         self.evidence = evidence
+        self.pull_neighbours = pull_neighbours
+        self.pull_share = pull_share
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None,
             previous_stories=None):
@@ -326,15 +344,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.story_size_ = None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
         while True:
-            self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated,
-                                          unlisted=never_dated)
-            self.n_neighbors_ = k
-            similarity = self.graph_.similarity
-            if evidence is not None:
-                similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
-            before = history[self.graph_.rows]
-            # The story size is read from this corpus's evidence alone: the previous grouping only holds it.
-            held = similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
+            similarity, held = self._listed(X, days, undated, never_dated, evidence, history, k, mapper)
             if self.min_cluster_size != "auto" or not len(X):
                 return held
             sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, background, n=len(X))
@@ -351,8 +361,43 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
             if not most_end_inside(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
                     k >= min(MAX_NEIGHBOURS, len(X) - 1):
-                return held
+                break
             k = min(4 * k, MAX_NEIGHBOURS)
+        if k > self.n_neighbors or evidence is None or self.pull_share is None:
+            return held
+        return self._pulled_graph(unit_rows(X), held, self.pull_share, days, undated, never_dated, evidence, history,
+                                  background, mapper)
+
+    def _listed(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, never_dated: np.ndarray | None,
+                evidence: EventEvidence | None, history: np.ndarray, k: int, mapper) -> tuple[np.ndarray, np.ndarray]:
+        """Build `graph_` (each row's `k` candidates) and return its pair similarities, without and with what the
+        previous grouping adds."""
+        self.graph_ = neighbour_graph(X, days, self.time_window_days, k, mapper=mapper, undated=undated,
+                                      unlisted=never_dated)
+        self.n_neighbors_ = k
+        similarity = self.graph_.similarity
+        if evidence is not None:
+            similarity = evidence.similarity(self.graph_.rows, self.graph_.cols, similarity)
+        before = history[self.graph_.rows]
+        # The story size is read from this corpus's evidence alone: the previous grouping only holds it.
+        return similarity, similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
+
+    def _pulled_graph(self, unit: np.ndarray, held: np.ndarray, share: float, days: np.ndarray, undated: np.ndarray,
+                      never_dated: np.ndarray | None, evidence: EventEvidence, history: np.ndarray, background: float,
+                      mapper) -> np.ndarray:
+        """Pull each row `share` of the way toward its best candidates (`pull_neighbours`; ranked by `held`), draw the
+        lists again from the pulled rows and read the story size on them; return their pair similarities. Where a
+        list ends (`open_ended_`) stays as read before: read on pulled lists, a region of NeuS's titles read as
+        outgrowing the lists and was grouped apart (benchmarks/GROUPING.md, "Pulling articles toward their best
+        candidates")."""
+        # No further than the article's own list reads its story: the second best of a story of two is a stranger.
+        count = np.minimum(self.pull_neighbours, np.nan_to_num(self.list_sizes_ - 1, nan=self.pull_neighbours))
+        pulled = pulled_towards_best(unit, self.graph_.rows, self.graph_.cols, held, count, share)
+        similarity, held = self._listed(pulled, days, undated, never_dated, evidence, history, self.n_neighbors, mapper)
+        sizes, _ = list_ends(self.graph_.rows, similarity, background, n=len(unit))
+        self.story_size_, _ = typical_size(sizes, self.open_ended_)
+        self.min_cluster_size_ = max(2, int(self.story_size_ * self.size_share))
+        return held
 
     def _regroup_large_stories(self, raw: np.ndarray, vectors: np.ndarray, days: np.ndarray, articles: pd.DataFrame,
                                mapper, history: np.ndarray) -> np.ndarray:

@@ -115,6 +115,19 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
 
 
+def pulled_towards_best(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, similarity: np.ndarray,
+                        count: np.ndarray, share: float) -> np.ndarray:
+    """Each unit row moved `share` of the way toward the mean of its `count` (one per row) candidates (`rows[e]`
+    lists `cols[e]`) most similar by `similarity`, as unit rows again; a row without any stays where it is."""
+    order = np.lexsort((-similarity, rows))
+    rows, cols = rows[order], cols[order]
+    best = np.arange(len(rows)) - np.searchsorted(rows, rows) < count[rows]  # rank within the row's own list
+    sums = np.zeros_like(unit)
+    np.add.at(sums, rows[best], unit[cols[best]])
+    counts = np.bincount(rows[best], minlength=len(unit))
+    return unit_rows(unit + share * sums / np.maximum(counts, 1)[:, None])
+
+
 def mean_cosine_within(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Each group's mean cosine over the pairs of its unit rows, from their sum and count (0 for a group of one):
     |sum|^2 also counts each row with itself, so no pair matrix is built."""
