@@ -151,7 +151,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     noise_mask_ : ndarray of bool, shape (n_articles,)
         The rows left as noise, each a story of its own.
     graph_ : NeighbourGraph
-        The candidate pairs and their cosines; other steps (wire-copy detection) compare the same pairs.
+        The candidate pairs and their cosines (of the pulled vectors, with `pull_share`); other steps (wire-copy
+        detection) compare the same pairs.
     n_neighbors_ : int
         The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
     placed_by_ : ndarray of int, shape (n_articles,)
@@ -160,7 +161,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size_ : int
         The smallest story used (HDBSCAN's minimum).
     story_size_ : float or None
-        The typical story size read from the neighbour lists, the grown ones where they grew (with "auto" only).
+        The typical story size read from the neighbour lists, the grown ones where they grew, the pulled ones where
+        pulled (with "auto" only).
     open_ended_ : ndarray of bool, shape (n_articles,)
         With "auto": the rows whose neighbour list ends inside their story by the text evidence (see `list_ends`).
     list_sizes_ : ndarray of float, shape (n_articles,)
