@@ -12,7 +12,7 @@ from scipy.sparse import csr_matrix
 from scipy.stats import binomtest
 
 from perspectives.stories.evidence import EventEvidence
-from perspectives.stories.neighbours import mean_cosine_within, unit_rows
+from perspectives.stories.neighbours import mean_cosine_within, ranked_lists, unit_rows
 
 # "Most" lists ending inside their story: the share of a corpus's (or a story's) articles whose lists do that, above
 # which its stories are taken to outgrow the lists.
@@ -59,14 +59,14 @@ def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
                   n: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Each article's neighbour similarities, highest first, one row per article with at least `min_neighbours`
     (NaN-padded to the longest list), and which articles those rows are (a mask over at least `n` articles)."""
-    order = np.lexsort((-similarity, rows))
+    order, rank = ranked_lists(rows, similarity)
     rows, similarity = rows[order], similarity[order]
     counts = np.bincount(rows, minlength=n)
     read = counts >= min_neighbours
     if not read.any():
         return np.empty((0, 0)), read
     ranked = np.full((len(counts), counts.max()), np.nan)
-    ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = similarity
+    ranked[rows, rank] = similarity
     return ranked[read], read
 
 

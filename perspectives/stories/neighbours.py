@@ -115,13 +115,21 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
 
 
+def ranked_lists(rows: np.ndarray, similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs sorted by row, most similar first (`rows[order]`), and each one's rank in its row's list
+    (0 for the best)."""
+    order = np.lexsort((-similarity, rows))
+    rows = rows[order]
+    return order, np.arange(len(rows)) - np.searchsorted(rows, rows)
+
+
 def pulled_towards_best(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, similarity: np.ndarray,
                         count: np.ndarray, share: float) -> np.ndarray:
     """Each unit row moved `share` of the way toward the mean of its `count` (one per row) candidates (`rows[e]`
     lists `cols[e]`) most similar by `similarity`, as unit rows again; a row without any stays where it is."""
-    order = np.lexsort((-similarity, rows))
+    order, rank = ranked_lists(rows, similarity)
     rows, cols = rows[order], cols[order]
-    best = np.arange(len(rows)) - np.searchsorted(rows, rows) < count[rows]  # rank within the row's own list
+    best = rank < count[rows]
     sums = np.zeros_like(unit)
     np.add.at(sums, rows[best], unit[cols[best]])
     counts = np.bincount(rows[best], minlength=len(unit))
