@@ -742,6 +742,19 @@ def test_large_stories_among_many_small_ones_are_grouped_apart():
     assert triplets.large_stories_ is None and not len(triplets.large_story_rows_)
 
 
+def test_pulled_the_region_of_large_stories_is_the_one_read_before_the_pull():
+    # The pull changes the small stories; which articles are grouped apart as large stories, and how, is read on the
+    # stories as grouped before it (read on the pulled ones, a mix of NeuS's triplets and tweet stories lost its
+    # region and the tweets were cut into pieces).
+    vectors, truth, articles = large_among_small(np.random.default_rng(7))
+    as_they_are = StoryClusterer(time_window_days=None).fit(vectors, articles=articles)
+    pulled = StoryClusterer(time_window_days=None, pull_share=0.25).fit(vectors, articles=articles)
+    region = as_they_are.large_story_rows_
+    assert len(region) and np.array_equal(pulled.large_story_rows_, region)
+    assert pulled.large_stories_.pull_share is None  # its lists grew: nothing to pull
+    assert same_partition(pulled.labels_[region], as_they_are.labels_[region])
+
+
 def test_dated_stories_larger_than_the_corpus_reads_are_cut_at_their_own_minimum():
     # Twenty tight triplets and one story of nine made of three tight triplets (cosine 0.6 between them): the corpus
     # reads triplets (a minimum of 2), at which excess of mass takes the nine's three pieces for stories. Dated, the

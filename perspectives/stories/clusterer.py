@@ -288,15 +288,43 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.placed_by_ = np.full(n, -1)
         if self.time_window_days is not None:
             days, self.placed_by_ = inferred_days(unit_rows(X), days, mapper)
-        similarity = self._pair_graph(X, days, undated, _never_dated(articles, undated), evidence, history, background,
-                                      mapper)
+        never_dated = _never_dated(articles, undated)
+        similarity = self._pair_graph(X, days, undated, never_dated, evidence, history, background, mapper)
         # Only the text evidence says where a list ends: embedding cosines decline smoothly through a whole topic, so on
         # vectors alone no article counts as open-listed in the steps below.
         ends_inside = self.open_ended_ if evidence is not None and self.min_cluster_size == "auto" else \
             np.zeros(n, dtype=bool)
         readings = self._dated_readings(undated) if evidence is not None else None
-        raw = self._density_labels(similarity, ends_inside, readings, X) if n >= max(2, self.min_cluster_size_) else \
-            np.full(n, -1)
+        on_lists_as_read = evidence is not None and self.min_cluster_size == "auto" and \
+            self.n_neighbors_ == self.n_neighbors
+        pull_share = self.pull_share if on_lists_as_read else None
+        regroups = on_lists_as_read and self.mixed_sizes
+        region = None
+        if regroups or pull_share is None:
+            raw = self._grouped(similarity, X, ends_inside, readings, evidence, history)
+            region = self._large_story_region(raw) if regroups else None
+        if pull_share is not None:
+            # The region of large stories is read on the stories as grouped before the pull: read on the pulled
+            # stories, the region of NeuS's triplets mixed with large tweet stories was not taken as outgrowing the
+            # lists, and the tweets were cut into pieces (benchmarks/GROUPING.md, "Pulling articles toward ...").
+            similarity = self._pulled_graph(unit_rows(X), similarity, pull_share, days, undated, never_dated, evidence,
+                                            history, background, mapper)
+            raw = self._grouped(similarity, X, ends_inside, readings, evidence, history)
+        self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
+        if region is not None:
+            raw = self._regroup_large_stories(raw, region, vectors, days, articles, mapper, history)
+        # Once, on the corpus's stories (a region grouped apart is part of them).
+        if languages is not None and self.fit_share is not None and not self._only_large_stories:
+            raw = take_out_misfits(X, raw, self.fit_share, languages)
+        self.labels_ = renumber_with_singletons(raw)
+        self.n_stories_ = int(self.labels_.max() + 1) if n else 0
+        self.noise_mask_ = raw < 0
+
+    def _grouped(self, similarity: np.ndarray, X: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
+                 evidence: EventEvidence | None, history: np.ndarray) -> np.ndarray:
+        """HDBSCAN's stories on `graph_` (-1 for noise), with the noise and pieces joined as the lists say."""
+        raw = self._density_labels(similarity, ends_inside, readings, X) if len(X) >= max(2, self.min_cluster_size_) \
+            else np.full(len(X), -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = join_nearest_story(self.graph_, similarity, raw)
             if self.merge_share is not None:
@@ -308,16 +336,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             raw = join_own_story(self.graph_, raw, ends_inside)
         if evidence is not None and self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
             raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
-        self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
-        if self.mixed_sizes and evidence is not None and self.min_cluster_size == "auto" and \
-                self.n_neighbors_ == self.n_neighbors:
-            raw = self._regroup_large_stories(raw, vectors, days, articles, mapper, history)
-        # Once, on the corpus's stories (a region grouped apart is part of them).
-        if languages is not None and self.fit_share is not None and not self._only_large_stories:
-            raw = take_out_misfits(X, raw, self.fit_share, languages)
-        self.labels_ = renumber_with_singletons(raw)
-        self.n_stories_ = int(self.labels_.max() + 1) if n else 0
-        self.noise_mask_ = raw < 0
+        return raw
 
     def _put_in_input_order(self, order: np.ndarray) -> None:
         """Index the fitted rows as the caller gave them (`order`: the content order's input rows)."""
@@ -365,10 +384,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                     k >= min(MAX_NEIGHBOURS, len(X) - 1):
                 break
             k = min(4 * k, MAX_NEIGHBOURS)
-        if k > self.n_neighbors or evidence is None or self.pull_share is None:
-            return held
-        return self._pulled_graph(unit_rows(X), held, self.pull_share, days, undated, never_dated, evidence, history,
-                                  background, mapper)
+        return held
 
     def _listed(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, never_dated: np.ndarray | None,
                 evidence: EventEvidence | None, history: np.ndarray, k: int, mapper) -> tuple[np.ndarray, np.ndarray]:
@@ -385,12 +401,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return similarity, similarity + self.history_weight * ((before >= 0) & (before == history[self.graph_.cols]))
 
     def _pulled_graph(self, unit: np.ndarray, held: np.ndarray, share: float, days: np.ndarray, undated: np.ndarray,
-                      never_dated: np.ndarray | None, evidence: EventEvidence, history: np.ndarray, background: float,
-                      mapper) -> np.ndarray:
-        """Pull each row `share` of the way toward its best candidates (`pull_neighbours`; ranked by `held`), draw the
-        lists again from the pulled rows and read the story size on them; return their pair similarities. Where a
-        list ends (`open_ended_`) stays as read before: read on pulled lists, a region of NeuS's titles read as
-        outgrowing the lists and was grouped apart (benchmarks/GROUPING.md, "Pulling articles toward their best
+                      never_dated: np.ndarray | None, evidence: EventEvidence | None, history: np.ndarray,
+                      background: float, mapper) -> np.ndarray:
+        """Pull each row `share` of the way toward its best candidates (`pull_neighbours`; ranked by `held`),
+        draw the lists again from the pulled rows and read the story size on them; return their pair similarities.
+        Where a list ends (`open_ended_`) stays as read before: read on pulled lists, a region of NeuS's titles read
+        as outgrowing the lists and was grouped apart (benchmarks/GROUPING.md, "Pulling articles toward their best
         candidates")."""
         # No further than the article's own list reads its story: the second best of a story of two is a stranger.
         count = np.minimum(self.pull_neighbours, np.nan_to_num(self.list_sizes_ - 1, nan=self.pull_neighbours))
@@ -401,28 +417,34 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.min_cluster_size_ = max(2, int(self.story_size_ * self.size_share))
         return held
 
-    def _regroup_large_stories(self, raw: np.ndarray, vectors: np.ndarray, days: np.ndarray, articles: pd.DataFrame,
-                               mapper, history: np.ndarray) -> np.ndarray:
-        """Group again on their own the stories and noise whose articles' lists mostly ran on past them; keep that
-        grouping where it reads stories that outgrow the lists and makes fewer stories of the region. Among many
-        small stories, the lists of a large one's articles end inside it, but the corpus's small size cuts it into
-        pieces and noise. The region is grouped as a corpus of its own (vectors centred on its own mean): kept centred
-        on the corpus's, a region of one topic's small stories read as large (benchmarks/GROUPING.md, "Mixed story
-        sizes")."""
+    def _large_story_region(self, raw: np.ndarray) -> tuple[np.ndarray, int]:
+        """The rows of the stories (and noise) of `raw` whose articles' lists mostly ran on past them, and how many
+        stories they are."""
         stories = renumber_with_singletons(raw)
         open_share = np.bincount(stories, weights=self.open_ended_) / np.bincount(stories)
         rows = np.flatnonzero(open_share[stories] > OPEN_ENDED_SHARE)
+        return rows, len(np.unique(stories[rows]))
+
+    def _regroup_large_stories(self, raw: np.ndarray, region: tuple[np.ndarray, int], vectors: np.ndarray,
+                               days: np.ndarray, articles: pd.DataFrame, mapper, history: np.ndarray) -> np.ndarray:
+        """Group again on their own the `region`'s rows (`_large_story_region`); keep that grouping where it reads
+        stories that outgrow the lists and makes fewer stories of the region. Among many small stories, the lists of
+        a large one's articles end inside it, but the corpus's small size cuts it into pieces and noise. The region
+        is grouped as a corpus of its own (vectors centred on its own mean): kept centred on the corpus's, a region
+        of one topic's small stories read as large (benchmarks/GROUPING.md, "Mixed story sizes")."""
+        rows, n_stories = region
         # Lists of n_neighbors cannot outgrow a region that holds no more articles.
         if len(rows) <= self.n_neighbors + 1:
             return raw
         # The region's rows are in content order already (a subset of the corpus's), so it is grouped as they are.
-        again = clone(self).set_params(mixed_sizes=False)
+        # Unpulled: a grouping kept has grown lists, where nothing is pulled.
+        again = clone(self).set_params(mixed_sizes=False, pull_share=None)
         again._only_large_stories = True
         again._fit_in_content_order(vectors[rows], days[rows], articles.iloc[rows].reset_index(drop=True), mapper,
                                     history[rows])
         # Kept where it read stories outgrowing the lists and joined pieces: in a region hardly larger than its
         # lists, the size read can exceed every story in it and leave it all noise.
-        if again.n_neighbors_ == again.n_neighbors or again.n_stories_ >= len(np.unique(stories[rows])):
+        if again.n_neighbors_ == again.n_neighbors or again.n_stories_ >= n_stories:
             return raw
         self.large_stories_, self.large_story_rows_ = again, rows
         grouped = raw.copy()
