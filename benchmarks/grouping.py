@@ -40,7 +40,7 @@ from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
-from perspectives.stories.clusterer import FIT_SHARE, HISTORY_WEIGHT, SIZE_SHARE  # noqa: E402
+from perspectives.stories.clusterer import FIT_SHARE, HISTORY_WEIGHT, PULL_SHARE, SIZE_SHARE  # noqa: E402
 from perspectives.stories.evidence import (  # noqa: E402
     FIGURE_CONFLICT,
     PAIR_MODEL_FILE,
@@ -312,11 +312,6 @@ def story_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Dat
 EVEN_STORIES = 80
 EVEN_SIZES = (6, 11, 20)
 EVEN_DRAWS = (0, 1)
-
-
-# The pull the stories-of-one-size table also shows (an option of StoryClusterer; benchmarks/GROUPING.md, "Pulling
-# articles toward their best candidates").
-PULL_SHARE = 0.25
 
 
 def even_stories(tweets: pd.DataFrame, vectors: np.ndarray, size: int, draw: int, nearest: bool) -> pd.DataFrame:

@@ -63,10 +63,13 @@ HISTORY_WEIGHT = 0.1
 # A member fitting its story less than this share of the story's median fit is taken out (`fit_share`). Chosen
 # leaving one labelled set out (benchmarks/GROUPING.md, step 6).
 FIT_SHARE = 0.4
-# With `pull_share`, how many of its best candidates an article is pulled toward (no more than its own list reads as
-# its story: a story of two's second best is a stranger). Of 1, 2, 3 and 5 at shares of 0.25, 0.5 and 1, 2 at 0.25
-# raised the labelled corpora most in sum (benchmarks/GROUPING.md, "Pulling articles toward their best candidates").
+# How far and toward how many of its best candidates `pull_share` pulls an article (no more than its own list reads
+# as its story: a story of two's second best is a stranger): PULL_SHARE is the share measured (the benchmark's); the
+# default pulls nothing. Of 1, 2, 3 and 5 candidates at shares of 0.25, 0.5 and 1, 2 at 0.25 raised the labelled
+# corpora most in sum with MiniLM; leaving one set out chooses 3 at 1, which keeps fewer stories of two
+# (benchmarks/GROUPING.md, "Pulling articles toward their best candidates").
 PULL_NEIGHBOURS = 2
+PULL_SHARE = 0.25
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
@@ -138,9 +141,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         as image retrieval augments its database): the articles of a loose story of short texts draw together and
         read their story's size. Where a list ends stays as read on the vectors as they are.
     pull_share : float or None
-        How far: 0.25 moves a vector a quarter of the way to that mean. None (the default) pulls nothing: pulling
-        raises most labelled corpora but lowers some mixes of NeuS's triplets with large stories
-        (benchmarks/GROUPING.md, "Pulling articles toward their best candidates").
+        How far: the article's vector plus this share of that mean, made unit again (at 0.25 the mean is a fifth of
+        the sum). None (the default) pulls nothing: pulling raises most labelled corpora, loose stories of short
+        texts most, but cuts some small stories apart and joins stories of two into fours (benchmarks/GROUPING.md,
+        "Pulling articles toward their best candidates").
 
     Attributes
     ----------
@@ -316,6 +320,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # Once, on the corpus's stories (a region grouped apart is part of them).
         if languages is not None and self.fit_share is not None and not self._only_large_stories:
             raw = take_out_misfits(X, raw, self.fit_share, languages)
+            # Two articles taken out may be a story of two that density attached to a larger one (HDBSCAN's minimum
+            # keeps no story of two there): they are paired as the noise was.
+            if on_lists_as_read:
+                raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
         self.labels_ = renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -403,7 +411,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     def _pulled_graph(self, unit: np.ndarray, held: np.ndarray, share: float, days: np.ndarray, undated: np.ndarray,
                       never_dated: np.ndarray | None, evidence: EventEvidence | None, history: np.ndarray,
                       background: float, mapper) -> np.ndarray:
-        """Pull each row `share` of the way toward its best candidates (`pull_neighbours`; ranked by `held`),
+        """Pull each row toward its best candidates (`pull_neighbours`, ranked by `held`; by `share`),
         draw the lists again from the pulled rows and read the story size on them; return their pair similarities.
         Where a list ends (`open_ended_`) stays as read before: read on pulled lists, a region of NeuS's titles read
         as outgrowing the lists and was grouped apart (benchmarks/GROUPING.md, "Pulling articles toward their best

@@ -125,7 +125,7 @@ def ranked_lists(rows: np.ndarray, similarity: np.ndarray) -> tuple[np.ndarray, 
 
 def pulled_towards_best(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, similarity: np.ndarray,
                         count: np.ndarray, share: float) -> np.ndarray:
-    """Each unit row moved `share` of the way toward the mean of its `count` (one per row) candidates (`rows[e]`
+    """Each unit row plus `share` times the mean of its `count` (one per row) candidates (`rows[e]`
     lists `cols[e]`) most similar by `similarity`, as unit rows again; a row without any stays where it is."""
     order, rank = ranked_lists(rows, similarity)
     rows, cols = rows[order], cols[order]
