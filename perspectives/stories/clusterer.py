@@ -38,8 +38,8 @@ from perspectives.stories.refine import (
     join_nearest_story,
     join_own_story,
     merge_close_stories,
+    pair_noise,
     renumber_with_singletons,
-    stories_of_two,
     take_out_misfits,
 )
 from perspectives.text import embedded_language
@@ -143,8 +143,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     pull_share : float or None
         How far: the article's vector plus this share of that mean, made unit again (at 1 the two weigh alike).
         None (the default) pulls nothing: pulling raises most labelled corpora, loose stories of short texts most,
-        but joins some of NeuS's crowded triplets and some twin events (benchmarks/GROUPING.md, "Pulling articles
-        toward their best candidates").
+        but joins some of NeuS's crowded triplets, twin events and stories of two (benchmarks/GROUPING.md, "Pulling
+        articles toward their best candidates").
 
     Attributes
     ----------
@@ -323,7 +323,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # Two articles taken out may be a story of two that density attached to a larger one (HDBSCAN's minimum
             # keeps no story of two there): they are paired as the noise was.
             if on_lists_as_read:
-                raw = stories_of_two(self.graph_, similarity, raw, self.list_sizes_)
+                raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
         self.labels_ = renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
@@ -343,7 +343,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # own each such article would be a region candidate (its list ends inside its story).
             raw = join_own_story(self.graph_, raw, ends_inside)
         if evidence is not None and self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
-            raw = stories_of_two(self.graph_, similarity, raw, self.list_sizes_)
+            raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
         return raw
 
     def _put_in_input_order(self, order: np.ndarray) -> None:

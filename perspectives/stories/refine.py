@@ -1,5 +1,5 @@
-"""The steps after HDBSCAN's cut: noise joined to its story (`join_nearest_story`, `join_own_story`), stories of two
-kept (`stories_of_two`), pieces of a large story merged (`merge_close_stories`), intruders taken out
+"""The steps after HDBSCAN's cut: noise joined to its story (`join_nearest_story`, `join_own_story`), noise pairs made
+stories (`pair_noise`), pieces of a large story merged (`merge_close_stories`), intruders taken out
 (`take_out_misfits`, by `member_fit`), and the noise numbered as single-article stories. Each takes and returns raw
 labels (-1 for noise); `StoryClusterer` decides where each applies (benchmarks/GROUPING.md, steps 4-6)."""
 
@@ -44,28 +44,19 @@ def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray
     return joined
 
 
-def stories_of_two(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Two articles that are each other's best candidate, and whose lists both read a story of two (the article and
-    its first neighbour), are a story of two: two such noise articles become one, and a story made only of such pairs
-    is split into them. Where most stories are larger, the minimum read keeps no story of two: its articles fall out
-    as noise (SemEval 2022's pairs: benchmarks/GROUPING.md, "Multilingual pairs"), or two pairs that are closer to each
-    other than to the rest are kept as one story of four."""
+def pair_noise(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Two noise articles that are each other's best candidate, and whose lists both read a story of two (the article
+    and its first neighbour), become one story. Where most stories are larger, the minimum read keeps no story of two
+    and its articles fall out as noise (SemEval 2022's pairs: benchmarks/GROUPING.md, "Multilingual pairs")."""
     if not len(raw):
         return raw
     target = _mutual_best(len(raw), graph.rows, graph.cols, similarity)
     larger = np.flatnonzero(target != np.arange(len(raw)))
     smaller = target[larger]
-    partner = np.arange(len(raw))
-    partner[larger], partner[smaller] = smaller, larger
-    read_as_two = (sizes == 2) & (partner != np.arange(len(raw)))
-    paired = read_as_two[larger] & read_as_two[smaller] & (raw[larger] < 0) & (raw[smaller] < 0)
+    alone_in_two = (raw < 0) & (sizes == 2)
+    paired = alone_in_two[larger] & alone_in_two[smaller]
     joined = raw.copy()
     joined[larger[paired]] = joined[smaller[paired]] = raw.max() + 1 + np.arange(paired.sum())
-    in_story = np.flatnonzero(joined >= 0)
-    story = np.unique(joined[in_story], return_inverse=True)[1]
-    strays = np.bincount(story, weights=~read_as_two[in_story] | (joined[partner[in_story]] != joined[in_story]))
-    split = in_story[(strays[story] == 0) & (np.bincount(story)[story] >= 4)]
-    joined[split] = joined.max() + 1 + np.unique(target[split], return_inverse=True)[1]
     return joined
 
 
