@@ -27,6 +27,7 @@ from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import export_opml, import_opml, load_registry
 from perspectives.ingest.translate import TranslationLog, translator_named
 from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
+from perspectives.stories.clusterer import PULL_SHARE
 
 app = typer.Typer(
     help="Group news articles from many outlets into stories and compare how each outlet frames them.",
@@ -50,6 +51,10 @@ Backend = Annotated[str | None, typer.Option(
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
          "articles in between); an undated article counts as of the day of the dated article most like it.")]
+Pull = Annotated[bool, typer.Option(
+    "--pull", help="Pull each article toward its best candidates before the story size is read: for loose short texts "
+                   "(titles, one-line summaries, posts); it costs crowded stories of two to four articles. See "
+                   "benchmarks/GROUPING.md, \"Pulling articles toward their best candidates\".")]
 Paths = Annotated[list[Path] | None, typer.Argument(help="Article files: .csv, .jsonl or .parquet.")]
 Sources = Annotated[Path | None, typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
@@ -106,6 +111,10 @@ def _mapper(address: str | None, progress: bool = True):
     with DaskMapper(address, progress=progress) as mapper:
         typer.echo(f"Dask cluster at {mapper.client.scheduler.address}: {mapper.workers} workers")
         yield mapper
+
+
+def _pull_share(pull: bool) -> float | None:
+    return PULL_SHARE if pull else None
 
 
 def _echo_ingest(summary: pipeline.IngestSummary) -> None:
@@ -213,7 +222,7 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 
 @app.command()
 @user_errors
-def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0,
+def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0, pull: Pull = False,
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
                                                                "can touch.")] = False,
             backend: Backend = None, cluster_address: Cluster = None):
@@ -223,8 +232,8 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
     dated article most like it was published) and the stories those are in are grouped again, at least 50
     articles."""
     with _mapper(cluster_address) as mapper:
-        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, full=full, backend=backend,
-                                       mapper=mapper))
+        _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, pull_share=_pull_share(pull),
+                                       full=full, backend=backend, mapper=mapper))
 
 
 @app.command()
@@ -243,7 +252,7 @@ def report(db: Db = Path(DEFAULT_DB),
 @user_errors
 def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
         timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None, model: Model = None,
-        window: Window = 3.0,
+        window: Window = 3.0, pull: Pull = False,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
         format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None):
     """Ingest (files and/or feeds), cluster and report in one go."""
@@ -258,8 +267,9 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
             _echo_report(step)
 
     with _mapper(cluster_address) as mapper:
-        pipeline.run(*(paths or []), db=db, out=out, model=model, time_window_days=window, since=since, format=format,
-                     backend=backend, mapper=mapper, on_step=show, **options)
+        pipeline.run(*(paths or []), db=db, out=out, model=model, time_window_days=window,
+                     pull_share=_pull_share(pull), since=since, format=format, backend=backend, mapper=mapper,
+                     on_step=show, **options)
 
 
 @app.command()
@@ -280,15 +290,15 @@ def prune(db: Db = Path(DEFAULT_DB),
 @user_errors
 def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file (.csv, .jsonl or .parquet).")],
              gold: Annotated[str, typer.Option(help="The column holding each article's true story.")],
-             model: Model = None, window: Window = 3.0,
+             model: Model = None, window: Window = 3.0, pull: Pull = False,
              db: Annotated[Path | None, typer.Option(help="Optional store to cache embeddings in.")] = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
              backend: Backend = None, cluster_address: Cluster = None):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
     with _mapper(cluster_address, progress=not as_json) as mapper:
-        report = pipeline.evaluate(path, gold, model=model, time_window_days=window, db=db, backend=backend,
-                                   mapper=mapper, progress=not as_json)
+        report = pipeline.evaluate(path, gold, model=model, time_window_days=window, pull_share=_pull_share(pull),
+                                   db=db, backend=backend, mapper=mapper, progress=not as_json)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

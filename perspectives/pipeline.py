@@ -222,7 +222,8 @@ class ClusterSummary:
 
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
-            min_cluster_size: int | str = "auto", full: bool = False, backend: str | None = None,
+            min_cluster_size: int | str = "auto", pull_share: float | None = None, full: bool = False,
+            backend: str | None = None,
             mapper: Mapper | None = None, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
             progress: bool = True) -> ClusterSummary:
     """Group the stored articles into stories and save them.
@@ -244,6 +245,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Articles published further apart are never compared; None ignores dates.
     min_cluster_size : int or "auto"
         See `StoryClusterer`.
+    pull_share : float, optional
+        Pull each article toward its best candidates before the story size is read (`StoryClusterer`'s
+        `pull_share`; ``stories.clusterer.PULL_SHARE`` is the setting measured): for corpora of loose short texts.
+        None (the default) pulls nothing.
     full : bool
         Regroup every article.
     backend : str, optional
@@ -255,7 +260,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Replaces `model` and `backend`: an `Embedder` already loaded, or any object with ``encode(texts)`` and
         ``name`` (its vectors are cached under that name).
     clusterer : StoryClusterer, optional
-        Replaces `time_window_days` and `min_cluster_size`: the grouping with all its settings.
+        Replaces `time_window_days`, `min_cluster_size` and `pull_share`: the grouping with all its settings.
     progress : bool
         Show progress bars.
 
@@ -288,7 +293,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     'unchanged'
     """
     embedder = embedder or store_embedder(db, model, backend)
-    clusterer = clusterer or StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days)
+    clusterer = clusterer or StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days,
+                                            pull_share=pull_share)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         changed = store.changed_articles()
@@ -479,8 +485,8 @@ Step = IngestSummary | ClusterSummary | dict[str, Path]
 
 
 def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
-        time_window_days: float | None = 3.0, sources: str | Path | None = None, since=None,
-        fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
+        time_window_days: float | None = 3.0, pull_share: float | None = None, sources: str | Path | None = None,
+        since=None, fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
         allow_private: Iterable[str] = (), embedder: Embedder | None = None,
         on_step: Callable[[Step], None] | None = None) -> RunSummary:
@@ -494,7 +500,7 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
         The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
     out : str or Path
         The report's folder.
-    model, time_window_days, backend, mapper
+    model, time_window_days, pull_share, backend, mapper
         See `cluster`.
     sources, since, fetcher, translator, allow_private
         See `ingest`.
@@ -540,8 +546,8 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
                       fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
     step(ingested)
     embedder = embedder or store_embedder(db, model, backend)
-    clustered = cluster(db=db, time_window_days=time_window_days, mapper=mapper, embedder=embedder,
-                        progress=progress)
+    clustered = cluster(db=db, time_window_days=time_window_days, pull_share=pull_share, mapper=mapper,
+                        embedder=embedder, progress=progress)
     step(clustered)
     files = report(db=db, out=out, format=format, embedder=framing_embedder(embedder), mapper=mapper,
                    progress=progress)
@@ -578,8 +584,9 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 
 
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
-             db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
-             progress: bool = True, embedder: Embedder | None = None) -> dict[str, float | str]:
+             pull_share: float | None = None, db: str | Path | None = None, backend: str | None = None,
+             mapper: Mapper | None = None, progress: bool = True,
+             embedder: Embedder | None = None) -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column.
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -590,7 +597,7 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
         An article file (see `ingest`) with a column naming each article's true story.
     gold : str
         That column; rows without a value are skipped.
-    model, time_window_days, backend, mapper, embedder
+    model, time_window_days, pull_share, backend, mapper, embedder
         See `cluster`.
     db : str or Path, optional
         A store to cache the embeddings in.
@@ -626,7 +633,7 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
         raise InputError(f"{path}: no column {gold!r} (or it is empty)")
     articles = loaded.articles[labels.notna()]
     embedder = embedder or Embedder(model, backend=backend)
-    clusterer = StoryClusterer(time_window_days=time_window_days)
+    clusterer = StoryClusterer(time_window_days=time_window_days, pull_share=pull_share)
     with Store(db) if db is not None else nullcontext() as store:
         grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress)
     predicted = grouping.story_of(articles)

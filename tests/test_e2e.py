@@ -103,6 +103,30 @@ def test_evaluate_scores_the_grouping_against_a_gold_column(demo_run, demo_table
     assert missing.returncode == 2 and "no column 'no_such_column'" in missing.stderr
 
 
+def test_pull_is_a_grouping_setting_of_cluster_run_and_evaluate(demo_run, tmp_path):
+    from perspectives import pipeline
+    from perspectives.embed import HashedWords
+    from perspectives.ingest.examples import example_corpus
+    from perspectives.stories.clusterer import PULL_SHARE
+
+    result = cli("evaluate", DEMO, "--gold", "gold_story", "--db", demo_run["db"], "--json", "--pull")
+    assert json.loads(result.stdout)["bcubed_f1"] >= 0.9
+    corpus = example_corpus(tmp_path)
+    db = tmp_path / "pulled.db"
+    pipeline.ingest(corpus, db=db, rejects=None, progress=False)
+    assert pipeline.cluster(db=db, embedder=HashedWords(), progress=False).mode == "full"
+    # A changed setting regroups everything, and the store records it.
+    again = pipeline.cluster(db=db, embedder=HashedWords(), pull_share=PULL_SHARE, progress=False)
+    assert again.mode == "full" and again.stories == 2
+    assert "regrouped all articles" in cli("cluster", "--db", db).stdout  # the command's default pulls nothing
+    assert "nothing new to group" in cli("cluster", "--db", db).stdout
+    assert "regrouped all articles" in cli("cluster", "--db", db, "--pull").stdout
+    with Store(db) as store:
+        runs = store.runs()
+    pulls = [json.loads(params)["pull_share"] for params in runs[runs["kind"] == "cluster"]["params"]]
+    assert pulls == [None, PULL_SHARE, None, None, PULL_SHARE]
+
+
 def test_the_wire_story_is_marked_and_collapsed_in_the_takes(demo_tables):
     articles, takes = demo_tables["articles"], demo_tables["takes"]
     copies = articles[articles["wire_group"].notna()]
