@@ -305,7 +305,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         regroups = on_lists_as_read and self.mixed_sizes
         region = None
         if regroups or pull_share is None:
-            raw = self._grouped(similarity, X, ends_inside, readings, evidence, history)
+            raw = self._grouped(similarity, X, ends_inside, readings, history, on_lists_as_read)
             region = self._large_story_region(raw) if regroups else None
         if pull_share is not None:
             # The region of large stories is read on the stories as grouped before the pull: read on the pulled
@@ -313,7 +313,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # lists, and the tweets were cut into pieces (benchmarks/GROUPING.md, "Pulling articles toward ...").
             similarity = self._pulled_graph(unit_rows(X), similarity, pull_share, days, undated, never_dated, evidence,
                                             history, background, mapper)
-            raw = self._grouped(similarity, X, ends_inside, readings, evidence, history)
+            raw = self._grouped(similarity, X, ends_inside, readings, history, on_lists_as_read)
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if region is not None:
             raw = self._regroup_large_stories(raw, region, vectors, days, articles, mapper, history)
@@ -329,8 +329,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.noise_mask_ = raw < 0
 
     def _grouped(self, similarity: np.ndarray, X: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
-                 evidence: EventEvidence | None, history: np.ndarray) -> np.ndarray:
-        """HDBSCAN's stories on `graph_` (-1 for noise), with the noise and pieces joined as the lists say."""
+                 history: np.ndarray, pairs: bool) -> np.ndarray:
+        """HDBSCAN's stories on `graph_` (-1 for noise), with the noise and pieces joined as the lists say (and, with
+        `pairs`, noise pairs read as stories of two made stories)."""
         raw = self._density_labels(similarity, ends_inside, readings, X) if len(X) >= max(2, self.min_cluster_size_) \
             else np.full(len(X), -1)
         if self.n_neighbors_ > self.n_neighbors:
@@ -342,7 +343,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # Before the region below: a joined fringe then stays with its story outside the region, where on its
             # own each such article would be a region candidate (its list ends inside its story).
             raw = join_own_story(self.graph_, raw, ends_inside)
-        if evidence is not None and self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
+        if pairs:
             raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
         return raw
 
