@@ -37,6 +37,7 @@ from perspectives.stories.neighbours import (
 from perspectives.stories.refine import (
     join_nearest_story,
     join_own_story,
+    join_read_story,
     merge_close_stories,
     pair_noise,
     renumber_with_singletons,
@@ -90,10 +91,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
         them into dense pieces. Where the lists do not grow, it then rises one at a time while each step brings more
         articles into their story (out of the noise, or out of a piece of it) than it puts into the noise (the small
-        clusters were pieces of larger stories), and noise whose list ends inside its story joins the cluster
-        holding more than half of its list; where stories outgrow the lists (more than half of them end inside
-        their story, by more than chance gives; read from the text evidence, given the articles), the lists grow,
-        noise joins its nearest neighbour's story and the minimum stays the one read on the lists as asked. Where
+        clusters were pieces of larger stories), noise whose list ends inside its story joins the cluster holding
+        more than half of its list, and, where the minimum read is three or more, noise whose list reads a story of
+        three or more joins the cluster holding more than half of that story; where stories outgrow the lists
+        (more than half of them end inside their story, by more than chance gives; read from the text evidence,
+        given the articles), the lists grow, noise joins its nearest neighbour's story and the minimum stays the one
+        read on the lists as asked. Where
         the lists do not grow, a part of the tree whose dated articles read larger stories than the corpus is cut at
         its own minimum (a story of ten among triplets stays whole; see `cut_by_readings`).
     size_share : float
@@ -317,6 +320,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if region is not None:
             raw = self._regroup_large_stories(raw, region, vectors, days, articles, mapper, history)
+        # Where the minimum read on the lists is three or more (stories of six or more at half the size): there the
+        # minimum, not the evidence, leaves a loose story's fringe as noise. Where they read pairs and triplets, noise
+        # is what no article took, and its list reads its topic (benchmarks/GROUPING.md, step 4).
+        if on_lists_as_read and int((self.story_size_ or 0.0) * self.size_share) > 2:
+            raw = join_read_story(self.graph_, similarity, raw, self.list_sizes_)
         # Once, on the corpus's stories (a region grouped apart is part of them).
         if languages is not None and self.fit_share is not None and not self._only_large_stories:
             raw = take_out_misfits(X, raw, self.fit_share, languages)

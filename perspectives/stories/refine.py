@@ -1,7 +1,8 @@
-"""The steps after HDBSCAN's cut: noise joined to its story (`join_nearest_story`, `join_own_story`), noise pairs made
-stories (`pair_noise`), pieces of a large story merged (`merge_close_stories`), intruders taken out
-(`take_out_misfits`, by `member_fit`), and the noise numbered as single-article stories. Each takes and returns raw
-labels (-1 for noise); `StoryClusterer` decides where each applies (benchmarks/GROUPING.md, steps 4-6)."""
+"""The steps after HDBSCAN's cut: noise joined to its story (`join_nearest_story`, `join_own_story`,
+`join_read_story`), noise pairs made stories (`pair_noise`), pieces of a large story merged (`merge_close_stories`),
+intruders taken out (`take_out_misfits`, by `member_fit`), and the noise numbered as single-article stories. Each
+takes and returns raw labels (-1 for noise); `StoryClusterer` decides where each applies (benchmarks/GROUPING.md,
+steps 4-6)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 
 from perspectives.stories.evidence import row_dots
-from perspectives.stories.neighbours import mean_cosine_within, unit_rows
+from perspectives.stories.neighbours import mean_cosine_within, ranked_lists, unit_rows
 
 # The smallest story a member is taken out of: in a story of three, two of the three fits whose median is the
 # reference hold the member's own cosines, and BASIL dev's titles lost right articles from their triplets.
@@ -36,9 +37,31 @@ def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray
     Used where the lists do not grow: such an article's story is longer than its list (so it is not a
     single-article story, whose list ends outside it), and the cluster most of its list is in is that story;
     excess of mass leaves the loose fringe of such stories as noise (short texts)."""
-    asking = (raw[graph.rows] < 0) & open_ended[graph.rows] & (raw[graph.cols] >= 0)
-    pairs, counts = np.unique(np.stack([graph.rows[asking], raw[graph.cols[asking]]]), axis=1, return_counts=True)
-    most = counts > np.bincount(graph.rows, minlength=len(raw))[pairs[0]] / 2
+    asking = open_ended[graph.rows]
+    return _join_most(graph.rows, graph.cols, raw, asking, np.bincount(graph.rows, minlength=len(raw)))
+
+
+def join_read_story(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Noise articles whose list reads a story of three or more (`sizes`, see `granularity.list_ends`: the article
+    and its first size - 1 candidates by `similarity`) join the cluster holding more than half of that story. Used
+    where the lists read stories of six or more: there HDBSCAN's minimum of three or more, not the evidence, leaves
+    the loose fringe of a story as noise (most of the story it reads in one cluster, the article outside it). Where
+    they read pairs and triplets, an article left as noise is one no other took, and its list reads its topic
+    (NeuS's crowded triplets)."""
+    read = np.nan_to_num(sizes, nan=0.0) - 1
+    order, rank = ranked_lists(graph.rows, similarity)
+    rows, cols = graph.rows[order], graph.cols[order]
+    asking = (rank < read[rows]) & (read[rows] >= 2)
+    return _join_most(rows, cols, raw, asking, read)
+
+
+def _join_most(rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, asking: np.ndarray,
+               listed: np.ndarray) -> np.ndarray:
+    """Each noise row joins the cluster that holds more than half of its `listed` candidates, counting the pairs
+    (`rows[e]` lists `cols[e]`) where `asking`."""
+    asking = asking & (raw[rows] < 0) & (raw[cols] >= 0)
+    pairs, counts = np.unique(np.stack([rows[asking], raw[cols[asking]]]), axis=1, return_counts=True)
+    most = counts > listed[pairs[0]] / 2
     joined = raw.copy()
     joined[pairs[0, most]] = pairs[1, most]
     return joined
