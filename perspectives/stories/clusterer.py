@@ -96,9 +96,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         three or more joins the cluster holding more than half of that story; where stories outgrow the lists
         (more than half of them end inside their story, by more than chance gives; read from the text evidence,
         given the articles), the lists grow, noise joins its nearest neighbour's story and the minimum stays the one
-        read on the lists as asked. Where
-        the lists do not grow, a part of the tree whose dated articles read larger stories than the corpus is cut at
-        its own minimum (a story of ten among triplets stays whole; see `cut_by_readings`).
+        read on the lists as asked. Where the lists do not grow, a part of the tree whose dated articles read larger
+        stories than the corpus is cut at its own minimum (a story of ten among triplets stays whole; see
+        `cut_by_readings`).
     size_share : float
         With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
@@ -323,7 +323,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # Where the minimum read on the lists is three or more (stories of six or more at half the size): there the
         # minimum, not the evidence, leaves a loose story's fringe as noise. Where they read pairs and triplets, noise
         # is what no article took, and its list reads its topic (benchmarks/GROUPING.md, step 4).
-        if on_lists_as_read and int((self.story_size_ or 0.0) * self.size_share) > 2:
+        if on_lists_as_read and self._read_minimum() > 2:
             raw = join_read_story(self.graph_, similarity, raw, self.list_sizes_)
         # Once, on the corpus's stories (a region grouped apart is part of them).
         if languages is not None and self.fit_share is not None and not self._only_large_stories:
@@ -394,7 +394,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # (merge_share). A region grouped apart holds only articles of stories that outgrow the lists: there
             # the grown reading sets it (benchmarks/GROUPING.md, step 4).
             if k == self.n_neighbors or self._only_large_stories:
-                self.min_cluster_size_ = max(2, int(self.story_size_ * self.size_share))
+                self.min_cluster_size_ = self._read_minimum()
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
             if not most_end_inside(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
@@ -431,8 +431,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         similarity, held = self._listed(pulled, days, undated, never_dated, evidence, history, self.n_neighbors, mapper)
         sizes, _ = list_ends(self.graph_.rows, similarity, background, n=len(unit))
         self.story_size_, _ = typical_size(sizes, self.open_ended_)
-        self.min_cluster_size_ = max(2, int(self.story_size_ * self.size_share))
+        self.min_cluster_size_ = self._read_minimum()
         return held
+
+    def _read_minimum(self) -> int:
+        """HDBSCAN's smallest story as the size read on the lists sets it: `size_share` of `story_size_`, at least 2."""
+        return max(2, int((self.story_size_ or 0.0) * self.size_share))
 
     def _large_story_region(self, raw: np.ndarray) -> tuple[np.ndarray, int]:
         """The rows of the stories (and noise) of `raw` whose articles' lists mostly ran on past them, and how many

@@ -61,7 +61,7 @@ def _join_most(rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, asking: np.n
     (`rows[e]` lists `cols[e]`) where `asking`."""
     asking = asking & (raw[rows] < 0) & (raw[cols] >= 0)
     # One integer key per (row, cluster): np.unique on integers is far faster than on stacked rows.
-    width = np.int64(raw.max() + 1) if len(raw) else np.int64(1)
+    width = np.int64(max(raw.max(initial=-1) + 1, 1))
     keys, counts = np.unique(rows[asking].astype(np.int64) * width + raw[cols[asking]], return_counts=True)
     row, cluster = np.divmod(keys, width)
     most = counts > listed[row] / 2
