@@ -20,9 +20,11 @@ from perspectives.stories.granularity import (
     background_similarity,
     blob_rows,
     cut_by_readings,
+    joins_kept_clusters,
     list_ends,
     more_in_stories,
     most_end_inside,
+    reciprocal_sizes,
     typical_size,
 )
 from perspectives.stories.hdbscan_tree import hdbscan_labels, mutual_reachability, parts_kept_whole, spanning_tree
@@ -89,7 +91,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size : int or "auto"
         HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
-        them into dense pieces. Where the lists do not grow, it then rises one at a time while each step brings more
+        them into dense pieces. Where the lists do not grow, it then rounds that share up where the lists are
+        reciprocal at the size read (see `reciprocal_sizes`) and the rounded minimum joins no two clusters it keeps,
+        and rises one at a time while each step brings more
         articles into their story (out of the noise, or out of a piece of it) than it puts into the noise (the small
         clusters were pieces of larger stories), noise whose list ends inside its story joins the cluster holding
         more than half of its list, and, where the minimum read is three or more, noise whose list reads a story of
@@ -170,6 +174,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     story_size_ : float or None
         The typical story size read from the neighbour lists, the grown ones where they grew, the pulled ones where
         pulled (with "auto" only).
+    reciprocal_size_ : float or None
+        With "auto", where the lists did not grow: the median of the articles' reciprocal readings (see
+        `reciprocal_sizes`), which reaches `story_size_` where the stories the lists read are groups.
     open_ended_ : ndarray of bool, shape (n_articles,)
         With "auto": the rows whose neighbour list ends inside their story by the text evidence (see `list_ends`).
     list_sizes_ : ndarray of float, shape (n_articles,)
@@ -379,7 +386,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         the lists as asked); while most lists end inside their article's story (stories longer than the lists) by
         the text evidence, the lists grow fourfold."""
         k = self.n_neighbors
-        self.story_size_ = None
+        self.story_size_, self.reciprocal_size_ = None, None
         self.min_cluster_size_: int = 2 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
         while True:
             similarity, held = self._listed(X, days, undated, never_dated, evidence, history, k, mapper)
@@ -395,6 +402,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # the grown reading sets it (benchmarks/GROUPING.md, step 4).
             if k == self.n_neighbors or self._only_large_stories:
                 self.min_cluster_size_ = self._read_minimum()
+                self.reciprocal_size_ = _median_reading(reciprocal_sizes(self.graph_.rows, self.graph_.cols,
+                                                                         similarity, sizes))
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
             if not most_end_inside(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
@@ -432,11 +441,22 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         sizes, _ = list_ends(self.graph_.rows, similarity, background, n=len(unit))
         self.story_size_, _ = typical_size(sizes, self.open_ended_)
         self.min_cluster_size_ = self._read_minimum()
+        self.reciprocal_size_ = _median_reading(reciprocal_sizes(self.graph_.rows, self.graph_.cols, similarity,
+                                                                 sizes))
         return held
 
     def _read_minimum(self) -> int:
         """HDBSCAN's smallest story as the size read on the lists sets it: `size_share` of `story_size_`, at least 2."""
         return max(2, int((self.story_size_ or 0.0) * self.size_share))
+
+    def _rounded_minimum(self) -> int:
+        """`_read_minimum` with the share of the size read rounded half up where the lists are reciprocal at that size
+        (`reciprocal_size_` reaches `story_size_`), else as it is. Rounded down, a read 5 serves a triplet among its
+        topic's stories (NeuS: 3 of 5 reciprocal) but cuts loose stories of five or six into pieces (5 of 5)."""
+        size = self.story_size_ or 0.0
+        if self.reciprocal_size_ is None or self.reciprocal_size_ < size:
+            return self._read_minimum()
+        return max(2, int(np.floor(size * self.size_share + 0.5)))
 
     def _large_story_region(self, raw: np.ndarray) -> tuple[np.ndarray, int]:
         """The rows of the stories (and noise) of `raw` whose articles' lists mostly ran on past them, and how many
@@ -517,15 +537,23 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return labels
 
     def _raise_minimum(self, cut, labels: np.ndarray, ends_inside: np.ndarray, unit: np.ndarray) -> np.ndarray:
-        """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it
-        puts into the noise (`more_in_stories`; `ends_inside`: the rows whose list ends inside their story), and
-        return the cut at the last minimum kept. The stories a step up loses become noise; where its small clusters
-        were instead pieces of one larger story, the larger clusters it keeps take in their pieces and fringe (short
-        texts: loose stories that the size read cuts small). It stops at the list length and its article: a story
-        the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay few)."""
+        """Raise `min_cluster_size_`, and return the cut at the last minimum kept: first to `_rounded_minimum` unless
+        that puts two clusters of that size in one (a larger minimum is to take in pieces and fringe, not to join
+        stories it would keep: at 3, NewsWCL50's first sentences put its two stories of five on one subject in one
+        cluster), then one at a time while each step brings more articles into their story than it puts into the
+        noise (`more_in_stories`; `ends_inside`: the rows whose list ends inside their story). The stories a step up
+        loses become noise; where its small clusters were instead pieces of one larger story, the larger clusters it
+        keeps take in their pieces and fringe (short texts: loose stories that the size read cuts small). It stops
+        at the list length and its article: a story the lists did not outgrow holds no more (and the steps, each a
+        cut of the whole tree, stay few)."""
         blobs = partial(blob_rows, unit=unit, reach=self.n_neighbors_ + 1,
                         background=background_similarity(unit, None),
                         candidate_cosine=float(np.mean(self.graph_.similarity)))
+        rounded = self._rounded_minimum()
+        if rounded > self.min_cluster_size_:
+            raised = cut(rounded)
+            if not joins_kept_clusters(labels, raised, rounded):
+                labels, self.min_cluster_size_ = raised, rounded
         in_blob = blobs(labels)
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = cut(self.min_cluster_size_ + 1)
@@ -555,6 +583,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper,
                         previous_stories=previous_stories).labels_
+
+
+def _median_reading(readings: np.ndarray) -> float | None:
+    """The median of the articles' readings (NaN: none); None where none read."""
+    return float(np.nanmedian(readings)) if np.any(~np.isnan(readings)) else None
 
 
 def _never_dated(articles: pd.DataFrame | None, undated: np.ndarray) -> np.ndarray | None:

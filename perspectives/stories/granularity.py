@@ -1,7 +1,8 @@
 """How large a corpus's stories are, read from each article's ranked neighbours, and the smallest story HDBSCAN cuts
-at: the size read (`list_ends`, `story_size`), whether stories outgrow the neighbour lists (`most_end_inside`), a
-minimum of their own for parts of the tree that read larger stories (`cut_by_readings`), and whether a larger minimum
-brings more articles into their story than it puts into the noise (`more_in_stories`). `StoryClusterer` with
+at: the size read (`list_ends`, `story_size`) and its reciprocal part (`reciprocal_sizes`), whether stories outgrow
+the neighbour lists (`most_end_inside`), a minimum of their own for parts of the tree that read larger stories
+(`cut_by_readings`), and whether a larger minimum brings more articles into their story than it puts into the noise
+(`more_in_stories`) without joining two stories it keeps (`joins_kept_clusters`). `StoryClusterer` with
 ``min_cluster_size="auto"`` uses them; benchmarks/GROUPING.md, step 4, has the measurements."""
 
 from __future__ import annotations
@@ -68,6 +69,37 @@ def _ranked_lists(rows: np.ndarray, similarity: np.ndarray, min_neighbours: int,
     ranked = np.full((len(counts), counts.max()), np.nan)
     ranked[rows, rank] = similarity
     return ranked[read], read
+
+
+def reciprocal_sizes(rows: np.ndarray, cols: np.ndarray, similarity: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per article, the reciprocal part of the story its list reads (`sizes`, from `list_ends`): the article and
+    those of its first size - 1 candidates (`rows[e]` lists `cols[e]`, ranked by `similarity`) whose own read story
+    holds it; NaN where the list read nothing.
+
+    Otsu's split reads where an article's similarities fall, and a triplet among its topic's other stories falls
+    there as late as a loose story of five does (both read 5). The reciprocal part tells them apart: a triplet's
+    further candidates are other stories' articles, which read their own triplets (NeuS: 3 of 5), while a story's
+    members read each other (the demo: 9 of 9). Large loose stories read less than their size this way (stories
+    of twenty tweets: 3 of 6), so it says whether the lists' stories are groups, not how large stories are."""
+    order, rank = ranked_lists(rows, similarity)
+    rows, cols = rows[order], cols[order]
+    inside = rank < np.nan_to_num(sizes, nan=0.0)[rows] - 1
+    rows, cols = rows[inside].astype(np.int64), cols[inside].astype(np.int64)
+    n = len(sizes)
+    listed_back = np.isin(cols * n + rows, rows * n + cols)
+    return np.where(np.isnan(sizes), np.nan, 1.0 + np.bincount(rows[listed_back], minlength=n))
+
+
+def joins_kept_clusters(before: np.ndarray, after: np.ndarray, minimum: int) -> bool:
+    """Whether `after` puts two clusters of `before` of `minimum` rows or more into one cluster (-1: noise)."""
+    kept = np.flatnonzero(before >= 0)
+    large = kept[np.bincount(before[kept])[before[kept]] >= minimum]
+    large = large[after[large] >= 0]
+    if not len(large):
+        return False
+    width = np.int64(before.max() + 1)
+    pairs = np.unique(after[large] * width + before[large])
+    return bool(len(pairs) > len(np.unique(pairs // width)))
 
 
 def story_size(rows: np.ndarray, similarity: np.ndarray, background: float,
