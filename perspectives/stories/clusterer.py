@@ -91,11 +91,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size : int or "auto"
         HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
         (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
-        them into dense pieces. Where the lists do not grow, it then rounds that share up where the lists are
-        reciprocal at the size read (see `reciprocal_sizes`) and the rounded minimum joins no two clusters it keeps,
-        and rises one at a time while each step brings more
+        them into dense pieces. Where the lists do not grow, it then rises one at a time while each step brings more
         articles into their story (out of the noise, or out of a piece of it) than it puts into the noise (the small
-        clusters were pieces of larger stories), noise whose list ends inside its story joins the cluster holding
+        clusters were pieces of larger stories); where no step does and the lists read each other at the size read
+        (see `reciprocal_sizes`), the share is rounded up unless that joins two clusters it keeps; noise whose list
+        ends inside its story joins the cluster holding
         more than half of its list, and, where the minimum read is three or more, noise whose list reads a story of
         three or more joins the cluster holding more than half of that story; where stories outgrow the lists
         (more than half of them end inside their story, by more than chance gives; read from the text evidence,
@@ -537,23 +537,21 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return labels
 
     def _raise_minimum(self, cut, labels: np.ndarray, ends_inside: np.ndarray, unit: np.ndarray) -> np.ndarray:
-        """Raise `min_cluster_size_`, and return the cut at the last minimum kept: first to `_rounded_minimum` unless
-        that puts two clusters of that size in one (a larger minimum is to take in pieces and fringe, not to join
-        stories it would keep: at 3, NewsWCL50's first sentences put its two stories of five on one subject in one
-        cluster), then one at a time while each step brings more articles into their story than it puts into the
-        noise (`more_in_stories`; `ends_inside`: the rows whose list ends inside their story). The stories a step up
-        loses become noise; where its small clusters were instead pieces of one larger story, the larger clusters it
-        keeps take in their pieces and fringe (short texts: loose stories that the size read cuts small). It stops
-        at the list length and its article: a story the lists did not outgrow holds no more (and the steps, each a
-        cut of the whole tree, stay few)."""
+        """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it
+        puts into the noise (`more_in_stories`; `ends_inside`: the rows whose list ends inside their story), and
+        return the cut at the last minimum kept. The stories a step up loses become noise; where its small clusters
+        were instead pieces of one larger story, the larger clusters it keeps take in their pieces and fringe (short
+        texts: loose stories that the size read cuts small). It stops at the list length and its article: a story
+        the lists did not outgrow holds no more (and the steps, each a cut of the whole tree, stay few).
+
+        Where no step passes, the minimum is `_rounded_minimum` unless that puts two clusters of that size in one: a
+        larger minimum is to take in pieces and fringe, not to join stories it would keep (at 3, NewsWCL50's first
+        sentences put its two stories of five on one subject in one cluster). Rounded up first, the steps after it
+        went on to join three of the demo's stories of ten (half of its stories cut to one article, undated)."""
         blobs = partial(blob_rows, unit=unit, reach=self.n_neighbors_ + 1,
                         background=background_similarity(unit, None),
                         candidate_cosine=float(np.mean(self.graph_.similarity)))
-        rounded = self._rounded_minimum()
-        if rounded > self.min_cluster_size_:
-            raised = cut(rounded)
-            if not joins_kept_clusters(labels, raised, rounded):
-                labels, self.min_cluster_size_ = raised, rounded
+        read = self.min_cluster_size_
         in_blob = blobs(labels)
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
             raised = cut(self.min_cluster_size_ + 1)
@@ -562,6 +560,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 break
             labels, in_blob = raised, raised_in_blob
             self.min_cluster_size_ += 1
+        rounded = self._rounded_minimum()
+        if self.min_cluster_size_ == read < rounded:
+            raised = cut(rounded)
+            if not joins_kept_clusters(labels, raised, rounded):
+                labels, self.min_cluster_size_ = raised, rounded
         return labels
 
     def _hdbscan(self, tree: np.ndarray, minimum: int) -> np.ndarray:
