@@ -155,7 +155,9 @@ def test_a_new_day_of_articles_keeps_every_existing_story_id(tmp_path):
     assert "story ids:" in result.stdout
     assert "story size read from the data: typically " in result.stdout
     sized = last_summary(db, "cluster")["granularity"]  # of the articles regrouped: the demo's stories of ten
-    assert sized["story_size"] >= 4 and sized["min_cluster_size"] == int(sized["story_size"] / 2)
+    # Half the size read, rounded up where the lists read each other (the demo's do: 9 of 9).
+    assert sized["story_size"] >= 4 and sized["min_cluster_size"] in {int(sized["story_size"] / 2),
+                                                                       int(sized["story_size"] / 2 + 0.5)}
     assert sized["neighbours"] == 15 and not sized["large_stories"]
     regrouped = last_summary(db, "cluster")["regrouped"]
     assert len(late) <= regrouped < len(demo)  # only what the new day can touch
