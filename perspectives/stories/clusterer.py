@@ -402,8 +402,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # the grown reading sets it (benchmarks/GROUPING.md, step 4).
             if k == self.n_neighbors or self._only_large_stories:
                 self.min_cluster_size_ = self._read_minimum()
-                self.reciprocal_size_ = _median_reading(reciprocal_sizes(self.graph_.rows, self.graph_.cols,
-                                                                         similarity, sizes))
+                self.reciprocal_size_, _ = typical_size(
+                    reciprocal_sizes(self.graph_.rows, self.graph_.cols, similarity, sizes), self.open_ended_)
             # Only the text evidence says a list ends inside its story: embedding cosines alone decline smoothly
             # through a whole topic (vectors alone, the lists of NeuS's triplets "ended inside" and it fell to 0.105).
             if not most_end_inside(open_ended, int(np.sum(~np.isnan(sizes)))) or evidence is None or \
@@ -441,8 +441,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         sizes, _ = list_ends(self.graph_.rows, similarity, background, n=len(unit))
         self.story_size_, _ = typical_size(sizes, self.open_ended_)
         self.min_cluster_size_ = self._read_minimum()
-        self.reciprocal_size_ = _median_reading(reciprocal_sizes(self.graph_.rows, self.graph_.cols, similarity,
-                                                                 sizes))
+        self.reciprocal_size_, _ = typical_size(reciprocal_sizes(self.graph_.rows, self.graph_.cols, similarity, sizes),
+                                                self.open_ended_)
         return held
 
     def _read_minimum(self) -> int:
@@ -586,11 +586,6 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """
         return self.fit(X, published_at=published_at, articles=articles, mapper=mapper,
                         previous_stories=previous_stories).labels_
-
-
-def _median_reading(readings: np.ndarray) -> float | None:
-    """The median of the articles' readings (NaN: none); None where none read."""
-    return float(np.nanmedian(readings)) if np.any(~np.isnan(readings)) else None
 
 
 def _never_dated(articles: pd.DataFrame | None, undated: np.ndarray) -> np.ndarray | None:
