@@ -84,10 +84,11 @@ def reciprocal_sizes(rows: np.ndarray, cols: np.ndarray, similarity: np.ndarray,
     order, rank = ranked_lists(rows, similarity)
     rows, cols = rows[order], cols[order]
     inside = rank < np.nan_to_num(sizes, nan=0.0)[rows] - 1
-    rows, cols = rows[inside].astype(np.int64), cols[inside].astype(np.int64)
     n = len(sizes)
-    listed_back = np.isin(cols * n + rows, rows * n + cols)
-    return np.where(np.isnan(sizes), np.nan, 1.0 + np.bincount(rows[listed_back], minlength=n))
+    read = csr_matrix((np.ones(int(inside.sum()), dtype=np.int32), (rows[inside], cols[inside])), shape=(n, n))
+    read.data[:] = 1  # a pair listed twice is one candidate
+    listed_back = np.asarray(read.multiply(read.T).sum(axis=1)).ravel()
+    return np.where(np.isnan(sizes), np.nan, 1.0 + listed_back)
 
 
 def joins_kept_clusters(before: np.ndarray, after: np.ndarray, minimum: int) -> bool:
