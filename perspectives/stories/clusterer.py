@@ -89,20 +89,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     min_cluster_size : int or "auto"
-        HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest
-        (see `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting
-        them into dense pieces. Where the lists do not grow, it then rises one at a time while each step brings more
-        articles into their story (out of the noise, or out of a piece of it) than it puts into the noise (the small
-        clusters were pieces of larger stories); where no step does and the lists read each other at the size read
-        (see `reciprocal_sizes`), the share is rounded up unless that joins two clusters it keeps; noise whose list
-        ends inside its story joins the cluster holding
-        more than half of its list, and, where the minimum read is three or more, noise whose list reads a story of
-        three or more joins the cluster holding more than half of that story; where stories outgrow the lists
-        (more than half of them end inside their story, by more than chance gives; read from the text evidence,
-        given the articles), the lists grow, noise joins its nearest neighbour's story and the minimum stays the one
-        read on the lists as asked. Where the lists do not grow, a part of the tree whose dated articles read larger
-        stories than the corpus is cut at its own minimum (a story of ten among triplets stays whole; see
-        `cut_by_readings`).
+        HDBSCAN's smallest story. "auto" takes `size_share` of the typical story size the neighbour lists suggest (see
+        `story_size`): a corpus of pairs and triplets keeps 2, one of stories of ten or a hundred stops cutting them
+        into dense pieces. Where the lists do not grow, it then rises one at a time while each step brings more articles
+        into their story (out of the noise, or out of a piece of it) than it puts into the noise (the small clusters
+        were pieces of larger stories); where no step does and the lists read each other at the size read (see
+        `reciprocal_sizes`), the share is rounded up unless that joins two clusters it keeps; noise whose list ends
+        inside its story joins the cluster holding more than half of its list, and, where the minimum read is three or
+        more (or a dated article's own reading makes it so), noise whose list reads a story of three or more joins the
+        cluster holding more than half of that story; where stories outgrow the lists (more than half of them end inside
+        their story, by more than chance gives; read from the text evidence, given the articles), the lists grow, noise
+        joins its nearest neighbour's story and the minimum stays the one read on the lists as asked. Where the lists do
+        not grow, a part of the tree whose dated articles read larger stories than the corpus is cut at its own minimum
+        (a story of ten among triplets stays whole; see `cut_by_readings`).
     size_share : float
         With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
@@ -329,9 +328,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             raw = self._regroup_large_stories(raw, region, vectors, days, articles, mapper, history)
         # Where the minimum read on the lists is three or more (stories of six or more at half the size): there the
         # minimum, not the evidence, leaves a loose story's fringe as noise. Where they read pairs and triplets, noise
-        # is what no article took, and its list reads its topic (benchmarks/GROUPING.md, step 4).
-        if on_lists_as_read and self._read_minimum() > 2:
-            raw = join_read_story(self.graph_, similarity, raw, self.list_sizes_)
+        # is what no article took, and its list reads its topic (benchmarks/GROUPING.md, step 4); but a dated
+        # article's list stays within the time window, and where it reads six or more so does its story.
+        joining = self._large_readings(readings) if on_lists_as_read else None
+        if joining is not None:
+            raw = join_read_story(self.graph_, similarity, raw, joining)
         # Once, on the corpus's stories (a region grouped apart is part of them).
         if languages is not None and self.fit_share is not None and not self._only_large_stories:
             raw = take_out_misfits(X, raw, self.fit_share, languages)
@@ -448,6 +449,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     def _read_minimum(self) -> int:
         """HDBSCAN's smallest story as the size read on the lists sets it: `size_share` of `story_size_`, at least 2."""
         return max(2, int((self.story_size_ or 0.0) * self.size_share))
+
+    def _large_readings(self, readings: np.ndarray | None) -> np.ndarray | None:
+        """The sizes read (`list_sizes_`) of the rows whose reading sets a minimum of three or more, NaN for the rest:
+        every row where the corpus's reading does; else the dated rows whose own reading does (`readings`), as
+        `cut_by_readings` cuts them (the demo's stories of ten beside a thousand undated triplets). None where no row
+        does."""
+        if self._read_minimum() > 2:
+            return self.list_sizes_
+        if readings is None:
+            return None
+        large = np.where(np.floor(np.nan_to_num(readings) * self.size_share) > 2, readings, np.nan)
+        return None if np.isnan(large).all() else large
 
     def _rounded_minimum(self) -> int:
         """`_read_minimum` with the share of the size read rounded half up where the lists are reciprocal at that size
