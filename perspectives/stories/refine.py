@@ -42,12 +42,12 @@ def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray
 
 
 def join_read_story(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Noise articles whose list reads a story of three or more (`sizes`, see `granularity.list_ends`: the article
-    and its first size - 1 candidates by `similarity`; NaN: not asked) join the cluster holding more than half of
-    that story. Used where the lists read stories of six or more (all of them, or a dated article's own): there
-    HDBSCAN's minimum of three or more, not the evidence, leaves the loose fringe of a story as noise (most of the story it reads in one cluster, the article outside it). Where
-    they read pairs and triplets, an article left as noise is one no other took, and its list reads its topic
-    (NeuS's crowded triplets)."""
+    """Noise articles whose list reads a story of three or more (`sizes`, see `granularity.list_ends`: the article and
+    its first size - 1 candidates by `similarity`; NaN: not asked) join the cluster holding more than half of that
+    story. Used where the lists read stories of six or more (all of them, or a dated article's own): there HDBSCAN's
+    minimum of three or more, not the evidence, leaves the loose fringe of a story as noise (most of the story it reads
+    in one cluster, the article outside it). Where they read pairs and triplets, an article left as noise is one no
+    other took, and its list reads its topic (NeuS's crowded triplets)."""
     read = np.nan_to_num(sizes, nan=0.0) - 1
     order, rank = ranked_lists(graph.rows, similarity)
     rows, cols = graph.rows[order], graph.cols[order]
