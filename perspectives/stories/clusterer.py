@@ -96,12 +96,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         were pieces of larger stories); where no step does and the lists read each other at the size read (see
         `reciprocal_sizes`), the share is rounded up unless that joins two clusters it keeps; noise whose list ends
         inside its story joins the cluster holding more than half of its list, and, where the minimum read is three or
-        more (or a dated article's own reading makes it so), noise whose list reads a story of three or more joins the
-        cluster holding more than half of that story; where stories outgrow the lists (more than half of them end inside
-        their story, by more than chance gives; read from the text evidence, given the articles), the lists grow, noise
-        joins its nearest neighbour's story and the minimum stays the one read on the lists as asked. Where the lists do
-        not grow, a part of the tree whose dated articles read larger stories than the corpus is cut at its own minimum
-        (a story of ten among triplets stays whole; see `cut_by_readings`).
+        more (or, for a dated article, its own and its cluster's readings do), noise whose list reads a story of three
+        or more joins the cluster holding more than half of that story; where stories outgrow the lists (more than half
+        of them end inside their story, by more than chance gives; read from the text evidence, given the articles), the
+        lists grow, noise joins its nearest neighbour's story and the minimum stays the one read on the lists as asked.
+        Where the lists do not grow, a part of the tree whose dated articles read larger stories than the corpus is cut
+        at its own minimum (a story of ten among triplets stays whole; see `cut_by_readings`).
     size_share : float
         With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
@@ -329,10 +329,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # Where the minimum read on the lists is three or more (stories of six or more at half the size): there the
         # minimum, not the evidence, leaves a loose story's fringe as noise. Where they read pairs and triplets, noise
         # is what no article took, and its list reads its topic (benchmarks/GROUPING.md, step 4); but a dated
-        # article's list stays within the time window, and where it reads six or more so does its story.
-        joining = self._large_readings(readings) if on_lists_as_read else None
+        # article's list stays within the time window, and where it and its cluster's read six or more, so do they.
+        joining = self._read_story_joins(raw, readings) if on_lists_as_read else None
         if joining is not None:
-            raw = join_read_story(self.graph_, similarity, raw, joining)
+            raw = join_read_story(self.graph_, similarity, raw, *joining)
         # Once, on the corpus's stories (a region grouped apart is part of them).
         if languages is not None and self.fit_share is not None and not self._only_large_stories:
             raw = take_out_misfits(X, raw, self.fit_share, languages)
@@ -450,17 +450,27 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """HDBSCAN's smallest story as the size read on the lists sets it: `size_share` of `story_size_`, at least 2."""
         return max(2, int((self.story_size_ or 0.0) * self.size_share))
 
-    def _large_readings(self, readings: np.ndarray | None) -> np.ndarray | None:
-        """The sizes read (`list_sizes_`) of the rows whose reading sets a minimum of three or more, NaN for the rest:
-        every row where the corpus's reading does; else the dated rows whose own reading does (`readings`), as
-        `cut_by_readings` cuts them (the demo's stories of ten beside a thousand undated triplets). None where no row
-        does."""
+    def _read_story_joins(self, raw: np.ndarray, readings: np.ndarray | None):
+        """Which noise rows of `raw` join by the story their list reads (`join_read_story`), and into which clusters:
+        every row and cluster where the corpus's reading sets a minimum of three or more; else the dated rows whose
+        own reading does (`readings`), into the clusters whose dated rows' median reading does, the stories
+        `cut_by_readings` cuts at their own minimum (the demo's stories of ten beside a thousand undated triplets).
+        As (the sizes read, NaN for the rows that do not ask; the rows whose cluster takes them in, None for all), or
+        None where no row asks."""
         if self._read_minimum() > 2:
-            return self.list_sizes_
+            return self.list_sizes_, None
         if readings is None:
             return None
-        large = np.where(np.floor(np.nan_to_num(readings) * self.size_share) > 2, readings, np.nan)
-        return None if np.isnan(large).all() else large
+        asking = np.where(self._sets_larger_minimum(readings), readings, np.nan)
+        clustered = raw >= 0
+        median = pd.Series(readings[clustered]).groupby(raw[clustered]).median()
+        into = np.zeros(len(raw), dtype=bool)
+        into[clustered] = self._sets_larger_minimum(median.reindex(raw[clustered]).to_numpy())
+        return None if np.isnan(asking).all() or not into.any() else (asking, into)
+
+    def _sets_larger_minimum(self, sizes: np.ndarray) -> np.ndarray:
+        """Whether each size read (NaN: none) sets a minimum above 2 at `size_share`, as `_read_minimum` takes it."""
+        return np.floor(np.nan_to_num(sizes) * self.size_share) > 2
 
     def _rounded_minimum(self) -> int:
         """`_read_minimum` with the share of the size read rounded half up where the lists are reciprocal at that size

@@ -41,17 +41,21 @@ def join_own_story(graph, raw: np.ndarray, open_ended: np.ndarray) -> np.ndarray
     return _join_most(graph.rows, graph.cols, raw, asking, np.bincount(graph.rows, minlength=len(raw)))
 
 
-def join_read_story(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def join_read_story(graph, similarity: np.ndarray, raw: np.ndarray, sizes: np.ndarray,
+                    into: np.ndarray | None = None) -> np.ndarray:
     """Noise articles whose list reads a story of three or more (`sizes`, see `granularity.list_ends`: the article and
     its first size - 1 candidates by `similarity`; NaN: not asked) join the cluster holding more than half of that
-    story. Used where the lists read stories of six or more (all of them, or a dated article's own): there HDBSCAN's
-    minimum of three or more, not the evidence, leaves the loose fringe of a story as noise (most of the story it reads
-    in one cluster, the article outside it). Where they read pairs and triplets, an article left as noise is one no
-    other took, and its list reads its topic (NeuS's crowded triplets)."""
+    story, of the clusters of the rows `into` marks (default any). Used where the lists read stories of six or more (all
+    of them, or a dated article's own and its cluster's): there HDBSCAN's minimum of three or more, not the evidence,
+    leaves the loose fringe of a story as noise (most of the story it reads in one cluster, the article outside it).
+    Where they read pairs and triplets, an article left as noise is one no other took, and its list reads its topic
+    (NeuS's crowded triplets)."""
     read = np.nan_to_num(sizes, nan=0.0) - 1
     order, rank = ranked_lists(graph.rows, similarity)
     rows, cols = graph.rows[order], graph.cols[order]
     asking = (rank < read[rows]) & (read[rows] >= 2)
+    if into is not None:
+        asking &= into[cols]
     return _join_most(rows, cols, raw, asking, read)
 
 
