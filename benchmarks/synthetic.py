@@ -17,10 +17,11 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def synthetic_corpus(n: int, per_day: int = 1000, topics: int = 300, seed: int = 0):
-    """(vectors float32 [n, 384], published_at Series, gold event ids) for n articles, `per_day` a day."""
+def synthetic_corpus(n: int, per_day: int = 1000, topics: int = 300, seed: int = 0, size_p: float = 0.25):
+    """(vectors float32 [n, 384], published_at Series, gold event ids) for n articles, `per_day` a day; event sizes are
+    geometric with parameter `size_p` (mean 1 / size_p, a share size_p of the events single articles), at most 50."""
     rng = np.random.default_rng(seed)
-    sizes = np.minimum(rng.geometric(0.25, size=n), 50)
+    sizes = np.minimum(rng.geometric(size_p, size=n), 50)
     sizes = sizes[:np.searchsorted(np.cumsum(sizes), n) + 1]
     sizes[-1] -= sizes.sum() - n
     events = len(sizes)
