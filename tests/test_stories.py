@@ -747,23 +747,40 @@ def dated_stories_among_undated_triplets(seed: int) -> tuple[np.ndarray, np.ndar
 
 
 @pytest.mark.parametrize("seed", [0, 1])
+def test_a_dated_story_read_large_among_undated_triplets_is_cut_at_its_own_minimum_on_the_dated_lists(monkeypatch,
+                                                                                                       seed):
+    from perspectives.metrics import bcubed
+    from perspectives.stories.clusterer import StoryClusterer as Clusterer
+
+    # The corpus reads triplets (a minimum of 2) and the dated stories' lists read 7: they are cut at their own
+    # minimum of 3 (`cut_by_readings`). Cut on the whole tree, where the undated triplets' articles list the dated
+    # ones, their loose articles fell out as noise; cut on the tree of the pairs dated lists may hold, they stay.
+    vectors, truth, articles = dated_stories_among_undated_triplets(seed)
+    dated = articles["published_at"].notna().to_numpy()
+    own = StoryClusterer().fit(vectors, articles=articles)
+    monkeypatch.setattr(Clusterer, "_listed_cuts", lambda self, distance, never_dated: None)
+    whole = StoryClusterer().fit(vectors, articles=articles)
+    assert own.min_cluster_size_ == 2 and np.nanmedian(own.list_sizes_[dated]) >= 6
+    # seed 0: F1 of the dated part 0.916 on the dated lists' tree, 0.718 on the whole tree; seed 1: 0.930, 0.775
+    precision, _, f1 = bcubed(own.labels_[dated], truth[dated])
+    assert f1 > bcubed(whole.labels_[dated], truth[dated])[2] + 0.1 and precision > 0.97
+
+
+@pytest.mark.parametrize("seed", [0, 1])
 def test_a_dated_story_read_large_among_triplets_takes_in_the_noise_its_lists_read_into_it(monkeypatch, seed):
     from perspectives.metrics import bcubed
     from perspectives.stories.clusterer import StoryClusterer as Clusterer
 
-    # The corpus reads triplets (a minimum of 2), the dated stories' lists read 7 and cut them at their own minimum
-    # of 3 (`cut_by_readings`), which leaves their loose articles as noise: those join by the story their list reads,
-    # as every noise article does where the corpus reads stories of six or more.
+    # Cut at their own minimum of 3, the dated stories still leave loose articles out as noise: those join by the
+    # story their list reads, as every noise article does where the corpus reads stories of six or more.
     vectors, truth, articles = dated_stories_among_undated_triplets(seed)
     dated = articles["published_at"].notna().to_numpy()
     joined = StoryClusterer().fit(vectors, articles=articles)
     monkeypatch.setattr(Clusterer, "_read_story_joins", lambda self, raw, readings: None)
     left = StoryClusterer().fit(vectors, articles=articles)
-    assert joined.min_cluster_size_ == 2 and np.nanmedian(joined.list_sizes_[dated]) >= 6
-    # seed 0: 13 noise and F1 0.601 without the join, 5 and 0.718 with it; seed 1: 18 and 0.606, 6 and 0.775
-    assert joined.noise_mask_[dated].sum() < left.noise_mask_[dated].sum() - 6
-    precision, _, f1 = bcubed(joined.labels_[dated], truth[dated])
-    assert f1 > bcubed(left.labels_[dated], truth[dated])[2] + 0.1 and precision > 0.99
+    # seed 0: 6 noise and F1 0.892 without the join, 4 and 0.916 with it; seed 1: 4 and 0.906, 2 and 0.930
+    assert joined.noise_mask_[dated].sum() <= left.noise_mask_[dated].sum() - 2
+    assert bcubed(joined.labels_[dated], truth[dated])[2] > bcubed(left.labels_[dated], truth[dated])[2] + 0.02
 
 
 def dated_events_of_crowded_topics(seed: int, n: int = 3000) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:

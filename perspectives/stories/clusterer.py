@@ -8,7 +8,7 @@ from each article's nearest neighbours within the time window, instead of from a
 from __future__ import annotations
 
 import hashlib
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -314,7 +314,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         regroups = on_lists_as_read and self.mixed_sizes
         region = None
         if regroups or pull_share is None:
-            raw = self._grouped(similarity, X, ends_inside, readings, history, on_lists_as_read)
+            raw = self._grouped(similarity, X, ends_inside, readings, never_dated, history, on_lists_as_read)
             region = self._large_story_region(raw) if regroups else None
         if pull_share is not None:
             # The region of large stories is read on the stories as grouped before the pull: read on the pulled
@@ -322,7 +322,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # lists, and the tweets were cut into pieces (benchmarks/GROUPING.md, "Pulling articles toward ...").
             similarity = self._pulled_graph(unit_rows(X), similarity, pull_share, days, undated, never_dated, evidence,
                                             history, background, mapper)
-            raw = self._grouped(similarity, X, ends_inside, readings, history, on_lists_as_read)
+            raw = self._grouped(similarity, X, ends_inside, readings, never_dated, history, on_lists_as_read)
         self.large_stories_, self.large_story_rows_ = None, np.empty(0, dtype=np.int64)
         if region is not None:
             raw = self._regroup_large_stories(raw, region, vectors, days, articles, mapper, history)
@@ -345,11 +345,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.noise_mask_ = raw < 0
 
     def _grouped(self, similarity: np.ndarray, X: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
-                 history: np.ndarray, pairs: bool) -> np.ndarray:
+                 never_dated: np.ndarray | None, history: np.ndarray, pairs: bool) -> np.ndarray:
         """HDBSCAN's stories on `graph_` (-1 for noise), with the noise and pieces joined as the lists say (and, with
         `pairs`, noise pairs read as stories of two made stories)."""
-        raw = self._density_labels(similarity, ends_inside, readings, X) if len(X) >= max(2, self.min_cluster_size_) \
-            else np.full(len(X), -1)
+        raw = self._density_labels(similarity, ends_inside, readings, never_dated, X) \
+            if len(X) >= max(2, self.min_cluster_size_) else np.full(len(X), -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = join_nearest_story(self.graph_, similarity, raw)
             if self.merge_share is not None:
@@ -525,11 +525,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             return None
         return np.where(undated, np.nan, self.list_sizes_)
 
-    def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray,
-                        readings: np.ndarray | None, X: np.ndarray) -> np.ndarray:
+    def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
+                        never_dated: np.ndarray | None, X: np.ndarray) -> np.ndarray:
         graph = self.graph_
-        tree, part_of = spanning_tree(graph.n, graph.rows, graph.cols,
-                                      mutual_reachability(graph, similarity, self.min_samples))
+        distance = mutual_reachability(graph, similarity, self.min_samples)
+        tree, part_of = spanning_tree(graph.n, graph.rows, graph.cols, distance)
         cuts: dict[int, np.ndarray] = {}
 
         def cut_at(minimum: int) -> np.ndarray:  # each minimum's cut once: the steps below revisit them
@@ -537,15 +537,38 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 cuts[minimum] = self._cut(tree, part_of, minimum)
             return cuts[minimum]
 
+        # A dated story's own minimum cuts the tree of the articles dated lists may hold: an article of an outlet
+        # that dates none lists dated ones and links them into its topic, and in the union of every dev set the
+        # demo's loose stories fell out of the whole tree's cut at their own minimum as noise (benchmarks/GROUPING.md,
+        # "Every dev set in one corpus").
+        own_cut_at = self._listed_cuts(distance, never_dated) if never_dated is not None and never_dated.any() \
+            else None
         read = self.min_cluster_size_  # as the lists read it; `_raise_minimum` raises it
 
         def cut(minimum: int) -> np.ndarray:
-            return cut_by_readings(cut_at, minimum, readings, read, self.size_share)
+            return cut_by_readings(cut_at, minimum, readings, read, self.size_share, own_cut_at)
 
         labels = cut(self.min_cluster_size_)
         if self.min_cluster_size == "auto" and self.n_neighbors_ == self.n_neighbors:
             labels = self._raise_minimum(cut, labels, ends_inside, unit_rows(X))
         return labels
+
+    def _listed_cuts(self, distance: np.ndarray, never_dated: np.ndarray):
+        """HDBSCAN's cut at a minimum (each once; -1 for `never_dated`) of the spanning tree of `graph_`'s pairs (at
+        `distance`) between rows that dated lists may hold, all but `never_dated`: built on the first cut asked."""
+        graph = self.graph_
+        listed = ~never_dated
+
+        @cache
+        def tree() -> tuple[np.ndarray, np.ndarray]:
+            pairs = listed[graph.rows] & listed[graph.cols]
+            return spanning_tree(graph.n, graph.rows[pairs], graph.cols[pairs], distance[pairs])
+
+        @cache
+        def cut_at(minimum: int) -> np.ndarray:
+            return np.where(listed, self._cut(*tree(), minimum), -1)
+
+        return cut_at
 
     def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int) -> np.ndarray:
         """HDBSCAN's clusters with `minimum` as its smallest (-1 for noise)."""

@@ -136,7 +136,8 @@ def background_similarity(X: np.ndarray, evidence: EventEvidence | None, pairs: 
     return float(np.median(cosine if evidence is None else evidence.similarity(first, second, cosine)))
 
 
-def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int, size_share: float) -> np.ndarray:
+def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int, size_share: float,
+                    own_cut_at=None) -> np.ndarray:
     """The clusters of `cut_at(minimum)` (HDBSCAN's cut at that minimum), but where a part of the tree reads larger
     stories than the corpus: there the cluster of the cut at its own minimum. One reading for a whole corpus serves
     one kind of story: beside a thousand undated triplets, the triplets' minimum of 2 cut the demo's dated stories of
@@ -147,7 +148,8 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
     cut's clusters take the rows still free: the noise, and the clusters of the cut at `minimum` that read larger
     stories than the corpus (a story that reads the corpus's size keeps its own cluster, where a larger minimum
     would fold it into a neighbouring story as fringe); a cluster is kept where it holds at least that minimum's
-    rows and their own minimum reaches it. The cut at `minimum` gives the rest."""
+    rows and their own minimum reaches it. The cut at `minimum` gives the rest. The larger minimums' cuts are
+    `own_cut_at`'s where given (the clusterer's: of the tree of the rows with a reading alone), else `cut_at`'s."""
     if readings is None or np.isnan(readings).all():
         return cut_at(minimum)
 
@@ -161,7 +163,7 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
     free[clustered] = (piece_minimum > minimum).reindex(smallest[clustered]).to_numpy()
     labels = np.full(len(readings), -1)
     for size in range(int(own_minimum(np.nanmax(readings))), minimum, -1):
-        cut = cut_at(size)
+        cut = (own_cut_at or cut_at)(size)
         rows = np.flatnonzero((cut >= 0) & free)
         by_cluster = pd.Series(readings[rows]).groupby(cut[rows])
         kept = (own_minimum(by_cluster.median()) >= size) & (by_cluster.size() >= size)
