@@ -530,12 +530,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         graph = self.graph_
         distance = mutual_reachability(graph, similarity, self.min_samples)
         tree, part_of = spanning_tree(graph.n, graph.rows, graph.cols, distance)
-        cuts: dict[int, np.ndarray] = {}
 
+        @cache
         def cut_at(minimum: int) -> np.ndarray:  # each minimum's cut once: the steps below revisit them
-            if minimum not in cuts:
-                cuts[minimum] = self._cut(tree, part_of, minimum)
-            return cuts[minimum]
+            return self._cut(tree, part_of, minimum)
 
         # A dated story's own minimum cuts the tree of the articles dated lists may hold: an article of an outlet
         # that dates none lists dated ones and links them into its topic, and in the union of every dev set the

@@ -149,7 +149,7 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
     stories than the corpus (a story that reads the corpus's size keeps its own cluster, where a larger minimum
     would fold it into a neighbouring story as fringe); a cluster is kept where it holds at least that minimum's
     rows and their own minimum reaches it. The cut at `minimum` gives the rest. The larger minimums' cuts are
-    `own_cut_at`'s where given (the clusterer's: of the tree of the rows with a reading alone), else `cut_at`'s."""
+    `own_cut_at`'s where given (the clusterer's: of the tree of the pairs dated lists may hold), else `cut_at`'s."""
     if readings is None or np.isnan(readings).all():
         return cut_at(minimum)
 
