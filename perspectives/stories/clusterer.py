@@ -19,6 +19,7 @@ from perspectives.stories.granularity import (
     OPEN_ENDED_SHARE,
     background_similarity,
     blob_rows,
+    cluster_readings,
     cut_by_readings,
     joins_kept_clusters,
     list_ends,
@@ -462,10 +463,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if readings is None:
             return None
         asking = np.where(self._sets_larger_minimum(readings), readings, np.nan)
-        clustered = raw >= 0
-        median = pd.Series(readings[clustered]).groupby(raw[clustered]).median()
-        into = np.zeros(len(raw), dtype=bool)
-        into[clustered] = self._sets_larger_minimum(median.reindex(raw[clustered]).to_numpy())
+        into = self._sets_larger_minimum(cluster_readings(raw, readings))
         return None if np.isnan(asking).all() or not into.any() else (asking, into)
 
     def _sets_larger_minimum(self, sizes: np.ndarray) -> np.ndarray:

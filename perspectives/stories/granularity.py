@@ -158,9 +158,8 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
 
     smallest = cut_at(minimum)
     clustered = np.flatnonzero(smallest >= 0)
-    piece_minimum = own_minimum(pd.Series(readings[clustered]).groupby(smallest[clustered]).median())
     free = np.ones(len(readings), dtype=bool)
-    free[clustered] = (piece_minimum > minimum).reindex(smallest[clustered]).to_numpy()
+    free[clustered] = own_minimum(cluster_readings(smallest, readings)[clustered]) > minimum
     labels = np.full(len(readings), -1)
     for size in range(int(own_minimum(np.nanmax(readings))), minimum, -1):
         cut = (own_cut_at or cut_at)(size)
@@ -173,6 +172,15 @@ def cut_by_readings(cut_at, minimum: int, readings: np.ndarray | None, read: int
     rest = clustered[labels[clustered] < 0]
     labels[rest] = smallest[rest] + labels.max() + 1
     return labels
+
+
+def cluster_readings(labels: np.ndarray, readings: np.ndarray) -> np.ndarray:
+    """Each row's cluster's median reading (`readings`' NaN left out); NaN for noise (-1) and where none reads."""
+    clustered = labels >= 0
+    median = pd.Series(readings[clustered]).groupby(labels[clustered]).median()
+    out = np.full(len(labels), np.nan)
+    out[clustered] = median.reindex(labels[clustered]).to_numpy()
+    return out
 
 
 def more_in_stories(before: np.ndarray, after: np.ndarray, open_ended: np.ndarray,
