@@ -1,9 +1,10 @@
-"""How large a corpus's stories are, read from each article's ranked neighbours, and the smallest story HDBSCAN cuts
-at: the size read (`list_ends`, `story_size`) and its reciprocal part (`reciprocal_sizes`), whether stories outgrow
-the neighbour lists (`most_end_inside`), a minimum of their own for parts of the tree that read larger stories
-(`cut_by_readings`), and whether a larger minimum brings more articles into their story than it puts into the noise
-(`more_in_stories`) without joining two stories it keeps (`joins_kept_clusters`). `StoryClusterer` with
-``min_cluster_size="auto"`` uses them; benchmarks/GROUPING.md, step 4, has the measurements."""
+"""How large a corpus's stories are, read from each article's ranked neighbours, and the smallest story HDBSCAN cuts at:
+the size read (`list_ends`, `story_size`) and its reciprocal part (`reciprocal_sizes`), whether stories outgrow the
+neighbour lists (`most_end_inside`), a minimum of their own for parts of the tree that read larger stories
+(`cut_by_readings`, by each cluster's median reading, `cluster_readings`), and whether a larger minimum brings more
+articles into their story than it puts into the noise (`more_in_stories`) without joining two stories it keeps
+(`joins_kept_clusters`). `StoryClusterer` with ``min_cluster_size="auto"`` uses them; benchmarks/GROUPING.md, step 4,
+has the measurements."""
 
 from __future__ import annotations
 
