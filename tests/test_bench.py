@@ -151,3 +151,38 @@ def test_stories_of_one_size_are_cut_to_it_and_nearest_pairs_put_each_story_besi
     assert all(twins[story] in chosen for story in chosen)
     assert grouping.even_stories(tweets, vectors, 8, 1, nearest=True).equals(paired)
     assert not grouping.even_stories(tweets, vectors, 8, 2, nearest=True)["id"].equals(paired["id"])
+
+
+def test_the_condensed_cosine_distances_are_scipys_across_the_blocks():
+    import numpy as np
+    from scipy.spatial.distance import pdist
+
+    from benchmarks import grouping
+
+    vectors = np.random.default_rng(0).normal(size=(2300, 8))  # three blocks of rows, the last one short
+    assert np.allclose(grouping.cosine_distances(vectors), pdist(vectors, "cosine"), atol=1e-9)
+
+
+def test_a_tuned_threshold_is_chosen_leaving_the_set_out_and_a_copy_with_the_set_it_copies():
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    f1 = {("demo", "as given"): (0.9, 0.0), ("demo", "titles only"): (0.5, 0.6), ("neus", "as given"): (0.2, 0.8),
+          ("neus", "titles only"): (0.3, 0.4), ("demo_originals", "as given"): (0.6, 0.5)}
+    grid = pd.DataFrame([{"set": name, "shape": shape, "threshold": threshold, "F1": value}
+                         for (name, shape), values in f1.items() for threshold, value in zip((0.4, 0.6), values)])
+    table = grouping.tuned_thresholds(grid, ["demo", "neus"]).set_index(["set", "shape"])
+    # Without the demo, NeuS alone chooses 0.6 in every shape and in each.
+    demo = table.loc[("demo", "titles only")]
+    assert demo["threshold (all shapes)"] == 0.6 and demo["F1 (all shapes)"] == 0.6
+    assert table.loc[("demo", "as given"), "threshold (its shape)"] == 0.6
+    assert table.loc[("demo", "as given"), "F1 (its shape)"] == 0.0
+    # Without NeuS, the demo alone: 0.4 in every shape (0.7 against 0.3) and as given, 0.6 in titles only.
+    neus = table.loc[("neus", "titles only")]
+    assert neus["threshold (all shapes)"] == 0.4 and neus["threshold (its shape)"] == 0.6
+    assert table.loc[("neus", "as given"), "threshold (its shape)"] == 0.4
+    # The copy is chosen for without the demo too (with it, every shape's mean would choose 0.4: 0.475 against 0.45).
+    copy = table.loc[("demo_originals", "as given")]
+    assert copy["threshold (all shapes)"] == 0.6 and copy["F1 (all shapes)"] == 0.5
+    assert copy["best threshold"] == 0.4 and copy["F1 (best)"] == 0.6
