@@ -1,14 +1,14 @@
 """Grouping quality on every labelled set in five shapes, next to plain HDBSCAN and BERTopic on the same vectors.
 
-Shapes: as given; titles only (no body: what a feed often gives); without dates and outlets (content alone, one
-outlet name for all); bare titles (titles only, lower-cased, without stop words, dates or outlets: the form of
-preprocessed title collections); summaries only (each body's first sentence, no title: one-line summaries and news
-blurbs). Perspectives runs as `perspectives run` groups (StoryClusterer, wire copies, described stories); the peers
-see the same MiniLM vectors (int8), and perspectives also groups the model's fp32 vectors (column "fp32": how far a
-figure moves with the embedding build alone). BERTopic depends on UMAP's seed: where it comes within
-CLOSE_MARGIN of perspectives, it is re-run with other seeds and its spread printed. The classic tuned threshold
-(average-linkage agglomerative clustering of the cosine distances) is printed beside them, its threshold chosen
-leaving one set out. Vectors are cached in a store under
+Shapes: as given; titles only (no body: what a feed often gives); without dates and outlets (content alone, one outlet
+name for all); bare titles (titles only, lower-cased, without stop words, dates or outlets: the form of preprocessed
+title collections); summaries only (each body's first sentence, no title: one-line summaries and news blurbs); and, in
+a table of its own, a feed's items (each title with its body's first sentence). Perspectives runs as `perspectives
+run` groups (StoryClusterer, wire copies, described stories); the peers see the same MiniLM vectors (int8), and
+perspectives also groups the model's fp32 vectors (column "fp32": how far a figure moves with the embedding build
+alone). BERTopic depends on UMAP's seed: where it comes within CLOSE_MARGIN of perspectives, it is re-run with other
+seeds and its spread printed. The classic tuned threshold (average-linkage agglomerative clustering of the cosine
+distances) is printed beside them, its threshold chosen leaving one set out. Vectors are cached in a store under
 benchmarks/results/ (by model and content hash), peers' labels next to it, so a second run only re-runs the grouping.
 
     python benchmarks/grouping.py [--sets demo,neus_allsides] [--shapes "as given"] [--tweets 5000]
@@ -118,13 +118,21 @@ def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
 def summaries_only(articles: pd.DataFrame) -> pd.DataFrame:
     """Each body's first sentence (and its translation's), without the title; dates and outlets kept: the form of
     one-line summaries (what a feed gives when extraction fails, short of its title) and of news blurbs."""
+    return title_and_summary(articles).assign(title="", title_en=None)
+
+
+def title_and_summary(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each title with its body's first sentence (and their translations); dates and outlets kept: a feed's item as
+    RSS gives it (title and description) where the page itself is not fetched."""
     first = [lede(text, language, n=1) for text, language in zip(articles["text"], articles["language"])]
     first_en = [lede(text, "en", n=1) if present(text) else None for text in articles["text_en"]]
-    return articles.assign(title="", title_en=None, text=first, text_en=first_en)
+    return articles.assign(text=first, text_en=first_en)
 
 
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
+# A shape measured in a table of its own, not in every table and fit as SHAPES are.
+FEED_ITEM = "title and summary"
 # Sets that already have one shape only (titles, no dates, one outlet).
 ONE_SHAPE = {"tweets"}
 # Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its
@@ -221,7 +229,7 @@ def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
     vectors_by = embedder()
     for name, articles in sets.items():
         for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
-            shaped = SHAPES[shape](articles)
+            shaped = (SHAPES | {FEED_ITEM: title_and_summary})[shape](articles)
             yield name, shape, shaped, vectors_of(shaped, vectors_by)
 
 
@@ -985,6 +993,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
                 story_size_rows(sets, peers=peers))
     print_table(f"stories of one size: {EVEN_STORIES} of the event tweets' stories, each cut to the same number of"
                 " tweets (drawn at random, and as pairs of nearest stories)", even_size_rows(sets, peers=peers))
+    print_table(f"a feed's items: each {FEED_ITEM} (its body's first sentence), dates and outlets kept",
+                quality_rows({name: articles for name, articles in sets.items() if name not in ONE_SHAPE}, [FEED_ITEM],
+                             peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in
