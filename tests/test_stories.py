@@ -550,6 +550,70 @@ def test_a_larger_minimum_joining_two_clusters_it_keeps_is_told_from_one_taking_
     assert not joins_kept_clusters(np.full(3, -1), np.zeros(3, dtype=int), minimum=2)
 
 
+def test_a_cluster_kept_over_its_two_child_clusters_is_read_with_their_rows():
+    from perspectives.stories.hdbscan_tree import hdbscan_clusters, spanning_tree, two_child_clusters
+
+    # Two runs of five a gap apart and a straggler past the second: excess of mass keeps all eleven as one cluster.
+    x = np.r_[np.linspace(0, 0.4, 5), np.linspace(0.6, 1.0, 5), [1.3], np.linspace(10, 10.4, 5),
+              np.linspace(20, 20.4, 5)]
+    rows, cols = np.triu_indices(len(x), 1)
+    tree, _ = spanning_tree(len(x), rows, cols, np.abs(x[rows] - x[cols]))
+    labels, condensed = hdbscan_clusters(tree, 3)
+    assert same_partition(labels, [0] * 11 + [1] * 5 + [2] * 5)
+    [(members, halves)] = list(two_child_clusters(condensed, labels))
+    assert members.tolist() == list(range(11))
+    assert sorted(half.tolist() for half in halves) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]  # the straggler in neither
+
+
+def test_two_child_clusters_are_two_stories_where_step_5_would_keep_them_apart():
+    rng = np.random.default_rng(0)
+    clusterer = StoryClusterer()
+    clusterer.story_size_, clusterer.n_neighbors_ = 5.0, 15
+
+    def unit(centre, n):
+        rows = centre + 0.3 * rng.standard_normal((n, 8))
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    far = np.vstack([unit(np.eye(8)[0], 6), unit(np.eye(8)[1], 5)])
+    near = np.vstack([unit(np.eye(8)[0], 6), unit(np.eye(8)[0] + 0.2 * np.eye(8)[1], 5)])
+    rows, halves = np.arange(11), [np.arange(6), np.arange(6, 11)]
+    none_open = np.zeros(11, dtype=bool)
+    assert clusterer._two_stories(rows, halves, far, none_open)
+    assert not clusterer._two_stories(rows, halves, near, none_open)  # as close as step 5 would join
+    assert not clusterer._two_stories(rows, [np.arange(7), np.arange(7, 11)], far, none_open)  # four: under 5 read
+    assert not clusterer._two_stories(rows, halves, far, np.arange(11) == 3)  # a list ends inside its story
+    clusterer.n_neighbors_ = 4
+    assert not clusterer._two_stories(rows, halves, far, none_open)  # a half longer than a list and its article
+
+
+def same_kind_twins(seed: int, topics: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """`topics` pairs of stories of five (64-d vectors): each pair about one topic, its two stories apart along
+    another direction, as two events of one kind are (two earthquakes)."""
+    rng = np.random.default_rng(seed)
+    vectors = []
+    for _ in range(topics):
+        centre = rng.standard_normal(64)
+        centre /= np.linalg.norm(centre)
+        side = rng.standard_normal(64)
+        side -= side @ centre * centre
+        side /= np.linalg.norm(side)
+        vectors += [centre + sign * 0.5 * side + 0.7 / 8 * rng.standard_normal((5, 64)) for sign in (1, -1)]
+    return np.vstack(vectors).astype(np.float32), np.repeat(np.arange(2 * topics), 5)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_two_events_of_one_kind_that_excess_of_mass_keeps_as_one_are_two_stories(seed):
+    from perspectives.metrics import bcubed
+
+    vectors, truth = same_kind_twins(seed)
+    articles = wordless_titles(len(vectors))
+    split = StoryClusterer().fit(vectors, articles=articles)
+    kept_whole = StoryClusterer(merge_share=None).fit(vectors, articles=articles)  # no step 5, no split
+    assert split.story_size_ == 5
+    assert bcubed(kept_whole.labels_, truth)[0] < 0.95  # some pairs of twins as one story
+    assert bcubed(split.labels_, truth) == (1.0, 1.0, 1.0)
+
+
 def stories_of_two_pairs_and_one(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
     """`n` stories of five (64-d): two tight pairs and one article, each about 2.5 from the story's centre (the
     centres about 5.7 apart)."""
@@ -758,7 +822,7 @@ def test_a_dated_story_read_large_among_undated_triplets_is_cut_at_its_own_minim
     vectors, truth, articles = dated_stories_among_undated_triplets(seed)
     dated = articles["published_at"].notna().to_numpy()
     own = StoryClusterer().fit(vectors, articles=articles)
-    monkeypatch.setattr(Clusterer, "_listed_cuts", lambda self, distance, never_dated: None)
+    monkeypatch.setattr(Clusterer, "_listed_cuts", lambda self, distance, never_dated, two_stories=None: None)
     whole = StoryClusterer().fit(vectors, articles=articles)
     assert own.min_cluster_size_ == 2 and np.nanmedian(own.list_sizes_[dated]) >= 6
     # seed 0: F1 of the dated part 0.916 on the dated lists' tree, 0.718 on the whole tree; seed 1: 0.930, 0.775

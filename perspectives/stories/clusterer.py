@@ -28,11 +28,19 @@ from perspectives.stories.granularity import (
     reciprocal_sizes,
     typical_size,
 )
-from perspectives.stories.hdbscan_tree import hdbscan_labels, mutual_reachability, parts_kept_whole, spanning_tree
+from perspectives.stories.hdbscan_tree import (
+    hdbscan_clusters,
+    hdbscan_labels,
+    mutual_reachability,
+    parts_kept_whole,
+    spanning_tree,
+    two_child_clusters,
+)
 from perspectives.stories.neighbours import (
     NeighbourGraph,
     day_numbers,
     inferred_days,
+    mean_cosine_within,
     neighbour_graph,
     pulled_towards_best,
     unit_rows,
@@ -349,7 +357,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                  never_dated: np.ndarray | None, history: np.ndarray, pairs: bool) -> np.ndarray:
         """HDBSCAN's stories on `graph_` (-1 for noise), with the noise and pieces joined as the lists say (and, with
         `pairs`, noise pairs read as stories of two made stories)."""
-        raw = self._density_labels(similarity, ends_inside, readings, never_dated, X) \
+        raw = self._density_labels(similarity, ends_inside, readings, never_dated, X, pairs) \
             if len(X) >= max(2, self.min_cluster_size_) else np.full(len(X), -1)
         if self.n_neighbors_ > self.n_neighbors:
             raw = join_nearest_story(self.graph_, similarity, raw)
@@ -524,21 +532,25 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return np.where(undated, np.nan, self.list_sizes_)
 
     def _density_labels(self, similarity: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
-                        never_dated: np.ndarray | None, X: np.ndarray) -> np.ndarray:
+                        never_dated: np.ndarray | None, X: np.ndarray, on_lists: bool) -> np.ndarray:
         graph = self.graph_
         distance = mutual_reachability(graph, similarity, self.min_samples)
         tree, part_of = spanning_tree(graph.n, graph.rows, graph.cols, distance)
+        # Where the lists hold the stories (read as asked, by the text evidence), a cluster of two child clusters that
+        # step 5's test would keep apart is two stories (`_two_stories`).
+        two_stories = partial(self._two_stories, unit=unit_rows(X), ends_inside=ends_inside) \
+            if on_lists and self.merge_share is not None else None
 
         @cache
         def cut_at(minimum: int) -> np.ndarray:  # each minimum's cut once: the steps below revisit them
-            return self._cut(tree, part_of, minimum)
+            return self._cut(tree, part_of, minimum, two_stories)
 
         # A dated story's own minimum cuts the tree of the articles dated lists may hold: an article of an outlet
         # that dates none lists dated ones and links them into its topic, and in the union of every dev set the
         # demo's loose stories fell out of the whole tree's cut at their own minimum as noise (benchmarks/GROUPING.md,
         # "Every dev set in one corpus").
-        own_cut_at = self._listed_cuts(distance, never_dated) if never_dated is not None and never_dated.any() \
-            else None
+        own_cut_at = self._listed_cuts(distance, never_dated, two_stories) \
+            if never_dated is not None and never_dated.any() else None
         read = self.min_cluster_size_  # as the lists read it; `_raise_minimum` raises it
 
         def cut(minimum: int) -> np.ndarray:
@@ -549,9 +561,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             labels = self._raise_minimum(cut, labels, ends_inside, unit_rows(X))
         return labels
 
-    def _listed_cuts(self, distance: np.ndarray, never_dated: np.ndarray):
+    def _listed_cuts(self, distance: np.ndarray, never_dated: np.ndarray, two_stories=None):
         """HDBSCAN's cut at a minimum (each once; -1 for `never_dated`) of the spanning tree of `graph_`'s pairs (at
-        `distance`) between rows that dated lists may hold, all but `never_dated`: built on the first cut asked."""
+        `distance`) between rows that dated lists may hold, all but `never_dated`: built on the first cut asked
+        (`two_stories` as `_cut` takes it)."""
         graph = self.graph_
         listed = ~never_dated
 
@@ -562,21 +575,48 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
         @cache
         def cut_at(minimum: int) -> np.ndarray:
-            return np.where(listed, self._cut(*tree(), minimum), -1)
+            return np.where(listed, self._cut(*tree(), minimum, two_stories), -1)
 
         return cut_at
 
-    def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int) -> np.ndarray:
-        """HDBSCAN's clusters with `minimum` as its smallest (-1 for noise)."""
-        labels = self._hdbscan(tree, minimum)
+    def _cut(self, tree: np.ndarray, part_of: np.ndarray, minimum: int, two_stories=None) -> np.ndarray:
+        """HDBSCAN's clusters with `minimum` as its smallest (-1 for noise). Given `two_stories` (a cluster's rows and
+        its two child clusters' rows -> whether those are two stories), such a cluster becomes its two children, its
+        rows that fell out above their split noise."""
+        labels, condensed = hdbscan_clusters(tree, minimum, self.cluster_selection_method, self.allow_single_cluster,
+                                             self.cluster_selection_epsilon)
+        splits = [] if two_stories is None else \
+            [halves for rows, halves in two_child_clusters(condensed, labels) if two_stories(rows, halves)]
         # A part kept whole is grouped again on its own, its root not a story (as HDBSCAN treats its root), unless
         # that finds no two stories in it (a part that is one event, such as three reports of it a year apart from
         # the rest).
+        whole = np.zeros(len(labels), dtype=bool)
         for members, subtree in parts_kept_whole(tree, part_of, labels, 2 * minimum):
+            whole[members] = True
             again = self._hdbscan(subtree, minimum)
             if len(np.unique(again[again >= 0])) >= 2:
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
+        for halves in splits:
+            if not whole[halves[0]].any():
+                labels[labels == labels[halves[0][0]]] = -1
+                for half in halves:
+                    labels[half] = labels.max() + 1
         return labels
+
+    def _two_stories(self, rows: np.ndarray, halves: list[np.ndarray], unit: np.ndarray,
+                     ends_inside: np.ndarray) -> bool:
+        """Whether a cluster's two child clusters (`halves` of its `rows`) are two stories, which excess of mass kept
+        as one (NewsWCL50's two stories of five on the Iran nuclear deal, titles only): each holds at least the story
+        size the lists read and no more than a list and its article (stories the lists hold), no article's list ends
+        inside its story (a story longer than the lists, whose pieces step 5 joins), and their mean cosine between is
+        under `merge_share` of the looser one's mean within (`unit`: unit rows), where step 5 would not join them."""
+        sizes = [len(half) for half in halves]
+        if min(sizes) < (self.story_size_ or np.inf) or max(sizes) > self.n_neighbors_ + 1 or ends_inside[rows].any():
+            return False
+        sums = np.stack([unit[half].sum(axis=0) for half in halves]).astype(np.float64)
+        counts = np.array([len(half) for half in halves])
+        between = sums[0] @ sums[1] / (counts[0] * counts[1])
+        return bool(between < self.merge_share * mean_cosine_within(sums, counts).min())
 
     def _raise_minimum(self, cut, labels: np.ndarray, ends_inside: np.ndarray, unit: np.ndarray) -> np.ndarray:
         """Raise `min_cluster_size_` one at a time while each step brings more articles into their story than it

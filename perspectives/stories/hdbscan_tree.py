@@ -94,8 +94,50 @@ def hdbscan_labels(tree: np.ndarray, min_cluster_size: int, cluster_selection_me
                    allow_single_cluster: bool = False, cluster_selection_epsilon: float = 0.0) -> np.ndarray:
     """HDBSCAN's flat clustering (-1 for noise) of a minimum spanning `tree` given as rows (a, b, distance) sorted by
     distance, as `hdbscan.HDBSCAN` selects it from its own tree."""
-    labels, *_ = _tree_to_labels(None, _single_linkage_tree(tree), min_cluster_size=min_cluster_size,
-                                 cluster_selection_method=cluster_selection_method,
-                                 allow_single_cluster=allow_single_cluster,
-                                 cluster_selection_epsilon=cluster_selection_epsilon)
-    return labels
+    return hdbscan_clusters(tree, min_cluster_size, cluster_selection_method, allow_single_cluster,
+                            cluster_selection_epsilon)[0]
+
+
+def hdbscan_clusters(tree: np.ndarray, min_cluster_size: int, cluster_selection_method: str = "eom",
+                     allow_single_cluster: bool = False,
+                     cluster_selection_epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """`hdbscan_labels` and the condensed tree they were selected from (HDBSCAN's: rows of parent, child,
+    lambda_val, child_size; the rows are 0..n-1, the clusters n and up, n the root)."""
+    labels, _, _, condensed, _ = _tree_to_labels(None, _single_linkage_tree(tree), min_cluster_size=min_cluster_size,
+                                                 cluster_selection_method=cluster_selection_method,
+                                                 allow_single_cluster=allow_single_cluster,
+                                                 cluster_selection_epsilon=cluster_selection_epsilon)
+    return labels, condensed
+
+
+def two_child_clusters(condensed: np.ndarray, labels: np.ndarray) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+    """Each cluster of `labels` that splits into exactly two clusters in the `condensed` tree it was selected from
+    (HDBSCAN's excess of mass keeps a parent over its children where it is the more stable), as its rows and the rows
+    under each child; its rows that fall out above the split are under neither."""
+    n = len(labels)
+    is_cluster = condensed["child"] >= n
+    parent_of = dict(zip(condensed["child"][is_cluster], condensed["parent"][is_cluster]))
+    size_of = dict(zip(condensed["child"][is_cluster], condensed["child_size"][is_cluster]))
+    size_of[n] = n
+    children: dict[int, list[int]] = {}
+    for child, parent in parent_of.items():
+        children.setdefault(parent, []).append(child)
+    falls_from = np.empty(n, dtype=np.int64)  # the cluster each row falls out of
+    falls_from[condensed["child"][~is_cluster]] = condensed["parent"][~is_cluster]
+    for label in np.unique(labels[labels >= 0]):
+        rows = np.flatnonzero(labels == label)
+        node = falls_from[rows[0]]
+        while size_of[node] < len(rows):  # up to the cluster selected: every row under it carries its label
+            node = parent_of[node]
+        if len(children.get(node, [])) == 2:
+            yield rows, [rows[np.isin(falls_from[rows], _subtree(children, child))] for child in children[node]]
+
+
+def _subtree(children: dict[int, list[int]], node: int) -> list[int]:
+    """`node` and every cluster below it."""
+    found, stack = [node], [node]
+    while stack:
+        below = children.get(stack.pop(), [])
+        found.extend(below)
+        stack.extend(below)
+    return found
