@@ -124,8 +124,11 @@ def two_child_clusters(condensed: np.ndarray, labels: np.ndarray) -> Iterator[tu
         children.setdefault(parent, []).append(child)
     falls_from = np.empty(n, dtype=np.int64)  # the cluster each row falls out of
     falls_from[condensed["child"][~is_cluster]] = condensed["parent"][~is_cluster]
-    for label in np.unique(labels[labels >= 0]):
-        rows = np.flatnonzero(labels == label)
+    order = np.argsort(labels, kind="stable")
+    found, starts = np.unique(labels[order], return_index=True)
+    for label, rows in zip(found, np.split(order, starts[1:])):
+        if label < 0:
+            continue
         node = falls_from[rows[0]]
         while size_of[node] < len(rows):  # up to the cluster selected: every row under it carries its label
             node = parent_of[node]
