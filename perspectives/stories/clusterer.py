@@ -30,7 +30,6 @@ from perspectives.stories.granularity import (
 )
 from perspectives.stories.hdbscan_tree import (
     hdbscan_clusters,
-    hdbscan_labels,
     mutual_reachability,
     parts_kept_whole,
     spanning_tree,
@@ -583,8 +582,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """HDBSCAN's clusters with `minimum` as its smallest (-1 for noise). Given `two_stories` (a cluster's rows and
         its two child clusters' rows -> whether those are two stories), such a cluster becomes its two children, its
         rows that fell out above their split noise."""
-        labels, condensed = hdbscan_clusters(tree, minimum, self.cluster_selection_method, self.allow_single_cluster,
-                                             self.cluster_selection_epsilon)
+        labels, condensed = self._hdbscan(tree, minimum)
         splits = [] if two_stories is None else \
             [halves for rows, halves in two_child_clusters(condensed, labels) if two_stories(rows, halves)]
         # A part kept whole is grouped again on its own, its root not a story (as HDBSCAN treats its root), unless
@@ -593,7 +591,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         whole = np.zeros(len(labels), dtype=bool)
         for members, subtree in parts_kept_whole(tree, part_of, labels, 2 * minimum):
             whole[members] = True
-            again = self._hdbscan(subtree, minimum)
+            again, _ = self._hdbscan(subtree, minimum)
             if len(np.unique(again[again >= 0])) >= 2:
                 labels[members] = np.where(again >= 0, again + labels.max() + 1, -1)
         for halves in splits:
@@ -649,9 +647,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 labels, self.min_cluster_size_ = raised, rounded
         return labels
 
-    def _hdbscan(self, tree: np.ndarray, minimum: int) -> np.ndarray:
-        return hdbscan_labels(tree, minimum, self.cluster_selection_method,
-                              self.allow_single_cluster, self.cluster_selection_epsilon)
+    def _hdbscan(self, tree: np.ndarray, minimum: int) -> tuple[np.ndarray, np.ndarray]:
+        return hdbscan_clusters(tree, minimum, self.cluster_selection_method, self.allow_single_cluster,
+                                self.cluster_selection_epsilon)
 
     def fit_predict(self, X, y=None, published_at=None, articles=None, mapper=None, previous_stories=None):
         """Group the rows of `X` into stories and return their labels.

@@ -3,7 +3,7 @@ spanning tree, and HDBSCAN's flat clustering of it.
 
 This is also the one place that uses HDBSCAN's private functions. Why: the tree is built from a sparse graph (only
 each article's nearest neighbours within the time window), which `hdbscan.HDBSCAN` cannot take: it wants all pairs.
-`hdbscan_labels` calls the two functions `hdbscan.HDBSCAN.fit` itself calls after building its own spanning tree, so
+`hdbscan_clusters` calls the two functions `hdbscan.HDBSCAN.fit` itself calls after building its own spanning tree, so
 the stories are HDBSCAN's, computed the way the library computes them. hdbscan is pinned below 0.9 in
 pyproject.toml, and `tests/test_stories.py` checks the result against `hdbscan.HDBSCAN` on all pairs (the oracle).
 """
@@ -90,19 +90,13 @@ def parts_kept_whole(tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
             [local[ends[edges, 0]], local[ends[edges, 1]], tree[edges, 2]])
 
 
-def hdbscan_labels(tree: np.ndarray, min_cluster_size: int, cluster_selection_method: str = "eom",
-                   allow_single_cluster: bool = False, cluster_selection_epsilon: float = 0.0) -> np.ndarray:
-    """HDBSCAN's flat clustering (-1 for noise) of a minimum spanning `tree` given as rows (a, b, distance) sorted by
-    distance, as `hdbscan.HDBSCAN` selects it from its own tree."""
-    return hdbscan_clusters(tree, min_cluster_size, cluster_selection_method, allow_single_cluster,
-                            cluster_selection_epsilon)[0]
-
-
 def hdbscan_clusters(tree: np.ndarray, min_cluster_size: int, cluster_selection_method: str = "eom",
                      allow_single_cluster: bool = False,
                      cluster_selection_epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """`hdbscan_labels` and the condensed tree they were selected from (HDBSCAN's: rows of parent, child,
-    lambda_val, child_size; the rows are 0..n-1, the clusters n and up, n the root)."""
+    """HDBSCAN's flat clustering (-1 for noise) of a minimum spanning `tree` given as rows (a, b, distance) sorted by
+    distance, as `hdbscan.HDBSCAN` selects it from its own tree, and the condensed tree it selected them from
+    (HDBSCAN's: rows of parent, child, lambda_val, child_size; the rows are 0..n-1, the clusters n and up, n the
+    root)."""
     labels, _, _, condensed, _ = _tree_to_labels(None, _single_linkage_tree(tree), min_cluster_size=min_cluster_size,
                                                  cluster_selection_method=cluster_selection_method,
                                                  allow_single_cluster=allow_single_cluster,
