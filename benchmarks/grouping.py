@@ -133,6 +133,7 @@ SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets
           "bare titles": bare_titles, "summaries only": summaries_only}
 # A shape measured in a table of its own, not in every table and fit as SHAPES are.
 FEED_ITEM = "title and summary"
+EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary}
 # Sets that already have one shape only (titles, no dates, one outlet).
 ONE_SHAPE = {"tweets"}
 # Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its
@@ -229,7 +230,7 @@ def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
     vectors_by = embedder()
     for name, articles in sets.items():
         for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
-            shaped = (SHAPES | {FEED_ITEM: title_and_summary})[shape](articles)
+            shaped = EVERY_SHAPE[shape](articles)
             yield name, shape, shaped, vectors_of(shaped, vectors_by)
 
 
