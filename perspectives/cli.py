@@ -24,6 +24,7 @@ from perspectives.embed.models import model_of
 from perspectives.ingest import InputError
 from perspectives.ingest.feeds import SourcesSummary, check_feeds
 from perspectives.ingest.http import PoliteFetcher
+from perspectives.ingest.schema import UNKNOWN_OUTLET
 from perspectives.ingest.sources import export_opml, import_opml, load_registry
 from perspectives.ingest.translate import TranslationLog, translator_named
 from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
@@ -121,6 +122,9 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     typer.echo(f"loaded {summary.loaded} rows, rejected {summary.rejected}"
                + (f" (reasons in {summary.rejects_path})" if summary.rejected else "")
                + f"; store: {summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged")
+    if summary.outlets_missing:
+        typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, or "
+                   f"'{UNKNOWN_OUTLET}' without a link")
 
 
 def _echo_web(web: SourcesSummary) -> None:

@@ -117,6 +117,7 @@ class IngestSummary:
     rejects_path: str | None = None
     web: SourcesSummary | None = None  # when feeds were polled
     translation: TranslationLog | None = None  # when a translator was given: languages translated and not
+    outlets_missing: int = 0  # rows loaded without an outlet (named by their link's host, or "unknown")
 
 
 def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -199,7 +200,8 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
                              progress=progress) if registry else None
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
-                         str(rejects_path) if rejects_path else None, web, log)
+                         str(rejects_path) if rejects_path else None, web, log,
+                         sum("outlet_source" in extra for extra in loaded.articles["extra"]))
 
 
 @dataclass

@@ -38,9 +38,21 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
     assert result.articles.iloc[1]["country"] is None
 
 
+def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
+    rows = [{**GOOD, "id": "named"}, {**GOOD, "id": "linked", "outlet": " ", "url": "https://www.Ledger.example/x"},
+            {"id": "bare", "title": "deadline nears talks"}]
+    path = tmp_path / "a.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    titles_only = tmp_path / "titles.csv"
+    titles_only.write_text("id,title\nt1,deadline nears talks\n", encoding="utf-8")
+    result = load_articles(path, titles_only, detect_languages=False)
+    assert len(result.rejects) == 0
+    assert list(result.articles["outlet"]) == ["Capitol Ledger", "ledger.example", "unknown", "unknown"]
+    assert [extra.get("outlet_source") for extra in result.articles["extra"]] == [None, "url", "missing", "missing"]
+
+
 @pytest.mark.parametrize("change, reason", [
     ({"id": ""}, "missing id"),
-    ({"outlet": "  "}, "missing outlet"),
     ({"title": None, "text": " "}, "missing title and text"),
     ({"country": "Sweden"}, "invalid country 'Sweden'"),
     ({"country": "XQ"}, "invalid country 'XQ'"),
@@ -104,7 +116,7 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     ("a.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
     ("a.csv", "id,outlet,title,text\n1,Le Veilleur,Été,Très chaud\n".encode("latin-1"), "not UTF-8 encoded"),
     ("a.csv", b"id,outlet,headline\n1,X,Y\n", "no title or text column"),
-    ("a.csv", b"title,text\nY,Z\n", "missing required column(s): id, outlet"),
+    ("a.csv", b"title,text\nY,Z\n", "missing required column(s): id"),
     ("a.csv", b'id,outlet,title,text\n1,X,"Y,Z\n2,X,Y,Z,extra,more\n', "not a readable CSV file"),
     ("a.csv", b"", "the file is empty"),
     ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "no title or text column"),

@@ -11,11 +11,14 @@ import pycountry
 
 from perspectives.text import present
 
-REQUIRED = ("id", "outlet")
+REQUIRED = ("id",)
 # A row needs at least one of these: titles-only feeds and one-line summaries are articles too.
 CONTENT = ("title", "text")
 OPTIONAL = ("url", "country", "language", "published_at", "title_en", "text_en")
-COLUMNS = REQUIRED + CONTENT + OPTIONAL
+COLUMNS = ("id", "outlet") + CONTENT + OPTIONAL
+# The outlet of a row that names none and has no link to read it from: one name for all such rows, so that they
+# are never taken for wire copies of one another (copies run in different outlets).
+UNKNOWN_OUTLET = "unknown"
 
 _LONGEST_DATE = 100
 # Unix time by its digits: seconds (2001-2286) or milliseconds; eight digits stay a date (20250808).
@@ -112,6 +115,14 @@ def _url(value: str) -> str | RowError:
     return value
 
 
+def _outlet_from(url: str) -> tuple[str, str]:
+    """A missing outlet: the link's host without "www." (what a reader would call the site), else UNKNOWN_OUTLET."""
+    host = urlparse(url).hostname if is_web_url(url) else None
+    if host:
+        return host.removeprefix("www."), "url"
+    return UNKNOWN_OUTLET, "missing"
+
+
 _NORMALISERS = {"country": _country, "language": _language, "published_at": _published_at, "url": _url}
 
 
@@ -123,6 +134,9 @@ def validate_row(record: dict) -> dict | RowError:
             return RowError(f"missing {key}")
     if not any(article[key] for key in CONTENT):
         return RowError("missing title and text")
+    extras = {k: v for k, v in record.items() if k not in COLUMNS}
+    if not article["outlet"]:
+        article["outlet"], extras["outlet_source"] = _outlet_from(article["url"])
     given_language = article["language"]
     for key, normalise in _NORMALISERS.items():
         if article[key]:
@@ -130,7 +144,6 @@ def validate_row(record: dict) -> dict | RowError:
             if isinstance(value, RowError):
                 return value
             article[key] = value
-    extras = {k: v for k, v in record.items() if k not in COLUMNS}
     if given_language and not article["language"]:  # no ISO 639-1 code: the language is detected instead
         extras["language_given"] = given_language
     # A missing title or text is "" (the store's columns are NOT NULL), every other missing value None.
