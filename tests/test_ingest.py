@@ -56,7 +56,6 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     ({"title": None, "text": " "}, "missing title and text"),
     ({"country": "Sweden"}, "invalid country 'Sweden'"),
     ({"country": "XQ"}, "invalid country 'XQ'"),
-    ({"language": "Swedish"}, "invalid language 'Swedish'"),
     ({"published_at": "last Tuesday"}, "invalid published_at 'last Tuesday'"),
     ({"url": "javascript:alert(1)"}, "invalid url"),
 ])
@@ -172,12 +171,15 @@ def test_codes_in_other_standard_forms_are_read_as_iso_3166_alpha_2_and_iso_639_
 
 
 @pytest.mark.slow
-def test_a_language_without_an_iso_639_1_code_is_kept_and_detected(tmp_path):
-    rows = [{**GOOD, "id": "yue1", "language": "yue", "title": "Die Regierung erhöht die Steuer",
+@pytest.mark.parametrize("given", ["yue", "simple", "Deutsch!"])  # no ISO 639-1 code, a wiki's code, not a code
+def test_a_language_without_an_iso_639_1_code_or_not_understood_is_kept_and_detected(tmp_path, given):
+    rows = [{**GOOD, "id": "yue1", "language": given, "title": "Die Regierung erhöht die Steuer",
              "text": "Die Regierung kündigte heute an, dass die Steuer auf Benzin im nächsten Jahr steigt."}]
-    [article] = load_articles(write_jsonl(tmp_path / "a.jsonl", rows)).articles.to_dict("records")
+    result = load_articles(write_jsonl(tmp_path / "a.jsonl", rows))
+    assert len(result.rejects) == 0
+    [article] = result.articles.to_dict("records")
     assert article["language"] == "de"  # what lingua reads: a stand-in text, the code is the point here
-    assert article["extra"] == {"gold_story": "aug8", "language_given": "yue", "language_source": "detected"}
+    assert article["extra"] == {"gold_story": "aug8", "language_given": given, "language_source": "detected"}
 
 
 @pytest.mark.slow
@@ -284,7 +286,7 @@ class ListSource:
 
     def rows(self):
         yield 1, {**GOOD, "id": "api-1"}
-        yield 2, {**GOOD, "id": "api-2", "language": "english"}
+        yield 2, {**GOOD, "id": "api-2", "country": "England"}
 
 
 def test_a_users_own_source_goes_through_the_same_validator_into_the_store(tmp_path):
@@ -294,4 +296,4 @@ def test_a_users_own_source_goes_through_the_same_validator_into_the_store(tmp_p
     rejects = pd.read_csv(tmp_path / "rejects.csv")
     assert summary.new == 1
     assert rejects[["file", "row", "id"]].values.tolist() == [["newsroom-api", 2, "api-2"]]
-    assert rejects["reason"].iloc[0].startswith("invalid language 'english'")
+    assert rejects["reason"].iloc[0].startswith("invalid country 'England'")

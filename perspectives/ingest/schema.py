@@ -80,12 +80,10 @@ def _country(code: str) -> str | RowError:
     return found
 
 
-def _language(code: str) -> str | RowError:
-    found = language_code(code)
-    if found is None:
-        return RowError(f"invalid language {code!r} (expected an ISO 639 code or a language tag such as 'sv', "
-                        f"'swe' or 'pt-BR')")
-    return found
+def _language(code: str) -> str:
+    """The ISO 639-1 code, or "" (the language is then detected) for a language without one or a code not understood:
+    an article is kept whatever its language column says (Wikipedia's "simple" for Simple English, "roa-rup")."""
+    return language_code(code) or ""
 
 
 def utc_text(value: str) -> str | None:
@@ -144,7 +142,7 @@ def validate_row(record: dict) -> dict | RowError:
             if isinstance(value, RowError):
                 return value
             article[key] = value
-    if given_language and not article["language"]:  # no ISO 639-1 code: the language is detected instead
+    if given_language and not article["language"]:  # no ISO 639-1 code read: the language is detected instead
         extras["language_given"] = given_language
     # A missing title or text is "" (the store's columns are NOT NULL), every other missing value None.
     return {**{k: v if k in CONTENT else (v or None) for k, v in article.items()}, "extra": extras}
