@@ -182,7 +182,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     (5, 1, 5)
     >>> import pandas as pd
     >>> pd.read_csv(summary.rejects_path)["reason"][0]
-    "invalid country 'America' (expected an ISO 3166 code such as 'SE' or 'SWE')"
+    "invalid country 'America' (expected an ISO 3166 code or name such as 'SE', 'SWE' or 'Sweden')"
     >>> ingest(corpus, db=corpus.with_name("news.db"), rejects=None).unchanged
     5
     """

@@ -54,7 +54,7 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
 @pytest.mark.parametrize("change, reason", [
     ({"id": ""}, "missing id"),
     ({"title": None, "text": " "}, "missing title and text"),
-    ({"country": "Sweden"}, "invalid country 'Sweden'"),
+    ({"country": "Narnia"}, "invalid country 'Narnia'"),
     ({"country": "XQ"}, "invalid country 'XQ'"),
     ({"published_at": "last Tuesday"}, "invalid published_at 'last Tuesday'"),
     ({"url": "javascript:alert(1)"}, "invalid url"),
@@ -163,6 +163,7 @@ def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
     ({"country": "de", "language": "ger"}, ("DE", "de")),  # ISO 639-2 bibliographic
     ({"country": "BR", "language": "pt-BR"}, ("BR", "pt")),  # BCP 47 tags, as feeds and HTML write them
     ({"country": "TW", "language": "zh_Hant_TW"}, ("TW", "zh")),
+    ({"country": "sweden", "language": "Swedish"}, ("SE", "sv")),  # names, as ISO 3166 and ISO 639 write them
 ])
 def test_codes_in_other_standard_forms_are_read_as_iso_3166_alpha_2_and_iso_639_1(given, stored):
     article = validate_row({**GOOD, **given})

@@ -34,7 +34,8 @@ def test_the_example_registry_is_valid():
 def test_codes_are_normalised(tmp_path):
     outlet = load_registry(write(tmp_path, GOOD)).outlets[0]
     assert (outlet.country, outlet.language, outlet.feeds) == ("UA", "uk", ("https://kyiv-signal.example/rss",))
-    for country, language in (("UKR", "ukr"), ("ua", "uk-UA")):  # alpha-3, ISO 639-2/3 and BCP 47 tags too
+    # alpha-3, ISO 639-2/3, BCP 47 tags and names too
+    for country, language in (("UKR", "ukr"), ("ua", "uk-UA"), ("Ukraine", "Ukrainian")):
         text = GOOD.replace('country = "ua"', f'country = "{country}"').replace('language = "UK"',
                                                                                f'language = "{language}"')
         outlet = load_registry(write(tmp_path, text)).outlets[0]
@@ -43,8 +44,10 @@ def test_codes_are_normalised(tmp_path):
 
 @pytest.mark.parametrize("change, message", [
     (('name = "Kyiv Signal"', ""), "'name' is required"),
-    (('country = "ua"', 'country = "Ukraine"'), "country 'Ukraine' is not an ISO 3166 code (alpha-2 or alpha-3)"),
-    (('language = "UK"', 'language = "Ukrainian"'), "language 'Ukrainian' is not an ISO 639 code or language tag"),
+    (('country = "ua"', 'country = "Ukrainia"'),
+     "country 'Ukrainia' is not an ISO 3166 code (alpha-2 or alpha-3) or name"),
+    (('language = "UK"', 'language = "Ukrainish"'),
+     "language 'Ukrainish' is not an ISO 639 code, language tag or name"),
     (('language = "UK"', 'language = "yue"'), "language 'yue' has no two-letter ISO 639-1 code"),
     (('"https://kyiv-signal.example/rss"', '"ftp://kyiv-signal.example/rss"'), "is not an http(s) URL"),
     (('feeds = ["https://kyiv-signal.example/rss"]', "feeds = []"), "'feeds' must be a non-empty list"),

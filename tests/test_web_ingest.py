@@ -302,7 +302,7 @@ def test_web_items_pass_the_file_validator_and_a_bad_declared_language_is_detect
         summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
                                  progress=False)
         [article] = store.articles().to_dict("records")
-    assert summary.new == 1 and article["language"] == "sv"  # the feed said "english": not ISO 639-1
+    assert summary.new == 1 and article["language"] == "sv"  # the feed said "inglish": no language
     assert article["published_at"] == "2025-08-08T08:15:00Z" and article["country"] == "SE"
 
 

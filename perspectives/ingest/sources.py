@@ -58,9 +58,9 @@ def _outlet(path: Path, number: int, table) -> Outlet:
     given_country, given_language = str(table.get("country", "")), str(table.get("language", ""))
     country, language = country_code(given_country), language_code(given_language)
     if given_country and country is None:
-        problems.append(f"country {given_country!r} is not an ISO 3166 code (alpha-2 or alpha-3)")
+        problems.append(f"country {given_country!r} is not an ISO 3166 code (alpha-2 or alpha-3) or name")
     if given_language and language is None:
-        problems.append(f"language {given_language!r} is not an ISO 639 code or language tag")
+        problems.append(f"language {given_language!r} is not an ISO 639 code, language tag or name")
     elif given_language and not language:
         problems.append(f"language {given_language!r} has no two-letter ISO 639-1 code, which the registry keeps")
     feeds = table.get("feeds")
