@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pandas as pd
+
+from perspectives.ingest.schema import site_of
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 
@@ -18,11 +19,6 @@ FILES = {"tweets": ("short_texts", "tweets.jsonl"), "semeval": ("semeval2022_tas
 def available(name: str) -> bool:
     folder, file = FILES.get(name, (name, "articles.csv"))
     return (SHARED / folder / file).is_file()
-
-
-def _domain(url: str) -> str:
-    host = urlparse(url).netloc.lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def neus() -> pd.DataFrame:
@@ -40,7 +36,7 @@ def newswcl50() -> pd.DataFrame:
     """NewsWCL50: no headlines; the first sentence stands in for one."""
     raw = pd.read_csv(SHARED / "newswcl50" / "articles.csv")
     return pd.DataFrame({
-        "id": raw["doc_id"].astype(str), "outlet": raw["url"].map(_domain), "title": raw["first_sentence"],
+        "id": raw["doc_id"].astype(str), "outlet": raw["url"].map(site_of), "title": raw["first_sentence"],
         "text": raw["text"], "url": raw["url"].str.slice(0, 2000), "country": raw["country"],
         "language": raw["language"], "gold": raw["cluster"].astype(str),
     })

@@ -133,12 +133,16 @@ def _url(value: str) -> str | RowError:
     return value
 
 
-def _outlet_from(url: str) -> tuple[str, str]:
-    """A missing outlet: the link's host without "www." (what a reader would call the site), else UNKNOWN_OUTLET."""
+def site_of(url: str) -> str | None:
+    """The host of a web link without "www." (what a reader calls the site: 'svt.se'), lower-cased; None for no link."""
     host = urlparse(url).hostname if is_web_url(url) else None
-    if host:
-        return host.removeprefix("www."), "url"
-    return UNKNOWN_OUTLET, "missing"
+    return host.removeprefix("www.") if host else None
+
+
+def _outlet_from(url: str) -> tuple[str, str]:
+    """A missing outlet: the link's site (`site_of`), else UNKNOWN_OUTLET."""
+    site = site_of(url)
+    return (site, "url") if site else (UNKNOWN_OUTLET, "missing")
 
 
 _NORMALISERS = {"country": _country, "language": _language, "published_at": _published_at, "url": _url}
