@@ -201,7 +201,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
-                         sum("outlet_source" in extra for extra in loaded.articles["extra"]))
+                         loaded.outlets_missing)
 
 
 @dataclass

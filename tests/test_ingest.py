@@ -39,7 +39,8 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
 
 
 def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
-    rows = [{**GOOD, "id": "named"}, {**GOOD, "id": "linked", "outlet": " ", "url": "https://www.Ledger.example/x"},
+    rows = [{**GOOD, "id": "named", "outlet_source": "desk"},  # a column of the user's own, by the same name
+            {**GOOD, "id": "linked", "outlet": " ", "url": "https://www.Ledger.example/x"},
             {"id": "bare", "title": "deadline nears talks"}]
     path = tmp_path / "a.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -48,7 +49,8 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     result = load_articles(path, titles_only, detect_languages=False)
     assert len(result.rejects) == 0
     assert list(result.articles["outlet"]) == ["Capitol Ledger", "ledger.example", "unknown", "unknown"]
-    assert [extra.get("outlet_source") for extra in result.articles["extra"]] == [None, "url", "missing", "missing"]
+    assert [extra.get("outlet_source") for extra in result.articles["extra"]] == ["desk", "url", "missing", "missing"]
+    assert result.outlets_missing == 3
 
 
 @pytest.mark.parametrize("change, reason", [

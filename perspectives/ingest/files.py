@@ -12,7 +12,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from perspectives.ingest.schema import COLUMNS, CONTENT, REQUIRED, RowError, validate_row
+from perspectives.ingest.schema import COLUMNS, CONTENT, REQUIRED, RowError, clean, validate_row
 from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
@@ -36,6 +36,7 @@ class LoadResult:
 
     articles: pd.DataFrame
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    outlets_missing: int = 0  # articles loaded without an outlet (named by their link's site, or "unknown")
 
 
 def _decode(path: Path) -> str:
@@ -208,6 +209,7 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
     articles: list[dict] = []
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
+    outlets_missing = 0
     for given in sources:
         source = FileSource(Path(given)) if isinstance(given, str | Path) else given
         for row, record in source.rows():
@@ -218,10 +220,11 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
                 rejects.append(_reject(source.name, row, record, result.reason))
             else:
                 first_seen[result["id"]] = f"{Path(source.name).name} row {row}"
+                outlets_missing += isinstance(record, dict) and not clean(record.get("outlet"))
                 articles.append(result)
     if detect_languages:
         fill_languages(articles)
-    return LoadResult(articles=articles_frame(articles), rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS))
+    return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing)
 
 
 def articles_frame(articles: list[dict]) -> pd.DataFrame:

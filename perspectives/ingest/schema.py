@@ -31,7 +31,7 @@ class RowError:
     reason: str
 
 
-def _clean(value) -> str:
+def clean(value) -> str:
     return str(value).strip() if present(value) else ""
 
 
@@ -150,7 +150,7 @@ _NORMALISERS = {"country": _country, "language": _language, "published_at": _pub
 
 def validate_row(record: dict) -> dict | RowError:
     """Return the normalised article, or the reason it cannot be used."""
-    article = {key: _clean(record.get(key)) for key in COLUMNS}
+    article = {key: clean(record.get(key)) for key in COLUMNS}
     for key in REQUIRED:
         if not article[key]:
             return RowError(f"missing {key}")
