@@ -122,6 +122,9 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     typer.echo(f"loaded {summary.loaded} rows, rejected {summary.rejected}"
                + (f" (reasons in {summary.rejects_path})" if summary.rejected else "")
                + f"; store: {summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged")
+    if summary.columns_read_as:
+        typer.echo("columns read as: " + ", ".join(f"{given} -> {column}"
+                                                    for given, column in summary.columns_read_as.items()))
     if summary.outlets_missing:
         typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, or "
                    f"'{UNKNOWN_OUTLET}' without a link")

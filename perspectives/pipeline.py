@@ -118,6 +118,7 @@ class IngestSummary:
     web: SourcesSummary | None = None  # when feeds were polled
     translation: TranslationLog | None = None  # when a translator was given: languages translated and not
     outlets_missing: int = 0  # rows loaded without an outlet (named by their link's host, or "unknown")
+    columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
 
 
 def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -201,7 +202,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
-                         loaded.outlets_missing)
+                         loaded.outlets_missing, loaded.columns_read_as)
 
 
 @dataclass

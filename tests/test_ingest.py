@@ -19,17 +19,21 @@ def write_jsonl(path, records):
     return path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
-def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
-    frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "sv", "published_at": ""}])
-    path = tmp_path / f"articles{suffix}"
-    if suffix == ".csv":
+def write_frame(frame: pd.DataFrame, path):
+    """The frame as the file its suffix names (.csv, .jsonl or .parquet)."""
+    if path.suffix == ".csv":
         frame.to_csv(path, index=False)
-    elif suffix == ".jsonl":
+    elif path.suffix == ".jsonl":
         frame.to_json(path, orient="records", lines=True)
     else:
         frame.to_parquet(path)
-    result = load_articles(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
+    frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "sv", "published_at": ""}])
+    result = load_articles(write_frame(frame, tmp_path / f"articles{suffix}"))
     assert len(result.rejects) == 0
     first = result.articles.iloc[0]
     assert (first["country"], first["language"]) == ("US", "en")
@@ -51,6 +55,36 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     assert list(result.articles["outlet"]) == ["Capitol Ledger", "ledger.example", "unknown", "unknown"]
     assert [extra.get("outlet_source") for extra in result.articles["extra"]] == ["desk", "url", "missing", "missing"]
     assert result.outlets_missing == 3
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_columns_under_common_other_names_are_read_as_the_schemas(tmp_path, suffix):
+    frame = pd.DataFrame([{"ID": "h1", "Source": "Capitol Ledger", "Headline": "Deadline nears",
+                           "body": "Officials said talks go on.", "summary": "Talks go on.", "date": "2025-08-08",
+                           "lang": "en", "link": "https://capitol-ledger.example/h1", "story": "aug8"}])
+    result = load_articles(write_frame(frame, tmp_path / f"renamed{suffix}"), detect_languages=False)
+    assert len(result.rejects) == 0 and result.outlets_missing == 0
+    article = result.articles.iloc[0]
+    assert (article["id"], article["outlet"], article["title"]) == ("h1", "Capitol Ledger", "Deadline nears")
+    assert (article["text"], article["published_at"], article["language"]) == (
+        "Officials said talks go on.", "2025-08-08T00:00:00Z", "en")
+    assert article["url"] == "https://capitol-ledger.example/h1"
+    # body came first among the text's names; a gold label's usual name is never read as content
+    assert article["extra"] == {"summary": "Talks go on.", "story": "aug8"}
+    assert result.columns_read_as == {"ID": "id", "Source": "outlet", "Headline": "title", "body": "text",
+                                      "link": "url", "lang": "language", "date": "published_at"}
+
+
+def test_a_schema_column_present_is_never_replaced_by_another_name(tmp_path):
+    rows = [{**GOOD, "source": "rss", "date": "1999-01-01"}]
+    path = write_jsonl(tmp_path / "both.jsonl", rows + [{"doc_id": "d2", "headline": "Only a headline"}])
+    result = load_articles(path, detect_languages=False)
+    first, second = result.articles.iloc[0], result.articles.iloc[1]
+    assert (first["outlet"], first["published_at"]) == ("Capitol Ledger", "2025-08-08T07:30:00Z")
+    assert first["extra"] == {"gold_story": "aug8", "source": "rss", "date": "1999-01-01"}
+    assert (second["id"], second["title"], second["outlet"]) == ("d2", "Only a headline", "unknown")
+    said = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv").stdout
+    assert "columns read as: doc_id -> id, headline -> title" in said and "1 rows without an outlet" in said
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -116,7 +150,7 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
 @pytest.mark.parametrize("name, content, message", [
     ("a.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
     ("a.csv", "id,outlet,title,text\n1,Le Veilleur,Été,Très chaud\n".encode("latin-1"), "not UTF-8 encoded"),
-    ("a.csv", b"id,outlet,headline\n1,X,Y\n", "no title or text column"),
+    ("a.csv", b"id,outlet,kicker\n1,X,Y\n", "no title or text column"),
     ("a.csv", b"title,text\nY,Z\n", "missing required column(s): id"),
     ("a.csv", b'id,outlet,title,text\n1,X,"Y,Z\n2,X,Y,Z,extra,more\n', "not a readable CSV file"),
     ("a.csv", b"", "the file is empty"),

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from perspectives.ingest.schema import COLUMNS, CONTENT, REQUIRED, RowError, clean, validate_row
+from perspectives.ingest.schema import ALIASES, COLUMNS, CONTENT, REQUIRED, RowError, clean, read_as, validate_row
 from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
@@ -37,6 +37,7 @@ class LoadResult:
     articles: pd.DataFrame
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     outlets_missing: int = 0  # articles loaded without an outlet (named by their link's site, or "unknown")
+    columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
 
 
 def _decode(path: Path) -> str:
@@ -127,12 +128,15 @@ def _parquet_records(path: Path) -> Records:
 
 
 def _check_columns(path: Path, columns) -> None:
+    columns = set(columns) | set(read_as(columns).values())
     missing = [c for c in REQUIRED if c not in set(columns)]
     if missing:
         raise InputError(f"{path}: missing required column(s): {', '.join(missing)} (required: {', '.join(REQUIRED)}, "
                          f"and {' or '.join(CONTENT)})")
     if not set(CONTENT) & set(columns):
-        raise InputError(f"{path}: no {' or '.join(CONTENT)} column (a row needs at least one of them)")
+        others = ", ".join(name for column in CONTENT for name in ALIASES[column])
+        raise InputError(f"{path}: no {' or '.join(CONTENT)} column (a row needs at least one of them; read as them "
+                         f"too: {others})")
 
 
 _READERS = {".csv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records, ".parquet": _parquet_records}
@@ -202,7 +206,8 @@ class FileSource:
 
 def load_articles(*sources: str | Path | Source, detect_languages: bool = True) -> LoadResult:
     """Load and validate articles from files (paths) or any `Source`; duplicates of an id already loaded are
-    rejected.
+    rejected. A column under another common name (`headline`, `body`, `date`, `source`) is read as the schema's
+    (`schema.read_as`), and `columns_read_as` says which.
 
     With `detect_languages`, rows without a language get one from lingua.
     """
@@ -210,9 +215,13 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
     outlets_missing = 0
+    columns_read_as: dict[str, str] = {}
     for given in sources:
         source = FileSource(Path(given)) if isinstance(given, str | Path) else given
         for row, record in source.rows():
+            if isinstance(record, dict) and (renames := read_as(record)):
+                columns_read_as.update(renames)
+                record = {renames.get(key, key): value for key, value in record.items()}
             result = record if isinstance(record, RowError) else validate_row(record)
             if isinstance(result, dict) and result["id"] in first_seen:
                 result = RowError(f"duplicate id (first seen at {first_seen[result['id']]})")
@@ -224,7 +233,8 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
                 articles.append(result)
     if detect_languages:
         fill_languages(articles)
-    return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing)
+    return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
+                      columns_read_as)
 
 
 def articles_frame(articles: list[dict]) -> pd.DataFrame:

@@ -21,6 +21,20 @@ COLUMNS = ("id", "outlet") + CONTENT + OPTIONAL
 # are never taken for wire copies of one another (copies run in different outlets).
 UNKNOWN_OUTLET = "unknown"
 
+# Other names common news datasets give a column, taken where the file lacks the column itself (first match wins;
+# a name's case never matters). A gold label's usual names ("story", "event", "label") are never read as content.
+ALIASES = {
+    "id": ("article_id", "doc_id", "document_id", "guid"),
+    "outlet": ("source", "source_name", "publisher", "publication", "site", "domain", "media", "newspaper"),
+    "title": ("headline", "heading"),
+    "text": ("body", "content", "article", "full_text", "summary", "description", "abstract", "snippet"),
+    "url": ("link", "href", "permalink"),
+    "country": ("country_code",),
+    "language": ("lang", "language_code", "locale"),
+    "published_at": ("date", "published", "pubdate", "pub_date", "published_date", "publish_date",
+                     "publication_date", "datetime"),
+}
+
 _LONGEST_DATE = 100
 # Unix time by its digits: seconds (2001-2286) or milliseconds; eight digits stay a date (20250808).
 _UNIX_UNITS = {10: "s", 13: "ms"}
@@ -137,6 +151,22 @@ def site_of(url: str) -> str | None:
     """The host of a web link without "www." (what a reader calls the site: 'svt.se'), lower-cased; None for no link."""
     host = urlparse(url).hostname if is_web_url(url) else None
     return host.removeprefix("www.") if host else None
+
+
+def read_as(columns) -> dict[str, str]:
+    """The given column names to read as the schema's (`{"Headline": "title", "date": "published_at"}`): a schema
+    column the file lacks is taken from its name in another case, else from its first alias present."""
+    by_lower: dict[str, str] = {}
+    for name in columns:
+        by_lower.setdefault(str(name).lower(), name)
+    renames = {}
+    for column in COLUMNS:
+        if column in columns:
+            continue
+        given = next((by_lower[n] for n in (column, *ALIASES.get(column, ())) if n in by_lower), None)
+        if given is not None and given not in renames:
+            renames[given] = column
+    return renames
 
 
 def _outlet_from(url: str) -> tuple[str, str]:
