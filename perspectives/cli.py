@@ -125,6 +125,8 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     if summary.columns_read_as:
         typer.echo("columns read as: " + ", ".join(f"{given} -> {column}"
                                                     for given, column in summary.columns_read_as.items()))
+    if summary.ids_from_rows:
+        typer.echo(f"{summary.ids_from_rows} rows without an id: each named by its file and row ('file.csv:2')")
     if summary.outlets_missing:
         typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, or "
                    f"'{UNKNOWN_OUTLET}' without a link")

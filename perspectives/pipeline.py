@@ -119,6 +119,7 @@ class IngestSummary:
     translation: TranslationLog | None = None  # when a translator was given: languages translated and not
     outlets_missing: int = 0  # rows loaded without an outlet (named by their link's host, or "unknown")
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
+    ids_from_rows: int = 0  # rows of a file without ids, each named by its file and row number
 
 
 def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -161,7 +162,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     Raises
     ------
     InputError
-        A file that cannot be read at all (not CSV, not UTF-8, required columns missing) or a bad registry.
+        A file that cannot be read at all (not CSV, not UTF-8, no title or text column) or a bad registry.
     ValueError
         Both `fetcher` and `allow_private` given.
 
@@ -202,7 +203,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
-                         loaded.outlets_missing, loaded.columns_read_as)
+                         loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows)
 
 
 @dataclass

@@ -226,16 +226,18 @@ def test_titles_alone_and_one_line_summaries_alone_are_grouped_and_named(tmp_pat
 
 @pytest.mark.slow
 def test_a_file_of_bare_titles_without_outlets_or_dates_is_grouped(tmp_path):
-    # Preprocessed event data: an id, a lower-cased English title and a label, nothing else.
+    # Preprocessed event data: a lower-cased English headline and a label, nothing else (not even an id).
     demo = pd.read_json(DEMO, lines=True, dtype=False)
     titles = demo["title_en"].where(demo["title_en"].notna(), demo["title"]).str.lower()
     source = tmp_path / "titles.csv"
-    pd.DataFrame({"id": demo["id"], "title": titles, "gold_story": demo["gold_story"]}).to_csv(source, index=False)
-    result = cli("run", source, "--db", tmp_path / "titles.db", "--out", tmp_path / "out")
-    assert "rejected 0" in result.stdout and f"{len(demo)} rows without an outlet" in result.stdout
+    pd.DataFrame({"headline": titles, "label": demo["gold_story"]}).to_csv(source, index=False)
+    said = cli("run", source, "--db", tmp_path / "titles.db", "--out", tmp_path / "out").stdout
+    assert "rejected 0" in said and "columns read as: headline -> title" in said
+    assert f"{len(demo)} rows without an id" in said and f"{len(demo)} rows without an outlet" in said
     articles = pd.read_csv(tmp_path / "out" / "articles.csv", keep_default_na=False)
     assert len(articles) == len(demo) and set(articles["outlet"]) == {"unknown"}
-    _, _, f1 = bcubed(articles["story_id"], articles["gold_story"])
+    assert set(articles["id"]) == {f"titles.csv:{row}" for row in range(2, len(demo) + 2)}
+    _, _, f1 = bcubed(articles["story_id"], articles["label"])
     assert f1 >= 0.85
 
 

@@ -57,6 +57,23 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     assert result.outlets_missing == 3
 
 
+def test_a_file_without_ids_names_each_row_by_the_file_and_its_row(tmp_path):
+    path = tmp_path / "titles.csv"
+    path.write_text("title,language,gold\nquake hits coast,en,q\n,en,x\nquake toll rises,en,q\n", encoding="utf-8")
+    result = load_articles(path, detect_languages=False)
+    assert list(result.articles["id"]) == ["titles.csv:2", "titles.csv:4"]  # the header is row 1
+    assert result.articles["extra"][0] == {"gold": "q", "id_source": "row", "outlet_source": "missing"}
+    assert result.ids_from_rows == 2 and result.rejects["reason"].tolist() == ["missing title and text"]
+    db = tmp_path / "s.db"
+    said = cli("ingest", path, "--db", db, "--rejects", tmp_path / "rejects.csv").stdout
+    assert "2 rows without an id: each named by its file and row" in said and "2 new" in said
+    with path.open("a", encoding="utf-8") as more:  # rows appended keep the ids of the rows before them
+        more.write("quake aid arrives,en,q\n")
+    assert "1 new, 0 updated, 2 unchanged" in cli("ingest", path, "--db", db, "--rejects", tmp_path / "r.csv").stdout
+    ids_in_a_column = write_jsonl(tmp_path / "ids.jsonl", [{"id": "k1", "title": "a"}, {"title": "b"}])
+    assert load_articles(ids_in_a_column, detect_languages=False).rejects["reason"].tolist() == ["missing id"]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_columns_under_common_other_names_are_read_as_the_schemas(tmp_path, suffix):
     frame = pd.DataFrame([{"ID": "h1", "Source": "Capitol Ledger", "Headline": "Deadline nears",
@@ -151,7 +168,6 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     ("a.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
     ("a.csv", "id,outlet,title,text\n1,Le Veilleur,Été,Très chaud\n".encode("latin-1"), "not UTF-8 encoded"),
     ("a.csv", b"id,outlet,kicker\n1,X,Y\n", "no title or text column"),
-    ("a.csv", b"title,text\nY,Z\n", "missing required column(s): id"),
     ("a.csv", b'id,outlet,title,text\n1,X,"Y,Z\n2,X,Y,Z,extra,more\n', "not a readable CSV file"),
     ("a.csv", b"", "the file is empty"),
     ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "no title or text column"),

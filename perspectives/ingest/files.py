@@ -12,7 +12,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from perspectives.ingest.schema import ALIASES, COLUMNS, CONTENT, REQUIRED, RowError, clean, read_as, validate_row
+from perspectives.ingest.schema import ALIASES, COLUMNS, CONTENT, RowError, clean, read_as, validate_row
 from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
@@ -38,6 +38,7 @@ class LoadResult:
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     outlets_missing: int = 0  # articles loaded without an outlet (named by their link's site, or "unknown")
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
+    ids_from_rows: int = 0  # rows of a source without ids, each named by the source and its row number
 
 
 def _decode(path: Path) -> str:
@@ -129,11 +130,7 @@ def _parquet_records(path: Path) -> Records:
 
 def _check_columns(path: Path, columns) -> None:
     columns = set(columns) | set(read_as(columns).values())
-    missing = [c for c in REQUIRED if c not in set(columns)]
-    if missing:
-        raise InputError(f"{path}: missing required column(s): {', '.join(missing)} (required: {', '.join(REQUIRED)}, "
-                         f"and {' or '.join(CONTENT)})")
-    if not set(CONTENT) & set(columns):
+    if not set(CONTENT) & columns:
         others = ", ".join(name for column in CONTENT for name in ALIASES[column])
         raise InputError(f"{path}: no {' or '.join(CONTENT)} column (a row needs at least one of them; read as them "
                          f"too: {others})")
@@ -214,14 +211,15 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
     articles: list[dict] = []
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
-    outlets_missing = 0
+    outlets_missing = ids_from_rows = 0
     columns_read_as: dict[str, str] = {}
     for given in sources:
         source = FileSource(Path(given)) if isinstance(given, str | Path) else given
-        for row, record in source.rows():
-            if isinstance(record, dict) and (renames := read_as(record)):
-                columns_read_as.update(renames)
-                record = {renames.get(key, key): value for key, value in record.items()}
+        rows = _named_columns(source.rows(), columns_read_as)
+        without_ids = not any(isinstance(record, dict) and "id" in record for _, record in rows)
+        if without_ids:
+            rows = _ids_from_rows(Path(source.name).name, rows)
+        for row, record in rows:
             result = record if isinstance(record, RowError) else validate_row(record)
             if isinstance(result, dict) and result["id"] in first_seen:
                 result = RowError(f"duplicate id (first seen at {first_seen[result['id']]})")
@@ -230,11 +228,30 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
             else:
                 first_seen[result["id"]] = f"{Path(source.name).name} row {row}"
                 outlets_missing += isinstance(record, dict) and not clean(record.get("outlet"))
+                ids_from_rows += without_ids
                 articles.append(result)
     if detect_languages:
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
-                      columns_read_as)
+                      columns_read_as, ids_from_rows)
+
+
+def _named_columns(rows: Iterable[tuple[int, dict | RowError]], read: dict[str, str]) -> Records:
+    """Records with their columns under the schema's names (`schema.read_as`), noting each name read so in `read`."""
+    named: Records = []
+    for row, record in rows:
+        if isinstance(record, dict) and (renames := read_as(record)):
+            read.update(renames)
+            record = {renames.get(key, key): value for key, value in record.items()}
+        named.append((row, record))
+    return named
+
+
+def _ids_from_rows(name: str, rows: Records) -> Records:
+    """A source without ids: each row named by the source and its row number (`titles.csv:2`), which stays the same
+    as rows are appended, so re-reading the file updates its articles instead of adding them again."""
+    return [(row, {**record, "id": f"{name}:{row}", "id_source": "row"} if isinstance(record, dict) else record)
+            for row, record in rows]
 
 
 def articles_frame(articles: list[dict]) -> pd.DataFrame:
