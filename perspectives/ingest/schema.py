@@ -25,7 +25,7 @@ UNKNOWN_OUTLET = "unknown"
 # a name's case never matters). A gold label's usual names ("story", "event", "label") are never read as content.
 ALIASES = {
     "id": ("article_id", "doc_id", "document_id", "guid"),
-    "outlet": ("source", "source_name", "publisher", "publication", "site", "domain", "media", "newspaper"),
+    "outlet": ("source", "source_name", "publisher", "publication", "site", "domain", "newspaper"),
     "title": ("headline", "heading"),
     "text": ("body", "content", "article", "full_text", "summary", "description", "abstract", "snippet"),
     "url": ("link", "href", "permalink"),
