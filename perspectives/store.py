@@ -755,6 +755,9 @@ class Store:
             conn.executemany("DELETE FROM story_members WHERE article_id = ?", ids)
             for table in ("stories", "story_framing", "story_csv", "story_lineage"):
                 conn.executemany(f"DELETE FROM {table} WHERE story_id = ?", stories)
+            # A story gone leaves no trail either: `successor` must not lead a link of it to where a few of its
+            # articles once went.
+            conn.executemany("DELETE FROM story_lineage WHERE parent_story_id = ?", stories)
             conn.executemany("DELETE FROM articles WHERE id = ?", ids)
             gone = [(h,) for h in sorted(set(vector_hashes)) if conn.execute(
                 "SELECT 1 FROM articles WHERE doc_hash = ? LIMIT 1", (h,)).fetchone() is None]
@@ -771,6 +774,23 @@ class Store:
 
     def lineage(self) -> pd.DataFrame:
         return without_nan(pd.read_sql_query("SELECT * FROM story_lineage ORDER BY run_id, story_id", self.conn))
+
+    def successor(self, story_id: str) -> str | None:
+        """The story that holds a story's articles now: itself while its id lives; after a regroup gave the id up
+        (the story merged into another, or its largest part took another's id), the story that took most of its
+        articles then, followed through later regroups. None for an id the store never had or has pruned."""
+        current, seen = story_id, set()
+        while current not in seen:
+            if self.conn.execute("SELECT 1 FROM stories WHERE story_id = ?", (current,)).fetchone():
+                return current
+            seen.add(current)
+            row = self.conn.execute(
+                "SELECT story_id FROM story_lineage WHERE parent_story_id = ? AND story_id != ? "
+                "ORDER BY run_id DESC, shared_articles DESC, story_id LIMIT 1", (current, current)).fetchone()
+            if row is None:
+                return None
+            current = row[0]
+        return None
 
     def runs(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)

@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import shutil
 import sqlite3
 
 import pandas as pd
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from benchmarks.app_speed import replicate
 from perspectives import desk
 from perspectives.app.render import block, highlight, inert, plotly_text, safe_url, take_card, takes_row
+from perspectives.store import STORY_COLUMNS, Store
 from perspectives.text import MAX_ARTICLE_SENTENCES
 from tests.conftest import ROOT, cli
 
@@ -101,6 +103,23 @@ def test_a_story_link_opens_the_story_page_directly(app, aug8_story_id):
     app.query_params["story"] = "s-unknown"
     at = app.run()
     assert "No story" in at.warning[0].value and at.text[0].value == "s-unknown"
+
+
+def test_a_link_to_a_story_regrouped_since_opens_the_story_holding_its_articles(demo_run, aug8_story_id, tmp_path,
+                                                                                monkeypatch):
+    db = tmp_path / "regrouped.db"
+    shutil.copy(demo_run["db"], db)
+    with Store(db) as store:  # a run that merged a story of an earlier link ("s-earlier") into the August 8 story
+        lineage = pd.DataFrame([{"story_id": aug8_story_id, "parent_story_id": "s-earlier", "relation": "merged",
+                                 "shared_articles": 4}])
+        store.replace_stories(store.start_run("cluster", {}), pd.DataFrame(columns=STORY_COLUMNS),
+                              pd.DataFrame(columns=["article_id", "story_id"]), {}, lineage, replaced=[])
+    monkeypatch.setenv("PERSPECTIVES_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["story"] = "s-earlier"
+    at.run()
+    assert "since been regrouped" in at.info[0].value and cards(at) >= 10
+    assert at.query_params["story"] == aug8_story_id
 
 
 def test_a_missing_store_is_explained(monkeypatch, tmp_path):

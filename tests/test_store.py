@@ -271,3 +271,30 @@ def test_the_version_counts_writes_of_articles_and_stories_only(tmp_path):
         assert other.version() == grouped
         other.upsert_articles(articles_frame([article(1, "Corrected.")]))
         assert other.version() > grouped
+
+
+def regrouped(store: Store, groups: list[list[int]]) -> dict[str, str]:
+    """A cluster run of these groups of articles (numbers) whose ids carry over as the clusterer's do."""
+    from perspectives.stories.identity import carry_over_ids
+
+    members = pd.DataFrame([{"article_id": f"a{i}", "story_id": f"new-a{group[0]}"} for group in groups for i in group])
+    mapping, lineage = carry_over_ids(members, store.members()[["article_id", "story_id"]])
+    members["story_id"] = members["story_id"].map(mapping)
+    stories = pd.DataFrame([{"story_id": story, "label": story, "keywords": "", "n_articles": len(group),
+                             "n_outlets": 1, "countries": "UA", "first_published": None, "last_published": None}
+                            for story, group in members.groupby("story_id")])
+    store.replace_stories(store.start_run("cluster", {}), stories, members, {}, lineage)
+    return dict(zip(members["article_id"], members["story_id"]))
+
+
+def test_a_link_to_a_story_regrouped_since_leads_to_the_story_that_holds_its_articles(tmp_path):
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_articles(articles_frame([article(i) for i in range(1, 8)]))
+        first = regrouped(store, [[1, 2], [3], [4, 5, 6, 7]])
+        second = regrouped(store, [[1, 2, 3], [4, 5, 6, 7]])  # a3's story merges into a1's, which keeps its id
+        third = regrouped(store, [[1, 2, 3, 4, 5, 6, 7]])  # a1's story merges into the larger a4's
+        assert second["a3"] == first["a1"] != first["a3"] and third["a1"] == first["a4"] != first["a1"]
+        assert store.successor(first["a3"]) == store.successor(first["a1"]) == first["a4"]
+        assert store.successor(first["a4"]) == first["a4"] and store.successor("s-never") is None
+        store.prune([f"a{i}" for i in range(1, 8)], [first["a4"]], [])
+        assert store.successor(first["a3"]) is None and store.successor(first["a4"]) is None

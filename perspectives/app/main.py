@@ -66,8 +66,9 @@ def cached_span(db: str, version: int) -> tuple[str | None, str | None]:
 
 @st.cache_data(show_spinner=False)
 def cached_story(db: str, version: int, story_id: str) -> pd.DataFrame:
+    """The story of a link: its own, or where a regroup since took its articles (`Store.successor`)."""
     with Store(db) as store:
-        return store.stories("story_id = ?", (story_id,))
+        return store.stories("story_id = ?", (store.successor(story_id) or story_id,))
 
 
 @st.cache_data(show_spinner=False)
@@ -320,6 +321,10 @@ def main() -> None:
     if story_id:
         matches = cached_story(str(db), version, story_id)
         if not matches.empty:
+            if matches.iloc[0]["story_id"] != story_id:
+                st.info("The story of this link has since been regrouped with others: this is the story that now "
+                        "holds its articles.")
+                st.query_params["story"] = matches.iloc[0]["story_id"]  # the link to keep
             story_page(str(db), version, matches.iloc[0])
             return
         st.warning("No story with the id in this link is in this store:")
