@@ -155,6 +155,9 @@ CREATE TABLE IF NOT EXISTS story_lineage (
     relation TEXT NOT NULL,
     shared_articles INTEGER NOT NULL
 );
+-- A year of hourly runs writes a long lineage: pruning and following a story's ids look it up by either end.
+CREATE INDEX IF NOT EXISTS story_lineage_story ON story_lineage(story_id);
+CREATE INDEX IF NOT EXISTS story_lineage_parent ON story_lineage(parent_story_id);
 """ + SEARCH_SCHEMA + "\n".join(
     f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()} AFTER {event} ON {table} BEGIN {BUMP} END;"
     for table in ("stories", "story_members") for event in ("INSERT", "UPDATE", "DELETE"))
