@@ -57,6 +57,20 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     assert result.outlets_missing == 3
 
 
+@pytest.mark.parametrize("name, content", [
+    ("semicolons.csv", 'id;title;text\n1;Quake hits, coast;"Big quake; town."\n2;Toll rises;Rescuers dig, 3 found.\n'),
+    ("tabs.tsv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),
+    ("tabs.csv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),
+])
+def test_a_spreadsheets_other_delimiters_are_read(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    result = load_articles(path, detect_languages=False)
+    assert len(result.rejects) == 0
+    assert result.articles[["id", "title", "text"]].values.tolist() == [
+        ["1", "Quake hits, coast", "Big quake; town."], ["2", "Toll rises", "Rescuers dig, 3 found."]]
+
+
 def test_a_file_without_ids_names_each_row_by_the_file_and_its_row(tmp_path):
     path = tmp_path / "titles.csv"
     path.write_text("title,language,gold\nquake hits coast,en,q\n,en,x\nquake toll rises,en,q\n", encoding="utf-8")

@@ -54,10 +54,25 @@ def _decode(path: Path) -> str:
         ) from None
 
 
+# What spreadsheets write between fields: commas, or semicolons where the comma is the decimal mark (Excel in most
+# of Europe), tabs, bars.
+DELIMITERS = ",;\t|"
+
+
+def _delimiter(header: str, default: str) -> str:
+    """The delimiter of a CSV file's header line (csv.Sniffer among DELIMITERS), else `default`."""
+    try:
+        return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
+    except csv.Error:  # one column, or no delimiter stands out
+        return default
+
+
 def _csv_records(path: Path) -> Records:
     text = _decode(path)
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error")
+        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text.split("\n", 1)[0], default), dtype=str,
+                            keep_default_na=False, on_bad_lines="error")
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
     except pd.errors.EmptyDataError:
@@ -136,7 +151,8 @@ def _check_columns(path: Path, columns) -> None:
                          f"too: {others})")
 
 
-_READERS = {".csv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records, ".parquet": _parquet_records}
+_READERS = {".csv": _csv_records, ".tsv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records,
+            ".parquet": _parquet_records}
 
 
 def read_records(path: str | Path) -> Records:
@@ -150,7 +166,7 @@ def read_records(path: str | Path) -> Records:
         raise InputError(f"{path}: no such file")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .jsonl or .parquet)")
+        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .jsonl or .parquet)")
     return reader(path)
 
 
