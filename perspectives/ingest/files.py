@@ -57,6 +57,7 @@ def _decode(path: Path) -> str:
 # What spreadsheets write between fields: commas, or semicolons where the comma is the decimal mark (Excel in most
 # of Europe), tabs, bars.
 DELIMITERS = ",;\t|"
+_HEADER_READ = 65536  # characters of the header line the delimiter is read from: no header is longer
 
 
 def _delimiter(header: str, default: str) -> str:
@@ -71,7 +72,7 @@ def _csv_records(path: Path) -> Records:
     text = _decode(path)
     default = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text.split("\n", 1)[0], default), dtype=str,
+        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text[:_HEADER_READ].split("\n", 1)[0], default), dtype=str,
                             keep_default_na=False, on_bad_lines="error")
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
