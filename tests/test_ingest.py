@@ -186,7 +186,8 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     ("a.csv", b"", "the file is empty"),
     ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "no title or text column"),
     ("a.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
-    ("a.xlsx", b"whatever", "unsupported file type '.xlsx'"),
+    ("a.xlsx", b"whatever", "unsupported file type '.xlsx' (use .csv, .tsv, .jsonl or .parquet; save a spreadsheet"),
+    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .jsonl or .parquet)"),
 ])
 def test_unusable_files_raise_one_clear_line(tmp_path, name, content, message):
     path = tmp_path / name

@@ -70,10 +70,9 @@ def _delimiter(header: str, default: str) -> str:
 
 def _csv_records(path: Path) -> Records:
     text = _decode(path)
-    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    sep = _delimiter(text[:_HEADER_READ].split("\n", 1)[0], "\t" if path.suffix.lower() == ".tsv" else ",")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text[:_HEADER_READ].split("\n", 1)[0], default), dtype=str,
-                            keep_default_na=False, on_bad_lines="error")
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, on_bad_lines="error")
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
     except pd.errors.EmptyDataError:
@@ -167,7 +166,9 @@ def read_records(path: str | Path) -> Records:
         raise InputError(f"{path}: no such file")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .jsonl or .parquet)")
+        spreadsheet = "; save a spreadsheet as CSV UTF-8" if path.suffix.lower() in {".xlsx", ".xls", ".ods"} else ""
+        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .jsonl or .parquet"
+                         f"{spreadsheet})")
     return reader(path)
 
 
