@@ -194,6 +194,10 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
                    f"{_sizing(apart)}")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
+    if summary.stories and not summary.multi_outlet_stories:
+        typer.echo("note: no story holds articles of two or more outlets, so there are no Alternative Takes to compare "
+                   "(the report's per-story tables stay empty); an outlet column, or links to read outlets from, gives "
+                   "them.", err=True)
     if summary.untranslated:
         typer.echo(f"note: {summary.untranslated} of the {summary.regrouped} articles grouped are not in English and "
                    f"have no English translation, and {model_of(summary.model)} reads English only, so their stories "

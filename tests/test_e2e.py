@@ -231,8 +231,10 @@ def test_a_file_of_bare_titles_without_outlets_or_dates_is_grouped(tmp_path):
     titles = demo["title_en"].where(demo["title_en"].notna(), demo["title"]).str.lower()
     source = tmp_path / "titles.csv"
     pd.DataFrame({"headline": titles, "label": demo["gold_story"]}).to_csv(source, index=False)
-    said = cli("run", source, "--db", tmp_path / "titles.db", "--out", tmp_path / "out").stdout
+    result = cli("run", source, "--db", tmp_path / "titles.db", "--out", tmp_path / "out")
+    said = result.stdout
     assert "rejected 0" in said and "columns read as: headline -> title" in said
+    assert "no story holds articles of two or more outlets" in result.stderr
     assert f"{len(demo)} rows without an id" in said and f"{len(demo)} rows without an outlet" in said
     articles = pd.read_csv(tmp_path / "out" / "articles.csv", keep_default_na=False)
     assert len(articles) == len(demo) and set(articles["outlet"]) == {"unknown"}
