@@ -61,6 +61,7 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     ("semicolons.csv", 'id;title;text\n1;Quake hits, coast;"Big quake; town."\n2;Toll rises;Rescuers dig, 3 found.\n'),
     ("tabs.tsv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),
     ("tabs.csv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),
+    ("old-mac.csv", 'id;title;text\r1;Quake hits, coast;"Big quake; town."\r2;Toll rises;Rescuers dig, 3 found.\r'),
 ])
 def test_a_spreadsheets_other_delimiters_are_read(tmp_path, name, content):
     path = tmp_path / name
