@@ -56,7 +56,7 @@ Pull = Annotated[bool, typer.Option(
     "--pull", help="Pull each article toward its best candidates before the story size is read: for loose short texts "
                    "(titles, one-line summaries, posts); it costs crowded stories of two to four articles. See "
                    "benchmarks/GROUPING.md, \"Pulling articles toward their best candidates\".")]
-Paths = Annotated[list[Path] | None, typer.Argument(help="Article files: .csv, .tsv, .jsonl or .parquet.")]
+Paths = Annotated[list[Path] | None, typer.Argument(help="Article files: .csv, .tsv, .jsonl, .parquet, .xlsx or .ods.")]
 Sources = Annotated[Path | None, typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
 Since = Annotated[str | None, typer.Option(help="With --sources: skip feed items published before this date.")]
@@ -301,7 +301,7 @@ def prune(db: Db = Path(DEFAULT_DB),
 
 @app.command()
 @user_errors
-def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file (.csv, .tsv, .jsonl or .parquet).")],
+def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file (as `run` reads).")],
              gold: Annotated[str, typer.Option(help="The column holding each article's true story.")],
              model: Model = None, window: Window = 3.0, pull: Pull = False,
              db: Annotated[Path | None, typer.Option(help="Optional store to cache embeddings in.")] = None,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from perspectives.framing.actors import find_actors
 from perspectives.framing.claims import ClaimMatcher
 from perspectives.framing.sentences import kept_counts, sentence_cuts, sentence_rows
 from perspectives.framing.sources import attributions
+from perspectives.ingest import InputError, load_articles
 from perspectives.ingest.files import _delimiter
 from perspectives.stories.describe import _medoid
 from perspectives.stories.wire import MAX_COMPARED_CHARS, WireDetector
@@ -39,6 +41,23 @@ def test_a_csv_headers_delimiter_is_read_in_linear_time():
     seconds, delimiter = cpu_seconds(_delimiter, ',"' * 32_000, ",")
     assert seconds < 1.0 and delimiter == ","
     assert cpu_seconds(_delimiter, ';"a' * 21_000, ",")[0] < 1.0
+
+
+def test_a_workbooks_xml_entities_are_refused_not_expanded(tmp_path):
+    # "Billion laughs": nine levels of ten entities each would expand to a gigabyte of "lol" in one cell.
+    plain = tmp_path / "plain.xlsx"
+    pd.DataFrame({"id": ["1"], "title": ["LAUGH"]}).to_excel(plain, index=False)
+    entities = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{k} "{f"&l{k - 1};" * 10}">' for k in range(1, 10))
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hostile, "w") as target:
+        for name in source.namelist():
+            part = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                part = f"<!DOCTYPE s [{entities}]>".encode() + part.replace(b"LAUGH", b"&l9;")
+            target.writestr(name, part)
+    assert load_articles(plain, detect_languages=False).articles["title"].tolist() == ["LAUGH"]
+    with pytest.raises(InputError, match="not a readable spreadsheet .*entity"):
+        load_articles(hostile, detect_languages=False)
 
 
 def test_attributions_after_a_long_run_of_capitalised_words_take_under_a_second():

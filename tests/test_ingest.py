@@ -1,6 +1,7 @@
 import json
 import sqlite3
 import time
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -20,17 +21,20 @@ def write_jsonl(path, records):
 
 
 def write_frame(frame: pd.DataFrame, path):
-    """The frame as the file its suffix names (.csv, .jsonl or .parquet)."""
+    """The frame as the file its suffix names (.csv, .jsonl, .parquet, or a workbook as Excel or LibreOffice saves
+    it: .xlsx, .ods)."""
     if path.suffix == ".csv":
         frame.to_csv(path, index=False)
     elif path.suffix == ".jsonl":
         frame.to_json(path, orient="records", lines=True)
+    elif path.suffix in {".xlsx", ".ods"}:
+        frame.to_excel(path, index=False)
     else:
         frame.to_parquet(path)
     return path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet", ".xlsx", ".ods"])
 def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
     frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "sv", "published_at": ""}])
     result = load_articles(write_frame(frame, tmp_path / f"articles{suffix}"))
@@ -40,6 +44,23 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
     assert first["published_at"] == "2025-08-08T07:30:00Z"  # converted to UTC
     assert first["extra"] == {"gold_story": "aug8"}
     assert result.articles.iloc[1]["country"] is None
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_a_workbooks_first_sheet_is_read_with_its_cells_as_a_spreadsheet_shows_them(tmp_path, suffix):
+    path = tmp_path / f"desk{suffix}"
+    first = pd.DataFrame({"ID": [17, 18, 19], "Headline": ["Quake hits coast", "", "Toll rises"],
+                          "Date": [datetime(2025, 8, 7, 12, 30), datetime(2025, 8, 7), None], "Desk": [1.5, 2, 3]})
+    with pd.ExcelWriter(path) as workbook:
+        first.to_excel(workbook, sheet_name="articles", index=False)
+        pd.DataFrame({"id": ["other"], "title": ["Another sheet's row"]}).to_excel(workbook, sheet_name="notes",
+                                                                                   index=False)
+    result = load_articles(path, detect_languages=False)
+    assert result.articles[["id", "title", "published_at"]].values.tolist() == [
+        ["17", "Quake hits coast", "2025-08-07T12:30:00Z"], ["19", "Toll rises", None]]
+    assert [extra["Desk"] for extra in result.articles["extra"]] == ["1.5", "3"]
+    assert result.rejects[["row", "id"]].values.tolist() == [[3, "18"]]  # the sheet's row, under its header
+    assert result.columns_read_as == {"ID": "id", "Headline": "title", "Date": "published_at"}
 
 
 def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
@@ -187,8 +208,9 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     ("a.csv", b"", "the file is empty"),
     ("a.jsonl", b'{"id": "1", "outlet": "X"}\n', "no title or text column"),
     ("a.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
-    ("a.xlsx", b"whatever", "unsupported file type '.xlsx' (use .csv, .tsv, .jsonl or .parquet; save a spreadsheet"),
-    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .jsonl or .parquet)"),
+    ("a.xlsx", b"PK\x03\x04 not a workbook", "not a readable spreadsheet"),
+    ("a.ods", b"whatever", "not a readable spreadsheet"),
+    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .jsonl, .parquet, .xlsx or .ods)"),
 ])
 def test_unusable_files_raise_one_clear_line(tmp_path, name, content, message):
     path = tmp_path / name

@@ -1,4 +1,4 @@
-"""Read article files (CSV, JSONL, Parquet), keep every usable row and explain every rejected one."""
+"""Read article files (CSV, JSONL, Parquet, spreadsheets), keep every usable row and explain every rejected one."""
 
 from __future__ import annotations
 
@@ -149,6 +149,17 @@ def _parquet_records(path: Path) -> Records:
     return [(i + 1, record) for i, record in enumerate(frame.to_dict("records"))]
 
 
+def _spreadsheet_records(path: Path) -> Records:
+    """The first sheet of an Excel or OpenDocument workbook, its first row the header, read as text as a CSV file is
+    (a date cell as `2025-08-07 12:30:00`, a formula as its saved value)."""
+    try:
+        frame = pd.read_excel(path, sheet_name=0, engine="calamine", dtype=str, keep_default_na=False)
+    except Exception as exc:  # calamine raises its own error, zipfile's or a ValueError for a damaged workbook
+        raise InputError(f"{path}: not a readable spreadsheet ({str(exc).splitlines()[0]})") from None
+    _check_columns(path, frame.columns)
+    return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
+
+
 def _check_columns(path: Path, columns) -> None:
     columns = set(columns) | set(read_as(columns).values())
     if not set(CONTENT) & columns:
@@ -158,7 +169,8 @@ def _check_columns(path: Path, columns) -> None:
 
 
 _READERS = {".csv": _csv_records, ".tsv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records,
-            ".parquet": _parquet_records}
+            ".parquet": _parquet_records,
+            **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), _spreadsheet_records)}
 
 
 def read_records(path: str | Path) -> Records:
@@ -172,9 +184,8 @@ def read_records(path: str | Path) -> Records:
         raise InputError(f"{path}: no such file")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        spreadsheet = "; save a spreadsheet as CSV UTF-8" if path.suffix.lower() in {".xlsx", ".xls", ".ods"} else ""
-        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .jsonl or .parquet"
-                         f"{spreadsheet})")
+        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .jsonl, .parquet, .xlsx or"
+                         " .ods)")
     return reader(path)
 
 
@@ -213,7 +224,7 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class FileSource:
-    """A CSV, JSON, JSON lines or Parquet file (or a Parquet dataset folder)."""
+    """A CSV, JSON lines, Parquet or spreadsheet file (or a Parquet dataset folder)."""
 
     path: Path
 
