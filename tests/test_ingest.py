@@ -47,7 +47,7 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
-def test_a_workbooks_first_sheet_is_read_with_its_cells_as_a_spreadsheet_shows_them(tmp_path, suffix):
+def test_a_workbooks_first_sheet_with_cells_is_read_as_text(tmp_path, suffix):
     path = tmp_path / f"desk{suffix}"
     first = pd.DataFrame({"ID": [17, 18, 19], "Headline": ["Quake hits coast", "", "Toll rises"],
                           "Date": [datetime(2025, 8, 7, 12, 30), datetime(2025, 8, 7), None], "Desk": [1.5, 2, 3]})
@@ -61,6 +61,14 @@ def test_a_workbooks_first_sheet_is_read_with_its_cells_as_a_spreadsheet_shows_t
     assert [extra["Desk"] for extra in result.articles["extra"]] == ["1.5", "3"]
     assert result.rejects[["row", "id"]].values.tolist() == [[3, "18"]]  # the sheet's row, under its header
     assert result.columns_read_as == {"ID": "id", "Headline": "title", "Date": "published_at"}
+    with pd.ExcelWriter(path) as workbook:  # a sheet without a cell before the one that has them
+        pd.DataFrame().to_excel(workbook, sheet_name="cover", index=False)
+        first.to_excel(workbook, sheet_name="articles", index=False)
+    assert load_articles(path, detect_languages=False).articles["id"].tolist() == ["17", "19"]
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame().to_excel(workbook, sheet_name="cover", index=False)
+    with pytest.raises(InputError, match="the workbook is empty"):
+        load_articles(path)
 
 
 def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):

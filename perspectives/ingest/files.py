@@ -150,12 +150,16 @@ def _parquet_records(path: Path) -> Records:
 
 
 def _spreadsheet_records(path: Path) -> Records:
-    """The first sheet of an Excel or OpenDocument workbook, its first row the header, read as text as a CSV file is
-    (a date cell as `2025-08-07 12:30:00`, a formula as its saved value)."""
+    """The first sheet with cells of an Excel or OpenDocument workbook, its first row the header, read as text as a
+    CSV file is (a date cell as `2025-08-07 12:30:00`, a formula as its saved value)."""
     try:
-        frame = pd.read_excel(path, sheet_name=0, engine="calamine", dtype=str, keep_default_na=False)
+        with pd.ExcelFile(path, engine="calamine") as workbook:
+            sheets = (pd.read_excel(workbook, name, dtype=str, keep_default_na=False) for name in workbook.sheet_names)
+            frame = next((sheet for sheet in sheets if not sheet.columns.empty), None)
     except Exception as exc:  # calamine raises its own error, zipfile's or a ValueError for a damaged workbook
         raise InputError(f"{path}: not a readable spreadsheet ({str(exc).splitlines()[0]})") from None
+    if frame is None:
+        raise InputError(f"{path}: the workbook is empty")
     _check_columns(path, frame.columns)
     return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
 
