@@ -21,10 +21,12 @@ def write_jsonl(path, records):
 
 
 def write_frame(frame: pd.DataFrame, path):
-    """The frame as the file its suffix names (.csv, .jsonl, .parquet, or a workbook as Excel or LibreOffice saves
-    it: .xlsx, .ods)."""
+    """The frame as the file its suffix names (.csv, .json as pandas writes it by default, .jsonl, .parquet, or a
+    workbook as Excel or LibreOffice saves it: .xlsx, .ods)."""
     if path.suffix == ".csv":
         frame.to_csv(path, index=False)
+    elif path.suffix == ".json":
+        frame.to_json(path)
     elif path.suffix == ".jsonl":
         frame.to_json(path, orient="records", lines=True)
     elif path.suffix in {".xlsx", ".ods"}:
@@ -34,7 +36,7 @@ def write_frame(frame: pd.DataFrame, path):
     return path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet", ".xlsx", ".ods"])
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".jsonl", ".parquet", ".xlsx", ".ods"])
 def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
     frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "country": "", "language": "sv", "published_at": ""}])
     result = load_articles(write_frame(frame, tmp_path / f"articles{suffix}"))
@@ -44,6 +46,32 @@ def test_each_format_loads_normalises_and_keeps_extra_columns(tmp_path, suffix):
     assert first["published_at"] == "2025-08-08T07:30:00Z"  # converted to UTC
     assert first["extra"] == {"gold_story": "aug8"}
     assert result.articles.iloc[1]["country"] is None
+
+
+@pytest.mark.parametrize("shape", [
+    lambda rows: rows,
+    lambda rows: {"status": "ok", "articles": rows},
+    lambda rows: json.loads(pd.DataFrame(rows).to_json(orient="index")),
+    lambda rows: json.loads(pd.DataFrame(rows).to_json()),
+])
+def test_a_json_file_of_articles_is_read_in_each_common_shape(tmp_path, shape):
+    rows = [{"id": "1", "title": "Quake hits coast", "extra": {"desk": "world"}}, {"id": "2", "text": "Toll rises."},
+            {"id": "3", "title": ""}]
+    path = tmp_path / "articles.json"
+    path.write_text(json.dumps(shape(rows)), encoding="utf-8")
+    result = load_articles(path, detect_languages=False)
+    assert result.articles[["id", "title", "text"]].values.tolist() == [
+        ["1", "Quake hits coast", ""], ["2", "", "Toll rises."]]
+    assert result.rejects[["row", "id"]].values.tolist() == [[3, "3"]]  # its place in the array, from 1
+
+
+def test_an_item_of_a_json_array_that_is_not_an_object_is_rejected_with_its_place(tmp_path):
+    path = tmp_path / "articles.json"
+    path.write_text(json.dumps([{"title": "Quake hits coast"}, "Toll rises", {"title": "Rescuers dig"}]))
+    result = load_articles(path, detect_languages=False)
+    assert result.articles["id"].tolist() == ["articles.json:1", "articles.json:3"]
+    assert result.rejects[["row", "reason"]].values.tolist() == [
+        [2, "invalid JSON (an item of the array must hold one object)"]]
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
@@ -218,7 +246,13 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     ("a.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
     ("a.xlsx", b"PK\x03\x04 not a workbook", "not a readable spreadsheet"),
     ("a.ods", b"whatever", "not a readable spreadsheet"),
-    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .jsonl, .parquet, .xlsx or .ods)"),
+    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .json, .jsonl, .parquet, .xlsx or .ods)"),
+    ("a.json", b'[{"id": "1", "title": "x"},\n {"id": "2" "title": "y"}]', "invalid JSON (Expecting ',' delimiter at "
+                                                                             "line 2"),
+    ("a.json", b'"just a string"', "not a list of articles"),
+    ("a.json", b'{"articles": [{"id": "1", "title": "x"}], "authors": [{"name": "y"}]}', "not a list of articles"),
+    ("a.json", b"[]", "the file is empty"),
+    ("a.json", b"[" * 100_000 + b"]" * 100_000, "invalid JSON: nested too deeply"),
 ])
 def test_unusable_files_raise_one_clear_line(tmp_path, name, content, message):
     path = tmp_path / name

@@ -1,4 +1,5 @@
-"""Read article files (CSV, JSONL, Parquet, spreadsheets), keep every usable row and explain every rejected one."""
+"""Read article files (CSV, JSON, JSON lines, Parquet, workbooks), keep every usable row and explain every rejected
+one."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
 # json itself reads about 1000 levels, but a value that deep fails again wherever it is read or written with less
 # stack to spare (the store, the app); real metadata nests a few levels.
 MAX_JSON_NESTING = 100
+TOO_DEEP = RowError("invalid JSON: nested too deeply")
 
 # A file's rows with their row numbers: a record, or why the row could not be read as one.
 Records = list[tuple[int, dict | RowError]]
@@ -104,21 +106,68 @@ def _jsonl_records(path: Path) -> Records:
     return records
 
 
+def _json_records(path: Path) -> Records:
+    """A JSON file of articles: an array of objects, an object holding one such array (`{"articles": [...]}`), or a
+    table as pandas' `to_json` writes one (`{"title": {"0": ...}}`, or `{"0": {"title": ...}}`). Rows are numbered
+    from 1 in the array's order."""
+    text = _decode(path)
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty")
+    document = _json_value(text)
+    if isinstance(document, RowError):
+        raise InputError(f"{path}: {document.reason}")
+    items = _json_items(document)
+    if items is None:
+        raise InputError(f"{path}: not a list of articles (an array of objects, or an object holding one array)")
+    records: Records = [(row, _json_object(item, "an item of the array")) for row, item in enumerate(items, start=1)]
+    if not records:
+        raise InputError(f"{path}: the file is empty")
+    _check_columns(path, {column for _, record in records if isinstance(record, dict) for column in record})
+    return records
+
+
+def _json_items(document) -> list | None:
+    """The articles a JSON document holds (see `_json_records`), or None where it holds no list of them."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict) or not document:
+        return None
+    arrays = [value for value in document.values() if isinstance(value, list) and value and isinstance(value[0], dict)]
+    if len(arrays) == 1:
+        return arrays[0]
+    if not all(isinstance(value, dict) for value in document.values()):
+        return None
+    if _has_content(set().union(*document.values())):  # {row: {column: value}}
+        return list(document.values())
+    rows = dict.fromkeys(row for column in document.values() for row in column)  # {column: {row: value}}
+    return [{name: column[row] for name, column in document.items() if row in column} for row in rows]
+
+
 def _json_record(line: str) -> dict | RowError:
     """One JSON line as a dict, or why it cannot be one: every way json fails on hostile input is a reject."""
-    too_deep = RowError("invalid JSON: nested too deeply")
+    record = _json_value(line)
+    return record if isinstance(record, RowError) else _json_object(record, "a line")
+
+
+def _json_value(text: str):
+    """The value of a JSON text, or a RowError saying why it has none."""
     try:
-        record = json.loads(line)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        return RowError(f"invalid JSON ({exc.msg} at column {exc.colno})")
+        where = f"line {exc.lineno} column {exc.colno}" if exc.lineno > 1 else f"column {exc.colno}"
+        return RowError(f"invalid JSON ({exc.msg} at {where})")
     except RecursionError:
-        return too_deep
+        return TOO_DEEP
     except ValueError as exc:  # a number json reads but Python will not convert (over 4300 digits)
         return RowError(f"invalid JSON ({str(exc).split(';')[0]})")
+
+
+def _json_object(record, what: str) -> dict | RowError:
+    """`record` if it is one object that the store can hold, else why not (`what` names where it was read)."""
     if not isinstance(record, dict):
-        return RowError("invalid JSON (a line must hold one object)")
+        return RowError(f"invalid JSON ({what} must hold one object)")
     if _nesting(record) > MAX_JSON_NESTING:
-        return too_deep
+        return TOO_DEEP
     try:  # written back as JSON (the store, rejects.csv) in UTF-8, which a lone surrogate (\ud800) cannot be
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -164,15 +213,20 @@ def _spreadsheet_records(path: Path) -> Records:
     return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
 
 
+def _has_content(columns) -> bool:
+    """Whether columns of these names give a row a title or a text (under the schema's names or others)."""
+    return bool(set(CONTENT) & (set(columns) | set(read_as(columns).values())))
+
+
 def _check_columns(path: Path, columns) -> None:
-    columns = set(columns) | set(read_as(columns).values())
-    if not set(CONTENT) & columns:
+    if not _has_content(columns):
         others = ", ".join(name for column in CONTENT for name in ALIASES[column])
         raise InputError(f"{path}: no {' or '.join(CONTENT)} column (a row needs at least one of them; read as them "
                          f"too: {others})")
 
 
-_READERS = {".csv": _csv_records, ".tsv": _csv_records, ".jsonl": _jsonl_records, ".ndjson": _jsonl_records,
+_READERS = {".csv": _csv_records, ".tsv": _csv_records, ".json": _json_records, ".jsonl": _jsonl_records,
+            ".ndjson": _jsonl_records,
             ".parquet": _parquet_records,
             **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), _spreadsheet_records)}
 
@@ -188,8 +242,8 @@ def read_records(path: str | Path) -> Records:
         raise InputError(f"{path}: no such file")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .jsonl, .parquet, .xlsx or"
-                         " .ods)")
+        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .json, .jsonl,"
+                         " .parquet, .xlsx or .ods)")
     return reader(path)
 
 
@@ -228,7 +282,7 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class FileSource:
-    """A CSV, JSON lines, Parquet or spreadsheet file (or a Parquet dataset folder)."""
+    """A CSV, JSON, JSON lines, Parquet or spreadsheet file (or a Parquet dataset folder)."""
 
     path: Path
 
