@@ -1,4 +1,7 @@
+import bz2
+import gzip
 import json
+import lzma
 import sqlite3
 import time
 from datetime import datetime
@@ -21,10 +24,12 @@ def write_jsonl(path, records):
 
 
 def write_frame(frame: pd.DataFrame, path):
-    """The frame as the file its suffix names (.csv, .json as pandas writes it by default, .jsonl, .parquet, or a
-    workbook as Excel or LibreOffice saves it: .xlsx, .ods)."""
+    """The frame as the file its suffix names (.csv, .tsv, .json as pandas writes it by default, .jsonl, .parquet, or
+    a workbook as Excel or LibreOffice saves it: .xlsx, .ods)."""
     if path.suffix == ".csv":
         frame.to_csv(path, index=False)
+    elif path.suffix == ".tsv":
+        frame.to_csv(path, index=False, sep="\t")
     elif path.suffix == ".json":
         frame.to_json(path)
     elif path.suffix == ".jsonl":
@@ -97,6 +102,19 @@ def test_a_workbooks_first_sheet_with_cells_is_read_as_text(tmp_path, suffix):
         pd.DataFrame().to_excel(workbook, sheet_name="cover", index=False)
     with pytest.raises(InputError, match="the workbook is empty"):
         load_articles(path)
+
+
+@pytest.mark.parametrize("compression", ["gzip", "bz2", "xz"])
+@pytest.mark.parametrize("name", ["articles.csv", "articles.TSV", "articles.jsonl", "articles.json"])
+def test_a_compressed_text_file_is_read_as_its_inner_format(tmp_path, compression, name):
+    frame = pd.DataFrame([GOOD, {**GOOD, "id": "a2", "title": "Talks, resumed; \"again\""}])
+    plain = load_articles(write_frame(frame, tmp_path / name.lower()), detect_languages=False).articles
+    module = {"gzip": gzip, "bz2": bz2, "xz": lzma}[compression]
+    packed = tmp_path / f"{name}.{'gz' if compression == 'gzip' else compression}"
+    packed.write_bytes(module.compress((tmp_path / name.lower()).read_bytes()))
+    result = load_articles(packed, detect_languages=False)
+    assert len(result.rejects) == 0
+    assert result.articles.equals(plain)
 
 
 def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
@@ -246,7 +264,10 @@ def test_duplicate_ids_across_files_are_rejected(tmp_path):
     ("a.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
     ("a.xlsx", b"PK\x03\x04 not a workbook", "not a readable spreadsheet"),
     ("a.ods", b"whatever", "not a readable spreadsheet"),
-    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .json, .jsonl, .parquet, .xlsx or .ods)"),
+    ("a.txt", b"whatever", "unsupported file type '.txt' (use .csv, .tsv, .json, .jsonl, .parquet, .xlsx or .ods;"),
+    ("a.parquet.gz", b"whatever", "unsupported file type '.parquet.gz'"),
+    ("a.csv.gz", b"id,title\n1,x\n", "not a readable gz file"),
+    ("a.jsonl.xz", b"\xfd7zXZ\x00 cut short", "not a readable xz file"),
     ("a.json", b'[{"id": "1", "title": "x"},\n {"id": "2" "title": "y"}]', "invalid JSON (Expecting ',' delimiter at "
                                                                              "line 2"),
     ("a.json", b'"just a string"', "not a list of articles"),

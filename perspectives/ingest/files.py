@@ -3,9 +3,12 @@ one."""
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import io
 import json
+import lzma
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +46,22 @@ class LoadResult:
     ids_from_rows: int = 0  # rows of a source without ids, each named by the source and its row number
 
 
+# Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
+_COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
+
+
+def _format(path: Path) -> str:
+    """The file's format suffix, lower-cased, a compression suffix after it aside (`.csv` for `a.CSV.gz`)."""
+    suffixes = [suffix.lower() for suffix in path.suffixes[-2:]]
+    return suffixes[0] if len(suffixes) == 2 and suffixes[1] in _COMPRESSED else path.suffix.lower()
+
+
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+    module = _COMPRESSED.get(path.suffix.lower())
+    try:
+        raw = module.decompress(path.read_bytes()) if module else path.read_bytes()
+    except (OSError, EOFError, lzma.LZMAError) as exc:  # gzip's BadGzipFile is an OSError
+        raise InputError(f"{path}: not a readable {path.suffix.lower()[1:]} file ({exc})") from None
     if b"\x00" in raw[:8192]:
         raise InputError(f"{path}: not a text file (it contains binary data)")
     try:
@@ -78,7 +95,7 @@ def _delimiter(header: str, default: str) -> str:
 def _csv_records(path: Path) -> Records:
     text = _decode(path)
     header = text[:_HEADER_READ].splitlines()[:1]
-    sep = _delimiter(header[0] if header else "", "\t" if path.suffix.lower() == ".tsv" else ",")
+    sep = _delimiter(header[0] if header else "", "\t" if _format(path) == ".tsv" else ",")
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, on_bad_lines="error")
     except (pd.errors.ParserError, csv.Error) as exc:
@@ -225,9 +242,9 @@ def _check_columns(path: Path, columns) -> None:
                          f"too: {others})")
 
 
-_READERS = {".csv": _csv_records, ".tsv": _csv_records, ".json": _json_records, ".jsonl": _jsonl_records,
-            ".ndjson": _jsonl_records,
-            ".parquet": _parquet_records,
+_TEXT_READERS = {".csv": _csv_records, ".tsv": _csv_records, ".json": _json_records, ".jsonl": _jsonl_records,
+                 ".ndjson": _jsonl_records}
+_READERS = {**_TEXT_READERS, ".parquet": _parquet_records,
             **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), _spreadsheet_records)}
 
 
@@ -240,10 +257,12 @@ def read_records(path: str | Path) -> Records:
         return _parquet_records(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    reader = _READERS.get(path.suffix.lower())
+    compressed = path.suffix.lower() in _COMPRESSED
+    reader = (_TEXT_READERS if compressed else _READERS).get(_format(path))
     if reader is None:
-        raise InputError(f"{path}: unsupported file type {path.suffix!r} (use .csv, .tsv, .json, .jsonl,"
-                         " .parquet, .xlsx or .ods)")
+        kind = "".join(path.suffixes[-2:]) if compressed else path.suffix
+        raise InputError(f"{path}: unsupported file type {kind!r} (use .csv, .tsv, .json, .jsonl, .parquet, .xlsx or"
+                         " .ods; the text formats also compressed: .gz, .bz2, .xz)")
     return reader(path)
 
 
