@@ -126,6 +126,8 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     if summary.columns_read_as:
         typer.echo("columns read as: " + ", ".join(f"{given} -> {column}"
                                                     for given, column in summary.columns_read_as.items()))
+    if summary.dates_day_first:
+        typer.echo("dates read day first (07/08/2025 is 7 August) in " + ", ".join(summary.dates_day_first))
     if summary.ids_from_rows:
         typer.echo(f"{summary.ids_from_rows} rows without an id: each named by its file and row ('file.csv:2')")
     if summary.outlets_missing:

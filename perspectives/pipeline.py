@@ -120,6 +120,7 @@ class IngestSummary:
     outlets_missing: int = 0  # rows loaded without an outlet (named by their link's host, or "unknown")
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
     ids_from_rows: int = 0  # rows of a file without ids, each named by its file and row number
+    dates_day_first: list[str] = field(default_factory=list)  # files whose dates of numbers put the day first
 
 
 def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -203,7 +204,8 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
-                         loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows)
+                         loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
+                         loaded.dates_day_first)
 
 
 @dataclass

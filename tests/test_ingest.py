@@ -426,6 +426,20 @@ def test_json_lines_that_break_the_json_reader_are_rejects_and_the_other_rows_lo
     assert sqlite3.connect(db).execute("SELECT id FROM articles ORDER BY id").fetchall() == [("a1",), ("a2",)]
 
 
+@pytest.mark.parametrize("dates, day_first, expected", [
+    (["07/08/2025", "13/08/2025 14:30"], True, ["2025-08-07", "2025-08-13"]),  # a day over 12: the file's order
+    (["07.08.2025", "08.08.2025"], True, ["2025-08-07", "2025-08-08"]),  # dots: German, Russian, Nordic
+    (["08/07/2025", "08/13/2025"], False, ["2025-08-07", "2025-08-13"]),  # a second number over 12: American
+    (["08/07/2025", "2025-08-09"], False, ["2025-08-07", "2025-08-09"]),  # no sign either way: month first
+])
+def test_dates_of_numbers_are_read_in_the_order_the_file_writes_them(tmp_path, dates, day_first, expected):
+    path = tmp_path / "desk.csv"
+    path.write_text("id;title;date\n" + "".join(f"{i};Quake hits;{d}\n" for i, d in enumerate(dates)), encoding="utf-8")
+    result = load_articles(path, detect_languages=False)
+    assert [stamp[:10] for stamp in result.articles["published_at"]] == expected
+    assert result.dates_day_first == ([str(path)] if day_first else [])
+
+
 def test_a_megabyte_of_text_as_a_date_is_rejected_at_once():
     seconds = time.process_time()
     reason = validate_row({**GOOD, "published_at": "x" * 800_000}).reason

@@ -16,7 +16,16 @@ from typing import Protocol
 
 import pandas as pd
 
-from perspectives.ingest.schema import ALIASES, COLUMNS, CONTENT, RowError, clean, read_as, validate_row
+from perspectives.ingest.schema import (
+    ALIASES,
+    COLUMNS,
+    CONTENT,
+    RowError,
+    clean,
+    dates_day_first,
+    read_as,
+    validate_row,
+)
 from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
@@ -44,6 +53,7 @@ class LoadResult:
     outlets_missing: int = 0  # articles loaded without an outlet (named by their link's site, or "unknown")
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
     ids_from_rows: int = 0  # rows of a source without ids, each named by the source and its row number
+    dates_day_first: list[str] = field(default_factory=list)  # sources whose dates of numbers put the day first
 
 
 # Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
@@ -316,7 +326,8 @@ class FileSource:
 def load_articles(*sources: str | Path | Source, detect_languages: bool = True) -> LoadResult:
     """Load and validate articles from files (paths) or any `Source`; duplicates of an id already loaded are
     rejected. A column under another common name (`headline`, `body`, `date`, `source`) is read as the schema's
-    (`schema.read_as`), and `columns_read_as` says which.
+    (`schema.read_as`), and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a
+    source whose dates show that convention (`schema.dates_day_first`), as `dates_day_first` lists.
 
     With `detect_languages`, rows without a language get one from lingua.
     """
@@ -325,14 +336,18 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
     first_seen: dict[str, str] = {}
     outlets_missing = ids_from_rows = 0
     columns_read_as: dict[str, str] = {}
+    read_day_first: list[str] = []
     for given in sources:
         source = FileSource(Path(given)) if isinstance(given, str | Path) else given
         rows = _named_columns(source.rows(), columns_read_as)
         without_ids = not any(isinstance(record, dict) and "id" in record for _, record in rows)
         if without_ids:
             rows = _ids_from_rows(Path(source.name).name, rows)
+        day_first = dates_day_first(record.get("published_at") for _, record in rows if isinstance(record, dict))
+        if day_first:
+            read_day_first.append(source.name)
         for row, record in rows:
-            result = record if isinstance(record, RowError) else validate_row(record)
+            result = record if isinstance(record, RowError) else validate_row(record, day_first)
             if isinstance(result, dict) and result["id"] in first_seen:
                 result = RowError(f"duplicate id (first seen at {first_seen[result['id']]})")
             if isinstance(result, RowError):
@@ -345,7 +360,7 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
     if detect_languages:
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
-                      columns_read_as, ids_from_rows)
+                      columns_read_as, ids_from_rows, read_day_first)
 
 
 def _named_columns(rows: Iterable[tuple[int, dict | RowError]], read: dict[str, str]) -> Records:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -120,22 +122,44 @@ def _language(code: str) -> str:
     return language_code(code) or ""
 
 
-def utc_text(value: str) -> str | None:
+def utc_text(value: str, day_first: bool = False) -> str | None:
     """A date or time in any form pandas reads (ISO 8601 first), or Unix time in seconds (10 digits) or
     milliseconds (13: what pandas' `to_json` writes), as UTC ISO 8601, or None: the one date parser of every input,
-    files and feeds alike."""
+    files and feeds alike. `day_first` reads a date of numbers with the year last (07/08/2025) as day, month, year."""
     if len(value) > _LONGEST_DATE:  # no date is longer, and pandas' fallback parser can take seconds on long text
         return None
     if value.isascii() and value.isdigit() and len(value) in _UNIX_UNITS:
         return pd.to_datetime(int(value), unit=_UNIX_UNITS[len(value)], utc=True).strftime("%Y-%m-%dT%H:%M:%SZ")
     stamp = pd.to_datetime(value, utc=True, errors="coerce", format="ISO8601")
     if pd.isna(stamp):
-        stamp = pd.to_datetime(value, utc=True, errors="coerce")
+        with warnings.catch_warnings():  # pandas warns where it reads a date day first unasked (13/08/2025)
+            warnings.simplefilter("ignore", UserWarning)
+            stamp = pd.to_datetime(value, utc=True, errors="coerce",
+                                   dayfirst=day_first and bool(NUMERIC_DATE.match(value)))
     return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _published_at(value: str) -> str | RowError:
-    stamp = utc_text(value)
+# A date of numbers with the year last: 07/08/2025, 7.8.25, 07-08-2025 14:30. Whether the day or the month comes
+# first is the file's convention, not the row's.
+NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(?:\d{4}|\d{2})(?!\d)")
+
+
+def dates_day_first(values: Iterable) -> bool:
+    """Whether a column's dates of numbers put the day first: where one has a first number over 12 (13/08/2025) or
+    dots (07.08.2025, as German, Russian or Nordic dates are written) and none a second number over 12 (08/13/2025,
+    as American dates are written). Read row by row, 07/08/2025 would be 8 July in a file whose 13/08/2025 is 13
+    August, and a story's reports would be months apart."""
+    day = month = False
+    for value in values:
+        found = NUMERIC_DATE.match(value) if isinstance(value, str) else None
+        if found:
+            day |= int(found[1]) > 12 or found[2] == "."
+            month |= int(found[3]) > 12
+    return day and not month
+
+
+def _published_at(value: str, day_first: bool = False) -> str | RowError:
+    stamp = utc_text(value, day_first)
     if stamp is None:
         return RowError(f"invalid published_at {value[:_LONGEST_DATE]!r} (expected an ISO 8601 date or time)")
     return stamp
@@ -175,11 +199,12 @@ def _outlet_from(url: str) -> tuple[str, str]:
     return (site, "url") if site else (UNKNOWN_OUTLET, "missing")
 
 
-_NORMALISERS = {"country": _country, "language": _language, "published_at": _published_at, "url": _url}
+_NORMALISERS: dict[str, Callable[[str], str | RowError]] = {"country": _country, "language": _language,
+                                                             "published_at": _published_at, "url": _url}
 
 
-def validate_row(record: dict) -> dict | RowError:
-    """Return the normalised article, or the reason it cannot be used."""
+def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
+    """Return the normalised article, or the reason it cannot be used (`day_first`: see `utc_text`)."""
     article = {key: clean(record.get(key)) for key in COLUMNS}
     for key in REQUIRED:
         if not article[key]:
@@ -190,7 +215,8 @@ def validate_row(record: dict) -> dict | RowError:
     if not article["outlet"]:
         article["outlet"], extras["outlet_source"] = _outlet_from(article["url"])
     given_language = article["language"]
-    for key, normalise in _NORMALISERS.items():
+    normalisers = _NORMALISERS | {"published_at": partial(_published_at, day_first=day_first)}
+    for key, normalise in normalisers.items():
         if article[key]:
             value = normalise(article[key])
             if isinstance(value, RowError):
