@@ -92,6 +92,7 @@ def test_a_refit_keeps_nothing_of_the_earlier_fit():
     assert len(clusterer.labels_) == len(clusterer.noise_mask_) == 50 and clusterer.graph_.rows.max() < 50
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's "mean of empty slice" said nothing to a user
 def test_tiny_inputs_are_all_singletons():
     assert list(StoryClusterer().fit_predict(np.ones((1, 4)))) == [0]
     assert StoryClusterer().fit(np.zeros((0, 4))).n_stories_ == 0

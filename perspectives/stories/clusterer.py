@@ -628,9 +628,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         larger minimum is to take in pieces and fringe, not to join stories it would keep (at 3, NewsWCL50's first
         sentences put its two stories of five on one subject in one cluster). Rounded up first, the steps after it
         went on to join three of the demo's stories of ten (half of its stories cut to one article, undated)."""
+        similarity = self.graph_.similarity
         blobs = partial(blob_rows, unit=unit, reach=self.n_neighbors_ + 1,
                         background=background_similarity(unit, None),
-                        candidate_cosine=float(np.mean(self.graph_.similarity)))
+                        candidate_cosine=float(similarity.mean()) if len(similarity) else 0.0)  # no pair, no cluster
         read = self.min_cluster_size_
         in_blob = blobs(labels)
         while self.min_cluster_size_ < min(len(labels), self.n_neighbors_ + 1):
