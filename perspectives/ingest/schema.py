@@ -132,16 +132,15 @@ def utc_text(value: str, day_first: bool = False) -> str | None:
         return pd.to_datetime(int(value), unit=_UNIX_UNITS[len(value)], utc=True).strftime("%Y-%m-%dT%H:%M:%SZ")
     stamp = pd.to_datetime(value, utc=True, errors="coerce", format="ISO8601")
     if pd.isna(stamp):
-        with warnings.catch_warnings():  # pandas warns where it reads a date day first unasked (13/08/2025)
-            warnings.simplefilter("ignore", UserWarning)
-            stamp = pd.to_datetime(value, utc=True, errors="coerce",
-                                   dayfirst=day_first and bool(NUMERIC_DATE.match(value)))
+        stamp = pd.to_datetime(value, utc=True, errors="coerce", dayfirst=day_first and bool(NUMERIC_DATE.match(value)))
     return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # A date of numbers with the year last: 07/08/2025, 7.8.25, 07-08-2025 14:30. Whether the day or the month comes
-# first is the file's convention, not the row's.
+# first is the file's convention, not the row's (`dates_day_first`); pandas' warning that it read one row's date
+# day first (13/08/2025) says nothing to a user. A process-wide filter: catching it per call is not thread-safe.
 NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(?:\d{4}|\d{2})(?!\d)")
+warnings.filterwarnings("ignore", message="Parsing dates in .* format when dayfirst=", category=UserWarning)
 
 
 def dates_day_first(values: Iterable) -> bool:
