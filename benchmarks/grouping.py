@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import itertools
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +39,7 @@ from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
+from perspectives.shapes import EVERY_SHAPE, FEED_ITEM, SHAPES, content_only  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import FIT_SHARE, HISTORY_WEIGHT, PULL_SHARE, SIZE_SHARE  # noqa: E402
@@ -52,7 +52,7 @@ from perspectives.stories.evidence import (  # noqa: E402
 )
 from perspectives.stories.neighbours import day_numbers, unit_rows  # noqa: E402
 from perspectives.stories.refine import merge_close_stories  # noqa: E402
-from perspectives.text import embedded_language, lede, present  # noqa: E402
+from perspectives.text import embedded_language  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 # The embedding model every method sees (`--model`; None: the packaged MiniLM).
@@ -93,47 +93,6 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
             for name, frame in sets.items()}
 
 
-def titles_only(articles: pd.DataFrame) -> pd.DataFrame:
-    return articles.assign(text="", text_en=None)
-
-
-def content_only(articles: pd.DataFrame) -> pd.DataFrame:
-    return articles.assign(published_at=None, outlet="unknown")
-
-
-def bare(title: str) -> str:
-    """Lower-cased words without English stop words: the form of preprocessed title collections."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
-
-
-def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
-    """Titles only (and their English translations), lower-cased, without English stop words, dates or outlets:
-    the form of preprocessed title collections (and of the event tweets)."""
-    return content_only(titles_only(articles)).assign(title=articles["title"].fillna("").map(bare),
-                                                      title_en=articles["title_en"].map(bare, na_action="ignore"))
-
-
-def summaries_only(articles: pd.DataFrame) -> pd.DataFrame:
-    """Each body's first sentence (and its translation's), without the title; dates and outlets kept: the form of
-    one-line summaries (what a feed gives when extraction fails, short of its title) and of news blurbs."""
-    return title_and_summary(articles).assign(title="", title_en=None)
-
-
-def title_and_summary(articles: pd.DataFrame) -> pd.DataFrame:
-    """Each title with its body's first sentence (and their translations); dates and outlets kept: a feed's item as
-    RSS gives it (title and description) where the page itself is not fetched."""
-    first = [lede(text, language, n=1) for text, language in zip(articles["text"], articles["language"])]
-    first_en = [lede(text, "en", n=1) if present(text) else None for text in articles["text_en"]]
-    return articles.assign(text=first, text_en=first_en)
-
-
-SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
-          "bare titles": bare_titles, "summaries only": summaries_only}
-# A shape measured in a table of its own, not in every table and fit as SHAPES are.
-FEED_ITEM = "title and summary"
-EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary}
 # Sets that already have one shape only (titles, no dates, one outlet).
 ONE_SHAPE = {"tweets"}
 # Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its

@@ -7,7 +7,7 @@ from perspectives.embed import Embedder
 from perspectives.framing import FightinWords, FramingAnalyser, alternative_takes
 from perspectives.ingest import InputError, load_articles
 from perspectives.metrics import bcubed
-from perspectives.pipeline import Grouping, cluster, evaluate, group_stories, ingest, report, run
+from perspectives.pipeline import Grouping, cluster, evaluate, evaluate_shapes, group_stories, ingest, report, run
 from perspectives.store import Store
 from perspectives.stories import StoryClusterer
 from perspectives.version import __version__
@@ -15,5 +15,6 @@ from perspectives.version import __version__
 __all__ = [
     "Embedder", "FightinWords", "FramingAnalyser", "Grouping", "InputError", "Store", "StoryClusterer",
     "alternative_takes", "bcubed",
-    "__version__", "cluster", "evaluate", "group_stories", "ingest", "load_articles", "report", "run",
+    "__version__", "cluster", "evaluate", "evaluate_shapes", "group_stories", "ingest", "load_articles", "report",
+    "run",
 ]

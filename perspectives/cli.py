@@ -27,6 +27,7 @@ from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.schema import UNKNOWN_OUTLET
 from perspectives.ingest.sources import export_opml, import_opml, load_registry
 from perspectives.ingest.translate import TranslationLog, translator_named
+from perspectives.shapes import SHAPES
 from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
 from perspectives.stories.clusterer import PULL_SHARE
 
@@ -309,17 +310,28 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
              model: Model = None, window: Window = 3.0, pull: Pull = False,
              db: Annotated[Path | None, typer.Option(help="Optional store to cache embeddings in.")] = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+             shapes: Annotated[bool, typer.Option(
+                 "--shapes", help="Score the file in every shape too: titles only, without dates or outlets, bare "
+                                  "titles (lower-cased, no stop words), summaries only (each body's first sentence)."
+             )] = False,
              backend: Backend = None, cluster_address: Cluster = None):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
     with _mapper(cluster_address, progress=not as_json) as mapper:
-        report = pipeline.evaluate(path, gold, model=model, time_window_days=window, pull_share=_pull_share(pull),
-                                   db=db, backend=backend, mapper=mapper, progress=not as_json)
+        results = pipeline.evaluate_shapes(path, gold, SHAPES if shapes else ["as given"], model=model,
+                                           time_window_days=window, pull_share=_pull_share(pull), db=db,
+                                           backend=backend, mapper=mapper, progress=not as_json)
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
-        return
-    for key, value in report.items():
-        typer.echo(f"{key:<22}{value:.4f}" if isinstance(value, float) else f"{key:<22}{value}")
+        typer.echo(json.dumps(results if shapes else results[0], indent=2))
+    elif shapes:
+        first = results[0]
+        typer.echo(f"{first['model']}: {first['articles']} articles ({first['skipped_without_gold']} without a gold "
+                   "story left out), in each shape")
+        table = pd.DataFrame(results).set_index("shape").drop(columns=["model", "skipped_without_gold", "articles"])
+        typer.echo(table.map(lambda value: f"{value:.4f}" if isinstance(value, float) else str(value)).T.to_string())
+    else:
+        for key, value in results[0].items():
+            typer.echo(f"{key:<22}{value:.4f}" if isinstance(value, float) else f"{key:<22}{value}")
 
 
 @sources_app.command("list")

@@ -23,6 +23,7 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
+from perspectives.shapes import SHAPES
 from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
@@ -592,7 +593,7 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
              pull_share: float | None = None, db: str | Path | None = None, backend: str | None = None,
              mapper: Mapper | None = None, progress: bool = True,
-             embedder: Embedder | None = None) -> dict[str, float | str]:
+             embedder: Embedder | None = None, shape: str = "as given") -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column.
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -609,18 +610,27 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
         A store to cache the embeddings in.
     progress : bool
         Show progress bars.
+    shape : str
+        The articles as given, or in another shape of `perspectives.shapes.SHAPES` (titles only, without dates or
+        outlets, bare titles, summaries only): how the grouping fares where less is known of each article.
 
     Returns
     -------
     dict
-        ``model``, ``skipped_without_gold`` and the scores of `metrics.grouping_report`: BCubed and pairwise
-        precision, recall and F1, ARI, AMI, the numbers of stories and true stories, the share of single-article
-        stories.
+        ``model``, ``shape``, ``skipped_without_gold`` and the scores of `metrics.grouping_report`: BCubed and
+        pairwise precision, recall and F1, ARI, AMI, the numbers of stories and true stories, the share of
+        single-article stories.
 
     Raises
     ------
     InputError
         The file cannot be read, has no usable row or no `gold` column.
+    ValueError
+        `shape` is not one of `perspectives.shapes.SHAPES`.
+
+    See Also
+    --------
+    evaluate_shapes : The file in every shape at once.
 
     Examples
     --------
@@ -631,17 +641,43 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     >>> scores["articles"], scores["stories"], scores["gold_stories"], scores["bcubed_f1"]
     (5, 2, 2, 1.0)
     """
+    return evaluate_shapes(path, gold, [shape], model, time_window_days, pull_share, db, backend, mapper, progress,
+                           embedder)[0]
+
+
+def evaluate_shapes(path: str | Path, gold: str, shapes: Iterable[str] = tuple(SHAPES), model: str | None = None,
+                    time_window_days: float | None = 3.0, pull_share: float | None = None,
+                    db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
+                    progress: bool = True, embedder: Embedder | None = None) -> list[dict[str, float | str]]:
+    """`evaluate` in each of `shapes` (by default every shape of `perspectives.shapes.SHAPES`), the file read and
+    the model loaded once: one result per shape, in the order given.
+
+    Examples
+    --------
+    >>> from perspectives.embed import HashedWords
+    >>> from perspectives.ingest.examples import example_corpus
+    >>> results = evaluate_shapes(example_corpus(), gold="event", embedder=HashedWords())
+    >>> [result["shape"] for result in results]
+    ['as given', 'titles only', 'no dates/outlets', 'bare titles', 'summaries only']
+    """
+    shapes = list(shapes)
+    unknown = [shape for shape in shapes if shape not in SHAPES]
+    if unknown:
+        raise ValueError(f"unknown shape {unknown[0]!r} (one of: {', '.join(SHAPES)})")
     loaded = load_articles(path)
     if loaded.articles.empty:
         raise InputError(f"{path}: no usable rows to evaluate")
     labels = loaded.articles["extra"].map(lambda extra: extra.get(gold))
     if labels.isna().all():
         raise InputError(f"{path}: no column {gold!r} (or it is empty)")
-    articles = loaded.articles[labels.notna()]
+    articles, truth = loaded.articles[labels.notna()], labels[labels.notna()].map(str)
     embedder = embedder or Embedder(model, backend=backend)
-    clusterer = StoryClusterer(time_window_days=time_window_days, pull_share=pull_share)
+    results: list[dict[str, float | str]] = []
     with Store(db) if db is not None else nullcontext() as store:
-        grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress)
-    predicted = grouping.story_of(articles)
-    return {"model": embedder.name, "skipped_without_gold": int(labels.isna().sum()),
-            **grouping_report(predicted, articles["extra"].map(lambda extra: str(extra[gold])))}
+        for shape in shapes:
+            shaped = SHAPES[shape](articles)
+            clusterer = StoryClusterer(time_window_days=time_window_days, pull_share=pull_share)
+            grouping = group_stories(shaped, embedder, clusterer, store=store, mapper=mapper, progress=progress)
+            results.append({"model": embedder.name, "shape": shape, "skipped_without_gold": int(labels.isna().sum()),
+                            **grouping_report(grouping.story_of(shaped), truth)})
+    return results

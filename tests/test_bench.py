@@ -191,13 +191,13 @@ def test_a_tuned_threshold_is_chosen_leaving_the_set_out_and_a_copy_with_the_set
 def test_a_feeds_item_is_its_title_with_the_first_sentence_and_a_summary_the_sentence_alone():
     import pandas as pd
 
-    from benchmarks import grouping
+    from perspectives import shapes
 
     articles = pd.DataFrame({"title": ["Quake hits Kamchatka"], "title_en": [None], "language": ["en"],
                              "text": ["A magnitude 8.8 quake struck on Wednesday. Tsunami warnings followed."],
                              "text_en": [None], "published_at": ["2025-07-30"], "outlet": ["a"]})
-    item = grouping.title_and_summary(articles).iloc[0]
+    item = shapes.title_and_summary(articles).iloc[0]
     assert item["title"] == "Quake hits Kamchatka" and item["published_at"] == "2025-07-30"
     assert item["text"] == "A magnitude 8.8 quake struck on Wednesday."
-    summary = grouping.summaries_only(articles).iloc[0]
+    summary = shapes.summaries_only(articles).iloc[0]
     assert summary["title"] == "" and summary["text"] == item["text"] and summary["outlet"] == "a"

@@ -103,6 +103,24 @@ def test_evaluate_scores_the_grouping_against_a_gold_column(demo_run, demo_table
     assert missing.returncode == 2 and "no column 'no_such_column'" in missing.stderr
 
 
+def test_evaluate_scores_a_file_in_every_shape(demo_run):
+    from perspectives import evaluate
+    from perspectives.shapes import SHAPES
+
+    results = json.loads(cli("evaluate", DEMO, "--gold", "gold_story", "--db", demo_run["db"], "--json",
+                             "--shapes").stdout)
+    assert [result["shape"] for result in results] == list(SHAPES)
+    scores = {result["shape"]: result["bcubed_f1"] for result in results}
+    plain = json.loads(cli("evaluate", DEMO, "--gold", "gold_story", "--db", demo_run["db"], "--json").stdout)
+    assert scores["as given"] == plain["bcubed_f1"]
+    # Each shape is grouped as it is shaped: the demo's bare titles lose its dates, outlets, bodies and stop words.
+    assert scores["bare titles"] < scores["titles only"] < scores["as given"]
+    header = cli("evaluate", DEMO, "--gold", "gold_story", "--db", demo_run["db"], "--shapes").stdout.splitlines()[1]
+    assert header.split("  ")[0] == "shape" and all(shape in header for shape in SHAPES)
+    with pytest.raises(ValueError, match="unknown shape 'tweets'"):
+        evaluate(DEMO, gold="gold_story", shape="tweets")
+
+
 def test_pull_is_a_grouping_setting_of_cluster_run_and_evaluate(demo_run, tmp_path):
     from perspectives import pipeline
     from perspectives.embed import HashedWords

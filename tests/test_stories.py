@@ -1116,11 +1116,12 @@ def test_twin_events_with_different_specifics_stay_apart(embedder):
 @pytest.mark.parametrize("shape", ["titles_only", "summaries_only"])
 def test_titles_or_one_line_summaries_alone_still_form_the_stories(embedder, shape):
     import benchmarks.grouping as bench
+    from perspectives import shapes
     from perspectives.metrics import bcubed
     from perspectives.pipeline import group_stories
 
     # What a feed gives when extraction fails: the demo's titles alone, or each body's first sentence alone.
-    articles = getattr(bench, shape)(bench.demo())
+    articles = getattr(shapes, shape)(bench.demo())
     labels = group_stories(articles, embedder, progress=False).story_of(articles)
     assert bcubed(labels, articles["gold"])[2] >= 0.9
 

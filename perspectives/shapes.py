@@ -1,0 +1,55 @@
+"""The shapes a labelled corpus is evaluated in: the forms real input takes where less is known about each
+article. `perspectives evaluate --shapes` and `make bench` group a corpus in each (benchmarks/GROUPING.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from perspectives.ingest.schema import UNKNOWN_OUTLET
+from perspectives.text import lede, present
+
+
+def titles_only(articles: pd.DataFrame) -> pd.DataFrame:
+    """Titles (and their translations) without bodies: a feed that gives headlines only."""
+    return articles.assign(text="", text_en=None)
+
+
+def content_only(articles: pd.DataFrame) -> pd.DataFrame:
+    """Without dates or outlets: a collection of texts and nothing else."""
+    return articles.assign(published_at=None, outlet=UNKNOWN_OUTLET)
+
+
+def bare(title: str) -> str:
+    """Lower-cased words without English stop words: the form of preprocessed title collections."""
+    return " ".join(w for w in re.findall(r"\w+", title.lower()) if w not in ENGLISH_STOP_WORDS)
+
+
+def bare_titles(articles: pd.DataFrame) -> pd.DataFrame:
+    """Titles only (and their English translations), lower-cased, without English stop words, dates or outlets:
+    the form of preprocessed title collections (and of the event tweets)."""
+    return content_only(titles_only(articles)).assign(title=articles["title"].fillna("").map(bare),
+                                                      title_en=articles["title_en"].map(bare, na_action="ignore"))
+
+
+def summaries_only(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each body's first sentence (and its translation's), without the title; dates and outlets kept: the form of
+    one-line summaries (what a feed gives when extraction fails, short of its title) and of news blurbs."""
+    return title_and_summary(articles).assign(title="", title_en=None)
+
+
+def title_and_summary(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each title with its body's first sentence (and their translations); dates and outlets kept: a feed's item as
+    RSS gives it (title and description) where the page itself is not fetched."""
+    first = [lede(text, language, n=1) for text, language in zip(articles["text"], articles["language"])]
+    first_en = [lede(text, "en", n=1) if present(text) else None for text in articles["text_en"]]
+    return articles.assign(text=first, text_en=first_en)
+
+
+SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
+          "bare titles": bare_titles, "summaries only": summaries_only}
+# A shape measured in a table of its own, not in every table and fit as SHAPES are.
+FEED_ITEM = "title and summary"
+EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary}
