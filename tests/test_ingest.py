@@ -182,6 +182,22 @@ def test_columns_under_common_other_names_are_read_as_the_schemas(tmp_path, suff
                                       "link": "url", "lang": "language", "date": "published_at"}
 
 
+def test_a_columns_name_is_read_however_it_is_spelt(tmp_path):
+    # The short-text clustering collections' own layout (event tweets, news titles): {"Id", "clusterNo",
+    # "textCleaned"}; and names with spaces or hyphens, as spreadsheets head their columns.
+    path = write_jsonl(tmp_path / "short.jsonl", [{"Id": 7, "clusterNo": 65, "textCleaned": "quake hits coast"},
+                                                  {"Id": 8, "clusterNo": 65, "textCleaned": "quake toll rises"}])
+    result = load_articles(path, detect_languages=False)
+    assert result.articles[["id", "text"]].values.tolist() == [["7", "quake hits coast"], ["8", "quake toll rises"]]
+    assert result.articles["extra"][0] == {"clusterNo": 65, "outlet_source": "missing"}
+    assert result.columns_read_as == {"Id": "id", "textCleaned": "text"}
+    spelt = tmp_path / "spelt.csv"
+    spelt.write_text("Article ID,Head-line,Published At,Full Text\na1,Quake hits,2025-08-07,A quake hit.\n")
+    article = load_articles(spelt, detect_languages=False).articles.iloc[0]
+    assert (article["id"], article["title"], article["published_at"], article["text"]) == (
+        "a1", "Quake hits", "2025-08-07T00:00:00Z", "A quake hit.")
+
+
 def test_a_schema_column_present_is_never_replaced_by_another_name(tmp_path):
     rows = [{**GOOD, "source": "rss", "date": "1999-01-01"}]
     path = write_jsonl(tmp_path / "both.jsonl", rows + [{"doc_id": "d2", "headline": "Only a headline"}])

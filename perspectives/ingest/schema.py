@@ -29,7 +29,8 @@ ALIASES = {
     "id": ("article_id", "doc_id", "document_id", "guid"),
     "outlet": ("source", "source_name", "publisher", "publication", "site", "domain", "newspaper"),
     "title": ("headline", "heading"),
-    "text": ("body", "content", "article", "full_text", "summary", "description", "abstract", "snippet"),
+    "text": ("body", "content", "article", "full_text", "summary", "description", "abstract", "snippet",
+             "text_cleaned", "cleaned_text", "clean_text", "tweet"),
     "url": ("link", "href", "permalink"),
     "country": ("country_code",),
     "language": ("lang", "language_code", "locale"),
@@ -176,17 +177,25 @@ def site_of(url: str) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
+def _spelling(name) -> str:
+    """A column name as its words read, case and separators aside: `textCleaned`, `Text Cleaned`, `text_cleaned`
+    and `text-cleaned` are one name."""
+    return re.sub(r"[\W_]+", "", str(name).lower())
+
+
 def read_as(columns) -> dict[str, str]:
     """The given column names to read as the schema's (`{"Headline": "title", "date": "published_at"}`): a schema
-    column the file lacks is taken from its name in another case, else from its first alias present."""
-    by_lower: dict[str, str] = {}
+    column the file lacks is taken from its name spelt otherwise (`Title`, `Published At`), else from its first
+    alias present, spelt any way."""
+    by_spelling: dict[str, str] = {}
     for name in columns:
-        by_lower.setdefault(str(name).lower(), name)
+        by_spelling.setdefault(_spelling(name), name)
     renames = {}
     for column in COLUMNS:
         if column in columns:
             continue
-        given = next((by_lower[n] for n in (column, *ALIASES.get(column, ())) if n in by_lower), None)
+        given = next((by_spelling[_spelling(n)] for n in (column, *ALIASES.get(column, ()))
+                      if _spelling(n) in by_spelling), None)
         if given is not None and given not in renames:
             renames[given] = column
     return renames
