@@ -74,6 +74,9 @@ Cluster = Annotated[str | None, typer.Option(
                       "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one worker per core "
                       "here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
+Encoding = Annotated[str, typer.Option(
+    help="The text encoding of the CSV, TSV and JSON files (cp1252, latin-1, shift_jis...): UTF-8 unless named, "
+         "never guessed.")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
 AllowPrivate = Annotated[list[str] | None, typer.Option(
     "--allow-private", metavar="HOST[:PORT]",
@@ -225,7 +228,7 @@ def _echo_report(files: dict[str, Path]) -> None:
 def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None, since: Since = None,
            timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None,
            rejects: Annotated[Path, typer.Option(help="Where rejected rows go, each with its reason.")]
-           = Path("out/rejects.csv"), translate: Translate = None):
+           = Path("out/rejects.csv"), translate: Translate = None, encoding: Encoding = "utf-8"):
     """Add articles to the store from files and/or from the feeds of an outlet registry.
 
     Upsert by id: loading a file twice, or polling a feed twice, adds nothing. Only public addresses are
@@ -234,7 +237,8 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
     Exits with 1 when --sources was given and no feed could be fetched.
     """
     options = _ingest_options(paths, sources, timeout, delay, allow_private, translate)
-    _show_ingest(pipeline.ingest(*(paths or []), db=db, rejects=rejects, since=since, **options), files=bool(paths))
+    _show_ingest(pipeline.ingest(*(paths or []), db=db, rejects=rejects, since=since, encoding=encoding, **options),
+                 files=bool(paths))
 
 
 @app.command()
@@ -271,7 +275,8 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
         timeout: Timeout = 10.0, delay: Delay = 1.0, allow_private: AllowPrivate = None, model: Model = None,
         window: Window = 3.0, pull: Pull = False,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
-        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None):
+        format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None,
+        encoding: Encoding = "utf-8"):
     """Ingest (files and/or feeds), cluster and report in one go."""
     options = _ingest_options(paths, sources, timeout, delay, allow_private, translate)
 
@@ -286,7 +291,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     with _mapper(cluster_address) as mapper:
         pipeline.run(*(paths or []), db=db, out=out, model=model, time_window_days=window,
                      pull_share=_pull_share(pull), since=since, format=format, backend=backend, mapper=mapper,
-                     on_step=show, **options)
+                     on_step=show, encoding=encoding, **options)
 
 
 @app.command()
@@ -314,13 +319,14 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
                  "--shapes", help="Score the file in every shape too: titles only, without dates or outlets, bare "
                                   "titles (lower-cased, no stop words), summaries only (each body's first sentence)."
              )] = False,
-             backend: Backend = None, cluster_address: Cluster = None):
+             backend: Backend = None, cluster_address: Cluster = None, encoding: Encoding = "utf-8"):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
     with _mapper(cluster_address, progress=not as_json) as mapper:
         results = pipeline.evaluate_shapes(path, gold, SHAPES if shapes else ["as given"], model=model,
                                            time_window_days=window, pull_share=_pull_share(pull), db=db,
-                                           backend=backend, mapper=mapper, progress=not as_json)
+                                           backend=backend, mapper=mapper, progress=not as_json,
+                                           encoding=encoding)
     if as_json:
         typer.echo(json.dumps(results if shapes else results[0], indent=2))
     elif shapes:

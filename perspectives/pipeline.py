@@ -127,7 +127,7 @@ class IngestSummary:
 def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
            translator: Translator | None = None, progress: bool = True,
-           allow_private: Iterable[str] = ()) -> IngestSummary:
+           allow_private: Iterable[str] = (), encoding: str = "utf-8") -> IngestSummary:
     """Validate articles into the store and, with `sources`, poll the registry's feeds.
 
     Every row, from files and feeds alike, goes through the one validator; a known article is updated only when
@@ -154,6 +154,8 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     allow_private : iterable of str
         ``HOST[:PORT]`` entries the default fetcher may contact although they are not public (as do those of
         ``$PERSPECTIVES_ALLOW_PRIVATE``).
+    encoding : str
+        The text encoding of the CSV and JSON files among `paths` (e.g. ``"cp1252"``); never guessed.
 
     Returns
     -------
@@ -195,7 +197,7 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
     registry = load_registry(sources) if sources else None  # a bad registry fails before anything is written
     if registry and fetcher is None:
         fetcher = PoliteFetcher(allow_private=allow_private)  # so do bad allow_private entries
-    loaded = load_articles(*paths)
+    loaded = load_articles(*paths, encoding=encoding)
     log = TranslationLog(translator) if translator is not None else None
     articles = translate_articles(loaded.articles, log) if log is not None else loaded.articles
     with Store(db) as store:
@@ -496,7 +498,7 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
         since=None, fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
         allow_private: Iterable[str] = (), embedder: Embedder | None = None,
-        on_step: Callable[[Step], None] | None = None) -> RunSummary:
+        on_step: Callable[[Step], None] | None = None, encoding: str = "utf-8") -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go: the ``perspectives run`` command.
 
     Parameters
@@ -509,7 +511,7 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
         The report's folder.
     model, time_window_days, pull_share, backend, mapper
         See `cluster`.
-    sources, since, fetcher, translator, allow_private
+    sources, since, fetcher, translator, allow_private, encoding
         See `ingest`.
     format : {"csv", "parquet"}
         See `report`.
@@ -550,7 +552,8 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
     """
     step = on_step or (lambda _: None)
     ingested = ingest(*paths, db=db, rejects=Path(out) / "rejects.csv", sources=sources, since=since,
-                      fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private)
+                      fetcher=fetcher, translator=translator, progress=progress, allow_private=allow_private,
+                      encoding=encoding)
     step(ingested)
     embedder = embedder or store_embedder(db, model, backend)
     clustered = cluster(db=db, time_window_days=time_window_days, pull_share=pull_share, mapper=mapper,
@@ -593,7 +596,8 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
 def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
              pull_share: float | None = None, db: str | Path | None = None, backend: str | None = None,
              mapper: Mapper | None = None, progress: bool = True,
-             embedder: Embedder | None = None, shape: str = "as given") -> dict[str, float | str]:
+             embedder: Embedder | None = None, shape: str = "as given",
+             encoding: str = "utf-8") -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column.
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -613,6 +617,8 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     shape : str
         The articles as given, or in another shape of `perspectives.shapes.SHAPES` (titles only, without dates or
         outlets, bare titles, summaries only): how the grouping fares where less is known of each article.
+    encoding : str
+        See `ingest`.
 
     Returns
     -------
@@ -642,13 +648,14 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
     (5, 2, 2, 1.0)
     """
     return evaluate_shapes(path, gold, [shape], model, time_window_days, pull_share, db, backend, mapper, progress,
-                           embedder)[0]
+                           embedder, encoding)[0]
 
 
 def evaluate_shapes(path: str | Path, gold: str, shapes: Iterable[str] = tuple(SHAPES), model: str | None = None,
                     time_window_days: float | None = 3.0, pull_share: float | None = None,
                     db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
-                    progress: bool = True, embedder: Embedder | None = None) -> list[dict[str, float | str]]:
+                    progress: bool = True, embedder: Embedder | None = None,
+                    encoding: str = "utf-8") -> list[dict[str, float | str]]:
     """`evaluate` in each of `shapes` (by default every shape of `perspectives.shapes.SHAPES`), the file read and
     the model loaded once: one result per shape, in the order given.
 
@@ -664,7 +671,7 @@ def evaluate_shapes(path: str | Path, gold: str, shapes: Iterable[str] = tuple(S
     unknown = [shape for shape in shapes if shape not in SHAPES]
     if unknown:
         raise ValueError(f"unknown shape {unknown[0]!r} (one of: {', '.join(SHAPES)})")
-    loaded = load_articles(path)
+    loaded = load_articles(path, encoding=encoding)
     if loaded.articles.empty:
         raise InputError(f"{path}: no usable rows to evaluate")
     labels = loaded.articles["extra"].map(lambda extra: extra.get(gold))

@@ -121,6 +121,23 @@ def test_evaluate_scores_a_file_in_every_shape(demo_run):
         evaluate(DEMO, gold="gold_story", shape="tweets")
 
 
+def test_run_and_evaluate_read_a_file_in_the_encoding_named(tmp_path):
+    from perspectives import evaluate, run
+    from perspectives.embed import HashedWords
+    from perspectives.ingest import InputError
+    from perspectives.ingest.examples import example_corpus
+
+    corpus = example_corpus(tmp_path)
+    corpus.write_bytes(corpus.read_text().replace("Quake topples", "Séisme : quake topples").encode("cp1252"))
+    with pytest.raises(InputError, match="not UTF-8 encoded"):
+        evaluate(corpus, gold="event", embedder=HashedWords())
+    assert evaluate(corpus, gold="event", embedder=HashedWords(), encoding="cp1252")["bcubed_f1"] == 1.0
+    summary = run(corpus, db=tmp_path / "news.db", out=tmp_path / "report", embedder=HashedWords(), encoding="cp1252",
+                  progress=False)
+    articles = pd.read_csv(summary.files["articles"])
+    assert articles.set_index("id").loc["q1", "title"].startswith("Séisme : quake topples")
+
+
 def test_pull_is_a_grouping_setting_of_cluster_run_and_evaluate(demo_run, tmp_path):
     from perspectives import pipeline
     from perspectives.embed import HashedWords

@@ -300,6 +300,51 @@ def test_unusable_files_raise_one_clear_line(tmp_path, name, content, message):
     assert "\n" not in str(caught.value)
 
 
+ACCENTED = pd.DataFrame({"id": ["1", "2"], "outlet": ["Le Veilleur", "Asahi Dayori"],
+                         "title": ["Été brûlant : 5 € de plus", "猛暑で電力需給ひっ迫"],
+                         "text": ["Très chaud.", "東京で40度。"]})
+
+
+@pytest.mark.parametrize("name, encoding, rows", [
+    ("a.csv", "cp1252", [0]),  # Excel's "CSV" on Western Windows
+    ("a.csv.gz", "cp1252", [0]),
+    ("a.jsonl", "shift_jis", [1]),
+    ("a.tsv", "utf-16", [0, 1]),
+])
+def test_a_text_file_in_another_encoding_loads_when_it_is_named(tmp_path, name, encoding, rows):
+    frame = ACCENTED.iloc[rows]
+    text = frame.to_json(orient="records", lines=True, force_ascii=False) if ".jsonl" in name else \
+        frame.to_csv(index=False, sep="\t" if name.endswith(".tsv") else ",")
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text.encode(encoding)) if name.endswith(".gz") else text.encode(encoding))
+    result = load_articles(path, encoding=encoding, detect_languages=False)
+    assert result.articles[["title", "text"]].values.tolist() == frame[["title", "text"]].values.tolist()
+
+
+def test_a_byte_order_mark_is_read_without_naming_the_encoding(tmp_path):
+    """Excel's "Unicode text" is UTF-16 with a byte-order mark, tab-separated: the mark declares the encoding."""
+    for encoding in ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"]:
+        path = tmp_path / f"{encoding}.tsv"
+        path.write_bytes(("\ufeff" if encoding == "utf-16-be" else "").encode(encoding) +
+                         ACCENTED.to_csv(index=False, sep="\t").encode(encoding))
+        articles = load_articles(path, detect_languages=False).articles
+        assert articles["title"].tolist() == ACCENTED["title"].tolist(), encoding
+
+
+@pytest.mark.parametrize("encoding, message", [
+    ("bogus", "unknown text encoding 'bogus'"),
+    ("base64", "unknown text encoding 'base64'"),  # a codec, but of bytes to bytes
+    ("ascii", "not ascii encoded (invalid byte 0xc3 at offset 35); name the encoding it was written in"),
+])
+def test_an_encoding_that_cannot_read_the_file_is_one_clear_line(tmp_path, encoding, message):
+    path = tmp_path / "a.csv"
+    path.write_text(ACCENTED.to_csv(index=False), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_articles(path, encoding=encoding)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_articles(tmp_path / "absent.csv")
@@ -313,7 +358,13 @@ def test_cli_prints_one_error_line_and_no_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("error: ") and "not UTF-8 encoded" in result.stderr
+    assert "--encoding cp1252" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    named = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv",
+                "--encoding", "latin-1")
+    assert named.stdout.startswith("loaded 1 rows, rejected 0")
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        assert db.execute("SELECT title FROM articles").fetchall() == [("Été",)]
 
 
 @pytest.mark.slow

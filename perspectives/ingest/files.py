@@ -4,6 +4,7 @@ one."""
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import gzip
 import io
@@ -66,21 +67,45 @@ def _format(path: Path) -> str:
     return suffixes[0] if len(suffixes) == 2 and suffixes[1] in _COMPRESSED else path.suffix.lower()
 
 
-def _decode(path: Path) -> str:
+# What a text file is read as unless told otherwise: UTF-8, or what its byte-order mark declares (Excel's "Unicode
+# text" is UTF-16 with one). Other encodings are not guessed: charset detection reads a short Latin-1 French line as
+# cp1250 ("Très" -> "Trčs") and would corrupt text silently; the user names the encoding.
+UTF8 = "utf-8"
+_MARKED = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+           (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF8, "utf-8-sig"))
+
+
+def text_encoding(name: str) -> str:
+    """The codec `name` stands for (`latin-1` -> `iso8859-1`); raises InputError for a name Python does not know."""
+    try:
+        b"a".decode(name)  # refused for a codec of bytes to bytes (base64, zlib), which is no text encoding
+    except LookupError:
+        raise InputError(f"unknown text encoding {name!r} (e.g. utf-8, cp1252, latin-1, shift_jis)") from None
+    except UnicodeError:  # one byte is no whole character in UTF-16 or UTF-32
+        pass
+    return codecs.lookup(name).name
+
+
+def _decode(path: Path, encoding: str = UTF8) -> str:
     module = _COMPRESSED.get(path.suffix.lower())
     try:
         raw = module.decompress(path.read_bytes()) if module else path.read_bytes()
     except (OSError, EOFError, lzma.LZMAError) as exc:  # gzip's BadGzipFile is an OSError
         raise InputError(f"{path}: not a readable {path.suffix.lower()[1:]} file ({exc})") from None
-    if b"\x00" in raw[:8192]:
+    codec = named = text_encoding(encoding)
+    if named == UTF8:
+        codec = next((marked for mark, marked in _MARKED if raw.startswith(mark)), UTF8)
+    if b"\x00" in raw[:8192] and not codec.startswith(("utf-16", "utf-32")):
         raise InputError(f"{path}: not a text file (it contains binary data)")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode(codec)
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: not UTF-8 encoded (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "re-save the file as UTF-8"
-        ) from None
+        given = encoding if named != UTF8 else codec.upper().removesuffix("-SIG")
+        advice = ("re-save the file as UTF-8, or name its encoding: --encoding cp1252 (encoding= in Python)"
+                  if named == UTF8 else "name the encoding it was written in")
+        raise InputError(f"{path}: not {given} encoded (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                         f"{advice}") from None
+    return text.removeprefix("\ufeff")  # the mark, where a named encoding (utf-16-le) keeps it
 
 
 # What spreadsheets write between fields: commas, or semicolons where the comma is the decimal mark (Excel in most
@@ -102,8 +127,7 @@ def _delimiter(header: str, default: str) -> str:
     return max(sorted(DELIMITERS, key=lambda d: d != default), key=columns)
 
 
-def _csv_records(path: Path) -> Records:
-    text = _decode(path)
+def _csv_records(path: Path, text: str) -> Records:
     header = text[:_HEADER_READ].splitlines()[:1]
     sep = _delimiter(header[0] if header else "", "\t" if _format(path) == ".tsv" else ",")
     try:
@@ -117,10 +141,10 @@ def _csv_records(path: Path) -> Records:
     return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
 
 
-def _jsonl_records(path: Path) -> Records:
+def _jsonl_records(path: Path, text: str) -> Records:
     records: Records = []
     seen_columns: set[str] = set()
-    for line_no, line in enumerate(_decode(path).splitlines(), start=1):
+    for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         record = _json_record(line)
@@ -133,11 +157,10 @@ def _jsonl_records(path: Path) -> Records:
     return records
 
 
-def _json_records(path: Path) -> Records:
+def _json_records(path: Path, text: str) -> Records:
     """A JSON file of articles: an array of objects, an object holding one such array (`{"articles": [...]}`), or a
     table as pandas' `to_json` writes one (`{"title": {"0": ...}}`, or `{"0": {"title": ...}}`). Rows are numbered
     from 1 in the array's order."""
-    text = _decode(path)
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
     document = _json_value(text)
@@ -252,14 +275,16 @@ def _check_columns(path: Path, columns) -> None:
                          f"too: {others})")
 
 
+# Readers of the text formats take the file's decoded text; the others read their bytes themselves.
 _TEXT_READERS = {".csv": _csv_records, ".tsv": _csv_records, ".json": _json_records, ".jsonl": _jsonl_records,
                  ".ndjson": _jsonl_records}
-_READERS = {**_TEXT_READERS, ".parquet": _parquet_records,
-            **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), _spreadsheet_records)}
+_BINARY_READERS = {".parquet": _parquet_records,
+                   **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), _spreadsheet_records)}
 
 
-def read_records(path: str | Path) -> Records:
-    """Raw records of one file with their row numbers; raises InputError when the file is unusable."""
+def read_records(path: str | Path, encoding: str = UTF8) -> Records:
+    """Raw records of one file with their row numbers; raises InputError when the file is unusable. `encoding` is
+    the text formats' (Parquet and workbooks name their own)."""
     path = Path(path)
     if path.is_dir():  # a (partitioned) Parquet dataset, as batch jobs write them
         if not any(path.rglob("*.parquet")):
@@ -268,12 +293,13 @@ def read_records(path: str | Path) -> Records:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     compressed = path.suffix.lower() in _COMPRESSED
-    reader = (_TEXT_READERS if compressed else _READERS).get(_format(path))
-    if reader is None:
+    if _format(path) in _TEXT_READERS:
+        return _TEXT_READERS[_format(path)](path, _decode(path, encoding))
+    if compressed or _format(path) not in _BINARY_READERS:
         kind = "".join(path.suffixes[-2:]) if compressed else path.suffix
         raise InputError(f"{path}: unsupported file type {kind!r} (use .csv, .tsv, .json, .jsonl, .parquet, .xlsx or"
                          " .ods; the text formats also compressed: .gz, .bz2, .xz)")
-    return reader(path)
+    return _BINARY_READERS[_format(path)](path)
 
 
 # Languages lingua chooses among when a row has no language (plus any the file itself names). A fixed, moderate set:
@@ -311,25 +337,28 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class FileSource:
-    """A CSV, JSON, JSON lines, Parquet or spreadsheet file (or a Parquet dataset folder)."""
+    """A CSV, JSON, JSON lines, Parquet or spreadsheet file (or a Parquet dataset folder); `encoding` is the text
+    formats' (`read_records`)."""
 
     path: Path
+    encoding: str = UTF8
 
     @property
     def name(self) -> str:
         return str(self.path)
 
     def rows(self) -> Records:
-        return read_records(self.path)
+        return read_records(self.path, self.encoding)
 
 
-def load_articles(*sources: str | Path | Source, detect_languages: bool = True) -> LoadResult:
+def load_articles(*sources: str | Path | Source, detect_languages: bool = True, encoding: str = UTF8) -> LoadResult:
     """Load and validate articles from files (paths) or any `Source`; duplicates of an id already loaded are
     rejected. A column under another common name (`headline`, `body`, `date`, `source`) is read as the schema's
     (`schema.read_as`), and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a
     source whose dates show that convention (`schema.dates_day_first`), as `dates_day_first` lists.
 
-    With `detect_languages`, rows without a language get one from lingua.
+    With `detect_languages`, rows without a language get one from lingua. `encoding` is that of the text files
+    given as paths (CSV, JSON): UTF-8 unless named, never guessed.
     """
     articles: list[dict] = []
     rejects: list[dict] = []
@@ -338,7 +367,7 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True) 
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
     for given in sources:
-        source = FileSource(Path(given)) if isinstance(given, str | Path) else given
+        source = FileSource(Path(given), encoding) if isinstance(given, str | Path) else given
         rows = _named_columns(source.rows(), columns_read_as)
         without_ids = not any(isinstance(record, dict) and "id" in record for _, record in rows)
         if without_ids:
