@@ -16,7 +16,7 @@ from perspectives.embed.backends import runs_here
 from perspectives.framing import FramingAnalyser
 from perspectives.framing.sentences import split_story
 from perspectives.framing.takes import corpus_counts, multi_outlet_stories
-from perspectives.ingest import InputError, Source, load_articles
+from perspectives.ingest import COLUMNS, Articles, InputError, load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
@@ -64,6 +64,7 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
     cluster (see `perspectives.distributed`); `previous` (`article_id, story_id`), the last grouping, which the
     clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`)."""
+    articles = in_schema(articles)
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
     wire = wire or WireDetector(candidate_cosine=candidate_cosine_for(encoder.name),
@@ -81,6 +82,20 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     members[["placed_at", "place_similarity"]] = placements(articles, vectors, clusterer.placed_by_).reindex(
         members["article_id"]).to_numpy()
     return Grouping(articles, vectors, stories, members, newly_embedded, granularity(clusterer))
+
+
+def in_schema(articles: pd.DataFrame) -> pd.DataFrame:
+    """`articles` as the engine reads them. A frame of an analyst's own (any columns a file may have: `headline`,
+    `date`, no ids) is validated as a file is (`load_articles`); a row that fails raises, as dropping it would lose it
+    unseen."""
+    if set(COLUMNS) <= set(articles.columns):
+        return articles
+    loaded = load_articles(articles)
+    if not loaded.rejects.empty:
+        first = loaded.rejects.iloc[0]
+        raise InputError(f"{len(loaded.rejects)} of the frame's rows cannot be grouped (row {first['row']}: "
+                         f"{first['reason']}); load_articles(frame) gives the valid rows and the rejects")
+    return loaded.articles
 
 
 def placements(articles: pd.DataFrame, vectors: np.ndarray, placed_by: np.ndarray) -> pd.DataFrame:
@@ -124,7 +139,7 @@ class IngestSummary:
     dates_day_first: list[str] = field(default_factory=list)  # files whose dates of numbers put the day first
 
 
-def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
+def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
            translator: Translator | None = None, progress: bool = True,
            allow_private: Iterable[str] = (), encoding: str = "utf-8") -> IngestSummary:
@@ -135,8 +150,9 @@ def ingest(*paths: str | Path | Source, db: str | Path | None = None, rejects: s
 
     Parameters
     ----------
-    *paths : str, Path or Source
-        Article files (CSV, JSON, JSON lines, Parquet) or any `ingest.Source`.
+    *paths : str, Path, DataFrame or Source
+        Article files (CSV, JSON, JSON lines, Parquet, workbooks), frames or any `ingest.Source` (see
+        `load_articles`).
     db : str or Path, optional
         The store (a SQLite file, created when missing); default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
     rejects : str or Path, optional
@@ -493,7 +509,7 @@ class RunSummary:
 Step = IngestSummary | ClusterSummary | dict[str, Path]
 
 
-def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
+def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out", model: str | None = None,
         time_window_days: float | None = 3.0, pull_share: float | None = None, sources: str | Path | None = None,
         since=None, fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
@@ -503,8 +519,8 @@ def run(*paths: str | Path | Source, db: str | Path | None = None, out: str | Pa
 
     Parameters
     ----------
-    *paths : str or Path
-        Article files (see `ingest`); their rejected rows go to ``OUT/rejects.csv``.
+    *paths : str, Path, DataFrame or Source
+        Articles (see `ingest`); their rejected rows go to ``OUT/rejects.csv``.
     db : str or Path, optional
         The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
     out : str or Path
@@ -593,7 +609,7 @@ def framing_embedder(grouping_embedder: Embedder) -> Embedder:
     return grouping_embedder if same_model else default
 
 
-def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
+def evaluate(path: str | Path | pd.DataFrame, gold: str, model: str | None = None, time_window_days: float | None = 3.0,
              pull_share: float | None = None, db: str | Path | None = None, backend: str | None = None,
              mapper: Mapper | None = None, progress: bool = True,
              embedder: Embedder | None = None, shape: str = "as given",
@@ -604,8 +620,8 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
 
     Parameters
     ----------
-    path : str or Path
-        An article file (see `ingest`) with a column naming each article's true story.
+    path : str, Path or DataFrame
+        An article file or frame (see `ingest`) with a column naming each article's true story.
     gold : str
         That column; rows without a value are skipped.
     model, time_window_days, pull_share, backend, mapper, embedder
@@ -651,7 +667,8 @@ def evaluate(path: str | Path, gold: str, model: str | None = None, time_window_
                            embedder, encoding)[0]
 
 
-def evaluate_shapes(path: str | Path, gold: str, shapes: Iterable[str] = tuple(SHAPES), model: str | None = None,
+def evaluate_shapes(path: str | Path | pd.DataFrame, gold: str, shapes: Iterable[str] = tuple(SHAPES),
+                    model: str | None = None,
                     time_window_days: float | None = 3.0, pull_share: float | None = None,
                     db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
                     progress: bool = True, embedder: Embedder | None = None,
@@ -672,11 +689,12 @@ def evaluate_shapes(path: str | Path, gold: str, shapes: Iterable[str] = tuple(S
     if unknown:
         raise ValueError(f"unknown shape {unknown[0]!r} (one of: {', '.join(SHAPES)})")
     loaded = load_articles(path, encoding=encoding)
+    named = "the frame" if isinstance(path, pd.DataFrame) else path
     if loaded.articles.empty:
-        raise InputError(f"{path}: no usable rows to evaluate")
+        raise InputError(f"{named}: no usable rows to evaluate")
     labels = loaded.articles["extra"].map(lambda extra: extra.get(gold))
     if labels.isna().all():
-        raise InputError(f"{path}: no column {gold!r} (or it is empty)")
+        raise InputError(f"{named}: no column {gold!r} (or it is empty)")
     articles, truth = loaded.articles[labels.notna()], labels[labels.notna()].map(str)
     embedder = embedder or Embedder(model, backend=backend)
     results: list[dict[str, float | str]] = []

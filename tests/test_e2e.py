@@ -138,6 +138,26 @@ def test_run_and_evaluate_read_a_file_in_the_encoding_named(tmp_path):
     assert articles.set_index("id").loc["q1", "title"].startswith("Séisme : quake topples")
 
 
+def test_a_frame_of_the_analysts_own_is_grouped_and_scored_as_a_file_is():
+    from perspectives import evaluate, group_stories
+    from perspectives.embed import HashedWords
+    from perspectives.ingest import InputError
+
+    frame = pd.DataFrame({"headline": ["Quake topples buildings in Izmir", "Izmir quake toll rises to 12",
+                                       "Central bank lifts rates to 5%", "Central bank raises its rate to 5%"],
+                          "date": ["2025-08-04", "2025-08-04", "2025-08-05", "2025-08-05"],
+                          "source": ["Ledger", "Courier", "Ledger", "Courier"], "event": ["q", "q", "b", "b"]})
+    members = group_stories(frame, embedder=HashedWords(), progress=False).members.set_index("article_id")
+    assert members.index.tolist() == ["frame1:0", "frame1:1", "frame1:2", "frame1:3"]
+    assert members.loc["frame1:0", "story_id"] == members.loc["frame1:1", "story_id"]
+    assert members.loc["frame1:0", "story_id"] != members.loc["frame1:2", "story_id"]
+    assert evaluate(frame, gold="event", embedder=HashedWords(), progress=False)["articles"] == 4
+    with pytest.raises(InputError, match=r"1 of the frame's rows cannot be grouped \(row 3: invalid published_at"):
+        group_stories(frame.assign(date=[*frame["date"][:3], "soon"]), embedder=HashedWords(), progress=False)
+    with pytest.raises(InputError, match="the frame: no column 'story'"):
+        evaluate(frame, gold="story", embedder=HashedWords(), progress=False)
+
+
 def test_pull_is_a_grouping_setting_of_cluster_run_and_evaluate(demo_run, tmp_path):
     from perspectives import pipeline
     from perspectives.embed import HashedWords

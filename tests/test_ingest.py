@@ -345,6 +345,24 @@ def test_an_encoding_that_cannot_read_the_file_is_one_clear_line(tmp_path, encod
     assert "\n" not in str(caught.value)
 
 
+def test_a_dataframe_is_a_source_as_a_file_is():
+    """An analyst's frame: its own column names, pandas' own types (datetimes, NaN), no ids; every row validated."""
+    frame = pd.DataFrame({"Headline": ["Quake hits Izmir", "Izmir toll rises", None],
+                          "date": pd.to_datetime(["2025-08-04 09:30", "2025-08-05 10:00", "2025-08-06"],
+                                                 format="ISO8601"),
+                          "source": ["Ledger", "Courier", "Ledger"], "score": [0.5, float("nan"), 2.0]})
+    result = load_articles(frame, frame.iloc[:1], detect_languages=False)
+    assert result.articles["id"].tolist() == ["frame1:0", "frame1:1", "frame2:0"]
+    assert result.articles["published_at"].tolist() == ["2025-08-04T09:30:00Z", "2025-08-05T10:00:00Z",
+                                                        "2025-08-04T09:30:00Z"]
+    assert result.articles["outlet"].tolist() == ["Ledger", "Courier", "Ledger"]
+    assert [extra["score"] for extra in result.articles["extra"]] == [0.5, None, 0.5]
+    assert result.columns_read_as == {"Headline": "title", "date": "published_at", "source": "outlet"}
+    assert result.rejects[["file", "row", "reason"]].values.tolist() == [["frame1", 2, "missing title and text"]]
+    with pytest.raises(InputError, match="frame1: no title or text column"):
+        load_articles(frame[["date", "source"]])
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_articles(tmp_path / "absent.csv")

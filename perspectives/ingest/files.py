@@ -13,7 +13,7 @@ import lzma
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import pandas as pd
 
@@ -243,9 +243,13 @@ def _parquet_records(path: Path) -> Records:
         frame = frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    _check_columns(path, frame.columns)
-    frame = without_nan(frame)
-    return [(i + 1, record) for i, record in enumerate(frame.to_dict("records"))]
+    return _frame_records(path, frame, first_row=1)
+
+
+def _frame_records(name, frame: pd.DataFrame, first_row: int) -> Records:
+    """A frame's rows as records (missing values None), numbered from `first_row`."""
+    _check_columns(name, frame.columns)
+    return [(i + first_row, record) for i, record in enumerate(without_nan(frame).to_dict("records"))]
 
 
 def _spreadsheet_records(path: Path) -> Records:
@@ -259,8 +263,7 @@ def _spreadsheet_records(path: Path) -> Records:
         raise InputError(f"{path}: not a readable spreadsheet ({str(exc).splitlines()[0]})") from None
     if frame is None:
         raise InputError(f"{path}: the workbook is empty")
-    _check_columns(path, frame.columns)
-    return [(i + 2, record) for i, record in enumerate(frame.to_dict("records"))]
+    return _frame_records(path, frame, first_row=2)
 
 
 def _has_content(columns) -> bool:
@@ -268,7 +271,7 @@ def _has_content(columns) -> bool:
     return bool(set(CONTENT) & (set(columns) | set(read_as(columns).values())))
 
 
-def _check_columns(path: Path, columns) -> None:
+def _check_columns(path: Path | str, columns) -> None:
     if not _has_content(columns):
         others = ", ".join(name for column in CONTENT for name in ALIASES[column])
         raise InputError(f"{path}: no {' or '.join(CONTENT)} column (a row needs at least one of them; read as them "
@@ -351,11 +354,29 @@ class FileSource:
         return read_records(self.path, self.encoding)
 
 
-def load_articles(*sources: str | Path | Source, detect_languages: bool = True, encoding: str = UTF8) -> LoadResult:
-    """Load and validate articles from files (paths) or any `Source`; duplicates of an id already loaded are
-    rejected. A column under another common name (`headline`, `body`, `date`, `source`) is read as the schema's
-    (`schema.read_as`), and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a
-    source whose dates show that convention (`schema.dates_day_first`), as `dates_day_first` lists.
+@dataclass(frozen=True)
+class FrameSource:
+    """A pandas DataFrame of articles, its columns named as a file's may be; rows are numbered by position from 0
+    (as `frame.iloc` counts them)."""
+
+    frame: pd.DataFrame = field(repr=False)
+    name: str = "frame"
+
+    def rows(self) -> Records:
+        return _frame_records(self.name, self.frame, first_row=0)
+
+
+# What articles may be loaded from: a file's path, a frame, or any source.
+Articles: TypeAlias = str | Path | pd.DataFrame | Source
+
+
+def load_articles(*sources: Articles, detect_languages: bool = True, encoding: str = UTF8) -> LoadResult:
+    """Load and validate articles from files (paths), DataFrames or any `Source`; duplicates of an id already
+    loaded are rejected. Rows of a source without ids are named by the source and row number (`titles.csv:2`; the
+    k-th DataFrame given is `framek`, its rows counted from 0). A column under another common name (`headline`,
+    `body`, `date`, `source`) is read as the schema's (`schema.read_as`), and `columns_read_as` says which. Dates
+    of numbers (07/08/2025) are read day first in a source whose dates show that convention
+    (`schema.dates_day_first`), as `dates_day_first` lists.
 
     With `detect_languages`, rows without a language get one from lingua. `encoding` is that of the text files
     given as paths (CSV, JSON): UTF-8 unless named, never guessed.
@@ -366,7 +387,11 @@ def load_articles(*sources: str | Path | Source, detect_languages: bool = True, 
     outlets_missing = ids_from_rows = 0
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
+    frames = 0
     for given in sources:
+        if isinstance(given, pd.DataFrame):
+            frames += 1
+            given = FrameSource(given, f"frame{frames}")
         source = FileSource(Path(given), encoding) if isinstance(given, str | Path) else given
         rows = _named_columns(source.rows(), columns_read_as)
         without_ids = not any(isinstance(record, dict) and "id" in record for _, record in rows)
