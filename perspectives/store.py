@@ -24,6 +24,9 @@ DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
 UPSERT_CHUNK = 500  # articles per write transaction, so other writers get their turn during a long ingest
 READ_CHUNK = 2000  # articles (or stories) per read of the streamed reads: what bounds a report's memory
+OPENING = 200  # characters of an untitled article's text that stand for its title where bodies are not read
+_TITLE_OR_OPENING = (f"CASE WHEN title != '' THEN title WHEN length(text) > {OPENING} "
+                     f"THEN substr(text, 1, {OPENING - 1}) || '…' ELSE text END AS title")
 VECTOR_CHUNK = 20_000  # vectors per read where every stored one is compared (30 MB at 384 dimensions)
 
 # Columns added since the first version, with what an upgraded store's existing rows hold.
@@ -398,8 +401,10 @@ class Store:
 
     def articles(self, where: str = "", params: tuple | dict = (), texts: bool = True) -> pd.DataFrame:
         """All articles (or those matching the SQL condition `where`), ordered by time then id, with their extra
-        fields as a dict; without `texts`, their bodies (`text`, `text_en`) are not read."""
-        columns = [c for c in COLUMNS if texts or c not in ("text", "text_en")]
+        fields as a dict; without `texts`, their bodies (`text`, `text_en`) are not read, and an article without a
+        title has its text's opening (OPENING characters) as one, what a list of articles shows."""
+        columns = [c if texts or c != "title" else _TITLE_OR_OPENING for c in COLUMNS
+                   if texts or c not in ("text", "text_en")]
         frame = pd.read_sql_query(
             f"SELECT {', '.join(columns)}, extra FROM articles {'WHERE ' + where if where else ''} "
             "ORDER BY published_at IS NULL, published_at, id", self.conn, params=params)

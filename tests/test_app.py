@@ -205,6 +205,44 @@ def test_a_single_outlet_story_page_says_there_is_nothing_to_compare(app, demo_t
     at = app.run()
     assert not at.exception and not at.tabs
     assert "nothing to compare" in at.info[0].value
+    story = demo_tables["stories"].set_index("story_id").loc[single]
+    articles = "1 article" if story["n_articles"] == 1 else f"{story['n_articles']} articles"
+    assert at.caption[0].value == (f"{articles} · 1 outlet · countries: {inert(story['countries'])} · "
+                                   f"{inert(story['first_published'])} → {inert(story['last_published'])}")
+
+
+def test_a_store_of_undated_untitled_texts_without_outlets_lists_and_opens_its_stories(tmp_path, monkeypatch):
+    """Preprocessed collections come so: one-line texts, no title, date, outlet or country. The app offers no period
+    and no outlet filter to empty its list, leaves out the columns nothing fills and shows each text's opening."""
+    from perspectives import pipeline
+    from perspectives.embed import HashedWords
+
+    texts = ["quake hits coastal city buildings collapse overnight", "coastal city quake toll rises as rescue goes on",
+             "rescue teams search quake rubble in coastal city", "central bank raises rates to fight inflation",
+             "bank rates rise again as inflation stays high", "central bank inflation rates decision surprises"]
+    db = tmp_path / "texts.db"
+    pipeline.ingest(pd.DataFrame({"text": texts}), db=db, rejects=None)
+    pipeline.cluster(db=db, embedder=HashedWords(), progress=False)
+    monkeypatch.setenv("PERSPECTIVES_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert "period" not in [box.key for box in at.selectbox]
+    assert any("No article here has a date" in caption.value for caption in at.sidebar.caption)
+    listed = at.dataframe[0].value
+    with Store(db) as store:
+        stories, members = store.stories(), store.members()
+    assert len(listed) == len(stories)  # at least one outlet: every story
+    assert list(listed.columns) == ["label", "n_outlets", "n_articles", "keywords"]
+    story = stories.sort_values("n_articles").iloc[-1]
+    at.query_params["story"] = story["story_id"]
+    at.run()
+    assert not at.exception
+    assert at.caption[0].value == f"{story['n_articles']} articles"
+    assert "name no outlet" in at.info[0].value
+    shown = at.dataframe[0].value
+    assert "outlet" not in shown.columns and "published_at" not in shown.columns and "url" not in shown.columns
+    ids = members.query("story_id == @story.story_id")["article_id"]
+    assert sorted(shown["title"]) == sorted(texts[int(i.rsplit(":", 1)[1])] for i in ids)
 
 
 def rendered(markdown: str) -> str:

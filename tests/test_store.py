@@ -32,6 +32,20 @@ def test_upsert_adds_once_and_updates_changed_rows(tmp_path):
         assert store.articles().loc[0, "extra"] == {"gold": "1"}
 
 
+def test_without_texts_an_untitled_article_is_titled_by_its_texts_opening(tmp_path):
+    from perspectives.store import OPENING
+
+    long_text = "word " * OPENING
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_articles(articles_frame([article(1), {**article(2, "A one-line text."), "title": ""},
+                                              {**article(3, long_text), "title": ""}]))
+        listed = store.articles(texts=False)
+        full = store.articles()
+    assert "text" not in listed.columns
+    assert listed["title"].tolist() == ["Title 1", "A one-line text.", long_text[:OPENING - 1] + "…"]
+    assert full["title"].tolist() == ["Title 1", "", ""]  # the stored title is as given
+
+
 def test_a_failed_write_leaves_nothing_behind(tmp_path):
     broken = article(2)
     broken["outlet"] = None  # violates NOT NULL after the first row was inserted

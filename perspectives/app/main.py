@@ -21,6 +21,7 @@ from perspectives.app import story_views
 from perspectives.app.render import block, counted, flag, inert, plotly_text, safe_url
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
+from perspectives.ingest.schema import UNKNOWN_OUTLET
 from perspectives.pipeline import framing_embedder, store_embedder
 from perspectives.store import DEFAULT_DB, Store
 
@@ -139,8 +140,11 @@ CHOSEN_DATES, EVERYTHING = "Between dates", "Everything"
 def sidebar_period(db: str, version: int) -> tuple[str | None, str | None]:
     """The period every view reads (ISO bounds, None: open): by default the store's last 48 hours."""
     first, last = cached_span(db, version)
+    if last is None:  # a period would hide nothing, so none is offered
+        st.sidebar.caption("No article here has a date: every view shows all of them.")
+        return None, None
     choice = st.sidebar.selectbox("Period", [*RECENT, CHOSEN_DATES, EVERYTHING], key="period")
-    if last is None or choice == EVERYTHING:
+    if choice == EVERYTHING:
         return None, None
     newest = pd.Timestamp(last)
     st.sidebar.caption(f"Newest article: {inert(last)}")
@@ -168,7 +172,8 @@ def sidebar_filters(found: desk.Desk) -> dict:
         if values:
             fmt = (lambda c: f"{flag(c)} {c}") if column == "country" else str
             filters[key] = tuple(st.sidebar.multiselect(label, values, format_func=fmt, key=f"filter_{key}"))
-    filters["min_outlets"] = st.sidebar.slider("At least this many outlets", 1, 10, 2)
+    # Stories of two outlets or more are the ones to compare; where the articles name fewer, every story is listed.
+    filters["min_outlets"] = st.sidebar.slider("At least this many outlets", 1, 10, 2 if len(outlets) > 1 else 1)
     return filters
 
 
@@ -182,9 +187,12 @@ def front_page_view(shown: Shown) -> None:
         st.info("No story matches these filters in this period.")
         return
     table = ranked.assign(countries=ranked["countries"].map(lambda cs: " ".join(f"{flag(c)}{c}" for c in cs)))
+    # Where no article names a country, or none is dated, the columns that would say so are left out.
+    unknown = {*(["countries", "n_countries"] if not ranked["n_countries"].any() else []),
+               *(["growth", "first_seen", "coverage"] if ranked["first_seen"].isna().all() else [])}
     st.dataframe(
-        table[["label", "countries", "n_countries", "n_outlets", "n_articles", "growth", "first_seen", "coverage",
-               "keywords"]],
+        table[[column for column in ["label", "countries", "n_countries", "n_outlets", "n_articles", "growth",
+                                     "first_seen", "coverage", "keywords"] if column not in unknown]],
         hide_index=True, width="stretch",
         column_config={"label": "Story", "countries": "Countries", "n_countries": "Countries (n)",
                        "n_outlets": "Outlets", "n_articles": "Articles", "growth": "Last 6 h",
@@ -275,28 +283,43 @@ def story_page(db: str, version: int, story: pd.Series) -> None:
         del st.query_params["story"]
         st.rerun()
     story_views.show_html(block("h1", story["label"]))
-    st.caption(f"{story['n_articles']} articles · {story['n_outlets']} outlets · countries: "
-               f"{inert(story['countries'])} · {inert(story['first_published'] or '?')} → "
-               f"{inert(story['last_published'] or '?')}")
+    articles = cached_story_desk(db, version, story["story_id"]).story_articles(story["story_id"])
+    nameless = set(articles["outlet"]) == {UNKNOWN_OUTLET}
+    st.caption(story_facts(story, nameless))
     story_views.show_html(block("p", story["keywords"] or "—", lead="Keywords:"))
     for summary in cached_story_blindspots(db, version, story["story_id"])["summary"]:
         st.warning(f"Blindspot: {inert(summary)}")
     if story["n_outlets"] < 2:
-        st.info("Only one outlet covered this story, so there is nothing to compare yet.")
+        st.info("These articles name no outlet, so there are no outlets to compare." if nameless
+                else "Only one outlet covered this story, so there is nothing to compare yet.")
     else:
         story_views.story_tabs(cached_story_view(db, version, story["story_id"]),
                                lambda key: coverage_map(db, version, story["story_id"], key))
-    articles = cached_story_desk(db, version, story["story_id"]).story_articles(story["story_id"])
     st.subheader("Articles")
+    # Columns no article here fills are left out (an untitled article's title is its text's opening).
+    shown = articles.assign(url=articles["url"].map(safe_url))
+    columns = [column for column in ["published_at", "outlet", "country", "language", "title", "url", "wire_group"]
+               if shown[column].notna().any() and not (column == "outlet" and nameless)]
     st.dataframe(
-        articles.assign(url=articles["url"].map(safe_url))[
-            ["published_at", "outlet", "country", "language", "title", "url", "wire_group", "fit"]],
+        shown[[*columns, "fit"]],
         hide_index=True, width="stretch",
         column_config={"url": st.column_config.LinkColumn("Link", display_text="open"), "wire_group": "Wire copy",
                        "fit": st.column_config.NumberColumn(
                            "Fit", format="%.2f", help="Mean similarity to the story's other articles (about 0 for "
                                                       "unrelated ones): the lowest are the likeliest misplaced.")},
     )
+
+
+def story_facts(story: pd.Series, nameless: bool) -> str:
+    """The story's counts, countries and span, each where the articles give it (`nameless`: they name no outlet)."""
+    facts = [counted(story["n_articles"], "article", "articles")]
+    if not nameless:
+        facts.append(counted(story["n_outlets"], "outlet", "outlets"))
+    if story["countries"]:
+        facts.append(f"countries: {inert(story['countries'])}")
+    if story["first_published"]:
+        facts.append(f"{inert(story['first_published'])} → {inert(story['last_published'])}")
+    return " · ".join(facts)
 
 
 # The sidebar's views, each drawn from the store and the period chosen; a new view is one entry here.
