@@ -9,11 +9,9 @@ report copies them instead of formatting millions of rows again.
 
 from __future__ import annotations
 
-import csv
 import ctypes
 import hashlib
 import inspect
-import io
 import json
 import os
 import re
@@ -60,21 +58,13 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return map_strings(frame, defuse)
 
 
-def _quoted_characters() -> tuple[str, ...]:
-    """The characters that make the csv module quote a field, as pandas' `to_csv` calls it (a lone carriage return
-    is one only from Python 3.12 on)."""
-    def quotes(character: str) -> bool:
-        line = io.StringIO()
-        csv.writer(line, lineterminator="\n").writerow([f"a{character}b", ""])
-        return line.getvalue().startswith('"')
-    return tuple(c for c in ',"\n\r' if quotes(c))
-
-
-QUOTED = re.compile("[" + re.escape("".join(_quoted_characters())) + "]")
+# The characters that make a cell quoted: a lone carriage return too, which CSV readers take for a line's end (the
+# csv module, and so pandas' `to_csv`, quotes it only from Python 3.12 on).
+QUOTED = re.compile('[,"\n\r]')
 
 
 def csv_cell(value) -> str:
-    """One cell as pandas' `to_csv` writes it (missing values empty, quotes doubled), text defused."""
+    """One cell as pandas' `to_csv` writes it on Python 3.12 (missing values empty, quotes doubled), text defused."""
     if isinstance(value, str):
         text = defuse(value)
     elif value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
@@ -102,6 +92,11 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 # -- articles ------------------------------------------------------------------------------------------------------
 
+# What a passed-through column is written as where the report writes a column of that name itself (`story_id`, a
+# file's own gold label, becomes `story_id_given`).
+GIVEN = "_given"
+
+
 @dataclass
 class Extras:
     """The passed-through columns of the articles as one table of them all holds them: the names in order of first
@@ -111,12 +106,25 @@ class Extras:
     dtypes: dict[str, object]
     mixed: set[str]
 
+    @property
+    def headers(self) -> list[str]:
+        """The columns' names in the report: each as given, but one the report's own columns take is suffixed."""
+        taken = set(ARTICLE_COLUMNS) | set(self.columns)
+        headers = []
+        for column in self.columns:
+            header = column
+            while column in ARTICLE_COLUMNS and header in taken:
+                header += GIVEN
+            taken.add(header)
+            headers.append(header)
+        return headers
+
     def frame(self, extras: pd.Series) -> pd.DataFrame:
         """These articles' `extra` dicts spread into the columns, as the whole table holds them."""
         frame = pd.DataFrame(list(extras), dtype=object).reindex(columns=self.columns)
         for column in self.mixed:
             frame[column] = frame[column].map(_jsonify)
-        return frame.astype(self.dtypes)
+        return frame.astype(self.dtypes).set_axis(self.headers, axis=1)
 
     def values(self, extra: dict) -> list:
         """One article's `extra` dict as the cells of `frame`'s row: the same values, without a frame."""
@@ -141,7 +149,7 @@ def extras_plan(chunks: Iterable[pd.Series]) -> Extras:
             for key, value in extra.items():
                 samples.setdefault(key, {}).setdefault(_class(value), value)
     dtypes, mixed = {}, set()
-    for column in (c for c in samples if c not in ARTICLE_COLUMNS):
+    for column in samples:
         skeleton = pd.DataFrame([{column: v} for v in samples[column].values()] + [{}] * (counts[column] < rows))
         if _mixed(skeleton[column]):
             mixed.add(column)
@@ -277,7 +285,7 @@ def write_report(out: Path, store: Store, format: str = "csv") -> dict[str, Path
     with staged(paths.values()) as partial:
         if format == "csv":
             with open(partial[paths["articles"]], "w", encoding="utf-8", newline="") as handle:
-                handle.write(csv_lines([ARTICLE_COLUMNS + extras.columns]))
+                handle.write(csv_lines([ARTICLE_COLUMNS + extras.headers]))
                 for chunk in articles():
                     handle.write(_article_lines(chunk, extras))
             _csv_file(partial[paths["stories"]], STORY_COLUMNS, store.story_chunks())

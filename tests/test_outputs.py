@@ -2,6 +2,7 @@
 
 import csv
 import functools
+import io
 import json
 import signal
 import subprocess
@@ -171,8 +172,8 @@ def whole_tables(store: Store) -> dict[str, pd.DataFrame]:
     """The report's tables as it built them before it streamed: every article, story and framing row at once."""
     articles, members = store.articles(), store.members()
     extras = pd.DataFrame(list(articles["extra"]), index=articles.index)
-    extras = extras[[c for c in extras.columns if c not in ARTICLE_COLUMNS]].apply(
-        lambda column: column.map(_jsonify) if _mixed(column) else column)
+    extras = extras.apply(lambda column: column.map(_jsonify) if _mixed(column) else column).rename(
+        columns={c: f"{c}_given" for c in ARTICLE_COLUMNS})  # one of the report's own names: passed on so suffixed
     table = articles.drop(columns="extra").merge(members.rename(columns={"fit": "story_fit"}), left_on="id",
                                                  right_on="article_id", how="left")
     return {"articles": pd.concat([table[ARTICLE_COLUMNS], extras.set_index(table.index)], axis=1),
@@ -181,12 +182,17 @@ def whole_tables(store: Store) -> dict[str, pd.DataFrame]:
 
 
 def whole_csv(store: Store) -> dict[str, str]:
-    """Each CSV as the report wrote it before it streamed: pandas' `to_csv` of each whole table."""
+    """Each CSV as the report wrote it before it streamed: pandas' `to_csv` of each whole table, a cell holding a
+    carriage return quoted as Python 3.12's csv module quotes it (lines ended with CR LF make every version quote it;
+    no cell here holds a CR LF, so turning the lines' ends back into LF changes no cell)."""
     tables = whole_tables(store)
     takes = tables["takes"]
     tables["takes"] = takes.assign(**{c: takes[c].map(sep.join) for c, sep in TAKES_JOINED.items()})[
         TAKES_CSV_COLUMNS]
-    return {name: csv_safe(table).to_csv(index=False) for name, table in tables.items()}
+    for table in tables.values():
+        assert not table.map(lambda cell: isinstance(cell, str) and "\r\n" in cell).any().any()
+    return {name: csv_safe(table).to_csv(index=False, lineterminator="\r\n").replace("\r\n", "\n")
+            for name, table in tables.items()}
 
 
 def hard_store(path: Path) -> Store:
@@ -196,7 +202,7 @@ def hard_store(path: Path) -> Store:
         {"int_gaps": 1, "int_full": 1, "bool_gaps": True, "bool_full": True, "float": 0.1, "mixed": "plain",
          "nan": 1.5, "none": None, "text": 'say "hi", then\nleave', "neg_u64": -1, "lists": [1, "a"]},
         {"int_full": 2, "bool_full": False, "float": 2.0, "mixed": {"k": [1, 2]}, "nan": float("nan"),
-         "none": None, "text": "=1+1", "neg_u64": 2**63 + 5, "id": "shadowed by the article's own id"},
+         "none": None, "text": "=1+1", "neg_u64": 2**63 + 5, "id": "beside the article's own id"},
         {"int_gaps": 3, "int_full": 3, "bool_gaps": False, "bool_full": True, "float": -1e20, "mixed": 7,
          "text": "-2 \r carriage", "lists": []},
         {"int_full": 4, "bool_full": True, "mixed": True, "text": "", "later": "first seen in the last rows"},
@@ -236,7 +242,7 @@ def test_the_streamed_csv_files_are_byte_for_byte_the_whole_table_ones(tmp_path,
     expected = whole_csv(store)
     assert set(expected) == set(paths)
     for name, text in expected.items():
-        assert paths[name].read_text(encoding="utf-8") == text, name
+        assert paths[name].read_bytes().decode("utf-8") == text, name
     articles = pd.read_csv(paths["articles"], dtype=str, keep_default_na=False)
     assert articles["id"].tolist() == ["x0", "x1", "x3", "x4", "x2"]  # the undated one last
     assert articles["int_gaps"].tolist() == ["1.0", "", "", "", "3.0"]  # integers with gaps are floats, as before
@@ -286,11 +292,37 @@ def test_a_header_from_the_input_is_defused_too(tmp_path):
     assert paths["articles"].read_text().splitlines()[0].endswith(",'=HYPERLINK(1)")
 
 
-def test_the_csv_lines_are_what_the_csv_module_writes():
-    rows = [["a,b", 'say "x"', "line\nbreak", "\rx", "", None, 1, -2.5, True, float("nan"), "=1", "café"], [""],
-            [None], ["plain"]]
+@pytest.mark.parametrize("format", ["csv", "parquet"])
+def test_a_column_named_as_one_the_report_writes_is_passed_through_suffixed(tmp_path, format):
+    """A file's own gold label in a `story_id` column (or a `wire_group`) is kept beside the report's."""
+    from perspectives import run
+    from perspectives.embed import HashedWords
+
+    given = pd.DataFrame({"id": ["a", "b"], "title": ["Quake hits Izmir", "Bank lifts rates"],
+                          "story_id": ["gold-1", "gold-2"], "wire_group": ["w", None], "story_id_given": ["x", "y"]})
+    summary = run(given, db=tmp_path / "s.db", out=tmp_path / "out", embedder=HashedWords(), format=format,
+                  progress=False)
+    path = summary.files["articles"]
+    articles = pd.read_csv(path) if format == "csv" else pd.read_parquet(path)
+    assert list(articles.columns[:len(ARTICLE_COLUMNS)]) == ARTICLE_COLUMNS
+    assert articles["story_id"].str.startswith("s-").all()
+    rows = articles.set_index("id").loc[["a", "b"]]
+    assert rows["story_id_given_given"].tolist() == ["gold-1", "gold-2"]
+    assert rows["story_id_given"].tolist() == ["x", "y"]
+    assert rows["wire_group_given"].tolist()[0] == "w"
+
+
+def test_the_csv_lines_are_what_the_csv_module_writes_and_read_back_whole():
+    rows = [["a,b", 'say "x"', "line\nbreak", "\rx", "a\rb", "", None, 1, -2.5, True, float("nan"), "=1", "café"],
+            [""], [None], ["plain"]]
     frames = [pd.DataFrame([row], dtype=object) for row in rows]
-    assert [csv_lines([row]) for row in rows] == [csv_safe(f).to_csv(index=False, header=False) for f in frames]
+    # As Python 3.12's csv module writes them: a lone carriage return quoted (lines ended with CR LF make every
+    # version quote it), since a reader takes it for a line's end.
+    assert [csv_lines([row]) for row in rows] == [
+        csv_safe(f).to_csv(index=False, header=False, lineterminator="\r\n").replace("\r\n", "\n") for f in frames]
+    read = list(csv.reader(io.StringIO(csv_lines(rows), newline="")))
+    assert len(read) == len(rows) and read[0][3:5] == ["'\rx", "a\rb"]
+    assert pd.read_csv(io.StringIO(csv_lines(rows[:1])), header=None).shape == (1, len(rows[0]))
 
 
 def test_a_story_is_rendered_again_only_when_its_rows_change(tmp_path):
