@@ -75,7 +75,7 @@ _MARKED = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (co
            (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF8, "utf-8-sig"))
 
 
-def text_encoding(name: str) -> str:
+def _text_codec(name: str) -> str:
     """The codec `name` stands for (`latin-1` -> `iso8859-1`); raises InputError for a name Python does not know."""
     try:
         b"a".decode(name)  # refused for a codec of bytes to bytes (base64, zlib), which is no text encoding
@@ -92,7 +92,7 @@ def _decode(path: Path, encoding: str = UTF8) -> str:
         raw = module.decompress(path.read_bytes()) if module else path.read_bytes()
     except (OSError, EOFError, lzma.LZMAError) as exc:  # gzip's BadGzipFile is an OSError
         raise InputError(f"{path}: not a readable {path.suffix.lower()[1:]} file ({exc})") from None
-    codec = named = text_encoding(encoding)
+    codec = named = _text_codec(encoding)
     if named == UTF8:
         codec = next((marked for mark, marked in _MARKED if raw.startswith(mark)), UTF8)
     if b"\x00" in raw[:8192] and not codec.startswith(("utf-16", "utf-32")):
@@ -354,7 +354,7 @@ class FileSource:
         return read_records(self.path, self.encoding)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames compare cell by cell, not as one value
 class FrameSource:
     """A pandas DataFrame of articles, its columns named as a file's may be; rows are numbered by position from 0
     (as `frame.iloc` counts them)."""
