@@ -52,7 +52,8 @@ def test_story_list_renders_with_filters(app, demo_tables):
 def test_the_front_page_counts_its_stories_in_words(app):
     at = app.run()
     assert len(at.dataframe[0].value) == 1  # the demo's last 48 hours: one story of two or more outlets
-    assert at.caption[0].value.startswith("1 story in the period chosen")
+    assert at.caption[0].value == ("1 story in the period chosen · ranked by spread: countries, outlets, articles in "
+                                   "the last 6 hours, then articles")
     at.selectbox(key="period").set_value("Everything").run()
     assert at.caption[0].value.startswith(f"{len(at.dataframe[0].value)} stories in the period chosen")
 
@@ -228,6 +229,7 @@ def test_a_store_of_undated_untitled_texts_without_outlets_lists_and_opens_its_s
     assert not at.exception
     assert "period" not in [box.key for box in at.selectbox]
     assert any("No article here has a date" in caption.value for caption in at.sidebar.caption)
+    assert at.caption[0].value.endswith("ranked by spread: countries, outlets, then articles")
     listed = at.dataframe[0].value
     with Store(db) as store:
         stories, members = store.stories(), store.members()

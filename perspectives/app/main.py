@@ -181,15 +181,16 @@ def front_page_view(shown: Shown) -> None:
     st.title("Today's stories")
     filters = sidebar_filters(shown.desk())
     ranked = cached_front_page(shown, tuple(sorted(filters.items())))
+    undated = ranked["first_seen"].isna().all()
     st.caption(f"{counted(len(ranked), 'story', 'stories')} in the period chosen · ranked by spread: countries, "
-               "outlets, then articles in the last 6 hours")
+               f"outlets, {'' if undated else 'articles in the last 6 hours, '}then articles")
     if ranked.empty:
         st.info("No story matches these filters in this period.")
         return
     table = ranked.assign(countries=ranked["countries"].map(lambda cs: " ".join(f"{flag(c)}{c}" for c in cs)))
     # Where no article names a country, or none is dated, the columns that would say so are left out.
     unknown = {*(["countries", "n_countries"] if not ranked["n_countries"].any() else []),
-               *(["growth", "first_seen", "coverage"] if ranked["first_seen"].isna().all() else [])}
+               *(["growth", "first_seen", "coverage"] if undated else [])}
     st.dataframe(
         table[[column for column in ["label", "countries", "n_countries", "n_outlets", "n_articles", "growth",
                                      "first_seen", "coverage", "keywords"] if column not in unknown]],
