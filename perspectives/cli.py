@@ -58,7 +58,8 @@ Pull = Annotated[bool, typer.Option(
                    "(titles, one-line summaries, posts); it costs crowded stories of two to four articles. See "
                    "benchmarks/GROUPING.md, \"Pulling articles toward their best candidates\".")]
 Paths = Annotated[list[Path] | None, typer.Argument(
-    help="Article files: .csv, .tsv, .json, .jsonl (these also as .gz, .bz2, .xz), .parquet, .xlsx or .ods.")]
+    help="Article files: .csv, .tsv, .json, .jsonl (these also as .gz, .bz2, .xz), .parquet, .xlsx or .ods; or folders "
+         "of them (a folder of .parquet files is one dataset).")]
 Sources = Annotated[Path | None, typer.Option(
     "--sources", help="Outlet registry (TOML): poll every outlet's feeds and fetch new articles.")]
 Since = Annotated[str | None, typer.Option(help="With --sources: skip feed items published before this date.")]

@@ -363,6 +363,24 @@ def test_a_dataframe_is_a_source_as_a_file_is():
         load_articles(frame[["date", "source"]])
 
 
+def test_a_folder_is_read_file_by_file_its_rows_named_within_it(tmp_path):
+    """Daily exports without ids, one file name in each day's folder: each row keeps an id of its own."""
+    for day, title in [("2025-08-07", "Quake hits Izmir"), ("2025-08-08", "Izmir toll rises")]:
+        (tmp_path / "exports" / day).mkdir(parents=True)
+        (tmp_path / "exports" / day / "articles.csv").write_text(f"title,outlet\n{title},Ledger\n", encoding="utf-8")
+    (tmp_path / "exports" / "late.jsonl.gz").write_bytes(gzip.compress(b'{"id": "l1", "title": "Rates rise"}\n'))
+    (tmp_path / "exports" / "README.txt").write_text("what these exports are", encoding="utf-8")
+    (tmp_path / "exports" / ".hidden.csv").write_text("not,articles\n", encoding="utf-8")
+    result = load_articles(tmp_path / "exports", detect_languages=False)
+    assert result.rejects.empty
+    assert result.articles["id"].tolist() == ["2025-08-07/articles.csv:2", "2025-08-08/articles.csv:2", "l1"]
+    assert result.articles["title"].tolist() == ["Quake hits Izmir", "Izmir toll rises", "Rates rise"]
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("none", encoding="utf-8")
+    with pytest.raises(InputError, match="empty: a folder without article files"):
+        load_articles(tmp_path / "empty")
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_articles(tmp_path / "absent.csv")

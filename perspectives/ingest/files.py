@@ -10,7 +10,7 @@ import gzip
 import io
 import json
 import lzma
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeAlias
@@ -289,9 +289,7 @@ def read_records(path: str | Path, encoding: str = UTF8) -> Records:
     """Raw records of one file with their row numbers; raises InputError when the file is unusable. `encoding` is
     the text formats' (Parquet and workbooks name their own)."""
     path = Path(path)
-    if path.is_dir():  # a (partitioned) Parquet dataset, as batch jobs write them
-        if not any(path.rglob("*.parquet")):
-            raise InputError(f"{path}: a folder without .parquet files")
+    if is_dataset(path):
         return _parquet_records(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -303,6 +301,30 @@ def read_records(path: str | Path, encoding: str = UTF8) -> Records:
         raise InputError(f"{path}: unsupported file type {kind!r} (use .csv, .tsv, .json, .jsonl, .parquet, .xlsx or"
                          " .ods; the text formats also compressed: .gz, .bz2, .xz)")
     return _BINARY_READERS[_format(path)](path)
+
+
+def is_dataset(path: Path) -> bool:
+    """Whether `path` is a folder of Parquet files: one (partitioned) dataset, as batch jobs write them."""
+    return path.is_dir() and any(path.rglob("*.parquet"))
+
+
+def is_article_file(path: Path) -> bool:
+    """Whether the file's suffix names a format `read_records` reads (hidden files aside)."""
+    return (path.is_file() and not path.name.startswith(".")
+            and (_format(path) in _TEXT_READERS or _format(path) in _BINARY_READERS and path.suffix.lower()
+                 not in _COMPRESSED))
+
+
+def file_sources(path: Path, encoding: str = UTF8) -> list[FileSource]:
+    """The sources a path given holds: a file, or a folder of Parquet files (one dataset); any other folder's
+    article files, in it and below, in the order of their paths, each named within the folder
+    (`2025-08-07/articles.csv`), so that files of one name in two of its folders name their rows apart."""
+    if not path.is_dir() or is_dataset(path):
+        return [FileSource(path, encoding)]
+    found = sorted(p for p in path.rglob("*") if is_article_file(p))
+    if not found:
+        raise InputError(f"{path}: a folder without article files (.csv, .tsv, .json, .jsonl, .parquet, .xlsx, .ods)")
+    return [FileSource(p, encoding, p.relative_to(path).as_posix()) for p in found]
 
 
 # Languages lingua chooses among when a row has no language (plus any the file itself names). A fixed, moderate set:
@@ -331,7 +353,10 @@ class Source(Protocol):
     """Anything that yields raw article records: a file (`FileSource`), or a database, an API, a user's own reader.
     Every source's records go through the one validator (`schema.validate_row`)."""
 
-    name: str  # what rejects.csv's `file` column names it by
+    @property
+    def name(self) -> str:
+        """What rejects.csv's `file` column names it by."""
+        ...
 
     def rows(self) -> Iterable[tuple[int, dict | RowError]]:
         """(row number, raw record) pairs; a RowError for a row that could not even be read."""
@@ -341,10 +366,15 @@ class Source(Protocol):
 @dataclass(frozen=True)
 class FileSource:
     """A CSV, JSON, JSON lines, Parquet or spreadsheet file (or a Parquet dataset folder); `encoding` is the text
-    formats' (`read_records`)."""
+    formats' (`read_records`), `row_prefix` what names its rows where it has no ids (default its file name)."""
 
     path: Path
     encoding: str = UTF8
+    row_prefix: str = ""
+
+    def __post_init__(self):
+        if not self.row_prefix:
+            object.__setattr__(self, "row_prefix", self.path.name)
 
     @property
     def name(self) -> str:
@@ -362,6 +392,10 @@ class FrameSource:
     frame: pd.DataFrame = field(repr=False)
     name: str = "frame"
 
+    @property
+    def row_prefix(self) -> str:
+        return self.name
+
     def rows(self) -> Records:
         return _frame_records(self.name, self.frame, first_row=0)
 
@@ -371,12 +405,12 @@ Articles: TypeAlias = str | Path | pd.DataFrame | Source
 
 
 def load_articles(*sources: Articles, detect_languages: bool = True, encoding: str = UTF8) -> LoadResult:
-    """Load and validate articles from files (paths), DataFrames or any `Source`; duplicates of an id already
-    loaded are rejected. Rows of a source without ids are named by the source and row number (`titles.csv:2`; the
-    k-th DataFrame given is `framek`, its rows counted from 0). A column under another common name (`headline`,
-    `body`, `date`, `source`) is read as the schema's (`schema.read_as`), and `columns_read_as` says which. Dates
-    of numbers (07/08/2025) are read day first in a source whose dates show that convention
-    (`schema.dates_day_first`), as `dates_day_first` lists.
+    """Load and validate articles from files (paths; a folder's article files, see `file_sources`), DataFrames or
+    any `Source`; duplicates of an id already loaded are rejected. Rows of a source without ids are named by the
+    source and row number (`titles.csv:2`; the k-th DataFrame given is `framek`, its rows counted from 0). A column
+    under another common name (`headline`, `body`, `date`, `source`) is read as the schema's (`schema.read_as`),
+    and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a source whose dates show
+    that convention (`schema.dates_day_first`), as `dates_day_first` lists.
 
     With `detect_languages`, rows without a language get one from lingua. `encoding` is that of the text files
     given as paths (CSV, JSON): UTF-8 unless named, never guessed.
@@ -387,16 +421,12 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     outlets_missing = ids_from_rows = 0
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
-    frames = 0
-    for given in sources:
-        if isinstance(given, pd.DataFrame):
-            frames += 1
-            given = FrameSource(given, f"frame{frames}")
-        source = FileSource(Path(given), encoding) if isinstance(given, str | Path) else given
+    for source in _sources(sources, encoding):
         rows = _named_columns(source.rows(), columns_read_as)
+        prefix = getattr(source, "row_prefix", Path(source.name).name)
         without_ids = not any(isinstance(record, dict) and "id" in record for _, record in rows)
         if without_ids:
-            rows = _ids_from_rows(Path(source.name).name, rows)
+            rows = _ids_from_rows(prefix, rows)
         day_first = dates_day_first(record.get("published_at") for _, record in rows if isinstance(record, dict))
         if day_first:
             read_day_first.append(source.name)
@@ -407,7 +437,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
             if isinstance(result, RowError):
                 rejects.append(_reject(source.name, row, record, result.reason))
             else:
-                first_seen[result["id"]] = f"{Path(source.name).name} row {row}"
+                first_seen[result["id"]] = f"{prefix} row {row}"
                 outlets_missing += isinstance(record, dict) and not clean(record.get("outlet"))
                 ids_from_rows += without_ids
                 articles.append(result)
@@ -415,6 +445,19 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
                       columns_read_as, ids_from_rows, read_day_first)
+
+
+def _sources(given: Iterable[Articles], encoding: str) -> Iterator[Source]:
+    """Each source given: a path's (`file_sources`), a frame as `FrameSource` (the k-th named `framek`), or as is."""
+    frames = 0
+    for item in given:
+        if isinstance(item, pd.DataFrame):
+            frames += 1
+            yield FrameSource(item, f"frame{frames}")
+        elif isinstance(item, str | Path):
+            yield from file_sources(Path(item), encoding)
+        else:
+            yield item
 
 
 def _named_columns(rows: Iterable[tuple[int, dict | RowError]], read: dict[str, str]) -> Records:
