@@ -361,6 +361,9 @@ def test_a_dataframe_is_a_source_as_a_file_is():
     assert result.rejects[["file", "row", "reason"]].values.tolist() == [["frame1", 2, "missing title and text"]]
     with pytest.raises(InputError, match="frame1: no title or text column"):
         load_articles(frame[["date", "source"]])
+    again = load_articles(result.articles, detect_languages=False)  # the engine's own shape, its extras spread
+    assert again.articles.drop(columns="extra").equals(result.articles.drop(columns="extra"))
+    assert [extra["score"] for extra in again.articles["extra"]] == [0.5, None, 0.5]
 
 
 def test_a_folder_is_read_file_by_file_its_rows_named_within_it(tmp_path):

@@ -397,7 +397,15 @@ class FrameSource:
         return self.name
 
     def rows(self) -> Records:
-        return _frame_records(self.name, self.frame, first_row=0)
+        return [(row, _extra_spread(record)) for row, record in _frame_records(self.name, self.frame, first_row=0)]
+
+
+def _extra_spread(record: dict | RowError) -> dict | RowError:
+    """A record of a frame in the engine's own shape (`load_articles(...).articles`), whose other columns are held in
+    `extra`, with them as columns again."""
+    if not isinstance(record, dict) or not isinstance(record.get("extra"), dict):
+        return record
+    return {**record["extra"], **{key: value for key, value in record.items() if key != "extra"}}
 
 
 # What articles may be loaded from: a file's path, a frame, or any source.
