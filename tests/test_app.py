@@ -235,6 +235,8 @@ def test_a_store_of_undated_untitled_texts_without_outlets_lists_and_opens_its_s
         stories, members = store.stories(), store.members()
     assert len(listed) == len(stories)  # at least one outlet: every story
     assert list(listed.columns) == ["label", "n_outlets", "n_articles", "keywords"]
+    at.sidebar.radio(key="view").set_value("Coverage map").run()
+    assert "No article here names a country" in at.info[0].value
     story = stories.sort_values("n_articles").iloc[-1]
     at.query_params["story"] = story["story_id"]
     at.run()

@@ -229,6 +229,9 @@ def coverage_map(db: str, version: int, story_id: str, key: str) -> str:
 
 def map_view(shown: Shown) -> None:
     st.title("Coverage map")
+    if not shown.desk().articles["country"].notna().any():
+        st.info("No article here names a country, so there is nothing to map.")
+        return
     stories = shown.desk().stories
     multi = stories[stories["n_outlets"] >= 2]
     story_id = story_picker(multi, "Story", "map_story") or (multi["story_id"].iloc[0] if len(multi) else None)
