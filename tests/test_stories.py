@@ -129,6 +129,25 @@ def test_describe_names_stories_after_their_first_article():
     assert pd.isna(fit["y1"]) and fit[["x1", "x2"]].notna().all()  # alone in its story: nothing to fit
 
 
+def test_a_story_is_named_by_its_most_central_headline_read_in_english_where_it_has_one():
+    def article(i, title, language, title_en=None):
+        return {"id": f"a{i}", "outlet": f"O{i}", "country": None, "published_at": None, "title": title,
+                "text": "", "language": language, "title_en": title_en, "text_en": None}
+
+    angles = np.radians([0, 10, 20, 80, 90, 100])  # each story's middle member the most central
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    articles = pd.DataFrame([article(0, "Mary Barra nombrada directora de GM", "es"),
+                             article(1, "Mary Barra nominata a capo di GM", "it"),
+                             article(2, "Mary Barra appointed GM chief", "en"),
+                             article(3, "Terremoto en Japón", "es"), article(4, "Terremoto in Giappone", "it"),
+                             article(5, "Aardbeving in Japan", "nl", title_en="Earthquake in Japan")])
+    stories, _ = describe_stories(articles, np.array([0, 0, 0, 1, 1, 1]), vectors)
+    assert stories["label"].tolist() == ["Mary Barra appointed GM chief", "Earthquake in Japan"]
+    untranslated = articles.assign(language=["es", "it", "es", "es", "it", "nl"], title_en=None)
+    stories, _ = describe_stories(untranslated, np.array([0, 0, 0, 1, 1, 1]), vectors)
+    assert stories["label"].tolist() == ["Mary Barra nominata a capo di GM", "Terremoto in Giappone"]  # the medoids
+
+
 def test_each_members_fit_is_its_mean_similarity_to_the_others_and_lowest_for_the_odd_one_out():
     from perspectives.stories.refine import member_fit
 

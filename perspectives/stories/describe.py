@@ -79,7 +79,7 @@ def describe_stories(articles: pd.DataFrame, labels: np.ndarray,
         dates = [a["published_at"] for a in own if present(a.get("published_at"))]
         rows.append({
             "story_id": sid,
-            "label": _headline(records[_medoid(vectors, idx)]),
+            "label": _headline(records[_medoid(vectors, idx, [i for i in idx if view_language(records[i]) == "en"])]),
             "keywords": ", ".join(words),
             "n_articles": len(idx),
             "n_outlets": len({a["outlet"] for a in own}),
@@ -108,11 +108,12 @@ def _sort_time(record) -> str:
     return record.get("published_at") or "9999"
 
 
-def _medoid(vectors: np.ndarray, idx: list[int]) -> int:
-    """The member most similar on average to the others: its headline stands for the story. The sum of a member's
+def _medoid(vectors: np.ndarray, idx: list[int], preferred: list[int]) -> int:
+    """The member most similar on average to the others, among the `preferred` (those read in English: the report
+    and the app speak it) where the story has any: its headline stands for the story. The sum of a member's
     similarities is its similarity to the members' sum, so no members x members matrix is built."""
+    pool = preferred or idx
     if len(idx) <= 2:
-        return idx[0]
-    block = vectors[idx]
-    similarity = block @ block.sum(axis=0)
-    return idx[int(np.argmax(similarity))]
+        return pool[0]
+    similarity = vectors[pool] @ vectors[idx].sum(axis=0)
+    return pool[int(np.argmax(similarity))]
