@@ -289,7 +289,7 @@ def read_records(path: str | Path, encoding: str = UTF8) -> Records:
     """Raw records of one file with their row numbers; raises InputError when the file is unusable. `encoding` is
     the text formats' (Parquet and workbooks name their own)."""
     path = Path(path)
-    if is_dataset(path):
+    if _is_dataset(path):
         return _parquet_records(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -303,12 +303,12 @@ def read_records(path: str | Path, encoding: str = UTF8) -> Records:
     return _BINARY_READERS[_format(path)](path)
 
 
-def is_dataset(path: Path) -> bool:
+def _is_dataset(path: Path) -> bool:
     """Whether `path` is a folder of Parquet files: one (partitioned) dataset, as batch jobs write them."""
     return path.is_dir() and any(path.rglob("*.parquet"))
 
 
-def is_article_file(path: Path) -> bool:
+def _is_article_file(path: Path) -> bool:
     """Whether the file's suffix names a format `read_records` reads (hidden files aside)."""
     return (path.is_file() and not path.name.startswith(".")
             and (_format(path) in _TEXT_READERS or _format(path) in _BINARY_READERS and path.suffix.lower()
@@ -319,9 +319,9 @@ def file_sources(path: Path, encoding: str = UTF8) -> list[FileSource]:
     """The sources a path given holds: a file, or a folder of Parquet files (one dataset); any other folder's
     article files, in it and below, in the order of their paths, each named within the folder
     (`2025-08-07/articles.csv`), so that files of one name in two of its folders name their rows apart."""
-    if not path.is_dir() or is_dataset(path):
+    if not path.is_dir() or _is_dataset(path):
         return [FileSource(path, encoding)]
-    found = sorted(p for p in path.rglob("*") if is_article_file(p))
+    found = sorted(p for p in path.rglob("*") if _is_article_file(p))
     if not found:
         raise InputError(f"{path}: a folder without article files (.csv, .tsv, .json, .jsonl, .parquet, .xlsx, .ods)")
     return [FileSource(p, encoding, p.relative_to(path).as_posix()) for p in found]
@@ -372,10 +372,6 @@ class FileSource:
     encoding: str = UTF8
     row_prefix: str = ""
 
-    def __post_init__(self):
-        if not self.row_prefix:
-            object.__setattr__(self, "row_prefix", self.path.name)
-
     @property
     def name(self) -> str:
         return str(self.path)
@@ -391,10 +387,6 @@ class FrameSource:
 
     frame: pd.DataFrame = field(repr=False)
     name: str = "frame"
-
-    @property
-    def row_prefix(self) -> str:
-        return self.name
 
     def rows(self) -> Records:
         return [(row, _extra_spread(record)) for row, record in _frame_records(self.name, self.frame, first_row=0)]
@@ -431,7 +423,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     read_day_first: list[str] = []
     for source in _sources(sources, encoding):
         rows = _named_columns(source.rows(), columns_read_as)
-        prefix = getattr(source, "row_prefix", Path(source.name).name)
+        prefix = getattr(source, "row_prefix", "") or Path(source.name).name
         without_ids = not any(isinstance(record, dict) and "id" in record for _, record in rows)
         if without_ids:
             rows = _ids_from_rows(prefix, rows)
