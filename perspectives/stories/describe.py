@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
@@ -108,11 +110,11 @@ def _sort_time(record) -> str:
     return record.get("published_at") or "9999"
 
 
-def _medoid(vectors: np.ndarray, idx: list[int], preferred: list[int]) -> int:
+def _medoid(vectors: np.ndarray, idx: list[int], preferred: Sequence[int] = ()) -> int:
     """The member most similar on average to the others, among the `preferred` (those read in English: the report
     and the app speak it) where the story has any: its headline stands for the story. The sum of a member's
     similarities is its similarity to the members' sum, so no members x members matrix is built."""
-    pool = preferred or idx
+    pool = list(preferred) or idx
     if len(idx) <= 2:
         return pool[0]
     similarity = vectors[pool] @ vectors[idx].sum(axis=0)
