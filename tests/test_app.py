@@ -13,7 +13,16 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.app_speed import replicate
 from perspectives import desk
-from perspectives.app.render import block, highlight, inert, plotly_text, safe_url, take_card, takes_row
+from perspectives.app.render import (
+    block,
+    country_row,
+    highlight,
+    inert,
+    plotly_text,
+    safe_url,
+    take_card,
+    takes_row,
+)
 from perspectives.store import STORY_COLUMNS, Store
 from perspectives.text import MAX_ARTICLE_SENTENCES
 from tests.conftest import ROOT, cli
@@ -136,6 +145,15 @@ def test_article_text_is_escaped_and_terms_marked():
     assert html.startswith("<mark>Deadline</mark>") and html.endswith("<mark>Kremlin</mark>")
     card = take_card({"outlet": "<b>X</b>", "headline": "<i>h</i>", "lede": text, "distinctive_terms": ["<t>"]})
     assert "<b>X</b>" not in card and inert("<b>X</b>") in card and "<script>" not in card
+
+
+def test_a_take_without_a_headline_has_no_empty_heading():
+    """A one-line summary's take (a feed whose pages could not be read) has a lede and no headline."""
+    summary = {"outlet": "X", "headline": "", "lede": "Talks resume in Geneva.", "distinctive_terms": []}
+    assert "<h4>" not in take_card(summary) and "<h4>" not in country_row([summary])
+    assert "<h4>Talks</h4>" in take_card({**summary, "headline": "Talks"})
+    translated = take_card({**summary, "headline_en": "", "lede_en": "Talks resume."})
+    assert "<b></b>" not in translated and '<div class="english">Talks resume' in translated
 
 
 def test_only_http_links_are_kept():

@@ -148,6 +148,20 @@ def test_a_story_is_named_by_its_most_central_headline_read_in_english_where_it_
     assert stories["label"].tolist() == ["Mary Barra nominata a capo di GM", "Terremoto in Giappone"]  # the medoids
 
 
+def test_an_untitled_story_is_named_by_its_first_sentence_cut_to_a_headlines_length():
+    from perspectives.stories.describe import LABEL_CHARS
+
+    long = ("President Donald Trump's deadline for Vladimir Putin to agree to a ceasefire in Ukraine expires Friday, "
+            "and lawmakers in both parties are watching whether the White House will act. More follows.")
+    articles = pd.DataFrame([{"id": f"u{i}", "outlet": "O", "country": None, "published_at": None, "title": "",
+                              "text": text, "language": "en", "title_en": None, "text_en": None}
+                             for i, text in enumerate([long, "Talks resume in Geneva. Delegates arrive."])])
+    stories, _ = describe_stories(articles, np.array([0, 1]), np.eye(2, dtype=np.float32))
+    cut, short = stories["label"]
+    assert cut.endswith("…") and len(cut) <= LABEL_CHARS + 1 and long.startswith(cut[:-1])
+    assert short == "Talks resume in Geneva."
+
+
 def test_each_members_fit_is_its_mean_similarity_to_the_others_and_lowest_for_the_odd_one_out():
     from perspectives.stories.refine import member_fit
 

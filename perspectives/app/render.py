@@ -94,6 +94,11 @@ def safe_url(url: str | None) -> str | None:
     return url if is_web_url(url) else None
 
 
+def heading(headline: str | None) -> str:
+    """A card's headline, or nothing where its take has none (a one-line summary's)."""
+    return f"<h4>{inert(headline)}</h4>" if headline else ""
+
+
 def take_card(take: dict) -> str:
     terms = list(take.get("distinctive_terms") or [])
     has_english = bool(take.get("lede_en") or take.get("headline_en"))
@@ -101,8 +106,8 @@ def take_card(take: dict) -> str:
     lede = highlight(take.get("lede"), [] if has_english else terms)
     english = ""
     if has_english:
-        english = (f'<div class="english"><b>{inert(take.get("headline_en") or "")}</b><br>'
-                   f'{highlight(take.get("lede_en"), terms)}</div>')
+        headline_en = f"<b>{inert(take['headline_en'])}</b><br>" if take.get("headline_en") else ""
+        english = f'<div class="english">{headline_en}{highlight(take.get("lede_en"), terms)}</div>'
     chips = "".join(f"<span>{inert(t)}</span>" for t in terms)
     when = inert((take.get("published_at") or "")[:16].replace("T", " "))
     wire = ""
@@ -112,8 +117,7 @@ def take_card(take: dict) -> str:
     return (
         f'<div class="take"><div class="meta">{flag(take.get("country"))} {inert(take.get("country") or "")}'
         f' · {inert(take.get("language") or "")} · {when}</div>'
-        f'<div><b>{inert(take["outlet"])}</b></div>{wire}'
-        f'<h4>{inert(take.get("headline") or "")}</h4>'
+        f'<div><b>{inert(take["outlet"])}</b></div>{wire}{heading(take.get("headline"))}'
         f'<div class="lede">{lede}</div>{english}'
         f'<div class="terms">{chips}</div></div>'
     )
@@ -133,7 +137,7 @@ def country_row(takes: list[dict]) -> str:
     for country, items in sorted(by_country.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         body = "".join(
             f'<div class="meta">{inert(t["outlet"])}</div>'
-            f'<h4>{inert(t.get("headline_en") or t.get("headline") or "")}</h4>'
+            f'{heading(t.get("headline_en") or t.get("headline"))}'
             f'<div class="lede">{highlight(t.get("lede_en") or t.get("lede"), list(t.get("distinctive_terms") or []))}'
             "</div>"
             for t in items)

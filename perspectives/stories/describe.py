@@ -20,6 +20,7 @@ from perspectives.text import (
     english_text,
     english_title,
     lede,
+    pieces,
     present,
     short_id,
     view_language,
@@ -101,9 +102,18 @@ def story_terms(record) -> list[str]:
     return clause_terms(document(record), (1, 2), _STOP_WORDS, min_length=3, language=view_language(record))
 
 
+# Characters of an untitled story's label, taken from its text's first sentence: a headline's length.
+LABEL_CHARS = 120
+
+
 def _headline(record) -> str:
-    """The article's (English) title; without one, its text's first sentence."""
-    return english_title(record) or lede(english_text(record), "en", n=1)
+    """The article's (English) title; without one, its text's first sentence, cut to LABEL_CHARS at a space."""
+    title = english_title(record)
+    if title:
+        return title
+    sentence = lede(english_text(record), "en", n=1).strip()
+    label = next(pieces(sentence, LABEL_CHARS))
+    return label if label == sentence else f"{label}…"
 
 
 def _sort_time(record) -> str:
