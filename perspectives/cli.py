@@ -135,6 +135,10 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
         typer.echo("dates read day first (07/08/2025 is 7 August) in " + ", ".join(summary.dates_day_first))
     if summary.ids_from_rows:
         typer.echo(f"{summary.ids_from_rows} rows without an id: each named by its file and row ('file.csv:2')")
+    if summary.rows_replaced:
+        typer.echo(f"note: {summary.rows_replaced} stored articles named by file and row changed: edits, or rows of "
+                   "another file of that name, or rows inserted or sorted anew, which replaced other articles; an id "
+                   "column keeps them apart", err=True)
     if summary.outlets_missing:
         typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, or "
                    f"'{UNKNOWN_OUTLET}' without a link")

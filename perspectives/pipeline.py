@@ -137,6 +137,8 @@ class IngestSummary:
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
     ids_from_rows: int = 0  # rows of a file without ids, each named by its file and row number
     dates_day_first: list[str] = field(default_factory=list)  # files whose dates of numbers put the day first
+    # Stored articles named by their file and row whose content this read changed: edits, or another file's rows.
+    rows_replaced: int = 0
 
 
 def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -221,10 +223,11 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
         web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=log,
                              progress=progress) if registry else None
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
+    row_named = {a["id"] for a in loaded.articles.to_dict("records") if a["extra"].get("id_source") == "row"}
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
                          loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
-                         loaded.dates_day_first)
+                         loaded.dates_day_first, sum(i in row_named for i in counts.updated_ids))
 
 
 @dataclass

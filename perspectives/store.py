@@ -9,7 +9,7 @@ import sqlite3
 import zlib
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -275,6 +275,7 @@ class UpsertCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    updated_ids: list[str] = field(default_factory=list)
 
 
 class Store:
@@ -396,6 +397,7 @@ class Store:
                         (*(row[f] for f in fields), row_hash, row["id"]),
                     )
                     counts.updated += 1
+                    counts.updated_ids.append(str(row["id"]))
                 else:
                     counts.unchanged += 1
 

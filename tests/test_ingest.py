@@ -384,6 +384,26 @@ def test_a_folder_is_read_file_by_file_its_rows_named_within_it(tmp_path):
         load_articles(tmp_path / "empty")
 
 
+def test_a_read_that_changes_articles_named_by_file_and_row_says_so(tmp_path, capsys):
+    """Rows without ids of two files of one name, read one after the other, share their names: the second read
+    replaces the first's articles, and says so."""
+    from perspectives import ingest
+    from perspectives.cli import _echo_ingest
+
+    days = {"monday": ["Quake hits Izmir", "Rates rise"], "tuesday": ["Izmir toll rises", "Rates rise"]}
+    for day, titles in days.items():
+        (tmp_path / day).mkdir()
+        (tmp_path / day / "articles.csv").write_text("title\n" + "\n".join(titles) + "\n", encoding="utf-8")
+    db = tmp_path / "s.db"
+    assert ingest(tmp_path / "monday" / "articles.csv", db=db, rejects=None).rows_replaced == 0
+    again = ingest(tmp_path / "monday" / "articles.csv", db=db, rejects=None)
+    assert (again.unchanged, again.rows_replaced) == (2, 0)
+    other = ingest(tmp_path / "tuesday" / "articles.csv", db=db, rejects=None)
+    assert (other.updated, other.unchanged, other.rows_replaced) == (1, 1, 1)
+    _echo_ingest(other)
+    assert "note: 1 stored articles named by file and row changed" in capsys.readouterr().err
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_articles(tmp_path / "absent.csv")
