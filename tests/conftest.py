@@ -23,7 +23,9 @@ def cli(*args, cwd=None, check=True, env=None) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", "perspectives.cli", *map(str, args)], cwd=cwd or ROOT,
                             capture_output=True, text=True, timeout=600, env=os.environ | (env or {}))
     if check and result.returncode != 0:
-        raise AssertionError(f"perspectives {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}")
+        # The exit status tells a crash (a signal: negative) from an error the command reported (2, or 1).
+        raise AssertionError(f"perspectives {' '.join(map(str, args))} failed (exit status {result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
     return result
 
 
