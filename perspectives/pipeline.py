@@ -18,6 +18,7 @@ from perspectives.framing.sentences import split_story
 from perspectives.framing.takes import corpus_counts, multi_outlet_stories
 from perspectives.ingest import COLUMNS, Articles, InputError, load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
+from perspectives.ingest.files import UTF8
 from perspectives.ingest.http import PoliteFetcher
 from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
@@ -144,7 +145,7 @@ class IngestSummary:
 def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
            sources: str | Path | None = None, since=None, fetcher: PoliteFetcher | None = None,
            translator: Translator | None = None, progress: bool = True,
-           allow_private: Iterable[str] = (), encoding: str = "utf-8") -> IngestSummary:
+           allow_private: Iterable[str] = (), encoding: str = UTF8) -> IngestSummary:
     """Validate articles into the store and, with `sources`, poll the registry's feeds.
 
     Every row, from files and feeds alike, goes through the one validator; a known article is updated only when
@@ -223,11 +224,12 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
         web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=log,
                              progress=progress) if registry else None
     rejects_path = write_rejects(loaded.rejects, rejects) if rejects and paths else None
-    row_named = {a["id"] for a in loaded.articles.to_dict("records") if a["extra"].get("id_source") == "row"}
+    # Only the updated articles are looked at: a large read's every row is not turned into a dict again.
+    updated_extras = loaded.articles.set_index("id")["extra"].reindex(counts.updated_ids)
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
                          loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
-                         loaded.dates_day_first, sum(i in row_named for i in counts.updated_ids))
+                         loaded.dates_day_first, sum(extra.get("id_source") == "row" for extra in updated_extras))
 
 
 @dataclass
@@ -517,7 +519,7 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
         since=None, fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
         allow_private: Iterable[str] = (), embedder: Embedder | None = None,
-        on_step: Callable[[Step], None] | None = None, encoding: str = "utf-8") -> RunSummary:
+        on_step: Callable[[Step], None] | None = None, encoding: str = UTF8) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go: the ``perspectives run`` command.
 
     Parameters
@@ -616,7 +618,7 @@ def evaluate(path: str | Path | pd.DataFrame, gold: str, model: str | None = Non
              pull_share: float | None = None, db: str | Path | None = None, backend: str | None = None,
              mapper: Mapper | None = None, progress: bool = True,
              embedder: Embedder | None = None, shape: str = "as given",
-             encoding: str = "utf-8") -> dict[str, float | str]:
+             encoding: str = UTF8) -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column.
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -675,7 +677,7 @@ def evaluate_shapes(path: str | Path | pd.DataFrame, gold: str, shapes: Iterable
                     time_window_days: float | None = 3.0, pull_share: float | None = None,
                     db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
                     progress: bool = True, embedder: Embedder | None = None,
-                    encoding: str = "utf-8") -> list[dict[str, float | str]]:
+                    encoding: str = UTF8) -> list[dict[str, float | str]]:
     """`evaluate` in each of `shapes` (by default every shape of `perspectives.shapes.SHAPES`), the file read and
     the model loaded once: one result per shape, in the order given.
 
