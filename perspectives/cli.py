@@ -76,8 +76,8 @@ Cluster = Annotated[str | None, typer.Option(
                       "here.")]
 Format = Annotated[str, typer.Option(help="Report format: csv, or parquet (articles partitioned by day).")]
 Encoding = Annotated[str, typer.Option(
-    help="The text encoding of the CSV, TSV and JSON files (cp1252, latin-1, shift_jis...): UTF-8 unless named, "
-         "never guessed.")]
+    help="The text encoding of the CSV, TSV and JSON files (cp1252, latin-1, shift_jis...): UTF-8 unless named or "
+         "declared by a byte-order mark, never guessed.")]
 RegistryPath = Annotated[Path, typer.Option("--sources", help="Outlet registry (TOML).")]
 AllowPrivate = Annotated[list[str] | None, typer.Option(
     "--allow-private", metavar="HOST[:PORT]",
