@@ -58,11 +58,17 @@ RESULTS = ROOT / "benchmarks" / "results"
 # The embedding model every method sees (`--model`; None: the packaged MiniLM).
 MODEL: str | None = None
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
+BLURBS = ROOT / "data" / "blurbs" / "blurbs.jsonl"
+
+
+def own_set(path: Path) -> pd.DataFrame:
+    """One of the project's own labelled corpora (data/), its `gold_story` as the gold column."""
+    articles = load_articles(path).articles
+    return articles.assign(gold=articles["extra"].map(lambda e: e["gold_story"]))
 
 
 def demo() -> pd.DataFrame:
-    articles = load_articles(DEMO).articles
-    return articles.assign(gold=articles["extra"].map(lambda e: e["gold_story"]))
+    return own_set(DEMO)
 
 
 def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
@@ -74,7 +80,7 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
     # And with one article per story and language (the earliest): as news blurbs in many languages come, each
     # language reporting each event once, so every pair of one story is a pair of languages.
     per_language = originals.sort_values(["published_at", "id"]).drop_duplicates(["gold", "language"])
-    sets = {"demo": given, "demo_originals": originals, "demo_per_language": per_language}
+    sets = {"demo": given, "demo_originals": originals, "demo_per_language": per_language, "blurbs": own_set(BLURBS)}
     loaders = {**datasets.DATASETS, "tweets": datasets.tweets}
     for name, loader in loaders.items():
         if name == "tweets" and tweets == 0:
@@ -93,8 +99,10 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
             for name, frame in sets.items()}
 
 
-# Sets that already have one shape only (titles, no dates, one outlet).
-ONE_SHAPE = {"tweets"}
+# Sets that come in fewer shapes than SHAPES: the tweets in one (text only, no dates, one outlet); the blurbs, one-line
+# texts without titles, with and without their dates (a shape of titles would leave them nothing).
+FEW_SHAPES = {"tweets": ("as given",), "blurbs": ("as given", "no dates/outlets")}
+ONE_SHAPE = {name for name, shapes in FEW_SHAPES.items() if len(shapes) == 1}
 # Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its
 # copy in).
 COPIES = {"demo_originals", "demo_per_language"}
@@ -188,7 +196,7 @@ def shaped_sets(sets: dict[str, pd.DataFrame], shapes: list[str]):
     """(set name, shape, the set in that shape, its vectors) for every set and the shapes it comes in."""
     vectors_by = embedder()
     for name, articles in sets.items():
-        for shape in ([shapes[0]] if name in ONE_SHAPE else shapes):
+        for shape in [shape for shape in shapes if shape in FEW_SHAPES.get(name, shapes)]:
             shaped = EVERY_SHAPE[shape](articles)
             yield name, shape, shaped, vectors_of(shaped, vectors_by)
 
@@ -382,10 +390,10 @@ def without_some_bodies(articles: pd.DataFrame, share: float, draw: int) -> pd.D
 
 
 def missing_bodies_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
-    """BCubed of perspectives and the peers on each set (but those of one shape) with some bodies missing: over the
+    """BCubed of perspectives and the peers on each set (but those of fewer shapes) with some bodies missing: over the
     whole set and over the articles with and without their body."""
     return pd.DataFrame([{"set": name, "bodies missing": share, "draw": draw} | row
-                         for name, articles in sets.items() if name not in ONE_SHAPE
+                         for name, articles in sets.items() if name not in FEW_SHAPES
                          for share in BODILESS_SHARES for draw in BODILESS_DRAWS
                          for row in scores_by_part(without_some_bodies(articles, share, draw), peers)])
 
@@ -594,6 +602,15 @@ TWINS = {
     ("neus_allsides", "monthly jobs reports"): r"jobs report|\bjobs in\b|[\d,]+ jobs|payroll|hiring|employers add",
     ("demo", "earthquakes"): {"quake-kamchatka", "quake-turkey"},
     ("demo", "sanctions on Russia"): {"sanctions-eu-18th", "sanctions-uk-gru"},
+    ("blurbs", "earthquakes"): {"quake-peru", "quake-turkey"},
+    ("blurbs", "rate decisions"): {"rate-ecb", "rate-turkey", "rate-fed", "rate-boj"},
+    ("blurbs", "floods and storms"): {"flood-nigeria", "flood-pakistan", "typhoon-philippines", "hurricane-mexico"},
+    ("blurbs", "transport accidents"): {"crash-colombia", "crash-nepal", "ferry-congo", "ferry-bangladesh",
+                                        "train-india", "train-egypt"},
+    ("blurbs", "fires and eruptions"): {"wildfire-greece", "wildfire-california", "wildfire-madeira",
+                                       "volcano-stromboli", "volcano-lewotobi"},
+    ("blurbs", "strikes and protests"): {"strike-argentina", "strike-germany-rail", "strike-korea-shipyards",
+                                         "protest-farmers-brussels"},
 }
 
 
@@ -954,7 +971,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print_table(f"stories of one size: {EVEN_STORIES} of the event tweets' stories, each cut to the same number of"
                 " tweets (drawn at random, and as pairs of nearest stories)", even_size_rows(sets, peers=peers))
     print_table(f"a feed's items: each {FEED_ITEM} (its body's first sentence), dates and outlets kept",
-                quality_rows({name: articles for name, articles in sets.items() if name not in ONE_SHAPE}, [FEED_ITEM],
+                quality_rows({name: articles for name, articles in sets.items() if name not in FEW_SHAPES}, [FEED_ITEM],
                              peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
