@@ -338,8 +338,12 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
         first = results[0]
         typer.echo(f"{first['model']}: {first['articles']} articles ({first['skipped_without_gold']} without a gold "
                    "story left out), in each shape")
-        table = pd.DataFrame(results).set_index("shape").drop(columns=["model", "skipped_without_gold", "articles"])
+        measured = [result for result in results if "not_measured" not in result]
+        table = pd.DataFrame(measured).set_index("shape").drop(columns=["model", "skipped_without_gold", "articles"])
         typer.echo(table.map(lambda value: f"{value:.4f}" if isinstance(value, float) else str(value)).T.to_string())
+        for result in results:
+            if "not_measured" in result:
+                typer.echo(f"{result['shape']}: not measured ({result['not_measured']})")
     else:
         for key, value in results[0].items():
             typer.echo(f"{key:<22}{value:.4f}" if isinstance(value, float) else f"{key:<22}{value}")

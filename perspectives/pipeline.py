@@ -24,7 +24,7 @@ from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
 from perspectives.report import write_rejects, write_report
-from perspectives.shapes import SHAPES
+from perspectives.shapes import SHAPES, inapplicable
 from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
@@ -646,7 +646,8 @@ def evaluate(path: str | Path | pd.DataFrame, gold: str, model: str | None = Non
     dict
         ``model``, ``shape``, ``skipped_without_gold`` and the scores of `metrics.grouping_report`: BCubed and
         pairwise precision, recall and F1, ARI, AMI, the numbers of stories and true stories, the share of
-        single-article stories.
+        single-article stories. Where `shape` leaves the articles nothing to group (titles only, of texts without
+        titles), ``articles`` and ``not_measured``, the reason, in place of the scores.
 
     Raises
     ------
@@ -679,7 +680,8 @@ def evaluate_shapes(path: str | Path | pd.DataFrame, gold: str, shapes: Iterable
                     progress: bool = True, embedder: Embedder | None = None,
                     encoding: str = UTF8) -> list[dict[str, float | str]]:
     """`evaluate` in each of `shapes` (by default every shape of `perspectives.shapes.SHAPES`), the file read and
-    the model loaded once: one result per shape, in the order given.
+    the model loaded once: one result per shape, in the order given. A shape that would leave the articles nothing
+    to group (titles only, where no article has a title) is not measured: its result says why (``not_measured``).
 
     Examples
     --------
@@ -705,9 +707,14 @@ def evaluate_shapes(path: str | Path | pd.DataFrame, gold: str, shapes: Iterable
     results: list[dict[str, float | str]] = []
     with Store(db) if db is not None else nullcontext() as store:
         for shape in shapes:
+            result: dict[str, float | str] = {"model": embedder.name, "shape": shape,
+                                              "skipped_without_gold": int(labels.isna().sum())}
+            reason = inapplicable(shape, articles)
+            if reason is not None:
+                results.append({**result, "articles": len(articles), "not_measured": reason})
+                continue
             shaped = SHAPES[shape](articles)
             clusterer = StoryClusterer(time_window_days=time_window_days, pull_share=pull_share)
             grouping = group_stories(shaped, embedder, clusterer, store=store, mapper=mapper, progress=progress)
-            results.append({"model": embedder.name, "shape": shape, "skipped_without_gold": int(labels.isna().sum()),
-                            **grouping_report(grouping.story_of(shaped), truth)})
+            results.append({**result, **grouping_report(grouping.story_of(shaped), truth)})
     return results

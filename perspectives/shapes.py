@@ -50,6 +50,16 @@ def title_and_summary(articles: pd.DataFrame) -> pd.DataFrame:
 
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
+# The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
+KEEPS_ONLY = {"titles only": "title", "bare titles": "title", "summaries only": "text"}
 # A shape measured in a table of its own, not in every table and fit as SHAPES are.
 FEED_ITEM = "title and summary"
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary}
+
+
+def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:
+    """Why `shape` leaves `articles` nothing to group (one-line texts have no title to keep), or None."""
+    field = KEEPS_ONLY.get(shape)
+    if field is None or articles[[field, f"{field}_en"]].map(present).to_numpy().any():
+        return None
+    return f"no article has a {field}"

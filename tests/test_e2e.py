@@ -10,7 +10,7 @@ from perspectives.embed import Embedder
 from perspectives.metrics import bcubed
 from perspectives.report import ARTICLE_COLUMNS
 from perspectives.store import Store
-from tests.conftest import DEMO, cli
+from tests.conftest import BLURBS, DEMO, cli
 
 
 def last_summary(db, kind: str) -> dict:
@@ -119,6 +119,18 @@ def test_evaluate_scores_a_file_in_every_shape(demo_run):
     assert header.split("  ")[0] == "shape" and all(shape in header for shape in SHAPES)
     with pytest.raises(ValueError, match="unknown shape 'tweets'"):
         evaluate(DEMO, gold="gold_story", shape="tweets")
+
+
+def test_a_shape_that_leaves_nothing_to_group_is_not_measured():
+    from perspectives.embed import HashedWords
+    from perspectives.pipeline import evaluate_shapes
+
+    results = {result["shape"]: result
+               for result in evaluate_shapes(BLURBS, gold="gold_story", embedder=HashedWords(), progress=False)}
+    # One-line texts without titles: titles only (bare or not) would group 263 empty texts.
+    assert results["titles only"]["not_measured"] == "no article has a title" == results["bare titles"]["not_measured"]
+    assert "bcubed_f1" not in results["titles only"] and results["titles only"]["articles"] == 263
+    assert "not_measured" not in results["summaries only"] and results["as given"]["bcubed_f1"] > 0
 
 
 def test_run_and_evaluate_read_a_file_in_the_encoding_named(tmp_path):
