@@ -536,14 +536,26 @@ def test_language_centring_removes_what_all_articles_of_a_language_share():
     from perspectives.stories.evidence import PRIOR_ARTICLES, centre_by_language
 
     rng = np.random.default_rng(0)
-    shared = {"en": rng.standard_normal(16), "sv": rng.standard_normal(16)}
-    languages = np.array(["en"] * 200 + ["sv"] * 200 + ["de"] * 2, dtype=object)
-    vectors = np.stack([3 * shared.get(lang, shared["en"]) + rng.standard_normal(16) for lang in languages])
+    # As a multilingual model places texts: much in common (unrelated texts ~0.8 alike), a little per language.
+    common = rng.standard_normal(32)
+    rare = ["de", "fi", "pl", "cs", "hu", "ro"]
+    shared = {language: rng.standard_normal(32) for language in ["en", "sv", "eu", *rare]}
+    event = rng.standard_normal(32)
+    languages = np.array(["en"] * 100 + ["sv"] * 100 + [language for language in rare for _ in range(3)] + ["eu"] * 2,
+                         dtype=object)
+    vectors = np.stack([4 * common + shared[language] + 3 * event * (language == "eu") + rng.standard_normal(32)
+                        for language in languages])
     centred = centre_by_language(vectors.astype(np.float32), languages)
     assert np.allclose(np.linalg.norm(centred, axis=1), 1, atol=1e-5)
-    within = centred[:200] @ centred[:200].T
-    assert abs(within[~np.eye(200, dtype=bool)].mean()) < 0.1  # raw, the shared part makes them ~0.9 alike
-    # Two German articles: their mean is mostly what they share, so only part of it is removed (shrunk by 2 / 4).
+    within = centred[:100] @ centred[:100].T
+    assert abs(within[~np.eye(100, dtype=bool)].mean()) < 0.1  # raw, the shared part makes them ~0.8 alike
+    # Languages of three unrelated articles each: their means are shrunk toward the corpus's, which holds what every
+    # article shares, so they are no nearer one another than unrelated articles of one language (shrunk toward
+    # nothing, each kept 2/5 of that and they stayed ~0.65 alike).
+    few = slice(200, 200 + 3 * len(rare))
+    across = (centred[few] @ centred[few].T)[languages[few][:, None] != languages[few][None, :]]
+    assert across.mean() < 0.2
+    # Two Basque articles of one event: their mean is mostly what they share, so only part of it is removed.
     assert PRIOR_ARTICLES == 2 and centred[-2] @ centred[-1] > 0.5
 
 
