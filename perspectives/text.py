@@ -114,16 +114,26 @@ def chinese_segmenter():
     return jieba
 
 
+# Languages whose list in the `stop-words` package is of another form of the language: its Greek list is Ancient
+# Greek (polytonic), which keeps "για" and "στην" of a modern Greek article among its keywords.
+_OTHER_FORM = frozenset({"el"})
+
+
 @lru_cache(maxsize=64)
 def language_stop_words(language: str | None) -> frozenset[str]:
-    """The stop words of `language` (ISO 639-1; the `stop-words` package's lists: their function words, not news
-    words, where Stopwords ISO's Russian list holds "россия" and "война"), lower-cased; empty for English, whose
-    STOP_WORDS callers pass, and for a language without a list."""
+    """The stop words of `language` (ISO 639-1), lower-cased: the `stop-words` package's list (function words, not
+    news words, where Stopwords ISO's Russian list holds "россия" and "война"), else Stopwords ISO's (modern Greek,
+    Swahili, Urdu, Thai, Bengali and others); empty for English, whose STOP_WORDS callers pass, and for a language
+    neither lists."""
     if not language or language == "en":
         return frozenset()
+    import stopwordsiso
     from stop_words import safe_get_stop_words
 
-    return frozenset(unicodedata.normalize("NFC", word).lower() for word in safe_get_stop_words(language))
+    words = [] if language in _OTHER_FORM else safe_get_stop_words(language)
+    if not words and stopwordsiso.has_lang(language):
+        words = stopwordsiso.stopwords(language)
+    return frozenset(unicodedata.normalize("NFC", word).lower() for word in words)
 
 
 def _by_spacing(text: str, runs: regex.Pattern = _UNSPACED_RUN) -> Iterator[tuple[str, str]]:

@@ -57,6 +57,11 @@ def test_each_language_leaves_out_its_own_function_words():
     # The Arabic list writes alef without its hamza (الى, ان): إلى and إن are left out all the same.
     assert clause_terms("وقال المجلس إن القتلى ارتفع إلى مئة", (1, 1), frozenset(), language="ar") == [
         "المجلس", "القتلى", "ارتفع", "مئة"]
+    # Modern Greek (the stop-words package lists Ancient Greek) and Swahili (which it lacks): Stopwords ISO's lists.
+    assert clause_terms("Σεισμός στην Τουρκία για δεύτερη φορά", (1, 1), frozenset(), language="el") == [
+        "σεισμός", "τουρκία", "δεύτερη", "φορά"]
+    assert clause_terms("Tetemeko la ardhi kwa mara ya pili", (1, 1), frozenset(), language="sw") == [
+        "tetemeko", "ardhi", "pili"]
 
 
 def test_a_term_is_weighed_by_its_rarity_in_its_own_language():
