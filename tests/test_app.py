@@ -247,12 +247,13 @@ def test_a_store_of_undated_untitled_texts_without_outlets_lists_and_opens_its_s
     assert not at.exception
     assert "period" not in [box.key for box in at.selectbox]
     assert any("No article here has a date" in caption.value for caption in at.sidebar.caption)
-    assert at.caption[0].value.endswith("ranked by spread: countries, outlets, then articles")
+    assert at.caption[0].value.endswith("ranked by spread: countries, then articles")
+    assert not at.sidebar.slider and "Outlets" not in [box.label for box in at.sidebar.multiselect]
     listed = at.dataframe[0].value
     with Store(db) as store:
         stories, members = store.stories(), store.members()
-    assert len(listed) == len(stories)  # at least one outlet: every story
-    assert list(listed.columns) == ["label", "n_outlets", "n_articles", "keywords"]
+    assert len(listed) == len(stories)  # no outlet to ask for: every story
+    assert list(listed.columns) == ["label", "n_articles", "keywords"]
     at.sidebar.radio(key="view").set_value("Coverage map").run()
     assert "No article here names a country" in at.info[0].value
     story = stories.sort_values("n_articles").iloc[-1]
@@ -265,6 +266,29 @@ def test_a_store_of_undated_untitled_texts_without_outlets_lists_and_opens_its_s
     assert "outlet" not in shown.columns and "published_at" not in shown.columns and "url" not in shown.columns
     ids = members.query("story_id == @story.story_id")["article_id"]
     assert sorted(shown["title"]) == sorted(texts[int(i.rsplit(":", 1)[1])] for i in ids)
+
+
+def test_the_language_filter_offers_every_language_of_the_articles(tmp_path, monkeypatch):
+    """Articles without outlets in 33 languages: the filter once offered the languages of each outlet's first article
+    (one, of the one unnamed outlet)."""
+    from perspectives import pipeline
+    from perspectives.embed import HashedWords
+    from tests.conftest import BLURBS
+
+    db = tmp_path / "blurbs.db"
+    pipeline.ingest(BLURBS, db=db, rejects=None)
+    pipeline.cluster(db=db, embedder=HashedWords(), progress=False)
+    monkeypatch.setenv("PERSPECTIVES_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="period").set_value("Everything").run()
+    assert not at.exception
+    languages = next(box for box in at.sidebar.multiselect if box.label == "Languages")
+    assert languages.options == sorted(pd.read_json(BLURBS, lines=True)["language"].unique())
+    languages.select("th").run()
+    with Store(db) as store:
+        thai = store.articles(texts=False).query("language == 'th'")["id"]
+        stories = set(store.members().set_index("article_id")["story_id"][thai])
+    assert not at.exception and len(at.dataframe[0].value) == len(stories) >= 1  # the stories a Thai blurb is in
 
 
 def rendered(markdown: str) -> str:

@@ -160,20 +160,34 @@ def sidebar_period(db: str, version: int) -> tuple[str | None, str | None]:
     return desk.iso(days[0]), desk.iso(pd.Timestamp(days[-1]) + pd.Timedelta(days=1))
 
 
+def filter_values(found: desk.Desk) -> dict[str, list[str]]:
+    """The values each sidebar filter offers (by the filter's column): countries and languages as the articles give
+    them (an outlet may write in two languages, and articles without an outlet in any), the rest by outlet; no
+    outlet where no article names one."""
+    articles, outlets = found.articles, found.outlets()
+    countries = articles["country"].dropna().unique()
+    named = outlets[outlets["outlet"] != UNKNOWN_OUTLET]
+    values = {"country": countries, "region": pd.Series([desk.country_info(c, "region") for c in countries]),
+              "language": articles["language"].dropna().unique(),
+              "outlet": outlets["outlet"] if len(named) else [], "ownership": outlets["ownership"]}
+    return {column: sorted(pd.Series(found_values).dropna().unique()) for column, found_values in values.items()}
+
+
 def sidebar_filters(found: desk.Desk) -> dict:
     st.sidebar.header("Filters")
-    outlets = found.outlets()
+    values = filter_values(found)
     filters: dict = {}
     options = [("countries", "Countries", "country"), ("regions", "Regions", "region"),
                ("languages", "Languages", "language"), ("outlets", "Outlets", "outlet"),
                ("ownership", "Ownership", "ownership")]
     for key, label, column in options:
-        values = sorted(outlets[column].dropna().unique())
-        if values:
+        if values[column]:
             fmt = (lambda c: f"{flag(c)} {c}") if column == "country" else str
-            filters[key] = tuple(st.sidebar.multiselect(label, values, format_func=fmt, key=f"filter_{key}"))
+            filters[key] = tuple(st.sidebar.multiselect(label, values[column], format_func=fmt, key=f"filter_{key}"))
     # Stories of two outlets or more are the ones to compare; where the articles name fewer, every story is listed.
-    filters["min_outlets"] = st.sidebar.slider("At least this many outlets", 1, 10, 2 if len(outlets) > 1 else 1)
+    if values["outlet"]:
+        filters["min_outlets"] = st.sidebar.slider("At least this many outlets", 1, 10,
+                                                   2 if len(values["outlet"]) > 1 else 1)
     return filters
 
 
@@ -182,15 +196,16 @@ def front_page_view(shown: Shown) -> None:
     filters = sidebar_filters(shown.desk())
     ranked = cached_front_page(shown, tuple(sorted(filters.items())))
     undated = ranked["first_seen"].isna().all()
+    nameless = "outlets" not in filters
     st.caption(f"{counted(len(ranked), 'story', 'stories')} in the period chosen · ranked by spread: countries, "
-               f"outlets, {'' if undated else 'articles in the last 6 hours, '}then articles")
+               f"{'' if nameless else 'outlets, '}{'' if undated else 'articles in the last 6 hours, '}then articles")
     if ranked.empty:
         st.info("No story matches these filters in this period.")
         return
     table = ranked.assign(countries=ranked["countries"].map(lambda cs: " ".join(f"{flag(c)}{c}" for c in cs)))
-    # Where no article names a country, or none is dated, the columns that would say so are left out.
+    # Where no article names a country or an outlet, or none is dated, the columns that would say so are left out.
     unknown = {*(["countries", "n_countries"] if not ranked["n_countries"].any() else []),
-               *(["growth", "first_seen", "coverage"] if undated else [])}
+               *(["n_outlets"] if nameless else []), *(["growth", "first_seen", "coverage"] if undated else [])}
     st.dataframe(
         table[[column for column in ["label", "countries", "n_countries", "n_outlets", "n_articles", "growth",
                                      "first_seen", "coverage", "keywords"] if column not in unknown]],
