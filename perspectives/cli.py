@@ -322,7 +322,9 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
              shapes: Annotated[bool, typer.Option(
                  "--shapes", help="Score the file in every shape too: titles only, without dates or outlets, bare "
-                                  "titles (lower-cased, no stop words), summaries only (each body's first sentence)."
+                                  "titles (lower-cased, no stop words), summaries only (each body's first sentence); "
+                                  "a shape that leaves the file nothing (titles only, where it has no titles) is not "
+                                  "measured."
              )] = False,
              backend: Backend = None, cluster_address: Cluster = None, encoding: Encoding = "utf-8"):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
