@@ -20,6 +20,7 @@ from perspectives.app.render import (
     inert,
     plotly_text,
     safe_url,
+    shown_time,
     take_card,
     takes_row,
 )
@@ -145,6 +146,14 @@ def test_article_text_is_escaped_and_terms_marked():
     assert html.startswith("<mark>Deadline</mark>") and html.endswith("<mark>Kremlin</mark>")
     card = take_card({"outlet": "<b>X</b>", "headline": "<i>h</i>", "lede": text, "distinctive_terms": ["<t>"]})
     assert "<b>X</b>" not in card and inert("<b>X</b>") in card and "<script>" not in card
+
+
+def test_times_show_as_an_editor_reads_them():
+    """A day without a time is stored as midnight and shown as the day, not as "00:00"."""
+    assert shown_time("2025-09-08T00:00:00Z") == "2025-09-08"
+    assert shown_time("2025-09-08T14:05:09Z") == "2025-09-08 14:05 UTC"
+    assert shown_time(None) is None and shown_time("") is None
+    assert "2025-09-08 14:05 UTC" in html.unescape(take_card({"outlet": "X", "published_at": "2025-09-08T14:05:09Z"}))
 
 
 def test_a_take_without_a_headline_has_no_empty_heading():

@@ -18,7 +18,7 @@ import streamlit as st
 
 from perspectives import desk
 from perspectives.app import story_views
-from perspectives.app.render import block, counted, flag, inert, plotly_text, safe_url
+from perspectives.app.render import block, counted, flag, inert, plotly_text, safe_url, shown_time
 from perspectives.embed import Embedder
 from perspectives.framing import FramingAnalyser, StoryAnalysis
 from perspectives.ingest.schema import UNKNOWN_OUTLET
@@ -316,7 +316,7 @@ def story_page(db: str, version: int, story: pd.Series) -> None:
                                lambda key: coverage_map(db, version, story["story_id"], key))
     st.subheader("Articles")
     # Columns no article here fills are left out (an untitled article's title is its text's opening).
-    shown = articles.assign(url=articles["url"].map(safe_url))
+    shown = articles.assign(url=articles["url"].map(safe_url), published_at=articles["published_at"].map(shown_time))
     columns = [column for column in ["published_at", "outlet", "country", "language", "title", "url", "wire_group"]
                if shown[column].notna().any() and not (column == "outlet" and nameless)]
     st.dataframe(

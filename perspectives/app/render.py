@@ -89,6 +89,15 @@ def highlight(text: str | None, terms: list[str]) -> str:
     return "".join(parts)
 
 
+def shown_time(value: str | None) -> str | None:
+    """A stored UTC time as an editor reads it: "2025-09-08 14:05 UTC", or the day alone where the source gave a day
+    without a time (stored as midnight)."""
+    if not value:
+        return None
+    day, _, time = value.partition("T")
+    return day if time in ("", "00:00:00Z") else f"{day} {time[:5]} UTC"
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL when it is an http(s) link, else None (no javascript: or data: links)."""
     return url if is_web_url(url) else None
@@ -109,7 +118,7 @@ def take_card(take: dict) -> str:
         headline_en = f"<b>{inert(take['headline_en'])}</b><br>" if take.get("headline_en") else ""
         english = f'<div class="english">{headline_en}{highlight(take.get("lede_en"), terms)}</div>'
     chips = "".join(f"<span>{inert(t)}</span>" for t in terms)
-    when = inert((take.get("published_at") or "")[:16].replace("T", " "))
+    when = inert(shown_time(take.get("published_at")) or "")
     wire = ""
     if take.get("wire_note"):
         others = ", ".join(take.get("also_ran") or [])

@@ -12,7 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from perspectives.app.render import block, counted, country_row, inert, plotly_label, plotly_text, takes_row
+from perspectives.app.render import block, counted, country_row, inert, plotly_label, plotly_text, shown_time, takes_row
 from perspectives.framing import ANALYSES, TABLES, StoryAnalysis
 from perspectives.framing.claims import claim_id
 from perspectives.framing.tone import WHOLE_ARTICLE
@@ -230,9 +230,10 @@ def actors_tab(view: StoryView) -> None:
 def timeline_tab(view: StoryView) -> None:
     first = view.analysis.timeline.iloc[0]
     show_html(f"<p>First: <b>{inert(first['outlet'])}</b> ({inert(first['country'])}) at "
-              f"{inert(first['published_at'])}</p>")
+              f"{inert(shown_time(first['published_at']))}</p>")
     st.plotly_chart(view.charts["timeline"])
-    st.dataframe(view.analysis.timeline[["rank", "outlet", "country", "published_at", "hours_after_first"]],
+    timeline = view.analysis.timeline.assign(published_at=view.analysis.timeline["published_at"].map(shown_time))
+    st.dataframe(timeline[["rank", "outlet", "country", "published_at", "hours_after_first"]],
                  hide_index=True, width="stretch")
 
 
