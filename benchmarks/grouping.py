@@ -59,6 +59,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 MODEL: str | None = None
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 BLURBS = ROOT / "data" / "blurbs" / "blurbs.jsonl"
+TWIN_EVENTS = ROOT / "data" / "twin_events" / "twin_events.jsonl"
 
 
 def own_set(path: Path) -> pd.DataFrame:
@@ -80,7 +81,10 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
     # And with one article per story and language (the earliest): as news blurbs in many languages come, each
     # language reporting each event once, so every pair of one story is a pair of languages.
     per_language = originals.sort_values(["published_at", "id"]).drop_duplicates(["gold", "language"])
-    sets = {"demo": given, "demo_originals": originals, "demo_per_language": per_language, "blurbs": own_set(BLURBS)}
+    # Twin events in English alone: one language, as ECB+-like corpora of full articles come.
+    twin_events = own_set(TWIN_EVENTS)
+    sets = {"demo": given, "demo_originals": originals, "demo_per_language": per_language, "blurbs": own_set(BLURBS),
+            "twin_events": twin_events, "twin_events_english": twin_events[twin_events["language"] == "en"]}
     loaders = {**datasets.DATASETS, "tweets": datasets.tweets}
     for name, loader in loaders.items():
         if name == "tweets" and tweets == 0:
@@ -103,9 +107,9 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
 # texts without titles, with and without their dates (a shape of titles would leave them nothing).
 FEW_SHAPES = {"tweets": ("as given",), "blurbs": ("as given", "no dates/outlets")}
 ONE_SHAPE = {name for name, shapes in FEW_SHAPES.items() if len(shapes) == 1}
-# Sets that repeat another set's articles: measured, but left out of every fit (leaving one set out would leave its
-# copy in).
-COPIES = {"demo_originals", "demo_per_language"}
+# Sets that repeat another set's articles, each with the set it repeats: measured, but left out of every fit (leaving
+# one set out would leave its copy in).
+COPIES = {"demo_originals": "demo", "demo_per_language": "demo", "twin_events_english": "twin_events"}
 
 
 def fit_sets(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -611,6 +615,13 @@ TWINS = {
                                        "volcano-stromboli", "volcano-lewotobi"},
     ("blurbs", "strikes and protests"): {"strike-argentina", "strike-germany-rail", "strike-korea-shipyards",
                                          "protest-farmers-brussels"},
+    # Twelve kinds, two events each, labelled kind-place.
+    **{("twin_events", kind): {f"{kind}-{place}" for place in places} for kind, places in {
+        "quake": ("ecuador", "colombia"), "airliner": ("bergen", "tenerife"), "shooting": ("tulsa", "columbus"),
+        "wildfire": ("gippsland", "castellon"), "deal": ("veldane", "kaltenried"),
+        "hijack": ("somalia", "gulf-of-guinea"), "rates": ("us", "canada"), "flood": ("quang-ngai", "south-bohemia"),
+        "arrest": ("pellham", "thornbury"), "mine": ("carletonville", "pataz"), "strike": ("argentina", "italy"),
+        "phone": ("quillon", "marovex")}.items()},
 }
 
 
@@ -907,7 +918,7 @@ def tuned_thresholds(grid: pd.DataFrame, fitted: list[str]) -> pd.DataFrame:
     fitted_rows = grid[grid["set"].isin(fitted)]
     rows = []
     for (name, shape), scores in grid.groupby(["set", "shape"], sort=False):
-        others = fitted_rows[~fitted_rows["set"].isin({name, "demo"} if name in COPIES else {name})]
+        others = fitted_rows[~fitted_rows["set"].isin({name, COPIES.get(name, name)})]
         f1 = scores.set_index("threshold")["F1"]
         every_shape = others.groupby("threshold")["F1"].mean().idxmax()
         same_shape = others[others["shape"] == shape].groupby("threshold")["F1"].mean().idxmax()
