@@ -1010,7 +1010,7 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     held_out = held_out_models(fitted, shapes) if fit and len(fitted) > 1 else None
     print_table(f"one beat: each topic of {BEAT_MIN}+ articles grouped as a corpus of its own (content alone)",
                 beat_rows(sets, peers=peers))
-    print_table("twin events (content alone): BCubed within each family of same-kind stories (the demo's and NeuS's)",
+    print_table("twin events (content alone): BCubed within each family of same-kind stories",
                 twin_rows(fitted, held_out=held_out, pair_weights=PAIR_WEIGHTS))
     if held_out:
         print("\n=== leave one set out: the pair model fitted on the other sets, scored on the one left out with its"
