@@ -152,7 +152,7 @@ def test_times_show_as_an_editor_reads_them():
     """A day without a time is stored as midnight and shown as the day, not as "00:00"."""
     assert shown_time("2025-09-08T00:00:00Z") == "2025-09-08"
     assert shown_time("2025-09-08T14:05:09Z") == "2025-09-08 14:05 UTC"
-    assert shown_time(None) is None and shown_time("") is None
+    assert shown_time(None) is None and shown_time("") is None and shown_time(float("nan")) is None
     assert "2025-09-08 14:05 UTC" in html.unescape(take_card({"outlet": "X", "published_at": "2025-09-08T14:05:09Z"}))
 
 

@@ -89,10 +89,10 @@ def highlight(text: str | None, terms: list[str]) -> str:
     return "".join(parts)
 
 
-def shown_time(value: str | None) -> str | None:
+def shown_time(value) -> str | None:
     """A stored UTC time as an editor reads it: "2025-09-08 14:05 UTC", or the day alone where the source gave a day
-    without a time (stored as midnight)."""
-    if not value:
+    without a time (stored as midnight); None where there is none (None, or pandas' NaN)."""
+    if not isinstance(value, str) or not value:
         return None
     day, _, time = value.partition("T")
     return day if time in ("", "00:00:00Z") else f"{day} {time[:5]} UTC"
