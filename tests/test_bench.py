@@ -188,6 +188,20 @@ def test_a_tuned_threshold_is_chosen_leaving_the_set_out_and_a_copy_with_the_set
     assert copy["best threshold"] == 0.4 and copy["F1 (best)"] == 0.6
 
 
+def test_each_copy_is_chosen_for_without_the_set_it_repeats():
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    assert set(grouping.COPIES) == {"demo_originals", "demo_per_language", "twin_events_english"}
+    f1 = {"demo": (0.2, 0.9), "twin_events": (0.9, 0.1), "twin_events_english": (0.3, 0.4)}
+    grid = pd.DataFrame([{"set": name, "shape": "as given", "threshold": threshold, "F1": value}
+                         for name, values in f1.items() for threshold, value in zip((0.4, 0.6), values)])
+    table = grouping.tuned_thresholds(grid, ["demo", "twin_events"]).set_index("set")
+    # Left with the demo alone (0.6); with the twin events in, the mean would choose 0.4 (0.55 against 0.5).
+    assert table.loc["twin_events_english", "threshold (all shapes)"] == 0.6
+
+
 def test_a_feeds_item_is_its_title_with_the_first_sentence_and_a_summary_the_sentence_alone():
     import pandas as pd
 
