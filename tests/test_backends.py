@@ -54,10 +54,12 @@ def test_unknown_backends_are_refused_with_the_valid_names():
         Embedder(backend="tensorrt")
 
 
-def test_the_packaged_model_runs_int8_where_the_cpu_multiplies_int8_and_other_models_torch():
+def test_the_packaged_model_runs_what_the_cpu_multiplies_in_hardware_and_other_models_torch():
     packaged = packaged_model()
     assert default_backend(packaged, frozenset({"avx2", "avx512_vnni"})) == "openvino-int8"
     assert default_backend(packaged, frozenset({"avx2", "avx_vnni"})) == "openvino-int8"
+    assert default_backend(packaged, frozenset({"avx512_bf16", "avx512_vnni"})) == "openvino-int8"  # Zen 4
+    assert default_backend(packaged, frozenset({"amx_bf16", "amx_int8", "avx512_vnni"})) == "openvino-bf16"
     assert default_backend(packaged, frozenset({"avx2", "fma"})) == "openvino"  # fp32: int8 is slower there
     assert default_backend(packaged, frozenset()) == "torch"  # nothing known of the CPU: the published model
     assert Embedder().backend == default_backend(packaged, cpu_flags())

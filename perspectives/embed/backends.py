@@ -59,8 +59,11 @@ BACKENDS: dict[str, Backend] = {
 }
 
 
-# x86 instructions that multiply int8 in hardware (VNNI, AMX): there OpenVINO's static int8 is the fastest backend.
+# x86 instructions that multiply int8 in hardware (VNNI, AMX): there OpenVINO's static int8 is fast.
 INT8_INSTRUCTIONS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+# Intel's AMX tiles multiply bf16 in hardware: there OpenVINO bf16 outran its static int8 (whose other layers stay
+# fp32) and gave fp32's stories. AVX512_BF16 alone (AMD Zen 4) ran bf16 slower than int8.
+BF16_TILES = "amx_bf16"
 
 
 def cpu_flags() -> frozenset[str]:
@@ -74,8 +77,8 @@ def cpu_flags() -> frozenset[str]:
 
 def default_backend(spec: ModelSpec, flags: frozenset[str] | None = None) -> str:
     """The backend a model runs on unless told. A built-in engine's first; torch for models other than the packaged
-    one, until measured. The packaged model by what the CPU has (`flags`, default this CPU's): openvino-int8 with
-    int8 instructions; OpenVINO fp32 with AVX2 alone, where its int8 ran slower than fp32 (onnx-int8 is faster
+    one, until measured. The packaged model by what the CPU has (`flags`, default this CPU's): openvino-bf16 with AMX;
+    openvino-int8 with int8 instructions; OpenVINO fp32 with AVX2 alone, where its int8 ran slower than fp32 (onnx-int8 is faster
     there, but its vectors depend on the texts batched together); torch when the flags say neither. Speeds and the
     quality guard: models/README.md ("The default")."""
     if spec.engine is not None:
@@ -83,6 +86,8 @@ def default_backend(spec: ModelSpec, flags: frozenset[str] | None = None) -> str
     if spec.origin != "packaged":
         return "torch"
     flags = cpu_flags() if flags is None else flags
+    if BF16_TILES in flags:
+        return "openvino-bf16"
     if flags & INT8_INSTRUCTIONS:
         return "openvino-int8"
     return "openvino" if "avx2" in flags else "torch"
