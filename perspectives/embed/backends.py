@@ -78,9 +78,9 @@ def cpu_flags() -> frozenset[str]:
 def default_backend(spec: ModelSpec, flags: frozenset[str] | None = None) -> str:
     """The backend a model runs on unless told. A built-in engine's first; torch for models other than the packaged
     one, until measured. The packaged model by what the CPU has (`flags`, default this CPU's): openvino-bf16 with AMX;
-    openvino-int8 with int8 instructions; OpenVINO fp32 with AVX2 alone, where its int8 ran slower than fp32 (onnx-int8 is faster
-    there, but its vectors depend on the texts batched together); torch when the flags say neither. Speeds and the
-    quality guard: models/README.md ("The default")."""
+    openvino-int8 with int8 instructions; OpenVINO fp32 with AVX2 alone, where its int8 ran slower than fp32
+    (onnx-int8 is faster there, but its vectors depend on the texts batched together); torch when the flags say
+    neither. Speeds and the quality guard: models/README.md ("The default")."""
     if spec.engine is not None:
         return spec.engine.backends[0]
     if spec.origin != "packaged":
