@@ -44,12 +44,11 @@ Model = Annotated[str | None, typer.Option(
                       "the packaged all-MiniLM-L6-v2).")]
 Backend = Annotated[str | None, typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16 (~3x torch "
-                      "with AMX), openvino-int8 (static int8, ~2-3x torch with VNNI) or static (model2vec, ~55x, less accurate); built once under "
-                      "the user cache folder ($PERSPECTIVES_CACHE). Default: the backend of the store's last grouping "
-                      "(where it runs on this CPU), so its cached vectors stay valid; for a new store and the "
-                      "packaged model, openvino-bf16 on CPUs with AMX, openvino-int8 on CPUs with int8 instructions "
-                      "(VNNI), openvino (fp32) on AVX2 "
-                      "alone; torch for others. "
+                      "with AMX), openvino-int8 (static int8, ~2-3x torch with VNNI) or static (model2vec, ~55x, "
+                      "less accurate); built once under the user cache folder ($PERSPECTIVES_CACHE). Default: the "
+                      "backend of the store's last grouping (where it runs on this CPU), so its cached vectors stay "
+                      "valid; for a new store and the packaged model, openvino-bf16 on CPUs with AMX, openvino-int8 "
+                      "on CPUs with int8 instructions (VNNI), openvino (fp32) on AVX2 alone; torch for others. "
                       "See models/README.md.", show_default=False)]
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
