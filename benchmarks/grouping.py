@@ -124,8 +124,8 @@ def vectors_of(articles: pd.DataFrame, embedder: Embedder) -> np.ndarray:
 
 
 def embedder() -> Embedder:
-    """The benchmark's model. The packaged MiniLM runs int8 even where this CPU's default is fp32 (no int8
-    instructions), so that the figures do not depend on the machine."""
+    """The benchmark's model. The packaged MiniLM runs int8 even where this CPU's default is another (fp32 without
+    int8 instructions, bf16 with AMX), so that the figures do not depend on the machine."""
     return Embedder(MODEL, backend="openvino-int8" if MODEL is None else None)
 
 
