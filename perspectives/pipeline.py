@@ -405,8 +405,9 @@ def report(db: str | Path | None = None, out: str | Path = "out", format: str = 
     """Write the report for the stored stories: the articles, the stories and one table per framing analysis.
 
     The framing analyses embed sentences with the packaged model, on which their thresholds are calibrated,
-import json
-from collections.abc import Callable, Collection, Iterable
+    whatever model grouped the stories: `embedder` (see `framing_embedder`), else the store's grouping backend. Their
+    tables are cached per story in the store (see `update_framing`). With `mapper` the sentences are embedded on its
+    workers. The files are written from the store a chunk at a time (see `report.write_report`).
     """
     embedder = embedder or framing_embedder(store_embedder(db))
     with Store(db) as store:
