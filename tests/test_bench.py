@@ -215,3 +215,29 @@ def test_a_feeds_item_is_its_title_with_the_first_sentence_and_a_summary_the_sen
     assert item["text"] == "A magnitude 8.8 quake struck on Wednesday."
     summary = shapes.summaries_only(articles).iloc[0]
     assert summary["title"] == "" and summary["text"] == item["text"] and summary["outlet"] == "a"
+
+
+def test_the_twin_events_ids_are_also_checked_without_dates_on_random_halves(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    seen = []
+
+    def kept_ids_row(name, articles, vectors, arrival, half, history_weight):
+        seen.append((name, arrival, history_weight, articles["published_at"].isna().all(),
+                     articles["outlet"].nunique(), int(half.sum())))
+        return {"set": name, "arrival": arrival, "history weight": history_weight}
+
+    monkeypatch.setattr(grouping, "kept_ids_row", kept_ids_row)
+    monkeypatch.setattr(grouping, "vectors_of", lambda articles, embedder: np.zeros((len(articles), 4)))
+    twins = pd.DataFrame({"id": [f"t-{i}" for i in range(8)], "outlet": list("abcdabcd"), "title": "x", "text": "y",
+                          "published_at": pd.date_range("2025-10-01", periods=8, freq="D").astype(str),
+                          "gold": list("aabbccdd")})
+    table = grouping.kept_ids_rows({"twin_events": twins}, weights=(0.2,))
+    assert set(table["set"]) == {"twin_events", "twin_events without dates"}
+    assert [row for row in seen if row[0] == "twin_events"] == [("twin_events", "by date", 0.2, False, 4, 4)]
+    undated = [row for row in seen if row[0] == "twin_events without dates"]
+    assert [row[1] for row in undated] == [f"draw {draw}" for draw in grouping.ARRIVAL_DRAWS]
+    assert all(row[3] and row[4] == 1 and row[5] == 4 for row in undated)  # no dates, one outlet, half the articles
