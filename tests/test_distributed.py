@@ -103,6 +103,23 @@ def test_fork_map_runs_tasks_in_worker_processes_and_keeps_their_order():
     assert {pid for *_, pid in fork_map(task, 5, n_jobs=1)} == {os.getpid()}
 
 
+def test_fork_map_gives_each_worker_its_share_of_the_cores_in_numerical_libraries():
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from perspectives.distributed import cpu_count, fork_map
+
+    def threads(_):
+        return os.getpid(), {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()}
+
+    here = threads(0)[1]
+    found = fork_map(threads, 4, n_jobs=2)
+    assert os.getpid() not in {pid for pid, _ in found}
+    assert all(pools and set(pools.values()) == {max(1, cpu_count() // 2)} for _, pools in found)
+    assert threads(0)[1] == here  # this process keeps its own
+
+
 @pytest.mark.slow
 def test_an_error_in_a_forked_task_reaches_the_caller():
     from perspectives.distributed import fork_map

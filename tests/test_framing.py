@@ -74,6 +74,27 @@ def test_a_term_is_weighed_by_its_rarity_in_its_own_language():
     assert framing_weight("地震", "ja") == framing_weight("地震", "en")
 
 
+def test_the_small_word_lists_weigh_every_word_as_the_full_ones_do(monkeypatch):
+    from wordfreq import get_frequency_dict
+
+    from perspectives.framing import fightin_words
+
+    # Every 250th of each language's 60,000 most frequent words: everyday words, the once-per-million edge (the small
+    # lists end there) and rarer words below it.
+    words = [(word, language) for language in ("en", "de") for word in list(get_frequency_dict(language))[:60_000:250]]
+
+    def weights():
+        fightin_words.framing_weight.cache_clear()
+        return [fightin_words.framing_weight(word, language) for word, language in words]
+
+    small = weights()
+    monkeypatch.setattr(fightin_words, "_WORDLIST", "best")
+    full = weights()
+    fightin_words.framing_weight.cache_clear()
+    assert small == full
+    assert min(small) < 0.3 and 0.3 < sorted(small)[len(small) // 4] < 1.0 and small.count(1.0) > len(small) / 4
+
+
 def test_an_untranslated_outlet_is_known_by_its_words_not_its_grammar():
     articles = pd.DataFrame([
         article(1, "Berliner Blatt", "Die Regierung der Stadt kündigte neue Zölle für die Importe an. Die Zölle "
