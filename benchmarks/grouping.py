@@ -474,6 +474,49 @@ def beat_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+# Corpora of a few stories, as an analyst gathers the coverage of one event (or of two, to compare them): each set's
+# stories of FEW_MIN articles or more, k at a time (FEW_DRAWS draws of k distinct stories each), grouped as a corpus of
+# their own, as given (benchmarks/GROUPING.md, "A corpus of one story").
+FEW_STORIES = (1, 2, 3)
+FEW_DRAWS = 10
+FEW_MIN = 3
+
+
+def few_story_corpora(articles: pd.DataFrame, k: int) -> list[np.ndarray]:
+    """Masks of FEW_DRAWS corpora of `k` distinct gold stories of FEW_MIN articles or more (none where fewer)."""
+    sizes = articles["gold"].value_counts()
+    stories = np.sort(sizes.index[sizes >= FEW_MIN].to_numpy())
+    if len(stories) < k:
+        return []
+    return [articles["gold"].isin(np.random.default_rng(draw).choice(stories, k, replace=False)).to_numpy()
+            for draw in range(FEW_DRAWS)]
+
+
+def few_stories_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
+    """BCubed F1 of perspectives (and HDBSCAN `min_cluster_size=2`) on each set's corpora of one, two and three
+    stories (`few_story_corpora`): the mean and lowest over the draws, and the stories found against the true ones.
+    BERTopic is left out: UMAP cannot lay out a corpus of three articles."""
+    rows = []
+    for name, articles in sets.items():
+        vectors = vectors_of(articles, embedder())
+        for k in FEW_STORIES:
+            scores: dict[str, list[float]] = {"perspectives": [], "HDBSCAN mcs=2": [], "found": [], "n": []}
+            for mask in few_story_corpora(articles, k):
+                corpus, gold = articles[mask].reset_index(drop=True), articles["gold"].to_numpy()[mask]
+                labels = perspectives_labels(corpus, vectors[mask])
+                scores["perspectives"].append(bcubed(labels, gold)[2])
+                scores["found"].append(len(set(labels)))
+                scores["n"].append(len(corpus))
+                if peers:
+                    scores["HDBSCAN mcs=2"].append(bcubed(hdbscan_labels(vectors[mask]), gold)[2])
+            if scores["n"]:
+                rows.append({"set": name, "stories": k, "articles": np.mean(scores["n"]),
+                             "stories found": np.mean(scores["found"]), "perspectives": np.mean(scores["perspectives"]),
+                             "lowest": np.min(scores["perspectives"])}
+                            | ({"HDBSCAN mcs=2": np.mean(scores["HDBSCAN mcs=2"])} if peers else {}))
+    return pd.DataFrame(rows)
+
+
 def joined(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The parts as one corpus, one after the other, gold stories prefixed with the part's name (also in `part`).
     The sets' ids are distinct from each other's."""
@@ -989,6 +1032,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
                 story_size_rows(sets, peers=peers))
     print_table(f"stories of one size: {EVEN_STORIES} of the event tweets' stories, each cut to the same number of"
                 " tweets (drawn at random, and as pairs of nearest stories)", even_size_rows(sets, peers=peers))
+    print_table(f"a few stories: {FEW_DRAWS} draws of {', '.join(map(str, FEW_STORIES))} of each set's stories of"
+                f" {FEW_MIN}+ articles, each draw grouped as a corpus of its own (as given)",
+                few_stories_rows(sets, peers=peers))
     print_table(f"a feed's items: each {FEED_ITEM} (its body's first sentence), dates and outlets kept",
                 quality_rows({name: articles for name, articles in sets.items() if name not in FEW_SHAPES}, [FEED_ITEM],
                              peers=peers))

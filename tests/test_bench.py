@@ -241,3 +241,20 @@ def test_the_twin_events_ids_are_also_checked_without_dates_on_random_halves(mon
     undated = [row for row in seen if row[0] == "twin_events without dates"]
     assert [row[1] for row in undated] == [f"draw {draw}" for draw in grouping.ARRIVAL_DRAWS]
     assert all(row[3] and row[4] == 1 and row[5] == 4 for row in undated)  # no dates, one outlet, half the articles
+
+
+def test_a_few_stories_are_drawn_whole_distinct_and_of_three_articles_or_more():
+    import pandas as pd
+
+    from benchmarks import grouping
+
+    articles = pd.DataFrame({"gold": list("aaabbbbccd") + ["e"] * 5})
+    for k in grouping.FEW_STORIES:
+        corpora = grouping.few_story_corpora(articles, k)
+        assert len(corpora) == grouping.FEW_DRAWS
+        for mask in corpora:
+            drawn = articles["gold"][mask]
+            assert drawn.nunique() == k and set(drawn) <= {"a", "b", "e"}
+            assert (articles["gold"].isin(set(drawn)) == mask).all()  # each story whole
+        assert len({tuple(mask) for mask in corpora}) > 1 or k == 3  # draws differ (three of three are all alike)
+    assert grouping.few_story_corpora(articles, 4) == []
