@@ -568,6 +568,24 @@ def test_the_typical_story_size_is_read_from_the_neighbour_lists():
         assert story_size(graph.rows, graph.similarity, background=0.0) == (size, 0.0)
 
 
+def test_a_list_shorter_than_asked_reads_its_whole_story_the_places_it_lacks_being_unrelated():
+    from perspectives.stories.granularity import list_ends
+
+    # Nine articles of one story, each listing the other eight (all there are: the corpus, or its window, holds no
+    # other article): a story whose similarities fall from 0.6 to 0.35 along each list. Read as they are, Otsu's split
+    # cuts inside the story and the last neighbour, nearer the first than the background, says the story goes on;
+    # with the places up to the 15 asked taken as unrelated articles, the list reads the whole story and ends with it.
+    rows = np.repeat(np.arange(9), 8)
+    similarity = np.tile(np.linspace(0.6, 0.35, 8), 9)
+    size, open_ended = list_ends(rows, similarity, background=0.0)
+    assert np.all(size < 9) and open_ended.all()
+    size, open_ended = list_ends(rows, similarity, background=0.0, asked=15)
+    assert np.all(size == 9) and not open_ended.any()
+    # A full list is read as it is.
+    assert np.array_equal(list_ends(rows, similarity, background=0.0, asked=8)[0],
+                          list_ends(rows, similarity, background=0.0)[0])
+
+
 def test_the_reciprocal_reading_counts_the_candidates_that_read_the_article_back():
     from perspectives.stories.granularity import reciprocal_sizes
 

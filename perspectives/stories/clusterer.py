@@ -403,7 +403,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             similarity, held = self._listed(X, days, undated, never_dated, evidence, history, k, mapper)
             if self.min_cluster_size != "auto" or not len(X):
                 return held
-            sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, background, n=len(X))
+            sizes, self.open_ended_ = list_ends(self.graph_.rows, similarity, background, n=len(X), asked=k)
             self.list_sizes_ = sizes
             self.story_size_, open_ended = typical_size(sizes, self.open_ended_)
             # The minimum is read on the lists as asked. On grown lists an article's split reaches as far as its
@@ -449,7 +449,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         count = np.minimum(self.pull_neighbours, np.nan_to_num(self.list_sizes_ - 1, nan=self.pull_neighbours))
         pulled = pulled_towards_best(unit, self.graph_.rows, self.graph_.cols, held, count, share)
         similarity, held = self._listed(pulled, days, undated, never_dated, evidence, history, self.n_neighbors, mapper)
-        sizes, _ = list_ends(self.graph_.rows, similarity, background, n=len(unit))
+        sizes, _ = list_ends(self.graph_.rows, similarity, background, n=len(unit),
+                             asked=self.n_neighbors)
         self.story_size_, _ = typical_size(sizes, self.open_ended_)
         self.min_cluster_size_ = self._read_minimum()
         self.reciprocal_size_, _ = typical_size(reciprocal_sizes(self.graph_.rows, self.graph_.cols, similarity, sizes),

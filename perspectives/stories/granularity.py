@@ -32,7 +32,7 @@ MOST_LEVEL = 0.05
 
 
 def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_neighbours: int = 5,
-              n: int = 0) -> tuple[np.ndarray, np.ndarray]:
+              n: int = 0, asked: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Per article (the `n` articles, or as many as `rows` names): the story size its ranked neighbours suggest, and
     whether its list ends inside its story.
 
@@ -40,12 +40,23 @@ def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_n
     most (Otsu's split: count-weighted, so one large drop near the top of a loose story does not decide it); the
     article and the first part are its story. A list ends inside the story when its last neighbour is closer to
     its first than to `background` (the similarity of unrelated articles). Articles with fewer than
-    `min_neighbours` neighbours (few articles within the window) say nothing: size NaN, not open-ended.
+    `min_neighbours` neighbours (few articles within the window) say nothing: size NaN, not open-ended. A list that
+    would end inside its story but is shorter than the `asked` length holds every candidate its article has: its
+    story ends with it. There the places it lacks count as unrelated articles (`background`, or the list's last
+    similarity where that is lower: in a corpus of a few stories random pairs are often of one story), so that the
+    list reads its whole story, not a split inside it (a corpus of a few stories).
     """
     ranked, read = _ranked_lists(rows, similarity, min_neighbours, n)
     size, open_ended = np.full(len(read), np.nan), np.zeros(len(read), dtype=bool)
     if not len(ranked):
         return size, open_ended
+    if asked > ranked.shape[1]:
+        ranked = np.pad(ranked, ((0, 0), (0, asked - ranked.shape[1])), constant_values=np.nan)
+    listed = np.sum(~np.isnan(ranked), axis=1)
+    last = ranked[np.arange(len(ranked)), listed - 1]
+    whole = (listed < asked) & ((last - background) > (ranked[:, 0] - last))
+    lacking = np.isnan(ranked) & (np.arange(ranked.shape[1]) < asked) & whole[:, None]
+    ranked = np.where(lacking, np.minimum(background, last)[:, None], ranked)
     length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
     total = np.nansum(ranked, axis=1, keepdims=True)
     before = np.nancumsum(ranked, axis=1)[:, :-1]
