@@ -42,9 +42,8 @@ def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_n
     its first than to `background` (the similarity of unrelated articles). Articles with fewer than
     `min_neighbours` neighbours (few articles within the window) say nothing: size NaN, not open-ended. A list that
     would end inside its story but is shorter than the `asked` length holds every candidate its article has: its
-    story ends with it. There the places it lacks count as unrelated articles (`background`, or the list's last
-    similarity where that is lower: in a corpus of a few stories random pairs are often of one story), so that the
-    list reads its whole story, not a split inside it (a corpus of a few stories).
+    story ends with it. There the places it lacks count as unrelated articles (`background`), so that the list
+    reads its whole story, not a split inside it (a corpus of a few stories).
     """
     ranked, read = _ranked_lists(rows, similarity, min_neighbours, n)
     size, open_ended = np.full(len(read), np.nan), np.zeros(len(read), dtype=bool)
@@ -56,7 +55,7 @@ def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_n
     last = ranked[np.arange(len(ranked)), listed - 1]
     whole = (listed < asked) & ((last - background) > (ranked[:, 0] - last))
     lacking = np.isnan(ranked) & (np.arange(ranked.shape[1]) < asked) & whole[:, None]
-    ranked = np.where(lacking, np.minimum(background, last)[:, None], ranked)
+    ranked = np.where(lacking, background, ranked)
     length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
     total = np.nansum(ranked, axis=1, keepdims=True)
     before = np.nancumsum(ranked, axis=1)[:, :-1]
