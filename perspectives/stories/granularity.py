@@ -49,21 +49,21 @@ def list_ends(rows: np.ndarray, similarity: np.ndarray, background: float, min_n
     size, open_ended = np.full(len(read), np.nan), np.zeros(len(read), dtype=bool)
     if not len(ranked):
         return size, open_ended
-    if asked > ranked.shape[1]:
-        ranked = np.pad(ranked, ((0, 0), (0, asked - ranked.shape[1])), constant_values=np.nan)
     listed = np.sum(~np.isnan(ranked), axis=1)
     last = ranked[np.arange(len(ranked)), listed - 1]
-    whole = (listed < asked) & ((last - background) > (ranked[:, 0] - last))
-    lacking = np.isnan(ranked) & (np.arange(ranked.shape[1]) < asked) & whole[:, None]
-    ranked = np.where(lacking, background, ranked)
+    ends_inside = (last - background) > (ranked[:, 0] - last)
+    whole = ends_inside & (listed < asked)
+    if whole.any():
+        ranked = np.pad(ranked, ((0, 0), (0, max(asked - ranked.shape[1], 0))), constant_values=np.nan)
+        lacking = np.isnan(ranked) & (np.arange(ranked.shape[1]) < asked) & whole[:, None]
+        ranked = np.where(lacking, background, ranked)
     length = np.sum(~np.isnan(ranked), axis=1, keepdims=True)
     total = np.nansum(ranked, axis=1, keepdims=True)
     before = np.nancumsum(ranked, axis=1)[:, :-1]
     split = np.arange(1, ranked.shape[1])[None, :]
     between = split * (length - split) * (before / split - (total - before) / np.maximum(length - split, 1)) ** 2
     size[read] = np.where(split < length, between, -np.inf).argmax(axis=1) + 2
-    last = ranked[np.arange(len(ranked)), length[:, 0] - 1]
-    open_ended[read] = (last - background) > (ranked[:, 0] - last)
+    open_ended[read] = ends_inside & ~whole
     return size, open_ended
 
 
