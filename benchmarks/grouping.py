@@ -51,6 +51,7 @@ from perspectives.stories.evidence import (  # noqa: E402
     centre_by_language,
 )
 from perspectives.stories.neighbours import day_numbers, unit_rows  # noqa: E402
+from perspectives.stories.reference import REFERENCE_BELOW, reference_articles  # noqa: E402
 from perspectives.stories.refine import merge_close_stories  # noqa: E402
 from perspectives.text import embedded_language  # noqa: E402
 
@@ -140,15 +141,29 @@ class CachedEmbedder(Embedder):
         return np.vstack([self.vectors[t] for t in texts]).astype(np.float32)
 
 
-def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer: StoryClusterer | None = None):
-    """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged."""
-    embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
-    return group_stories(articles, embedder, clusterer=clusterer, progress=False)
+def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer: StoryClusterer | None = None,
+                          build: Embedder | None = None):
+    """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged. `build` made the
+    vectors (default `embedder()`); it embeds the reference articles a small corpus is grouped among."""
+    vectors_by = dict(zip(article_documents(articles), vectors))
+    reference = reference_for(articles) if len(articles) < REFERENCE_BELOW else articles.iloc[:0]
+    if len(reference):
+        vectors_by |= dict(zip(article_documents(reference), vectors_of(reference, build or embedder())))
+    return group_stories(articles, CachedEmbedder(vectors_by), clusterer=clusterer, progress=False,
+                         reference=reference)
 
 
-def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray,
-                        clusterer: StoryClusterer | None = None) -> np.ndarray:
-    return perspectives_grouping(articles, vectors, clusterer).story_of(articles).to_numpy()
+def reference_for(articles: pd.DataFrame) -> pd.DataFrame:
+    """The packaged reference articles but those of a corpus `articles` shares an id with (the demo's, the twin
+    events' or the blurbs'): a set is never grouped among its own stories."""
+    reference = reference_articles()
+    corpus, own_id = reference["id"].str.split("/", n=1, expand=True).T.to_numpy()
+    return reference[~pd.Series(corpus).isin(corpus[pd.Series(own_id).isin(articles["id"])]).to_numpy()]
+
+
+def perspectives_labels(articles: pd.DataFrame, vectors: np.ndarray, clusterer: StoryClusterer | None = None,
+                        build: Embedder | None = None) -> np.ndarray:
+    return perspectives_grouping(articles, vectors, clusterer, build).story_of(articles).to_numpy()
 
 
 def hdbscan_labels(vectors: np.ndarray, min_cluster_size: int = 2) -> np.ndarray:
@@ -220,7 +235,7 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
         precision, recall, f1 = bcubed(labels, shaped["gold"])
         row = {"set": name, "shape": shape, "n": len(shaped), "perspectives": f1, "P": precision, "R": recall}
         if fp32 is not None:
-            row["fp32"] = bcubed(perspectives_labels(shaped, vectors_of(shaped, fp32)), shaped["gold"])[2]
+            row["fp32"] = bcubed(perspectives_labels(shaped, vectors_of(shaped, fp32), build=fp32), shaped["gold"])[2]
         if peers:
             docs = article_documents(shaped)
             labelled = {peer: peer_labels(peer, docs, vectors) for peer in PEERS}

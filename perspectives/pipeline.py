@@ -29,7 +29,8 @@ from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import RegroupScope, places, touched_undated, widened_spans
-from perspectives.stories.neighbours import day_numbers, unit_rows
+from perspectives.stories.neighbours import NeighbourGraph, day_numbers, unit_rows
+from perspectives.stories.reference import REFERENCE_BELOW, reference_articles
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
 from perspectives.text import content_hash, without_nan
 
@@ -60,11 +61,14 @@ class Grouping:
 
 def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
                   store: Store | None = None, wire: WireDetector | None = None, mapper: Mapper | None = None,
-                  progress: bool = True, previous: pd.DataFrame | None = None) -> Grouping:
+                  progress: bool = True, previous: pd.DataFrame | None = None,
+                  reference: pd.DataFrame | None = None) -> Grouping:
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
     cluster (see `perspectives.distributed`); `previous` (`article_id, story_id`), the last grouping, which the
-    clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`)."""
+    clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`). Fewer than `REFERENCE_BELOW`
+    articles are grouped among `reference` articles of other stories (default `reference_articles()`; an empty frame
+    groups them alone), which are then dropped (see `stories.reference`)."""
     articles = in_schema(articles)
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
@@ -75,14 +79,38 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])
-    labels = clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before).labels_
-    copies = wire.fit(articles, vectors, graph=clusterer.graph_).groups_
+    if 0 < len(articles) < REFERENCE_BELOW and (reference is None or not reference.empty):
+        reference = reference_articles() if reference is None else in_schema(reference)
+        labels, graph, placed_by = fitted_among(clusterer, articles, vectors, reference, encoder, before, store, mapper)
+    else:
+        clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before)
+        labels, graph, placed_by = clusterer.labels_, clusterer.graph_, clusterer.placed_by_
+    copies = wire.fit(articles, vectors, graph=graph).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
-    members[["placed_at", "place_similarity"]] = placements(articles, vectors, clusterer.placed_by_).reindex(
+    members[["placed_at", "place_similarity"]] = placements(articles, vectors, placed_by).reindex(
         members["article_id"]).to_numpy()
     return Grouping(articles, vectors, stories, members, newly_embedded, granularity(clusterer))
+
+
+def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray, reference: pd.DataFrame,
+                 encoder: Embedder, before: pd.Series | None, store: Store | None,
+                 mapper: Mapper | None) -> tuple[np.ndarray, NeighbourGraph, np.ndarray]:
+    """Fit `clusterer` on the articles and the `reference` articles (embedded by `encoder`, cached in `store`) after
+    them; the articles' stories, the candidate pairs among them and their placements (`placed_by_`). Each reference
+    article takes the date of the dated article most like it: undated, of outlets that date none, no dated article
+    would list it (`StoryClusterer`'s `time_window_days`)."""
+    reference = reference.reindex(columns=articles.columns)
+    reference_vectors, _ = embed_articles(reference, encoder, store=store, progress=False)
+    dated = articles["published_at"].notna().to_numpy()
+    nearest = (unit_rows(reference_vectors) @ unit_rows(vectors[dated]).T).argmax(axis=1) if dated.any() else None
+    reference["published_at"] = None if nearest is None else articles["published_at"].to_numpy()[dated][nearest]
+    previous = None if before is None else pd.concat([before, pd.Series([None] * len(reference))], ignore_index=True)
+    clusterer.fit(np.vstack([vectors, reference_vectors]), articles=pd.concat([articles, reference], ignore_index=True),
+                  mapper=mapper, previous_stories=previous)
+    n = len(articles)
+    return pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n), clusterer.placed_by_[:n]
 
 
 def in_schema(articles: pd.DataFrame) -> pd.DataFrame:

@@ -1144,13 +1144,15 @@ def test_a_grouping_says_how_its_stories_were_sized():
         articles = pd.DataFrame({"id": titles, "outlet": "o", "title": titles, "text": "", "language": "en",
                                  "title_en": None, "text_en": None, "published_at": None})
         clusterer = StoryClusterer(time_window_days=None)
-        sized = group_stories(articles, Lookup(articles, vectors), clusterer, progress=False).granularity
+        sized = group_stories(articles, Lookup(articles, vectors), clusterer, progress=False,
+                              reference=pd.DataFrame()).granularity
         assert sized["large_stories"] is large and (sized["neighbours"] > 15) is large
         assert sized["min_cluster_size"] == (clusterer.min_cluster_size_ if large else 2)
         assert sized["story_size"] > 10 if large else sized["story_size"] == 3
         assert sized["large_stories_apart"] is None
     fixed = StoryClusterer(min_cluster_size=4, time_window_days=None)
-    assert group_stories(articles, Lookup(articles, vectors), fixed, progress=False).granularity == {
+    assert group_stories(articles, Lookup(articles, vectors), fixed, progress=False,
+                         reference=pd.DataFrame()).granularity == {
         "story_size": None, "min_cluster_size": 4, "neighbours": 15, "large_stories": False,
         "large_stories_apart": None}
 

@@ -48,6 +48,11 @@ class NeighbourGraph:
     cols: np.ndarray
     similarity: np.ndarray
 
+    def among_first(self, n: int) -> NeighbourGraph:
+        """The edges between the first `n` rows."""
+        kept = (self.rows < n) & (self.cols < n)
+        return NeighbourGraph(n, self.rows[kept], self.cols[kept], self.similarity[kept])
+
 
 def plan(days: np.ndarray, window: float | None, undated: np.ndarray,
          unlisted: np.ndarray | None = None) -> list[Task]:
