@@ -566,15 +566,17 @@ def grouped_in_batches(articles: pd.DataFrame, vectors: np.ndarray, batches: lis
                        history_weight: float = HISTORY_WEIGHT) -> tuple[list[pd.Series], list]:
     """`perspectives cluster` after each batch (boolean masks of `articles`) into one fresh store: each run's
     memberships (article id -> story id) and summary."""
-    embedder = CachedEmbedder(dict(zip(article_documents(articles), vectors)))
+    reference = reference_for(articles)
+    cached = CachedEmbedder(dict(zip(article_documents(articles), vectors))
+                            | dict(zip(article_documents(reference), vectors_of(reference, embedder()))))
     runs, summaries = [], []
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "batches.db"
         for batch in batches:
             with Store(db) as store:
                 store.upsert_articles(articles[batch].drop(columns="gold").fillna({"title": ""}))  # the store needs one
-            summaries.append(cluster(db=db, embedder=embedder, clusterer=StoryClusterer(history_weight=history_weight),
-                                     progress=False))
+            summaries.append(cluster(db=db, embedder=cached, clusterer=StoryClusterer(history_weight=history_weight),
+                                     progress=False, reference=reference))
             with Store(db) as store:
                 runs.append(store.members().set_index("article_id")["story_id"])
     return runs, summaries

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.distributed import Mapper
-from perspectives.embed import Embedder, as_embedder, content_hashes, embed_articles, unread_languages
+from perspectives.embed import Embedder, EncoderAdapter, as_embedder, content_hashes, embed_articles, unread_languages
 from perspectives.embed.backends import runs_here
 from perspectives.framing import FramingAnalyser
 from perspectives.framing.sentences import split_story
@@ -95,7 +95,7 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
 
 
 def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray, reference: pd.DataFrame,
-                 encoder: Embedder, before: pd.Series | None, store: Store | None,
+                 encoder: Embedder | EncoderAdapter, before: pd.Series | None, store: Store | None,
                  mapper: Mapper | None) -> tuple[np.ndarray, NeighbourGraph, np.ndarray]:
     """Fit `clusterer` on the articles and the `reference` articles (embedded by `encoder`, cached in `store`) after
     them; the articles' stories, the candidate pairs among them and their placements (`placed_by_`). Each reference
@@ -283,7 +283,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             min_cluster_size: int | str = "auto", pull_share: float | None = None, full: bool = False,
             backend: str | None = None,
             mapper: Mapper | None = None, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
-            progress: bool = True) -> ClusterSummary:
+            progress: bool = True, reference: pd.DataFrame | None = None) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles placed within the time window of them (an undated article where
@@ -321,6 +321,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Replaces `time_window_days`, `min_cluster_size` and `pull_share`: the grouping with all its settings.
     progress : bool
         Show progress bars.
+    reference : DataFrame, optional
+        The articles of other stories that fewer than `REFERENCE_BELOW` articles are grouped among (see
+        `group_stories`); default the packaged ones.
 
     Returns
     -------
@@ -371,7 +374,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
                     store.articles(), store.members())
                 grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
-                                         progress=progress, previous=previous)
+                                         progress=progress, previous=previous, reference=reference)
                 replaced = sorted(set(previous["story_id"])) if scope else None
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from perspectives.ingest import load_articles
 from perspectives.pipeline import group_stories
@@ -33,3 +34,20 @@ def test_a_corpus_of_one_story_is_one_story_among_the_reference_articles(embedde
     assert sorted(among.members["article_id"]) == sorted(story["id"]) and among.members["story_id"].nunique() == 1
     alone = group_stories(story, embedder, progress=False, reference=pd.DataFrame())
     assert alone.members["story_id"].nunique() > 3
+
+
+@pytest.mark.slow
+def test_perspectives_run_on_one_events_coverage_reports_one_story(tmp_path):
+    from tests.conftest import cli
+
+    # The Ecuador quake's reports but its first, which is a reference article: none of the corpus is among them.
+    lines = [line for line in OWN[1].read_text(encoding="utf-8").splitlines()
+             if json.loads(line)["gold_story"] == "quake-ecuador"][1:]
+    corpus = tmp_path / "quake.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reference_ids = set(reference_articles()["id"].str.split("/", n=1).str[1])
+    assert len(lines) == 8 and not reference_ids & {json.loads(line)["id"] for line in lines}
+    cli("run", corpus, "--db", tmp_path / "quake.db", "--out", tmp_path / "out")
+    stories = pd.read_csv(tmp_path / "out" / "stories.csv")
+    articles = pd.read_csv(tmp_path / "out" / "articles.csv")
+    assert len(stories) == 1 and len(articles) == 8
