@@ -99,18 +99,21 @@ def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.
                  mapper: Mapper | None) -> tuple[np.ndarray, NeighbourGraph, np.ndarray]:
     """Fit `clusterer` on the articles and the `reference` articles (embedded by `encoder`, cached in `store`) after
     them; the articles' stories, the candidate pairs among them and their placements (`placed_by_`). Each reference
-    article takes the date of the dated article most like it: undated, of outlets that date none, no dated article
-    would list it (`StoryClusterer`'s `time_window_days`)."""
+    article takes the date of the dated article most like it (undated, of outlets that date none, no dated article
+    would list it: `StoryClusterer`'s `time_window_days`); an undated article placed at a reference article's date is
+    placed at that article's."""
     reference = reference.reindex(columns=articles.columns)
     reference_vectors, _ = embed_articles(reference, encoder, store=store, progress=False)
-    dated = articles["published_at"].notna().to_numpy()
-    nearest = (unit_rows(reference_vectors) @ unit_rows(vectors[dated]).T).argmax(axis=1) if dated.any() else None
-    reference["published_at"] = None if nearest is None else articles["published_at"].to_numpy()[dated][nearest]
+    n, dated = len(articles), np.flatnonzero(articles["published_at"].notna().to_numpy())
+    dated_by = dated[(unit_rows(reference_vectors) @ unit_rows(vectors[dated]).T).argmax(axis=1)] if len(dated) else \
+        np.full(len(reference), -1)
+    reference["published_at"] = articles["published_at"].to_numpy()[dated_by] if len(dated) else None
     previous = None if before is None else pd.concat([before, pd.Series([None] * len(reference))], ignore_index=True)
     clusterer.fit(np.vstack([vectors, reference_vectors]), articles=pd.concat([articles, reference], ignore_index=True),
                   mapper=mapper, previous_stories=previous)
-    n = len(articles)
-    return pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n), clusterer.placed_by_[:n]
+    placed_by = clusterer.placed_by_[:n]
+    return (pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n),
+            np.where(placed_by >= n, dated_by[np.maximum(placed_by - n, 0)], placed_by))
 
 
 def in_schema(articles: pd.DataFrame) -> pd.DataFrame:

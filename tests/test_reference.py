@@ -35,6 +35,13 @@ def test_a_corpus_of_one_story_is_one_story_among_the_reference_articles(embedde
     alone = group_stories(story, embedder, progress=False, reference=pd.DataFrame())
     assert alone.members["story_id"].nunique() > 3
 
+    # Undated, two of them are placed where the dated article most like them was published: an article of the
+    # corpus, though the reference articles, dated like the corpus's, are candidates too.
+    undated = story.assign(published_at=[None, None] + list(story["published_at"][2:]))
+    members = group_stories(undated, embedder, progress=False, reference=others).members.set_index("article_id")
+    placed = members.loc[undated["id"][:2], "placed_at"]
+    assert placed.notna().all() and placed.isin(set(story["published_at"][2:])).all()
+
 
 @pytest.mark.slow
 def test_perspectives_run_on_one_events_coverage_reports_one_story(tmp_path):
