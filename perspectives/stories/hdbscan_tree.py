@@ -65,6 +65,15 @@ def spanning_tree(n: int, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray
     return tree[np.argsort(tree[:, 2], kind="stable")], part_of
 
 
+def subset_tree(graph: NeighbourGraph, distance: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The spanning tree (as `spanning_tree` gives it) of `graph`'s pairs among `rows` (at `distance`), numbered
+    within `rows`: HDBSCAN cuts it as a corpus of its own, the rows' whole being its root, never a story."""
+    local = np.full(graph.n, -1)
+    local[rows] = np.arange(len(rows))
+    pairs = (local[graph.rows] >= 0) & (local[graph.cols] >= 0)
+    return spanning_tree(len(rows), local[graph.rows[pairs]], local[graph.cols[pairs]], distance[pairs])[0]
+
+
 def parts_kept_whole(tree: np.ndarray, part_of: np.ndarray, labels: np.ndarray,
                       min_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Each part of at least `min_size` rows that HDBSCAN put in one cluster, as its rows and its own spanning tree
