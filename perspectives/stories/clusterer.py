@@ -116,7 +116,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         of them end inside their story, by more than chance gives; read from the text evidence, given the articles), the
         lists grow, noise joins its nearest neighbour's story and the minimum stays the one read on the lists as asked.
         Where the lists do not grow, a part of the tree whose dated articles read larger stories than the corpus is cut
-        at its own minimum (a story of ten among triplets stays whole; see `cut_by_readings`).
+        at its own minimum (a story of ten among triplets stays whole; see `cut_by_readings`), and a mostly undated
+        cluster of more than OVERSIZE times the story size its articles' lists read, none of them ending inside it, is
+        cut again on its own at the minimum read (one kind of event, kept as one cluster by excess of mass).
     size_share : float
         With "auto": the share of the typical story size that HDBSCAN's smallest story starts from.
     mixed_sizes : bool
@@ -576,8 +578,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """`labels` with each cluster far larger than its articles' lists read (`_oversized`) cut again on its own at
         `minimum` (its whole being the root, never a story), and so on down, where that finds two stories or more
         holding most of its rows. An undated list reads its article's topic, yet in a corpus of one kind of event
-        (NeuS's weekly jobless claims: nine weeks of three reports, each list reading 6) excess of mass kept the whole
-        kind as one cluster (benchmarks/GROUPING.md, step 4)."""
+        (NeuS's economy beat: six monthly jobs reports of three articles each, their lists reading 6) excess of mass
+        kept the whole kind as one cluster (benchmarks/GROUPING.md, step 4)."""
         labels = labels.copy()
         clusters = [np.flatnonzero(labels == label) for label in np.unique(labels[labels >= 0])]
         while clusters:
