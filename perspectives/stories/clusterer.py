@@ -29,6 +29,7 @@ from perspectives.stories.granularity import (
     typical_size,
 )
 from perspectives.stories.hdbscan_tree import (
+    cluster_rows,
     hdbscan_clusters,
     mutual_reachability,
     parts_kept_whole,
@@ -582,7 +583,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         (NeuS's economy beat: six monthly jobs reports of three articles each, their lists reading 6) excess of mass
         kept the whole kind as one cluster (benchmarks/GROUPING.md, step 4)."""
         labels = labels.copy()
-        clusters = [np.flatnonzero(labels == label) for label in np.unique(labels[labels >= 0])]
+        clusters = cluster_rows(labels)
         while clusters:
             rows = clusters.pop()
             if not self._oversized(rows, ends_inside, undated):

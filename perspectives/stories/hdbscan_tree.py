@@ -127,16 +127,19 @@ def two_child_clusters(condensed: np.ndarray, labels: np.ndarray) -> Iterator[tu
         children.setdefault(parent, []).append(child)
     falls_from = np.empty(n, dtype=np.int64)  # the cluster each row falls out of
     falls_from[condensed["child"][~is_cluster]] = condensed["parent"][~is_cluster]
-    order = np.argsort(labels, kind="stable")
-    found, starts = np.unique(labels[order], return_index=True)
-    for label, rows in zip(found, np.split(order, starts[1:])):
-        if label < 0:
-            continue
+    for rows in cluster_rows(labels):
         node = falls_from[rows[0]]
         while size_of[node] < len(rows):  # up to the cluster selected: every row under it carries its label
             node = parent_of[node]
         if len(children.get(node, [])) == 2:
             yield rows, [rows[np.isin(falls_from[rows], _subtree(children, child))] for child in children[node]]
+
+
+def cluster_rows(labels: np.ndarray) -> list[np.ndarray]:
+    """The rows of each cluster of `labels` (noise, -1, left out), by label, found in one sort."""
+    order = np.argsort(labels, kind="stable")
+    found, starts = np.unique(labels[order], return_index=True)
+    return [rows for label, rows in zip(found, np.split(order, starts[1:])) if label >= 0]
 
 
 def _subtree(children: dict[int, list[int]], node: int) -> list[int]:
