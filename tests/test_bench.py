@@ -258,3 +258,41 @@ def test_a_few_stories_are_drawn_whole_distinct_and_of_three_articles_or_more():
             assert (articles["gold"].isin(set(drawn)) == mask).all()  # each story whole
         assert len({tuple(mask) for mask in corpora}) > 1 or k == 3  # draws differ (three of three are all alike)
     assert grouping.few_story_corpora(articles, 4) == []
+
+
+def test_each_rule_is_switched_off_inside_its_block_only():
+    from benchmarks import ablation, grouping
+    from perspectives import pipeline
+    from perspectives.stories import clusterer
+
+    def state():
+        return {**{("module", name): value for name, value in vars(clusterer).items()},
+                **{("class", name): value for name, value in vars(clusterer.StoryClusterer).items()},
+                ("pipeline", "StoryClusterer"): pipeline.StoryClusterer,
+                ("grouping", "REFERENCE_BELOW"): grouping.REFERENCE_BELOW}
+
+    before = state()
+    for rule, (_, switched_off) in ablation.RULES.items():
+        with switched_off():  # a rule naming something the engine no longer has fails here (AttributeError)
+            inside = state()
+            assert [key for key in before if inside.get(key) is not before[key]], rule
+        assert state() == before, rule
+    with ablation.RULES["intruders out"][1]():
+        assert pipeline.StoryClusterer().fit_share is None
+        assert pipeline.StoryClusterer(history_weight=0.5).fit_share is None
+
+
+def test_a_rules_effect_counts_the_cells_that_fall_and_rise_and_names_the_worst():
+    import pandas as pd
+
+    from benchmarks import ablation
+
+    shipped = pd.DataFrame({"table": ["main", "main", "beats"], "cell": ["a", "b", "c"], "score": [0.9, 0.8, 0.7]})
+    without = shipped.assign(score=[0.7, 0.803, 0.75])
+    [row] = ablation.effect_rows(shipped, {"rule": without}, by_table=False).to_dict("records")
+    assert (row["rule"], row["cells"], row["fall"], row["rise"]) == ("rule", 3, 1, 1)
+    assert row["falls most"] == "main: a 0.900 -> 0.700" and row["rises most"] == "beats: c 0.700 -> 0.750"
+    assert abs(row["mean change"] - (-0.2 + 0.003 + 0.05) / 3) < 1e-9
+    main, beats = ablation.effect_rows(shipped, {"rule": without}).to_dict("records")
+    assert (main["table"], main["cells"], main["fall"], main["rise"], main["rises most"]) == ("main", 2, 1, 0, "")
+    assert (beats["table"], beats["fall"], beats["falls most"]) == ("beats", 0, "")
