@@ -187,7 +187,8 @@ def main() -> None:
     pd.concat([shipped.assign(rule="none"), *(table.assign(rule=rule) for rule, table in ablated.items())]).to_csv(
         grouping.RESULTS / "ablation.csv", index=False)
     pd.set_option("display.width", 250)
-    print("=== each rule switched off: cells falling / rising by more than 0.005, the mean change, the worst cell ===")
+    print("=== each rule switched off: cells falling / rising by more than 0.005, the mean change, the cells that fall "
+          "and rise most ===")
     print(pd.DataFrame([{"rule": rule, "step and what it does": RULES[rule][0]} for rule in rules]).to_string(
         index=False))
     print(effect_rows(shipped, ablated, by_table=False).round(4).to_string(index=False))
