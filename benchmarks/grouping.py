@@ -39,7 +39,7 @@ from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
-from perspectives.shapes import EVERY_SHAPE, FEED_ITEM, SHAPES, content_only  # noqa: E402
+from perspectives.shapes import EVERY_SHAPE, FEED_ITEM, HEADLINE_IN_BODY, SHAPES, content_only  # noqa: E402
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import FIT_SHARE, HISTORY_WEIGHT, PULL_SHARE, SIZE_SHARE  # noqa: E402
@@ -1054,9 +1054,11 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print_table(f"a few stories: {FEW_DRAWS} draws of {', '.join(map(str, FEW_STORIES))} of each set's stories of"
                 f" {FEW_MIN}+ articles, each draw grouped as a corpus of its own (as given)",
                 few_stories_rows(sets, peers=peers))
+    full = {name: articles for name, articles in sets.items() if name not in FEW_SHAPES}  # titles and bodies
     print_table(f"a feed's items: each {FEED_ITEM} (its body's first sentence), dates and outlets kept",
-                quality_rows({name: articles for name, articles in sets.items() if name not in FEW_SHAPES}, [FEED_ITEM],
-                             peers=peers))
+                quality_rows(full, [FEED_ITEM], peers=peers))
+    print_table(f"{HEADLINE_IN_BODY}: each title as its body's first line, no title field, dates or outlets (plain-text"
+                " articles)", quality_rows(full, [HEADLINE_IN_BODY], peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

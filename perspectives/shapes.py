@@ -48,13 +48,24 @@ def title_and_summary(articles: pd.DataFrame) -> pd.DataFrame:
     return articles.assign(text=first, text_en=first_en)
 
 
+def headline_in_body(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each title (and its translation) as its body's first line, without a title, dates or outlets: a folder of
+    plain-text articles, and event-coreference corpora as they come."""
+    def glued(title, text):
+        return f"{title}\n\n{text}" if present(title) and present(text) else (text if present(text) else title)
+    return content_only(articles).assign(
+        title="", title_en=None, text=[glued(t, x) for t, x in zip(articles["title"], articles["text"])],
+        text_en=[glued(t, x) if present(x) else None for t, x in zip(articles["title_en"], articles["text_en"])])
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
 # The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
 KEEPS_ONLY = {"titles only": "title", "bare titles": "title", "summaries only": "text"}
-# A shape measured in a table of its own, not in every table and fit as SHAPES are.
+# Shapes measured in a table of their own, not in every table and fit as SHAPES are.
 FEED_ITEM = "title and summary"
-EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary}
+HEADLINE_IN_BODY = "headline in the body"
+EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -154,6 +154,35 @@ def english_text(article) -> str:
     return _pick(article, "text_en", "text")
 
 
+# A body's first line reads as its headline when it stands alone (a line of its own, with more text after it), holds
+# at least this many letters (a dateline such as "December 10 , 2013" or "Updated 10:32" does not) and at most
+# HEADLINE_WORDS words, and does not end as a sentence or a clause does: plain-text articles and many collections
+# put the headline there instead of in a title field.
+HEADLINE_LETTERS = 12
+HEADLINE_WORDS = 40
+_LETTER = regex.compile(r"\p{L}")
+_NOT_HEADLINE_END = regex.compile(r"[.,;:…。，；：]\W*$")
+
+
+def headline_and_body(article) -> tuple[str, str]:
+    """The headline and body an article is read with (in English where translated): its title and text, but where
+    it has no title and its text opens with a headline line (see HEADLINE_LETTERS), that line and the rest; a first
+    line that repeats the title is left out of the body. Read apart, a headline's capitals are not taken for names
+    (headlines are often Title Case) and it is compared with other headlines."""
+    title, body = english_title(article), english_text(article)
+    first, found, rest = body.strip().partition("\n")
+    if not found:
+        return title, body
+    first = first.strip()
+    if title.strip():
+        repeats = " ".join(first.split()).casefold() == " ".join(title.split()).casefold()
+        return (title, rest) if repeats else (title, body)
+    if (len(_LETTER.findall(first)) >= HEADLINE_LETTERS and len(first.split()) <= HEADLINE_WORDS
+            and not _NOT_HEADLINE_END.search(first) and len(rest.strip()) > len(first)):
+        return first, rest
+    return title, body
+
+
 def present(value) -> bool:
     """True for a non-blank value; None, NaN and blank strings are missing."""
     return value is not None and not (isinstance(value, float) and pd.isna(value)) and bool(str(value).strip())

@@ -17,8 +17,7 @@ from perspectives.text import (
     distinct_terms,
     document,
     embedded_language,
-    english_text,
-    english_title,
+    headline_and_body,
     lede,
     pieces,
     present,
@@ -107,11 +106,12 @@ LABEL_CHARS = 120
 
 
 def _headline(record) -> str:
-    """The article's (English) title; without one, its text's first sentence, cut to LABEL_CHARS at a space."""
-    title = english_title(record)
+    """The article's (English) headline (`headline_and_body`); without one, its text's first sentence, cut to
+    LABEL_CHARS at a space."""
+    title, body = headline_and_body(record)
     if title:
         return title
-    sentence = lede(english_text(record), "en", n=1).strip()
+    sentence = lede(body, "en", n=1).strip()
     label = next(pieces(sentence, LABEL_CHARS))
     return label if label == sentence else f"{label}…"
 

@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from perspectives.stories.neighbours import mean_cosine_within, unit_rows
-from perspectives.text import UNSPACED, document, embedded_language, english_text, english_title, fold, words
+from perspectives.text import UNSPACED, document, embedded_language, fold, headline_and_body, words
 
 # A number: digits with separators (1,000, 1.000, 1'000, 6٫8) or groups of three after spaces (10 000); then a run of
 # an unspaced script (which holds no name: these scripts have no capitals, and it must not swallow the digits after
@@ -138,14 +138,14 @@ class EventEvidence(BaseEstimator):
         language-centred) tell which figures in the bodies name one (`event_figures`); without them only the
         headlines' figures are compared."""
         records = articles.to_dict("records")
-        bodies = [english_text(a) for a in records]
+        headlines, bodies = zip(*map(headline_and_body, records)) if records else ((), ())
         self.languages_ = embedded_language(articles)
         self.has_body_ = np.array([bool(b.strip()) for b in bodies])
         self.words_ = _tfidf([document(a) for a in records])
-        self.headlines_ = _tfidf([english_title(a) for a in records])
+        self.headlines_ = _tfidf(list(headlines))
         body_anchors = [anchors(b) for b in bodies]
         self.anchors_ = _tfidf(body_anchors, analyzer=list, binary=True, sublinear_tf=False)
-        self.figures_ = _named_figures([_only_figures(anchors(". " + english_title(a))) for a in records],
+        self.figures_ = _named_figures([_only_figures(anchors(". " + headline)) for headline in headlines],
                                        [_only_figures(found) for found in body_anchors], vectors)
         if isinstance(self.pair_model, str) and self.pair_model != "learned":
             raise ValueError(f"pair_model must be None, 'learned' or a fitted PairModel, not {self.pair_model!r}")
