@@ -166,17 +166,14 @@ _NOT_HEADLINE_END = regex.compile(r"[.,;:…。，；：]\W*$")
 
 def headline_and_body(article) -> tuple[str, str]:
     """The headline and body an article is read with (in English where translated): its title and text, but where
-    it has no title and its text opens with a headline line (see HEADLINE_LETTERS), that line and the rest; a first
-    line that repeats the title is left out of the body. Read apart, a headline's capitals are not taken for names
-    (headlines are often Title Case) and it is compared with other headlines."""
+    it has no title and its text opens with a headline line (see HEADLINE_LETTERS), that line and the rest. Read
+    apart, a headline's capitals are not taken for names (headlines are often Title Case) and it is compared with
+    other headlines."""
     title, body = english_title(article), english_text(article)
     first, found, rest = body.strip().partition("\n")
-    if not found:
+    if title.strip() or not found:
         return title, body
     first = first.strip()
-    if title.strip():
-        repeats = " ".join(first.split()).casefold() == " ".join(title.split()).casefold()
-        return (title, rest) if repeats else (title, body)
     if (len(_LETTER.findall(first)) >= HEADLINE_LETTERS and len(first.split()) <= HEADLINE_WORDS
             and not _NOT_HEADLINE_END.search(first) and len(rest.strip()) > len(first)):
         return first, rest
