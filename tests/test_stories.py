@@ -1485,6 +1485,10 @@ def test_a_member_that_fits_its_story_far_less_than_the_others_is_taken_out_of_i
     ("", "General Motors named a new chief executive.\nMary Barra, 51, will take over in January next year.", None),
     ("", "Here is what officials said on Thursday:\nThe quake struck off the coast of Manabí before dawn.", None),
     ("", "strong quake jolts ecuador pacific coast dawn", None),
+    # An opening paragraph of one long question is longer than headlines are.
+    ("", "As the deadline approaches, economists and trucking groups across the Midwest are asking a practical "
+         "question: what would tariffs of one hundred percent on the buyers of Russian oil do to the prices that "
+         "drivers pay at the pump?\n\nFor now, the answer from the markets is: not much.", None),
     # A headline as long as what follows it is the text itself.
     ("", "Strong quake jolts Ecuador before dawn\nMore soon.", None),
     # A title given is the headline, whatever the body's first line.
