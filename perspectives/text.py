@@ -165,20 +165,24 @@ _LETTER = regex.compile(r"\p{L}")
 _NOT_HEADLINE_END = regex.compile(r"[.,;:…。，；：]\W*$")
 
 
-def headline_and_body(article) -> tuple[str, str]:
-    """The headline and body an article is read with (in English where translated): its title and text, but where
-    it has no title and its text opens with a headline line (see HEADLINE_LETTERS), that line and the rest. Read
-    apart, a headline's capitals are not taken for names (headlines are often Title Case) and it is compared with
-    other headlines."""
-    title, body = english_title(article), english_text(article)
-    first, found, rest = body.strip().partition("\n")
-    if title.strip() or not found:
-        return title, body
+def split_headline(title, text) -> tuple[str, str]:
+    """The headline and body of a title and text: as they are, but where there is no title and the text opens with
+    a headline line (see HEADLINE_LETTERS), that line and the rest. Read apart, a headline's capitals are not taken
+    for names (headlines are often Title Case) and it is compared with other headlines."""
+    title, text = title if present(title) else "", text if present(text) else ""
+    first, found, rest = text.strip().partition("\n")
+    if title or not found:
+        return title, text
     first = first.strip()
     if (len(_LETTER.findall(first)) >= HEADLINE_LETTERS and len(first.split()) <= HEADLINE_WORDS
             and not _NOT_HEADLINE_END.search(first) and len(rest.strip()) > len(first)):
         return first, rest
-    return title, body
+    return title, text
+
+
+def headline_and_body(article) -> tuple[str, str]:
+    """`split_headline` of the article's title and text as it is read (in English where translated)."""
+    return split_headline(english_title(article), english_text(article))
 
 
 def present(value) -> bool:

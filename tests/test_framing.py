@@ -134,6 +134,17 @@ def test_takes_give_one_row_per_outlet_of_multi_outlet_stories():
     assert "kremlin" in " ".join(vestnik["distinctive_terms"])
 
 
+def test_an_untitled_take_shows_the_headline_line_its_text_opens_with():
+    articles = pd.DataFrame([
+        article(1, "Capitol Ledger", "Trump Sets Deadline For Putin\nTariffs loom on oil buyers. Markets wait."),
+        article(2, "Harbour Gazette", "Deadline looms for Moscow over Ukraine\nOil buyers brace. Markets are calm."),
+    ]).assign(title="")
+    members = pd.DataFrame({"article_id": ["a1", "a2"], "story_id": "s1", "wire_group": None})
+    ledger = alternative_takes(articles, members).set_index("outlet").loc["Capitol Ledger"]
+    assert ledger["headline"] == "Trump Sets Deadline For Putin"
+    assert ledger["lede"] == "Tariffs loom on oil buyers. Markets wait."
+
+
 @pytest.mark.parametrize("predicted, gold, expected", [
     ([1, 1, 2, 2], [1, 1, 2, 2], (1.0, 1.0, 1.0)),
     ([1, 1, 1, 1], [1, 1, 2, 2], (0.5, 1.0, 2 / 3)),

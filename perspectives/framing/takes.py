@@ -9,11 +9,11 @@ from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.sentences import records
 from perspectives.text import (
     document,
-    english_text,
-    english_title,
     has_english,
+    headline_and_body,
     lede,
     sentences,
+    split_headline,
     view_language,
     without_nan,
 )
@@ -57,7 +57,8 @@ def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,
         takes.append(_take(story_id, outlet, items, [t for t, _ in top]))
         # The evidence is the first of the voice's sentences in which the term was counted.
         voice_sentences = ((s, view_language(a)) for a in items
-                           for s in [english_title(a), *sentences(english_text(a), view_language(a))])
+                           for headline, body in [headline_and_body(a)]
+                           for s in [headline, *sentences(body, view_language(a))])
         evidence = fitted.first_use([term for term, _ in top], voice_sentences)
         terms += [{"story_id": story_id, "outlet": outlet, "term": term, "z": round(z, 3),
                    "sentence": evidence.get(term)} for term, z in top]
@@ -101,16 +102,18 @@ def _take(story_id: str, outlet: str, items: list[dict], terms: list[str]) -> di
     first = items[0]  # the earliest article speaks for the outlet (or for the wire copies)
     outlets = list(dict.fromkeys(a["outlet"] for a in items))
     english = has_english(first)
+    headline, body = split_headline(first["title"], first["text"])
+    headline_en, body_en = headline_and_body(first)
     return {
         "story_id": story_id,
         "outlet": outlet,
         "country": first.get("country"),
         "language": first.get("language"),
-        "headline": first["title"],
-        "lede": lede(first["text"], first.get("language")),
+        "headline": headline,
+        "lede": lede(body, first.get("language")),
         "distinctive_terms": terms,
-        "headline_en": english_title(first) if english else None,
-        "lede_en": lede(english_text(first), "en") if english else None,
+        "headline_en": headline_en if english else None,
+        "lede_en": lede(body_en, "en") if english else None,
         "article_ids": [a["id"] for a in items],
         "published_at": first.get("published_at"),
         "wire_note": f"{len(outlets)} outlets ran this wire text" if len(outlets) > 1 else None,
