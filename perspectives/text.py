@@ -155,29 +155,35 @@ def english_text(article) -> str:
 
 
 # A body's first line reads as its headline when it stands alone (a line of its own, with more text after it), holds
-# at least this many letters (a dateline such as "December 10 , 2013" or "Updated 10:32" does not) and at most
-# HEADLINE_WORDS words, and does not end as a sentence or a clause does: plain-text articles and many collections
-# put the headline there instead of in a title field. Of the labelled sets' titles 99% have 21 words or fewer (the
-# longest 34); an opening paragraph of one long question does not read as a headline.
-HEADLINE_LETTERS = 12
+# at least HEADLINE_LONG_WORDS words of four letters or more (or HEADLINE_UNSPACED characters of a script written
+# without spaces), at most HEADLINE_WORDS words, and does not end as a sentence or a clause does: plain-text articles
+# and many collections put the headline there instead of in a title field. Datelines ("10 de diciembre del 2013",
+# "Tuesday, December 10, 2013") and bylines ("By Sarah Jane Lee") hold fewer long words; 99% of the labelled sets'
+# titles hold three or more, and 21 words or fewer (the longest 34): an opening paragraph of one long question is not
+# a headline.
+HEADLINE_LONG_WORDS = 3
+HEADLINE_UNSPACED = 6
 HEADLINE_WORDS = 30
-_LETTER = regex.compile(r"\p{L}")
 _NOT_HEADLINE_END = regex.compile(r"[.,;:…。，；：]\W*$")
+
+
+def _reads_as_headline(line: str, rest: str) -> bool:
+    long_words = sum(len(word) >= 4 for word in _LETTER_WORD.findall(line))
+    unspaced = sum(map(len, _UNSPACED_RUN.findall(line)))
+    return ((long_words >= HEADLINE_LONG_WORDS or unspaced >= HEADLINE_UNSPACED) and len(line.split()) <= HEADLINE_WORDS
+            and not _NOT_HEADLINE_END.search(line) and len(rest.strip()) > len(line))
 
 
 def split_headline(title, text) -> tuple[str, str]:
     """The headline and body of a title and text: as they are, but where there is no title and the text opens with
-    a headline line (see HEADLINE_LETTERS), that line and the rest. Read apart, a headline's capitals are not taken
+    a headline line (see HEADLINE_LONG_WORDS), that line and the rest. Read apart, a headline's capitals are not taken
     for names (headlines are often Title Case) and it is compared with other headlines."""
     title, text = title if present(title) else "", text if present(text) else ""
     first, found, rest = text.strip().partition("\n")
     if title or not found:
         return title, text
     first = first.strip()
-    if (len(_LETTER.findall(first)) >= HEADLINE_LETTERS and len(first.split()) <= HEADLINE_WORDS
-            and not _NOT_HEADLINE_END.search(first) and len(rest.strip()) > len(first)):
-        return first, rest
-    return title, text
+    return (first, rest) if _reads_as_headline(first, rest) else (title, text)
 
 
 def headline_and_body(article) -> tuple[str, str]:

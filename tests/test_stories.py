@@ -1480,8 +1480,13 @@ def test_a_member_that_fits_its_story_far_less_than_the_others_is_taken_out_of_i
     # No title, a headline on the body's first line: read apart (plain-text articles come so).
     ("", "Strong Quake Jolts Ecuador Before Dawn\nA magnitude 6.9 earthquake struck off Manabí early Thursday.",
      ("Strong Quake Jolts Ecuador Before Dawn", "A magnitude 6.9 earthquake struck off Manabí early Thursday.")),
-    # A dateline, a sentence, a lead-in and a one-line text are not headlines.
+    # A headline in a script written without spaces.
+    ("", "日本央行维持利率不变\n日本银行周五宣布维持短期利率不变，符合市场预期。",
+     ("日本央行维持利率不变", "日本银行周五宣布维持短期利率不变，符合市场预期。")),
+    # Datelines, a byline, a sentence, a lead-in and a one-line text are not headlines.
     ("", "December 10 , 2013\nGeneral Motors named Mary Barra as its new chief executive on Tuesday.", None),
+    ("", "10 de diciembre del 2013\nGeneral Motors nombró a Mary Barra como su nueva directora ejecutiva.", None),
+    ("", "By Sarah Jane Lee\nGeneral Motors named Mary Barra as its new chief executive on Tuesday.", None),
     ("", "General Motors named a new chief executive.\nMary Barra, 51, will take over in January next year.", None),
     ("", "Here is what officials said on Thursday:\nThe quake struck off the coast of Manabí before dawn.", None),
     ("", "strong quake jolts ecuador pacific coast dawn", None),
