@@ -164,14 +164,19 @@ def english_text(article) -> str:
 HEADLINE_LONG_WORDS = 3
 HEADLINE_UNSPACED = 6
 HEADLINE_WORDS = 30
-_NOT_HEADLINE_END = regex.compile(r"[.,;:…。，；：]\W*$")
+_SENTENCE_OR_CLAUSE_END = frozenset(".,;:…。，；：")
 
 
 def _reads_as_headline(line: str, rest: str) -> bool:
     long_words = sum(len(word) >= 4 for word in _LETTER_WORD.findall(line))
     unspaced = sum(map(len, _UNSPACED_RUN.findall(line)))
+    # The characters after its last letter or digit, read from the end: a pattern anchored at the end would try
+    # every start, quadratic on a long run of punctuation.
+    last = len(line)
+    while last and not line[last - 1].isalnum():
+        last -= 1
     return ((long_words >= HEADLINE_LONG_WORDS or unspaced >= HEADLINE_UNSPACED) and len(line.split()) <= HEADLINE_WORDS
-            and not _NOT_HEADLINE_END.search(line) and len(rest.strip()) > len(line))
+            and not _SENTENCE_OR_CLAUSE_END.intersection(line[last:]) and len(rest.strip()) > len(line))
 
 
 def split_headline(title, text) -> tuple[str, str]:

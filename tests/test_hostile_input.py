@@ -81,6 +81,15 @@ def test_quote_speakers_are_found_in_linear_time(text, speaker):
     assert found and {f["speaker"] for f in found} == {speaker}
 
 
+def test_a_first_line_of_punctuation_is_read_for_a_headline_in_linear_time():
+    from perspectives.text import split_headline
+
+    line = "Quake jolts coastal towns " + ".," * 500_000 + "x"
+    seconds, found = cpu_seconds(split_headline, "", line + "\n" + "More follows. " * 100_000)
+    assert seconds < 1.0
+    assert found[0] == line  # it ends in a letter: a headline
+
+
 def test_a_long_run_of_titles_before_a_name_is_cleaned_in_linear_time():
     text = "British " * 33000 + "Marsh said the talks had failed"
     seconds, found = cpu_seconds(lambda: (attributions(text), find_actors([{"sentence": text, "outlet": "A"}])))
