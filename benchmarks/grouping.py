@@ -37,9 +37,17 @@ from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
+from perspectives.ingest.titles import read_off_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
-from perspectives.shapes import EVERY_SHAPE, FEED_ITEM, HEADLINE_IN_BODY, SHAPES, content_only  # noqa: E402
+from perspectives.shapes import (  # noqa: E402
+    EVERY_SHAPE,
+    FEED_ITEM,
+    HEADLINE_IN_BODY,
+    SHAPES,
+    SITE_NAMES,
+    content_only,
+)
 from perspectives.store import Store  # noqa: E402
 from perspectives.stories import StoryClusterer  # noqa: E402
 from perspectives.stories.clusterer import FIT_SHARE, HISTORY_WEIGHT, PULL_SHARE, SIZE_SHARE  # noqa: E402
@@ -145,14 +153,25 @@ class CachedEmbedder(Embedder):
 
 def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer: StoryClusterer | None = None,
                           build: Embedder | None = None):
-    """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged. `build` made the
-    vectors (default `embedder()`); it embeds the reference articles a small corpus is grouped among."""
+    """What `perspectives run FILE --db fresh.db` groups: stories after wire copies are merged, the titles read as a
+    file's are (`as_loaded`). `build` made the vectors (default `embedder()`); it embeds the reference articles a
+    small corpus is grouped among, and the articles again where their titles read otherwise."""
+    read = as_loaded(articles)
+    if not read[["title", "title_en"]].equals(articles[["title", "title_en"]]):
+        articles, vectors = read, vectors_of(read, build or embedder())
     vectors_by = dict(zip(article_documents(articles), vectors))
     reference = reference_for(articles) if len(articles) < REFERENCE_BELOW else articles.iloc[:0]
     if len(reference):
         vectors_by |= dict(zip(article_documents(reference), vectors_of(reference, build or embedder())))
     return group_stories(articles, CachedEmbedder(vectors_by), clusterer=clusterer, progress=False,
                          reference=reference)
+
+
+def as_loaded(articles: pd.DataFrame) -> pd.DataFrame:
+    """The articles' titles as `load_articles` reads a file's: site names read off (`read_off_site_names`)."""
+    outlets = list(articles["outlet"])
+    return articles.assign(**{field: read_off_site_names(list(articles[field]), outlets)
+                              for field in ("title", "title_en")})
 
 
 def reference_for(articles: pd.DataFrame) -> pd.DataFrame:
@@ -1062,6 +1081,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     headlined = {name: articles for name, articles in full.items() if name not in NO_HEADLINES}
     print_table(f"{HEADLINE_IN_BODY}: each title as its body's first line, no title field, dates or outlets (plain-text"
                 " articles)", quality_rows(headlined, [HEADLINE_IN_BODY], peers=peers))
+    print_table(f"{' and '.join(SITE_NAMES)}: each title followed by its outlet's name (\"Headline - Outlet\"), no"
+                " dates or outlet field; with the bodies, and the titles alone",
+                quality_rows(full, list(SITE_NAMES), peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

@@ -58,6 +58,21 @@ def headline_in_body(articles: pd.DataFrame) -> pd.DataFrame:
         text_en=[glued(t, x) if present(x) else None for t, x in zip(articles["title_en"], articles["text_en"])])
 
 
+def site_names(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each title (and its translation) followed by its outlet's name ("Headline - Outlet"), without dates or an
+    outlet field: what aggregators' feeds and pages' <title> give, the site named only in the title."""
+    def named(title, outlet):
+        return f"{title} - {outlet}" if present(title) else title
+    return content_only(articles).assign(
+        title=[named(t, o) for t, o in zip(articles["title"], articles["outlet"])],
+        title_en=[named(t, o) for t, o in zip(articles["title_en"], articles["outlet"])])
+
+
+def site_named_titles(articles: pd.DataFrame) -> pd.DataFrame:
+    """`site_names` of the titles alone: an aggregator's feed whose pages are not fetched."""
+    return titles_only(site_names(articles))
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
 # The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
@@ -65,7 +80,9 @@ KEEPS_ONLY = {"titles only": "title", "bare titles": "title", "summaries only": 
 # Shapes measured in a table of their own, not in every table and fit as SHAPES are.
 FEED_ITEM = "title and summary"
 HEADLINE_IN_BODY = "headline in the body"
-EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body}
+SITE_NAMES = ("site names in titles", "site-named titles only")
+EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
+                        SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

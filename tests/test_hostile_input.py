@@ -90,6 +90,15 @@ def test_a_first_line_of_punctuation_is_read_for_a_headline_in_linear_time():
     assert found[0] == line  # it ends in a letter: a headline
 
 
+def test_a_title_of_separators_and_spaces_is_read_for_a_site_name_in_linear_time():
+    from perspectives.ingest.titles import read_off_site_names
+
+    titles = ["Talks" + " - " * 300_000 + "x", "Talks" + " " * 1_000_000 + "- x", "Talks - " + "x " * 500_000]
+    seconds, found = cpu_seconds(read_off_site_names, titles, ["unknown"] * 3)
+    assert seconds < 1.0
+    assert found == titles  # no tail ends three titles or names the outlet: each title as given
+
+
 def test_a_long_run_of_titles_before_a_name_is_cleaned_in_linear_time():
     text = "British " * 33000 + "Marsh said the talks had failed"
     seconds, found = cpu_seconds(lambda: (attributions(text), find_actors([{"sentence": text, "outlet": "A"}])))

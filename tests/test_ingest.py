@@ -132,6 +132,56 @@ def test_a_missing_outlet_is_read_from_the_link_or_named_unknown(tmp_path):
     assert result.outlets_missing == 3
 
 
+@pytest.mark.parametrize("title, split", [
+    ("Volcano erupts in Iceland - The Guardian", ("Volcano erupts in Iceland", "The Guardian")),
+    ("Talks resume | World news | The Guardian", ("Talks resume | World news", "The Guardian")),
+    ("Blue Lagoon evacuated — SVT Nyheter", ("Blue Lagoon evacuated", "SVT Nyheter")),
+    ("Tariffs delayed, WASHINGTON — - usatoday.com", ("Tariffs delayed, WASHINGTON", "usatoday.com")),  # one run
+    ("Iceland eruption: flights resume", None),  # a colon names the story
+    ("Le slogan « Les Japonais d'abord » gagne", None),  # guillemets quote
+    ("Grain deal - talks in Istanbul resume after a week of strikes", None),  # too long for a site's name
+    ("Who is to blame? - Ask the panel.", None),  # a sentence
+    ("- The Guardian", None),  # nothing before it
+    ("Covid-19 cases rise again", None),  # a hyphen within a word
+])
+def test_a_titles_tail_after_a_separator_is_read_where_it_could_be_a_site_name(title, split):
+    from perspectives.ingest.titles import split_tail
+
+    assert split_tail(title) == split
+
+
+def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(tmp_path):
+    rows = [
+        # the outlet's own name: one title is enough
+        {"id": "own", "outlet": "New York Times (News)", "title": "Senate passes the bill - The New York Times"},
+        # no outlet: a tail ending three titles is a site's name, and a section's name before it too
+        *({"id": f"g{i}", "title": f"{headline} | World news | The Guardian"} for i, headline in
+          enumerate(["Ceasefire deadline passes", "Grain ship docks in Gdansk", "Quake jolts coastal towns"])),
+        # a tail ending two titles, or one, stays: it may be the story's own words
+        *({"id": f"s{i}", "title": f"{headline} - Strike talks"} for i, headline in enumerate(["Unions meet", "Day two"])),
+        {"id": "dash", "title": "Nytt vulkanutbrott på Island – Blå lagunen utrymd"},
+    ]
+    path = tmp_path / "titles.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    articles = load_articles(path, detect_languages=False).articles.set_index("id")
+    assert articles.loc["own", "title"] == "Senate passes the bill"
+    assert list(articles.loc[["g0", "g1", "g2"], "title"]) == ["Ceasefire deadline passes", "Grain ship docks in Gdansk",
+                                                               "Quake jolts coastal towns"]
+    assert articles.loc["g1", "extra"]["title_given"] == "Grain ship docks in Gdansk | World news | The Guardian"
+    kept = ["s0", "s1", "dash"]
+    assert list(articles.loc[kept, "title"]) == [row["title"] for row in rows[-3:]]
+    assert not any("title_given" in extra for extra in articles.loc[kept, "extra"])
+
+
+def test_one_outlets_repeated_tail_is_not_anothers(tmp_path):
+    frame = pd.DataFrame({"id": ["a1", "a2", "a3", "b1"], "outlet": ["Ledger", "Ledger", "Ledger", "Kuriren"],
+                          "title": ["Talks open - Live", "Deal signed - Live", "Ship docks - Live", "Vote set - Live"],
+                          "title_en": [None, None, None, "Vote set - Live"]})
+    articles = load_articles(frame, detect_languages=False).articles
+    assert list(articles["title"]) == ["Talks open", "Deal signed", "Ship docks", "Vote set - Live"]
+    assert articles["title_en"][3] == "Vote set - Live"
+
+
 @pytest.mark.parametrize("name, content", [
     ("semicolons.csv", 'id;title;text\n1;Quake hits, coast;"Big quake; town."\n2;Toll rises;Rescuers dig, 3 found.\n'),
     ("tabs.tsv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),

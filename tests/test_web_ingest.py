@@ -315,3 +315,18 @@ def test_an_item_with_a_summary_and_no_title_is_an_article(server, tmp_path):
     assert summary.new == 1 and not summary.skipped
     assert article["title"] == "" and article["text"].startswith("Harbour officials in Gdansk")
     assert article["extra"]["extraction"].startswith("feed summary (")
+
+
+def test_site_names_ending_a_feeds_titles_are_read_off(server, tmp_path):
+    path = registry_file(tmp_path, server.base, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
+    with Store(tmp_path / "aggregated.db") as store:
+        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
+                                 progress=False)
+        articles = store.articles().sort_values("published_at")
+    assert summary.new == 5
+    assert list(articles["title"]) == ["Grain ship docks in Gdansk", "Ferry strike ends after two days",
+                                       "Port fees to rise in October",  # a tail ending three of the feed's titles
+                                       "Baltic cargo volumes at a record",  # the outlet's own name
+                                       "Dockers vote on the offer – result due Friday"]  # a tail of its own
+    given = [extra.get("title_given") for extra in articles["extra"]]
+    assert given[0] == "Grain ship docks in Gdansk - Harbour Gazette" and given[4] is None

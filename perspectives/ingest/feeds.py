@@ -32,6 +32,7 @@ from perspectives.ingest.normalise import (
 )
 from perspectives.ingest.schema import RowError, language_code, validate_row
 from perspectives.ingest.sources import Outlet, Registry
+from perspectives.ingest.titles import strip_site_names
 from perspectives.ingest.translate import Translator, add_english
 
 
@@ -177,8 +178,12 @@ class SourceIngester:
             return FeedOutcome(outlet.name, url, "failed", str(exc))
         assert reply is not None  # feed_items raised the fetch's error otherwise
         fresh = self._new_items(items, url, summary)
-        for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
-            self._store_item(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
+        read = (self._article(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
+                for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)))
+        articles = [article for article in read if article is not None]
+        strip_site_names(articles)  # the feed's items together show which title tails are its site's name
+        for article in articles:
+            self._store(article, summary)
         self.sink.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
         return FeedOutcome(outlet.name, url, "ok", None, len(items))
 
@@ -216,8 +221,9 @@ class SourceIngester:
         fetched = fetch_all(self.fetcher, [(item.link, None, None) for item in items], self.workers)
         return tqdm(fetched, total=len(items), desc="Articles", unit="page", leave=False, disable=not self.progress)
 
-    def _store_item(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item,
-                    reply: Response | None, fetch_error: str | None, summary: SourcesSummary) -> None:
+    def _article(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item,
+                 reply: Response | None, fetch_error: str | None, summary: SourcesSummary) -> dict | None:
+        """The item's article (its page's text, else the feed's summary), validated; None where it has no text."""
         page = extract(reply.body, reply.url) if reply is not None else None
         reason = fetch_error or "page text could not be extracted"
         if page and len(page["text"]) >= self.min_text_chars:
@@ -227,14 +233,9 @@ class SourceIngester:
             summary.summary_only_reasons[reason] += 1
         else:
             summary.skipped[f"no text: {reason}"] += 1
-            return
-        key = article_id(item.link)
-        duplicate = self.sink.id_with_text(text)
-        if duplicate and duplicate != key:
-            summary.skipped["same text as a stored article"] += 1
-            return
+            return None
         article = validate_row({
-            "id": key, "outlet": outlet.name, "country": outlet.country, "title": title, "text": text,
+            "id": article_id(item.link), "outlet": outlet.name, "country": outlet.country, "title": title, "text": text,
             "url": canonical_url(reply.url if reply is not None else item.link),
             "language": feed_language or detect_language(f"{title}. {text}", self.languages) or outlet.language,
             "published_at": item.published_at or utc_from_text((page or {}).get("date")),
@@ -243,6 +244,13 @@ class SourceIngester:
         })  # the one validator every input passes
         if isinstance(article, RowError):
             summary.skipped[article.reason] += 1
+            return None
+        return article
+
+    def _store(self, article: dict, summary: SourcesSummary) -> None:
+        duplicate = self.sink.id_with_text(article["text"])
+        if duplicate and duplicate != article["id"]:
+            summary.skipped["same text as a stored article"] += 1
             return
         counts = self.sink.upsert_articles(articles_frame([add_english(article, self.translator)]))
         summary.new += counts.new

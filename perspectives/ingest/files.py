@@ -27,6 +27,7 @@ from perspectives.ingest.schema import (
     read_as,
     validate_row,
 )
+from perspectives.ingest.titles import strip_site_names
 from perspectives.text import without_nan
 
 REJECT_COLUMNS = ["file", "row", "id", "reason", "record"]
@@ -410,7 +411,8 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     source and row number (`titles.csv:2`; the k-th DataFrame given is `framek`, its rows counted from 0). A column
     under another common name (`headline`, `body`, `date`, `source`) is read as the schema's (`schema.read_as`),
     and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a source whose dates show
-    that convention (`schema.dates_day_first`), as `dates_day_first` lists.
+    that convention (`schema.dates_day_first`), as `dates_day_first` lists. A site or section name at the end of a
+    source's titles ("Headline - Outlet") is read off (`titles.strip_site_names`; `extra.title_given` keeps the title).
 
     With `detect_languages`, rows without a language get one from lingua. `encoding` is that of the text files
     given as paths (CSV, JSON): UTF-8 unless named, never guessed.
@@ -430,6 +432,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
         day_first = dates_day_first(record.get("published_at") for _, record in rows if isinstance(record, dict))
         if day_first:
             read_day_first.append(source.name)
+        first = len(articles)
         for row, record in rows:
             result = record if isinstance(record, RowError) else validate_row(record, day_first)
             if isinstance(result, dict) and result["id"] in first_seen:
@@ -441,6 +444,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
                 outlets_missing += isinstance(record, dict) and not clean(record.get("outlet"))
                 ids_from_rows += without_ids
                 articles.append(result)
+        strip_site_names(articles[first:])
     if detect_languages:
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
