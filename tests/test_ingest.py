@@ -158,15 +158,16 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
         *({"id": f"g{i}", "title": f"{headline} | World news | The Guardian"} for i, headline in
           enumerate(["Ceasefire deadline passes", "Grain ship docks in Gdansk", "Quake jolts coastal towns"])),
         # a tail ending two titles, or one, stays: it may be the story's own words
-        *({"id": f"s{i}", "title": f"{headline} - Strike talks"} for i, headline in enumerate(["Unions meet", "Day two"])),
+        *({"id": f"s{i}", "title": f"{headline} - Strike talks"}
+          for i, headline in enumerate(["Unions meet", "Day two"])),
         {"id": "dash", "title": "Nytt vulkanutbrott på Island – Blå lagunen utrymd"},
     ]
     path = tmp_path / "titles.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     articles = load_articles(path, detect_languages=False).articles.set_index("id")
     assert articles.loc["own", "title"] == "Senate passes the bill"
-    assert list(articles.loc[["g0", "g1", "g2"], "title"]) == ["Ceasefire deadline passes", "Grain ship docks in Gdansk",
-                                                               "Quake jolts coastal towns"]
+    assert list(articles.loc[["g0", "g1", "g2"], "title"]) == [
+        "Ceasefire deadline passes", "Grain ship docks in Gdansk", "Quake jolts coastal towns"]
     assert articles.loc["g1", "extra"]["title_given"] == "Grain ship docks in Gdansk | World news | The Guardian"
     kept = ["s0", "s1", "dash"]
     assert list(articles.loc[kept, "title"]) == [row["title"] for row in rows[-3:]]
