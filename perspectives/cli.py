@@ -142,6 +142,9 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     if summary.outlets_missing:
         typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, or "
                    f"'{UNKNOWN_OUTLET}' without a link")
+    if summary.site_names_read_off:
+        typer.echo(f"{summary.site_names_read_off} titles ended in a site or section name ('Headline - Outlet'), read "
+                   "off; extra.title_given keeps each as given")
 
 
 def _echo_web(web: SourcesSummary) -> None:

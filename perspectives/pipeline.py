@@ -171,6 +171,7 @@ class IngestSummary:
     dates_day_first: list[str] = field(default_factory=list)  # files whose dates of numbers put the day first
     # Stored articles named by their file and row whose content this read changed: edits, or another file's rows.
     rows_replaced: int = 0
+    site_names_read_off: int = 0  # rows whose title ended in a site or section name, read off
 
 
 def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -260,7 +261,8 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
     return IngestSummary(len(loaded.articles), len(loaded.rejects), counts.new, counts.updated, counts.unchanged,
                          str(rejects_path) if rejects_path else None, web, log,
                          loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
-                         loaded.dates_day_first, sum(extra.get("id_source") == "row" for extra in updated_extras))
+                         loaded.dates_day_first, sum(extra.get("id_source") == "row" for extra in updated_extras),
+                         loaded.site_names_read_off)
 
 
 @dataclass

@@ -164,7 +164,9 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
     ]
     path = tmp_path / "titles.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    articles = load_articles(path, detect_languages=False).articles.set_index("id")
+    loaded = load_articles(path, detect_languages=False)
+    assert loaded.site_names_read_off == 4
+    articles = loaded.articles.set_index("id")
     assert articles.loc["own", "title"] == "Senate passes the bill"
     assert list(articles.loc[["g0", "g1", "g2"], "title"]) == [
         "Ceasefire deadline passes", "Grain ship docks in Gdansk", "Quake jolts coastal towns"]
@@ -172,6 +174,8 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
     kept = ["s0", "s1", "dash"]
     assert list(articles.loc[kept, "title"]) == [row["title"] for row in rows[-3:]]
     assert not any("title_given" in extra for extra in articles.loc[kept, "extra"])
+    said = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv").stdout
+    assert "4 titles ended in a site or section name ('Headline - Outlet'), read off" in said
 
 
 def test_one_outlets_repeated_tail_is_not_anothers(tmp_path):

@@ -56,6 +56,7 @@ class LoadResult:
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
     ids_from_rows: int = 0  # rows of a source without ids, each named by the source and its row number
     dates_day_first: list[str] = field(default_factory=list)  # sources whose dates of numbers put the day first
+    site_names_read_off: int = 0  # articles whose title ended in a site or section name, read off
 
 
 # Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
@@ -420,7 +421,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     articles: list[dict] = []
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
-    outlets_missing = ids_from_rows = 0
+    outlets_missing = ids_from_rows = site_names_read_off = 0
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
     for source in _sources(sources, encoding):
@@ -444,11 +445,11 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
                 outlets_missing += isinstance(record, dict) and not clean(record.get("outlet"))
                 ids_from_rows += without_ids
                 articles.append(result)
-        strip_site_names(articles[first:])
+        site_names_read_off += strip_site_names(articles[first:])
     if detect_languages:
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
-                      columns_read_as, ids_from_rows, read_day_first)
+                      columns_read_as, ids_from_rows, read_day_first, site_names_read_off)
 
 
 def _sources(given: Iterable[Articles], encoding: str) -> Iterator[Source]:

@@ -106,13 +106,17 @@ def read_off_site_names(titles: list[str | None], outlets: list[str]) -> list[st
     return [names.strip(text, outlet) if text else title for title, text, outlet in zip(titles, given, outlets)]
 
 
-def strip_site_names(articles: list[dict]) -> None:
+def strip_site_names(articles: list[dict]) -> int:
     """Read site and section names off the titles (and English titles) of a batch of validated articles (one file,
-    one feed's items), in place; an article whose title changed keeps the one given in `extra.title_given`."""
+    one feed's items), in place; an article whose title changed keeps the one given in `extra.title_given`. Returns
+    how many articles' titles changed."""
     outlets = [article["outlet"] for article in articles]
+    changed = set()
     for field in ("title", "title_en"):
         given = [article[field] for article in articles]
-        for article, before, after in zip(articles, given, read_off_site_names(given, outlets)):
+        for row, (article, before, after) in enumerate(zip(articles, given, read_off_site_names(given, outlets))):
             if after != before:
                 article[field] = after
                 article["extra"] = {**article["extra"], f"{field}_given": before}
+                changed.add(row)
+    return len(changed)
