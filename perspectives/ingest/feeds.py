@@ -32,7 +32,7 @@ from perspectives.ingest.normalise import (
 )
 from perspectives.ingest.schema import RowError, language_code, validate_row
 from perspectives.ingest.sources import Outlet, Registry
-from perspectives.ingest.titles import strip_site_names
+from perspectives.ingest.titles import SiteNames, strip_site_names
 from perspectives.ingest.translate import Translator, add_english
 
 
@@ -178,12 +178,13 @@ class SourceIngester:
             return FeedOutcome(outlet.name, url, "failed", str(exc))
         assert reply is not None  # feed_items raised the fetch's error otherwise
         fresh = self._new_items(items, url, summary)
-        read = (self._article(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
-                for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)))
-        articles = [article for article in read if article is not None]
-        strip_site_names(articles)  # the feed's items together show which title tails are its site's name
-        for article in articles:
-            self._store(article, summary)
+        # The feed's items together show which title tails are its site's name (new and stored items alike).
+        names = SiteNames().fit([item.title for item in items], [outlet.name] * len(items))
+        for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
+            article = self._article(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
+            if article is not None:
+                strip_site_names([article], names)
+                self._store(article, summary)
         self.sink.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
         return FeedOutcome(outlet.name, url, "ok", None, len(items))
 

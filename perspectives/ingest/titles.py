@@ -99,22 +99,25 @@ class SiteNames(BaseEstimator):
         return title
 
 
-def read_off_site_names(titles: list[str | None], outlets: list[str]) -> list[str | None]:
-    """Each of one file's or feed's titles without the site and section names at its end (`SiteNames`)."""
+def read_off_site_names(titles: list[str | None], outlets: list[str],
+                        names: SiteNames | None = None) -> list[str | None]:
+    """Each of one file's titles without the site and section names at its end: those `names` learnt, by default
+    those these titles show (`SiteNames`)."""
     given = [str(title) if present(title) else "" for title in titles]
-    names = SiteNames().fit(given, outlets)
+    names = SiteNames().fit(given, outlets) if names is None else names
     return [names.strip(text, outlet) if text else title for title, text, outlet in zip(titles, given, outlets)]
 
 
-def strip_site_names(articles: list[dict]) -> int:
-    """Read site and section names off the titles (and English titles) of a batch of validated articles (one file,
-    one feed's items), in place; an article whose title changed keeps the one given in `extra.title_given`. Returns
-    how many articles' titles changed."""
+def strip_site_names(articles: list[dict], names: SiteNames | None = None) -> int:
+    """Read site and section names off the titles (and English titles) of validated articles, in place: those
+    `names` learnt (from a feed's items), by default those these articles' titles show (one file's). An article
+    whose title changed keeps the one given in `extra.title_given`. Returns how many articles' titles changed."""
     outlets = [article["outlet"] for article in articles]
     changed = set()
     for field in ("title", "title_en"):
         given = [article[field] for article in articles]
-        for row, (article, before, after) in enumerate(zip(articles, given, read_off_site_names(given, outlets))):
+        read = read_off_site_names(given, outlets, names)
+        for row, (article, before, after) in enumerate(zip(articles, given, read)):
             if after != before:
                 article[field] = after
                 article["extra"] = {**article["extra"], f"{field}_given": before}
