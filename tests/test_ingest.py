@@ -178,6 +178,29 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
     assert "4 titles ended in a site or section name ('Headline - Outlet'), read off" in said
 
 
+def test_a_news_api_response_is_read_with_its_sources_names_and_its_cut_texts(tmp_path):
+    # NewsAPI's shape: the source an object, the title ending in its name, the content cut at 200 characters
+    response = {"status": "ok", "totalResults": 2, "articles": [
+        {"source": {"id": "harbour-gazette", "name": "Harbour Gazette"}, "author": None,
+         "title": "Grain ship docks in Gdansk - Harbour Gazette", "description": "A second grain ship docked.",
+         "url": "https://harbour-gazette.example/grain", "publishedAt": "2025-08-08T09:30:00Z",
+         "content": "A second grain ship docked in Gdansk after the strike ended … [+2345 chars]"},
+        {"source": {"id": None, "name": None}, "title": {"rendered": "Ferry strike ends"},
+         "url": "https://ferries.example/strike", "content": "Crews returned to work. [+12 chars]"},
+        {"source": {"code": "x1"}, "title": "Port fees rise", "url": "https://ports.example/fees"}]}
+    path = tmp_path / "everything.json"
+    path.write_text(json.dumps(response), encoding="utf-8")
+    first, second, third = load_articles(path, detect_languages=False).articles.to_dict("records")
+    assert (first["outlet"], first["title"]) == ("Harbour Gazette", "Grain ship docks in Gdansk")
+    assert first["text"] == "A second grain ship docked in Gdansk after the strike ended …"
+    assert first["extra"]["text_chars_cut"] == 2345 and first["extra"]["outlet_given"]["id"] == "harbour-gazette"
+    assert first["extra"]["description"] == "A second grain ship docked."  # passed through, text being the content
+    # an object naming nothing is a missing value; one of other members is kept as JSON
+    assert (second["outlet"], second["title"], second["text"]) == ("ferries.example", "Ferry strike ends",
+                                                                   "Crews returned to work.")
+    assert third["outlet"] == '{"code": "x1"}'
+
+
 def test_one_outlets_repeated_tail_is_not_anothers(tmp_path):
     frame = pd.DataFrame({"id": ["a1", "a2", "a3", "b1"], "outlet": ["Ledger", "Ledger", "Ledger", "Kuriren"],
                           "title": ["Talks open - Live", "Deal signed - Live", "Ship docks - Live", "Vote set - Live"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Callable, Iterable
@@ -48,7 +49,21 @@ class RowError:
     reason: str
 
 
+# The members an API nests a field's value under, in the order read: NewsAPI's `"source": {"id": "bbc-news", "name":
+# "BBC News"}`, WordPress's `"title": {"rendered": "..."}`.
+NESTED_VALUE = ("name", "title", "rendered", "text", "value")
+# NewsAPI cuts its `content` to 200 characters and says how many it left out: "... [+2345 chars]".
+_CUT_MARK = re.compile(r"\s*\[\+(\d+) chars\]\s*$")
+
+
 def clean(value) -> str:
+    """A field's value as stripped text ("" where missing); an object's, its member named in NESTED_VALUE, else the
+    object as JSON."""
+    if isinstance(value, dict):
+        member = next((key for key in NESTED_VALUE if present(value.get(key))), None)
+        if member is not None:
+            return clean(value[member])
+        return json.dumps(value, ensure_ascii=False, default=str) if any(map(present, value.values())) else ""
     return str(value).strip() if present(value) else ""
 
 
@@ -220,6 +235,9 @@ def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
     if not any(article[key] for key in CONTENT):
         return RowError("missing title and text")
     extras = {k: v for k, v in record.items() if k not in COLUMNS}
+    extras |= {f"{key}_given": record[key] for key in COLUMNS if isinstance(record.get(key), dict)}
+    if cut := _CUT_MARK.search(article["text"]):
+        article["text"], extras["text_chars_cut"] = article["text"][:cut.start()], int(cut[1])
     if not article["outlet"]:
         article["outlet"], extras["outlet_source"] = _outlet_from(article["url"])
     given_language = article["language"]

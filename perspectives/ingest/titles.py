@@ -120,6 +120,6 @@ def strip_site_names(articles: list[dict], names: SiteNames | None = None) -> in
         for row, (article, before, after) in enumerate(zip(articles, given, read)):
             if after != before:
                 article[field] = after
-                article["extra"] = {**article["extra"], f"{field}_given": before}
+                article["extra"] = {f"{field}_given": before, **article["extra"]}  # an object given stays
                 changed.add(row)
     return len(changed)
