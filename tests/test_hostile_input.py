@@ -99,6 +99,16 @@ def test_a_title_of_separators_and_spaces_is_read_for_a_site_name_in_linear_time
     assert found == titles  # no tail ends three titles or names the outlet: each title as given
 
 
+def test_markup_and_references_are_read_in_linear_time():
+    from perspectives.ingest.markup import is_markup, read_references
+
+    unclosed = "<p" + " x" * 500_000
+    references = "&#" * 500_000 + "&amp" * 250_000
+    seconds, found = cpu_seconds(lambda: (is_markup(unclosed), read_references(references)))
+    assert seconds < 1.0
+    assert found == (False, references)  # no tag closes, no reference ends in its semicolon
+
+
 def test_a_long_run_of_titles_before_a_name_is_cleaned_in_linear_time():
     text = "British " * 33000 + "Marsh said the talks had failed"
     seconds, found = cpu_seconds(lambda: (attributions(text), find_actors([{"sentence": text, "outlet": "A"}])))

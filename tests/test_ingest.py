@@ -201,6 +201,23 @@ def test_a_news_api_response_is_read_with_its_sources_names_and_its_cut_texts(tm
     assert third["outlet"] == '{"code": "x1"}'
 
 
+def test_html_and_character_references_are_read_as_the_text_they_show(tmp_path):
+    # a WordPress export: fields as objects, the title with references, the content as HTML
+    posts = [{"id": 12, "date": "2025-08-08T09:30:00", "link": "https://ledger.example/?p=12",
+              "title": {"rendered": "Trump&#8217;s deadline passes"},
+              "content": {"rendered": "<p>The deadline passed at noon.</p>\n<p>Talks go on &amp; markets wait."
+                                      "<br>Oil fell.</p><script>track()</script>", "protected": False}},
+             {"id": 13, "title": "AT&T and R&D: 3 < 5 &copy", "text": "Profits rose &gt; 5%; AT&T&#x27;s too."}]
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps(posts), encoding="utf-8")
+    post, plain = load_articles(path, detect_languages=False).articles.to_dict("records")
+    assert post["title"] == "Trump’s deadline passes"
+    assert post["text"] == "The deadline passed at noon.\n\nTalks go on & markets wait.\n\nOil fell."
+    assert post["extra"]["markup"] == "html" and post["extra"]["text_given"]["protected"] is False
+    assert (plain["title"], plain["text"]) == ("AT&T and R&D: 3 < 5 &copy", "Profits rose > 5%; AT&T's too.")
+    assert "markup" not in plain["extra"]
+
+
 def test_one_outlets_repeated_tail_is_not_anothers(tmp_path):
     frame = pd.DataFrame({"id": ["a1", "a2", "a3", "b1"], "outlet": ["Ledger", "Ledger", "Ledger", "Kuriren"],
                           "title": ["Talks open - Live", "Deal signed - Live", "Ship docks - Live", "Vote set - Live"],

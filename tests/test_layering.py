@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 # before it. Stage-free helpers (0) import none of the stages.
 STAGES = {
     "perspectives.text": 0, "perspectives.metrics": 0, "perspectives.version": 0, "perspectives.distributed": 0,
-    "perspectives.ingest.schema": 0,
+    "perspectives.ingest.schema": 0, "perspectives.ingest.markup": 0,
     "perspectives.ingest": 1,
     "perspectives.store": 2,
     "perspectives.embed": 3,

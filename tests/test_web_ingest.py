@@ -330,3 +330,6 @@ def test_site_names_ending_a_feeds_titles_are_read_off(server, tmp_path):
                                        "Dockers vote on the offer – result due Friday"]  # a tail of its own
     given = [extra.get("title_given") for extra in articles["extra"]]
     assert given[0] == "Grain ship docks in Gdansk - Harbour Gazette" and given[4] is None
+    # a summary of HTML paragraphs is one line of their sentences, not "...offer.The result..."
+    assert articles["text"].iloc[4] == ("Dockers in Gdynia began voting on the employers' offer. "
+                                        "The result is due on Friday.")

@@ -22,11 +22,11 @@ from tqdm.auto import tqdm
 
 from perspectives.ingest.files import articles_frame
 from perspectives.ingest.http import FetchError, PoliteFetcher, Response, check_url
+from perspectives.ingest.markup import html_to_text
 from perspectives.ingest.normalise import (
     article_id,
     canonical_url,
     detect_language,
-    html_to_text,
     utc_from_struct,
     utc_from_text,
 )

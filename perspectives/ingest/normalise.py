@@ -1,4 +1,4 @@
-"""Normalise fetched items: canonical URLs, UTC dates, plain text, detected language."""
+"""Normalise fetched items: canonical URLs, UTC dates, detected language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import courlan
-import lxml.html
 import numpy as np
 import pandas as pd
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
@@ -37,19 +36,6 @@ def utc_from_struct(parsed_time) -> str | None:
 def utc_from_text(value: str | None) -> str | None:
     """A page's date (trafilatura's metadata) as UTC ISO 8601, or None; long text is not parsed (`utc_text`)."""
     return utc_text(str(value).strip()) if value else None
-
-
-def html_to_text(fragment: str | None) -> str:
-    """Feed summaries often carry HTML; keep the text only (scripts and styles dropped)."""
-    if not fragment or not fragment.strip():
-        return ""
-    try:
-        tree = lxml.html.fromstring(fragment)
-    except Exception:  # lxml raises several types on fragments that are plain text or broken
-        return fragment.strip()
-    for bad in tree.xpath("//script|//style"):
-        bad.drop_tree()
-    return " ".join(tree.text_content().split())
 
 
 # How much the file's languages weigh: each language's confidence is multiplied by its share of the file raised to

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pycountry
 
+from perspectives.ingest.markup import html_to_text, is_markup, read_references
 from perspectives.text import present
 
 REQUIRED = ("id",)
@@ -20,6 +21,8 @@ REQUIRED = ("id",)
 CONTENT = ("title", "text")
 OPTIONAL = ("url", "country", "language", "published_at", "title_en", "text_en")
 COLUMNS = ("id", "outlet") + CONTENT + OPTIONAL
+# The fields of words, which may come as HTML or with character references ("&#8217;").
+TEXT_FIELDS = ("title", "text", "title_en", "text_en")
 # The outlet of a row that names none and has no link to read it from: one name for all such rows, so that they
 # are never taken for wire copies of one another (copies run in different outlets).
 UNKNOWN_OUTLET = "unknown"
@@ -229,6 +232,10 @@ _NORMALISERS: dict[str, Callable[[str], str | RowError]] = {"country": _country,
 def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
     """Return the normalised article, or the reason it cannot be used (`day_first`: see `utc_text`)."""
     article = {key: clean(record.get(key)) for key in COLUMNS}
+    markup = [key for key in TEXT_FIELDS if is_markup(article[key])]  # a CMS's export, a scraper's
+    for key in TEXT_FIELDS:
+        article[key] = (html_to_text(article[key], paragraphs=key in ("text", "text_en")) if key in markup
+                        else read_references(article[key]))
     for key in REQUIRED:
         if not article[key]:
             return RowError(f"missing {key}")
@@ -236,6 +243,8 @@ def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
         return RowError("missing title and text")
     extras = {k: v for k, v in record.items() if k not in COLUMNS}
     extras |= {f"{key}_given": record[key] for key in COLUMNS if isinstance(record.get(key), dict)}
+    if markup:
+        extras["markup"] = "html"
     if cut := _CUT_MARK.search(article["text"]):
         article["text"], extras["text_chars_cut"] = article["text"][:cut.start()], int(cut[1])
     if not article["outlet"]:
