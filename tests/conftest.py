@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import html  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -73,7 +74,9 @@ def pixel_server():
 def hostile_run(pixel_server, tmp_path_factory):
     """`perspectives run` on articles written to attack the outputs: spreadsheet formulas in every field, a
     headline whose blank line ends the app's HTML block so that Markdown after it would load an image and make a
-    link, HTML in an outlet's name, and a rejected row whose id is a formula."""
+    link, HTML in an outlet's name, and a rejected row whose id is a formula. The headline's HTML is given as
+    character references, which ingestion reads back into the tags (HTML given as such is read as its text): what
+    reaches the store is the attack itself."""
     base = tmp_path_factory.mktemp("hostile")
     url = pixel_server.base
     headline = (f"Deadline talks\n\n![x]({url}/pixel.png) and [read this]({url}/link) <b>now</b>\n\n"
@@ -83,7 +86,8 @@ def hostile_run(pixel_server, tmp_path_factory):
     outlets = [(f'=HYPERLINK("{url}/cell","click")', "US"), (f'<a href="{url}/plotly">Kyiv Signal</a>', "UA"),
                ("+Capitol Ledger", "GB")]
     rows = [{"id": f"h{i}", "outlet": outlet, "country": country, "published_at": "2025-08-08T10:00:00Z",
-             "title": headline, "text": text, "note": "=1+1", "meta": {"k": i} if i else "plain"}
+             "title": html.escape(headline, quote=False), "text": text, "note": "=1+1",
+             "meta": {"k": i} if i else "plain"}
             for i, (outlet, country) in enumerate(outlets)]
     rows.append({"id": "=cmd|' /C calc'!A0", "outlet": "@x", "note": "=1+1"})  # neither title nor text: rejected
     source = base / "hostile.jsonl"
