@@ -37,7 +37,7 @@ from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
-from perspectives.ingest.titles import read_off_site_names  # noqa: E402
+from perspectives.ingest.titles import strip_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.shapes import (  # noqa: E402
@@ -157,7 +157,7 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
     file's are (`as_loaded`). `build` made the vectors (default `embedder()`); it embeds the reference articles a
     small corpus is grouped among, and the articles again where their titles read otherwise."""
     read = as_loaded(articles)
-    if not read[["title", "title_en"]].equals(articles[["title", "title_en"]]):
+    if not read[["title", "title_en", "outlet"]].equals(articles[["title", "title_en", "outlet"]]):
         articles, vectors = read, vectors_of(read, build or embedder())
     vectors_by = dict(zip(article_documents(articles), vectors))
     reference = reference_for(articles) if len(articles) < REFERENCE_BELOW else articles.iloc[:0]
@@ -168,10 +168,12 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
 
 
 def as_loaded(articles: pd.DataFrame) -> pd.DataFrame:
-    """The articles' titles as `load_articles` reads a file's: site names read off (`read_off_site_names`)."""
-    outlets = list(articles["outlet"])
-    return articles.assign(**{field: read_off_site_names(list(articles[field]), outlets)
-                              for field in ("title", "title_en")})
+    """The articles' titles (and outlets) as `load_articles` reads a file's: site names read off
+    (`strip_site_names`)."""
+    extras = articles["extra"] if "extra" in articles else [None] * len(articles)
+    records = articles.assign(extra=[extra or {} for extra in extras]).to_dict("records")
+    strip_site_names(records)
+    return pd.DataFrame(records, index=articles.index)
 
 
 def reference_for(articles: pd.DataFrame) -> pd.DataFrame:

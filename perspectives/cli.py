@@ -140,8 +140,8 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
                    "another file of that name, or rows inserted or sorted anew, which replaced other articles; an id "
                    "column keeps them apart", err=True)
     if summary.outlets_missing:
-        typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, or "
-                   f"'{UNKNOWN_OUTLET}' without a link")
+        typer.echo(f"{summary.outlets_missing} rows without an outlet: each named by its link's host, else by the "
+                   f"site's name its title ends in, else '{UNKNOWN_OUTLET}'")
     if summary.site_names_read_off:
         typer.echo(f"{summary.site_names_read_off} titles ended in a site or section name ('Headline - Outlet'), read "
                    "off; extra.title_given keeps each as given")

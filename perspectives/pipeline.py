@@ -165,7 +165,7 @@ class IngestSummary:
     rejects_path: str | None = None
     web: SourcesSummary | None = None  # when feeds were polled
     translation: TranslationLog | None = None  # when a translator was given: languages translated and not
-    outlets_missing: int = 0  # rows loaded without an outlet (named by their link's host, or "unknown")
+    outlets_missing: int = 0  # rows without an outlet (named by their link's host, title's site or "unknown")
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
     ids_from_rows: int = 0  # rows of a file without ids, each named by its file and row number
     dates_day_first: list[str] = field(default_factory=list)  # files whose dates of numbers put the day first

@@ -154,6 +154,7 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
     rows = [
         # the outlet's own name: one title is enough
         {"id": "own", "outlet": "New York Times (News)", "title": "Senate passes the bill - The New York Times"},
+        {"id": "host", "url": "https://www.theguardian.com/world/1", "title": "Talks resume - The Guardian"},
         # no outlet: a tail ending three titles is a site's name, and a section's name before it too
         *({"id": f"g{i}", "title": f"{headline} | World news | The Guardian"} for i, headline in
           enumerate(["Ceasefire deadline passes", "Grain ship docks in Gdansk", "Quake jolts coastal towns"])),
@@ -165,9 +166,13 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
     path = tmp_path / "titles.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     loaded = load_articles(path, detect_languages=False)
-    assert loaded.site_names_read_off == 4
+    assert loaded.site_names_read_off == 5
     articles = loaded.articles.set_index("id")
     assert articles.loc["own", "title"] == "Senate passes the bill"
+    assert articles.loc["host", ["title", "outlet"]].tolist() == ["Talks resume", "theguardian.com"]
+    # rows without an outlet take the site's name their title ended in; those whose tail stays keep none
+    assert list(articles.loc[["g0", "s0"], "outlet"]) == ["The Guardian", "unknown"]
+    assert articles.loc["g0", "extra"]["outlet_source"] == "title"
     assert list(articles.loc[["g0", "g1", "g2"], "title"]) == [
         "Ceasefire deadline passes", "Grain ship docks in Gdansk", "Quake jolts coastal towns"]
     assert articles.loc["g1", "extra"]["title_given"] == "Grain ship docks in Gdansk | World news | The Guardian"
@@ -175,7 +180,7 @@ def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(
     assert list(articles.loc[kept, "title"]) == [row["title"] for row in rows[-3:]]
     assert not any("title_given" in extra for extra in articles.loc[kept, "extra"])
     said = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv").stdout
-    assert "4 titles ended in a site or section name ('Headline - Outlet'), read off" in said
+    assert "5 titles ended in a site or section name ('Headline - Outlet'), read off" in said
 
 
 def test_a_news_api_response_is_read_with_its_sources_names_and_its_cut_texts(tmp_path):

@@ -52,7 +52,7 @@ class LoadResult:
 
     articles: pd.DataFrame
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
-    outlets_missing: int = 0  # articles loaded without an outlet (named by their link's site, or "unknown")
+    outlets_missing: int = 0  # loaded without an outlet (named by their link's site, title's site or "unknown")
     columns_read_as: dict[str, str] = field(default_factory=dict)  # a file's own column name -> the schema's
     ids_from_rows: int = 0  # rows of a source without ids, each named by the source and its row number
     dates_day_first: list[str] = field(default_factory=list)  # sources whose dates of numbers put the day first

@@ -46,12 +46,12 @@ def split_tail(title: str) -> tuple[str, str] | None:
 
 
 def site_key(name: str) -> str:
-    """A site's name as its letters and digits, an article, "www.", a parenthesis and a domain's ending aside:
-    'The New York Times', 'New York Times (News)' and 'www.newyorktimes.com' give one key."""
-    name = re.sub(r"\([^)]*\)", " ", fold(name)).strip()
-    name = re.sub(r"^(?:the\s+|www\.)", "", name)
+    """A site's name as its letters and digits, a leading "the", "www.", a parenthesis and a domain's ending aside:
+    'The New York Times', 'New York Times (News)' and 'www.newyorktimes.com' give one key, as do 'The Guardian' and
+    'theguardian.com'."""
+    name = re.sub(r"\([^)]*\)", " ", fold(name)).strip().removeprefix("www.")
     name = re.sub(r"(?:\.[a-z]{2,6})+$", "", name)
-    return re.sub(r"[\W_]+", "", name)
+    return re.sub(r"[\W_]+", "", name).removeprefix("the")
 
 
 def names_outlet(tail: str, outlet: str) -> bool:
@@ -111,15 +111,22 @@ def read_off_site_names(titles: list[str | None], outlets: list[str],
 def strip_site_names(articles: list[dict], names: SiteNames | None = None) -> int:
     """Read site and section names off the titles (and English titles) of validated articles, in place: those
     `names` learnt (from a feed's items), by default those these articles' titles show (one file's). An article
-    whose title changed keeps the one given in `extra.title_given`. Returns how many articles' titles changed."""
+    whose title changed keeps the one given in `extra.title_given`; one without an outlet takes the name its title
+    ended in (`extra.outlet_source` "title"). Returns how many articles' titles changed."""
     outlets = [article["outlet"] for article in articles]
     changed = set()
     for field in ("title", "title_en"):
         given = [article[field] for article in articles]
         read = read_off_site_names(given, outlets, names)
         for row, (article, before, after) in enumerate(zip(articles, given, read)):
-            if after != before:
-                article[field] = after
-                article["extra"] = {f"{field}_given": before, **article["extra"]}  # an object given stays
-                changed.add(row)
+            if after is before or after == before:  # the same object where missing (None, NaN in a frame)
+                continue
+            article[field] = after
+            article["extra"] = {f"{field}_given": before, **article["extra"]}  # an object given stays
+            site = split_tail(before)
+            if field == "title" and article["outlet"] == UNKNOWN_OUTLET and site:
+                # The last tail is the site's name ("Headline | World news | The Guardian"): without an outlet, the
+                # takes would hold every such article under one.
+                article["outlet"], article["extra"]["outlet_source"] = site[1], "title"
+            changed.add(row)
     return len(changed)
