@@ -97,6 +97,12 @@ def test_a_title_of_separators_and_spaces_is_read_for_a_site_name_in_linear_time
     seconds, found = cpu_seconds(read_off_site_names, titles, ["unknown"] * 3)
     assert seconds < 1.0
     assert found == titles  # no tail ends three titles or names the outlet: each title as given
+    # tails that repeat, or name the outlet, a hundred thousand times over: three are read off, each a pass
+    built = [f"Talks{i}" + "".join(f" - s{k}" for k in range(100_000)) for i in range(3)]
+    named = "Talks" + " - Ledger" * 100_000
+    seconds, found = cpu_seconds(read_off_site_names, [*built, named], ["unknown"] * 3 + ["Ledger"])
+    assert seconds < 2.0
+    assert found[0].endswith(" - s99996") and found[3] == "Talks" + " - Ledger" * 99_997
 
 
 def test_markup_and_references_are_read_in_linear_time():

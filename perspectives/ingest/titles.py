@@ -30,6 +30,9 @@ MAX_SITE_WORDS = 6
 # sets' 33,000 titles no tail after such a separator ends even two titles of one set; two in place of three moves
 # no cell of four sets in the benchmark's site-name table by more than 0.002.
 MIN_REPEATS = 3
+# At most this many tails are read off one title: a site's name and two section names under it. More would be read
+# one at a time, each a pass over the title: quadratic on a title built of thousands of them.
+MAX_TAILS = 3
 _LETTER = regex.compile(r"\p{L}")
 
 
@@ -82,19 +85,21 @@ class SiteNames(BaseEstimator):
     def _repeated_tails(self, titles: list[str]) -> frozenset[str]:
         """The tails ending `min_repeats` of `titles`, those found under another tail read off included."""
         found: set[str] = set()
-        while True:
+        for _ in range(MAX_TAILS):
             split = [parts for title in titles if (parts := split_tail(title))]
             counts = Counter(fold(tail) for _, tail in split)
             repeated = {tail for tail, count in counts.items() if count >= self.min_repeats} - found
-            if not repeated:
-                return frozenset(found)
             found |= repeated
             titles = [head for head, tail in split if fold(tail) in repeated]
+        return frozenset(found)
 
     def strip(self, title: str, outlet: str) -> str:
         """`title` without the site and section names at its end."""
         tails = self.tails_.get(outlet, frozenset())
-        while (parts := split_tail(title)) and (fold(parts[1]) in tails or names_outlet(parts[1], outlet)):
+        for _ in range(MAX_TAILS):
+            parts = split_tail(title)
+            if not parts or not (fold(parts[1]) in tails or names_outlet(parts[1], outlet)):
+                break
             title = parts[0]
         return title
 
