@@ -150,6 +150,21 @@ def test_a_titles_tail_after_a_separator_is_read_where_it_could_be_a_site_name(t
     assert split_tail(title) == split
 
 
+@pytest.mark.parametrize("tail, outlet, named", [
+    ("The New York Times", "New York Times (News)", True),
+    ("The Guardian", "theguardian.com", True),
+    ("SVT Nyheter", "svt.se", True),  # the site's name with more after it
+    ("NYTimes.com", "nytimes.com", True),
+    ("CNN's Jake Tapper", "CNN", False),  # a segment that opens with the name is not the name
+    ("Fox", "Fox News", False),
+    ("Unknown", "unknown", False),  # rows without an outlet name none
+])
+def test_a_tail_names_the_outlet_by_its_words_or_its_letters(tail, outlet, named):
+    from perspectives.ingest.titles import names_outlet
+
+    assert names_outlet(tail, outlet) is named
+
+
 def test_site_names_ending_a_files_titles_are_read_off_and_the_title_given_kept(tmp_path):
     rows = [
         # the outlet's own name: one title is enough

@@ -48,19 +48,26 @@ def split_tail(title: str) -> tuple[str, str] | None:
     return head, tail
 
 
-def site_key(name: str) -> str:
-    """A site's name as its letters and digits, a leading "the", "www.", a parenthesis and a domain's ending aside:
-    'The New York Times', 'New York Times (News)' and 'www.newyorktimes.com' give one key, as do 'The Guardian' and
-    'theguardian.com'."""
+def _site_words(name: str) -> list[str]:
+    """A site's name as folded words, a parenthesis, "www.", a domain's ending and a leading "the" aside."""
     name = re.sub(r"\([^)]*\)", " ", fold(name)).strip().removeprefix("www.")
-    name = re.sub(r"(?:\.[a-z]{2,6})+$", "", name)
-    return re.sub(r"[\W_]+", "", name).removeprefix("the")
+    stripped = (word.strip(".,;:!?'\"()[]") for word in re.sub(r"(?:\.[a-z]{2,6})+$", "", name).split())
+    words = [word for word in stripped if word]
+    return words[1:] if words[:1] == ["the"] else words
+
+
+def _site_key(words: list[str]) -> str:
+    return re.sub(r"[\W_]+", "", "".join(words)).removeprefix("the")
 
 
 def names_outlet(tail: str, outlet: str) -> bool:
-    """Whether `tail` is the outlet's name, or the name with more after it ('SVT Nyheter' of the site 'svt.se')."""
-    tail_key, outlet_key = site_key(tail), site_key(outlet)
-    return len(outlet_key) >= 3 and outlet != UNKNOWN_OUTLET and tail_key.startswith(outlet_key)
+    """Whether `tail` is the outlet's name ('The New York Times' of 'New York Times (News)', 'The Guardian' of
+    'theguardian.com'), or its words with more after them ('SVT Nyheter' of the site 'svt.se'; not "CNN's Jake Tapper"
+    of 'CNN')."""
+    tail_words, outlet_words = _site_words(tail), _site_words(outlet)
+    outlet_key = _site_key(outlet_words)
+    return (outlet != UNKNOWN_OUTLET and len(outlet_key) >= 3
+            and (_site_key(tail_words) == outlet_key or tail_words[:len(outlet_words)] == outlet_words))
 
 
 class SiteNames(BaseEstimator):
