@@ -103,6 +103,11 @@ def test_a_title_of_separators_and_spaces_is_read_for_a_site_name_in_linear_time
     seconds, found = cpu_seconds(read_off_site_names, [*built, named], ["unknown"] * 3 + ["Ledger"])
     assert seconds < 2.0
     assert found[0].endswith(" - s99996") and found[3] == "Talks" + " - Ledger" * 99_997
+    # outlet names built against the patterns that read them: unclosed parentheses, a domain that does not end as one
+    outlets = ["(" * 500_000, ".ab" * 300_000 + "!"]
+    seconds, found = cpu_seconds(read_off_site_names, ["Talks - Ledger"] * 2, outlets)
+    assert seconds < 1.0
+    assert found == ["Talks - Ledger"] * 2
 
 
 def test_markup_and_references_are_read_in_linear_time():
@@ -113,6 +118,15 @@ def test_markup_and_references_are_read_in_linear_time():
     seconds, found = cpu_seconds(lambda: (is_markup(unclosed), read_references(references)))
     assert seconds < 1.0
     assert found == (False, references)  # no tag closes, no reference ends in its semicolon
+
+
+def test_a_text_with_a_long_run_of_spaces_is_read_for_a_cut_mark_in_linear_time():
+    from perspectives.ingest.schema import validate_row
+
+    text = "Talks" + " " * 1_000_000 + "resume [+12 chars]"
+    seconds, article = cpu_seconds(validate_row, {"id": "a1", "text": text})
+    assert seconds < 1.0
+    assert article["text"] == "Talks" + " " * 1_000_000 + "resume" and article["extra"]["text_chars_cut"] == 12
 
 
 def test_a_long_run_of_titles_before_a_name_is_cleaned_in_linear_time():

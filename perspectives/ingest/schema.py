@@ -55,8 +55,9 @@ class RowError:
 # The members an API nests a field's value under, in the order read: NewsAPI's `"source": {"id": "bbc-news", "name":
 # "BBC News"}`, WordPress's `"title": {"rendered": "..."}`.
 NESTED_VALUE = ("name", "title", "rendered", "text", "value")
-# NewsAPI cuts its `content` to 200 characters and says how many it left out: "... [+2345 chars]".
-_CUT_MARK = re.compile(r"\s*\[\+(\d+) chars\]\s*$")
+# NewsAPI cuts its `content` to 200 characters and says how many it left out: "... [+2345 chars]". No leading
+# whitespace in the pattern: searched for, it would be tried from every space of a long run (quadratic).
+_CUT_MARK = re.compile(r"\[\+(\d+) chars\]$")
 
 
 def clean(value) -> str:
@@ -246,7 +247,7 @@ def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
     if markup:
         extras["markup"] = "html"
     if cut := _CUT_MARK.search(article["text"]):
-        article["text"], extras["text_chars_cut"] = article["text"][:cut.start()], int(cut[1])
+        article["text"], extras["text_chars_cut"] = article["text"][:cut.start()].rstrip(), int(cut[1])
     if not article["outlet"]:
         article["outlet"], extras["outlet_source"] = _outlet_from(article["url"])
     given_language = article["language"]

@@ -34,6 +34,7 @@ MIN_REPEATS = 3
 # one at a time, each a pass over the title: quadratic on a title built of thousands of them.
 MAX_TAILS = 3
 _LETTER = regex.compile(r"\p{L}")
+_DOMAIN_ENDING = re.compile(r"[a-z]{2,6}")
 
 
 def split_tail(title: str) -> tuple[str, str] | None:
@@ -50,8 +51,11 @@ def split_tail(title: str) -> tuple[str, str] | None:
 
 def _site_words(name: str) -> list[str]:
     """A site's name as folded words, a parenthesis, "www.", a domain's ending and a leading "the" aside."""
-    name = re.sub(r"\([^)]*\)", " ", fold(name)).strip().removeprefix("www.")
-    stripped = (word.strip(".,;:!?'\"()[]") for word in re.sub(r"(?:\.[a-z]{2,6})+$", "", name).split())
+    # Patterns that never start over inside what they failed on: a hostile outlet name stays linear.
+    parts = re.sub(r"\([^()]*\)", " ", fold(name)).strip().removeprefix("www.").split(".")
+    while len(parts) > 1 and _DOMAIN_ENDING.fullmatch(parts[-1]):
+        parts.pop()
+    stripped = (word.strip(".,;:!?'\"()[]") for word in ".".join(parts).split())
     words = [word for word in stripped if word]
     return words[1:] if words[:1] == ["the"] else words
 
