@@ -36,11 +36,13 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
+from perspectives.ingest.boilerplate import strip_boilerplate  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
 from perspectives.ingest.titles import strip_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.shapes import (  # noqa: E402
+    BOILERPLATE,
     EVERY_SHAPE,
     FEED_ITEM,
     HEADLINE_IN_BODY,
@@ -157,7 +159,8 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
     file's are (`as_loaded`). `build` made the vectors (default `embedder()`); it embeds the reference articles a
     small corpus is grouped among, and the articles again where their titles read otherwise."""
     read = as_loaded(articles)
-    if not read[["title", "title_en", "outlet"]].equals(articles[["title", "title_en", "outlet"]]):
+    read_as = ["title", "title_en", "text", "text_en", "outlet"]
+    if not read[read_as].equals(articles[read_as]):
         articles, vectors = read, vectors_of(read, build or embedder())
     vectors_by = dict(zip(article_documents(articles), vectors))
     reference = reference_for(articles) if len(articles) < REFERENCE_BELOW else articles.iloc[:0]
@@ -168,11 +171,12 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
 
 
 def as_loaded(articles: pd.DataFrame) -> pd.DataFrame:
-    """The articles' titles (and outlets) as `load_articles` reads a file's: site names read off
-    (`strip_site_names`)."""
+    """The articles as `load_articles` reads a file's: site names read off the titles (`strip_site_names`), a site's
+    boilerplate off the bodies (`strip_boilerplate`)."""
     extras = articles["extra"] if "extra" in articles else [None] * len(articles)
     records = articles.assign(extra=[extra or {} for extra in extras]).to_dict("records")
     strip_site_names(records)
+    strip_boilerplate(records)
     return pd.DataFrame(records, index=articles.index)
 
 
@@ -1086,6 +1090,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print_table(f"{' and '.join(SITE_NAMES)}: each title followed by its outlet's name (\"Headline - Outlet\"), no"
                 " dates or outlet field; with the bodies, and the titles alone",
                 quality_rows(full, list(SITE_NAMES), peers=peers))
+    print_table(f"{' and '.join(BOILERPLATE)}: each body with its outlet's footer after it, or its header before it"
+                " (a scraper's text), dates and outlets kept", quality_rows(full, list(BOILERPLATE), peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

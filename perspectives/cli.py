@@ -145,6 +145,9 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
     if summary.site_names_read_off:
         typer.echo(f"{summary.site_names_read_off} titles ended in a site or section name ('Headline - Outlet'), read "
                    "off; extra.title_given keeps each as given")
+    if summary.boilerplate_read_off:
+        typer.echo(f"{summary.boilerplate_read_off} bodies held lines or sentences most of their outlet's bodies share "
+                   "(a site's header or footer), read off; extra.text_boilerplate keeps them")
 
 
 def _echo_web(web: SourcesSummary) -> None:

@@ -73,6 +73,33 @@ def site_named_titles(articles: pd.DataFrame) -> pd.DataFrame:
     return titles_only(site_names(articles))
 
 
+# A site's furniture as a scraper of one's own keeps it (benchmarks/GROUPING.md, "Boilerplate in the bodies").
+FOOTER = ("Follow {outlet} on Facebook, Twitter and Instagram. Subscribe to the {outlet} Daily newsletter for the "
+          "day's top stories. Copyright 2025 {outlet} Media Group. All rights reserved. This material may not be "
+          "published, broadcast, rewritten or redistributed.")
+HEADER = "Skip to main content. {outlet} | Home | World | Politics | Business | Sport | Opinion. Advertisement."
+
+
+def _with_furniture(articles: pd.DataFrame, footer: bool) -> pd.DataFrame:
+    def furnished(text, outlet):
+        if not present(text):
+            return text
+        furniture = (FOOTER if footer else HEADER).format(outlet=outlet)
+        return f"{text}\n\n{furniture}" if footer else f"{furniture}\n\n{text}"
+    return articles.assign(text=[furnished(t, o) for t, o in zip(articles["text"], articles["outlet"])],
+                           text_en=[furnished(t, o) for t, o in zip(articles["text_en"], articles["outlet"])])
+
+
+def footers(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each body (and its translation) followed by its outlet's footer, a blank line between: a scraper's text."""
+    return _with_furniture(articles, footer=True)
+
+
+def headers(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each body (and its translation) after its outlet's header and navigation, a blank line between."""
+    return _with_furniture(articles, footer=False)
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
 # The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
@@ -81,8 +108,10 @@ KEEPS_ONLY = {"titles only": "title", "bare titles": "title", "summaries only": 
 FEED_ITEM = "title and summary"
 HEADLINE_IN_BODY = "headline in the body"
 SITE_NAMES = ("site names in titles", "site-named titles only")
+BOILERPLATE = ("footers", "headers")
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
-                        SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles}
+                        SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
+                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -110,6 +110,19 @@ def test_a_title_of_separators_and_spaces_is_read_for_a_site_name_in_linear_time
     assert found == ["Talks - Ledger"] * 2
 
 
+def test_bodies_of_many_lines_and_sentences_are_read_for_boilerplate_in_linear_time():
+    from perspectives.ingest.boilerplate import strip_boilerplate
+
+    footer = "Follow the Ledger on Instagram."
+    bodies = ["\n" * 1_000_000 + f"Talks {i} resume.\n{footer}" for i in range(3)]
+    bodies += [" ".join(f"Part {k} of {i}." for k in range(100_000)) + f" {footer}" for i in range(3)]
+    articles = [{"outlet": "Ledger", "language": "en", "text": body, "text_en": None, "extra": {}} for body in bodies]
+    seconds, changed = cpu_seconds(strip_boilerplate, articles)
+    assert seconds < 5.0
+    assert changed == 6 and [article["extra"]["text_boilerplate"] for article in articles] == [[footer]] * 6
+    assert articles[0]["text"] == "Talks 0 resume." and articles[3]["text"].endswith("Part 99999 of 0.")
+
+
 def test_markup_and_references_are_read_in_linear_time():
     from perspectives.ingest.markup import is_markup, read_references
 

@@ -247,6 +247,40 @@ def test_one_outlets_repeated_tail_is_not_anothers(tmp_path):
     assert articles["title_en"][3] == "Vote set - Live"
 
 
+FOOTER = "Follow the Ledger on Facebook and Instagram. Copyright 2025 Ledger Media. All rights reserved."
+STORIES = ["Talks on the ceasefire opened in Geneva on Monday.", "A second grain ship docked in Gdansk at dawn.",
+           "The quake damaged two bridges near the coast.", "Rail workers voted to end their strike."]
+
+
+def test_an_outlets_header_and_footer_are_read_off_its_bodies_and_kept(tmp_path):
+    rows = [
+        # the Ledger's pages as a scraper keeps them: a footer paragraph (once glued to the body), an ad's line
+        *({"id": f"l{i}", "outlet": "Ledger", "title": f"Story {i}",
+           "text": f"{body}\n\nAdvertisement\n\nMore in part {i}.\n\n{FOOTER}" if i else f"{body} {FOOTER}"}
+          for i, body in enumerate(STORIES)),
+        # a sentence in three of ten bodies of one outlet is the stories', not the site's
+        *({"id": f"k{i}", "outlet": "Kuriren", "title": f"Story {i}",
+           "text": f"{STORIES[i % 4]} Item {i}." + (" Markets fell sharply on Monday." if i < 3 else "")}
+          for i in range(10)),
+        # the same short text from one outlet is its own: nothing else would be left
+        *({"id": f"w{i}", "outlet": "Wire", "title": f"Flash {i}", "text": "Quake hits the coast."} for i in range(3)),
+    ]
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    loaded = load_articles(path, detect_languages=False)
+    assert loaded.boilerplate_read_off == 4
+    articles = loaded.articles.set_index("id")
+    assert articles.loc["l0", "text"] == STORIES[0]
+    assert articles.loc["l1", "text"] == f"{STORIES[1]}\n\nMore in part 1."
+    assert articles.loc["l1", "extra"]["text_boilerplate"] == ["Advertisement", FOOTER]  # lines read off whole
+    assert articles.loc["l0", "extra"]["text_boilerplate"] == [  # the footer's sentences read off a body's line
+        "Follow the Ledger on Facebook and Instagram.", "Copyright 2025 Ledger Media.", "All rights reserved."]
+    kept = [row for row in rows if row["outlet"] != "Ledger"]
+    assert list(articles.loc[[row["id"] for row in kept], "text"]) == [row["text"] for row in kept]
+    said = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv").stdout
+    assert "4 bodies held lines or sentences most of their outlet's bodies share" in said
+
+
 @pytest.mark.parametrize("name, content", [
     ("semicolons.csv", 'id;title;text\n1;Quake hits, coast;"Big quake; town."\n2;Toll rises;Rescuers dig, 3 found.\n'),
     ("tabs.tsv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),

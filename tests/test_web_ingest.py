@@ -317,7 +317,7 @@ def test_an_item_with_a_summary_and_no_title_is_an_article(server, tmp_path):
     assert article["extra"]["extraction"].startswith("feed summary (")
 
 
-def test_site_names_ending_a_feeds_titles_are_read_off(server, tmp_path):
+def test_site_names_ending_a_feeds_titles_and_its_summaries_furniture_are_read_off(server, tmp_path):
     path = registry_file(tmp_path, server.base, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
     with Store(tmp_path / "aggregated.db") as store:
         summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
@@ -330,6 +330,11 @@ def test_site_names_ending_a_feeds_titles_are_read_off(server, tmp_path):
                                        "Dockers vote on the offer – result due Friday"]  # a tail of its own
     given = [extra.get("title_given") for extra in articles["extra"]]
     assert given[0] == "Grain ship docks in Gdansk - Harbour Gazette" and given[4] is None
+    # a sentence ending four of the five summaries is the feed's furniture, read off and kept
+    assert articles["text"].iloc[0] == "A second grain ship docked in Gdansk after the dockers' strike ended on " \
+                                       "Thursday."
+    read_off = [extra.get("text_boilerplate") for extra in articles["extra"]]
+    assert read_off == [["Read more at Baltic Wire."]] * 4 + [None]
     # a summary of HTML paragraphs is one line of their sentences, not "...offer.The result..."
     assert articles["text"].iloc[4] == ("Dockers in Gdynia began voting on the employers' offer. "
                                         "The result is due on Friday.")

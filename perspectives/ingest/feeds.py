@@ -20,6 +20,7 @@ import pandas as pd
 import trafilatura
 from tqdm.auto import tqdm
 
+from perspectives.ingest.boilerplate import Boilerplate, strip_boilerplate
 from perspectives.ingest.files import articles_frame
 from perspectives.ingest.http import FetchError, PoliteFetcher, Response, check_url
 from perspectives.ingest.markup import html_to_text
@@ -34,6 +35,9 @@ from perspectives.ingest.schema import RowError, language_code, validate_row
 from perspectives.ingest.sources import Outlet, Registry
 from perspectives.ingest.titles import SiteNames, strip_site_names
 from perspectives.ingest.translate import Translator, add_english
+
+# How an article's text was had where its page was read (`extra.extraction`); else the feed's summary was.
+EXTRACTED = "trafilatura"
 
 
 class Upserted(Protocol):
@@ -178,12 +182,17 @@ class SourceIngester:
             return FeedOutcome(outlet.name, url, "failed", str(exc))
         assert reply is not None  # feed_items raised the fetch's error otherwise
         fresh = self._new_items(items, url, summary)
-        # The feed's items together show which title tails are its site's name (new and stored items alike).
-        names = SiteNames().fit([item.title for item in items], [outlet.name] * len(items))
+        # The feed's items together show which title tails are its site's name, and which lines of their summaries
+        # its furniture ("Read more"), new and stored items alike.
+        outlets = [outlet.name] * len(items)
+        names = SiteNames().fit([item.title for item in items], outlets)
+        furniture = Boilerplate().fit([item.summary for item in items], outlets, [feed_language] * len(items))
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
             article = self._article(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
             if article is not None:
                 strip_site_names([article], names)
+                if article["extra"]["extraction"] != EXTRACTED:  # a page's text is trafilatura's, furniture left out
+                    strip_boilerplate([article], furniture)
                 self._store(article, summary)
         self.sink.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
         return FeedOutcome(outlet.name, url, "ok", None, len(items))
@@ -228,7 +237,7 @@ class SourceIngester:
         page = extract(reply.body, reply.url) if reply is not None else None
         reason = fetch_error or "page text could not be extracted"
         if page and len(page["text"]) >= self.min_text_chars:
-            title, text, how = page["title"] or item.title, page["text"], "trafilatura"
+            title, text, how = page["title"] or item.title, page["text"], EXTRACTED
         elif item.summary:
             title, text, how = item.title or (page or {}).get("title", ""), item.summary, f"feed summary ({reason})"
             summary.summary_only_reasons[reason] += 1

@@ -17,6 +17,7 @@ from typing import Protocol, TypeAlias
 
 import pandas as pd
 
+from perspectives.ingest.boilerplate import strip_boilerplate
 from perspectives.ingest.schema import (
     ALIASES,
     COLUMNS,
@@ -57,6 +58,7 @@ class LoadResult:
     ids_from_rows: int = 0  # rows of a source without ids, each named by the source and its row number
     dates_day_first: list[str] = field(default_factory=list)  # sources whose dates of numbers put the day first
     site_names_read_off: int = 0  # articles whose title ended in a site or section name, read off
+    boilerplate_read_off: int = 0  # articles whose body held their outlet's boilerplate, read off
 
 
 # Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
@@ -413,7 +415,9 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     under another common name (`headline`, `body`, `date`, `source`) is read as the schema's (`schema.read_as`),
     and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a source whose dates show
     that convention (`schema.dates_day_first`), as `dates_day_first` lists. A site or section name at the end of a
-    source's titles ("Headline - Outlet") is read off (`titles.strip_site_names`; `extra.title_given` keeps the title).
+    source's titles ("Headline - Outlet") is read off (`titles.strip_site_names`; `extra.title_given` keeps the title),
+    and so are the lines and sentences most of an outlet's bodies in a source share, its site's header and footer
+    (`boilerplate.strip_boilerplate`; `extra.text_boilerplate` keeps them).
 
     With `detect_languages`, rows without a language get one from lingua. `encoding` is that of the text files
     given as paths (CSV, JSON): UTF-8 unless named, never guessed.
@@ -421,7 +425,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     articles: list[dict] = []
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
-    outlets_missing = ids_from_rows = site_names_read_off = 0
+    outlets_missing = ids_from_rows = site_names_read_off = boilerplate_read_off = 0
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
     for source in _sources(sources, encoding):
@@ -446,10 +450,11 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
                 ids_from_rows += without_ids
                 articles.append(result)
         site_names_read_off += strip_site_names(articles[first:])
+        boilerplate_read_off += strip_boilerplate(articles[first:])
     if detect_languages:
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
-                      columns_read_as, ids_from_rows, read_day_first, site_names_read_off)
+                      columns_read_as, ids_from_rows, read_day_first, site_names_read_off, boilerplate_read_off)
 
 
 def _sources(given: Iterable[Articles], encoding: str) -> Iterator[Source]:
