@@ -317,6 +317,23 @@ def test_an_item_with_a_summary_and_no_title_is_an_article(server, tmp_path):
     assert article["extra"]["extraction"].startswith("feed summary (")
 
 
+def test_an_aggregators_items_are_stored_under_the_outlets_their_source_names(server, tmp_path):
+    path = registry_file(tmp_path, server.base, {("News Digest", "US", "en"): ["/feeds/news-aggregator.xml"],
+                                                 ("Harbour Gazette", "PL", "en"): ["/feeds/broken.xml"]})
+    with Store(tmp_path / "digest.db") as store:
+        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
+                                 progress=False)
+        articles = store.articles().sort_values("published_at")
+    assert summary.new == 3
+    # the registry's outlet of that name, one it does not know (its country unknown), the aggregator's own
+    assert articles[["outlet", "country", "title"]].values.tolist() == [
+        ["Harbour Gazette", "PL", "Ferry strike ends"], ["Kuriren", None, "Strejken är över"],
+        ["News Digest", "US", "Port fees to rise in October"]]
+    extras = list(articles["extra"])
+    assert [extra.get("aggregator") for extra in extras] == ["News Digest", "News Digest", None]
+    assert extras[0]["outlet_source"] == "feed source" and "outlet_source" not in extras[2]
+
+
 def test_site_names_ending_a_feeds_titles_and_its_summaries_furniture_are_read_off(server, tmp_path):
     path = registry_file(tmp_path, server.base, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
     with Store(tmp_path / "aggregated.db") as store:

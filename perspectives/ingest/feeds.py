@@ -31,9 +31,9 @@ from perspectives.ingest.normalise import (
     utc_from_struct,
     utc_from_text,
 )
-from perspectives.ingest.schema import RowError, language_code, validate_row
+from perspectives.ingest.schema import RowError, language_code, site_of, validate_row
 from perspectives.ingest.sources import Outlet, Registry
-from perspectives.ingest.titles import SiteNames, strip_site_names
+from perspectives.ingest.titles import SiteNames, names_outlet, site_key, strip_site_names
 from perspectives.ingest.translate import Translator, add_english
 
 # How an article's text was had where its page was read (`extra.extraction`); else the feed's summary was.
@@ -105,6 +105,8 @@ class Item:
     published_at: str | None
     updated_at: str | None
     author: str | None
+    source: str | None = None  # the outlet an aggregator's item is from (RSS and Atom <source>), and its link
+    source_url: str | None = None
 
 
 def parse_feed(body: bytes, url: str) -> tuple[list[Item], str | None]:
@@ -123,8 +125,9 @@ def parse_feed(body: bytes, url: str) -> tuple[list[Item], str | None]:
              published_at=utc_from_struct(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
              # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, with a warning
              updated_at=utc_from_struct(dict.get(entry, "updated_parsed")),
-             author=entry.get("author"))
-        for entry in parsed.entries if entry.get("link")
+             author=entry.get("author"),
+             source=html_to_text(source.get("title")) or None, source_url=source.get("href") or source.get("link"))
+        for entry in parsed.entries if entry.get("link") for source in [entry.get("source") or {}]
     ]
     return items, language_code(parsed.feed.get("language") or "") or None
 
@@ -157,6 +160,9 @@ class SourceIngester:
         self.min_text_chars = min_text_chars
         self.progress = progress
         self.languages = registry.languages()
+        # The registry's outlets by their sites' and names' keys: an aggregator's item names its outlet (<source>).
+        self.known_outlets = {key: outlet for outlet in registry.outlets
+                      for key in (site_key(outlet.name), site_key(site_of(outlet.homepage or "") or "")) if key}
 
     def run(self) -> SourcesSummary:
         summary = SourcesSummary()
@@ -182,20 +188,32 @@ class SourceIngester:
             return FeedOutcome(outlet.name, url, "failed", str(exc))
         assert reply is not None  # feed_items raised the fetch's error otherwise
         fresh = self._new_items(items, url, summary)
-        # The feed's items together show which title tails are its site's name, and which lines of their summaries
-        # its furniture ("Read more"), new and stored items alike.
-        outlets = [outlet.name] * len(items)
+        # The feed's items together show which title tails are their sites' names, and which lines of their summaries
+        # furniture ("Read more"), new and stored items alike.
+        outlets = [self._outlet_of(item, outlet).name for item in items]
         names = SiteNames().fit([item.title for item in items], outlets)
         furniture = Boilerplate().fit([item.summary for item in items], outlets, [feed_language] * len(items))
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
-            article = self._article(outlet, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
+            source = self._outlet_of(item, outlet)
+            article = self._article(source, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
             if article is not None:
+                if source is not outlet:
+                    article["extra"] |= {"aggregator": outlet.name, "outlet_source": "feed source"}
                 strip_site_names([article], names)
                 if article["extra"]["extraction"] != EXTRACTED:  # a page's text is trafilatura's, furniture left out
                     strip_boilerplate([article], furniture)
                 self._store(article, summary)
         self.sink.save_feed_state(url, outlet.name, "ok", None, reply.etag, reply.last_modified)
         return FeedOutcome(outlet.name, url, "ok", None, len(items))
+
+    def _outlet_of(self, item: Item, feed_outlet: Outlet) -> Outlet:
+        """The outlet an item is from: the feed's, or the one an aggregator's item names in <source> (the
+        registry's outlet of that site or name, else that name, its country unknown)."""
+        if not item.source or names_outlet(item.source, feed_outlet.name):
+            return feed_outlet
+        site = site_of(item.source_url or "") or ""
+        known = self.known_outlets.get(site_key(site)) or self.known_outlets.get(site_key(item.source))
+        return known or Outlet(name=item.source, country="", language=feed_outlet.language, feeds=())
 
     def _stored_and_current(self, key: str, item: Item, feed_url: str) -> bool:
         """Stored already, and not marked updated since by the feed it came from."""

@@ -60,18 +60,20 @@ def _site_words(name: str) -> list[str]:
     return words[1:] if words[:1] == ["the"] else words
 
 
-def _site_key(words: list[str]) -> str:
-    return re.sub(r"[\W_]+", "", "".join(words)).removeprefix("the")
+def site_key(name: str) -> str:
+    """A site's name as its letters and digits, a parenthesis, "www.", a domain's ending and a leading "the" aside:
+    'The Guardian', 'theguardian.com' and 'Guardian (UK)' have one key."""
+    return re.sub(r"[\W_]+", "", "".join(_site_words(name))).removeprefix("the")
 
 
 def names_outlet(tail: str, outlet: str) -> bool:
     """Whether `tail` is the outlet's name ('The New York Times' of 'New York Times (News)', 'The Guardian' of
     'theguardian.com'), or its words with more after them ('SVT Nyheter' of the site 'svt.se'; not "CNN's Jake Tapper"
     of 'CNN')."""
-    tail_words, outlet_words = _site_words(tail), _site_words(outlet)
-    outlet_key = _site_key(outlet_words)
+    outlet_words = _site_words(outlet)
+    outlet_key = site_key(outlet)
     return (outlet != UNKNOWN_OUTLET and len(outlet_key) >= 3
-            and (_site_key(tail_words) == outlet_key or tail_words[:len(outlet_words)] == outlet_words))
+            and (site_key(tail) == outlet_key or _site_words(tail)[:len(outlet_words)] == outlet_words))
 
 
 class SiteNames(BaseEstimator):
