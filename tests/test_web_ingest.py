@@ -295,35 +295,36 @@ def _count(db) -> int:
         return 0
 
 
-def test_web_items_pass_the_file_validator_and_a_bad_declared_language_is_detected_instead(server, tmp_path):
-    path = registry_file(tmp_path, server.base, {("Mislabelled Post", "SE", "en"): ["/feeds/badlang.xml"],
-                                                 ("Stockholms Kuriren", "SE", "sv"): ["/feeds/gone.xml"]})
-    with Store(tmp_path / "lang.db") as store:
+def polled(server, tmp_path, feeds_by_outlet):
+    """One poll of a registry of `feeds_by_outlet` (as `registry_file` takes it) into a new store: the summary and the
+    stored articles."""
+    path = registry_file(tmp_path, server.base, feeds_by_outlet)
+    with Store(tmp_path / "polled.db") as store:
         summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
                                  progress=False)
-        [article] = store.articles().to_dict("records")
+        return summary, store.articles()
+
+
+def test_web_items_pass_the_file_validator_and_a_bad_declared_language_is_detected_instead(server, tmp_path):
+    summary, articles = polled(server, tmp_path, {("Mislabelled Post", "SE", "en"): ["/feeds/badlang.xml"],
+                                                  ("Stockholms Kuriren", "SE", "sv"): ["/feeds/gone.xml"]})
+    [article] = articles.to_dict("records")
     assert summary.new == 1 and article["language"] == "sv"  # the feed said "inglish": no language
     assert article["published_at"] == "2025-08-08T08:15:00Z" and article["country"] == "SE"
 
 
 def test_an_item_with_a_summary_and_no_title_is_an_article(server, tmp_path):
-    path = registry_file(tmp_path, server.base, {("Baltic Wire", "PL", "en"): ["/feeds/untitled.xml"]})
-    with Store(tmp_path / "untitled.db") as store:
-        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
-                                 progress=False)
-        [article] = store.articles().to_dict("records")
+    summary, articles = polled(server, tmp_path, {("Baltic Wire", "PL", "en"): ["/feeds/untitled.xml"]})
+    [article] = articles.to_dict("records")
     assert summary.new == 1 and not summary.skipped
     assert article["title"] == "" and article["text"].startswith("Harbour officials in Gdansk")
     assert article["extra"]["extraction"].startswith("feed summary (")
 
 
 def test_an_aggregators_items_are_stored_under_the_outlets_their_source_names(server, tmp_path):
-    path = registry_file(tmp_path, server.base, {("News Digest", "US", "en"): ["/feeds/news-aggregator.xml"],
-                                                 ("Harbour Gazette", "PL", "en"): ["/feeds/broken.xml"]})
-    with Store(tmp_path / "digest.db") as store:
-        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
-                                 progress=False)
-        articles = store.articles().sort_values("published_at")
+    summary, articles = polled(server, tmp_path, {("News Digest", "US", "en"): ["/feeds/news-aggregator.xml"],
+                                                  ("Harbour Gazette", "PL", "en"): ["/feeds/broken.xml"]})
+    articles = articles.sort_values("published_at")
     assert summary.new == 3
     # the registry's outlet of that name, one it does not know (its country unknown), the aggregator's own
     assert articles[["outlet", "country", "title"]].values.tolist() == [
@@ -335,11 +336,8 @@ def test_an_aggregators_items_are_stored_under_the_outlets_their_source_names(se
 
 
 def test_site_names_ending_a_feeds_titles_and_its_summaries_furniture_are_read_off(server, tmp_path):
-    path = registry_file(tmp_path, server.base, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
-    with Store(tmp_path / "aggregated.db") as store:
-        summary = ingest_sources(load_registry(path), store, fetcher=fast_fetcher(server), since="2025-01-01",
-                                 progress=False)
-        articles = store.articles().sort_values("published_at")
+    summary, articles = polled(server, tmp_path, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
+    articles = articles.sort_values("published_at")
     assert summary.new == 5
     assert list(articles["title"]) == ["Grain ship docks in Gdansk", "Ferry strike ends after two days",
                                        "Port fees to rise in October",  # a tail ending three of the feed's titles
