@@ -37,7 +37,7 @@ from benchmarks import datasets  # noqa: E402
 from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.boilerplate import strip_boilerplate  # noqa: E402
-from perspectives.ingest.files import articles_frame, load_articles  # noqa: E402
+from perspectives.ingest.files import articles_frame, load_articles, read_contradicted_languages  # noqa: E402
 from perspectives.ingest.titles import strip_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
@@ -46,6 +46,7 @@ from perspectives.shapes import (  # noqa: E402
     EVERY_SHAPE,
     FEED_ITEM,
     HEADLINE_IN_BODY,
+    ONE_LANGUAGE_GIVEN,
     SHAPES,
     SITE_NAMES,
     content_only,
@@ -115,8 +116,9 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
 
 
 # Sets that come in fewer shapes than SHAPES: the tweets in one (text only, no dates, one outlet); the blurbs, one-line
-# texts without titles, with and without their dates (a shape of titles would leave them nothing).
-FEW_SHAPES = {"tweets": ("as given",), "blurbs": ("as given", "no dates/outlets")}
+# texts without titles, with and without their dates (a shape of titles would leave them nothing), and as a file of
+# one language given for every row.
+FEW_SHAPES = {"tweets": ("as given",), "blurbs": ("as given", "no dates/outlets", ONE_LANGUAGE_GIVEN)}
 # Sets whose titles are not headlines (NewsWCL50's is its first sentence): no headline to put in the body.
 NO_HEADLINES = ("newswcl50",)
 ONE_SHAPE = {name for name, shapes in FEW_SHAPES.items() if len(shapes) == 1}
@@ -159,7 +161,7 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
     file's are (`as_loaded`). `build` made the vectors (default `embedder()`); it embeds the reference articles a
     small corpus is grouped among, and the articles again where their titles read otherwise."""
     read = as_loaded(articles)
-    read_as = ["title", "title_en", "text", "text_en", "outlet"]
+    read_as = ["title", "title_en", "text", "text_en", "outlet", "language"]
     if not read[read_as].equals(articles[read_as]):
         articles, vectors = read, vectors_of(read, build or embedder())
     vectors_by = dict(zip(article_documents(articles), vectors))
@@ -172,11 +174,13 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
 
 def as_loaded(articles: pd.DataFrame) -> pd.DataFrame:
     """The articles as `load_articles` reads a file's: site names read off the titles (`strip_site_names`), a site's
-    boilerplate off the bodies (`strip_boilerplate`)."""
+    boilerplate off the bodies (`strip_boilerplate`), a language given for most rows that their texts contradict read
+    from the texts (`read_contradicted_languages`)."""
     extras = articles["extra"] if "extra" in articles else [None] * len(articles)
     records = articles.assign(extra=[extra or {} for extra in extras]).to_dict("records")
     strip_site_names(records)
     strip_boilerplate(records)
+    read_contradicted_languages(records)
     return pd.DataFrame(records, index=articles.index)
 
 
@@ -1092,6 +1096,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
                 quality_rows(full, list(SITE_NAMES), peers=peers))
     print_table(f"{' and '.join(BOILERPLATE)}: each body with its outlet's footer after it, or its header before it"
                 " (a scraper's text), dates and outlets kept", quality_rows(full, list(BOILERPLATE), peers=peers))
+    multilingual = {name: articles for name, articles in sets.items() if articles["language"].nunique() > 1}
+    print_table(f"{ONE_LANGUAGE_GIVEN}: the sets in several languages, each row said to be in English (a file's default"
+                " language column)", quality_rows(multilingual, [ONE_LANGUAGE_GIVEN], peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

@@ -173,6 +173,7 @@ class IngestSummary:
     rows_replaced: int = 0
     site_names_read_off: int = 0  # rows whose title ended in a site or section name, read off
     boilerplate_read_off: int = 0  # rows whose body held their outlet's header or footer, read off
+    languages_contradicted: int = 0  # rows whose given language (a file's default) their text contradicted
 
 
 def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -263,7 +264,7 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
                          str(rejects_path) if rejects_path else None, web, log,
                          loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
                          loaded.dates_day_first, sum(extra.get("id_source") == "row" for extra in updated_extras),
-                         loaded.site_names_read_off, loaded.boilerplate_read_off)
+                         loaded.site_names_read_off, loaded.boilerplate_read_off, loaded.languages_contradicted)
 
 
 @dataclass

@@ -100,6 +100,11 @@ def headers(articles: pd.DataFrame) -> pd.DataFrame:
     return _with_furniture(articles, footer=False)
 
 
+def one_language_given(articles: pd.DataFrame) -> pd.DataFrame:
+    """Every row said to be in English: a file whose language column holds a default, not each row's own."""
+    return articles.assign(language="en")
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
 # The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
@@ -109,9 +114,10 @@ FEED_ITEM = "title and summary"
 HEADLINE_IN_BODY = "headline in the body"
 SITE_NAMES = ("site names in titles", "site-named titles only")
 BOILERPLATE = ("footers", "headers")
+ONE_LANGUAGE_GIVEN = "'en' given for every row"
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
-                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers}
+                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, ONE_LANGUAGE_GIVEN: one_language_given}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -281,6 +281,37 @@ def test_an_outlets_header_and_footer_are_read_off_its_bodies_and_kept(tmp_path)
     assert "4 bodies held lines or sentences most of their outlet's bodies share" in said
 
 
+SPANISH = ["El gobierno anunció nuevas medidas para contener la inflación durante el próximo año.",
+           "Miles de personas se manifestaron en la capital contra la reforma de las pensiones.",
+           "El banco central mantuvo los tipos de interés sin cambios por tercera vez consecutiva.",
+           "Las lluvias torrenciales obligaron a evacuar a cientos de familias en el sur del país."]
+ENGLISH = ["The government announced new measures to curb inflation over the coming year.",
+           "Thousands of people marched in the capital against the pension reform.",
+           "The central bank held interest rates steady for a third time in a row.",
+           "Torrential rain forced hundreds of families to leave their homes in the south."]
+
+
+def test_a_language_given_for_every_row_that_the_texts_contradict_is_read_from_them(tmp_path):
+    # a file whose language column is a default: "en" said of Spanish rows too
+    rows = [{"id": f"e{i}", "title": f"Report {i}", "text": text, "language": "en"} for i, text in enumerate(ENGLISH)]
+    rows += [{"id": f"s{i}", "title": f"Informe {i}", "text": text, "language": "en"} for i, text in enumerate(SPANISH)]
+    # a file whose Danish rows are Danish keeps them so, one read as Norwegian included (close languages)
+    rows += [{"id": "d", "title": "Valg", "text": "Ved valget til Stortinget i Norge fik centrum-venstre-fløjen 88 af "
+              "de 169 mandater, og regeringen fortsætter.", "language": "da"}]
+    path = tmp_path / "labelled.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    loaded = load_articles(path)
+    assert loaded.languages_contradicted == 4
+    articles = loaded.articles.set_index("id")
+    assert list(articles["language"]) == ["en"] * 4 + ["es"] * 4 + ["da"]
+    assert articles.loc["s0", "extra"] | {"language_given": "en", "language_source": "detected"} == \
+        articles.loc["s0", "extra"]
+    assert "language_given" not in articles.loc["e0", "extra"]
+    assert load_articles(path, detect_languages=False).articles["language"].eq(["en"] * 8 + ["da"]).all()
+    said = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv").stdout
+    assert "4 rows were in another language than their file gave for most of its rows" in said
+
+
 @pytest.mark.parametrize("name, content", [
     ("semicolons.csv", 'id;title;text\n1;Quake hits, coast;"Big quake; town."\n2;Toll rises;Rescuers dig, 3 found.\n'),
     ("tabs.tsv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),

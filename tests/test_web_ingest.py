@@ -335,6 +335,14 @@ def test_an_aggregators_items_are_stored_under_the_outlets_their_source_names(se
     assert extras[0]["outlet_source"] == "feed source" and "outlet_source" not in extras[2]
 
 
+def test_a_feeds_declared_language_that_its_items_contradict_is_read_from_them(server, tmp_path):
+    summary, articles = polled(server, tmp_path, {("Bilingual Post", "ES", "es"): ["/feeds/bilingual.xml"]})
+    articles = articles.sort_values("published_at")
+    assert summary.new == 6
+    assert list(articles["language"]) == ["en"] * 3 + ["es"] * 3  # the feed said "en" of every item
+    assert [extra.get("language_given") for extra in articles["extra"]] == [None] * 3 + ["en"] * 3
+
+
 def test_site_names_ending_a_feeds_titles_and_its_summaries_furniture_are_read_off(server, tmp_path):
     summary, articles = polled(server, tmp_path, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
     articles = articles.sort_values("published_at")

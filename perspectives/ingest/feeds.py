@@ -21,12 +21,13 @@ import trafilatura
 from tqdm.auto import tqdm
 
 from perspectives.ingest.boilerplate import Boilerplate, strip_boilerplate
-from perspectives.ingest.files import articles_frame
+from perspectives.ingest.files import LANGUAGE_CHECK_CHARS, articles_frame
 from perspectives.ingest.http import FetchError, PoliteFetcher, Response, check_url
 from perspectives.ingest.markup import html_to_text
 from perspectives.ingest.normalise import (
     article_id,
     canonical_url,
+    contradicted_languages,
     detect_language,
     utc_from_struct,
     utc_from_text,
@@ -193,12 +194,16 @@ class SourceIngester:
         outlets = [self._outlet_of(item, outlet).name for item in items]
         names = SiteNames().fit([item.title for item in items], outlets)
         furniture = Boilerplate().fit([item.summary for item in items], outlets, [feed_language] * len(items))
+        language_of = item_languages(items, feed_language)
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
             source = self._outlet_of(item, outlet)
-            article = self._article(source, url, feed_language, item, page, fetch_error and str(fetch_error), summary)
+            language = language_of[item.link]
+            article = self._article(source, url, language, item, page, fetch_error and str(fetch_error), summary)
             if article is not None:
                 if source is not outlet:
                     article["extra"] |= {"aggregator": outlet.name, "outlet_source": "feed source"}
+                if language != feed_language:
+                    article["extra"] |= {"language_given": feed_language, "language_source": "detected"}
                 strip_site_names([article], names)
                 if article["extra"]["extraction"] != EXTRACTED:  # a page's text is trafilatura's, furniture left out
                     strip_boilerplate([article], furniture)
@@ -249,7 +254,7 @@ class SourceIngester:
         fetched = fetch_all(self.fetcher, [(item.link, None, None) for item in items], self.workers)
         return tqdm(fetched, total=len(items), desc="Articles", unit="page", leave=False, disable=not self.progress)
 
-    def _article(self, outlet: Outlet, feed_url: str, feed_language: str | None, item: Item,
+    def _article(self, outlet: Outlet, feed_url: str, language: str | None, item: Item,
                  reply: Response | None, fetch_error: str | None, summary: SourcesSummary) -> dict | None:
         """The item's article (its page's text, else the feed's summary), validated; None where it has no text."""
         page = extract(reply.body, reply.url) if reply is not None else None
@@ -265,7 +270,7 @@ class SourceIngester:
         article = validate_row({
             "id": article_id(item.link), "outlet": outlet.name, "country": outlet.country, "title": title, "text": text,
             "url": canonical_url(reply.url if reply is not None else item.link),
-            "language": feed_language or detect_language(f"{title}. {text}", self.languages) or outlet.language,
+            "language": language or detect_language(f"{title}. {text}", self.languages) or outlet.language,
             "published_at": item.published_at or utc_from_text((page or {}).get("date")),
             "feed": feed_url, "author": item.author or (page or {}).get("author"), "extraction": how,
             "feed_updated": item.updated_at, "ownership": outlet.ownership,
@@ -298,6 +303,15 @@ def fetch_all(fetcher: PoliteFetcher, requests: list[tuple[str, str | None, str 
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(fetch, requests)
+
+
+def item_languages(items: list[Item], feed_language: str | None) -> dict[str, str | None]:
+    """Each item's language by its link: the feed's, but where its items' titles and summaries contradict it (a
+    site's feed declaring one language for items in several), the language lingua reads an item in confidently
+    (`normalise.contradicted_languages`); None (detected from the page) where the feed declares none."""
+    texts = [f"{item.title}. {item.summary}"[:LANGUAGE_CHECK_CHARS] for item in items]
+    read = contradicted_languages(texts, [feed_language] * len(items)) if feed_language else [None] * len(items)
+    return {item.link: reading or feed_language for item, reading in zip(items, read)}
 
 
 def feed_items(reply: Response | None, error: FetchError | None) -> tuple[list[Item], str | None]:

@@ -59,6 +59,7 @@ class LoadResult:
     dates_day_first: list[str] = field(default_factory=list)  # sources whose dates of numbers put the day first
     site_names_read_off: int = 0  # articles whose title ended in a site or section name, read off
     boilerplate_read_off: int = 0  # articles whose body held their outlet's boilerplate, read off
+    languages_contradicted: int = 0  # rows whose given language (a source's default) their text contradicts
 
 
 # Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
@@ -353,6 +354,26 @@ def fill_languages(articles: list[dict]) -> None:
             article["extra"] = {**article["extra"], "language_source": "detected"}
 
 
+# The characters of a row's title and text read to check its given language: lingua is sure of a paragraph.
+LANGUAGE_CHECK_CHARS = 1000
+
+
+def read_contradicted_languages(articles: list[dict]) -> int:
+    """Read from the text the language of rows whose given language it contradicts, where that language is one
+    source's default rather than its rows' own ("en" said of every row of a multilingual file;
+    `normalise.contradicted_languages`); `extra.language_given` keeps the one given. Returns how many."""
+    from perspectives.ingest.normalise import contradicted_languages
+
+    texts = [f"{a['title']}. {a['text']}"[:LANGUAGE_CHECK_CHARS] for a in articles]
+    found = contradicted_languages(texts, [a["language"] for a in articles])
+    for article, language in zip(articles, found):
+        if language:
+            article["extra"] = {**article["extra"], "language_given": article["language"],
+                                "language_source": "detected"}
+            article["language"] = language
+    return sum(language is not None for language in found)
+
+
 class Source(Protocol):
     """Anything that yields raw article records: a file (`FileSource`), or a database, an API, a user's own reader.
     Every source's records go through the one validator (`schema.validate_row`)."""
@@ -419,13 +440,14 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     and so are the lines and sentences most of an outlet's bodies in a source share, its site's header and footer
     (`boilerplate.strip_boilerplate`; `extra.text_boilerplate` keeps them).
 
-    With `detect_languages`, rows without a language get one from lingua. `encoding` is that of the text files
-    given as paths (CSV, JSON): UTF-8 unless named, never guessed.
+    With `detect_languages`, rows without a language get one from lingua, and so do the rows whose language a
+    source gives for most rows that its texts read otherwise (`read_contradicted_languages`). `encoding` is that of
+    the text files given as paths (CSV, JSON): UTF-8 unless named, never guessed.
     """
     articles: list[dict] = []
     rejects: list[dict] = []
     first_seen: dict[str, str] = {}
-    outlets_missing = ids_from_rows = site_names_read_off = boilerplate_read_off = 0
+    outlets_missing = ids_from_rows = site_names_read_off = boilerplate_read_off = languages_contradicted = 0
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
     for source in _sources(sources, encoding):
@@ -451,10 +473,13 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
                 articles.append(result)
         site_names_read_off += strip_site_names(articles[first:])
         boilerplate_read_off += strip_boilerplate(articles[first:])
+        if detect_languages:
+            languages_contradicted += read_contradicted_languages(articles[first:])
     if detect_languages:
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
-                      columns_read_as, ids_from_rows, read_day_first, site_names_read_off, boilerplate_read_off)
+                      columns_read_as, ids_from_rows, read_day_first, site_names_read_off, boilerplate_read_off,
+                      languages_contradicted)
 
 
 def _sources(given: Iterable[Articles], encoding: str) -> Iterator[Source]:
