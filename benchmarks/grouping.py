@@ -38,6 +38,7 @@ from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.boilerplate import strip_boilerplate  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles, read_contradicted_languages  # noqa: E402
+from perspectives.ingest.schema import repair_encoding  # noqa: E402
 from perspectives.ingest.titles import strip_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
@@ -46,6 +47,7 @@ from perspectives.shapes import (  # noqa: E402
     EVERY_SHAPE,
     FEED_ITEM,
     HEADLINE_IN_BODY,
+    MOJIBAKE,
     ONE_LANGUAGE_GIVEN,
     SHAPES,
     SITE_NAMES,
@@ -116,9 +118,9 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
 
 
 # Sets that come in fewer shapes than SHAPES: the tweets in one (text only, no dates, one outlet); the blurbs, one-line
-# texts without titles, with and without their dates (a shape of titles would leave them nothing), and as a file of
-# one language given for every row.
-FEW_SHAPES = {"tweets": ("as given",), "blurbs": ("as given", "no dates/outlets", ONE_LANGUAGE_GIVEN)}
+# texts without titles, with and without their dates (a shape of titles would leave them nothing), as a file of one
+# language given for every row, and garbled.
+FEW_SHAPES = {"tweets": ("as given",), "blurbs": ("as given", "no dates/outlets", ONE_LANGUAGE_GIVEN, MOJIBAKE)}
 # Sets whose titles are not headlines (NewsWCL50's is its first sentence): no headline to put in the body.
 NO_HEADLINES = ("newswcl50",)
 ONE_SHAPE = {name for name, shapes in FEW_SHAPES.items() if len(shapes) == 1}
@@ -173,11 +175,14 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
 
 
 def as_loaded(articles: pd.DataFrame) -> pd.DataFrame:
-    """The articles as `load_articles` reads a file's: site names read off the titles (`strip_site_names`), a site's
-    boilerplate off the bodies (`strip_boilerplate`), a language given for most rows that their texts contradict read
-    from the texts (`read_contradicted_languages`)."""
+    """The articles as `load_articles` reads a file's: text once decoded in the wrong encoding mended
+    (`repair_encoding`), site names read off the titles (`strip_site_names`), a site's boilerplate off the bodies
+    (`strip_boilerplate`), a language given for most rows that their texts contradict read from the texts
+    (`read_contradicted_languages`)."""
     extras = articles["extra"] if "extra" in articles else [None] * len(articles)
     records = articles.assign(extra=[extra or {} for extra in extras]).to_dict("records")
+    for record in records:
+        repair_encoding(record)
     strip_site_names(records)
     strip_boilerplate(records)
     read_contradicted_languages(records)
@@ -1099,6 +1104,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     multilingual = {name: articles for name, articles in sets.items() if articles["language"].nunique() > 1}
     print_table(f"{ONE_LANGUAGE_GIVEN}: the sets in several languages, each row said to be in English (a file's default"
                 " language column)", quality_rows(multilingual, [ONE_LANGUAGE_GIVEN], peers=peers))
+    print_table(f"{MOJIBAKE}: every title, text and outlet as UTF-8 once read as Windows-1252 (\"cafÃ©\"), dates kept;"
+                " the sets in several languages and NeuS", quality_rows(
+                    multilingual | {name: sets[name] for name in ("neus_allsides",) if name in sets}, [MOJIBAKE],
+                    peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

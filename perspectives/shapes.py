@@ -105,6 +105,17 @@ def one_language_given(articles: pd.DataFrame) -> pd.DataFrame:
     return articles.assign(language="en")
 
 
+def mojibake(articles: pd.DataFrame) -> pd.DataFrame:
+    """Every title, text and outlet as UTF-8 once read as Windows-1252 and saved again ("cafÃ©"): what a tool on the
+    way leaves."""
+    import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252", which keeps every byte)
+
+    def garbled(value):
+        return value.encode("utf-8").decode("sloppy-windows-1252") if isinstance(value, str) else value
+    return articles.assign(**{field: articles[field].map(garbled)
+                              for field in ("title", "text", "title_en", "text_en", "outlet")})
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
 # The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
@@ -115,9 +126,11 @@ HEADLINE_IN_BODY = "headline in the body"
 SITE_NAMES = ("site names in titles", "site-named titles only")
 BOILERPLATE = ("footers", "headers")
 ONE_LANGUAGE_GIVEN = "'en' given for every row"
+MOJIBAKE = "mojibake"
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
-                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, ONE_LANGUAGE_GIVEN: one_language_given}
+                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, ONE_LANGUAGE_GIVEN: one_language_given,
+                        MOJIBAKE: mojibake}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

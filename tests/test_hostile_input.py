@@ -142,6 +142,15 @@ def test_a_text_with_a_long_run_of_spaces_is_read_for_a_cut_mark_in_linear_time(
     assert article["text"] == "Talks" + " " * 1_000_000 + "resume" and article["extra"]["text_chars_cut"] == 12
 
 
+def test_long_runs_of_what_reads_as_mojibake_are_mended_in_linear_time():
+    from perspectives.ingest.schema import validate_row
+
+    garbled = "cafÃ© " * 200_000
+    seconds, article = cpu_seconds(validate_row, {"id": "a1", "title": "Ã" * 1_000_000, "text": garbled})
+    assert seconds < 2.0
+    assert article["text"] == ("café " * 200_000).strip() and article["extra"]["encoding_repaired"] == ["text"]
+
+
 def test_a_long_run_of_titles_before_a_name_is_cleaned_in_linear_time():
     text = "British " * 33000 + "Marsh said the talks had failed"
     seconds, found = cpu_seconds(lambda: (attributions(text), find_actors([{"sentence": text, "outlet": "A"}])))

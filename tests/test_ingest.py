@@ -312,6 +312,29 @@ def test_a_language_given_for_every_row_that_the_texts_contradict_is_read_from_t
     assert "4 rows were in another language than their file gave for most of its rows" in said
 
 
+def test_a_json_line_holding_unicode_line_breaks_is_one_row(tmp_path):
+    texts = ["Talks resumed.\u2028Delegates met.", "Quake hits.\u2029Toll rises.", "Ship docks.\x1cCargo unloaded."]
+    path = tmp_path / "breaks.jsonl"
+    path.write_text("".join(json.dumps({"id": str(k), "text": text}, ensure_ascii=False) + "\r\n"
+                            for k, text in enumerate(texts)), encoding="utf-8")
+    loaded = load_articles(path, detect_languages=False)
+    assert len(loaded.rejects) == 0 and list(loaded.articles["text"]) == texts
+
+
+def test_text_once_read_in_the_wrong_encoding_is_mended(tmp_path):
+    given = {"id": "ru", "outlet": "Коммерсантъ", "title": "Переговоры в Женеве возобновились",
+             "text": "Делегации встретились в понедельник — «без предварительных условий»."}
+    garbled = {key: value.encode("utf-8").decode("latin-1") if key != "id" else value for key, value in given.items()}
+    assert garbled["title"].startswith("Ð\x9fÐµÑ\x80")  # as a tool reading UTF-8 as Latin-1 saved it
+    path = tmp_path / "garbled.jsonl"
+    rows = [garbled, {"id": "fr", "outlet": "Le Café", "title": "Un café à Genève", "text": "Les délégués sont là."}]
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    articles = load_articles(path, detect_languages=False).articles.set_index("id")
+    assert articles.loc["ru", ["outlet", "title", "text"]].tolist() == [given["outlet"], given["title"], given["text"]]
+    assert articles.loc["ru", "extra"]["encoding_repaired"] == ["title", "text", "outlet"]
+    assert articles.loc["fr", "title"] == "Un café à Genève" and "encoding_repaired" not in articles.loc["fr", "extra"]
+
+
 @pytest.mark.parametrize("name, content", [
     ("semicolons.csv", 'id;title;text\n1;Quake hits, coast;"Big quake; town."\n2;Toll rises;Rescuers dig, 3 found.\n'),
     ("tabs.tsv", "id\ttitle\ttext\n1\tQuake hits, coast\tBig quake; town.\n2\tToll rises\tRescuers dig, 3 found.\n"),

@@ -149,7 +149,8 @@ def _csv_records(path: Path, text: str) -> Records:
 def _jsonl_records(path: Path, text: str) -> Records:
     records: Records = []
     seen_columns: set[str] = set()
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" (and "\r\n") alone: JSON strings may hold U+2028, U+0085 and the other breaks splitlines takes.
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         record = _json_record(line)

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pycountry
+from ftfy import fix_encoding
 
 from perspectives.ingest.markup import html_to_text, is_markup, read_references
 from perspectives.text import present
@@ -230,9 +231,22 @@ _NORMALISERS: dict[str, Callable[[str], str | RowError]] = {"country": _country,
                                                              "published_at": _published_at, "url": _url}
 
 
+def repair_encoding(article: dict) -> list[str]:
+    """Mend, in place, text that was UTF-8 once read as Windows-1252 or Latin-1 and saved again ("cafÃ©", "Ð¿Ñ€Ð¸"),
+    as a tool on the way may have left it (ftfy); returns the fields mended."""
+    repaired = []
+    for key in (*TEXT_FIELDS, "outlet"):
+        fixed = fix_encoding(article[key]) if isinstance(article[key], str) else article[key]
+        if fixed is not article[key] and fixed != article[key]:
+            article[key] = fixed
+            repaired.append(key)
+    return repaired
+
+
 def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
     """Return the normalised article, or the reason it cannot be used (`day_first`: see `utc_text`)."""
     article = {key: clean(record.get(key)) for key in COLUMNS}
+    repaired = repair_encoding(article)
     markup = [key for key in TEXT_FIELDS if is_markup(article[key])]  # a CMS's export, a scraper's
     for key in TEXT_FIELDS:
         article[key] = (html_to_text(article[key], paragraphs=key in ("text", "text_en")) if key in markup
@@ -246,6 +260,8 @@ def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
     extras |= {f"{key}_given": record[key] for key in COLUMNS if isinstance(record.get(key), dict)}
     if markup:
         extras["markup"] = "html"
+    if repaired:
+        extras["encoding_repaired"] = repaired
     if cut := _CUT_MARK.search(article["text"]):
         article["text"], extras["text_chars_cut"] = article["text"][:cut.start()].rstrip(), int(cut[1])
     if not article["outlet"]:
