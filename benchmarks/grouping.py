@@ -1099,8 +1099,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print_table(f"{' and '.join(SITE_NAMES)}: each title followed by its outlet's name (\"Headline - Outlet\"), no"
                 " dates or outlet field; with the bodies, and the titles alone",
                 quality_rows(full, list(SITE_NAMES), peers=peers))
-    print_table(f"{' and '.join(BOILERPLATE)}: each body with its outlet's footer after it, or its header before it"
-                " (a scraper's text), dates and outlets kept", quality_rows(full, list(BOILERPLATE), peers=peers))
+    print_table(f"{', '.join(BOILERPLATE)}: each body with its outlet's footer after it, or its header before it, or"
+                " a third of each outlet's bodies its paywall's stub (a scraper's text), dates and outlets kept",
+                quality_rows(full, list(BOILERPLATE), peers=peers))
     multilingual = {name: articles for name, articles in sets.items() if articles["language"].nunique() > 1}
     print_table(f"{ONE_LANGUAGE_GIVEN}: the sets in several languages, each row said to be in English (a file's default"
                 " language column)", quality_rows(multilingual, [ONE_LANGUAGE_GIVEN], peers=peers))

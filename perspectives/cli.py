@@ -147,7 +147,8 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
                    "off; extra.title_given keeps each as given")
     if summary.boilerplate_read_off:
         typer.echo(f"{summary.boilerplate_read_off} bodies held lines or sentences most of their outlet's bodies share "
-                   "(a site's header or footer), read off; extra.text_boilerplate keeps them")
+                   "(a site's header or footer) or were one of its stubs (a paywall's), read off; "
+                   "extra.text_boilerplate keeps them")
     if summary.languages_contradicted:
         typer.echo(f"{summary.languages_contradicted} rows were in another language than their file gave for most of "
                    "its rows (a default, such as 'en' for every row): read from the text; extra.language_given keeps "

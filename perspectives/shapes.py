@@ -4,6 +4,7 @@ article. `perspectives evaluate --shapes` and `make bench` group a corpus in eac
 from __future__ import annotations
 
 import re
+import zlib
 
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -78,6 +79,8 @@ FOOTER = ("Follow {outlet} on Facebook, Twitter and Instagram. Subscribe to the 
           "day's top stories. Copyright 2025 {outlet} Media Group. All rights reserved. This material may not be "
           "published, broadcast, rewritten or redistributed.")
 HEADER = "Skip to main content. {outlet} | Home | World | Politics | Business | Sport | Opinion. Advertisement."
+STUB = ("Subscribe to continue reading. Get unlimited access to {outlet} journalism for just $1 a week. Already a "
+        "subscriber? Sign in.")
 
 
 def _with_furniture(articles: pd.DataFrame, footer: bool) -> pd.DataFrame:
@@ -98,6 +101,15 @@ def footers(articles: pd.DataFrame) -> pd.DataFrame:
 def headers(articles: pd.DataFrame) -> pd.DataFrame:
     """Each body (and its translation) after its outlet's header and navigation, a blank line between."""
     return _with_furniture(articles, footer=False)
+
+
+def paywalled(articles: pd.DataFrame) -> pd.DataFrame:
+    """A third of each outlet's articles (by a hash of their ids) behind its paywall: each body is the stub a scraper
+    gets, without a translation."""
+    walled = articles["id"].map(lambda id_: zlib.crc32(str(id_).encode()) % 3 == 0).to_numpy()
+    stubbed = [STUB.format(outlet=outlet) if wall and present(text) else text
+               for text, outlet, wall in zip(articles["text"], articles["outlet"], walled)]
+    return articles.assign(text=stubbed, text_en=articles["text_en"].mask(walled))
 
 
 def one_language_given(articles: pd.DataFrame) -> pd.DataFrame:
@@ -124,13 +136,13 @@ KEEPS_ONLY = {"titles only": "title", "bare titles": "title", "summaries only": 
 FEED_ITEM = "title and summary"
 HEADLINE_IN_BODY = "headline in the body"
 SITE_NAMES = ("site names in titles", "site-named titles only")
-BOILERPLATE = ("footers", "headers")
+BOILERPLATE = ("footers", "headers", "paywalled")
 ONE_LANGUAGE_GIVEN = "'en' given for every row"
 MOJIBAKE = "mojibake"
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
-                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, ONE_LANGUAGE_GIVEN: one_language_given,
-                        MOJIBAKE: mojibake}
+                        BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, BOILERPLATE[2]: paywalled,
+                        ONE_LANGUAGE_GIVEN: one_language_given, MOJIBAKE: mojibake}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -262,23 +262,28 @@ def test_an_outlets_header_and_footer_are_read_off_its_bodies_and_kept(tmp_path)
         *({"id": f"k{i}", "outlet": "Kuriren", "title": f"Story {i}",
            "text": f"{STORIES[i % 4]} Item {i}." + (" Markets fell sharply on Monday." if i < 3 else "")}
           for i in range(10)),
-        # the same short text from one outlet is its own: nothing else would be left
-        *({"id": f"w{i}", "outlet": "Wire", "title": f"Flash {i}", "text": "Quake hits the coast."} for i in range(3)),
+        # the same body under three titles of one outlet is a stub (a paywall's), whatever its share
+        *({"id": f"p{i}", "outlet": "Kuriren", "title": f"Premium story {i}",
+           "text": "Subscribe to continue reading. Already a subscriber? Sign in."} for i in range(3)),
+        # the same text without titles is all the outlet said
+        *({"id": f"w{i}", "outlet": "Wire", "text": "Quake hits the coast."} for i in range(3)),
     ]
     path = tmp_path / "pages.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     loaded = load_articles(path, detect_languages=False)
-    assert loaded.boilerplate_read_off == 4
+    assert loaded.boilerplate_read_off == 7
     articles = loaded.articles.set_index("id")
+    assert list(articles.loc[["p0", "p2"], "text"]) == ["", ""]
+    assert articles.loc["p1", "extra"]["text_boilerplate"] == [rows[-4]["text"]]
     assert articles.loc["l0", "text"] == STORIES[0]
     assert articles.loc["l1", "text"] == f"{STORIES[1]}\n\nMore in part 1."
     assert articles.loc["l1", "extra"]["text_boilerplate"] == ["Advertisement", FOOTER]  # lines read off whole
     assert articles.loc["l0", "extra"]["text_boilerplate"] == [  # the footer's sentences read off a body's line
         "Follow the Ledger on Facebook and Instagram.", "Copyright 2025 Ledger Media.", "All rights reserved."]
-    kept = [row for row in rows if row["outlet"] != "Ledger"]
+    kept = [row for row in rows if row["outlet"] != "Ledger" and not row["id"].startswith("p")]
     assert list(articles.loc[[row["id"] for row in kept], "text"]) == [row["text"] for row in kept]
     said = cli("ingest", path, "--db", tmp_path / "s.db", "--rejects", tmp_path / "rejects.csv").stdout
-    assert "4 bodies held lines or sentences most of their outlet's bodies share" in said
+    assert "7 bodies held lines or sentences most of their outlet's bodies share" in said
 
 
 SPANISH = ["El gobierno anunció nuevas medidas para contener la inflación durante el próximo año.",

@@ -46,7 +46,9 @@ class Boilerplate(BaseEstimator):
     """Learns which lines and sentences are an outlet's boilerplate (`fit`) and reads them off (`strip`).
 
     A unit (a line, or a sentence within one) is boilerplate where it is in `min_repeats` or more of that outlet's
-    bodies in what `fit` saw, and in at least `min_share` of them (articles without an outlet count as one outlet).
+    bodies in what `fit` saw, and in at least `min_share` of them (articles without an outlet count as one outlet). A
+    body that `min_repeats` or more of the outlet's bodies are word for word is a stub, not an article's text (a
+    paywall's "Subscribe to continue reading", a cookie wall), whatever their share.
     """
 
     def __init__(self, min_repeats: int = MIN_REPEATS, min_share: float = MIN_SHARE):
@@ -55,25 +57,30 @@ class Boilerplate(BaseEstimator):
 
     def fit(self, texts: Iterable[str], outlets: Iterable[str], languages: Iterable[str | None]):
         counts: dict[str, Counter] = defaultdict(Counter)
+        whole: dict[str, Counter] = defaultdict(Counter)
         bodies: Counter = Counter()
         for text, outlet, language in zip(texts, outlets, languages):
             if text:
                 counts[outlet].update(_body_units(text, language or "en"))
+                whole[outlet][_key(text)] += 1
                 bodies[outlet] += 1
         self.units_ = {outlet: frozenset(unit for unit, count in own.items()
                                          if count >= max(self.min_repeats, self.min_share * bodies[outlet]))
                        for outlet, own in counts.items()}
+        self.stubs_ = {outlet: frozenset(body for body, count in own.items() if count >= self.min_repeats)
+                       for outlet, own in whole.items()}
         return self
 
     def strip(self, text: str, outlet: str, language: str | None) -> tuple[str, list[str]]:
-        """`text` without its outlet's boilerplate, and the lines and sentences read off; `text` unchanged where
-        nothing else would be left (a short text repeated word for word is the outlet's, not its furniture)."""
+        """`text` without its outlet's boilerplate, and the lines and sentences read off; "" where nothing else is
+        left (a stub)."""
+        if _key(text) in self.stubs_.get(outlet, frozenset()):
+            return "", [text.strip()]
         units = self.units_.get(outlet, frozenset())
         if not units:
             return text, []
         kept_lines: list[str] = []
         read_off: list[str] = []
-        content = False  # a line or sentence of the body's own kept
         for line in text.split("\n"):
             if not _has_words(line):
                 kept_lines.append(line)
@@ -83,12 +90,10 @@ class Boilerplate(BaseEstimator):
                 own = sentences(line, language or "en")
                 dropped = [unit for unit in own if _key(unit) in units]
                 read_off += dropped
-                kept = line if not dropped else " ".join(unit for unit in own if _key(unit) not in units)
-                kept_lines.append(kept)
-                content = content or _has_words(kept)
-        if not read_off or not content:
+                kept_lines.append(line if not dropped else " ".join(unit for unit in own if _key(unit) not in units))
+        if not read_off:
             return text, []
-        return _paragraphs(kept_lines), read_off
+        return _paragraphs(kept_lines) if any(map(_has_words, kept_lines)) else "", read_off
 
 
 def _paragraphs(lines: list[str]) -> str:
@@ -103,19 +108,20 @@ def _paragraphs(lines: list[str]) -> str:
 def strip_boilerplate(articles: list[dict], boilerplate: Boilerplate | None = None) -> int:
     """Read each outlet's boilerplate off the bodies (and English bodies) of validated articles, in place: what
     `boilerplate` learnt (from a feed's summaries), by default what these articles' bodies show (one file's). What
-    was read off is kept in `extra.text_boilerplate` (`extra.text_en_boilerplate`). Returns how many articles'
-    bodies changed."""
+    was read off is kept in `extra.text_boilerplate` (`extra.text_en_boilerplate`). A body that is all boilerplate
+    (a stub) is read off whole where the article has a title, which is then all it says; without one it is kept.
+    Returns how many articles' bodies changed."""
     changed = set()
     for field in ("text", "text_en"):
-        language = "language" if field == "text" else None
         given = [str(article[field]) if present(article[field]) else "" for article in articles]
         outlets = [article["outlet"] for article in articles]
-        languages = [article.get(language) if language else "en" for article in articles]
+        languages = [article.get("language") if field == "text" else "en" for article in articles]
         learnt = Boilerplate().fit(given, outlets, languages) if boilerplate is None else boilerplate
         for row, (article, text, outlet, lang) in enumerate(zip(articles, given, outlets, languages)):
             stripped, read_off = learnt.strip(text, outlet, lang) if text else (text, [])
-            if read_off:
-                article[field] = stripped
+            # An article keeps a title or a text: a stub without a title stays its text.
+            if read_off and (stripped or field == "text_en" or present(article["title"])):
+                article[field] = stripped or ("" if field == "text" else None)
                 article["extra"] = {**article["extra"], f"{field}_boilerplate": read_off}
                 changed.add(row)
     return len(changed)
