@@ -343,6 +343,16 @@ def test_a_feeds_declared_language_that_its_items_contradict_is_read_from_them(s
     assert [extra.get("language_given") for extra in articles["extra"]] == [None] * 3 + ["en"] * 3
 
 
+def test_a_feeds_stub_summaries_are_read_off_and_each_item_is_its_title(server, tmp_path):
+    summary, articles = polled(server, tmp_path, {("Harbour Premium", "PL", "en"): ["/feeds/stubs.xml"]})
+    assert summary.new == 3 and not summary.skipped  # no item is "the same text" as another
+    assert sorted(articles["title"]) == ["Ferry strike ends after two days", "Grain ship docks in Gdansk",
+                                         "Port fees to rise in October"]
+    assert list(articles["text"]) == [""] * 3
+    assert articles["extra"][0]["text_boilerplate"] == [
+        "Subscribe to read the full story. Already a subscriber? Sign in."]
+
+
 def test_site_names_ending_a_feeds_titles_and_its_summaries_furniture_are_read_off(server, tmp_path):
     summary, articles = polled(server, tmp_path, {("Baltic Wire", "PL", "en"): ["/feeds/aggregator.xml"]})
     articles = articles.sort_values("published_at")

@@ -281,7 +281,8 @@ class SourceIngester:
         return article
 
     def _store(self, article: dict, summary: SourcesSummary) -> None:
-        duplicate = self.sink.id_with_text(article["text"])
+        # An article whose text was a stub, read off, is its title: no text to be the same as another's.
+        duplicate = self.sink.id_with_text(article["text"]) if article["text"] else None
         if duplicate and duplicate != article["id"]:
             summary.skipped["same text as a stored article"] += 1
             return
