@@ -163,7 +163,7 @@ class SourceIngester:
         self.languages = registry.languages()
         # The registry's outlets by their sites' and names' keys: an aggregator's item names its outlet (<source>).
         self.known_outlets = {key: outlet for outlet in registry.outlets
-                      for key in (site_key(outlet.name), site_key(site_of(outlet.homepage or "") or "")) if key}
+                              for key in (site_key(outlet.name), site_key(site_of(outlet.homepage or "") or "")) if key}
 
     def run(self) -> SourcesSummary:
         summary = SourcesSummary()

@@ -438,8 +438,9 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a source whose dates show
     that convention (`schema.dates_day_first`), as `dates_day_first` lists. A site or section name at the end of a
     source's titles ("Headline - Outlet") is read off (`titles.strip_site_names`; `extra.title_given` keeps the title),
-    and so are the lines and sentences most of an outlet's bodies in a source share, its site's header and footer
-    (`boilerplate.strip_boilerplate`; `extra.text_boilerplate` keeps them).
+    and so are the lines and sentences most of an outlet's bodies in a source share, its site's header and footer,
+    and the stubs several of its bodies are word for word (`boilerplate.strip_boilerplate`; `extra.text_boilerplate`
+    keeps them).
 
     With `detect_languages`, rows without a language get one from lingua, and so do the rows whose language a
     source gives for most rows that its texts read otherwise (`read_contradicted_languages`). `encoding` is that of

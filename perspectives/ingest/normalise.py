@@ -176,6 +176,8 @@ def contradicted_languages(texts: list[str], given: list[str | None]) -> list[st
         if contradicted >= MIN_CONTRADICTED and contradicted > MAX_CONTRADICTED * len(readings):
             checked += rows_of[language]
     found: list[str | None] = [None] * len(texts)
+    if not checked:  # lingua's full models (a gigabyte) are loaded only for the rows of a default language
+        return found
     for row, reading in zip(checked, _confident_reading([texts[row] for row in checked])):
         if reading is not None and reading != given[row]:
             found[row] = reading
@@ -186,4 +188,3 @@ def _confident_reading(texts: list[str], quick: bool = False) -> list[str | None
     codes, confidence = language_confidences(texts, quick)
     best = confidence.argmax(axis=1)
     return [codes[k] if confidence[row, k] >= EVIDENT_CONFIDENCE else None for row, k in enumerate(best)]
-
