@@ -191,12 +191,13 @@ class SourceIngester:
         fresh = self._new_items(items, url, summary)
         # The feed's items together show which title tails are their sites' names, and which lines of their summaries
         # furniture ("Read more"), new and stored items alike.
-        outlets = [self._outlet_of(item, outlet).name for item in items]
+        source_of = {item.link: self._outlet_of(item, outlet) for item in items}
+        outlets = [source_of[item.link].name for item in items]
         names = SiteNames().fit([item.title for item in items], outlets)
         furniture = Boilerplate().fit([item.summary for item in items], outlets, [feed_language] * len(items))
         language_of = item_languages(items, feed_language)
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
-            source = self._outlet_of(item, outlet)
+            source = source_of[item.link]
             language = language_of[item.link]
             article = self._article(source, url, language, item, page, fetch_error and str(fetch_error), summary)
             if article is not None:
