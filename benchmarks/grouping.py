@@ -38,7 +38,7 @@ from perspectives.embed import Embedder, embed_articles  # noqa: E402
 from perspectives.embed.embedder import article_documents  # noqa: E402
 from perspectives.ingest.boilerplate import strip_boilerplate  # noqa: E402
 from perspectives.ingest.files import articles_frame, load_articles, read_contradicted_languages  # noqa: E402
-from perspectives.ingest.schema import repair_encoding  # noqa: E402
+from perspectives.ingest.schema import repair_encoding, utc_text  # noqa: E402
 from perspectives.ingest.titles import strip_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
@@ -49,8 +49,10 @@ from perspectives.shapes import (  # noqa: E402
     HEADLINE_IN_BODY,
     MOJIBAKE,
     ONE_LANGUAGE_GIVEN,
+    PLACEHOLDER_DATES,
     SHAPES,
     SITE_NAMES,
+    UNIX_ZERO,
     content_only,
 )
 from perspectives.store import Store  # noqa: E402
@@ -176,13 +178,15 @@ def perspectives_grouping(articles: pd.DataFrame, vectors: np.ndarray, clusterer
 
 def as_loaded(articles: pd.DataFrame) -> pd.DataFrame:
     """The articles as `load_articles` reads a file's: text once decoded in the wrong encoding mended
-    (`repair_encoding`), site names read off the titles (`strip_site_names`), a site's boilerplate off the bodies
-    (`strip_boilerplate`), a language given for most rows that their texts contradict read from the texts
-    (`read_contradicted_languages`)."""
+    (`repair_encoding`), dates read (`utc_text`: a placeholder is no date), site names read off the titles
+    (`strip_site_names`), a site's boilerplate off the bodies (`strip_boilerplate`), a language given for most rows
+    that their texts contradict read from the texts (`read_contradicted_languages`)."""
     extras = articles["extra"] if "extra" in articles else [None] * len(articles)
     records = articles.assign(extra=[extra or {} for extra in extras]).to_dict("records")
     for record in records:
         repair_encoding(record)
+        if isinstance(record["published_at"], str):
+            record["published_at"] = utc_text(record["published_at"])
     strip_site_names(records)
     strip_boilerplate(records)
     read_contradicted_languages(records)
@@ -1109,6 +1113,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
                 " the sets in several languages and NeuS", quality_rows(
                     multilingual | {name: sets[name] for name in ("neus_allsides",) if name in sets}, [MOJIBAKE],
                     peers=peers))
+    dated = {name: articles for name, articles in full.items() if articles["published_at"].notna().all()}
+    print_table(f"{PLACEHOLDER_DATES}: a quarter of each dated set's articles dated Unix time 0 ({UNIX_ZERO}), as a"
+                " scraper writes a date it did not find", quality_rows(dated, [PLACEHOLDER_DATES], peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

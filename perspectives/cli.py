@@ -154,6 +154,15 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
                    "its rows (a default, such as 'en' for every row): read from the text; extra.language_given keeps "
                    "each as given")
 
+    for key, counts in summary.values_unread.items():
+        examples = ", ".join(repr(value) for value, _ in counts.most_common(3))
+        typer.echo(f"{counts.total()} rows' {_FIELD_NOUNS[key]} could not be read ({examples}): those rows are kept "
+                   f"without; extra.{key}_given keeps each as given")
+
+
+# How the ingest summary names a field whose values were not read.
+_FIELD_NOUNS = {"published_at": "dates", "country": "countries"}
+
 
 def _echo_web(web: SourcesSummary) -> None:
     states = Counter(f.status for f in web.feeds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
@@ -174,6 +175,7 @@ class IngestSummary:
     site_names_read_off: int = 0  # rows whose title ended in a site or section name, read off
     boilerplate_read_off: int = 0  # rows whose body held their outlet's header or footer, read off
     languages_contradicted: int = 0  # rows whose given language (a file's default) their text contradicted
+    values_unread: dict[str, Counter] = field(default_factory=dict)  # per field, values not read (rows kept without)
 
 
 def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -235,13 +237,13 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
     >>> class Wire:  # a source of your own: a name and rows() yielding (row number, raw record)
     ...     name = "wire"
     ...     def rows(self):
-    ...         yield 1, {"id": "w1", "outlet": "Wire", "country": "America", "title": "Quake", "text": "A quake."}
+    ...         yield 1, {"id": "w1", "outlet": "Wire", "url": "javascript:alert(1)", "title": "Quake"}
     >>> summary = ingest(corpus, Wire(), db=corpus.with_name("news.db"), rejects=corpus.with_name("rejects.csv"))
     >>> summary.loaded, summary.rejected, summary.new
     (5, 1, 5)
     >>> import pandas as pd
     >>> pd.read_csv(summary.rejects_path)["reason"][0]
-    "invalid country 'America' (expected an ISO 3166 code or name such as 'SE', 'SWE' or 'Sweden')"
+    "invalid url 'javascript:alert(1)' (only http and https links are kept)"
     >>> ingest(corpus, db=corpus.with_name("news.db"), rejects=None).unchanged
     5
     """
@@ -264,7 +266,8 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
                          str(rejects_path) if rejects_path else None, web, log,
                          loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
                          loaded.dates_day_first, sum(extra.get("id_source") == "row" for extra in updated_extras),
-                         loaded.site_names_read_off, loaded.boilerplate_read_off, loaded.languages_contradicted)
+                         loaded.site_names_read_off, loaded.boilerplate_read_off, loaded.languages_contradicted,
+                         loaded.values_unread)
 
 
 @dataclass

@@ -164,8 +164,8 @@ def test_a_frame_of_the_analysts_own_is_grouped_and_scored_as_a_file_is():
     assert members.loc["frame1:0", "story_id"] == members.loc["frame1:1", "story_id"]
     assert members.loc["frame1:0", "story_id"] != members.loc["frame1:2", "story_id"]
     assert evaluate(frame, gold="event", embedder=HashedWords(), progress=False)["articles"] == 4
-    with pytest.raises(InputError, match=r"1 of the frame's rows cannot be grouped \(row 3: invalid published_at"):
-        group_stories(frame.assign(date=[*frame["date"][:3], "soon"]), embedder=HashedWords(), progress=False)
+    with pytest.raises(InputError, match=r"1 of the frame's rows cannot be grouped \(row 3: missing title and text"):
+        group_stories(frame.assign(headline=[*frame["headline"][:3], " "]), embedder=HashedWords(), progress=False)
     with pytest.raises(InputError, match="the frame: no column 'story'"):
         evaluate(frame, gold="story", embedder=HashedWords(), progress=False)
 

@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import lzma
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,8 @@ class LoadResult:
     site_names_read_off: int = 0  # articles whose title ended in a site or section name, read off
     boilerplate_read_off: int = 0  # articles whose body held their outlet's boilerplate, read off
     languages_contradicted: int = 0  # rows whose given language (a source's default) their text contradicts
+    # Per field (UNREAD_FIELDS), the values given that could not be read, and how often: their rows are kept without.
+    values_unread: dict[str, Counter] = field(default_factory=dict)
 
 
 # Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
@@ -426,6 +429,19 @@ def _extra_spread(record: dict | RowError) -> dict | RowError:
     return {**record["extra"], **{key: value for key, value in record.items() if key != "extra"}}
 
 
+# The fields whose values, when not read, are counted (`LoadResult.values_unread`); a language not read is detected.
+UNREAD_FIELDS = ("published_at", "country")
+
+
+def values_unread(articles: list[dict]) -> dict[str, Counter]:
+    """Per field of UNREAD_FIELDS, the values `articles` gave that `validate_row` could not read (kept in `extra`
+    as `<field>_given`), and how often; fields without one are left out."""
+    unread = {key: Counter(article["extra"][f"{key}_given"] for article in articles
+                           if article[key] is None and isinstance(article["extra"].get(f"{key}_given"), str))
+              for key in UNREAD_FIELDS}
+    return {key: counts for key, counts in unread.items() if counts}
+
+
 # What articles may be loaded from: a file's path, a frame, or any source.
 Articles: TypeAlias = str | Path | pd.DataFrame | Source
 
@@ -481,7 +497,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
                       columns_read_as, ids_from_rows, read_day_first, site_names_read_off, boilerplate_read_off,
-                      languages_contradicted)
+                      languages_contradicted, values_unread(articles))
 
 
 def _sources(given: Iterable[Articles], encoding: str) -> Iterator[Source]:

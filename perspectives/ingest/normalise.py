@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-from perspectives.ingest.schema import utc_text
+from perspectives.ingest.schema import iso_utc, utc_text
 from perspectives.text import short_id
 
 
@@ -27,10 +27,10 @@ def article_id(url: str) -> str:
 
 
 def utc_from_struct(parsed_time) -> str | None:
-    """feedparser's *_parsed fields are UTC struct_time values."""
+    """feedparser's *_parsed fields are UTC struct_time values; as `iso_utc` writes them (None for a placeholder)."""
     if not parsed_time:
         return None
-    return pd.Timestamp(calendar.timegm(parsed_time), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(pd.Timestamp(calendar.timegm(parsed_time), unit="s", tz="UTC"))
 
 
 def utc_from_text(value: str | None) -> str | None:

@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pycountry
+from babel import Locale
+from babel.localedata import locale_identifiers
 from ftfy import fix_encoding
 
 from perspectives.ingest.markup import html_to_text, is_markup, read_references
@@ -43,6 +45,7 @@ ALIASES = {
                      "publication_date", "datetime"),
 }
 
+# No date is longer; nor is the part of a value not read that a row keeps (`extra.<field>_given`).
 _LONGEST_DATE = 100
 # Unix time by its digits: seconds (2001-2286) or milliseconds; eight digits stay a date (20250808).
 _UNIX_UNITS = {10: "s", 13: "ms"}
@@ -55,7 +58,9 @@ class RowError:
 
 # The members an API nests a field's value under, in the order read: NewsAPI's `"source": {"id": "bbc-news", "name":
 # "BBC News"}`, WordPress's `"title": {"rendered": "..."}`.
-NESTED_VALUE = ("name", "title", "rendered", "text", "value")
+# MongoDB's extended JSON nests an id as `{"$oid": "..."}` and a date as `{"$date": ...}` (an ISO text, or
+# `{"$numberLong": "1754638200000"}`).
+NESTED_VALUE = ("name", "title", "rendered", "text", "value", "$oid", "$date", "$numberLong")
 # NewsAPI cuts its `content` to 200 characters and says how many it left out: "... [+2345 chars]". No leading
 # whitespace in the pattern: searched for, it would be tried from every space of a long run (quadratic).
 _CUT_MARK = re.compile(r"\[\+(\d+) chars\]$")
@@ -102,16 +107,44 @@ def _named(database: str, name: str):
 
 @lru_cache(maxsize=4096)  # a file repeats a handful of values
 def country_code(code: str) -> str | None:
-    """The ISO 3166 alpha-2 code of a country written as its alpha-2 or alpha-3 code ('SE', 'swe') or its name as ISO
-    3166 writes it ('Sweden', 'United States'); None otherwise."""
-    upper = code.strip().upper()
+    """The ISO 3166 alpha-2 code of a country written as its alpha-2 or alpha-3 code ('SE', 'swe', 'U.S.'), its
+    name as ISO 3166 writes it ('Sweden', 'Russian Federation'), as the Unicode CLDR names it in any language
+    ('Russia', 'UK', 'Deutschland', 'Россия', 'Turkey') or as `COUNTRY_ALIASES` does; None otherwise."""
+    stripped = code.strip()
+    upper = stripped.replace(".", "").upper()
+    found = None
     if len(upper) == 2:
         found = pycountry.countries.get(alpha_2=upper)
     elif len(upper) == 3:
         found = pycountry.countries.get(alpha_3=upper)
-    else:
-        found = _named("countries", code.strip())
-    return None if found is None else found.alpha_2
+    if found is not None:
+        return found.alpha_2
+    found = _named("countries", stripped)
+    if found is not None:
+        return found.alpha_2
+    name = re.sub(r"^the\s+", "", stripped.casefold())
+    return _cldr_countries().get(name) or _cldr_countries().get(upper.casefold()) or COUNTRY_ALIASES.get(name)
+
+
+# Names of a country's part or short forms that no ISO or CLDR entry gives, common in outlet lists: an outlet of
+# Scotland is one of the United Kingdom.
+COUNTRY_ALIASES = {"britain": "GB", "great britain": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+                   "uae": "AE", "palestine": "PS", "drc": "CD", "dr congo": "CD", "macedonia": "MK"}
+
+
+@lru_cache(maxsize=1)
+def _cldr_countries() -> dict[str, str]:
+    """Every ISO 3166 country's names in the Unicode CLDR's languages (babel's data; its English short forms, "UK",
+    among them), case folded, to its alpha-2 code; a name two countries share in some language ("Kongo") is left
+    out. Built once, on the first name ISO 3166 does not give (a second here)."""
+    codes = {country.alpha_2 for country in pycountry.countries}
+    named: dict[str, set[str]] = {}
+    for identifier in locale_identifiers():
+        if "_" not in identifier:  # a language's regional variants repeat its names
+            for territory, name in Locale.parse(identifier).territories.items():
+                if territory in codes:
+                    named.setdefault(name.casefold(), set()).add(territory)
+    return {name: next(iter(found)) for name, found in named.items() if len(found) == 1}
 
 
 @lru_cache(maxsize=4096)
@@ -129,32 +162,45 @@ def language_code(code: str) -> str | None:
     return None if found is None else getattr(found, "alpha_2", "")
 
 
-def _country(code: str) -> str | RowError:
-    found = country_code(code)
-    if found is None:
-        return RowError(f"invalid country {code!r} (expected an ISO 3166 code or name such as 'SE', 'SWE' or "
-                        f"'Sweden')")
-    return found
-
-
 def _language(code: str) -> str:
-    """The ISO 639-1 code, or "" (the language is then detected) for a language without one or a code not understood:
-    an article is kept whatever its language column says (Wikipedia's "simple" for Simple English, "roa-rup")."""
+    """The ISO 639-1 code, or "" (the language is then detected) for a language without one or a code not understood
+    (Wikipedia's "simple" for Simple English, "roa-rup")."""
     return language_code(code) or ""
 
 
 def utc_text(value: str, day_first: bool = False) -> str | None:
     """A date or time in any form pandas reads (ISO 8601 first), or Unix time in seconds (10 digits) or
-    milliseconds (13: what pandas' `to_json` writes), as UTC ISO 8601, or None: the one date parser of every input,
-    files and feeds alike. `day_first` reads a date of numbers with the year last (07/08/2025) as day, month, year."""
+    milliseconds (13: what pandas' `to_json` writes), as UTC ISO 8601 (`iso_utc`), or None: the one date parser of
+    every input, files and feeds alike. `day_first` reads a date of numbers with the year last (07/08/2025) as day,
+    month, year."""
     if len(value) > _LONGEST_DATE:  # no date is longer, and pandas' fallback parser can take seconds on long text
         return None
     if value.isascii() and value.isdigit() and len(value) in _UNIX_UNITS:
-        return pd.to_datetime(int(value), unit=_UNIX_UNITS[len(value)], utc=True).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_utc(pd.to_datetime(int(value), unit=_UNIX_UNITS[len(value)], utc=True))
     stamp = pd.to_datetime(value, utc=True, errors="coerce", format="ISO8601")
     if pd.isna(stamp):
         stamp = pd.to_datetime(value, utc=True, errors="coerce", dayfirst=day_first and bool(NUMERIC_DATE.match(value)))
-    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(stamp)
+
+
+# The dates a stamp may hold: pandas' timestamps (in nanoseconds) span 1677-09-21 to 2262-04-11, and the store
+# compares dates as ISO text, which needs years of four digits. Outside them a date is a typo or a system's "no date"
+# (.NET's and Go's 0001-01-01, 9999-12-31).
+EARLIEST_DATE = pd.Timestamp("1678-01-01", tz="UTC")
+LATEST_DATE = pd.Timestamp("2261-12-31", tz="UTC")
+# The moments systems write for "no date": Unix time 0 (in any time zone), SQL Server's and Excel's day zero, and
+# Excel for Mac's. Taken as dates, the articles that carry one were compared with one another alone, decades from
+# their stories.
+PLACEHOLDER_DATES = frozenset(pd.Timestamp(day, tz="UTC") for day in ("1970-01-01", "1900-01-01", "1899-12-30",
+                                                                       "1899-12-31", "1904-01-01"))
+
+
+def iso_utc(stamp) -> str | None:
+    """A timestamp (aware, UTC) as the store writes it, "2025-08-08T07:30:00Z"; None for no time (NaT), one outside
+    EARLIEST_DATE and LATEST_DATE, or a placeholder (PLACEHOLDER_DATES)."""
+    if pd.isna(stamp) or not EARLIEST_DATE <= stamp <= LATEST_DATE or stamp in PLACEHOLDER_DATES:
+        return None
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # A date of numbers with the year last: 07/08/2025, 7.8.25, 07-08-2025 14:30. Whether the day or the month comes
@@ -176,13 +222,6 @@ def dates_day_first(values: Iterable) -> bool:
             day |= int(found[1]) > 12 or found[2] == "."
             month |= int(found[3]) > 12
     return day and not month
-
-
-def _published_at(value: str, day_first: bool = False) -> str | RowError:
-    stamp = utc_text(value, day_first)
-    if stamp is None:
-        return RowError(f"invalid published_at {value[:_LONGEST_DATE]!r} (expected an ISO 8601 date or time)")
-    return stamp
 
 
 def _url(value: str) -> str | RowError:
@@ -227,8 +266,8 @@ def _outlet_from(url: str) -> tuple[str, str]:
     return (site, "url") if site else (UNKNOWN_OUTLET, "missing")
 
 
-_NORMALISERS: dict[str, Callable[[str], str | RowError]] = {"country": _country, "language": _language,
-                                                             "published_at": _published_at, "url": _url}
+_NORMALISERS: dict[str, Callable[[str], str | RowError | None]] = {"country": country_code, "language": _language,
+                                                                    "published_at": utc_text, "url": _url}
 
 
 def repair_encoding(article: dict) -> list[str]:
@@ -266,15 +305,14 @@ def validate_row(record: dict, day_first: bool = False) -> dict | RowError:
         article["text"], extras["text_chars_cut"] = article["text"][:cut.start()].rstrip(), int(cut[1])
     if not article["outlet"]:
         article["outlet"], extras["outlet_source"] = _outlet_from(article["url"])
-    given_language = article["language"]
-    normalisers = _NORMALISERS | {"published_at": partial(_published_at, day_first=day_first)}
+    normalisers = _NORMALISERS | {"published_at": partial(utc_text, day_first=day_first)}
     for key, normalise in normalisers.items():
         if article[key]:
             value = normalise(article[key])
             if isinstance(value, RowError):
                 return value
-            article[key] = value
-    if given_language and not article["language"]:  # no ISO 639-1 code read: the language is detected instead
-        extras["language_given"] = given_language
+            if not value:  # not read: the field is left empty (a language is then detected), the article kept
+                extras.setdefault(f"{key}_given", article[key][:_LONGEST_DATE])
+            article[key] = value or ""
     # A missing title or text is "" (the store's columns are NOT NULL), every other missing value None.
     return {**{k: v if k in CONTENT else (v or None) for k, v in article.items()}, "extra": extras}
