@@ -154,6 +154,10 @@ def _echo_ingest(summary: pipeline.IngestSummary) -> None:
                    "its rows (a default, such as 'en' for every row): read from the text; extra.language_given keeps "
                    "each as given")
 
+    if summary.ids_reused:
+        typer.echo(f"{summary.ids_reused} rows came under an id another article has (another link, outlet or title: "
+                   "ids reused across files?): each kept under that id and a hash of its link or title "
+                   "('1-3fa2b9c0d1'); extra.id_given keeps the id given")
     for key, counts in summary.values_unread.items():
         examples = ", ".join(repr(value) for value, _ in counts.most_common(3))
         typer.echo(f"{counts.total()} rows' {_FIELD_NOUNS[key]} could not be read ({examples}): those rows are kept "

@@ -21,6 +21,7 @@ from perspectives.ingest import COLUMNS, Articles, InputError, load_articles
 from perspectives.ingest.feeds import SourcesSummary, ingest_sources
 from perspectives.ingest.files import UTF8
 from perspectives.ingest.http import PoliteFetcher
+from perspectives.ingest.normalise import renamed_where_reused
 from perspectives.ingest.sources import load_registry
 from perspectives.ingest.translate import TranslationLog, Translator, translate_articles
 from perspectives.metrics import grouping_report
@@ -176,6 +177,7 @@ class IngestSummary:
     boilerplate_read_off: int = 0  # rows whose body held their outlet's header or footer, read off
     languages_contradicted: int = 0  # rows whose given language (a file's default) their text contradicted
     values_unread: dict[str, Counter] = field(default_factory=dict)  # per field, values not read (rows kept without)
+    ids_reused: int = 0  # rows under an id another article (of the read, or stored) has: renamed
 
 
 def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path | None = "out/rejects.csv",
@@ -256,6 +258,7 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
     log = TranslationLog(translator) if translator is not None else None
     articles = translate_articles(loaded.articles, log) if log is not None else loaded.articles
     with Store(db) as store:
+        articles, ids_reused = renamed_where_reused(articles, store.articles(*among(articles["id"]), texts=False))
         counts = store.upsert_articles(articles)
         web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=log,
                              progress=progress) if registry else None
@@ -267,7 +270,7 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
                          loaded.outlets_missing, loaded.columns_read_as, loaded.ids_from_rows,
                          loaded.dates_day_first, sum(extra.get("id_source") == "row" for extra in updated_extras),
                          loaded.site_names_read_off, loaded.boilerplate_read_off, loaded.languages_contradicted,
-                         loaded.values_unread)
+                         loaded.values_unread, loaded.ids_reused + ids_reused)
 
 
 @dataclass

@@ -837,3 +837,40 @@ def test_a_users_own_source_goes_through_the_same_validator_into_the_store(tmp_p
     assert summary.new == 1
     assert rejects[["file", "row", "id"]].values.tolist() == [["newsroom-api", 2, "api-2"]]
     assert rejects["reason"].iloc[0].startswith("invalid url 'ftp://capitol-ledger.example/a2'")
+
+
+def test_an_id_two_files_reuse_for_different_articles_keeps_both(tmp_path):
+    first = tmp_path / "day1.csv"
+    second = tmp_path / "day2.csv"
+    first.write_text("id,title,text\n1,Quake hits Izmir,Buildings fell.\n2,Central bank lifts rates,Rates rose.\n",
+                     encoding="utf-8")
+    second.write_text("id,title,text\n1,Flood in Porto,Rivers rose.\n2,Central bank lifts rates again,Rates rose.\n",
+                      encoding="utf-8")
+    result = load_articles(first, second, detect_languages=False)
+    assert result.articles["title"].tolist() == ["Quake hits Izmir", "Central bank lifts rates", "Flood in Porto"]
+    flood = result.articles.iloc[2]
+    assert flood["id"].startswith("1-") and flood["extra"]["id_given"] == "1"
+    assert result.ids_reused == 1
+    assert result.rejects["reason"].tolist() == ["duplicate id (first seen at day1.csv row 3)"]  # an edit of 2
+
+    db = tmp_path / "s.db"
+    said = [cli("ingest", path, "--db", db, "--rejects", tmp_path / "r.csv").stdout for path in (first, second, second)]
+    assert "store: 2 new" in said[0] and "store: 1 new, 1 updated" in said[1] and "2 unchanged" in said[2]
+    assert "1 rows came under an id another article has" in said[1]
+    with sqlite3.connect(db) as conn:
+        titles = dict(conn.execute("SELECT id, title FROM articles").fetchall())
+    assert titles == {"1": "Quake hits Izmir", "2": "Central bank lifts rates again", flood["id"]: "Flood in Porto"}
+
+
+@pytest.mark.parametrize("change, same", [
+    ({"title": "Talks collapse as the deadline passes"}, True),  # the link is the article's
+    ({"url": "https://capitol-ledger.example/a9"}, False),
+    ({"url": None, "outlet": "Harbour Courier"}, False),
+    ({"url": None, "title": "Deadline nears for the talks"}, True),
+    ({"url": None, "title": "Flood waters rise in Porto"}, False),
+])
+def test_a_row_under_a_held_id_is_that_article_again_by_its_link_outlet_or_title(change, same):
+    from perspectives.ingest.normalise import same_article
+
+    held = validate_row(GOOD)
+    assert same_article({**held, "url": None} if change.get("url", "") is None else held, {**held, **change}) is same

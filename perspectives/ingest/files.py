@@ -19,6 +19,7 @@ from typing import Protocol, TypeAlias
 import pandas as pd
 
 from perspectives.ingest.boilerplate import strip_boilerplate
+from perspectives.ingest.normalise import contradicted_languages, detect_languages, renamed, same_article
 from perspectives.ingest.schema import (
     ALIASES,
     COLUMNS,
@@ -63,6 +64,7 @@ class LoadResult:
     languages_contradicted: int = 0  # rows whose given language (a source's default) their text contradicts
     # Per field (UNREAD_FIELDS), the values given that could not be read, and how often: their rows are kept without.
     values_unread: dict[str, Counter] = field(default_factory=dict)
+    ids_reused: int = 0  # rows under an id another article of the read has (`normalise.same_article`), renamed
 
 
 # Text files are often kept compressed (`articles.jsonl.gz`): read through the module of their last suffix.
@@ -348,7 +350,6 @@ def fill_languages(articles: list[dict]) -> None:
     missing = [a for a in articles if not a["language"]]
     if not missing:
         return
-    from perspectives.ingest.normalise import detect_languages
 
     known = [a["language"] for a in articles if a["language"]]
     found = detect_languages([f"{a['title']}. {a['text']}" for a in missing], set(NEWS_LANGUAGES) | set(known), known)
@@ -366,7 +367,6 @@ def read_contradicted_languages(articles: list[dict]) -> int:
     """Read from the text the language of rows whose given language it contradicts, where that language is one
     source's default rather than its rows' own ("en" said of every row of a multilingual file;
     `normalise.contradicted_languages`); `extra.language_given` keeps the one given. Returns how many."""
-    from perspectives.ingest.normalise import contradicted_languages
 
     texts = [f"{a['title']}. {a['text']}"[:LANGUAGE_CHECK_CHARS] for a in articles]
     found = contradicted_languages(texts, [a["language"] for a in articles])
@@ -448,7 +448,8 @@ Articles: TypeAlias = str | Path | pd.DataFrame | Source
 
 def load_articles(*sources: Articles, detect_languages: bool = True, encoding: str = UTF8) -> LoadResult:
     """Load and validate articles from files (paths; a folder's article files, see `file_sources`), DataFrames or
-    any `Source`; duplicates of an id already loaded are rejected. Rows of a source without ids are named by the
+    any `Source`; a row repeating an article already loaded under its id is rejected, another article under that
+    id is renamed (`normalise.same_article`, `normalise.renamed`). Rows of a source without ids are named by the
     source and row number (`titles.csv:2`; the k-th DataFrame given is `framek`, its rows counted from 0). A column
     under another common name (`headline`, `body`, `date`, `source`) is read as the schema's (`schema.read_as`),
     and `columns_read_as` says which. Dates of numbers (07/08/2025) are read day first in a source whose dates show
@@ -464,8 +465,9 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
     """
     articles: list[dict] = []
     rejects: list[dict] = []
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, tuple[str, int]] = {}  # id -> where it was first read, and its place in `articles`
     outlets_missing = ids_from_rows = site_names_read_off = boilerplate_read_off = languages_contradicted = 0
+    ids_reused = 0
     columns_read_as: dict[str, str] = {}
     read_day_first: list[str] = []
     for source in _sources(sources, encoding):
@@ -480,12 +482,15 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
         first = len(articles)
         for row, record in rows:
             result = record if isinstance(record, RowError) else validate_row(record, day_first)
+            if isinstance(result, dict) and result["id"] in first_seen and not same_article(
+                    articles[first_seen[result["id"]][1]], result):
+                result, ids_reused = renamed(result), ids_reused + 1
             if isinstance(result, dict) and result["id"] in first_seen:
-                result = RowError(f"duplicate id (first seen at {first_seen[result['id']]})")
+                result = RowError(f"duplicate id (first seen at {first_seen[result['id']][0]})")
             if isinstance(result, RowError):
                 rejects.append(_reject(source.name, row, record, result.reason))
             else:
-                first_seen[result["id"]] = f"{prefix} row {row}"
+                first_seen[result["id"]] = (f"{prefix} row {row}", len(articles))
                 outlets_missing += isinstance(record, dict) and not clean(record.get("outlet"))
                 ids_from_rows += without_ids
                 articles.append(result)
@@ -497,7 +502,7 @@ def load_articles(*sources: Articles, detect_languages: bool = True, encoding: s
         fill_languages(articles)
     return LoadResult(articles_frame(articles), pd.DataFrame(rejects, columns=REJECT_COLUMNS), outlets_missing,
                       columns_read_as, ids_from_rows, read_day_first, site_names_read_off, boilerplate_read_off,
-                      languages_contradicted, values_unread(articles))
+                      languages_contradicted, values_unread(articles), ids_reused)
 
 
 def _sources(given: Iterable[Articles], encoding: str) -> Iterator[Source]:
