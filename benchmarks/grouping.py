@@ -43,6 +43,7 @@ from perspectives.ingest.titles import strip_site_names  # noqa: E402
 from perspectives.metrics import bcubed, bcubed_margin_interval  # noqa: E402
 from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.shapes import (  # noqa: E402
+    ARTICLE_COPIES,
     BOILERPLATE,
     EVERY_SHAPE,
     FEED_ITEM,
@@ -1116,6 +1117,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     dated = {name: articles for name, articles in full.items() if articles["published_at"].notna().all()}
     print_table(f"{PLACEHOLDER_DATES}: a quarter of each dated set's articles dated Unix time 0 ({UNIX_ZERO}), as a"
                 " scraper writes a date it did not find", quality_rows(dated, [PLACEHOLDER_DATES], peers=peers))
+    print_table(f"{ARTICLE_COPIES}: a third of each set's articles given three times under ids of their own (one"
+                " article at several links, as scrapes hold)", quality_rows(full, [ARTICLE_COPIES], peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

@@ -138,6 +138,14 @@ def placeholder_dates(articles: pd.DataFrame) -> pd.DataFrame:
 UNIX_ZERO = "1970-01-01T00:00:00Z"
 
 
+def copies(articles: pd.DataFrame) -> pd.DataFrame:
+    """A third of the articles (by a hash of their ids) given three times, each copy under an id of its own: one
+    article at several links of its site (section pages, mobile and print versions), as scrapes hold."""
+    copied = articles[articles["id"].map(lambda id_: zlib.crc32(str(id_).encode()) % 3 == 0)]
+    return pd.concat([articles, *(copied.assign(id=copied["id"].astype(str) + f"#copy{k}") for k in (1, 2))],
+                     ignore_index=True)
+
+
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
           "bare titles": bare_titles, "summaries only": summaries_only}
 # The shapes that keep one field alone (with its translation): a corpus without it has nothing left to group there.
@@ -150,11 +158,12 @@ BOILERPLATE = ("footers", "headers", "paywalled")
 ONE_LANGUAGE_GIVEN = "'en' given for every row"
 MOJIBAKE = "mojibake"
 PLACEHOLDER_DATES = "placeholder dates"
+ARTICLE_COPIES = "copies"
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
                         BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, BOILERPLATE[2]: paywalled,
                         ONE_LANGUAGE_GIVEN: one_language_given, MOJIBAKE: mojibake,
-                        PLACEHOLDER_DATES: placeholder_dates}
+                        PLACEHOLDER_DATES: placeholder_dates, ARTICLE_COPIES: copies}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -268,6 +268,10 @@ def test_an_outlets_header_and_footer_are_read_off_its_bodies_and_kept(tmp_path)
            "text": "Subscribe to continue reading. Already a subscriber? Sign in."} for i in range(3)),
         # the same text without titles is all the outlet said
         *({"id": f"w{i}", "outlet": "Wire", "text": "Quake hits the coast."} for i in range(3)),
+        # one article at three links of a small outlet (its title and body three times) is that article's copies
+        *({"id": f"c{i}", "outlet": "Courier", "title": "Quake topples buildings", "text": STORIES[0]}
+          for i in range(3)),
+        {"id": "c3", "outlet": "Courier", "title": "Story 1", "text": STORIES[1]},
     ]
     path = tmp_path / "pages.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
@@ -275,7 +279,8 @@ def test_an_outlets_header_and_footer_are_read_off_its_bodies_and_kept(tmp_path)
     assert loaded.boilerplate_read_off == 7
     articles = loaded.articles.set_index("id")
     assert list(articles.loc[["p0", "p2"], "text"]) == ["", ""]
-    assert articles.loc["p1", "extra"]["text_boilerplate"] == [rows[-4]["text"]]
+    assert articles.loc["p1", "extra"]["text_boilerplate"] == ["Subscribe to continue reading. Already a subscriber? "
+                                                               "Sign in."]
     assert articles.loc["l0", "text"] == STORIES[0]
     assert articles.loc["l1", "text"] == f"{STORIES[1]}\n\nMore in part 1."
     assert articles.loc["l1", "extra"]["text_boilerplate"] == ["Advertisement", FOOTER]  # lines read off whole
@@ -674,7 +679,8 @@ def test_cli_prints_one_error_line_and_no_traceback(tmp_path):
 
 @pytest.mark.slow
 def test_cli_ingest_counts_rejects_and_is_idempotent(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", [GOOD, {**GOOD, "id": "a2"}, {**GOOD, "id": "a3", "country": "ZZZ"}])
+    rows = [GOOD, {**GOOD, "id": "a2"}, {**GOOD, "id": "a3", "url": "ftp://capitol-ledger.example/a3"}]
+    path = write_jsonl(tmp_path / "a.jsonl", rows)
     db, rejects = tmp_path / "s.db", tmp_path / "out" / "rejects.csv"
     first = cli("ingest", path, "--db", db, "--rejects", rejects)
     assert "loaded 2 rows, rejected 1" in first.stdout and "2 new" in first.stdout

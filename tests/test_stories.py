@@ -1520,3 +1520,33 @@ def test_a_headline_given_as_the_body_s_first_line_is_read_as_one_given_as_a_tit
     features = [EventEvidence().fit(frame).features(rows, cols, np.zeros(3)) for frame in (titled, glued)]
     np.testing.assert_allclose(features[0], features[1])
     assert features[0][:, FEATURES.index("headline")][1] > 0.9  # the two reports of one order share their headline
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_copies_of_one_text_are_one_point_of_density_and_share_its_story(seed):
+    from perspectives.metrics import bcubed
+
+    vectors, truth = same_kind_twins(seed)
+    copied = np.arange(0, len(vectors), 10)  # the first article of every other story, given three more times
+    X = np.vstack([vectors, np.repeat(vectors[copied], 3, axis=0)])
+    clusterer = StoryClusterer().fit(X, articles=wordless_titles(len(X)))
+    # four identical vectors were a cluster HDBSCAN preferred to parts of their story (0.98-0.99 before)
+    assert bcubed(clusterer.labels_, np.r_[truth, np.repeat(truth[copied], 3)]) == (1.0, 1.0, 1.0)
+    copies = np.arange(len(vectors), len(X))
+    originals = np.repeat(copied, 3)
+    edges = set(zip(clusterer.graph_.rows.tolist(), clusterer.graph_.cols.tolist()))
+    assert all((o, c) in edges or (c, o) in edges for o, c in zip(originals, copies))  # wire copies are read here
+    assert clusterer.graph_.n == len(X) and len(clusterer.list_sizes_) == len(X)
+
+
+def test_copies_on_different_days_stay_apart():
+    # one week's "Jobless claims fall" is not the next week's: the same vectors a week apart, each beside its week's
+    # other reports
+    rng = np.random.default_rng(0)
+    week = np.eye(16)[0] * 3 + 0.05 * rng.standard_normal((4, 16))
+    X = np.vstack([week, week]).astype(np.float32)
+    days = ["2025-08-07"] * 4 + ["2025-08-14"] * 4
+    labels = StoryClusterer(time_window_days=3).fit_predict(X, published_at=days)
+    assert len(set(labels[:4])) == len(set(labels[4:])) == 1 and labels[0] != labels[4]
+    undated = StoryClusterer().fit_predict(X)
+    assert (undated[:4] == undated[4:]).all()  # undated, each is one text with its copy

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import repeat
 
 import regex
 from sklearn.base import BaseEstimator
@@ -48,18 +49,29 @@ class Boilerplate(BaseEstimator):
     A unit (a line, or a sentence within one) is boilerplate where it is in `min_repeats` or more of that outlet's
     bodies in what `fit` saw, and in at least `min_share` of them (articles without an outlet count as one outlet). A
     body that `min_repeats` or more of the outlet's bodies are word for word is a stub, not an article's text (a
-    paywall's "Subscribe to continue reading", a cookie wall), whatever their share.
+    paywall's "Subscribe to continue reading", a cookie wall), whatever their share. A body given again under the
+    same title is one article's copies (the same article at several links, as scrapes hold), counted once: three
+    copies of an article read as a stub, and their sentences as boilerplate, and the article lost its body.
     """
 
     def __init__(self, min_repeats: int = MIN_REPEATS, min_share: float = MIN_SHARE):
         self.min_repeats = min_repeats
         self.min_share = min_share
 
-    def fit(self, texts: Iterable[str], outlets: Iterable[str], languages: Iterable[str | None]):
+    def fit(self, texts: Iterable[str], outlets: Iterable[str], languages: Iterable[str | None],
+            titles: Iterable[str] | None = None):
+        """Learn from the bodies `texts` of `outlets`, in `languages`; `titles`, where given, tell an article's copies
+        (one title and body) from a stub (one body under several titles)."""
         counts: dict[str, Counter] = defaultdict(Counter)
         whole: dict[str, Counter] = defaultdict(Counter)
         bodies: Counter = Counter()
-        for text, outlet, language in zip(texts, outlets, languages):
+        copies_seen: set[int] = set()  # hashes, not the bodies themselves: a large file's texts are not held twice
+        for text, outlet, language, title in zip(texts, outlets, languages, titles or repeat("")):
+            if title:
+                copy = hash((outlet, _key(title), _key(text)))
+                if copy in copies_seen:
+                    continue
+                copies_seen.add(copy)
             if text:
                 counts[outlet].update(_body_units(text, language or "en"))
                 whole[outlet][_key(text)] += 1
@@ -116,7 +128,9 @@ def strip_boilerplate(articles: list[dict], boilerplate: Boilerplate | None = No
         given = [str(article[field]) if present(article[field]) else "" for article in articles]
         outlets = [article["outlet"] for article in articles]
         languages = [article.get("language") if field == "text" else "en" for article in articles]
-        learnt = Boilerplate().fit(given, outlets, languages) if boilerplate is None else boilerplate
+        titles = [str(article["title"] if field == "text" else article.get("title_en") or article["title"] or "")
+                  for article in articles]
+        learnt = Boilerplate().fit(given, outlets, languages, titles) if boilerplate is None else boilerplate
         for row, (article, text, outlet, lang) in enumerate(zip(articles, given, outlets, languages)):
             stripped, read_off = learnt.strip(text, outlet, lang) if text else (text, [])
             # An article keeps a title or a text: a stub without a title stays its text.

@@ -194,7 +194,8 @@ class SourceIngester:
         source_of = {item.link: self._outlet_of(item, outlet) for item in items}
         outlets = [source_of[item.link].name for item in items]
         names = SiteNames().fit([item.title for item in items], outlets)
-        furniture = Boilerplate().fit([item.summary for item in items], outlets, [feed_language] * len(items))
+        furniture = Boilerplate().fit([item.summary for item in items], outlets, [feed_language] * len(items),
+                                      [item.title for item in items])
         language_of = item_languages(items, feed_language)
         for item, (page, fetch_error) in zip(fresh, self._fetch_pages(fresh)):
             source = source_of[item.link]

@@ -300,9 +300,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # The rows are grouped in an order of their own (by content): the same articles in any order then meet the
         # same random pairs, float sums and tie-breaks, and give the same stories.
         order = _content_order(X, days)
+        # One text's copies on one day (an article at several links, a wire text run word for word) are one point of
+        # density: k identical vectors are a cluster HDBSCAN's excess of mass prefers to the story around them.
+        copy_of, fitted = _copies(X[order], days[order])
+        rows = order[fitted]
         self._fit_in_content_order(
-            X[order], days[order], None if articles is None else articles.iloc[order].reset_index(drop=True), mapper,
-            _story_codes(previous_stories, n)[order])
+            X[rows], days[rows], None if articles is None else articles.iloc[rows].reset_index(drop=True), mapper,
+            _story_codes(previous_stories, n)[rows])
+        self._put_copies_back(copy_of, fitted)
         self._put_in_input_order(order)
         return self
 
@@ -381,6 +386,25 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if pairs:
             raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
         return raw
+
+    def _put_copies_back(self, copy_of: np.ndarray, fitted: np.ndarray) -> None:
+        """Index the fitted rows (`fitted`: their places among all rows) as all rows, each copy as the row it is a
+        copy of (`copy_of`: each row's fitted row); the graph gains an edge from each fitted row to each of its
+        copies, of cosine 1 (wire copies are found among the graph's edges)."""
+        if len(fitted) == len(copy_of):
+            return
+        self.labels_ = self.labels_[copy_of]
+        self.noise_mask_ = self.noise_mask_[copy_of]
+        self.placed_by_ = np.where(self.placed_by_ >= 0, fitted[self.placed_by_], -1)[copy_of]
+        for read_on_lists in ("open_ended_", "list_sizes_"):
+            if hasattr(self, read_on_lists):
+                setattr(self, read_on_lists, getattr(self, read_on_lists)[copy_of])
+        copies = np.setdiff1d(np.arange(len(copy_of)), fitted)
+        graph = self.graph_
+        self.graph_ = NeighbourGraph(len(copy_of), np.concatenate([fitted[graph.rows], fitted[copy_of[copies]]]),
+                                     np.concatenate([fitted[graph.cols], copies]),
+                                     np.concatenate([graph.similarity, np.ones(len(copies), graph.similarity.dtype)]))
+        self.large_story_rows_ = np.flatnonzero(np.isin(copy_of, self.large_story_rows_))
 
     def _put_in_input_order(self, order: np.ndarray) -> None:
         """Index the fitted rows as the caller gave them (`order`: the content order's input rows)."""
@@ -729,6 +753,17 @@ def _story_codes(previous_stories, n: int) -> np.ndarray:
     if previous_stories is None:
         return np.full(n, -1)
     return pd.factorize(pd.Series(previous_stories).reset_index(drop=True))[0]
+
+
+def _copies(vectors: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of one vector and one calendar day (or none) are copies of one text: for each row the one of `fitted`
+    that stands for its copies (its index there), and `fitted`, the first row of each text, in order. Copies on
+    different days stay apart: one week's "Jobless claims fall" is not the next week's."""
+    day_keys = np.where(np.isnan(days), np.inf, np.floor(days))
+    digests = [hashlib.blake2b(row.tobytes() + day.tobytes(), digest_size=16).digest()
+               for row, day in zip(np.ascontiguousarray(vectors), day_keys)]
+    text_of, _ = pd.factorize(pd.Series(digests, dtype=object))  # numbered by first row: `fitted` is in row order
+    return text_of, np.unique(text_of, return_index=True)[1]
 
 
 def _content_order(vectors: np.ndarray, days: np.ndarray) -> np.ndarray:
