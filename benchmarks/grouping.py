@@ -1117,8 +1117,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     dated = {name: articles for name, articles in full.items() if articles["published_at"].notna().all()}
     print_table(f"{PLACEHOLDER_DATES}: a quarter of each dated set's articles dated Unix time 0 ({UNIX_ZERO}), as a"
                 " scraper writes a date it did not find", quality_rows(dated, [PLACEHOLDER_DATES], peers=peers))
-    print_table(f"{ARTICLE_COPIES}: a third of each set's articles given three times under ids of their own (one"
-                " article at several links, as scrapes hold)", quality_rows(full, [ARTICLE_COPIES], peers=peers))
+    print_table(f"{' and '.join(ARTICLE_COPIES)}: a third of each set's articles given three times under ids of their"
+                " own (one article at several links, as scrapes hold); as they are, and each copy's headline changed"
+                " and its last sentences cut (updates stored beside it)",
+                quality_rows(full, list(ARTICLE_COPIES), peers=peers))
     print_table("every dev set in one corpus (stories of 2-4 beside stories of 5-16), each part scored on its own"
                 " articles", union_rows(sets, shapes, peers=peers))
     if peers and len(fit_sets(sets)) > 1:  # a threshold is chosen on the sets left in

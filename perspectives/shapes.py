@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import zlib
+from functools import partial
 
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from perspectives.ingest.schema import UNKNOWN_OUTLET
-from perspectives.text import lede, present
+from perspectives.text import lede, present, sentences
 
 
 def titles_only(articles: pd.DataFrame) -> pd.DataFrame:
@@ -141,9 +142,33 @@ UNIX_ZERO = "1970-01-01T00:00:00Z"
 def copies(articles: pd.DataFrame) -> pd.DataFrame:
     """A third of the articles (by a hash of their ids) given three times, each copy under an id of its own: one
     article at several links of its site (section pages, mobile and print versions), as scrapes hold."""
-    copied = articles[articles["id"].map(lambda id_: zlib.crc32(str(id_).encode()) % 3 == 0)]
+    copied = _copied(articles)
     return pd.concat([articles, *(copied.assign(id=copied["id"].astype(str) + f"#copy{k}") for k in (1, 2))],
                      ignore_index=True)
+
+
+def updated_copies(articles: pd.DataFrame) -> pd.DataFrame:
+    """`copies`, each copy's headline changed and its body's last one or two sentences cut: an article's updates
+    stored beside it, or its page cut short."""
+    copied = _copied(articles)
+    return pd.concat([articles, *(copied.assign(id=copied["id"].astype(str) + f"#update{k}",
+                                                title=copied["title"].fillna("") + f" (updated {k})",
+                                                text=copied["text"].fillna("").map(partial(_cut, last=k)))
+                                  for k in (1, 2))], ignore_index=True)
+
+
+def _copied(articles: pd.DataFrame) -> pd.DataFrame:
+    return articles[articles["id"].map(lambda id_: zlib.crc32(str(id_).encode()) % 3 == 0)]
+
+
+def _cut(text: str, last: int) -> str:
+    """`text` without its `last` lines, or where it has no more lines, its `last` sentences (all of it where it has
+    no more)."""
+    lines = text.split("\n")
+    if len(lines) > last + 1:
+        return "\n".join(lines[:-last])
+    parts = sentences(text)
+    return " ".join(parts[:-last]) if len(parts) > last else text
 
 
 SHAPES = {"as given": lambda a: a, "titles only": titles_only, "no dates/outlets": content_only,
@@ -158,12 +183,13 @@ BOILERPLATE = ("footers", "headers", "paywalled")
 ONE_LANGUAGE_GIVEN = "'en' given for every row"
 MOJIBAKE = "mojibake"
 PLACEHOLDER_DATES = "placeholder dates"
-ARTICLE_COPIES = "copies"
+ARTICLE_COPIES = ("copies", "updated copies")
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
                         BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, BOILERPLATE[2]: paywalled,
                         ONE_LANGUAGE_GIVEN: one_language_given, MOJIBAKE: mojibake,
-                        PLACEHOLDER_DATES: placeholder_dates, ARTICLE_COPIES: copies}
+                        PLACEHOLDER_DATES: placeholder_dates,
+                        ARTICLE_COPIES[0]: copies, ARTICLE_COPIES[1]: updated_copies}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -288,3 +288,17 @@ def test_a_page_date_is_parsed_like_a_file_date_and_long_text_is_not_parsed():
     assert utc_from_text("Fri, 08 Aug 2025 12:00:00 +0200") == "2025-08-08T10:00:00Z"
     assert utc_from_text(" 2025-08-08 ") == "2025-08-08T00:00:00Z"
     assert utc_from_text("8 August 2025 " * 60_000) is None  # never handed to pandas (seconds on this)
+
+
+def test_copies_are_read_in_time_linear_in_the_articles_whatever_they_share():
+    from perspectives.stories.copies import copies
+
+    shared = " ".join(f"The same line number {k} of every report." for k in range(50))
+    texts = [shared + f" Report {i} ends here." for i in range(3_000)] + ["\n" * 1_000_000 + "A long blank page."]
+    articles = pd.DataFrame({"title": [f"Report {i} of the day" for i in range(len(texts))], "text": texts,
+                             "language": "en"})
+    vectors = np.eye(len(texts), 8, dtype=np.float32) + np.arange(len(texts))[:, None]  # no two alike
+    seconds, groups = cpu_seconds(copies, vectors, np.zeros(len(texts)), articles)
+    assert seconds < 5.0
+    # lines every report holds name no article: none is another's copy
+    assert len(set(groups)) == len(texts)

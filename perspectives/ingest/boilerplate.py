@@ -128,8 +128,8 @@ def strip_boilerplate(articles: list[dict], boilerplate: Boilerplate | None = No
         given = [str(article[field]) if present(article[field]) else "" for article in articles]
         outlets = [article["outlet"] for article in articles]
         languages = [article.get("language") if field == "text" else "en" for article in articles]
-        titles = [str(article["title"] if field == "text" else article.get("title_en") or article["title"] or "")
-                  for article in articles]
+        titles = [next((str(article[key]) for key in (("title_en", "title") if field == "text_en" else ("title",))
+                        if present(article.get(key))), "") for article in articles]
         learnt = Boilerplate().fit(given, outlets, languages, titles) if boilerplate is None else boilerplate
         for row, (article, text, outlet, lang) in enumerate(zip(articles, given, outlets, languages)):
             stripped, read_off = learnt.strip(text, outlet, lang) if text else (text, [])

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
+from perspectives.stories.copies import copies
 from perspectives.stories.evidence import EventEvidence, centre_by_language
 from perspectives.stories.granularity import (
     OPEN_ENDED_SHARE,
@@ -300,9 +301,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # The rows are grouped in an order of their own (by content): the same articles in any order then meet the
         # same random pairs, float sums and tie-breaks, and give the same stories.
         order = _content_order(X, days)
-        # One text's copies on one day (an article at several links, a wire text run word for word) are one point of
-        # density: k identical vectors are a cluster HDBSCAN's excess of mass prefers to the story around them.
-        copy_of, fitted = _copies(X[order], days[order])
+        # One article's copies on one day are one point of density (`copies`).
+        read = articles.iloc[order] if articles is not None and self.use_text else None
+        copy_of = copies(X[order], days[order], read)
+        fitted = np.unique(copy_of, return_index=True)[1]
         rows = order[fitted]
         self._fit_in_content_order(
             X[rows], days[rows], None if articles is None else articles.iloc[rows].reset_index(drop=True), mapper,
@@ -753,17 +755,6 @@ def _story_codes(previous_stories, n: int) -> np.ndarray:
     if previous_stories is None:
         return np.full(n, -1)
     return pd.factorize(pd.Series(previous_stories).reset_index(drop=True))[0]
-
-
-def _copies(vectors: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of one vector and one calendar day (or none) are copies of one text: for each row the one of `fitted`
-    that stands for its copies (its index there), and `fitted`, the first row of each text, in order. Copies on
-    different days stay apart: one week's "Jobless claims fall" is not the next week's."""
-    day_keys = np.where(np.isnan(days), np.inf, np.floor(days))
-    digests = [hashlib.blake2b(row.tobytes() + day.tobytes(), digest_size=16).digest()
-               for row, day in zip(np.ascontiguousarray(vectors), day_keys)]
-    text_of, _ = pd.factorize(pd.Series(digests, dtype=object))  # numbered by first row: `fitted` is in row order
-    return text_of, np.unique(text_of, return_index=True)[1]
 
 
 def _content_order(vectors: np.ndarray, days: np.ndarray) -> np.ndarray:
