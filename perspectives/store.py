@@ -18,13 +18,12 @@ import pandas as pd
 import psutil
 
 from perspectives.ingest.schema import COLUMNS
-from perspectives.text import content_hash, document, without_nan
+from perspectives.text import OPENING, content_hash, document, without_nan
 
 DEFAULT_DB = "perspectives.db"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to finish before "database is locked"
 UPSERT_CHUNK = 500  # articles per write transaction, so other writers get their turn during a long ingest
 READ_CHUNK = 2000  # articles (or stories) per read of the streamed reads: what bounds a report's memory
-OPENING = 200  # characters of an untitled article's text that stand for its title where bodies are not read
 _TITLE_OR_OPENING = (f"CASE WHEN title != '' THEN title WHEN length(text) > {OPENING} "
                      f"THEN substr(text, 1, {OPENING - 1}) || '…' ELSE text END AS title")
 VECTOR_CHUNK = 20_000  # vectors per read where every stored one is compared (30 MB at 384 dimensions)

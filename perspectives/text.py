@@ -238,6 +238,11 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# Characters of an untitled article's text that stand for its title (where bodies are not read, and where a title
+# is compared).
+OPENING = 200
+
+
 def short_id(prefix: str, seed: str, length: int = 10) -> str:
     """A stable id named after `seed`: `prefix-` and the first `length` hex digits of its SHA-1 (s-…, w-…, web-…)."""
     return f"{prefix}-{hashlib.sha1(seed.encode('utf-8')).hexdigest()[:length]}"

@@ -13,7 +13,7 @@ import pandas as pd
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from perspectives.ingest.schema import UNKNOWN_OUTLET, iso_utc, utc_text
-from perspectives.text import short_id, words
+from perspectives.text import OPENING, short_id, words
 
 
 def canonical_url(url: str) -> str:
@@ -24,8 +24,6 @@ def canonical_url(url: str) -> str:
 # Two titles of one outlet that share this share of the shorter's words are one article's (an edit). Of the titles
 # of different stories of one outlet in the labelled sets, 0-1.5% of pairs share half (0-5% a third).
 SAME_TITLE_SHARE = 0.5
-# Characters of a body that stand for the title of an article without one.
-OPENING = 200
 
 
 def same_article(held: Mapping, given: Mapping) -> bool:

@@ -401,11 +401,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         for read_on_lists in ("open_ended_", "list_sizes_"):
             if hasattr(self, read_on_lists):
                 setattr(self, read_on_lists, getattr(self, read_on_lists)[copy_of])
-        copies = np.setdiff1d(np.arange(len(copy_of)), fitted)
+        copy_rows = np.setdiff1d(np.arange(len(copy_of)), fitted)
         graph = self.graph_
-        self.graph_ = NeighbourGraph(len(copy_of), np.concatenate([fitted[graph.rows], fitted[copy_of[copies]]]),
-                                     np.concatenate([fitted[graph.cols], copies]),
-                                     np.concatenate([graph.similarity, np.ones(len(copies), graph.similarity.dtype)]))
+        identical = np.ones(len(copy_rows), graph.similarity.dtype)
+        self.graph_ = NeighbourGraph(len(copy_of), np.concatenate([fitted[graph.rows], fitted[copy_of[copy_rows]]]),
+                                     np.concatenate([fitted[graph.cols], copy_rows]),
+                                     np.concatenate([graph.similarity, identical]))
         self.large_story_rows_ = np.flatnonzero(np.isin(copy_of, self.large_story_rows_))
 
     def _put_in_input_order(self, order: np.ndarray) -> None:
