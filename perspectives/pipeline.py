@@ -29,6 +29,7 @@ from perspectives.report import write_rejects, write_report
 from perspectives.shapes import SHAPES, inapplicable
 from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
+from perspectives.stories.copies import copies
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import RegroupScope, places, touched_undated, widened_spans
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, unit_rows
@@ -87,9 +88,9 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     else:
         clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before)
         labels, graph, placed_by = clusterer.labels_, clusterer.graph_, clusterer.placed_by_
-    copies = wire.fit(articles, vectors, graph=graph).groups_
-    stories, members = describe_stories(articles, merge_wire_groups(labels, copies), vectors)
-    members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], copies)))
+    wire_groups = wire.fit(articles, vectors, graph=graph).groups_
+    stories, members = describe_stories(articles, merge_wire_groups(labels, wire_groups), vectors)
+    members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], wire_groups)))
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
     members[["placed_at", "place_similarity"]] = placements(articles, vectors, placed_by).reindex(
         members["article_id"]).to_numpy()
@@ -110,6 +111,12 @@ def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.
     dated_by = dated[(unit_rows(reference_vectors) @ unit_rows(vectors[dated]).T).argmax(axis=1)] if len(dated) else \
         np.full(len(reference), -1)
     reference["published_at"] = articles["published_at"].to_numpy()[dated_by] if len(dated) else None
+    # A reference article that is a copy of one of the articles (a corpus holding the project's own texts) would be
+    # one point with it, and might stand for it: it is left out.
+    both = pd.concat([articles, reference], ignore_index=True)
+    copy_of = copies(np.vstack([vectors, reference_vectors]), day_numbers(both["published_at"], len(both)), both)
+    kept = ~np.isin(copy_of[n:], copy_of[:n])
+    reference, reference_vectors, dated_by = reference[kept], reference_vectors[kept], dated_by[kept]
     previous = None if before is None else pd.concat([before, pd.Series([None] * len(reference))], ignore_index=True)
     clusterer.fit(np.vstack([vectors, reference_vectors]), articles=pd.concat([articles, reference], ignore_index=True),
                   mapper=mapper, previous_stories=previous)
