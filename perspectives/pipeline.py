@@ -265,7 +265,9 @@ def ingest(*paths: Articles, db: str | Path | None = None, rejects: str | Path |
     log = TranslationLog(translator) if translator is not None else None
     articles = translate_articles(loaded.articles, log) if log is not None else loaded.articles
     with Store(db) as store:
-        articles, ids_reused = renamed_where_reused(articles, store.articles(*among(articles["id"]), texts=False))
+        articles, renamed_ids = renamed_where_reused(articles, store.articles(*among(articles["id"]), texts=False))
+        # Renamed when first read, such a row is stored under its new id: read again, it is said once.
+        ids_reused = len(set(renamed_ids) - set(store.articles(*among(renamed_ids), texts=False)["id"]))
         counts = store.upsert_articles(articles)
         web = ingest_sources(registry, store, fetcher=fetcher, since=since, translator=log,
                              progress=progress) if registry else None

@@ -134,6 +134,28 @@ def test_takes_give_one_row_per_outlet_of_multi_outlet_stories():
     assert "kremlin" in " ".join(vestnik["distinctive_terms"])
 
 
+def test_an_outlets_copies_of_one_article_are_read_once_and_another_outlets_copy_is_not_left_out():
+    from perspectives.framing.takes import multi_outlet_stories
+
+    text = "Trump set a deadline for Moscow. Tariffs loom on oil buyers. Markets wait for Friday."
+    articles = pd.DataFrame([
+        article(1, "Capitol Ledger", text),
+        # the same article at a second link, and updated with a new opening line, later that day
+        {**article(1, "Capitol Ledger", text), "id": "a1-print"},
+        {**article(1, "Capitol Ledger", "Moscow has not answered.\n" + text), "id": "a1-update",
+         "title": "Deadline nears", "published_at": "2025-08-01T18:00:00Z"},
+        # the Ledger's own report of the next day repeats it: not a copy
+        {**article(2, "Capitol Ledger", text), "id": "a2"},
+        # a wire copy on the same day: another outlet's, a voice of its own
+        {**article(3, "Harbour Gazette", text), "published_at": "2025-08-01T12:00:00Z"},
+    ])
+    members = pd.DataFrame({"article_id": articles["id"], "story_id": "s1"})
+    [(story_id, story)] = multi_outlet_stories(articles, members)
+    assert [a["id"] for a in story] == ["a1", "a3", "a2"]  # in time order
+    takes = alternative_takes(articles, members)
+    assert takes.set_index("outlet").loc["Capitol Ledger", "article_ids"] == ["a1", "a2"]
+
+
 def test_an_untitled_take_shows_the_headline_line_its_text_opens_with():
     articles = pd.DataFrame([
         article(1, "Capitol Ledger", "Trump Sets Deadline For Putin\nTariffs loom on oil buyers. Markets wait."),

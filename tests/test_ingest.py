@@ -863,6 +863,7 @@ def test_an_id_two_files_reuse_for_different_articles_keeps_both(tmp_path):
     said = [cli("ingest", path, "--db", db, "--rejects", tmp_path / "r.csv").stdout for path in (first, second, second)]
     assert "store: 2 new" in said[0] and "store: 1 new, 1 updated" in said[1] and "2 unchanged" in said[2]
     assert "1 rows came under an id another article has" in said[1]
+    assert "came under an id" not in said[2]  # read again: stored under its new id already
     with sqlite3.connect(db) as conn:
         titles = dict(conn.execute("SELECT id, title FROM articles").fetchall())
     assert titles == {"1": "Quake hits Izmir", "2": "Central bank lifts rates again", flood["id"]: "Flood in Porto"}

@@ -7,6 +7,7 @@ from tqdm.auto import tqdm
 
 from perspectives.framing.fightin_words import FightinWords, TermCounts
 from perspectives.framing.sentences import records
+from perspectives.stories.copies import repeated_in_outlet
 from perspectives.text import (
     document,
     has_english,
@@ -26,7 +27,9 @@ TERM_COLUMNS = ["story_id", "outlet", "term", "z", "sentence"]
 
 
 def multi_outlet_stories(articles: pd.DataFrame, members: pd.DataFrame, story_ids=None):
-    """(story_id, that story's articles as dicts in time order) for each story covered by two or more outlets."""
+    """(story_id, that story's articles as dicts in time order) for each story covered by two or more outlets; an
+    outlet's copies of one of its articles are left out (`repeated_in_outlet`), so that its sentences, quotes and
+    words count once."""
     joined = members.merge(articles, left_on="article_id", right_on="id")
     if story_ids is not None:
         joined = joined[joined["story_id"].isin(set(story_ids))]
@@ -36,7 +39,8 @@ def multi_outlet_stories(articles: pd.DataFrame, members: pd.DataFrame, story_id
     for story_id in sorted(by_story):
         story = by_story[story_id]
         if len({a["outlet"] for a in story}) >= 2:
-            yield story_id, sorted(story, key=lambda a: (a["published_at"] is None, a["published_at"] or "", a["id"]))
+            story.sort(key=lambda a: (a["published_at"] is None, a["published_at"] or "", a["id"]))
+            yield story_id, [a for a, repeated in zip(story, repeated_in_outlet(story)) if not repeated]
 
 
 def story_takes(story_id: str, story, counts: TermCounts, scorer: FightinWords,

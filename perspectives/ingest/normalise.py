@@ -51,10 +51,10 @@ def renamed(article: dict) -> dict:
     return {**article, "id": reused_id(article), "extra": {**article["extra"], "id_given": article["id"]}}
 
 
-def renamed_where_reused(articles: pd.DataFrame, held: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def renamed_where_reused(articles: pd.DataFrame, held: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """`articles` with each one given under an id that names another of the `held` articles (`id, url, outlet,
-    title, text`: a store's) `renamed`, and how many; an article named by its file and row (`extra.id_source`
-    "row") keeps its id, as rows inserted into a file shift every later row."""
+    title, text`: a store's) `renamed`, and the ids they were given; an article named by its file and row
+    (`extra.id_source` "row") keeps its id, as rows inserted into a file shift every later row."""
     held_by_id = {row["id"]: {**row, "text": row.get("text") or ""} for row in held.to_dict("records")}
     reused = []
     for article in articles[articles["id"].isin(list(held_by_id))].to_dict("records"):
@@ -63,11 +63,11 @@ def renamed_where_reused(articles: pd.DataFrame, held: pd.DataFrame) -> tuple[pd
         if not unchanged and article["extra"].get("id_source") != "row" and not same_article(before, article):
             reused.append(article["id"])
     if not reused:
-        return articles, 0
+        return articles, []
     where = articles["id"].isin(reused)
     renamed_rows = pd.DataFrame([renamed(article) for article in articles[where].to_dict("records")],
                                 index=articles.index[where])
-    return pd.concat([articles[~where], renamed_rows]).loc[articles.index], len(reused)
+    return pd.concat([articles[~where], renamed_rows]).loc[articles.index], renamed_rows["id"].tolist()
 
 
 def article_id(url: str) -> str:

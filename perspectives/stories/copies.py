@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from perspectives.stories.neighbours import day_numbers
 from perspectives.text import present, sentences, split_headline
 
 # Two articles are copies where at least this share of the shorter's sentences is in the other, and at least
@@ -46,19 +47,37 @@ def copies(vectors: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None 
     first_of = np.unique(same_vector, return_index=True)[1]
     pairs = [(int(first_of[code]), row) for row, code in enumerate(same_vector) if first_of[code] != row]
     if articles is not None:
-        pairs += near_copies(articles, day_keys)
-    n = len(vectors)
+        pairs += near_copies(articles.to_dict("records"), day_keys)
+    return same_vector if not pairs else _groups(pairs, len(vectors))
+
+
+def repeated_in_outlet(records: list[dict]) -> list[bool]:
+    """For articles as dicts (`outlet, title, text, published_at`, in time order): whether each is a copy of an
+    earlier article of its own outlet (one text at two links, an update beside its first version), read as
+    `copies` reads them: the framing counts such an article once, as its first."""
+    day_keys = np.floor(day_numbers([r.get("published_at") for r in records], len(records)))
+    day_keys[np.isnan(day_keys)] = np.inf
+    pairs = [(first, second) for first, second in near_copies(records, day_keys)
+             if records[first]["outlet"] == records[second]["outlet"]]
     if not pairs:
-        return same_vector
+        return [False] * len(records)
+    group = _groups(pairs, len(records))
+    first_row = np.unique(group, return_index=True)[1]
+    return (first_row[group] < np.arange(len(records))).tolist()
+
+
+def _groups(pairs: list[tuple[int, int]], n: int) -> np.ndarray:
+    """The connected components of `pairs` among `n` rows, numbered by their first row."""
     rows, cols = np.array(pairs).T
     _, component = connected_components(coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n)),
                                         directed=False)
     return pd.factorize(component)[0]
 
 
-def near_copies(articles: pd.DataFrame, day_keys: np.ndarray) -> list[tuple[int, int]]:
-    """The pairs of rows of one day key whose sentences make them copies (MIN_SHARED, MIN_SHARED_SENTENCES)."""
-    own = [_sentence_keys(article) for article in articles.to_dict("records")]
+def near_copies(records: list[dict], day_keys: np.ndarray) -> list[tuple[int, int]]:
+    """The pairs of `records` (articles as dicts) of one day key whose sentences make them copies (MIN_SHARED,
+    MIN_SHARED_SENTENCES)."""
+    own = [_sentence_keys(article) for article in records]
     holders: dict[tuple[float, int], list[int]] = defaultdict(list)
     for row, (keys, day) in enumerate(zip(own, day_keys)):
         for key in keys:
