@@ -45,6 +45,8 @@ from perspectives.pipeline import cluster, group_stories  # noqa: E402
 from perspectives.shapes import (  # noqa: E402
     ARTICLE_COPIES,
     BOILERPLATE,
+    CRAWL_DATES,
+    CRAWL_DAYS,
     EVERY_SHAPE,
     FEED_ITEM,
     HEADLINE_IN_BODY,
@@ -1117,6 +1119,9 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     dated = {name: articles for name, articles in full.items() if articles["published_at"].notna().all()}
     print_table(f"{PLACEHOLDER_DATES}: a quarter of each dated set's articles dated Unix time 0 ({UNIX_ZERO}), as a"
                 " scraper writes a date it did not find", quality_rows(dated, [PLACEHOLDER_DATES], peers=peers))
+    print_table(f"{' and '.join(CRAWL_DATES)}: each dated set's dates drawn at random over {CRAWL_DAYS} days (a scraper"
+                " that writes when it fetched a page), for every outlet and for a third of them",
+                quality_rows(dated, list(CRAWL_DATES), peers=peers))
     print_table(f"{' and '.join(ARTICLE_COPIES)}: a third of each set's articles given three times under ids of their"
                 " own (one article at several links, as scrapes hold); as they are, and each copy's headline changed"
                 " and its last sentences cut (updates stored beside it)",

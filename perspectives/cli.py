@@ -228,6 +228,12 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
         apart = sized["large_stories_apart"]
         typer.echo(f"{apart['articles']} articles whose neighbours ran past their stories, grouped apart: "
                    f"{_sizing(apart)}")
+    if sized.get("dates_ignored"):
+        outlets = sized["dates_ignored"]
+        named = ", ".join(f"{outlet} ({n})" for outlet, n in sorted(outlets.items(), key=lambda item: -item[1])[:5])
+        typer.echo(f"{sum(outlets.values())} articles' dates ({len(outlets)} outlets: {named}) do not agree with their "
+                   "content (their articles' nearest in other outlets no nearer in time than chance: a scraper's fetch "
+                   "times?): grouped as undated; each run regroups all articles while such dates are stored")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
     if summary.stories and not summary.multi_outlet_stories:

@@ -84,27 +84,34 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])
     if 0 < len(articles) < REFERENCE_BELOW and (reference is None or not reference.empty):
         reference = reference_articles() if reference is None else in_schema(reference)
-        labels, graph, placed_by = fitted_among(clusterer, articles, vectors, reference, encoder, before, store, mapper)
+        labels, graph, placed_by, ignored = fitted_among(clusterer, articles, vectors, reference, encoder, before,
+                                                         store, mapper)
     else:
         clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before)
         labels, graph, placed_by = clusterer.labels_, clusterer.graph_, clusterer.placed_by_
+        ignored = clusterer.dates_ignored_
     wire_groups = wire.fit(articles, vectors, graph=graph).groups_
     stories, members = describe_stories(articles, merge_wire_groups(labels, wire_groups), vectors)
     members["wire_group"] = members["article_id"].map(dict(zip(articles["id"], wire_groups)))
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
     members[["placed_at", "place_similarity"]] = placements(articles, vectors, placed_by).reindex(
         members["article_id"]).to_numpy()
-    return Grouping(articles, vectors, stories, members, newly_embedded, granularity(clusterer))
+    dates_ignored = articles.loc[ignored, "outlet"].value_counts().sort_index().to_dict()
+    return Grouping(articles, vectors, stories, members, newly_embedded,
+                    granularity(clusterer) | {"dates_ignored": dates_ignored})
 
 
 def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray, reference: pd.DataFrame,
                  encoder: Embedder | EncoderAdapter, before: pd.Series | None, store: Store | None,
-                 mapper: Mapper | None) -> tuple[np.ndarray, NeighbourGraph, np.ndarray]:
+                 mapper: Mapper | None) -> tuple[np.ndarray, NeighbourGraph, np.ndarray, np.ndarray]:
     """Fit `clusterer` on the articles and the `reference` articles (embedded by `encoder`, cached in `store`) after
-    them; the articles' stories, the candidate pairs among them and their placements (`placed_by_`). Each reference
-    article takes the date of the dated article most like it (undated, of outlets that date none, no dated article
-    would list it: `StoryClusterer`'s `time_window_days`); an undated article placed at a reference article's date is
-    placed at that article's."""
+    them; the articles' stories, the candidate pairs among them, their placements (`placed_by_`) and the articles
+    whose dates were not used (`StoryClusterer.ignored_dates`, read on the articles alone). Each reference article
+    takes the date of the dated article most like it (undated, of outlets that date none, no dated article would list
+    it: `StoryClusterer`'s `time_window_days`); an undated article placed at a reference article's date is placed at
+    that article's."""
+    ignored = clusterer.ignored_dates(vectors, day_numbers(articles["published_at"], len(articles)), articles)
+    articles = articles.assign(published_at=articles["published_at"].mask(ignored, None))
     reference = reference.reindex(columns=articles.columns)
     reference_vectors, _ = embed_articles(reference, encoder, store=store, progress=False)
     n, dated = len(articles), np.flatnonzero(articles["published_at"].notna().to_numpy())
@@ -122,7 +129,7 @@ def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.
                   mapper=mapper, previous_stories=previous)
     placed_by = clusterer.placed_by_[:n]
     return (pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n),
-            np.where(placed_by >= n, dated_by[np.maximum(placed_by - n, 0)], placed_by))
+            np.where(placed_by >= n, dated_by[np.maximum(placed_by - n, 0)], placed_by), ignored)
 
 
 def in_schema(articles: pd.DataFrame) -> pd.DataFrame:
@@ -381,7 +388,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         changed = store.changed_articles()
-        everything = full or not store.same_params("cluster", params)
+        # Dates set aside are no place to regroup by: while any are, every run regroups everything.
+        everything = (full or not store.same_params("cluster", params)
+                      or bool(store.last_summary("cluster").get("granularity", {}).get("dates_ignored")))
         scope, scope_embedded = (None, 0) if everything or changed.empty else stored_scope(
             store, changed, embedder, clusterer.time_window_days, mapper, progress)
         unchanged = not store.count("articles") or (not everything and changed.empty)

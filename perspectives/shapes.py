@@ -139,6 +139,21 @@ def placeholder_dates(articles: pd.DataFrame) -> pd.DataFrame:
 UNIX_ZERO = "1970-01-01T00:00:00Z"
 
 
+def crawl_dates(articles: pd.DataFrame, outlet_share: float = 1.0) -> pd.DataFrame:
+    """Each dated article dated at a time drawn (by a hash of its id) over CRAWL_DAYS days, as a scraper that writes
+    when it fetched a page; with `outlet_share`, only the articles of that share of the outlets (by a hash of
+    their names), one broken scraper among working ones."""
+    start = pd.Timestamp(CRAWL_START)
+    fetched = articles["id"].map(lambda id_: (start + pd.Timedelta(
+        minutes=zlib.crc32(f"fetched {id_}".encode()) % (CRAWL_DAYS * 1440))).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    broken = articles["outlet"].map(lambda outlet: zlib.crc32(str(outlet).encode()) % 1000 < outlet_share * 1000)
+    return articles.assign(published_at=articles["published_at"].mask(articles["published_at"].notna() & broken,
+                                                                      fetched))
+
+
+CRAWL_START, CRAWL_DAYS = "2025-07-01T00:00:00Z", 30
+
+
 def copies(articles: pd.DataFrame) -> pd.DataFrame:
     """A third of the articles (by a hash of their ids) given three times, each copy under an id of its own: one
     article at several links of its site (section pages, mobile and print versions), as scrapes hold."""
@@ -184,12 +199,14 @@ ONE_LANGUAGE_GIVEN = "'en' given for every row"
 MOJIBAKE = "mojibake"
 PLACEHOLDER_DATES = "placeholder dates"
 ARTICLE_COPIES = ("copies", "updated copies")
+CRAWL_DATES = ("crawl dates", "one outlet in three crawl-dated")
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
                         BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, BOILERPLATE[2]: paywalled,
                         ONE_LANGUAGE_GIVEN: one_language_given, MOJIBAKE: mojibake,
                         PLACEHOLDER_DATES: placeholder_dates,
-                        ARTICLE_COPIES[0]: copies, ARTICLE_COPIES[1]: updated_copies}
+                        ARTICLE_COPIES[0]: copies, ARTICLE_COPIES[1]: updated_copies,
+                        CRAWL_DATES[0]: crawl_dates, CRAWL_DATES[1]: partial(crawl_dates, outlet_share=1 / 3)}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

@@ -568,8 +568,16 @@ class Store:
         last = self._last_params_json(kind)
         return None if last is None else json.loads(last)
 
+    def last_summary(self, kind: str) -> dict:
+        """The summary of the last finished run of this kind; empty before the first."""
+        last = self._last_run(kind, "summary")
+        return {} if last is None else json.loads(last)
+
     def _last_params_json(self, kind: str) -> str | None:
-        row = self.conn.execute("SELECT params FROM runs WHERE kind = ? AND finished_at IS NOT NULL "
+        return self._last_run(kind, "params")
+
+    def _last_run(self, kind: str, column: str) -> str | None:
+        row = self.conn.execute(f"SELECT {column} FROM runs WHERE kind = ? AND finished_at IS NOT NULL "
                                 "ORDER BY run_id DESC LIMIT 1", (kind,)).fetchone()
         return None if row is None else row[0]
 

@@ -1125,18 +1125,20 @@ def test_dated_stories_larger_than_the_corpus_reads_are_cut_at_their_own_minimum
         assert same_partition(pieces_kept.labels_[:60], truth[:60]) and len(np.unique(pieces_kept.labels_[60:])) == 3
 
 
+class Lookup:  # an encoder that gives each article its prepared vector
+    name = "lookup"
+
+    def __init__(self, articles, vectors):
+        from perspectives.embed.embedder import article_documents
+
+        self.vectors = dict(zip(article_documents(articles), vectors))
+
+    def encode(self, texts, progress=True):
+        return np.stack([self.vectors[t] for t in texts])
+
+
 def test_a_grouping_says_how_its_stories_were_sized():
-    from perspectives.embed.embedder import article_documents
     from perspectives.pipeline import group_stories
-
-    class Lookup:  # an encoder that gives each article its prepared vector
-        name = "lookup"
-
-        def __init__(self, articles, vectors):
-            self.vectors = dict(zip(article_documents(articles), vectors))
-
-        def encode(self, texts, progress=True):
-            return np.stack([self.vectors[t] for t in texts])
 
     rng = np.random.default_rng(7)
     loose = np.vstack([c + 0.6 * rng.standard_normal((60, 64)) for c in np.eye(64)[:6] * 3]).astype(np.float32)
@@ -1156,7 +1158,7 @@ def test_a_grouping_says_how_its_stories_were_sized():
     assert group_stories(articles, Lookup(articles, vectors), fixed, progress=False,
                          reference=pd.DataFrame()).granularity == {
         "story_size": None, "min_cluster_size": 4, "neighbours": 15, "large_stories": False,
-        "large_stories_apart": None}
+        "large_stories_apart": None, "dates_ignored": {}}
 
 
 def test_small_stories_keep_the_smallest_setting():
@@ -1572,3 +1574,68 @@ def test_an_updated_version_stored_beside_the_first_is_its_copy_and_a_shared_quo
     days = np.array([20000.2, 20000.7, 20000.5, 20007.2])
     assert list(copies(vectors, days, articles)) == [0, 0, 1, 2]
     assert list(copies(vectors, days)) == [0, 1, 2, 3]  # without the texts, only rows of one vector
+
+
+def crawled_corpus(crawled_outlet: bool = True, n_stories: int = 30):
+    """Each of `n_stories` stories told by three outlets on its own day (two days apart), as wordless titles with
+    vectors; the third outlet's dates, with `crawled_outlet`, drawn at random over the same 60 days (fetch times)."""
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((n_stories, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = np.vstack([c + 0.05 * rng.standard_normal((3, 64)) for c in centres]).astype(np.float32)
+    truth = np.repeat(np.arange(n_stories), 3)
+    outlets = np.tile(["Harbour Gazette", "Capitol Ledger", "Crawler Daily"], n_stories)
+    days = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(2 * truth + rng.random(len(truth)) / 4, unit="D")
+    crawled = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(rng.random(len(truth)) * 2 * n_stories, unit="D")
+    if crawled_outlet:
+        days = days.where(outlets != "Crawler Daily", crawled)
+    articles = wordless_titles(len(vectors)).assign(outlet=outlets, published_at=days.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return articles, vectors, truth
+
+
+def test_an_outlets_dates_that_say_nothing_of_its_articles_are_not_used():
+    articles, vectors, truth = crawled_corpus()
+    grouped = StoryClusterer().fit(vectors, articles=articles)
+    assert (grouped.dates_ignored_ == (articles["outlet"] == "Crawler Daily")).all()
+    assert same_partition(grouped.labels_, truth)
+    assert (grouped.placed_by_[grouped.dates_ignored_] >= 0).all()  # placed as undated articles are
+    # Used, its dates would take most of its articles out of their stories.
+    split = StoryClusterer(check_dates=False).fit(vectors, articles=articles).labels_
+    assert not same_partition(split, truth)
+    real, vectors, truth = crawled_corpus(crawled_outlet=False)
+    assert not StoryClusterer().fit(vectors, articles=real).dates_ignored_.any()
+    # Too few articles to tell: a few stories' dates are used as given.
+    few = crawled_corpus(n_stories=10)[0]
+    assert not StoryClusterer().fit(vectors[:30], articles=few).dates_ignored_.any()
+
+
+def test_a_store_with_dates_set_aside_says_so_and_is_regrouped_whole(tmp_path):
+    from perspectives import pipeline
+    from perspectives.store import Store
+
+    articles, vectors, truth = crawled_corpus()
+    db = tmp_path / "crawled.db"
+    with Store(db) as store:
+        store.upsert_articles(articles.iloc[:-3].assign(url=None, country=None, extra=[{}] * (len(articles) - 3)))
+    encoder = Lookup(articles, vectors)
+    first = pipeline.cluster(db=db, embedder=encoder, progress=False)
+    assert first.granularity["dates_ignored"] == {"Crawler Daily": 29}
+    with Store(db) as store:
+        store.upsert_articles(articles.iloc[-3:].assign(url=None, country=None, extra=[{}] * 3))
+    again = pipeline.cluster(db=db, embedder=encoder, progress=False)
+    assert again.mode == "full" and again.granularity["dates_ignored"] == {"Crawler Daily": 30}
+    with Store(db) as store:
+        members = store.members().set_index("article_id")["story_id"]
+    assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
+
+
+def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):
+    from perspectives.cli import _echo_cluster
+    from perspectives.pipeline import ClusterSummary
+
+    summary = ClusterSummary(model="m", articles=90, stories=30, multi_outlet_stories=30, single_article_stories=0,
+                             newly_embedded=0, run_id=1, params={}, mode="full",
+                             granularity={"dates_ignored": {"Crawler Daily": 30}})
+    _echo_cluster(summary)
+    assert ("30 articles' dates (1 outlets: Crawler Daily (30)) do not agree with their content"
+            in capsys.readouterr().out)

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.copies import copies
+from perspectives.stories.dates import dates_unlike_content
 from perspectives.stories.evidence import EventEvidence, centre_by_language
 from perspectives.stories.granularity import (
     OPEN_ENDED_SHARE,
@@ -171,6 +172,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         None (the default) pulls nothing: pulling raises most labelled corpora, loose stories of short texts most,
         but joins some of NeuS's crowded triplets, twin events and stories of two (benchmarks/GROUPING.md, "Pulling
         articles toward their best candidates").
+    check_dates : bool
+        Leave out the dates of outlets whose dates do not agree with their articles' content (their articles' mutual
+        nearest articles in other outlets no nearer in time than chance: a scraper's fetch times), as if undated
+        (see `stories.dates`).
 
     Attributes
     ----------
@@ -185,6 +190,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         detection) compare the same pairs.
     n_neighbors_ : int
         The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
+    dates_ignored_ : ndarray of bool, shape (n_articles,)
+        The dated rows whose dates were not used (`check_dates`), grouped as undated.
     placed_by_ : ndarray of int, shape (n_articles,)
         For each undated row, the dated row most like it, whose publication time it was given; -1 for the dated
         rows, and for all where no row is dated or `time_window_days` is None.
@@ -242,7 +249,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None, pull_neighbours: int = PULL_NEIGHBOURS,
-                 pull_share: float | None = None):
+                 pull_share: float | None = None, check_dates: bool = True):
         self.min_cluster_size = min_cluster_size
         self.size_share = size_share
         self.mixed_sizes = mixed_sizes
@@ -259,6 +266,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.evidence = evidence
         self.pull_neighbours = pull_neighbours
         self.pull_share = pull_share
+        self.check_dates = check_dates
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None,
             previous_stories=None):
@@ -296,6 +304,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if articles is not None and published_at is None:
             published_at = articles["published_at"]
         days = day_numbers(published_at, n)
+        self.dates_ignored_ = self.ignored_dates(X, days, articles)
+        days = np.where(self.dates_ignored_, np.nan, days)
         for read_on_lists in ("open_ended_", "list_sizes_"):  # read again only with "auto", never left from a fit
             self.__dict__.pop(read_on_lists, None)
         # The rows are grouped in an order of their own (by content): the same articles in any order then meet the
@@ -312,6 +322,23 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self._put_copies_back(copy_of, fitted)
         self._put_in_input_order(order)
         return self
+
+    def ignored_dates(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None) -> np.ndarray:
+        """The rows whose dates `fit` does not use (`check_dates`; `days`: days since 1970, NaN where undated; see
+        `dates.dates_unlike_content`), read in content order on the vectors centred per language (given the
+        articles, with `use_text`)."""
+        ignored = np.zeros(len(X), dtype=bool)
+        if not self.check_dates or self.time_window_days is None or np.isnan(days).all():
+            return ignored
+        order = _content_order(X, days)
+        unit, outlets = unit_rows(X[order]), np.zeros(len(X))
+        if articles is not None:
+            if "outlet" in articles:
+                outlets = articles["outlet"].to_numpy(dtype=object)[order]
+            if self.use_text:
+                unit = centre_by_language(X[order], embedded_language(articles.iloc[order]))
+        ignored[order] = dates_unlike_content(unit, days[order], outlets, self.time_window_days)
+        return ignored
 
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,
                               history: np.ndarray) -> None:
