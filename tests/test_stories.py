@@ -1604,9 +1604,15 @@ def test_an_outlets_dates_that_say_nothing_of_its_articles_are_not_used():
     assert not same_partition(split, truth)
     real, vectors, truth = crawled_corpus(crawled_outlet=False)
     assert not StoryClusterer().fit(vectors, articles=real).dates_ignored_.any()
-    # Too few articles to tell: a few stories' dates are used as given.
+    # Too few articles to tell, or one outlet (nothing to read its dates against): the dates are used as given.
     few = crawled_corpus(n_stories=10)[0]
     assert not StoryClusterer().fit(vectors[:30], articles=few).dates_ignored_.any()
+    crawled, vectors, _ = crawled_corpus()
+    one_site = crawled.assign(outlet="Crawler Daily")
+    assert not StoryClusterer().fit(vectors, articles=one_site).dates_ignored_.any()
+    # Articles are read against their own language's: an outlet in another language has nothing to read against.
+    other_language = crawled.assign(language=np.where(crawled["outlet"] == "Crawler Daily", "de", "en"))
+    assert not StoryClusterer().fit(vectors, articles=other_language).dates_ignored_.any()
 
 
 def test_a_store_with_dates_set_aside_says_so_and_is_regrouped_whole(tmp_path):

@@ -331,13 +331,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if not self.check_dates or self.time_window_days is None or np.isnan(days).all():
             return ignored
         order = _content_order(X, days)
-        unit, outlets = unit_rows(X[order]), np.zeros(len(X))
+        unit, outlets, languages = unit_rows(X[order]), np.zeros(len(X)), np.zeros(len(X))
         if articles is not None:
             if "outlet" in articles:
                 outlets = articles["outlet"].to_numpy(dtype=object)[order]
             if self.use_text:
-                unit = centre_by_language(X[order], embedded_language(articles.iloc[order]))
-        ignored[order] = dates_unlike_content(unit, days[order], outlets, self.time_window_days)
+                languages = embedded_language(articles.iloc[order])
+                unit = centre_by_language(X[order], languages)
+        ignored[order] = dates_unlike_content(unit, days[order], outlets, languages, self.time_window_days)
         return ignored
 
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,

@@ -16,55 +16,73 @@ NEIGHBOURS = 3
 # An outlet's dates are not used where its mutual pairs' share within the window is, at 95% confidence (Wilson's
 # upper bound), below chance plus this share of the way from chance to every pair: real dates put most outlets'
 # 0.8-1.0 of them within the window (0.45 where MiniLM cannot read an untranslated language), fetch times chance's
-# share (chosen among 0.3, 0.4 and 0.5 on the dated sets' crawl dates).
-SHARE_ABOVE_CHANCE = 0.4
+# share. Chosen with PAIR_Z leaving one dated set out on its crawl dates and its stories cut to single articles
+# (benchmarks/GROUPING.md, "Dates that say nothing").
+SHARE_ABOVE_CHANCE = 0.5
 CONFIDENCE_Z = 1.645
+# An outlet with fewer mutual pairs keeps its dates: two pairs of other stories' articles say little.
+MIN_PAIRS = 3
 # The articles whose neighbours are read (in larger corpora a sample, as many of each outlet as can be): the reading's
 # cost stays proportional to the corpus.
 SAMPLE = 1_000
 CHUNK = 256
+# A mutual pair counts where its cosine is this many standard deviations above random pairs' (of BACKGROUND_PAIRS):
+# an article no other reports has mutual neighbours too, of other stories and any day, and most of a feed's events
+# are reported once.
+PAIR_Z = 3.0
+BACKGROUND_PAIRS = 4_000
+MOST = 0.5
 # Fewer dated articles are too few to tell recurring events (one text each week, its nearest the other weeks') from
 # dates that say nothing: their dates are used as they are.
 MIN_DATED = 40
 
 
-def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, window: float) -> np.ndarray:
+def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray,
+                         window: float) -> np.ndarray:
     """Mask of the dated rows whose dates are not to be used: those of outlets whose dates do not agree with their
     articles' content (`unit`: unit rows, in an order of their own, such as the grouping's content order; `days`:
-    days since 1970, NaN where undated; `outlets`: one name per row). With one outlet, articles are compared with all
-    others. Outlets are read again without those set aside, until none is; fewer than MIN_DATED dated rows are
-    left as they are."""
-    ignored = np.zeros(len(days), dtype=bool)
-    outlets = np.asarray(outlets, dtype=object)
-    while (~np.isnan(days)).sum() >= MIN_DATED:
-        used = ~np.isnan(days) & ~ignored
-        unlike = [outlet for outlet, (pairs, near, chance) in _outlet_pairs(unit, days, outlets, used, window).items()
-                  if near < pairs and _upper_bound(near, pairs) < chance + SHARE_ABOVE_CHANCE * (1 - chance)]
+    days since 1970, NaN where undated; `outlets` and `languages`, those of the embedded texts: one per row). An
+    article is compared with the articles of its language in other outlets: a model that reads a script but not its
+    languages puts their articles nearest one another, whatever their stories. Outlets are read again without those
+    set aside, until none is; where more than MOST of the dated rows are set aside, all are. Fewer than MIN_DATED dated
+    rows, or one outlet (nothing to read its dates against), are left as they are."""
+    dated, ignored = ~np.isnan(days), np.zeros(len(days), dtype=bool)
+    outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
+    if dated.sum() < MIN_DATED or len(set(outlets[dated])) < 2:
+        return ignored
+    while True:
+        used = dated & ~ignored
+        unlike = [outlet for outlet, (pairs, near, chance) in _outlet_pairs(unit, days, outlets, languages, used,
+                                                                            window).items()
+                  if pairs >= MIN_PAIRS and near < pairs
+                  and _upper_bound(near, pairs) < chance + SHARE_ABOVE_CHANCE * (1 - chance)]
         if not unlike:
-            return ignored
+            break
         ignored |= used & np.isin(outlets, unlike)
-    return ignored
+    # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
+    # all are set aside.
+    return dated if ignored.sum() > MOST * dated.sum() else ignored
 
 
-def _outlet_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, used: np.ndarray,
+def _outlet_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, used: np.ndarray,
                   window: float) -> dict[str, tuple[int, int, float]]:
     """Per outlet: its sampled articles' mutual pairs, how many lie within the window, and chance's share."""
     rows = np.flatnonzero(used)
-    one_outlet = len(set(outlets[rows])) < 2
     if len(rows) <= NEIGHBOURS:
         return {}
     # Round robin over the outlets, in the rows' order: each outlet's first article, then each one's second, ...
     rank = pd.Series(outlets[rows]).groupby(outlets[rows]).cumcount().to_numpy()
     sample = rows[np.lexsort((np.arange(len(rows)), rank))[:SAMPLE]]
-    near_of = _nearest(unit, outlets, rows, sample, one_outlet)
+    near_of = _nearest(unit, outlets, languages, rows, sample)
     listed = rows[np.unique(near_of[near_of >= 0])]
     lists = {row: set(rows[theirs[theirs >= 0]].tolist())
-             for row, theirs in zip(listed.tolist(), _nearest(unit, outlets, rows, listed, one_outlet))}
-    chance = _chance(days, outlets, rows, sample, window, one_outlet)
+             for row, theirs in zip(listed.tolist(), _nearest(unit, outlets, languages, rows, listed))}
+    chance = _chance(days, outlets, languages, rows, sample, window)
+    alike = _alike(unit, rows)
     counted: dict[str, list[float]] = {}
     for k, row in enumerate(sample.tolist()):
         for other in rows[near_of[k][near_of[k] >= 0]].tolist():
-            if row in lists[other]:
+            if row in lists[other] and float(unit[row] @ unit[other]) >= alike:
                 counts = counted.setdefault(outlets[row], [0, 0, 0.0])
                 counts[0] += 1
                 counts[1] += abs(days[row] - days[other]) <= window
@@ -72,17 +90,27 @@ def _outlet_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, used:
     return {outlet: (int(pairs), int(near), total / pairs) for outlet, (pairs, near, total) in counted.items()}
 
 
-def _nearest(unit: np.ndarray, outlets: np.ndarray, rows: np.ndarray, queries: np.ndarray,
-             one_outlet: bool) -> np.ndarray:
-    """For each query row, the positions in `rows` of its NEIGHBOURS most similar rows, of other outlets (any but
-    itself where there is one outlet); -1 where fewer exist."""
+def _alike(unit: np.ndarray, rows: np.ndarray) -> float:
+    """The cosine from which a pair is read as one story's: PAIR_Z standard deviations above the mean of random
+    pairs of `rows` (BACKGROUND_PAIRS of them, drawn with a fixed seed)."""
+    rng = np.random.default_rng(0)
+    first, second = rng.choice(rows, BACKGROUND_PAIRS), rng.choice(rows, BACKGROUND_PAIRS)
+    keep = first != second
+    cosines = np.einsum("ij,ij->i", unit[first[keep]], unit[second[keep]])
+    return float(cosines.mean() + PAIR_Z * cosines.std())
+
+
+def _nearest(unit: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows: np.ndarray,
+             queries: np.ndarray) -> np.ndarray:
+    """For each query row, the positions in `rows` of its NEIGHBOURS most similar rows of its language in other
+    outlets; -1 where fewer exist."""
     found = np.full((len(queries), NEIGHBOURS), -1)
     candidates = unit[rows]
     for start in range(0, len(queries), CHUNK):
         chunk = queries[start:start + CHUNK]
         similarity = unit[chunk] @ candidates.T
-        own = rows if one_outlet else outlets[rows]
-        excluded = own[None, :] == (chunk if one_outlet else outlets[chunk])[:, None]
+        excluded = ((outlets[rows][None, :] == outlets[chunk][:, None])
+                    | (languages[rows][None, :] != languages[chunk][:, None]))
         similarity[excluded] = -np.inf
         take = min(NEIGHBOURS, len(rows))
         best = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
@@ -93,19 +121,21 @@ def _nearest(unit: np.ndarray, outlets: np.ndarray, rows: np.ndarray, queries: n
     return found
 
 
-def _chance(days: np.ndarray, outlets: np.ndarray, rows: np.ndarray, sample: np.ndarray, window: float,
-            one_outlet: bool) -> np.ndarray:
-    """For each sampled row, the share of the rows it is compared with that lie within the window of it."""
+def _chance(days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows: np.ndarray, sample: np.ndarray,
+            window: float) -> np.ndarray:
+    """For each sampled row, the share of the rows it is compared with (its language's, in other outlets) that lie
+    within the window of it."""
     def within(sorted_days: np.ndarray, day: float) -> int:
         return int(np.searchsorted(sorted_days, day + window, "right") - np.searchsorted(sorted_days, day - window))
 
-    everyone = np.sort(days[rows])
-    own = {outlet: np.sort(days[rows[outlets[rows] == outlet]]) for outlet in set(outlets[sample])}
+    frame = pd.DataFrame({"day": days[rows], "language": languages[rows], "outlet": outlets[rows]})
+    by_language = {key: np.sort(group.to_numpy()) for key, group in frame.groupby("language")["day"]}
+    by_outlet = {key: np.sort(group.to_numpy()) for key, group in frame.groupby(["language", "outlet"])["day"]}
     shares = []
     for row in sample:
-        mine = np.array([days[row]]) if one_outlet else own[outlets[row]]
-        compared = len(everyone) - len(mine)
-        shares.append((within(everyone, days[row]) - within(mine, days[row])) / max(compared, 1))
+        language, day = languages[row], days[row]
+        everyone, mine = by_language[language], by_outlet[(language, outlets[row])]
+        shares.append((within(everyone, day) - within(mine, day)) / max(len(everyone) - len(mine), 1))
     return np.array(shares)
 
 
