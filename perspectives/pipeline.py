@@ -125,8 +125,15 @@ def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.
     kept = ~np.isin(copy_of[n:], copy_of[:n])
     reference, reference_vectors, dated_by = reference[kept], reference_vectors[kept], dated_by[kept]
     previous = None if before is None else pd.concat([before, pd.Series([None] * len(reference))], ignore_index=True)
-    clusterer.fit(np.vstack([vectors, reference_vectors]), articles=pd.concat([articles, reference], ignore_index=True),
-                  mapper=mapper, previous_stories=previous)
+    # The reference articles took the articles' dates: the dates were read on the articles alone, above.
+    checks_dates = clusterer.check_dates
+    clusterer.set_params(check_dates=False)
+    try:
+        clusterer.fit(np.vstack([vectors, reference_vectors]),
+                      articles=pd.concat([articles, reference], ignore_index=True), mapper=mapper,
+                      previous_stories=previous)
+    finally:
+        clusterer.set_params(check_dates=checks_dates)
     placed_by = clusterer.placed_by_[:n]
     return (pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n),
             np.where(placed_by >= n, dated_by[np.maximum(placed_by - n, 0)], placed_by), ignored)
