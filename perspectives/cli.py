@@ -53,6 +53,10 @@ Backend = Annotated[str | None, typer.Option(
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
          "articles in between); an undated article counts as of the day of the dated article most like it.")]
+KeepDates = Annotated[bool, typer.Option(
+    "--keep-dates", help="Use every date as given: by default an outlet whose dates do not agree with its articles' "
+                         "content (a scraper's fetch times) is grouped as undated. See benchmarks/GROUPING.md, "
+                         "\"Dates that say nothing\".")]
 Pull = Annotated[bool, typer.Option(
     "--pull", help="Pull each article toward its best candidates before the story size is read: for loose short texts "
                    "(titles, one-line summaries, posts); it costs crowded stories of two to four articles. See "
@@ -281,7 +285,7 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0, pull: Pull = False,
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
                                                                "can touch.")] = False,
-            backend: Backend = None, cluster_address: Cluster = None):
+            backend: Backend = None, cluster_address: Cluster = None, keep_dates: KeepDates = False):
     """Embed the stored articles (cached) and group them into stories.
 
     After new articles, only they, the articles placed within the time window of them (an undated one where the
@@ -289,7 +293,7 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
     articles."""
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, pull_share=_pull_share(pull),
-                                       full=full, backend=backend, mapper=mapper))
+                                       full=full, backend=backend, mapper=mapper, check_dates=not keep_dates))
 
 
 @app.command()
@@ -311,7 +315,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
         window: Window = 3.0, pull: Pull = False,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
         format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None,
-        encoding: Encoding = "utf-8"):
+        encoding: Encoding = "utf-8", keep_dates: KeepDates = False):
     """Ingest (files and/or feeds), cluster and report in one go."""
     options = _ingest_options(paths, sources, timeout, delay, allow_private, translate)
 
@@ -326,7 +330,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     with _mapper(cluster_address) as mapper:
         pipeline.run(*(paths or []), db=db, out=out, model=model, time_window_days=window,
                      pull_share=_pull_share(pull), since=since, format=format, backend=backend, mapper=mapper,
-                     on_step=show, encoding=encoding, **options)
+                     on_step=show, encoding=encoding, check_dates=not keep_dates, **options)
 
 
 @app.command()

@@ -317,7 +317,7 @@ class ClusterSummary:
 
 def cluster(db: str | Path | None = None, model: str | None = None, time_window_days: float | None = 3.0,
             min_cluster_size: int | str = "auto", pull_share: float | None = None, full: bool = False,
-            backend: str | None = None,
+            backend: str | None = None, check_dates: bool = True,
             mapper: Mapper | None = None, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
             progress: bool = True, reference: pd.DataFrame | None = None) -> ClusterSummary:
     """Group the stored articles into stories and save them.
@@ -343,6 +343,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Pull each article toward its best candidates before the story size is read (`StoryClusterer`'s
         `pull_share`; ``stories.clusterer.PULL_SHARE`` is the setting measured): for corpora of loose short texts.
         None (the default) pulls nothing.
+    check_dates : bool
+        Set aside the dates of outlets whose dates do not agree with their articles' content (`StoryClusterer`'s
+        `check_dates`: a scraper's fetch times); False uses every date as given.
     full : bool
         Regroup every article.
     backend : str, optional
@@ -354,7 +357,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Replaces `model` and `backend`: an `Embedder` already loaded, or any object with ``encode(texts)`` and
         ``name`` (its vectors are cached under that name).
     clusterer : StoryClusterer, optional
-        Replaces `time_window_days`, `min_cluster_size` and `pull_share`: the grouping with all its settings.
+        Replaces `time_window_days`, `min_cluster_size`, `pull_share` and `check_dates`: the grouping with all its
+        settings.
     progress : bool
         Show progress bars.
     reference : DataFrame, optional
@@ -391,7 +395,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     """
     embedder = embedder or store_embedder(db, model, backend)
     clusterer = clusterer or StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days,
-                                            pull_share=pull_share)
+                                            pull_share=pull_share, check_dates=check_dates)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         changed = store.changed_articles()
@@ -589,7 +593,7 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
         since=None, fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
         allow_private: Iterable[str] = (), embedder: Embedder | None = None,
-        on_step: Callable[[Step], None] | None = None, encoding: str = UTF8) -> RunSummary:
+        on_step: Callable[[Step], None] | None = None, encoding: str = UTF8, check_dates: bool = True) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go: the ``perspectives run`` command.
 
     Parameters
@@ -600,7 +604,7 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
         The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
     out : str or Path
         The report's folder.
-    model, time_window_days, pull_share, backend, mapper
+    model, time_window_days, pull_share, check_dates, backend, mapper
         See `cluster`.
     sources, since, fetcher, translator, allow_private, encoding
         See `ingest`.
@@ -648,7 +652,7 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
     step(ingested)
     embedder = embedder or store_embedder(db, model, backend)
     clustered = cluster(db=db, time_window_days=time_window_days, pull_share=pull_share, mapper=mapper,
-                        embedder=embedder, progress=progress)
+                        embedder=embedder, progress=progress, check_dates=check_dates)
     step(clustered)
     files = report(db=db, out=out, format=format, embedder=framing_embedder(embedder), mapper=mapper,
                    progress=progress)

@@ -1633,6 +1633,9 @@ def test_a_store_with_dates_set_aside_says_so_and_is_regrouped_whole(tmp_path):
     with Store(db) as store:
         members = store.members().set_index("article_id")["story_id"]
     assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
+    # `perspectives cluster --keep-dates`: every date as given.
+    kept = pipeline.cluster(db=db, embedder=encoder, progress=False, check_dates=False)
+    assert kept.mode == "full" and kept.granularity["dates_ignored"] == {}
 
 
 def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):
