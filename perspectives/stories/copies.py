@@ -40,7 +40,7 @@ def copies(vectors: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None 
     """For each row, the number of its copies' group, groups numbered by their first row (a row without copies is a
     group of its own): rows of one vector and, given the `articles` (one per row), articles sharing most of their
     sentences (see MIN_SHARED), each on one calendar day (`days`: days since 1970, NaN where undated)."""
-    day_keys = np.where(np.isnan(days), np.inf, np.floor(days))
+    day_keys = calendar_days(days)
     digests = [hashlib.blake2b(row.tobytes() + day.tobytes(), digest_size=16).digest()
                for row, day in zip(np.ascontiguousarray(vectors), day_keys)]
     same_vector, _ = pd.factorize(pd.Series(digests, dtype=object))
@@ -55,8 +55,7 @@ def repeated_in_outlet(records: list[dict]) -> list[bool]:
     """For articles as dicts (`outlet, title, text, published_at`, in time order): whether each is a copy of an
     earlier article of its own outlet (one text at two links, an update beside its first version), read as
     `copies` reads them: the framing counts such an article once, as its first."""
-    day_keys = np.floor(day_numbers([r.get("published_at") for r in records], len(records)))
-    day_keys[np.isnan(day_keys)] = np.inf
+    day_keys = calendar_days(day_numbers([r.get("published_at") for r in records], len(records)))
     pairs = [(first, second) for first, second in near_copies(records, day_keys)
              if records[first]["outlet"] == records[second]["outlet"]]
     if not pairs:
@@ -72,6 +71,11 @@ def _groups(pairs: list[tuple[int, int]], n: int) -> np.ndarray:
     _, component = connected_components(coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n)),
                                         directed=False)
     return pd.factorize(component)[0]
+
+
+def calendar_days(days: np.ndarray) -> np.ndarray:
+    """Each row's calendar day (`days`: days since 1970), one key for every undated row."""
+    return np.where(np.isnan(days), np.inf, np.floor(days))
 
 
 def near_copies(records: list[dict], day_keys: np.ndarray) -> list[tuple[int, int]]:
