@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
@@ -65,13 +66,14 @@ class Grouping:
 def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
                   store: Store | None = None, wire: WireDetector | None = None, mapper: Mapper | None = None,
                   progress: bool = True, previous: pd.DataFrame | None = None,
-                  reference: pd.DataFrame | None = None) -> Grouping:
+                  reference: pd.DataFrame | None = None, dates_set_aside: Collection[str] = ()) -> Grouping:
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
     cluster (see `perspectives.distributed`); `previous` (`article_id, story_id`), the last grouping, which the
     clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`). Fewer than `REFERENCE_BELOW`
     articles are grouped among `reference` articles of other stories (default `reference_articles()`; an empty frame
-    groups them alone), which are then dropped (see `stories.reference`)."""
+    groups them alone), which are then dropped (see `stories.reference`). The articles of the outlets
+    `dates_set_aside` are grouped as undated (an earlier grouping found their dates unlike their content)."""
     articles = in_schema(articles)
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
@@ -82,12 +84,13 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])
+    fitted = articles.assign(published_at=articles["published_at"].mask(articles["outlet"].isin(dates_set_aside), None))
     if 0 < len(articles) < REFERENCE_BELOW and (reference is None or not reference.empty):
         reference = reference_articles() if reference is None else in_schema(reference)
-        labels, graph, placed_by, ignored = fitted_among(clusterer, articles, vectors, reference, encoder, before,
+        labels, graph, placed_by, ignored = fitted_among(clusterer, fitted, vectors, reference, encoder, before,
                                                          store, mapper)
     else:
-        clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before)
+        clusterer.fit(vectors, articles=fitted, mapper=mapper, previous_stories=before)
         labels, graph, placed_by = clusterer.labels_, clusterer.graph_, clusterer.placed_by_
         ignored = clusterer.dates_ignored_
     wire_groups = wire.fit(articles, vectors, graph=graph).groups_
@@ -399,24 +402,34 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         changed = store.changed_articles()
-        # Dates set aside are no place to regroup by: while any are, every run regroups everything.
-        everything = (full or not store.same_params("cluster", params)
-                      or bool(store.last_summary("cluster").get("granularity", {}).get("dates_ignored")))
+        everything = full or not store.same_params("cluster", params)
+        # The outlets whose dates the last grouping set aside stay set aside until a full regroup reads them again.
+        set_aside = [] if everything else list(store.last_summary("cluster").get("granularity", {}).get(
+            "dates_ignored", {}))
         scope, scope_embedded = (None, 0) if everything or changed.empty else stored_scope(
-            store, changed, embedder, clusterer.time_window_days, mapper, progress)
+            store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside)
         unchanged = not store.count("articles") or (not everything and changed.empty)
-        mode = "unchanged" if unchanged else "incremental" if scope else "full"
         with store.recording_run("cluster", params) as run_id:
             summary = ClusterSummary(model=embedder.name, articles=0, stories=0, multi_outlet_stories=0,
                                      single_article_stories=0, newly_embedded=0, run_id=run_id, params=params,
-                                     mode=mode)
-            if mode == "unchanged":
+                                     mode="unchanged" if unchanged else "incremental" if scope else "full")
+            if unchanged:
+                summary.granularity = {"dates_ignored": store.dated_by_outlet(set_aside)} if set_aside else {}
                 counts = store.finish_run(run_id, asdict(summary))
             else:
                 articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
                     store.articles(), store.members())
-                grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
-                                         progress=progress, previous=previous, reference=reference)
+                grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
+                                         previous=previous, reference=reference,
+                                         dates_set_aside=set_aside if scope else ())
+                if scope and grouping.granularity["dates_ignored"]:
+                    # An outlet whose dates were used before, set aside now: every outlet's are read again, on all.
+                    scope, articles, previous = None, store.articles(), store.members()
+                    grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
+                                             progress=progress, previous=previous, reference=reference)
+                    summary.mode = "full"
+                elif scope:
+                    grouping.granularity["dates_ignored"] = store.dated_by_outlet(set_aside)
                 replaced = sorted(set(previous["story_id"])) if scope else None
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)
@@ -433,27 +446,31 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
 
 
 def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window: float | None,
-                 mapper: Mapper | None = None, progress: bool = True) -> tuple[RegroupScope | None, int]:
-    """What the store's `changed` articles (`id, published_at`) can touch (`stories.incremental`), None where
-    everything must be regrouped; and how many of them were embedded to tell (where undated articles are placed or
-    could be, the batch is embedded before the scope is known)."""
+                 mapper: Mapper | None = None, progress: bool = True,
+                 dates_set_aside: Collection[str] = ()) -> tuple[RegroupScope | None, int]:
+    """What the store's `changed` articles (`id, published_at, outlet`) can touch (`stories.incremental`), None
+    where everything must be regrouped; and how many of them were embedded to tell (where undated articles are placed
+    or could be, the batch is embedded before the scope is known). The articles of the outlets `dates_set_aside`
+    count as undated."""
     grouped = store.count("story_members") > 0
     if not grouped or window is None:
         return None, 0
     encoder = as_embedder(embedder)
+    changed = changed.assign(published_at=changed["published_at"].mask(changed["outlet"].isin(dates_set_aside), None))
     undated = changed["published_at"].isna().to_numpy()
     new, batch_ids = among(changed["id"])
     stored = [(chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
-        encoder.name, f"a.published_at IS NULL AND m.placed_at IS NOT NULL AND NOT a.{new}", batch_ids,
-        columns=("a.id", "m.place_similarity"))]
+        encoder.name, f"m.placed_at IS NOT NULL AND NOT a.{new}", batch_ids, columns=("a.id", "m.place_similarity"))]
     vectors, embedded = None, 0
     if undated.any() or stored:
         batch = store.articles(new, batch_ids).set_index("id").loc[changed["id"]].reset_index()
         found, embedded = embed_articles(batch, encoder, store=store, mapper=mapper, progress=progress)
         vectors = unit_rows(found)
     dated = ((day_numbers(chunk["published_at"], len(chunk)), unit_rows(rows))
-             for chunk, rows in store.vector_chunks(encoder.name, "a.published_at IS NOT NULL",
-                                                    columns=("a.published_at",)))
+             for chunk, rows in store.vector_chunks(
+                 encoder.name, "a.published_at IS NOT NULL AND m.placed_at IS NULL AND a.outlet NOT IN "
+                 "(SELECT value FROM json_each(:set_aside))", {"set_aside": json.dumps(list(dates_set_aside))},
+                 columns=("a.published_at",)))
     new_places = places(changed["published_at"], None if vectors is None else vectors[undated], dated)
     touched = [] if vectors is None else touched_undated(vectors[undated], vectors[~undated], stored)
     ids = sorted(set(changed["id"]) | set(touched))

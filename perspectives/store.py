@@ -189,13 +189,13 @@ def among(ids: Iterable[str]) -> tuple[str, dict]:
 
 def _near(n_spans: int) -> str:
     """SQL: the ids of the articles placed within `n_spans` spans (`:first0`, `:last0`, ...) or among `:ids` (JSON);
-    an undated article is placed by its `placed_at`, and one never placed could be anywhere."""
+    an article grouped as undated (no date, or its date set aside) is placed by its `placed_at`, and an undated one
+    never placed could be anywhere."""
     within = " OR ".join(f"{{column}} BETWEEN :first{i} AND :last{i}" for i in range(n_spans)) or "0"
     placed = f"SELECT article_id FROM story_members WHERE {within.format(column='placed_at')}"
     return (f"SELECT id FROM articles WHERE {within.format(column='published_at')} "
-            f"OR {AMONG_IDS} "
-            f"OR published_at IS NULL AND (id IN ({placed}) "
-            "OR id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL))")
+            f"OR {AMONG_IDS} OR id IN ({placed}) "
+            "OR published_at IS NULL AND id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL)")
 
 
 def _touched_stories(spans: list[tuple[str, str]], ids: Collection[str]) -> tuple[str, dict]:
@@ -440,9 +440,9 @@ class Store:
                 for article_id, vector in zip(chunk["id"], rows)}
 
     def changed_articles(self) -> pd.DataFrame:
-        """`id, published_at` of the articles that are in no story or whose content changed since grouped."""
+        """`id, published_at, outlet` of the articles that are in no story or whose content changed since grouped."""
         return without_nan(pd.read_sql_query(
-            "SELECT a.id, a.published_at FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
+            "SELECT a.id, a.published_at, a.outlet FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
             "WHERE m.article_id IS NULL OR m.content_hash IS NOT a.doc_hash ORDER BY a.id", self.conn))
 
     def regroup_window(self, spans: list[tuple[str, str]], ids: Collection[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -486,6 +486,13 @@ class Store:
         row = self.conn.execute("SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1",
                                 (text_hash(text),)).fetchone()
         return row[0] if row else None
+
+    def dated_by_outlet(self, outlets: Iterable[str]) -> dict[str, int]:
+        """Outlet -> its number of dated articles, for `outlets` (those with any), in order of name."""
+        rows = self.conn.execute("SELECT outlet, COUNT(*) FROM articles WHERE published_at IS NOT NULL AND outlet IN "
+                                 "(SELECT value FROM json_each(?)) GROUP BY outlet ORDER BY outlet",
+                                 (json.dumps(list(outlets)),))
+        return dict(rows.fetchall())
 
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

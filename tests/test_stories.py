@@ -1615,27 +1615,65 @@ def test_an_outlets_dates_that_say_nothing_of_its_articles_are_not_used():
     assert not StoryClusterer().fit(vectors, articles=other_language).dates_ignored_.any()
 
 
-def test_a_store_with_dates_set_aside_says_so_and_is_regrouped_whole(tmp_path):
+def test_outlets_crawled_after_the_fact_are_set_aside_and_the_real_ones_keep_their_dates():
+    # Four outlets tell each of 100 stories on its day; two were crawled later (a back-fill), their dates all after
+    # the others'. Half a real outlet's pairs are with them, outside the window: read with them, its share falls too.
+    rng = np.random.default_rng(5)
+    centres = rng.standard_normal((100, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = np.vstack([c + 0.05 * rng.standard_normal((4, 64)) for c in centres]).astype(np.float32)
+    truth = np.repeat(np.arange(100), 4)
+    outlets = np.tile(["Harbour Gazette", "Capitol Ledger", "Crawler Daily", "Archive Weekly"], 100)
+    crawled = np.isin(outlets, ["Crawler Daily", "Archive Weekly"])
+    days = np.where(crawled, 210 + 10 * rng.random(len(truth)), 2 * truth + rng.random(len(truth)) / 4)
+    published = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(days, unit="D")
+    stamps = published.strftime("%Y-%m-%dT%H:%M:%SZ")
+    articles = wordless_titles(len(vectors)).assign(outlet=outlets, published_at=stamps)
+    grouped = StoryClusterer().fit(vectors, articles=articles)
+    assert (grouped.dates_ignored_ == crawled).all()
+    assert same_partition(grouped.labels_, truth)
+
+
+def test_a_store_keeps_an_outlets_dates_set_aside_and_regroups_only_what_a_batch_touches(tmp_path):
     from perspectives import pipeline
     from perspectives.store import Store
 
-    articles, vectors, truth = crawled_corpus()
+    articles, vectors, truth = crawled_corpus(n_stories=300)
     db = tmp_path / "crawled.db"
-    with Store(db) as store:
-        store.upsert_articles(articles.iloc[:-3].assign(url=None, country=None, extra=[{}] * (len(articles) - 3)))
+
+    def stored(rows):
+        with Store(db) as store:
+            store.upsert_articles(rows.assign(url=None, country=None, extra=[{}] * len(rows)))
+
+    stored(articles.iloc[:-3])
     encoder = Lookup(articles, vectors)
     first = pipeline.cluster(db=db, embedder=encoder, progress=False)
-    assert first.granularity["dates_ignored"] == {"Crawler Daily": 29}
-    with Store(db) as store:
-        store.upsert_articles(articles.iloc[-3:].assign(url=None, country=None, extra=[{}] * 3))
+    assert first.mode == "full" and first.granularity["dates_ignored"] == {"Crawler Daily": 299}
+    unchanged = pipeline.cluster(db=db, embedder=encoder, progress=False)
+    assert unchanged.mode == "unchanged" and unchanged.granularity["dates_ignored"] == {"Crawler Daily": 299}
+    # The last story: its crawled article, grouped as undated, is compared with the undated articles most like it
+    # (`stories.incremental.MAX_NEIGHBOURS`), and those articles' stories are regrouped; the rest stay as they are.
+    stored(articles.iloc[-3:])
     again = pipeline.cluster(db=db, embedder=encoder, progress=False)
-    assert again.mode == "full" and again.granularity["dates_ignored"] == {"Crawler Daily": 30}
+    assert again.mode == "incremental" and again.regrouped < len(articles)
+    assert again.granularity["dates_ignored"] == {"Crawler Daily": 300}
     with Store(db) as store:
         members = store.members().set_index("article_id")["story_id"]
     assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
-    # `perspectives cluster --keep-dates`: every date as given.
+    # A batch of the other outlets' articles touches its days alone.
+    more = articles.iloc[-6:-4].assign(id=lambda rows: rows["id"] + "b", title=lambda rows: rows["title"] + " b")
+    stored(more)
+    encoder = Lookup(pd.concat([articles, more]), np.vstack([vectors, vectors[-6:-4]]))
+    third = pipeline.cluster(db=db, embedder=encoder, progress=False)
+    assert third.mode == "incremental" and third.regrouped < 100 and set(third.lineage) == {"continued"}
+    with Store(db) as store:
+        story_of = store.members().set_index("article_id")["story_id"]
+    assert set(story_of[more["id"]]) == {story_of[articles["id"].iloc[-6]]}
+    # `perspectives cluster --keep-dates`: every date as given; a full regroup reads the dates again.
     kept = pipeline.cluster(db=db, embedder=encoder, progress=False, check_dates=False)
     assert kept.mode == "full" and kept.granularity["dates_ignored"] == {}
+    read_again = pipeline.cluster(db=db, embedder=encoder, progress=False)
+    assert read_again.mode == "full" and read_again.granularity["dates_ignored"] == {"Crawler Daily": 300}
 
 
 def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):

@@ -44,22 +44,28 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     articles' content (`unit`: unit rows, in an order of their own, such as the grouping's content order; `days`:
     days since 1970, NaN where undated; `outlets` and `languages`, those of the embedded texts: one per row). An
     article is compared with the articles of its language in other outlets: a model that reads a script but not its
-    languages puts their articles nearest one another, whatever their stories. Outlets are read again without those
-    set aside, until none is; where more than MOST of the dated rows are set aside, all are. Fewer than MIN_DATED dated
-    rows, or one outlet (nothing to read its dates against), are left as they are."""
+    languages puts their articles nearest one another, whatever their stories. One outlet is set aside a round (the
+    most clearly unlike), and the others are read again without it, until none is; where more than MOST of the dated
+    rows are set aside, all are. Fewer than MIN_DATED dated rows, or one outlet (nothing to read its dates against),
+    are left as they are."""
     dated, ignored = ~np.isnan(days), np.zeros(len(days), dtype=bool)
     outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
     if dated.sum() < MIN_DATED or len(set(outlets[dated])) < 2:
         return ignored
     while True:
         used = dated & ~ignored
-        unlike = [outlet for outlet, (pairs, near, chance) in _outlet_pairs(unit, days, outlets, languages, used,
-                                                                            window).items()
-                  if pairs >= MIN_PAIRS and near < pairs
-                  and _upper_bound(near, pairs) < chance + SHARE_ABOVE_CHANCE * (1 - chance)]
-        if not unlike:
+        margins = {outlet: chance + SHARE_ABOVE_CHANCE * (1 - chance) - _upper_bound(near, pairs)
+                   for outlet, (pairs, near, chance) in _outlet_pairs(unit, days, outlets, languages, used,
+                                                                      window).items()
+                   if pairs >= MIN_PAIRS and near < pairs}
+        unlike = max(margins, key=margins.__getitem__, default=None)
+        if unlike is None or margins[unlike] <= 0:
             break
-        ignored |= used & np.isin(outlets, unlike)
+        # One outlet a round, the most clearly unlike: an outlet's pairs with it lie outside the window too, and
+        # could take a real outlet's share below the bar with it.
+        ignored |= used & (outlets == unlike)
+        if ignored.sum() > MOST * dated.sum():
+            break
     # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
     # all are set aside.
     return dated if ignored.sum() > MOST * dated.sum() else ignored
