@@ -234,10 +234,10 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
                    f"{_sizing(apart)}")
     if sized.get("dates_ignored"):
         outlets = sized["dates_ignored"]
-        named = ", ".join(f"{outlet} ({n})" for outlet, n in sorted(outlets.items(), key=lambda item: -item[1])[:5])
+        named = ", ".join(f"{outlet!r} ({n})" for outlet, n in sorted(outlets.items(), key=lambda item: -item[1])[:5])
         typer.echo(f"{sum(outlets.values())} articles' dates ({len(outlets)} outlets: {named}) do not agree with their "
                    "content (their articles' nearest in other outlets no nearer in time than chance: a scraper's fetch "
-                   "times?): grouped as undated; each run regroups all articles while such dates are stored")
+                   "times?): grouped as undated, and so in later runs until `--full` reads every outlet's dates again")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
     if summary.stories and not summary.multi_outlet_stories:

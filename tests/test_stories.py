@@ -1684,5 +1684,5 @@ def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):
                              newly_embedded=0, run_id=1, params={}, mode="full",
                              granularity={"dates_ignored": {"Crawler Daily": 30}})
     _echo_cluster(summary)
-    assert ("30 articles' dates (1 outlets: Crawler Daily (30)) do not agree with their content"
+    assert ("30 articles' dates (1 outlets: 'Crawler Daily' (30)) do not agree with their content"
             in capsys.readouterr().out)

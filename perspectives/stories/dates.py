@@ -44,39 +44,49 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     articles' content (`unit`: unit rows, in an order of their own, such as the grouping's content order; `days`:
     days since 1970, NaN where undated; `outlets` and `languages`, those of the embedded texts: one per row). An
     article is compared with the articles of its language in other outlets: a model that reads a script but not its
-    languages puts their articles nearest one another, whatever their stories. One outlet is set aside a round (the
-    most clearly unlike), and the others are read again without it, until none is; where more than MOST of the dated
-    rows are set aside, all are. Fewer than MIN_DATED dated rows, or one outlet (nothing to read its dates against),
-    are left as they are."""
+    languages puts their articles nearest one another, whatever their stories. Outlets are read again without those
+    set aside, until none is; where more than MOST of the dated rows are set aside, all are. Fewer than MIN_DATED dated
+    rows, or one outlet (nothing to read its dates against), are left as they are."""
     dated, ignored = ~np.isnan(days), np.zeros(len(days), dtype=bool)
     outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
     if dated.sum() < MIN_DATED or len(set(outlets[dated])) < 2:
         return ignored
-    while True:
-        used = dated & ~ignored
-        margins = {outlet: chance + SHARE_ABOVE_CHANCE * (1 - chance) - _upper_bound(near, pairs)
-                   for outlet, (pairs, near, chance) in _outlet_pairs(unit, days, outlets, languages, used,
-                                                                      window).items()
-                   if pairs >= MIN_PAIRS and near < pairs}
-        unlike = max(margins, key=margins.__getitem__, default=None)
-        if unlike is None or margins[unlike] <= 0:
-            break
-        # One outlet a round, the most clearly unlike: an outlet's pairs with it lie outside the window too, and
-        # could take a real outlet's share below the bar with it.
-        ignored |= used & (outlets == unlike)
-        if ignored.sum() > MOST * dated.sum():
-            break
+    while unlike := _unlike(_mutual_pairs(unit, days, outlets, languages, dated & ~ignored, window)):
+        ignored |= dated & np.isin(outlets, list(unlike))
     # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
     # all are set aside.
     return dated if ignored.sum() > MOST * dated.sum() else ignored
 
 
-def _outlet_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, used: np.ndarray,
-                  window: float) -> dict[str, tuple[int, int, float]]:
-    """Per outlet: its sampled articles' mutual pairs, how many lie within the window, and chance's share."""
+def _unlike(pairs: pd.DataFrame) -> set:
+    """The outlets of `pairs` (`_mutual_pairs`) whose share of pairs within the window is confidently no more than
+    chance's (see SHARE_ABOVE_CHANCE), the most clearly unlike first. A real outlet's pairs with an outlet of fetch
+    times lie outside the window too, and could take its share below the bar with it: once an outlet is found unlike,
+    the others are read on their pairs with the outlets not found, where they have MIN_PAIRS of them."""
+    found: set = set()
+    while True:
+        margins = {}
+        for outlet, own in pairs[~pairs["outlet"].isin(found)].groupby("outlet"):
+            others = own[~own["partner"].isin(found)]
+            read = others if len(others) >= MIN_PAIRS else own
+            n, near, chance = len(read), int(read["near"].sum()), float(read["chance"].mean())
+            if n >= MIN_PAIRS and near < n:
+                margins[outlet] = chance + SHARE_ABOVE_CHANCE * (1 - chance) - _upper_bound(near, n)
+        worst = max(margins, key=margins.__getitem__, default=None)
+        if worst is None or margins[worst] <= 0:
+            return found
+        found.add(worst)
+
+
+def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, used: np.ndarray,
+                  window: float) -> pd.DataFrame:
+    """The sampled articles' mutual pairs among the `used` rows: each one's `outlet`, its `partner`'s outlet,
+    whether the two lie within the window (`near`) and chance's share for the article (`chance`)."""
+    found = pd.DataFrame({"outlet": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
+                          "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float)})
     rows = np.flatnonzero(used)
     if len(rows) <= NEIGHBOURS:
-        return {}
+        return found
     # Round robin over the outlets, in the rows' order: each outlet's first article, then each one's second, ...
     rank = pd.Series(outlets[rows]).groupby(outlets[rows]).cumcount().to_numpy()
     sample = rows[np.lexsort((np.arange(len(rows)), rank))[:SAMPLE]]
@@ -86,15 +96,10 @@ def _outlet_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, langu
              for row, theirs in zip(listed.tolist(), _nearest(unit, outlets, languages, rows, listed))}
     chance = _chance(days, outlets, languages, rows, sample, window)
     alike = _alike(unit, rows)
-    counted: dict[str, list[float]] = {}
-    for k, row in enumerate(sample.tolist()):
-        for other in rows[near_of[k][near_of[k] >= 0]].tolist():
-            if row in lists[other] and float(unit[row] @ unit[other]) >= alike:
-                counts = counted.setdefault(outlets[row], [0, 0, 0.0])
-                counts[0] += 1
-                counts[1] += abs(days[row] - days[other]) <= window
-                counts[2] += chance[k]
-    return {outlet: (int(pairs), int(near), total / pairs) for outlet, (pairs, near, total) in counted.items()}
+    counted = [(outlets[row], outlets[other], abs(days[row] - days[other]) <= window, chance[k])
+               for k, row in enumerate(sample.tolist()) for other in rows[near_of[k][near_of[k] >= 0]].tolist()
+               if row in lists[other] and float(unit[row] @ unit[other]) >= alike]
+    return pd.DataFrame(counted, columns=found.columns) if counted else found
 
 
 def _alike(unit: np.ndarray, rows: np.ndarray) -> float:
