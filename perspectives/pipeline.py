@@ -99,7 +99,9 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
     members[["placed_at", "place_similarity"]] = placements(articles, vectors, placed_by).reindex(
         members["article_id"]).to_numpy()
-    dates_ignored = articles.loc[ignored, "outlet"].value_counts().sort_index().to_dict()
+    # Grouped as undated though dated: set aside by the clusterer's reading or among `dates_set_aside`.
+    undated_for_grouping = ignored | (articles["published_at"].notna() & fitted["published_at"].isna()).to_numpy()
+    dates_ignored = articles.loc[undated_for_grouping, "outlet"].value_counts().sort_index().to_dict()
     return Grouping(articles, vectors, stories, members, newly_embedded,
                     granularity(clusterer) | {"dates_ignored": dates_ignored})
 
@@ -403,9 +405,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        # The outlets whose dates the last grouping set aside stay set aside until a full regroup reads them again.
-        set_aside = [] if everything else list(store.last_summary("cluster").get("granularity", {}).get(
-            "dates_ignored", {}))
+        # The outlets whose dates a grouping set aside stay set aside until `full` (or new parameters) reads them again.
+        last_set_aside = {} if everything else store.last_summary("cluster").get("granularity", {}).get(
+            "dates_ignored", {})
+        set_aside = sorted(last_set_aside)
         scope, scope_embedded = (None, 0) if everything or changed.empty else stored_scope(
             store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside)
         unchanged = not store.count("articles") or (not everything and changed.empty)
@@ -414,23 +417,28 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                                      single_article_stories=0, newly_embedded=0, run_id=run_id, params=params,
                                      mode="unchanged" if unchanged else "incremental" if scope else "full")
             if unchanged:
-                summary.granularity = {"dates_ignored": store.dated_by_outlet(set_aside)} if set_aside else {}
+                summary.granularity = {"dates_ignored": last_set_aside} if last_set_aside else {}
                 counts = store.finish_run(run_id, asdict(summary))
             else:
-                articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
-                    store.articles(), store.members())
-                grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                                         previous=previous, reference=reference,
-                                         dates_set_aside=set_aside if scope else ())
-                if scope and grouping.granularity["dates_ignored"]:
-                    # An outlet whose dates were used before, set aside now: every outlet's are read again, on all.
-                    scope, articles, previous = None, store.articles(), store.members()
-                    grouping = group_stories(articles, embedder, clusterer, store=store, mapper=mapper,
-                                             progress=progress, previous=previous, reference=reference)
-                    summary.mode = "full"
-                elif scope:
-                    grouping.granularity["dates_ignored"] = store.dated_by_outlet(set_aside)
+                def regrouped(scope: RegroupScope | None) -> tuple[pd.DataFrame, pd.DataFrame, Grouping]:
+                    articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
+                        store.articles(), store.members())
+                    return articles, previous, group_stories(
+                        articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
+                        previous=previous, reference=reference, dates_set_aside=set_aside)
+
+                articles, previous, grouping = regrouped(scope)
+                if scope and not set(grouping.granularity["dates_ignored"]) <= set(set_aside):
+                    # The window's reading set aside an outlet's dates, by which the batch was placed: the whole
+                    # store's reading decides, and everything is regrouped by it.
+                    scope = None
+                    articles, previous, grouping = regrouped(scope)
+                summary.mode = "incremental" if scope else "full"
                 replaced = sorted(set(previous["story_id"])) if scope else None
+                if replaced is not None:
+                    grouping.granularity["dates_ignored"] = dict(sorted((
+                        Counter(grouping.granularity["dates_ignored"]) + Counter(store.dates_set_aside(replaced))
+                    ).items()))
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)
                 summary.newly_embedded = grouping.newly_embedded + scope_embedded

@@ -487,11 +487,13 @@ class Store:
                                 (text_hash(text),)).fetchone()
         return row[0] if row else None
 
-    def dated_by_outlet(self, outlets: Iterable[str]) -> dict[str, int]:
-        """Outlet -> its number of dated articles, for `outlets` (those with any), in order of name."""
-        rows = self.conn.execute("SELECT outlet, COUNT(*) FROM articles WHERE published_at IS NOT NULL AND outlet IN "
-                                 "(SELECT value FROM json_each(?)) GROUP BY outlet ORDER BY outlet",
-                                 (json.dumps(list(outlets)),))
+    def dates_set_aside(self, outside: Collection[str] = ()) -> dict[str, int]:
+        """Outlet -> its dated articles grouped as undated (their dates set aside, `stories.dates`), in stories other
+        than `outside`."""
+        rows = self.conn.execute(
+            "SELECT a.outlet, COUNT(*) FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE a.published_at IS NOT NULL AND m.placed_at IS NOT NULL AND m.story_id NOT IN "
+            "(SELECT value FROM json_each(?)) GROUP BY a.outlet ORDER BY a.outlet", (json.dumps(list(outside)),))
         return dict(rows.fetchall())
 
     def count(self, table: str) -> int:

@@ -1676,6 +1676,27 @@ def test_a_store_keeps_an_outlets_dates_set_aside_and_regroups_only_what_a_batch
     assert read_again.mode == "full" and read_again.granularity["dates_ignored"] == {"Crawler Daily": 300}
 
 
+def test_an_outlet_crawled_into_a_grouped_store_has_its_dates_read_on_the_whole_store(tmp_path):
+    from perspectives import pipeline
+    from perspectives.store import Store
+
+    # Two outlets' 300 stories are grouped; then a third outlet's reports of all of them arrive, stamped over the
+    # three days of its first crawl: a window's reading sets them aside, and the whole store is regrouped by its own.
+    articles, vectors, truth = crawled_corpus(n_stories=300, crawled_outlet=False)
+    crawler = (articles["outlet"] == "Crawler Daily").to_numpy()
+    fetched = pd.Timestamp("2027-01-23", tz="UTC") + pd.to_timedelta(np.linspace(0, 3, crawler.sum()), unit="D")
+    articles.loc[crawler, "published_at"] = fetched.strftime("%Y-%m-%dT%H:%M:%SZ")
+    db, encoder = tmp_path / "crawled.db", Lookup(articles, vectors)
+    for batch in (~crawler, crawler):
+        with Store(db) as store:
+            store.upsert_articles(articles[batch].assign(url=None, country=None, extra=[{}] * batch.sum()))
+        summary = pipeline.cluster(db=db, embedder=encoder, progress=False)
+    assert summary.mode == "full" and summary.granularity["dates_ignored"] == {"Crawler Daily": 300}
+    with Store(db) as store:
+        members = store.members().set_index("article_id")["story_id"]
+    assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
+
+
 def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):
     from perspectives.cli import _echo_cluster
     from perspectives.pipeline import ClusterSummary
