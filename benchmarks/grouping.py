@@ -643,21 +643,23 @@ def kept_ids_row(name: str, articles: pd.DataFrame, vectors: np.ndarray, arrival
 DAILY_UNDATED = ((0.0, 0), (0.25, 0), (0.25, 1))
 
 
-def daily_rows(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Each set dated throughout, fed a day at a time (an article whose date was dropped arrives with its own
-    day's batch), `perspectives cluster` after each day: BCubed F1 after the last day next to one grouping of the
-    same articles, the runs that regrouped everything, and the articles regrouped over all runs (per article)."""
+def daily_rows(sets: dict[str, pd.DataFrame], shapes: tuple[str, ...] = ("as given",),
+               undated: tuple[tuple[float, int], ...] = DAILY_UNDATED) -> pd.DataFrame:
+    """Each set dated throughout, in each of `shapes`, fed a day at a time by its dates as the shape gives them (an
+    article whose date was dropped, a share of `undated` drawn as given, arrives with its own day's batch),
+    `perspectives cluster` after each day: BCubed F1 after the last day next to one grouping of the same articles,
+    the runs that regrouped everything, and the articles regrouped over all runs (per article)."""
     rows = []
-    for name, _, articles, vectors in shaped_sets(sets, ["as given"]):
+    for name, shape, articles, vectors in shaped_sets(sets, list(shapes)):
         if articles["published_at"].isna().any():
             continue
         days = np.floor(day_numbers(articles["published_at"], len(articles)))
         gold = articles["gold"].to_numpy()
-        for share, draw in DAILY_UNDATED:
+        for share, draw in undated:
             dropped = np.random.default_rng(draw).random(len(articles)) < share
             partly = articles.assign(published_at=articles["published_at"].mask(dropped))
             runs, summaries = grouped_in_batches(partly, vectors, [days == day for day in np.unique(days)])
-            rows.append({"set": name, "undated": share, "draw": draw, "days": len(runs),
+            rows.append({"set": name, "shape": shape, "undated": share, "draw": draw, "days": len(runs),
                          "day by day": bcubed(runs[-1][articles["id"]].to_numpy(), gold)[2],
                          "all at once": bcubed(perspectives_labels(partly, vectors), gold)[2],
                          "runs regrouping all": sum(summary.mode == "full" for summary in summaries),
@@ -1122,6 +1124,8 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print_table(f"{' and '.join(CRAWL_DATES)}: each dated set's dates drawn at random over {CRAWL_DAYS} days (a scraper"
                 " that writes when it fetched a page), for every outlet and for a third of them",
                 quality_rows(dated, list(CRAWL_DATES), peers=peers))
+    print_table(f"{' and '.join(CRAWL_DATES)}, day by day: each dated set fed a day at a time by its dates as the"
+                " shape gives them, `perspectives cluster` after each day", daily_rows(dated, CRAWL_DATES, ((0.0, 0),)))
     print_table(f"{' and '.join(ARTICLE_COPIES)}: a third of each set's articles given three times under ids of their"
                 " own (one article at several links, as scrapes hold); as they are, and each copy's headline changed"
                 " and its last sentences cut (updates stored beside it)",

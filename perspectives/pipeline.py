@@ -32,7 +32,7 @@ from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.copies import copies
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.incremental import RegroupScope, places, touched_undated, widened_spans
+from perspectives.stories.incremental import RegroupScope, best_matches, places, touched_undated, widened_spans
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, unit_rows
 from perspectives.stories.reference import REFERENCE_BELOW, reference_articles
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
@@ -428,9 +428,11 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                         previous=previous, reference=reference, dates_set_aside=set_aside)
 
                 articles, previous, grouping = regrouped(scope)
-                if scope and not set(grouping.granularity["dates_ignored"]) <= set(set_aside):
-                    # The window's reading set aside an outlet's dates, by which the batch was placed: the whole
-                    # store's reading decides, and everything is regrouped by it.
+                if scope and clusterer.check_dates and (
+                        not set(grouping.granularity["dates_ignored"]) <= set(set_aside)
+                        or dates_unlike_beyond(store, grouping, changed["id"], clusterer, embedder.name, set_aside)):
+                    # A reading set aside an outlet's dates, by which the batch was placed: the whole store's reading
+                    # decides, and everything is regrouped by it.
                     scope = None
                     articles, previous, grouping = regrouped(scope)
                 summary.mode = "incremental" if scope else "full"
@@ -486,6 +488,36 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
     spans = widened_spans(new_places, window, grouped, lambda spans: store.regroup_size(spans, ids),
                           store.count("articles"), 0.0 if np.isnan(first) else last - first)
     return (None if spans is None else RegroupScope(spans, ids)), embedded
+
+
+# Each of a batch's dated articles brings this many of the stored articles most like it to the reading of its
+# outlet's dates (`dates_unlike_beyond`): its stories' reports in other outlets, and some of its own outlet's.
+CONTEXT = 10
+
+
+def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[str], clusterer: StoryClusterer,
+                        model: str, set_aside: Collection[str]) -> set[str]:
+    """The outlets, other than those `set_aside`, whose dates `clusterer` sets aside when a window's articles
+    (`grouping`) are read with the stored articles most like the batch's dated ones (CONTEXT each), wherever those lie:
+    an outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside the window,
+    where the window's own reading cannot see them."""
+    articles = grouping.articles.assign(published_at=grouping.articles["published_at"].mask(
+        grouping.articles["outlet"].isin(set_aside), None))
+    batch = (articles["id"].isin(set(batch_ids)) & articles["published_at"].notna()).to_numpy()
+    if not batch.any():
+        return set()
+    window, params = among(articles["id"])
+    chunks = ((chunk["id"].to_numpy(), unit_rows(rows)) for chunk, rows in store.vector_chunks(
+        model, f"a.published_at IS NOT NULL AND m.placed_at IS NULL AND NOT a.{window} "
+        "AND a.outlet NOT IN (SELECT value FROM json_each(:set_aside))",
+        params | {"set_aside": json.dumps(list(set_aside))}))
+    labels, _ = best_matches(unit_rows(grouping.vectors[batch]), chunks, CONTEXT)
+    where, params = among({label for label in labels.ravel() if isinstance(label, str)})
+    context, vectors = store.articles(where, params), store.article_vectors(model, f"a.{where}", params)
+    both = pd.concat([articles, context], ignore_index=True)
+    rows = np.vstack([grouping.vectors, *[vectors[article_id][None, :] for article_id in context["id"]]])
+    ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both)
+    return set(both.loc[ignored, "outlet"]) - set(set_aside)
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:
