@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -131,14 +131,10 @@ def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.
     reference, reference_vectors, dated_by = reference[kept], reference_vectors[kept], dated_by[kept]
     previous = None if before is None else pd.concat([before, pd.Series([None] * len(reference))], ignore_index=True)
     # The reference articles took the articles' dates: the dates were read on the articles alone, above.
-    checks_dates = clusterer.check_dates
-    clusterer.set_params(check_dates=False)
-    try:
+    with dates_read(clusterer, False):
         clusterer.fit(np.vstack([vectors, reference_vectors]),
                       articles=pd.concat([articles, reference], ignore_index=True), mapper=mapper,
                       previous_stories=previous)
-    finally:
-        clusterer.set_params(check_dates=checks_dates)
     placed_by = clusterer.placed_by_[:n]
     return (pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n),
             np.where(placed_by >= n, dated_by[np.maximum(placed_by - n, 0)], placed_by), ignored)
@@ -156,6 +152,17 @@ def in_schema(articles: pd.DataFrame) -> pd.DataFrame:
         raise InputError(f"{len(loaded.rejects)} of the frame's rows cannot be grouped (row {first['row']}: "
                          f"{first['reason']}); load_articles(frame) gives the valid rows and the rejects")
     return loaded.articles
+
+
+@contextmanager
+def dates_read(clusterer: StoryClusterer, read: bool) -> Iterator[StoryClusterer]:
+    """`clusterer` with its `check_dates` on where `read` and it was on, off otherwise, until the block ends."""
+    before = clusterer.check_dates
+    clusterer.set_params(check_dates=before and read)
+    try:
+        yield clusterer
+    finally:
+        clusterer.set_params(check_dates=before)
 
 
 def placements(articles: pd.DataFrame, vectors: np.ndarray, placed_by: np.ndarray) -> pd.DataFrame:
@@ -423,15 +430,17 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 def regrouped(scope: RegroupScope | None) -> tuple[pd.DataFrame, pd.DataFrame, Grouping]:
                     articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
                         store.articles(), store.members())
-                    return articles, previous, group_stories(
-                        articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                        previous=previous, reference=reference, dates_set_aside=set_aside)
+                    # A window's dates are read with the stored articles most like its batch's, below: its own
+                    # few articles are too few to set an outlet's dates aside on.
+                    with dates_read(clusterer, not scope):
+                        return articles, previous, group_stories(
+                            articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
+                            previous=previous, reference=reference, dates_set_aside=set_aside)
 
                 articles, previous, grouping = regrouped(scope)
-                if scope and clusterer.check_dates and (
-                        not set(grouping.granularity["dates_ignored"]) <= set(set_aside)
-                        or dates_unlike_beyond(store, grouping, changed["id"], clusterer, embedder.name, set_aside)):
-                    # A reading set aside an outlet's dates, by which the batch was placed: the whole store's reading
+                if scope and clusterer.check_dates and dates_unlike_beyond(store, grouping, changed["id"], clusterer,
+                                                                           embedder.name, set_aside):
+                    # The batch's outlet's dates, by which it was placed, are set aside: the whole store's reading
                     # decides, and everything is regrouped by it.
                     scope = None
                     articles, previous, grouping = regrouped(scope)
@@ -497,10 +506,10 @@ CONTEXT = 10
 
 def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[str], clusterer: StoryClusterer,
                         model: str, set_aside: Collection[str]) -> set[str]:
-    """The outlets, other than those `set_aside`, whose dates `clusterer` sets aside when a window's articles
+    """The batch's outlets, other than those `set_aside`, whose dates `clusterer` sets aside when a window's articles
     (`grouping`) are read with the stored articles most like the batch's dated ones (CONTEXT each), wherever those lie:
-    an outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside the window,
-    where the window's own reading cannot see them."""
+    an outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside the window.
+    Only the batch's outlets bring new dates to read."""
     articles = grouping.articles.assign(published_at=grouping.articles["published_at"].mask(
         grouping.articles["outlet"].isin(set_aside), None))
     batch = (articles["id"].isin(set(batch_ids)) & articles["published_at"].notna()).to_numpy()
@@ -517,7 +526,7 @@ def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[st
     both = pd.concat([articles, context], ignore_index=True)
     rows = np.vstack([grouping.vectors, *[vectors[article_id][None, :] for article_id in context["id"]]])
     ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both)
-    return set(both.loc[ignored, "outlet"]) - set(set_aside)
+    return set(both.loc[ignored, "outlet"]) & set(articles.loc[batch, "outlet"])
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:

@@ -1680,11 +1680,12 @@ def test_an_outlet_crawled_into_a_grouped_store_has_its_dates_read_on_the_whole_
     from perspectives import pipeline
     from perspectives.store import Store
 
-    # Two outlets' 300 stories are grouped; then a third outlet's reports of all of them arrive, stamped over the
-    # three days of its first crawl: a window's reading sets them aside, and the whole store is regrouped by its own.
+    # Two outlets' 300 stories (over 600 days) are grouped; then a third outlet's reports of all of them arrive,
+    # stamped with the half day of its first crawl. Read with the stored articles most like them, their dates are set
+    # aside, and the whole store is regrouped by its own reading; a window's articles alone hold few of their stories.
     articles, vectors, truth = crawled_corpus(n_stories=300, crawled_outlet=False)
     crawler = (articles["outlet"] == "Crawler Daily").to_numpy()
-    fetched = pd.Timestamp("2027-01-23", tz="UTC") + pd.to_timedelta(np.linspace(0, 3, crawler.sum()), unit="D")
+    fetched = pd.Timestamp("2026-01-25", tz="UTC") + pd.to_timedelta(np.linspace(0, 0.5, crawler.sum()), unit="D")
     articles.loc[crawler, "published_at"] = fetched.strftime("%Y-%m-%dT%H:%M:%SZ")
     db, encoder = tmp_path / "crawled.db", Lookup(articles, vectors)
     for batch in (~crawler, crawler):
