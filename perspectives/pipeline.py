@@ -412,11 +412,12 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        # The outlets whose dates a grouping set aside stay set aside until `full` (or new parameters) reads them again.
-        last_set_aside = {} if everything else store.last_summary("cluster").get("granularity", {}).get(
-            "dates_ignored", {})
-        set_aside = sorted(last_set_aside)
-        scope, scope_embedded = (None, 0) if everything or changed.empty else stored_scope(
+        # The outlets whose dates a grouping set aside stay set aside until `full` (or new parameters) reads them again;
+        # where it set every date aside, every outlet's are, those to come too.
+        last = {} if everything else store.last_summary("cluster").get("granularity", {})
+        last_dates = {key: last[key] for key in ("dates_ignored", "all_dates_ignored") if last.get(key)}
+        set_aside, every_date_aside = sorted(last.get("dates_ignored", {})), bool(last.get("all_dates_ignored"))
+        scope, scope_embedded = (None, 0) if everything or every_date_aside or changed.empty else stored_scope(
             store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         with store.recording_run("cluster", params) as run_id:
@@ -424,7 +425,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                                      single_article_stories=0, newly_embedded=0, run_id=run_id, params=params,
                                      mode="unchanged" if unchanged else "incremental" if scope else "full")
             if unchanged:
-                summary.granularity = {"dates_ignored": last_set_aside} if last_set_aside else {}
+                summary.granularity = last_dates
                 counts = store.finish_run(run_id, asdict(summary))
             else:
                 def regrouped(scope: RegroupScope | None) -> tuple[pd.DataFrame, pd.DataFrame, Grouping]:
@@ -435,7 +436,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                     with dates_read(clusterer, not scope):
                         return articles, previous, group_stories(
                             articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                            previous=previous, reference=reference, dates_set_aside=set_aside)
+                            previous=previous, reference=reference,
+                            dates_set_aside=set(articles["outlet"]) if every_date_aside else set_aside)
 
                 articles, previous, grouping = regrouped(scope)
                 if scope and clusterer.check_dates and dates_unlike_beyond(store, grouping, changed["id"], clusterer,
@@ -450,6 +452,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                     grouping.granularity["dates_ignored"] = dict(sorted((
                         Counter(grouping.granularity["dates_ignored"]) + Counter(store.dates_set_aside(replaced))
                     ).items()))
+                dated = int(articles["published_at"].notna().sum())
+                grouping.granularity["all_dates_ignored"] = bool(
+                    not scope and dated and sum(grouping.granularity["dates_ignored"].values()) == dated)
                 reserved = store.story_ids() - set(replaced) if replaced is not None else set()
                 lineage = keep_story_ids(grouping, previous, reserved=reserved)
                 summary.newly_embedded = grouping.newly_embedded + scope_embedded
@@ -502,27 +507,35 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
 # Each of a batch's dated articles brings this many of the stored articles most like it to the reading of its
 # outlet's dates (`dates_unlike_beyond`): its stories' reports in other outlets, and some of its own outlet's.
 CONTEXT = 10
+# And the reading takes this many stored articles drawn at random (by content hash) beside them: a window's articles
+# lie within days of the batch, and read alone make chance's share within the window high (0.83 for one outlet of
+# the demo without translations, whose real dates were set aside on 6 pairs of 8 within it).
+BACKGROUND = 1_000
 
 
 def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[str], clusterer: StoryClusterer,
                         model: str, set_aside: Collection[str]) -> set[str]:
     """The batch's outlets, other than those `set_aside`, whose dates `clusterer` sets aside when a window's articles
-    (`grouping`) are read with the stored articles most like the batch's dated ones (CONTEXT each), wherever those lie:
-    an outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside the window.
-    Only the batch's outlets bring new dates to read."""
+    (`grouping`) are read with the stored articles most like the batch's dated ones (CONTEXT each), wherever those lie,
+    and BACKGROUND stored articles: an outlet's back catalogue stamped with the hours it was fetched has its stories'
+    other reports outside the window. Only the batch's outlets bring new dates to read."""
     articles = grouping.articles.assign(published_at=grouping.articles["published_at"].mask(
         grouping.articles["outlet"].isin(set_aside), None))
     batch = (articles["id"].isin(set(batch_ids)) & articles["published_at"].notna()).to_numpy()
     if not batch.any():
         return set()
-    window, params = among(articles["id"])
+    params = {"window": json.dumps(list(articles["id"])), "set_aside": json.dumps(list(set_aside)),
+              "background": BACKGROUND}
+    elsewhere = ("SELECT id FROM articles WHERE published_at IS NOT NULL AND id NOT IN (SELECT value FROM "
+                 "json_each(:window)) AND outlet NOT IN (SELECT value FROM json_each(:set_aside))")
     chunks = ((chunk["id"].to_numpy(), unit_rows(rows)) for chunk, rows in store.vector_chunks(
-        model, f"a.published_at IS NOT NULL AND m.placed_at IS NULL AND NOT a.{window} "
-        "AND a.outlet NOT IN (SELECT value FROM json_each(:set_aside))",
-        params | {"set_aside": json.dumps(list(set_aside))}))
+        model, f"m.placed_at IS NULL AND a.id IN ({elsewhere})", params))
     labels, _ = best_matches(unit_rows(grouping.vectors[batch]), chunks, CONTEXT)
-    where, params = among({label for label in labels.ravel() if isinstance(label, str)})
-    context, vectors = store.articles(where, params), store.article_vectors(model, f"a.{where}", params)
+    nearest, ids = among({label for label in labels.ravel() if isinstance(label, str)})
+    where = f"{nearest} OR id IN ({elsewhere} ORDER BY doc_hash LIMIT :background)"
+    params |= ids
+    context = store.articles(where, params)
+    vectors = store.article_vectors(model, f"a.id IN (SELECT id FROM articles WHERE {where})", params)
     both = pd.concat([articles, context], ignore_index=True)
     rows = np.vstack([grouping.vectors, *[vectors[article_id][None, :] for article_id in context["id"]]])
     ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both)
