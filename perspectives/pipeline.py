@@ -412,8 +412,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        # The outlets whose dates a grouping set aside stay set aside until `full` (or new parameters) reads them again;
-        # where it set every date aside, every outlet's are, those to come too.
+        # The outlets whose dates a grouping set aside stay set aside until a full regroup reads every outlet's again;
+        # where it set every date aside, every run regroups everything (an outlet to come would place the rest).
         last = {} if everything else store.last_summary("cluster").get("granularity", {})
         last_dates = {key: last[key] for key in ("dates_ignored", "all_dates_ignored") if last.get(key)}
         set_aside, every_date_aside = sorted(last.get("dates_ignored", {})), bool(last.get("all_dates_ignored"))
@@ -436,8 +436,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                     with dates_read(clusterer, not scope):
                         return articles, previous, group_stories(
                             articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                            previous=previous, reference=reference,
-                            dates_set_aside=set(articles["outlet"]) if every_date_aside else set_aside)
+                            previous=previous, reference=reference, dates_set_aside=set_aside if scope else ())
 
                 articles, previous, grouping = regrouped(scope)
                 if scope and clusterer.check_dates and dates_unlike_beyond(store, grouping, changed["id"], clusterer,

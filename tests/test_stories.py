@@ -1698,6 +1698,30 @@ def test_an_outlet_crawled_into_a_grouped_store_has_its_dates_read_on_the_whole_
     assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
 
 
+def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates_set_aside_too(tmp_path):
+    from perspectives import pipeline
+    from perspectives.store import Store
+
+    articles, vectors, truth = crawled_corpus(n_stories=100)
+    rng = np.random.default_rng(4)
+    fetched = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(rng.random(len(articles)) * 200, unit="D")
+    articles["published_at"] = fetched.strftime("%Y-%m-%dT%H:%M:%SZ")  # every outlet's dates are fetch times
+    later = (articles["outlet"] == "Crawler Daily").to_numpy() & (truth >= 80)
+    articles.loc[later, "outlet"] = "Late Wire"  # an outlet the store has not seen
+    db, encoder = tmp_path / "crawled.db", Lookup(articles, vectors)
+    for batch in (~later, later):
+        with Store(db) as store:
+            store.upsert_articles(articles[batch].assign(url=None, country=None, extra=[{}] * batch.sum()))
+        summary = pipeline.cluster(db=db, embedder=encoder, progress=False)
+        assert summary.mode == "full" and summary.granularity["all_dates_ignored"]
+    # Its dates used, the new outlet's would be the only ones, and would place every other article.
+    assert summary.granularity["dates_ignored"] == {"Capitol Ledger": 100, "Crawler Daily": 80, "Harbour Gazette": 100,
+                                                    "Late Wire": 20}
+    with Store(db) as store:
+        members = store.members().set_index("article_id")["story_id"]
+    assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
+
+
 def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):
     from perspectives.cli import _echo_cluster
     from perspectives.pipeline import ClusterSummary
