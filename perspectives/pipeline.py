@@ -531,12 +531,13 @@ def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[st
         model, f"m.placed_at IS NULL AND a.id IN ({elsewhere})", params))
     labels, _ = best_matches(unit_rows(grouping.vectors[batch]), chunks, CONTEXT)
     nearest, ids = among({label for label in labels.ravel() if isinstance(label, str)})
-    where = f"{nearest} OR id IN ({elsewhere} ORDER BY doc_hash LIMIT :background)"
     params |= ids
-    context = store.articles(where, params)
-    vectors = store.article_vectors(model, f"a.id IN (SELECT id FROM articles WHERE {where})", params)
-    both = pd.concat([articles, context], ignore_index=True)
-    rows = np.vstack([grouping.vectors, *[vectors[article_id][None, :] for article_id in context["id"]]])
+    # What the reading needs of them (`StoryClusterer.ignored_dates`), not their texts.
+    context = list(store.vector_chunks(
+        model, f"a.{nearest} OR a.id IN ({elsewhere} ORDER BY doc_hash LIMIT :background)", params,
+        columns=("a.id", "a.published_at", "a.outlet", "a.language", "a.title_en", "a.text_en")))
+    both = pd.concat([articles, *[chunk for chunk, _ in context]], ignore_index=True)
+    rows = np.vstack([grouping.vectors, *[rows for _, rows in context]])
     ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both)
     return set(both.loc[ignored, "outlet"]) & set(articles.loc[batch, "outlet"])
 

@@ -316,9 +316,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         copy_of = copies(X[order], days[order], read)
         fitted = np.unique(copy_of, return_index=True)[1]
         rows = order[fitted]
+        # A story an article's date placed it in is no evidence once the date is set aside.
+        history = np.where(self.dates_ignored_, -1, _story_codes(previous_stories, n))
         self._fit_in_content_order(
             X[rows], days[rows], None if articles is None else articles.iloc[rows].reset_index(drop=True), mapper,
-            _story_codes(previous_stories, n)[rows])
+            history[rows])
         self._put_copies_back(copy_of, fitted)
         self._put_in_input_order(order)
         return self
