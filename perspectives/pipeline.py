@@ -538,7 +538,9 @@ def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[st
         columns=("a.id", "a.published_at", "a.outlet", "a.language", "a.title_en", "a.text_en")))
     both = pd.concat([articles, *[chunk for chunk, _ in context]], ignore_index=True)
     rows = np.vstack([grouping.vectors, *[rows for _, rows in context]])
-    ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both)
+    # Only the batch's articles are read: the others' own stories' reports are not among the rows.
+    queries = np.concatenate([batch, np.zeros(len(both) - len(articles), dtype=bool)])
+    ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both, queries)
     return set(both.loc[ignored, "outlet"]) & set(articles.loc[batch, "outlet"])
 
 

@@ -325,10 +325,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self._put_in_input_order(order)
         return self
 
-    def ignored_dates(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None) -> np.ndarray:
+    def ignored_dates(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None,
+                      queries: np.ndarray | None = None) -> np.ndarray:
         """The rows whose dates `fit` does not use (`check_dates`; `days`: days since 1970, NaN where undated; see
-        `dates.dates_unlike_content`), read in content order on the vectors centred per language (given the
-        articles, with `use_text`)."""
+        `dates.dates_unlike_content`, and its `queries`), read in content order on the vectors centred per language
+        (given the articles, with `use_text`)."""
         ignored = np.zeros(len(X), dtype=bool)
         if not self.check_dates or self.time_window_days is None or np.isnan(days).all():
             return ignored
@@ -340,7 +341,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if self.use_text:
                 languages = embedded_language(articles.iloc[order])
                 unit = centre_by_language(X[order], languages)
-        ignored[order] = dates_unlike_content(unit, days[order], outlets, languages, self.time_window_days)
+        ignored[order] = dates_unlike_content(unit, days[order], outlets, languages, self.time_window_days,
+                                              None if queries is None else np.asarray(queries, dtype=bool)[order])
         return ignored
 
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,

@@ -39,19 +39,21 @@ MIN_DATED = 40
 
 
 def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray,
-                         window: float) -> np.ndarray:
+                         window: float, queries: np.ndarray | None = None) -> np.ndarray:
     """Mask of the dated rows whose dates are not to be used: those of outlets whose dates do not agree with their
     articles' content (`unit`: unit rows, in an order of their own, such as the grouping's content order; `days`:
     days since 1970, NaN where undated; `outlets` and `languages`, those of the embedded texts: one per row). An
     article is compared with the articles of its language in other outlets: a model that reads a script but not its
     languages puts their articles nearest one another, whatever their stories. Outlets are read again without those
     set aside, until none is; where more than MOST of the dated rows are set aside, all are. Fewer than MIN_DATED dated
-    rows, or one outlet (nothing to read its dates against), are left as they are."""
+    rows, or one outlet (nothing to read its dates against), are left as they are. `queries` (a mask) limits the
+    articles whose neighbours are read to those rows; the others are only read against."""
     dated, ignored = ~np.isnan(days), np.zeros(len(days), dtype=bool)
     outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
     if dated.sum() < MIN_DATED or len(set(outlets[dated])) < 2:
         return ignored
-    while unlike := _unlike(_mutual_pairs(unit, days, outlets, languages, dated & ~ignored, window)):
+    queries = np.ones(len(days), dtype=bool) if queries is None else np.asarray(queries, dtype=bool)
+    while unlike := _unlike(_mutual_pairs(unit, days, outlets, languages, dated & ~ignored, window, queries)):
         ignored |= dated & np.isin(outlets, list(unlike))
     # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
     # all are set aside.
@@ -79,17 +81,19 @@ def _unlike(pairs: pd.DataFrame) -> set:
 
 
 def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, used: np.ndarray,
-                  window: float) -> pd.DataFrame:
-    """The sampled articles' mutual pairs among the `used` rows: each one's `outlet`, its `partner`'s outlet,
-    whether the two lie within the window (`near`) and chance's share for the article (`chance`)."""
+                  window: float, queries: np.ndarray) -> pd.DataFrame:
+    """The mutual pairs among the `used` rows of a sample of those among `queries`: each one's `outlet`, its
+    `partner`'s outlet, whether the two lie within the window (`near`) and chance's share for the article
+    (`chance`)."""
     found = pd.DataFrame({"outlet": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
                           "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float)})
     rows = np.flatnonzero(used)
     if len(rows) <= NEIGHBOURS:
         return found
     # Round robin over the outlets, in the rows' order: each outlet's first article, then each one's second, ...
-    rank = pd.Series(outlets[rows]).groupby(outlets[rows]).cumcount().to_numpy()
-    sample = rows[np.lexsort((np.arange(len(rows)), rank))[:SAMPLE]]
+    asked = rows[queries[rows]]
+    rank = pd.Series(outlets[asked]).groupby(outlets[asked]).cumcount().to_numpy()
+    sample = asked[np.lexsort((np.arange(len(asked)), rank))[:SAMPLE]]
     near_of = _nearest(unit, outlets, languages, rows, sample)
     listed = rows[np.unique(near_of[near_of >= 0])]
     lists = {row: set(rows[theirs[theirs >= 0]].tolist())
