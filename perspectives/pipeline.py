@@ -503,43 +503,54 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
     return (None if spans is None else RegroupScope(spans, ids)), embedded
 
 
-# Each of a batch's dated articles brings this many of the stored articles most like it to the reading of its
-# outlet's dates (`dates_unlike_beyond`): its stories' reports in other outlets, and some of its own outlet's.
+# The reading of a batch's outlets' dates (`dates_unlike_beyond`) reads the batch's dated articles and this many of
+# each of those outlets' stored ones (drawn by content hash), each with this many of the stored articles most like it,
+# wherever they lie (its stories' reports in other outlets): read alone, a window's few articles of an outlet say
+# little, and its older ones' reports lie outside it.
+OUTLET_HISTORY = 20
 CONTEXT = 10
-# And the reading takes this many stored articles drawn at random (by content hash) beside them: a window's articles
-# lie within days of the batch, and read alone make chance's share within the window high (0.83 for one outlet of
-# the demo without translations, whose real dates were set aside on 6 pairs of 8 within it).
+# And this many stored articles drawn at random (by content hash) beside them, read against only: a window's articles
+# lie within days of the batch, and alone make chance's share within the window high (0.83 for one outlet of the demo
+# without translations, whose real dates were set aside on 6 pairs of 8 within it). Read themselves, their own
+# stories' reports are not among the rows, and their nearest are other stories of their kind, far in time.
 BACKGROUND = 1_000
+_READ_COLUMNS = ("a.id", "a.published_at", "a.outlet", "a.language", "a.title_en", "a.text_en")
 
 
 def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[str], clusterer: StoryClusterer,
                         model: str, set_aside: Collection[str]) -> set[str]:
-    """The batch's outlets, other than those `set_aside`, whose dates `clusterer` sets aside when a window's articles
-    (`grouping`) are read with the stored articles most like the batch's dated ones (CONTEXT each), wherever those lie,
-    and BACKGROUND stored articles: an outlet's back catalogue stamped with the hours it was fetched has its stories'
-    other reports outside the window. Only the batch's outlets bring new dates to read."""
+    """The batch's outlets, other than those `set_aside`, whose dates `clusterer` sets aside when their articles (the
+    batch's, of a window `grouping`, and OUTLET_HISTORY stored ones each) are read with the stored articles most like
+    them (CONTEXT each) and BACKGROUND more: an outlet's back catalogue stamped with the hours it was fetched has its
+    stories' other reports outside the window. Only the batch's outlets bring new dates to read."""
     articles = grouping.articles.assign(published_at=grouping.articles["published_at"].mask(
         grouping.articles["outlet"].isin(set_aside), None))
     batch = (articles["id"].isin(set(batch_ids)) & articles["published_at"].notna()).to_numpy()
     if not batch.any():
         return set()
     params = {"window": json.dumps(list(articles["id"])), "set_aside": json.dumps(list(set_aside)),
+              "outlets": json.dumps(sorted(set(articles.loc[batch, "outlet"]))), "history": OUTLET_HISTORY,
               "background": BACKGROUND}
     elsewhere = ("SELECT id FROM articles WHERE published_at IS NOT NULL AND id NOT IN (SELECT value FROM "
                  "json_each(:window)) AND outlet NOT IN (SELECT value FROM json_each(:set_aside))")
+    history = list(store.vector_chunks(model, (
+        f"a.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY outlet ORDER BY doc_hash) AS k FROM "
+        f"articles WHERE id IN ({elsewhere}) AND outlet IN (SELECT value FROM json_each(:outlets))) "
+        "WHERE k <= :history)"), params, columns=_READ_COLUMNS))
+    asked = np.vstack([grouping.vectors[batch], *[rows for _, rows in history]])
     chunks = ((chunk["id"].to_numpy(), unit_rows(rows)) for chunk, rows in store.vector_chunks(
         model, f"m.placed_at IS NULL AND a.id IN ({elsewhere})", params))
-    labels, _ = best_matches(unit_rows(grouping.vectors[batch]), chunks, CONTEXT)
+    labels, _ = best_matches(unit_rows(asked), chunks, CONTEXT)
     nearest, ids = among({label for label in labels.ravel() if isinstance(label, str)})
-    params |= ids
-    # What the reading needs of them (`StoryClusterer.ignored_dates`), not their texts.
-    context = list(store.vector_chunks(
-        model, f"a.{nearest} OR a.id IN ({elsewhere} ORDER BY doc_hash LIMIT :background)", params,
-        columns=("a.id", "a.published_at", "a.outlet", "a.language", "a.title_en", "a.text_en")))
-    both = pd.concat([articles, *[chunk for chunk, _ in context]], ignore_index=True)
-    rows = np.vstack([grouping.vectors, *[rows for _, rows in context]])
-    # Only the batch's articles are read: the others' own stories' reports are not among the rows.
-    queries = np.concatenate([batch, np.zeros(len(both) - len(articles), dtype=bool)])
+    context = list(store.vector_chunks(model, f"a.{nearest} OR a.id IN ({elsewhere} ORDER BY doc_hash LIMIT "
+                                       ":background)", params | ids, columns=_READ_COLUMNS))
+    parts = [(articles, grouping.vectors, batch),
+             *[(chunk, rows, np.ones(len(chunk), bool)) for chunk, rows in history],
+             *[(chunk, rows, np.zeros(len(chunk), bool)) for chunk, rows in context]]
+    both = pd.concat([part for part, _, _ in parts], ignore_index=True)
+    first = ~both["id"].duplicated().to_numpy()  # a drawn article can be another's nearest too
+    both = both[first].reset_index(drop=True)
+    rows, queries = np.vstack([rows for _, rows, _ in parts])[first], np.concatenate([q for _, _, q in parts])[first]
     ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both, queries)
     return set(both.loc[ignored, "outlet"]) & set(articles.loc[batch, "outlet"])
 
