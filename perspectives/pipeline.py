@@ -73,7 +73,8 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`). Fewer than `REFERENCE_BELOW`
     articles are grouped among `reference` articles of other stories (default `reference_articles()`; an empty frame
     groups them alone), which are then dropped (see `stories.reference`). The articles of the outlets
-    `dates_set_aside` are grouped as undated (an earlier grouping found their dates unlike their content)."""
+    `dates_set_aside` are grouped as undated (an earlier grouping found their dates unlike their content), and count
+    among those set aside where the others' are read (`StoryClusterer.fit`)."""
     articles = in_schema(articles)
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
@@ -84,13 +85,13 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])
-    fitted = articles.assign(published_at=articles["published_at"].mask(articles["outlet"].isin(dates_set_aside), None))
+    set_aside = articles["outlet"].isin(dates_set_aside).to_numpy()
     if 0 < len(articles) < REFERENCE_BELOW and (reference is None or not reference.empty):
         reference = reference_articles() if reference is None else in_schema(reference)
-        labels, graph, placed_by, ignored = fitted_among(clusterer, fitted, vectors, reference, encoder, before,
-                                                         store, mapper)
+        labels, graph, placed_by, ignored = fitted_among(clusterer, articles, vectors, reference, encoder, before,
+                                                         store, mapper, set_aside)
     else:
-        clusterer.fit(vectors, articles=fitted, mapper=mapper, previous_stories=before)
+        clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before, dates_set_aside=set_aside)
         labels, graph, placed_by = clusterer.labels_, clusterer.graph_, clusterer.placed_by_
         ignored = clusterer.dates_ignored_
     wire_groups = wire.fit(articles, vectors, graph=graph).groups_
@@ -99,23 +100,24 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     members["content_hash"] = members["article_id"].map(dict(zip(articles["id"], content_hashes(articles))))
     members[["placed_at", "place_similarity"]] = placements(articles, vectors, placed_by).reindex(
         members["article_id"]).to_numpy()
-    # Grouped as undated though dated: set aside by the clusterer's reading or among `dates_set_aside`.
-    undated_for_grouping = ignored | (articles["published_at"].notna() & fitted["published_at"].isna()).to_numpy()
-    dates_ignored = articles.loc[undated_for_grouping, "outlet"].value_counts().sort_index().to_dict()
+    dates_ignored = articles.loc[ignored, "outlet"].value_counts().sort_index().to_dict()
     return Grouping(articles, vectors, stories, members, newly_embedded,
                     granularity(clusterer) | {"dates_ignored": dates_ignored})
 
 
 def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.ndarray, reference: pd.DataFrame,
                  encoder: Embedder | EncoderAdapter, before: pd.Series | None, store: Store | None,
-                 mapper: Mapper | None) -> tuple[np.ndarray, NeighbourGraph, np.ndarray, np.ndarray]:
+                 mapper: Mapper | None, set_aside: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, NeighbourGraph, np.ndarray, np.ndarray]:
     """Fit `clusterer` on the articles and the `reference` articles (embedded by `encoder`, cached in `store`) after
     them; the articles' stories, the candidate pairs among them, their placements (`placed_by_`) and the articles
-    whose dates were not used (`StoryClusterer.ignored_dates`, read on the articles alone). Each reference article
+    whose dates were not used (`StoryClusterer.ignored_dates`, read on the articles alone, beside those `set_aside`
+    before: a mask). Each reference article
     takes the date of the dated article most like it (undated, of outlets that date none, no dated article would list
     it: `StoryClusterer`'s `time_window_days`); an undated article placed at a reference article's date is placed at
     that article's."""
-    ignored = clusterer.ignored_dates(vectors, day_numbers(articles["published_at"], len(articles)), articles)
+    ignored = clusterer.ignored_dates(vectors, day_numbers(articles["published_at"], len(articles)), articles,
+                                      already=set_aside)
     articles = articles.assign(published_at=articles["published_at"].mask(ignored, None))
     reference = reference.reindex(columns=articles.columns)
     reference_vectors, _ = embed_articles(reference, encoder, store=store, progress=False)
@@ -412,8 +414,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        # The outlets whose dates a grouping set aside stay set aside until a full regroup reads every outlet's again;
-        # where it set every date aside, every run regroups everything (an outlet to come would place the rest).
+        # The outlets whose dates a grouping set aside stay set aside until `full` (or new parameters) reads every
+        # outlet's again; where it set every date aside, every run regroups everything (an outlet to come would place
+        # the rest).
         last = {} if everything else store.last_summary("cluster").get("granularity", {})
         last_dates = {key: last[key] for key in ("dates_ignored", "all_dates_ignored") if last.get(key)}
         set_aside, every_date_aside = sorted(last.get("dates_ignored", {})), bool(last.get("all_dates_ignored"))
@@ -436,7 +439,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                     with dates_read(clusterer, not scope):
                         return articles, previous, group_stories(
                             articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                            previous=previous, reference=reference, dates_set_aside=set_aside if scope else ())
+                            previous=previous, reference=reference, dates_set_aside=set_aside)
 
                 articles, previous, grouping = regrouped(scope)
                 if scope and clusterer.check_dates and dates_unlike_beyond(store, grouping, changed["id"], clusterer,

@@ -269,7 +269,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.check_dates = check_dates
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None,
-            previous_stories=None):
+            previous_stories=None, dates_set_aside=None):
         """Group the rows of `X` into stories.
 
         Parameters
@@ -286,6 +286,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             Runs the neighbour search on workers (see `perspectives.distributed`).
         previous_stories : sequence, optional
             Each row's story in the previous grouping; None (or NaN) for rows it did not have.
+        dates_set_aside : array-like of bool, optional
+            Rows whose dates an earlier reading set aside (`check_dates`): grouped as undated, and counted among
+            those set aside where the others are read.
 
         Returns
         -------
@@ -304,7 +307,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if articles is not None and published_at is None:
             published_at = articles["published_at"]
         days = day_numbers(published_at, n)
-        self.dates_ignored_ = self.ignored_dates(X, days, articles)
+        self.dates_ignored_ = self.ignored_dates(X, days, articles, already=dates_set_aside)
         days = np.where(self.dates_ignored_, np.nan, days)
         for read_on_lists in ("open_ended_", "list_sizes_"):  # read again only with "auto", never left from a fit
             self.__dict__.pop(read_on_lists, None)
@@ -326,11 +329,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def ignored_dates(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None,
-                      queries: np.ndarray | None = None) -> np.ndarray:
-        """The rows whose dates `fit` does not use (`check_dates`; `days`: days since 1970, NaN where undated; see
-        `dates.dates_unlike_content`, and its `queries`), read in content order on the vectors centred per language
-        (given the articles, with `use_text`)."""
-        ignored = np.zeros(len(X), dtype=bool)
+                      queries: np.ndarray | None = None, already: np.ndarray | None = None) -> np.ndarray:
+        """The rows whose dates `fit` does not use: those `already` set aside, and where `check_dates`, those read so
+        (`days`: days since 1970, NaN where undated; see `dates.dates_unlike_content`, and its `queries`), read in
+        content order on the vectors centred per language (given the articles, with `use_text`)."""
+        ignored = ~np.isnan(days) & (np.zeros(len(X), dtype=bool) if already is None else np.asarray(already, bool))
         if not self.check_dates or self.time_window_days is None or np.isnan(days).all():
             return ignored
         order = _content_order(X, days)
@@ -342,7 +345,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 languages = embedded_language(articles.iloc[order])
                 unit = centre_by_language(X[order], languages)
         ignored[order] = dates_unlike_content(unit, days[order], outlets, languages, self.time_window_days,
-                                              None if queries is None else np.asarray(queries, dtype=bool)[order])
+                                              None if queries is None else np.asarray(queries, dtype=bool)[order],
+                                              ignored[order])
         return ignored
 
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,

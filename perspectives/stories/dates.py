@@ -39,7 +39,8 @@ MIN_DATED = 40
 
 
 def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray,
-                         window: float, queries: np.ndarray | None = None) -> np.ndarray:
+                         window: float, queries: np.ndarray | None = None,
+                         already: np.ndarray | None = None) -> np.ndarray:
     """Mask of the dated rows whose dates are not to be used: those of outlets whose dates do not agree with their
     articles' content (`unit`: unit rows, in an order of their own, such as the grouping's content order; `days`:
     days since 1970, NaN where undated; `outlets` and `languages`, those of the embedded texts: one per row). An
@@ -47,25 +48,31 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     languages puts their articles nearest one another, whatever their stories. Outlets are read again without those
     set aside, until none is; where more than MOST of the dated rows are set aside, all are. Fewer than MIN_DATED dated
     rows, or one outlet (nothing to read its dates against), are left as they are. `queries` (a mask) limits the
-    articles whose neighbours are read to those rows; the others are only read against."""
-    dated, ignored = ~np.isnan(days), np.zeros(len(days), dtype=bool)
+    articles whose neighbours are read to those rows; the others are only read against. The rows `already` set aside
+    (a mask: an earlier reading's) are not read, and count among those set aside."""
+    dated = ~np.isnan(days)
+    ignored = dated & (np.zeros(len(days), dtype=bool) if already is None else np.asarray(already, dtype=bool))
     outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
-    if dated.sum() < MIN_DATED or len(set(outlets[dated])) < 2:
-        return ignored
-    queries = np.ones(len(days), dtype=bool) if queries is None else np.asarray(queries, dtype=bool)
-    while unlike := _unlike(_mutual_pairs(unit, days, outlets, languages, dated & ~ignored, window, queries)):
-        ignored |= dated & np.isin(outlets, list(unlike))
+    queries = (np.ones(len(days), dtype=bool) if queries is None else np.asarray(queries, dtype=bool)) & ~ignored
+    # The first round reads the outlets set aside before as partners, as a reading of every outlet found them.
+    used = dated
+    if (dated & ~ignored).any() and dated.sum() >= MIN_DATED and len(set(outlets[dated])) >= 2:
+        while unlike := _unlike(_mutual_pairs(unit, days, outlets, languages, used, window, queries),
+                                set(outlets[ignored])) - set(outlets[ignored]):
+            ignored |= dated & np.isin(outlets, list(unlike))
+            used = dated & ~ignored
     # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
     # all are set aside.
     return dated if ignored.sum() > MOST * dated.sum() else ignored
 
 
-def _unlike(pairs: pd.DataFrame) -> set:
+def _unlike(pairs: pd.DataFrame, found: set) -> set:
     """The outlets of `pairs` (`_mutual_pairs`) whose share of pairs within the window is confidently no more than
-    chance's (see SHARE_ABOVE_CHANCE), the most clearly unlike first. A real outlet's pairs with an outlet of fetch
-    times lie outside the window too, and could take its share below the bar with it: once an outlet is found unlike,
-    the others are read on their pairs with the outlets not found, where they have MIN_PAIRS of them."""
-    found: set = set()
+    chance's (see SHARE_ABOVE_CHANCE), the most clearly unlike first, with those `found` before. A real outlet's pairs
+    with an outlet of fetch times lie outside the window too, and could take its share below the bar with it: once an
+    outlet is found unlike, the others are read on their pairs with the outlets not found, where they have MIN_PAIRS of
+    them."""
+    found = set(found)
     while True:
         margins = {}
         for outlet, own in pairs[~pairs["outlet"].isin(found)].groupby("outlet"):
