@@ -191,7 +191,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     n_neighbors_ : int
         The candidates per article used: `n_neighbors`, or more where stories outgrew the lists.
     dates_ignored_ : ndarray of bool, shape (n_articles,)
-        The dated rows whose dates were not used (`check_dates`), grouped as undated.
+        The dated rows whose dates were not used (`check_dates`, and `fit`'s `dates_set_aside`), grouped as undated.
     placed_by_ : ndarray of int, shape (n_articles,)
         For each undated row, the dated row most like it, whose publication time it was given; -1 for the dated
         rows, and for all where no row is dated or `time_window_days` is None.
