@@ -284,7 +284,8 @@ def ingest(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = No
 @user_errors
 def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0, pull: Pull = False,
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
-                                                               "can touch.")] = False,
+                                                               "can touch, and read every outlet's dates again.")
+                            ] = False,
             backend: Backend = None, cluster_address: Cluster = None, keep_dates: KeepDates = False):
     """Embed the stored articles (cached) and group them into stories.
 

@@ -361,7 +361,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Set aside the dates of outlets whose dates do not agree with their articles' content (`StoryClusterer`'s
         `check_dates`: a scraper's fetch times); False uses every date as given.
     full : bool
-        Regroup every article.
+        Regroup every article, and read every outlet's dates again (outlets whose dates a grouping set aside stay
+        so until then).
     backend : str, optional
         How the model runs on CPU (``embed.backends.BACKENDS``); default the one the store's last grouping used,
         else the model's best on this CPU (see `store_embedder`).
