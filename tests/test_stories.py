@@ -1635,8 +1635,11 @@ def test_outlets_crawled_after_the_fact_are_set_aside_and_the_real_ones_keep_the
 
 
 def test_a_store_keeps_an_outlets_dates_set_aside_and_regroups_only_what_a_batch_touches(tmp_path):
+    from dataclasses import astuple
+
     from perspectives import pipeline
     from perspectives.store import Store
+    from perspectives.stories.incremental import regroup_scope
 
     articles, vectors, truth = crawled_corpus(n_stories=300)
     db = tmp_path / "crawled.db"
@@ -1654,6 +1657,14 @@ def test_a_store_keeps_an_outlets_dates_set_aside_and_regroups_only_what_a_batch
     # The last story: its crawled article, grouped as undated, is compared with the undated articles most like it
     # (`stories.incremental.MAX_NEIGHBOURS`), and those articles' stories are regrouped; the rest stay as they are.
     stored(articles.iloc[-3:])
+    with Store(db) as store:  # the SQL scope and its in-memory twin select the same articles
+        changed, rows, previous = store.changed_articles(), store.articles(), store.members()
+        scope, _ = pipeline.stored_scope(store, changed, encoder, 3.0, dates_set_aside={"Crawler Daily"})
+        selected, _ = store.regroup_window(*astuple(scope))
+    twin = regroup_scope(rows, rows["id"].isin(changed["id"]).to_numpy(), previous, 3.0,
+                         vectors=vectors[rows["id"].map({i: n for n, i in enumerate(articles["id"])})],
+                         dates_set_aside={"Crawler Daily"})
+    assert sorted(selected["id"]) == sorted(rows.loc[twin, "id"]) and 3 < twin.sum() < len(rows)
     again = pipeline.cluster(db=db, embedder=encoder, progress=False)
     assert again.mode == "incremental" and again.regrouped < len(articles)
     assert again.granularity["dates_ignored"] == {"Crawler Daily": 300}

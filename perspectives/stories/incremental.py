@@ -13,7 +13,7 @@ its in-memory twin (the same rule on a frame).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,17 +125,21 @@ def touched_undated(new_undated: np.ndarray, new_dated: np.ndarray,
 
 
 def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame, window: float | None,
-                  vectors: np.ndarray | None = None) -> np.ndarray:
+                  vectors: np.ndarray | None = None, dates_set_aside: Collection[str] = ()) -> np.ndarray:
     """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
     embeddings, needed where an article is undated) to regroup, as `Store.regroup_window` selects them: those
     placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the changed ones
     touch (`touched_undated`), the changed ones, and every article of the stories those are in (`previous`: the
-    last grouping's `article_id, story_id` and, for undated articles, `placed_at, place_similarity`). Everything
-    when `widened_spans` says so; nothing when nothing changed."""
+    last grouping's `article_id, story_id` and, for undated articles, `placed_at, place_similarity`). The articles
+    of the outlets `dates_set_aside` (`articles` then needs `outlet`) count as undated, as `pipeline.stored_scope`
+    counts them. Everything when `widened_spans` says so; nothing when nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
         return changed
+    span = day_numbers(articles["published_at"], len(articles))
     stamps = articles["published_at"]
+    if len(dates_set_aside):
+        stamps = stamps.mask(articles["outlet"].isin(dates_set_aside), None)
     undated = stamps.isna().to_numpy()
     unit = None if vectors is None else unit_rows(vectors)
     dated_chunks = [] if unit is None else [(day_numbers(stamps[~undated], int((~undated).sum())), unit[~undated])]
@@ -158,7 +162,6 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
             near |= placed.between(first, last).to_numpy()
         return near | story_of.isin(story_of[near].dropna().unique()).to_numpy()
 
-    days = day_numbers(stamps, len(stamps))
     spans = widened_spans(new_places, window, not previous.empty, lambda spans: int(selected(spans).sum()),
-                          len(articles), np.nanmax(days) - np.nanmin(days) if (~undated).any() else 0.0)
+                          len(articles), np.nanmax(span) - np.nanmin(span) if not np.isnan(span).all() else 0.0)
     return np.ones(len(articles), dtype=bool) if spans is None else selected(spans)
