@@ -66,15 +66,17 @@ class Grouping:
 def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
                   store: Store | None = None, wire: WireDetector | None = None, mapper: Mapper | None = None,
                   progress: bool = True, previous: pd.DataFrame | None = None,
-                  reference: pd.DataFrame | None = None, dates_set_aside: Collection[str] = ()) -> Grouping:
+                  reference: pd.DataFrame | None = None, dates_set_aside: Collection[str] = (),
+                  articles_set_aside: Collection[str] = ()) -> Grouping:
     """Embed articles (cached in `store` when given), group them into described stories, and mark wire copies
     (`members.wire_group`), which always share a story. `mapper` runs embedding and the neighbour search on a
     cluster (see `perspectives.distributed`); `previous` (`article_id, story_id`), the last grouping, which the
     clusterer revises only on evidence (see `StoryClusterer`'s `history_weight`). Fewer than `REFERENCE_BELOW`
     articles are grouped among `reference` articles of other stories (default `reference_articles()`; an empty frame
     groups them alone), which are then dropped (see `stories.reference`). The articles of the outlets
-    `dates_set_aside` are grouped as undated (an earlier grouping found their dates unlike their content), and count
-    among those set aside where the others' are read (`StoryClusterer.fit`)."""
+    `dates_set_aside`, and those of the ids `articles_set_aside`, are grouped as undated (an earlier grouping found
+    their dates unlike their content), and count among those set aside where the others' are read
+    (`StoryClusterer.fit`)."""
     articles = in_schema(articles)
     encoder = as_embedder(embedder)
     clusterer = clusterer or StoryClusterer()
@@ -85,7 +87,7 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
     articles = articles.sort_values(["published_at", "id"], na_position="last").reset_index(drop=True)
     vectors, newly_embedded = embed_articles(articles, encoder, store=store, mapper=mapper, progress=progress)
     before = None if previous is None else articles["id"].map(previous.set_index("article_id")["story_id"])
-    set_aside = articles["outlet"].isin(dates_set_aside).to_numpy()
+    set_aside = (articles["outlet"].isin(dates_set_aside) | articles["id"].isin(articles_set_aside)).to_numpy()
     if 0 < len(articles) < REFERENCE_BELOW and (reference is None or not reference.empty):
         reference = reference_articles() if reference is None else in_schema(reference)
         labels, graph, placed_by, ignored = fitted_among(clusterer, articles, vectors, reference, encoder, before,
@@ -415,12 +417,13 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        # The outlets whose dates a grouping set aside stay set aside until `full` (or new parameters) reads every
-        # outlet's again; where it set every date aside, every run regroups everything (an outlet to come would place
-        # the rest).
+        # The dates a grouping set aside stay set aside until `full` (or new parameters) reads every outlet's again:
+        # the articles' (grouped as undated), and an outlet's to come where all its dates were; where it set every date
+        # aside, every run regroups everything (an outlet to come would place the rest).
         last = {} if everything else store.last_summary("cluster").get("granularity", {})
         last_dates = {key: last[key] for key in ("dates_ignored", "all_dates_ignored") if last.get(key)}
-        set_aside, every_date_aside = sorted(last.get("dates_ignored", {})), bool(last.get("all_dates_ignored"))
+        set_aside = [] if everything or changed.empty else store.outlets_set_aside()
+        every_date_aside = bool(last.get("all_dates_ignored"))
         scope, scope_embedded = (None, 0) if everything or every_date_aside or changed.empty else stored_scope(
             store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside)
         unchanged = not store.count("articles") or (not everything and changed.empty)
@@ -437,14 +440,16 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                         store.articles(), store.members())
                     # A window's dates are read with the stored articles most like its batch's, below: its own
                     # few articles are too few to set an outlet's dates aside on.
+                    kept_aside = [] if everything else previous.loc[previous["placed_at"].notna(), "article_id"]
                     with dates_read(clusterer, not scope):
                         return articles, previous, group_stories(
                             articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                            previous=previous, reference=reference, dates_set_aside=set_aside)
+                            previous=previous, reference=reference, dates_set_aside=set_aside,
+                            articles_set_aside=kept_aside)
 
                 articles, previous, grouping = regrouped(scope)
                 if scope and clusterer.check_dates and dates_unlike_beyond(store, grouping, changed["id"], clusterer,
-                                                                           embedder.name, set_aside):
+                                                                           embedder.name):
                     # The batch's outlet's dates, by which it was placed, are set aside: the whole store's reading
                     # decides, and everything is regrouped by it.
                     scope = None
@@ -522,21 +527,22 @@ _READ_COLUMNS = ("a.id", "a.published_at", "a.outlet", "a.language", "a.title_en
 
 
 def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[str], clusterer: StoryClusterer,
-                        model: str, set_aside: Collection[str]) -> set[str]:
-    """The batch's outlets, other than those `set_aside`, whose dates `clusterer` sets aside when their articles (the
-    batch's, of a window `grouping`, and OUTLET_HISTORY stored ones each) are read with the stored articles most like
-    them (CONTEXT each) and BACKGROUND more: an outlet's back catalogue stamped with the hours it was fetched has its
-    stories' other reports outside the window. Only the batch's outlets bring new dates to read."""
+                        model: str) -> set[str]:
+    """The batch's outlets whose dates `clusterer` sets aside (some or all) when their articles (the batch's, of a
+    window `grouping`, and OUTLET_HISTORY stored ones each) are read with the stored articles most like them (CONTEXT
+    each) and BACKGROUND more: an outlet's back catalogue stamped with the hours it was fetched has its stories' other
+    reports outside the window. Only the batch's outlets bring new dates to read; the dates set aside before, grouped
+    as undated (`placed_at`), are read as none."""
+    placed = grouping.members.loc[grouping.members["placed_at"].notna(), "article_id"]
     articles = grouping.articles.assign(published_at=grouping.articles["published_at"].mask(
-        grouping.articles["outlet"].isin(set_aside), None))
+        grouping.articles["id"].isin(placed), None))
     batch = (articles["id"].isin(set(batch_ids)) & articles["published_at"].notna()).to_numpy()
     if not batch.any():
         return set()
-    params = {"window": json.dumps(list(articles["id"])), "set_aside": json.dumps(list(set_aside)),
-              "outlets": json.dumps(sorted(set(articles.loc[batch, "outlet"]))), "history": OUTLET_HISTORY,
-              "background": BACKGROUND}
+    params = {"window": json.dumps(list(articles["id"])), "history": OUTLET_HISTORY, "background": BACKGROUND,
+              "outlets": json.dumps(sorted(set(articles.loc[batch, "outlet"])))}
     elsewhere = ("SELECT id FROM articles WHERE published_at IS NOT NULL AND id NOT IN (SELECT value FROM "
-                 "json_each(:window)) AND outlet NOT IN (SELECT value FROM json_each(:set_aside))")
+                 "json_each(:window)) AND id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL)")
     history = list(store.vector_chunks(model, (
         f"a.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY outlet ORDER BY doc_hash) AS k FROM "
         f"articles WHERE id IN ({elsewhere}) AND outlet IN (SELECT value FROM json_each(:outlets))) "

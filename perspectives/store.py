@@ -496,6 +496,14 @@ class Store:
             "(SELECT value FROM json_each(?)) GROUP BY a.outlet ORDER BY a.outlet", (json.dumps(list(outside)),))
         return dict(rows.fetchall())
 
+    def outlets_set_aside(self) -> list[str]:
+        """The outlets all of whose grouped dated articles are grouped as undated (their dates set aside,
+        `stories.dates`)."""
+        rows = self.conn.execute(
+            "SELECT a.outlet FROM articles a JOIN story_members m ON m.article_id = a.id WHERE a.published_at IS NOT "
+            "NULL AND a.outlet IS NOT NULL GROUP BY a.outlet HAVING MIN(m.placed_at IS NOT NULL) = 1 ORDER BY a.outlet")
+        return [outlet for (outlet,) in rows]
+
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 

@@ -1709,6 +1709,75 @@ def test_an_outlet_crawled_into_a_grouped_store_has_its_dates_read_on_the_whole_
     assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
 
 
+def back_catalogue(n_stories: int = 150, fetched_after: int = 120):
+    """`crawled_corpus` with real dates, but the third outlet's reports of the first third of its stories fetched
+    later and stamped with the day they were fetched (a day between stories `fetched_after` and the next)."""
+    articles, vectors, truth = crawled_corpus(n_stories=n_stories, crawled_outlet=False)
+    fetched = (articles["outlet"] == "Crawler Daily").to_numpy() & (truth < n_stories // 3)
+    day = pd.Timestamp("2025-06-01", tz="UTC") + pd.Timedelta(days=2 * fetched_after + 1)
+    articles.loc[fetched, "published_at"] = (day + pd.to_timedelta(np.linspace(0, 0.5, fetched.sum()), unit="D")
+                                             ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return articles, vectors, truth, fetched
+
+
+def test_an_outlets_back_catalogue_stamped_with_the_day_it_was_fetched_is_set_aside_beside_its_real_dates():
+    # Read by outlet, two thirds of its dates real, the outlet's dates agree with its content; its day of fetching
+    # does not, and only that day's articles are grouped as undated.
+    articles, vectors, truth, fetched = back_catalogue()
+    grouped = StoryClusterer().fit(vectors, articles=articles)
+    assert (grouped.dates_ignored_ == fetched).all() and same_partition(grouped.labels_, truth)
+    assert not same_partition(StoryClusterer(check_dates=False).fit(vectors, articles=articles).labels_, truth)
+
+
+def test_a_days_copies_of_one_article_paired_with_a_later_report_leave_its_outlets_dates_alone():
+    # One story's third report is stored three times (one article at three links), on its day; the story's two other
+    # reports came out 20 days later. Its copies are those reports' nearest: five or six pairs outside the window, of
+    # one outlet's day, but two articles' pairs with one article each.
+    articles, vectors, truth = crawled_corpus(n_stories=40, crawled_outlet=False)
+    copied = int(np.flatnonzero((articles["outlet"] == "Crawler Daily").to_numpy() & (truth == 20))[0])
+    copies = articles.iloc[[copied] * 2].assign(id=["copy-1", "copy-2"])
+    articles = pd.concat([articles, copies], ignore_index=True)
+    vectors, truth = np.vstack([vectors, vectors[[copied] * 2]]), np.concatenate([truth, [20, 20]])
+    later = (truth == 20) & (articles["outlet"] != "Crawler Daily").to_numpy()
+    articles.loc[later, "published_at"] = (pd.to_datetime(articles.loc[later, "published_at"])
+                                           + pd.Timedelta(days=20)).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert not StoryClusterer().fit(vectors, articles=articles).dates_ignored_.any()
+
+
+def test_an_outlets_days_are_read_at_a_confidence_corrected_for_how_many_are_read():
+    from perspectives.stories.dates import CONFIDENCE_Z, _corrected_z
+
+    # 20 days with three pairs each are read, a day with two is not: one of 20 would read as unlike at 5% by chance.
+    pairs = pd.DataFrame({"outlet": [("A", day) for day in range(20) for _ in range(3)] + [("B", 0)] * 2})
+    assert _corrected_z(pairs) == pytest.approx(2.807, abs=1e-3)
+    assert _corrected_z(pairs.iloc[-5:]) == pytest.approx(CONFIDENCE_Z)
+
+
+def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dates_as_they_are(tmp_path):
+    from perspectives import pipeline
+    from perspectives.store import Store
+
+    articles, vectors, truth, fetched = back_catalogue()
+    db, encoder = tmp_path / "back.db", Lookup(articles, vectors)
+    story = pd.Series(truth)
+    for batch in ((story <= 120).to_numpy() & ~fetched, fetched, (story == 121).to_numpy()):
+        with Store(db) as store:
+            store.upsert_articles(articles[batch].assign(url=None, country=None, extra=[{}] * batch.sum()))
+        summary = pipeline.cluster(db=db, embedder=encoder, progress=False)
+        if batch is fetched:  # read with the stored articles most like it: the whole store is regrouped
+            assert summary.mode == "full" and summary.granularity["dates_ignored"] == {"Crawler Daily": 50}
+    # The next story's report by that outlet keeps its date; the back catalogue stays grouped as undated.
+    assert summary.mode == "incremental" and summary.granularity["dates_ignored"] == {"Crawler Daily": 50}
+    with Store(db) as store:
+        members = store.members().set_index("article_id")
+        assert store.outlets_set_aside() == []
+    newest = articles["id"][(story == 121).to_numpy() & (articles["outlet"] == "Crawler Daily").to_numpy()]
+    assert members.loc[newest, "placed_at"].isna().all()
+    assert members.loc[articles["id"][fetched], "placed_at"].notna().all()
+    grouped = articles["id"].isin(members.index).to_numpy()
+    assert same_partition(members["story_id"].reindex(articles["id"][grouped]).to_numpy(), truth[grouped])
+
+
 def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates_set_aside_too(tmp_path):
     from perspectives import pipeline
     from perspectives.store import Store
@@ -1752,15 +1821,18 @@ def test_a_batch_is_read_against_the_store_its_own_articles_alone(tmp_path):
                                              zip(articles.to_dict("records"), vectors)})
         # The last hour's 20 articles in a window of 60: the stored articles drawn to read them against lack their
         # own stories' reports, and read themselves they would take every outlet of the batch for a crawled one.
-        window = group_stories(articles.iloc[-60:], encoder, store=store, progress=False)
+        # (A window's grouping reads no dates, as `pipeline.cluster` groups it.)
+        window = group_stories(articles.iloc[-60:], encoder, StoryClusterer(check_dates=False), store=store,
+                               progress=False)
         last_hour = articles["id"].iloc[-20:]
-        assert dates_unlike_beyond(store, window, last_hour, StoryClusterer(), encoder.name, []) == set()
+        assert dates_unlike_beyond(store, window, last_hour, StoryClusterer(), encoder.name) == set()
         # One outlet's reports of 167 stored articles' stories, stamped with the hour of its first crawl.
         crawled = articles.iloc[::60].assign(id=lambda rows: rows["id"] + "-crawl", title=lambda rows: rows["title"]
                                              + " crawled", outlet="Crawler Daily", published_at="2020-02-09T12:00:00Z")
         encoder = Lookup(pd.concat([articles, crawled]), np.vstack([vectors, vectors[::60]]))
-        window = group_stories(pd.concat([articles.iloc[-60:], crawled]), encoder, store=store, progress=False)
-        found = dates_unlike_beyond(store, window, crawled["id"], StoryClusterer(), encoder.name, [])
+        window = group_stories(pd.concat([articles.iloc[-60:], crawled]), encoder, StoryClusterer(check_dates=False),
+                               store=store, progress=False)
+        found = dates_unlike_beyond(store, window, crawled["id"], StoryClusterer(), encoder.name)
     assert found == {"Crawler Daily"}
 
 

@@ -4,12 +4,14 @@ drawn at random over 30 days took the demo from 1.000 to 0.440). An outlet's dat
 articles of its language in other outlets that its own articles are most alike, each other's nearest and far more
 alike than random pairs (mostly one story's reports), lie within the time window more often than chance; where they
 are confidently no nearer than that, the outlet's dates are not used for grouping (benchmarks/GROUPING.md, "Dates that
-say nothing")."""
+say nothing"). Each outlet's days are read the same way: an outlet whose back catalogue is stamped with the day it was
+fetched keeps its real dates, and the day's are set aside."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 # Each article's nearest articles of other outlets that are compared, and the mutual ones among them counted.
 NEIGHBOURS = 3
@@ -47,31 +49,39 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     article is compared with the articles of its language in other outlets: a model that reads a script but not its
     languages puts their articles nearest one another, whatever their stories. Outlets are read again without those
     set aside, until none is; where more than MOST of the dated rows are set aside, all are. Fewer than MIN_DATED dated
-    rows, or one outlet (nothing to read its dates against), are left as they are. `queries` (a mask) limits the
-    articles whose neighbours are read to those rows; the others are only read against. The rows `already` set aside
-    (a mask: an earlier reading's) are not read, and count among those set aside."""
+    rows, or one outlet (nothing to read its dates against), are left as they are. Once no further outlet is set
+    aside, each outlet's days are read apart, at a confidence corrected for their number (an outlet's back catalogue
+    stamped with the day it was fetched, beside its real dates), and the outlets again without them. `queries` (a
+    mask) limits the articles whose neighbours are read to those rows; the others are only read against. The rows
+    `already` set aside (a mask: an earlier reading's) are not read, and count among those set aside."""
     dated = ~np.isnan(days)
     ignored = dated & (np.zeros(len(days), dtype=bool) if already is None else np.asarray(already, dtype=bool))
     outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
     queries = (np.ones(len(days), dtype=bool) if queries is None else np.asarray(queries, dtype=bool)) & ~ignored
+    outlet_days = [(outlet, int(day)) if np.isfinite(day) else None for outlet, day in zip(outlets, np.floor(days))]
     # The first round reads the outlets set aside before as partners, as a reading of every outlet found them.
     used = dated
     if (dated & ~ignored).any() and dated.sum() >= MIN_DATED and len(set(outlets[dated])) >= 2:
-        while unlike := _unlike(_mutual_pairs(unit, days, outlets, languages, used, window, queries),
-                                set(outlets[ignored])) - set(outlets[ignored]):
-            ignored |= dated & np.isin(outlets, list(unlike))
+        while True:
+            pairs = _mutual_pairs(unit, days, outlets, languages, used, window, queries)
+            if unlike := _unlike(pairs, set(outlets[ignored])) - set(outlets[ignored]):
+                ignored |= dated & np.isin(outlets, list(unlike))
+            elif unlike := _unlike(by_day := _by_day(pairs), set(), _corrected_z(by_day)):
+                ignored |= np.array([key in unlike for key in outlet_days])
+            else:
+                break
             used = dated & ~ignored
     # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
     # all are set aside.
     return dated if ignored.sum() > MOST * dated.sum() else ignored
 
 
-def _unlike(pairs: pd.DataFrame, found: set) -> set:
+def _unlike(pairs: pd.DataFrame, found: set, z: float = CONFIDENCE_Z) -> set:
     """The outlets of `pairs` (`_mutual_pairs`) whose share of pairs within the window is confidently no more than
     chance's (see SHARE_ABOVE_CHANCE), the most clearly unlike first, with those `found` before. A real outlet's pairs
     with an outlet of fetch times lie outside the window too, and could take its share below the bar with it: once an
     outlet is found unlike, the others are read on their pairs with the outlets not found, where they have MIN_PAIRS of
-    them."""
+    them. `z`: the normal quantile of the confidence."""
     found = set(found)
     while True:
         margins = {}
@@ -80,20 +90,39 @@ def _unlike(pairs: pd.DataFrame, found: set) -> set:
             read = others if len(others) >= MIN_PAIRS else own
             n, near, chance = len(read), int(read["near"].sum()), float(read["chance"].mean())
             if n >= MIN_PAIRS and near < n:
-                margins[outlet] = chance + SHARE_ABOVE_CHANCE * (1 - chance) - _upper_bound(near, n)
+                margins[outlet] = chance + SHARE_ABOVE_CHANCE * (1 - chance) - _upper_bound(near, n, z)
         worst = max(margins, key=margins.__getitem__, default=None)
         if worst is None or margins[worst] <= 0:
             return found
         found.add(worst)
 
 
+def _corrected_z(pairs: pd.DataFrame) -> float:
+    """CONFIDENCE_Z made stricter for the number of units `pairs` reads (those with MIN_PAIRS pairs; Bonferroni's
+    correction): an outlet's days are many, and one of them would read as unlike by chance (a day's three reports of
+    one of two events of a kind, paired with the other's)."""
+    read = max(int((pairs.groupby("outlet").size() >= MIN_PAIRS).sum()), 1)
+    return float(norm.isf(norm.sf(CONFIDENCE_Z) / read))
+
+
+def _by_day(pairs: pd.DataFrame) -> pd.DataFrame:
+    """`pairs` read by outlet and day instead of by outlet: each side an (outlet, day) of its own, and one pair of a
+    day's articles with one article (a day's copies of one article, at several links, are all its partner's
+    nearest)."""
+    return pairs.assign(outlet=list(zip(pairs["outlet"], pairs["day"])),
+                        partner=list(zip(pairs["partner"], pairs["partner_day"]))
+                        ).drop_duplicates(["outlet", "partner_row"])
+
+
 def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, used: np.ndarray,
                   window: float, queries: np.ndarray) -> pd.DataFrame:
     """The mutual pairs among the `used` rows of a sample of those among `queries`: each one's `outlet`, its
-    `partner`'s outlet, whether the two lie within the window (`near`) and chance's share for the article
-    (`chance`)."""
+    `partner`'s outlet, whether the two lie within the window (`near`), chance's share for the article (`chance`),
+    the day each is dated (`day`, `partner_day`: whole days since 1970) and the partner's row (`partner_row`)."""
     found = pd.DataFrame({"outlet": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
-                          "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float)})
+                          "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float),
+                          "day": pd.Series(dtype=int), "partner_day": pd.Series(dtype=int),
+                          "partner_row": pd.Series(dtype=int)})
     rows = np.flatnonzero(used)
     if len(rows) <= NEIGHBOURS:
         return found
@@ -107,7 +136,8 @@ def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, langu
              for row, theirs in zip(listed.tolist(), _nearest(unit, outlets, languages, rows, listed))}
     chance = _chance(days, outlets, languages, rows, sample, window)
     alike = _alike(unit, rows)
-    counted = [(outlets[row], outlets[other], abs(days[row] - days[other]) <= window, chance[k])
+    counted = [(outlets[row], outlets[other], abs(days[row] - days[other]) <= window, chance[k],
+                int(np.floor(days[row])), int(np.floor(days[other])), other)
                for k, row in enumerate(sample.tolist()) for other in rows[near_of[k][near_of[k] >= 0]].tolist()
                if row in lists[other] and float(unit[row] @ unit[other]) >= alike]
     return pd.DataFrame(counted, columns=found.columns) if counted else found
@@ -162,11 +192,11 @@ def _chance(days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows: 
     return np.array(shares)
 
 
-def _upper_bound(successes: int, trials: int) -> float:
-    """Wilson's upper confidence bound on a share (CONFIDENCE_Z); 1 without trials."""
+def _upper_bound(successes: int, trials: int, z: float = CONFIDENCE_Z) -> float:
+    """Wilson's upper confidence bound on a share (`z`: the normal quantile of its confidence); 1 without trials."""
     if not trials:
         return 1.0
-    share, z2 = successes / trials, CONFIDENCE_Z ** 2
+    share, z2 = successes / trials, z ** 2
     centre = share + z2 / (2 * trials)
-    spread = CONFIDENCE_Z * np.sqrt(share * (1 - share) / trials + z2 / (4 * trials ** 2))
+    spread = z * np.sqrt(share * (1 - share) / trials + z2 / (4 * trials ** 2))
     return float((centre + spread) / (1 + z2 / trials))
