@@ -1121,10 +1121,11 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     dated = {name: articles for name, articles in full.items() if articles["published_at"].notna().all()}
     print_table(f"{PLACEHOLDER_DATES}: a quarter of each dated set's articles dated Unix time 0 ({UNIX_ZERO}), as a"
                 " scraper writes a date it did not find", quality_rows(dated, [PLACEHOLDER_DATES], peers=peers))
-    print_table(f"{' and '.join(CRAWL_DATES)}: each dated set's dates drawn at random over {CRAWL_DAYS} days (a scraper"
-                " that writes when it fetched a page), for every outlet and for a third of them",
-                quality_rows(dated, list(CRAWL_DATES), peers=peers))
-    print_table(f"{' and '.join(CRAWL_DATES)}, day by day: each dated set fed a day at a time by its dates as the"
+    print_table(f"{', '.join(CRAWL_DATES)}: each dated set's dates drawn at random over {CRAWL_DAYS} days (a scraper"
+                " that writes when it fetched a page), for every outlet and for a third of them; and a third of the"
+                " outlets' articles before the set's median date dated within the half day from it (each one's back"
+                " catalogue, fetched when its scraper was added)", quality_rows(dated, list(CRAWL_DATES), peers=peers))
+    print_table(f"{', '.join(CRAWL_DATES)}, day by day: each dated set fed a day at a time by its dates as the"
                 " shape gives them, `perspectives cluster` after each day", daily_rows(dated, CRAWL_DATES, ((0.0, 0),)))
     print_table(f"{' and '.join(ARTICLE_COPIES)}: a third of each set's articles given three times under ids of their"
                 " own (one article at several links, as scrapes hold); as they are, and each copy's headline changed"

@@ -143,12 +143,31 @@ def crawl_dates(articles: pd.DataFrame, outlet_share: float = 1.0) -> pd.DataFra
     """Each dated article dated at a time drawn (by a hash of its id) over CRAWL_DAYS days, as a scraper that writes
     when it fetched a page; with `outlet_share`, only the articles of that share of the outlets (by a hash of
     their names), one broken scraper among working ones."""
-    start = pd.Timestamp(CRAWL_START)
-    fetched = articles["id"].map(lambda id_: (start + pd.Timedelta(
-        minutes=zlib.crc32(f"fetched {id_}".encode()) % (CRAWL_DAYS * 1440))).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    broken = articles["outlet"].map(lambda outlet: zlib.crc32(str(outlet).encode()) % 1000 < outlet_share * 1000)
-    return articles.assign(published_at=articles["published_at"].mask(articles["published_at"].notna() & broken,
-                                                                      fetched))
+    fetched = _fetched(articles, pd.Timestamp(CRAWL_START), CRAWL_DAYS)
+    return articles.assign(published_at=articles["published_at"].mask(
+        articles["published_at"].notna() & _some_outlets(articles, outlet_share), fetched))
+
+
+def back_catalogues(articles: pd.DataFrame, outlet_share: float = 1 / 3) -> pd.DataFrame:
+    """The articles of `outlet_share` of the outlets (by a hash of their names) published before the corpus's median
+    date dated at a time drawn (by a hash of its id) within the half day from it: each outlet's back catalogue, fetched
+    when its scraper was added, beside the real dates of its later articles."""
+    published = pd.to_datetime(articles["published_at"], utc=True, format="ISO8601")
+    added = published.median()
+    fetched = _fetched(articles, added, 0.5)
+    return articles.assign(published_at=articles["published_at"].mask(
+        (published < added) & _some_outlets(articles, outlet_share), fetched))
+
+
+def _fetched(articles: pd.DataFrame, start: pd.Timestamp, days: float) -> pd.Series:
+    """Each article's time of fetching, drawn by a hash of its id over `days` days from `start` (ISO text)."""
+    return articles["id"].map(lambda id_: (start + pd.Timedelta(
+        minutes=zlib.crc32(f"fetched {id_}".encode()) % int(days * 1440))).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _some_outlets(articles: pd.DataFrame, share: float) -> pd.Series:
+    """Whether each article's outlet is among `share` of the outlets, drawn by a hash of their names."""
+    return articles["outlet"].map(lambda outlet: zlib.crc32(str(outlet).encode()) % 1000 < share * 1000)
 
 
 CRAWL_START, CRAWL_DAYS = "2025-07-01T00:00:00Z", 30
@@ -199,14 +218,15 @@ ONE_LANGUAGE_GIVEN = "'en' given for every row"
 MOJIBAKE = "mojibake"
 PLACEHOLDER_DATES = "placeholder dates"
 ARTICLE_COPIES = ("copies", "updated copies")
-CRAWL_DATES = ("crawl dates", "one outlet in three crawl-dated")
+CRAWL_DATES = ("crawl dates", "one outlet in three crawl-dated", "back catalogues fetched on one day")
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
                         BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, BOILERPLATE[2]: paywalled,
                         ONE_LANGUAGE_GIVEN: one_language_given, MOJIBAKE: mojibake,
                         PLACEHOLDER_DATES: placeholder_dates,
                         ARTICLE_COPIES[0]: copies, ARTICLE_COPIES[1]: updated_copies,
-                        CRAWL_DATES[0]: crawl_dates, CRAWL_DATES[1]: partial(crawl_dates, outlet_share=1 / 3)}
+                        CRAWL_DATES[0]: crawl_dates, CRAWL_DATES[1]: partial(crawl_dates, outlet_share=1 / 3),
+                        CRAWL_DATES[2]: back_catalogues}
 
 
 def inapplicable(shape: str, articles: pd.DataFrame) -> str | None:

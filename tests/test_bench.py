@@ -217,6 +217,26 @@ def test_a_feeds_item_is_its_title_with_the_first_sentence_and_a_summary_the_sen
     assert summary["title"] == "" and summary["text"] == item["text"] and summary["outlet"] == "a"
 
 
+def test_a_back_catalogue_is_an_outlets_older_half_stamped_within_the_half_day_from_the_median_date():
+    import pandas as pd
+
+    from perspectives import shapes
+
+    days = pd.Timestamp("2025-07-01", tz="UTC") + pd.to_timedelta(list(range(30)) * 6, unit="D")
+    articles = pd.DataFrame({"id": [f"a{i}" for i in range(180)], "outlet": [f"Outlet {i // 30}" for i in range(180)],
+                             "published_at": days.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    articles.loc[180] = ["undated", "Outlet 0", None]  # stays so
+    shaped = shapes.back_catalogues(articles)
+    moved = (shaped["published_at"] != articles["published_at"]) & articles["published_at"].notna()
+    fetched = pd.to_datetime(shaped.loc[moved, "published_at"], utc=True)
+    median = pd.Timestamp("2025-07-15T12:00:00Z")
+    assert (fetched >= median).all() and (fetched < median + pd.Timedelta(hours=12)).all()
+    broken = set(articles.loc[moved, "outlet"])
+    assert 0 < len(broken) < 6 and shaped["published_at"].isna().sum() == 1
+    older = pd.to_datetime(articles["published_at"], utc=True) < median
+    assert (moved == (older & articles["outlet"].isin(broken))).all()
+
+
 def test_the_twin_events_ids_are_also_checked_without_dates_on_random_halves(monkeypatch):
     import numpy as np
     import pandas as pd
