@@ -419,11 +419,13 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         everything = full or not store.same_params("cluster", params)
         # The dates a grouping set aside stay set aside until `full` (or new parameters) reads every outlet's again:
         # the articles' (grouped as undated), and an outlet's to come where all its dates were; where it set every date
-        # aside, every run regroups everything (an outlet to come would place the rest).
+        # aside (and so placed no article), every outlet's, and every run regroups everything (an outlet to come would
+        # place the rest).
         last = {} if everything else store.last_summary("cluster").get("granularity", {})
         last_dates = {key: last[key] for key in ("dates_ignored", "all_dates_ignored") if last.get(key)}
-        set_aside = [] if everything or changed.empty else store.outlets_set_aside()
         every_date_aside = bool(last.get("all_dates_ignored"))
+        set_aside = [] if everything or changed.empty else sorted(last["dates_ignored"]) if every_date_aside else \
+            store.outlets_set_aside()
         scope, scope_embedded = (None, 0) if everything or every_date_aside or changed.empty else stored_scope(
             store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside)
         unchanged = not store.count("articles") or (not everything and changed.empty)

@@ -1778,9 +1778,14 @@ def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dat
     assert same_partition(members["story_id"].reindex(articles["id"][grouped]).to_numpy(), truth[grouped])
 
 
-def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates_set_aside_too(tmp_path):
+def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates_set_aside_too(tmp_path, monkeypatch):
     from perspectives import pipeline
     from perspectives.store import Store
+
+    kept = []  # what each grouping is told was set aside before: with every date, no article was placed to say so
+    grouping = pipeline.group_stories
+    monkeypatch.setattr(pipeline, "group_stories",
+                        lambda *args, **kwargs: kept.append(kwargs["dates_set_aside"]) or grouping(*args, **kwargs))
 
     articles, vectors, truth = crawled_corpus(n_stories=100)
     rng = np.random.default_rng(4)
@@ -1797,6 +1802,7 @@ def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates
     # Its dates used, the new outlet's would be the only ones, and would place every other article.
     assert summary.granularity["dates_ignored"] == {"Capitol Ledger": 100, "Crawler Daily": 80, "Harbour Gazette": 100,
                                                     "Late Wire": 20}
+    assert kept == [[], ["Capitol Ledger", "Crawler Daily", "Harbour Gazette"]]
     with Store(db) as store:
         members = store.members().set_index("article_id")["story_id"]
     assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
