@@ -408,7 +408,9 @@ def test_an_undated_change_touches_the_window_of_its_place_and_the_undated_artic
                              "published_at": [None if d is None else f"2025-08-{1 + d:02d}T12:00:00Z" for d in days]})
     previous = members_of({"s1": ["a0", "a1"], "s2": ["a2", "a3"], "s3": ["a4", "a6"], "s4": ["a5"],
                            **{f"f{i}": [f"a{i}"] for i in range(8, 8 + far)}})
-    previous["placed_at"] = np.where(previous["article_id"] == "a6", "2025-08-01T12:00:00Z", "2025-08-31T12:00:00Z")
+    undated = previous["article_id"].map(dict(zip(articles["id"], articles["published_at"]))).isna()
+    previous["placed_at"] = np.where(previous["article_id"] == "a6", "2025-08-01T12:00:00Z",
+                                     np.where(undated, "2025-08-31T12:00:00Z", None))
     previous["place_similarity"] = 1.0  # no new article is more like them than the one that placed them
     new = np.arange(8 + far) == 7
     scope = regroup_scope(articles, new, previous, window=3.0, vectors=vectors)
@@ -1754,8 +1756,11 @@ def test_an_outlets_days_are_read_at_a_confidence_corrected_for_how_many_are_rea
 
 
 def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dates_as_they_are(tmp_path):
+    from dataclasses import astuple
+
     from perspectives import pipeline
     from perspectives.store import Store
+    from perspectives.stories.incremental import regroup_scope
 
     articles, vectors, truth, fetched = back_catalogue()
     db, encoder = tmp_path / "back.db", Lookup(articles, vectors)
@@ -1763,6 +1768,13 @@ def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dat
     for batch in ((story <= 120).to_numpy() & ~fetched, fetched, (story == 121).to_numpy()):
         with Store(db) as store:
             store.upsert_articles(articles[batch].assign(url=None, country=None, extra=[{}] * batch.sum()))
+            changed, rows, previous = store.changed_articles(), store.articles(), store.members()
+            scope, _ = pipeline.stored_scope(store, changed, encoder, 3.0)
+            if batch is not fetched and not previous.empty:  # the SQL scope and its in-memory twin agree
+                selected, _ = store.regroup_window(*astuple(scope))
+                twin = regroup_scope(rows, rows["id"].isin(changed["id"]).to_numpy(), previous, 3.0,
+                                     vectors=vectors[rows["id"].map({i: n for n, i in enumerate(articles["id"])})])
+                assert sorted(selected["id"]) == sorted(rows.loc[twin, "id"]) and 3 < twin.sum() < len(rows)
         summary = pipeline.cluster(db=db, embedder=encoder, progress=False)
         if batch is fetched:  # read with the stored articles most like it: the whole store is regrouped
             assert summary.mode == "full" and summary.granularity["dates_ignored"] == {"Crawler Daily": 50}

@@ -128,40 +128,43 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
                   vectors: np.ndarray | None = None, dates_set_aside: Collection[str] = ()) -> np.ndarray:
     """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
     embeddings, needed where an article is undated) to regroup, as `Store.regroup_window` selects them: those
-    placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the changed ones
-    touch (`touched_undated`), the changed ones, and every article of the stories those are in (`previous`: the
-    last grouping's `article_id, story_id` and, for undated articles, `placed_at, place_similarity`). The articles
-    of the outlets `dates_set_aside` (`articles` then needs `outlet`) count as undated, as `pipeline.stored_scope`
-    counts them. Everything when `widened_spans` says so; nothing when nothing changed."""
+    published or placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the
+    changed ones touch (`touched_undated`), the changed ones, and every article of the stories those are in
+    (`previous`: the last grouping's `article_id, story_id` and, for articles grouped as undated, `placed_at,
+    place_similarity`). The changed articles of the outlets `dates_set_aside` (`articles` then needs `outlet`) count
+    as undated, and those outlets' articles place none, as `pipeline.stored_scope` counts them. Everything when
+    `widened_spans` says so; nothing when nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
         return changed
-    span = day_numbers(articles["published_at"], len(articles))
-    stamps = articles["published_at"]
-    if len(dates_set_aside):
-        stamps = stamps.mask(articles["outlet"].isin(dates_set_aside), None)
-    undated = stamps.isna().to_numpy()
-    unit = None if vectors is None else unit_rows(vectors)
-    dated_chunks = [] if unit is None else [(day_numbers(stamps[~undated], int((~undated).sum())), unit[~undated])]
-    new_undated = None if unit is None else unit[changed & undated]
-    new_places = places(stamps[changed].reset_index(drop=True), new_undated, dated_chunks)
+    stamps = articles["published_at"].reset_index(drop=True)
     placing = previous.set_index("article_id").reindex(articles["id"])
-    placed = stamps.where(~undated, placing.get("placed_at", pd.Series(index=placing.index)).to_numpy())
-    reached = changed | (undated & placed.isna()).to_numpy()
-    stored = undated & ~changed & placed.notna().to_numpy()
+    placed_at = pd.Series(placing["placed_at"].to_numpy() if "placed_at" in placing else [None] * len(stamps),
+                          dtype=object)
+    dated = stamps.notna().to_numpy()
+    read_as_dated = dated & ~articles["outlet"].isin(dates_set_aside).to_numpy() if len(dates_set_aside) else dated
+    undated = ~read_as_dated
+    placers = read_as_dated & placed_at.isna().to_numpy()
+    unit = None if vectors is None else unit_rows(vectors)
+    dated_chunks = [] if unit is None else [(day_numbers(stamps[placers], int(placers.sum())), unit[placers])]
+    new_places = places(stamps.where(read_as_dated)[changed].reset_index(drop=True),
+                        None if unit is None else unit[changed & undated], dated_chunks)
+    reached = changed | (~dated & placed_at.isna().to_numpy())
+    stored = ~changed & placed_at.notna().to_numpy()
     if unit is not None and stored.any():
         chunk = pd.DataFrame({"id": articles["id"].to_numpy()[stored],
                               "place_similarity": placing["place_similarity"].to_numpy(dtype=float)[stored]})
         reached |= articles["id"].isin(touched_undated(unit[changed & undated], unit[changed & ~undated],
                                                        [(chunk, unit[stored])])).to_numpy()
-    story_of = articles["id"].map(previous.set_index("article_id")["story_id"])
+    story_of = articles["id"].map(previous.set_index("article_id")["story_id"]).reset_index(drop=True)
 
     def selected(spans: list[tuple[str, str]]) -> np.ndarray:
         near = reached.copy()
         for first, last in spans:
-            near |= placed.between(first, last).to_numpy()
+            near |= (stamps.between(first, last) | placed_at.between(first, last)).to_numpy()
         return near | story_of.isin(story_of[near].dropna().unique()).to_numpy()
 
+    days = day_numbers(stamps, len(stamps))
     spans = widened_spans(new_places, window, not previous.empty, lambda spans: int(selected(spans).sum()),
-                          len(articles), np.nanmax(span) - np.nanmin(span) if not np.isnan(span).all() else 0.0)
+                          len(articles), np.nanmax(days) - np.nanmin(days) if dated.any() else 0.0)
     return np.ones(len(articles), dtype=bool) if spans is None else selected(spans)
