@@ -1731,6 +1731,25 @@ def test_an_outlets_back_catalogue_stamped_with_the_day_it_was_fetched_is_set_as
     assert not same_partition(StoryClusterer(check_dates=False).fit(vectors, articles=articles).labels_, truth)
 
 
+def test_back_catalogues_fetched_on_one_day_are_set_aside_though_they_pair_with_each_other_on_it():
+    # Six outlets tell each of 120 stories on its day; four of them were added to the scraper at story 80, and their
+    # reports of the stories before it fetched then: on that day they pair with each other, within the window, more
+    # often than with the two outlets whose dates are real.
+    rng = np.random.default_rng(6)
+    centres = rng.standard_normal((120, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = np.vstack([c + 0.05 * rng.standard_normal((6, 64)) for c in centres]).astype(np.float32)
+    truth = np.repeat(np.arange(120), 6)
+    outlets = np.tile(["Harbour Gazette", "Capitol Ledger", "Crawler Daily", "Archive Weekly", "Late Wire",
+                       "Back Pages"], 120)
+    fetched = ~np.isin(outlets, ["Harbour Gazette", "Capitol Ledger"]) & (truth < 40)
+    days = np.where(fetched, 161 + rng.random(len(truth)) / 2, 2 * truth + rng.random(len(truth)) / 4)
+    stamps = (pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    articles = wordless_titles(len(vectors)).assign(outlet=outlets, published_at=stamps)
+    grouped = StoryClusterer().fit(vectors, articles=articles)
+    assert (grouped.dates_ignored_ == fetched).all() and same_partition(grouped.labels_, truth)
+
+
 def test_a_days_copies_of_one_article_paired_with_a_later_report_leave_its_outlets_dates_alone():
     # One story's third report is stored three times (one article at three links), on its day; the story's two other
     # reports came out 20 days later. Its copies are those reports' nearest: five or six pairs outside the window, of
@@ -1746,13 +1765,22 @@ def test_a_days_copies_of_one_article_paired_with_a_later_report_leave_its_outle
     assert not StoryClusterer().fit(vectors, articles=articles).dates_ignored_.any()
 
 
-def test_an_outlets_days_are_read_at_a_confidence_corrected_for_how_many_are_read():
+def test_an_outlets_days_are_read_at_a_confidence_corrected_for_how_many_could_be_found_unlike():
     from perspectives.stories.dates import CONFIDENCE_Z, _corrected_z
 
-    # 20 days with three pairs each are read, a day with two is not: one of 20 would read as unlike at 5% by chance.
-    pairs = pd.DataFrame({"outlet": [("A", day) for day in range(20) for _ in range(3)] + [("B", 0)] * 2})
-    assert _corrected_z(pairs) == pytest.approx(2.807, abs=1e-3)
-    assert _corrected_z(pairs.iloc[-5:]) == pytest.approx(CONFIDENCE_Z)
+    def units(*sizes):  # days of an outlet with so many pairs each, chance's share 0.1 (a bar of 0.55)
+        return pd.DataFrame([{"outlet": ("A", day), "near": False, "chance": 0.1}
+                             for day, n in enumerate(sizes) for _ in range(n)])
+
+    # Three pairs can be found unlike at 95% alone (none within the window: Wilson's bound 0.47 < 0.55), not at the
+    # 97.5% of one in two (0.56): of twenty days of three pairs, none can.
+    assert _corrected_z(units(3)) == pytest.approx(CONFIDENCE_Z)
+    assert _corrected_z(units(*[3] * 20)) == pytest.approx(1.960, abs=1e-3)
+    # Days of 20 pairs can be found at any confidence here: 20 of them are read at 5% / 20 (z 2.81)...
+    assert _corrected_z(units(*[20] * 20)) == pytest.approx(2.807, abs=1e-3)
+    # ...and beside them the days of three pairs do not count: they could not be found at that confidence.
+    assert _corrected_z(units(*[20] * 20, *[3] * 100)) == pytest.approx(2.807, abs=1e-3)
+    assert _corrected_z(units(2, 1)) == CONFIDENCE_Z  # no day read
 
 
 def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dates_as_they_are(tmp_path):

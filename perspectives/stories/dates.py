@@ -64,7 +64,8 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     if (dated & ~ignored).any() and dated.sum() >= MIN_DATED and len(set(outlets[dated])) >= 2:
         while True:
             pairs = _mutual_pairs(unit, days, outlets, languages, used, window, queries)
-            if unlike := _unlike(pairs, set(outlets[ignored])) - set(outlets[ignored]):
+            aside = set(outlets[ignored]) - set(outlets[dated & ~ignored])  # outlets whose every date is
+            if unlike := _unlike(pairs, aside) - aside:
                 ignored |= dated & np.isin(outlets, list(unlike))
             elif unlike := _unlike(by_day := _by_day(pairs), set(), _corrected_z(by_day)):
                 ignored |= np.array([key in unlike for key in outlet_days])
@@ -98,31 +99,48 @@ def _unlike(pairs: pd.DataFrame, found: set, z: float = CONFIDENCE_Z) -> set:
 
 
 def _corrected_z(pairs: pd.DataFrame) -> float:
-    """CONFIDENCE_Z made stricter for the number of units `pairs` reads (those with MIN_PAIRS pairs; Bonferroni's
-    correction): an outlet's days are many, and one of them would read as unlike by chance (a day's three reports of
-    one of two events of a kind, paired with the other's)."""
-    read = max(int((pairs.groupby("outlet").size() >= MIN_PAIRS).sum()), 1)
-    return float(norm.isf(norm.sf(CONFIDENCE_Z) / read))
+    """CONFIDENCE_Z made stricter for the number of units of `pairs` that could be found unlike: an outlet's days are
+    many, and one of them would read as unlike by chance (a day's three reports of one of two events of a kind, paired
+    with the other's). Tarone's correction of Bonferroni's for counts: a unit of n pairs can be found unlike at a
+    confidence z only where z² < n·bar / (1 - bar) (none of its pairs within the window, Wilson's bound under the bar
+    of `_unlike`); the confidence is that of the fewest units K for which no more than K can be found at 5% / K."""
+    units = pairs.groupby("outlet").agg(n=("near", "size"), chance=("chance", "mean"))
+    units = units[units["n"] >= MIN_PAIRS]
+    bar = (units["chance"] + SHARE_ABOVE_CHANCE * (1 - units["chance"])).to_numpy()
+    with np.errstate(divide="ignore"):
+        reach = np.sqrt(units["n"].to_numpy() * bar / (1 - bar))  # the strictest z each unit can be found at
+    for k in range(1, len(units) + 1):
+        z = float(norm.isf(norm.sf(CONFIDENCE_Z) / k))
+        if (reach > z).sum() <= k:
+            return z
+    return CONFIDENCE_Z
 
 
 def _by_day(pairs: pd.DataFrame) -> pd.DataFrame:
-    """`pairs` read by outlet and day instead of by outlet: each side an (outlet, day) of its own, and one pair of a
-    day's articles with one article (a day's copies of one article, at several links, are all its partner's
+    """`pairs` read by outlet and day instead of by outlet: each side an (outlet, day) of its own; only the pairs with
+    articles of other days, against chance among those (outlets whose back catalogues were fetched on one day pair
+    with one another on it); and one pair per article of the day, its most alike, and per article it pairs with (an
+    article's pairs share its one date, and a day's copies of one article, at several links, are all their partner's
     nearest)."""
-    return pairs.assign(outlet=list(zip(pairs["outlet"], pairs["day"])),
-                        partner=list(zip(pairs["partner"], pairs["partner_day"]))
-                        ).drop_duplicates(["outlet", "partner_row"])
+    other_days = pairs[pairs["day"] != pairs["partner_day"]]
+    return other_days.assign(outlet=list(zip(other_days["outlet"], other_days["day"])),
+                             partner=list(zip(other_days["partner"], other_days["partner_day"])),
+                             chance=other_days["chance_elsewhere"]
+                             ).drop_duplicates(["outlet", "row"]).drop_duplicates(["outlet", "partner_row"])
 
 
 def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, used: np.ndarray,
                   window: float, queries: np.ndarray) -> pd.DataFrame:
     """The mutual pairs among the `used` rows of a sample of those among `queries`: each one's `outlet`, its
     `partner`'s outlet, whether the two lie within the window (`near`), chance's share for the article (`chance`),
-    the day each is dated (`day`, `partner_day`: whole days since 1970) and the partner's row (`partner_row`)."""
+    the day each is dated (`day`, `partner_day`: whole days since 1970), the two rows (`row`, `partner_row`; a row's
+    pairs come most alike first) and chance's share among the articles dated on other days than the article
+    (`chance_elsewhere`)."""
     found = pd.DataFrame({"outlet": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
                           "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float),
                           "day": pd.Series(dtype=int), "partner_day": pd.Series(dtype=int),
-                          "partner_row": pd.Series(dtype=int)})
+                          "row": pd.Series(dtype=int), "partner_row": pd.Series(dtype=int),
+                          "chance_elsewhere": pd.Series(dtype=float)})
     rows = np.flatnonzero(used)
     if len(rows) <= NEIGHBOURS:
         return found
@@ -134,10 +152,10 @@ def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, langu
     listed = rows[np.unique(near_of[near_of >= 0])]
     lists = {row: set(rows[theirs[theirs >= 0]].tolist())
              for row, theirs in zip(listed.tolist(), _nearest(unit, outlets, languages, rows, listed))}
-    chance = _chance(days, outlets, languages, rows, sample, window)
+    chance, elsewhere = _chance(days, outlets, languages, rows, sample, window)
     alike = _alike(unit, rows)
     counted = [(outlets[row], outlets[other], abs(days[row] - days[other]) <= window, chance[k],
-                int(np.floor(days[row])), int(np.floor(days[other])), other)
+                int(np.floor(days[row])), int(np.floor(days[other])), row, other, elsewhere[k])
                for k, row in enumerate(sample.tolist()) for other in rows[near_of[k][near_of[k] >= 0]].tolist()
                if row in lists[other] and float(unit[row] @ unit[other]) >= alike]
     return pd.DataFrame(counted, columns=found.columns) if counted else found
@@ -175,21 +193,33 @@ def _nearest(unit: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows:
 
 
 def _chance(days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows: np.ndarray, sample: np.ndarray,
-            window: float) -> np.ndarray:
+            window: float) -> tuple[np.ndarray, np.ndarray]:
     """For each sampled row, the share of the rows it is compared with (its language's, in other outlets) that lie
-    within the window of it."""
+    within the window of it; and that share among those dated on other days than its own (`_by_day` reads its pairs
+    with them alone)."""
     def within(sorted_days: np.ndarray, day: float) -> int:
         return int(np.searchsorted(sorted_days, day + window, "right") - np.searchsorted(sorted_days, day - window))
+
+    def on_its_day(sorted_days: np.ndarray, day: float) -> tuple[int, int]:
+        """How many are dated on the calendar day of `day`, and how many of those lie within the window of it."""
+        today = np.floor(day)
+        first, low = np.searchsorted(sorted_days, today), np.searchsorted(sorted_days, max(today, day - window))
+        end = np.searchsorted(sorted_days, today + 1)
+        high = end if today + 1 <= day + window else np.searchsorted(sorted_days, day + window, "right")
+        return int(end - first), int(high - low)
 
     frame = pd.DataFrame({"day": days[rows], "language": languages[rows], "outlet": outlets[rows]})
     by_language = {key: np.sort(group.to_numpy()) for key, group in frame.groupby("language")["day"]}
     by_outlet = {key: np.sort(group.to_numpy()) for key, group in frame.groupby(["language", "outlet"])["day"]}
-    shares = []
+    shares, elsewhere = [], []
     for row in sample:
         language, day = languages[row], days[row]
         everyone, mine = by_language[language], by_outlet[(language, outlets[row])]
-        shares.append((within(everyone, day) - within(mine, day)) / max(len(everyone) - len(mine), 1))
-    return np.array(shares)
+        near, others = within(everyone, day) - within(mine, day), len(everyone) - len(mine)
+        shares.append(near / max(others, 1))
+        (all_today, all_near), (mine_today, mine_near) = on_its_day(everyone, day), on_its_day(mine, day)
+        elsewhere.append((near - all_near + mine_near) / max(others - all_today + mine_today, 1))
+    return np.array(shares), np.array(elsewhere)
 
 
 def _upper_bound(successes: int, trials: int, z: float = CONFIDENCE_Z) -> float:
