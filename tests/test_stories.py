@@ -1578,14 +1578,19 @@ def test_an_updated_version_stored_beside_the_first_is_its_copy_and_a_shared_quo
     assert list(copies(vectors, days)) == [0, 1, 2, 3]  # without the texts, only rows of one vector
 
 
+def story_vectors(rng, n_stories: int, per_story: int) -> tuple[np.ndarray, np.ndarray]:
+    """`per_story` tight 64-d vectors around each of `n_stories` random centres, and each one's story."""
+    centres = rng.standard_normal((n_stories, 64))
+    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = np.vstack([c + 0.05 * rng.standard_normal((per_story, 64)) for c in centres]).astype(np.float32)
+    return vectors, np.repeat(np.arange(n_stories), per_story)
+
+
 def crawled_corpus(crawled_outlet: bool = True, n_stories: int = 30):
     """Each of `n_stories` stories told by three outlets on its own day (two days apart), as wordless titles with
     vectors; the third outlet's dates, with `crawled_outlet`, drawn at random over the same 60 days (fetch times)."""
     rng = np.random.default_rng(3)
-    centres = rng.standard_normal((n_stories, 64))
-    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
-    vectors = np.vstack([c + 0.05 * rng.standard_normal((3, 64)) for c in centres]).astype(np.float32)
-    truth = np.repeat(np.arange(n_stories), 3)
+    vectors, truth = story_vectors(rng, n_stories, 3)
     outlets = np.tile(["Harbour Gazette", "Capitol Ledger", "Crawler Daily"], n_stories)
     days = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(2 * truth + rng.random(len(truth)) / 4, unit="D")
     crawled = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(rng.random(len(truth)) * 2 * n_stories, unit="D")
@@ -1621,10 +1626,7 @@ def test_outlets_crawled_after_the_fact_are_set_aside_and_the_real_ones_keep_the
     # Four outlets tell each of 100 stories on its day; two were crawled later (a back-fill), their dates all after
     # the others'. Half a real outlet's pairs are with them, outside the window: read with them, its share falls too.
     rng = np.random.default_rng(5)
-    centres = rng.standard_normal((100, 64))
-    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
-    vectors = np.vstack([c + 0.05 * rng.standard_normal((4, 64)) for c in centres]).astype(np.float32)
-    truth = np.repeat(np.arange(100), 4)
+    vectors, truth = story_vectors(rng, 100, 4)
     outlets = np.tile(["Harbour Gazette", "Capitol Ledger", "Crawler Daily", "Archive Weekly"], 100)
     crawled = np.isin(outlets, ["Crawler Daily", "Archive Weekly"])
     days = np.where(crawled, 210 + 10 * rng.random(len(truth)), 2 * truth + rng.random(len(truth)) / 4)
@@ -1736,10 +1738,7 @@ def test_back_catalogues_fetched_on_one_day_are_set_aside_though_they_pair_with_
     # reports of the stories before it fetched then: on that day they pair with each other, within the window, more
     # often than with the two outlets whose dates are real.
     rng = np.random.default_rng(6)
-    centres = rng.standard_normal((120, 64))
-    centres *= 3 / np.linalg.norm(centres, axis=1, keepdims=True)
-    vectors = np.vstack([c + 0.05 * rng.standard_normal((6, 64)) for c in centres]).astype(np.float32)
-    truth = np.repeat(np.arange(120), 6)
+    vectors, truth = story_vectors(rng, 120, 6)
     outlets = np.tile(["Harbour Gazette", "Capitol Ledger", "Crawler Daily", "Archive Weekly", "Late Wire",
                        "Back Pages"], 120)
     fetched = ~np.isin(outlets, ["Harbour Gazette", "Capitol Ledger"]) & (truth < 40)
