@@ -549,13 +549,20 @@ def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[st
         f"a.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY outlet ORDER BY doc_hash) AS k FROM "
         f"articles WHERE id IN ({elsewhere}) AND outlet IN (SELECT value FROM json_each(:outlets))) "
         "WHERE k <= :history)"), params, columns=_READ_COLUMNS))
+    def nearest_stored(rows: np.ndarray) -> set[str]:
+        chunks = ((chunk["id"].to_numpy(), unit_rows(vectors)) for chunk, vectors in store.vector_chunks(
+            model, f"m.placed_at IS NULL AND a.id IN ({elsewhere})", params))
+        return {label for label in best_matches(unit_rows(rows), chunks, CONTEXT)[0].ravel() if isinstance(label, str)}
+
     asked = np.vstack([grouping.vectors[batch], *[rows for _, rows in history]])
-    chunks = ((chunk["id"].to_numpy(), unit_rows(rows)) for chunk, rows in store.vector_chunks(
-        model, f"m.placed_at IS NULL AND a.id IN ({elsewhere})", params))
-    labels, _ = best_matches(unit_rows(asked), chunks, CONTEXT)
-    nearest, ids = among({label for label in labels.ravel() if isinstance(label, str)})
-    context = list(store.vector_chunks(model, f"a.{nearest} OR a.id IN ({elsewhere} ORDER BY doc_hash LIMIT "
-                                       ":background)", params | ids, columns=_READ_COLUMNS))
+    condition, ids = among(nearest_stored(asked))
+    near = list(store.vector_chunks(model, f"a.{condition}", ids, columns=_READ_COLUMNS))
+    # And the nearest's own nearest: read among a few rows, an article's nearest would list the asked one for want of
+    # its own story's reports, and the pair would count where the whole store holds none (a synthetic year's outlet of
+    # events no other reported, paired with their topic's other events, far in time, was set aside on every batch).
+    condition, ids = among(nearest_stored(np.vstack([rows for _, rows in near])) if near else ())
+    context = near + list(store.vector_chunks(model, f"a.{condition} OR a.id IN ({elsewhere} ORDER BY doc_hash LIMIT "
+                                              ":background)", params | ids, columns=_READ_COLUMNS))
     parts = [(articles, grouping.vectors, batch),
              *[(chunk, rows, np.ones(len(chunk), bool)) for chunk, rows in history],
              *[(chunk, rows, np.zeros(len(chunk), bool)) for chunk, rows in context]]

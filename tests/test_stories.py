@@ -1852,13 +1852,16 @@ def test_a_batch_is_read_against_the_store_its_own_articles_alone(tmp_path):
     from perspectives.pipeline import dates_unlike_beyond, group_stories
     from perspectives.store import Store, doc_hash
 
-    # 20 days of a synthetic feed (500 articles a day, 150 outlets, events of one to 50 reports), its vectors stored.
-    vectors, published_at, _ = synthetic_corpus(10_000, per_day=500)
+    # 20 days of a synthetic feed (500 articles a day, 150 outlets, events of one to 50 reports), its vectors stored;
+    # one outlet (a local desk) reports every event first, and alone those no other outlet reported: their nearest are
+    # their topic's other events.
+    vectors, published_at, events = synthetic_corpus(10_000, per_day=500)
     order = np.argsort(published_at.to_numpy(), kind="stable")
     stamps = published_at.iloc[order].dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy()
-    vectors = vectors[order]
-    articles = wordless_titles(len(vectors)).assign(outlet=[f"Outlet {i % 150}" for i in range(len(vectors))],
-                                                    published_at=stamps)
+    vectors, events = vectors[order], events[order]
+    first = ~pd.Series(events).duplicated().to_numpy()
+    outlets = np.where(first, "Local Desk", [f"Outlet {i % 150}" for i in range(len(vectors))])
+    articles = wordless_titles(len(vectors)).assign(outlet=outlets, published_at=stamps)
     db, encoder = tmp_path / "feed.db", Lookup(articles, vectors)
     with Store(db) as store:
         store.upsert_articles(articles.assign(url=None, country=None, extra=[{}] * len(articles)))
@@ -1870,6 +1873,7 @@ def test_a_batch_is_read_against_the_store_its_own_articles_alone(tmp_path):
         window = group_stories(articles.iloc[-60:], encoder, StoryClusterer(check_dates=False), store=store,
                                progress=False)
         last_hour = articles["id"].iloc[-20:]
+        assert "Local Desk" in set(articles["outlet"].iloc[-20:])
         assert dates_unlike_beyond(store, window, last_hour, StoryClusterer(), encoder.name) == set()
         # One outlet's reports of 167 stored articles' stories, stamped with the hour of its first crawl.
         crawled = articles.iloc[::60].assign(id=lambda rows: rows["id"] + "-crawl", title=lambda rows: rows["title"]
