@@ -64,7 +64,7 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     if (dated & ~ignored).any() and dated.sum() >= MIN_DATED and len(set(outlets[dated])) >= 2:
         while True:
             pairs = _mutual_pairs(unit, days, outlets, languages, used, window, queries)
-            aside = set(outlets[ignored]) - set(outlets[dated & ~ignored])  # outlets whose every date is
+            aside = set(outlets[ignored]) - set(outlets[dated & ~ignored])  # outlets with no date left
             if unlike := _unlike(pairs, aside) - aside:
                 ignored |= dated & np.isin(outlets, list(unlike))
             elif unlike := _unlike(by_day := _by_day(pairs), set(), _corrected_z(by_day)):
