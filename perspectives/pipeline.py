@@ -32,7 +32,7 @@ from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.copies import copies
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.incremental import RegroupScope, best_matches, places, touched_undated, widened_spans
+from perspectives.stories.incremental import RegroupScope, places, touched_undated, widened_spans
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, unit_rows
 from perspectives.stories.reference import REFERENCE_BELOW, reference_articles
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
@@ -440,8 +440,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 def regrouped(scope: RegroupScope | None) -> tuple[pd.DataFrame, pd.DataFrame, Grouping]:
                     articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
                         store.articles(), store.members())
-                    # A window's dates are read with the stored articles most like its batch's, below: its own
-                    # few articles are too few to set an outlet's dates aside on.
+                    # A window's dates are read with the whole store's, below: its own few articles are too few to
+                    # set an outlet's dates aside on.
                     kept_aside = [] if everything else previous.loc[previous["placed_at"].notna(), "article_id"]
                     with dates_read(clusterer, not scope):
                         return articles, previous, group_stories(
@@ -450,10 +450,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                             articles_set_aside=kept_aside)
 
                 articles, previous, grouping = regrouped(scope)
-                if scope and clusterer.check_dates and dates_unlike_beyond(store, grouping, changed["id"], clusterer,
-                                                                           embedder.name):
-                    # The batch's outlet's dates, by which it was placed, are set aside: the whole store's reading
-                    # decides, and everything is regrouped by it.
+                if scope and clusterer.check_dates and dates_set_aside_anew(store, clusterer, embedder.name,
+                                                                            set_aside):
+                    # Dates the window was grouped by are set aside: everything is regrouped by that reading.
                     scope = None
                     articles, previous, grouping = regrouped(scope)
                 summary.mode = "incremental" if scope else "full"
@@ -514,64 +513,28 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
     return (None if spans is None else RegroupScope(spans, ids)), embedded
 
 
-# The reading of a batch's outlets' dates (`dates_unlike_beyond`) reads the batch's dated articles and this many of
-# each of those outlets' stored ones (drawn by content hash), each with this many of the stored articles most like it,
-# wherever they lie (its stories' reports in other outlets): read alone, a window's few articles of an outlet say
-# little, and its older ones' reports lie outside it.
-OUTLET_HISTORY = 20
-CONTEXT = 10
-# And this many stored articles drawn at random (by content hash) beside them, read against only: a window's articles
-# lie within days of the batch, and alone make chance's share within the window high (0.83 for one outlet of the demo
-# without translations, whose real dates were set aside on 6 pairs of 8 within it). Read themselves, their own
-# stories' reports are not among the rows, and their nearest are other stories of their kind, far in time.
-BACKGROUND = 1_000
-_READ_COLUMNS = ("a.id", "a.published_at", "a.outlet", "a.language", "a.title_en", "a.text_en")
+# `text.embedded_language` in SQL (ingestion stores a blank translation as NULL).
+_EMBEDDED_LANGUAGE = ("CASE WHEN a.title_en IS NOT NULL OR a.text_en IS NOT NULL THEN 'en' "
+                      "ELSE COALESCE(a.language, '') END")
 
 
-def dates_unlike_beyond(store: Store, grouping: Grouping, batch_ids: Iterable[str], clusterer: StoryClusterer,
-                        model: str) -> set[str]:
-    """The batch's outlets whose dates `clusterer` sets aside (some or all) when their articles (the batch's, of a
-    window `grouping`, and OUTLET_HISTORY stored ones each) are read with the stored articles most like them (CONTEXT
-    each) and BACKGROUND more: an outlet's back catalogue stamped with the hours it was fetched has its stories' other
-    reports outside the window. Only the batch's outlets bring new dates to read; the dates set aside before, grouped
-    as undated (`placed_at`), are read as none."""
-    placed = grouping.members.loc[grouping.members["placed_at"].notna(), "article_id"]
-    articles = grouping.articles.assign(published_at=grouping.articles["published_at"].mask(
-        grouping.articles["id"].isin(placed), None))
-    batch = (articles["id"].isin(set(batch_ids)) & articles["published_at"].notna()).to_numpy()
-    if not batch.any():
-        return set()
-    params = {"window": json.dumps(list(articles["id"])), "history": OUTLET_HISTORY, "background": BACKGROUND,
-              "outlets": json.dumps(sorted(set(articles.loc[batch, "outlet"])))}
-    elsewhere = ("SELECT id FROM articles WHERE published_at IS NOT NULL AND id NOT IN (SELECT value FROM "
-                 "json_each(:window)) AND id NOT IN (SELECT article_id FROM story_members WHERE placed_at IS NOT NULL)")
-    history = list(store.vector_chunks(model, (
-        f"a.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY outlet ORDER BY doc_hash) AS k FROM "
-        f"articles WHERE id IN ({elsewhere}) AND outlet IN (SELECT value FROM json_each(:outlets))) "
-        "WHERE k <= :history)"), params, columns=_READ_COLUMNS))
-    def nearest_stored(rows: np.ndarray) -> set[str]:
-        chunks = ((chunk["id"].to_numpy(), unit_rows(vectors)) for chunk, vectors in store.vector_chunks(
-            model, f"m.placed_at IS NULL AND a.id IN ({elsewhere})", params))
-        return {label for label in best_matches(unit_rows(rows), chunks, CONTEXT)[0].ravel() if isinstance(label, str)}
-
-    asked = np.vstack([grouping.vectors[batch], *[rows for _, rows in history]])
-    condition, ids = among(nearest_stored(asked))
-    near = list(store.vector_chunks(model, f"a.{condition}", ids, columns=_READ_COLUMNS))
-    # And the nearest's own nearest: read among a few rows, an article's nearest would list the asked one for want of
-    # its own story's reports, and the pair would count where the whole store holds none (a synthetic year's outlet of
-    # events no other reported, paired with their topic's other events, far in time, was set aside on every batch).
-    condition, ids = among(nearest_stored(np.vstack([rows for _, rows in near])) if near else ())
-    context = near + list(store.vector_chunks(model, f"a.{condition} OR a.id IN ({elsewhere} ORDER BY doc_hash LIMIT "
-                                              ":background)", params | ids, columns=_READ_COLUMNS))
-    parts = [(articles, grouping.vectors, batch),
-             *[(chunk, rows, np.ones(len(chunk), bool)) for chunk, rows in history],
-             *[(chunk, rows, np.zeros(len(chunk), bool)) for chunk, rows in context]]
-    both = pd.concat([part for part, _, _ in parts], ignore_index=True)
-    first = ~both["id"].duplicated().to_numpy()  # a drawn article can be another's nearest too
-    both = both[first].reset_index(drop=True)
-    rows, queries = np.vstack([rows for _, rows, _ in parts])[first], np.concatenate([q for _, _, q in parts])[first]
-    ignored = clusterer.ignored_dates(rows, day_numbers(both["published_at"], len(both)), both, queries)
-    return set(both.loc[ignored, "outlet"]) & set(articles.loc[batch, "outlet"])
+def dates_set_aside_anew(store: Store, clusterer: StoryClusterer, model: str, set_aside: Collection[str]) -> bool:
+    """Whether the whole store's dates, read as a full regroup reads them (`StoryClusterer.ignored_dates`; the dates
+    set aside before, grouped as undated, and those of the outlets `set_aside`, kept so), set aside one they did not
+    before: an outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside a
+    batch's window, so the window cannot tell. Read on a sample of the store around the batch, the reading differed
+    from the whole store's (an article's nearest, read among a few rows, listed the asked one for want of its own
+    story's reports), and set aside on a batch what the full regroup then kept, every hour."""
+    chunks = list(store.vector_chunks(model, "1", columns=("a.id", "a.published_at", "a.outlet", _EMBEDDED_LANGUAGE,
+                                                           "m.placed_at")))
+    if not chunks:
+        return False
+    articles = pd.concat([chunk for chunk, _ in chunks], ignore_index=True).set_axis(
+        ["id", "published_at", "outlet", "language", "placed_at"], axis=1).assign(title_en=None, text_en=None)
+    days = day_numbers(articles["published_at"], len(articles))
+    before = ~np.isnan(days) & (articles["placed_at"].notna() | articles["outlet"].isin(set_aside)).to_numpy()
+    read = clusterer.ignored_dates(np.vstack([rows for _, rows in chunks]), days, articles, already=before)
+    return bool((read & ~before).any())
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:

@@ -1847,9 +1847,9 @@ def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates
     assert same_partition(members.reindex(articles["id"]).to_numpy(), truth)
 
 
-def test_a_batch_is_read_against_the_store_its_own_articles_alone(tmp_path):
+def test_a_batch_is_read_with_the_whole_stores_dates(tmp_path):
     from benchmarks.synthetic import synthetic_corpus
-    from perspectives.pipeline import dates_unlike_beyond, group_stories
+    from perspectives.pipeline import dates_set_aside_anew
     from perspectives.store import Store, doc_hash
 
     # 20 days of a synthetic feed (500 articles a day, 150 outlets, events of one to 50 reports), its vectors stored;
@@ -1862,27 +1862,20 @@ def test_a_batch_is_read_against_the_store_its_own_articles_alone(tmp_path):
     first = ~pd.Series(events).duplicated().to_numpy()
     outlets = np.where(first, "Local Desk", [f"Outlet {i % 150}" for i in range(len(vectors))])
     articles = wordless_titles(len(vectors)).assign(outlet=outlets, published_at=stamps)
-    db, encoder = tmp_path / "feed.db", Lookup(articles, vectors)
-    with Store(db) as store:
-        store.upsert_articles(articles.assign(url=None, country=None, extra=[{}] * len(articles)))
-        store.save_embeddings(encoder.name, {doc_hash(row): vector for row, vector in
-                                             zip(articles.to_dict("records"), vectors)})
-        # The last hour's 20 articles in a window of 60: the stored articles drawn to read them against lack their
-        # own stories' reports, and read themselves they would take every outlet of the batch for a crawled one.
-        # (A window's grouping reads no dates, as `pipeline.cluster` groups it.)
-        window = group_stories(articles.iloc[-60:], encoder, StoryClusterer(check_dates=False), store=store,
-                               progress=False)
-        last_hour = articles["id"].iloc[-20:]
-        assert "Local Desk" in set(articles["outlet"].iloc[-20:])
-        assert dates_unlike_beyond(store, window, last_hour, StoryClusterer(), encoder.name) == set()
-        # One outlet's reports of 167 stored articles' stories, stamped with the hour of its first crawl.
-        crawled = articles.iloc[::60].assign(id=lambda rows: rows["id"] + "-crawl", title=lambda rows: rows["title"]
-                                             + " crawled", outlet="Crawler Daily", published_at="2020-02-09T12:00:00Z")
-        encoder = Lookup(pd.concat([articles, crawled]), np.vstack([vectors, vectors[::60]]))
-        window = group_stories(pd.concat([articles.iloc[-60:], crawled]), encoder, StoryClusterer(check_dates=False),
-                               store=store, progress=False)
-        found = dates_unlike_beyond(store, window, crawled["id"], StoryClusterer(), encoder.name)
-    assert found == {"Crawler Daily"}
+
+    def stored(rows, vectors):
+        with Store(db) as store:
+            store.upsert_articles(rows.assign(url=None, country=None, extra=[{}] * len(rows)))
+            store.save_embeddings("lookup", {doc_hash(row): vector for row, vector in zip(rows.to_dict("records"),
+                                                                                          vectors)})
+            return dates_set_aside_anew(store, StoryClusterer(), "lookup", [])
+
+    db = tmp_path / "feed.db"
+    assert not stored(articles, vectors)
+    # One outlet's reports of 167 stored articles' stories, stamped with the hour of its first crawl.
+    crawled = articles.iloc[::60].assign(id=lambda rows: rows["id"] + "-crawl", title=lambda rows: rows["title"]
+                                         + " crawled", outlet="Crawler Daily", published_at="2020-02-09T12:00:00Z")
+    assert stored(crawled, vectors[::60])
 
 
 def test_the_cli_names_the_outlets_whose_dates_were_set_aside(capsys):

@@ -148,10 +148,12 @@ def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, langu
     asked = rows[queries[rows]]
     rank = pd.Series(outlets[asked]).groupby(outlets[asked]).cumcount().to_numpy()
     sample = asked[np.lexsort((np.arange(len(asked)), rank))[:SAMPLE]]
-    near_of = _nearest(unit, outlets, languages, rows, sample)
+    # Compared as integer codes: comparing object arrays row by row took most of a year's reading.
+    outlet_codes, language_codes = pd.factorize(outlets)[0], pd.factorize(languages)[0]
+    near_of = _nearest(unit, outlet_codes, language_codes, rows, sample)
     listed = rows[np.unique(near_of[near_of >= 0])]
     lists = {row: set(rows[theirs[theirs >= 0]].tolist())
-             for row, theirs in zip(listed.tolist(), _nearest(unit, outlets, languages, rows, listed))}
+             for row, theirs in zip(listed.tolist(), _nearest(unit, outlet_codes, language_codes, rows, listed))}
     chance, elsewhere = _chance(days, outlets, languages, rows, sample, window)
     alike = _alike(unit, rows)
     counted = [(outlets[row], outlets[other], abs(days[row] - days[other]) <= window, chance[k],
@@ -180,15 +182,14 @@ def _nearest(unit: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows:
     for start in range(0, len(queries), CHUNK):
         chunk = queries[start:start + CHUNK]
         similarity = unit[chunk] @ candidates.T
-        excluded = ((outlets[rows][None, :] == outlets[chunk][:, None])
-                    | (languages[rows][None, :] != languages[chunk][:, None]))
-        similarity[excluded] = -np.inf
-        take = min(NEIGHBOURS, len(rows))
-        best = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
-        best = np.take_along_axis(best, np.argsort(-np.take_along_axis(similarity, best, axis=1), axis=1,
-                                                   kind="stable"), axis=1)
-        valid = np.isfinite(np.take_along_axis(similarity, best, axis=1))
-        found[start:start + len(chunk), :best.shape[1]] = np.where(valid, best, -1)
+        np.putmask(similarity, (outlets[rows][None, :] == outlets[chunk][:, None])
+                   | (languages[rows][None, :] != languages[chunk][:, None]), -np.inf)
+        # The few best by repeated maxima: a partition of every row of a year's store took most of its reading.
+        every = np.arange(len(chunk))
+        for slot in range(min(NEIGHBOURS, len(rows))):
+            best = similarity.argmax(axis=1)
+            found[start + every, slot] = np.where(np.isfinite(similarity[every, best]), best, -1)
+            similarity[every, best] = -np.inf
     return found
 
 
