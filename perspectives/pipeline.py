@@ -437,24 +437,29 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
                 summary.granularity = last_dates
                 counts = store.finish_run(run_id, asdict(summary))
             else:
-                def regrouped(scope: RegroupScope | None) -> tuple[pd.DataFrame, pd.DataFrame, Grouping]:
+                def regrouped(scope: RegroupScope | None, released: Collection[str] = frozenset()
+                              ) -> tuple[pd.DataFrame, pd.DataFrame, Grouping]:
                     articles, previous = store.regroup_window(scope.spans, scope.ids) if scope else (
                         store.articles(), store.members())
                     # A window's dates are read with the whole store's, below: its own few articles are too few to
                     # set an outlet's dates aside on.
-                    kept_aside = [] if everything else previous.loc[previous["placed_at"].notna(), "article_id"]
+                    kept_aside = [] if everything else previous.loc[
+                        previous["placed_at"].notna() & ~previous["article_id"].isin(released), "article_id"]
+                    outlets_aside = set(set_aside) - set(articles.loc[articles["id"].isin(released), "outlet"])
                     with dates_read(clusterer, not scope):
                         return articles, previous, group_stories(
                             articles, embedder, clusterer, store=store, mapper=mapper, progress=progress,
-                            previous=previous, reference=reference, dates_set_aside=set_aside,
+                            previous=previous, reference=reference, dates_set_aside=sorted(outlets_aside),
                             articles_set_aside=kept_aside)
 
                 articles, previous, grouping = regrouped(scope)
-                if scope and clusterer.check_dates and dates_set_aside_anew(store, clusterer, embedder.name,
-                                                                            set_aside):
-                    # Dates the window was grouped by are set aside: everything is regrouped by that reading.
-                    scope = None
-                    articles, previous, grouping = regrouped(scope)
+                if clusterer.check_dates and not everything:
+                    anew, released = stored_dates_read(store, clusterer, embedder.name, set_aside, anew=bool(scope))
+                    if released or anew:
+                        # Dates the window was grouped by are set aside, or dates set aside before are real:
+                        # everything is regrouped by that reading.
+                        scope = None
+                        articles, previous, grouping = regrouped(scope, released)
                 summary.mode = "incremental" if scope else "full"
                 replaced = sorted(set(previous["story_id"])) if scope else None
                 if replaced is not None:
@@ -518,23 +523,28 @@ _EMBEDDED_LANGUAGE = ("CASE WHEN a.title_en IS NOT NULL OR a.text_en IS NOT NULL
                       "ELSE COALESCE(a.language, '') END")
 
 
-def dates_set_aside_anew(store: Store, clusterer: StoryClusterer, model: str, set_aside: Collection[str]) -> bool:
-    """Whether the whole store's dates, read as a full regroup reads them (`StoryClusterer.ignored_dates`; the dates
-    set aside before, grouped as undated, and those of the outlets `set_aside`, kept so), set aside one they did not
-    before: an outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside a
-    batch's window, so the window cannot tell. Read on a sample of the store around the batch, the reading differed
-    from the whole store's (an article's nearest, read among a few rows, listed the asked one for want of its own
-    story's reports), and set aside on a batch what the full regroup then kept, every hour."""
+def stored_dates_read(store: Store, clusterer: StoryClusterer, model: str, set_aside: Collection[str],
+                      anew: bool = True) -> tuple[bool, set[str]]:
+    """The whole store's dates read as a full regroup reads them (`StoryClusterer.ignored_dates`; the dates set aside
+    before, grouped as undated, and those of the outlets `set_aside`, kept so): with `anew`, whether that sets aside a
+    date it did not before; and the ids of the articles set aside before whose dates a reading afresh finds
+    confidently real (`StoryClusterer.released_dates`).
+
+    An outlet's back catalogue stamped with the hours it was fetched has its stories' other reports outside a batch's
+    window, so the window cannot tell. Read on a sample of the store around the batch, the reading differed from the
+    whole store's (an article's nearest, read among a few rows, listed the asked one for want of its own story's
+    reports), and set aside on a batch what the full regroup then kept, every hour."""
     chunks = list(store.vector_chunks(model, "1", columns=("a.id", "a.published_at", "a.outlet", _EMBEDDED_LANGUAGE,
                                                            "m.placed_at")))
     if not chunks:
-        return False
+        return False, set()
     articles = pd.concat([chunk for chunk, _ in chunks], ignore_index=True).set_axis(
         ["id", "published_at", "outlet", "language", "placed_at"], axis=1).assign(title_en=None, text_en=None)
-    days = day_numbers(articles["published_at"], len(articles))
+    days, vectors = day_numbers(articles["published_at"], len(articles)), np.vstack([rows for _, rows in chunks])
     before = ~np.isnan(days) & (articles["placed_at"].notna() | articles["outlet"].isin(set_aside)).to_numpy()
-    read = clusterer.ignored_dates(np.vstack([rows for _, rows in chunks]), days, articles, already=before)
-    return bool((read & ~before).any())
+    found = anew and bool((clusterer.ignored_dates(vectors, days, articles, already=before) & ~before).any())
+    released = clusterer.released_dates(vectors, days, articles, before) if before.any() else before
+    return found, set(articles.loc[released, "id"])
 
 
 def keep_story_ids(grouping: Grouping, previous: pd.DataFrame, reserved: Collection[str] = frozenset()) -> pd.DataFrame:

@@ -1817,6 +1817,61 @@ def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dat
     assert same_partition(members["story_id"].reindex(articles["id"][grouped]).to_numpy(), truth[grouped])
 
 
+@pytest.mark.parametrize(("fetch_times", "kept", "released"), [(0.0, True, True), (0.5, True, False),
+                                                               (1.0, False, False)])
+def test_dates_set_aside_before_are_released_where_a_reading_afresh_finds_them_real_confidently(fetch_times, kept,
+                                                                                                  released):
+    from perspectives.stories.neighbours import day_numbers
+
+    # An outlet set aside before, its dates real, half of them fetch times, or all. Half of them: a reading afresh
+    # keeps them (its pairs' share is not confidently below the bar) but does not release them (nor confidently above
+    # it): an outlet near the bar keeps what it has, run after run.
+    articles, vectors, _ = crawled_corpus(n_stories=300, crawled_outlet=False)
+    rng = np.random.default_rng(1)
+    crawler = (articles["outlet"] == "Crawler Daily").to_numpy()
+    fetched = crawler & (rng.random(len(articles)) < fetch_times)
+    stamps = pd.Timestamp("2025-06-01", tz="UTC") + pd.to_timedelta(rng.random(len(articles)) * 600, unit="D")
+    articles.loc[fetched, "published_at"] = stamps[fetched].strftime("%Y-%m-%dT%H:%M:%SZ")
+    days, clusterer = day_numbers(articles["published_at"], len(articles)), StoryClusterer()
+    assert (clusterer.ignored_dates(vectors, days, articles)[crawler] == (not kept)).all()
+    assert (clusterer.released_dates(vectors, days, articles, already=crawler) == (crawler & released)).all()
+    assert not clusterer.released_dates(vectors, days, articles, already=np.zeros(len(days), dtype=bool)).any()
+
+
+def test_an_outlet_first_seen_through_its_back_catalogue_has_its_real_dates_used_once_read_confidently(tmp_path):
+    from perspectives import pipeline
+    from perspectives.store import Store
+
+    # Two outlets' reports of 100 stories are grouped; a third outlet's first batch is its back catalogue (its reports
+    # of the first 50, fetched on the day of story 100), and all its dates are set aside. Its reports of the stories
+    # after arrive ten at a time: grouped as undated while they are few, used once a reading afresh finds them real
+    # confidently (Wilson's lower bound above the bar), when the whole store is regrouped.
+    articles, vectors, truth = crawled_corpus(n_stories=150, crawled_outlet=False)
+    crawler = (articles["outlet"] == "Crawler Daily").to_numpy()
+    fetched = crawler & (truth < 50)
+    day = pd.Timestamp("2025-06-01", tz="UTC") + pd.Timedelta(days=200.5)
+    articles.loc[fetched, "published_at"] = (day + pd.to_timedelta(np.linspace(0, 0.4, fetched.sum()), unit="D")
+                                             ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    told = ~crawler | fetched | (truth >= 100)
+    db, encoder = tmp_path / "back.db", Lookup(articles, vectors)
+    modes, set_aside = [], []
+    for batch in [(truth < 100) & ~crawler, fetched | (truth == 100)] + [
+            (truth > first) & (truth <= first + 10) for first in range(100, 150, 10)]:
+        with Store(db) as store:
+            store.upsert_articles(articles[batch].assign(url=None, country=None, extra=[{}] * batch.sum()))
+        summary = pipeline.cluster(db=db, embedder=encoder, progress=False)
+        with Store(db) as store:
+            modes.append(summary.mode)
+            set_aside.append(store.outlets_set_aside())
+    assert modes == ["full"] * 2 + ["incremental"] * 4 + ["full"]
+    assert set_aside == [[]] + [["Crawler Daily"]] * 5 + [[]]
+    assert summary.granularity["dates_ignored"] == {"Crawler Daily": 51}  # the back catalogue's day
+    with Store(db) as store:
+        members = store.members().set_index("article_id")
+    assert members.loc[articles["id"][crawler & (truth > 100)], "placed_at"].isna().all()
+    assert same_partition(members["story_id"].reindex(articles["id"][told]).to_numpy(), truth[told])
+
+
 def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates_set_aside_too(tmp_path, monkeypatch):
     from perspectives import pipeline
     from perspectives.store import Store
@@ -1849,7 +1904,7 @@ def test_where_every_date_was_set_aside_an_outlet_that_comes_later_has_its_dates
 
 def test_a_batch_is_read_with_the_whole_stores_dates(tmp_path):
     from benchmarks.synthetic import synthetic_corpus
-    from perspectives.pipeline import dates_set_aside_anew
+    from perspectives.pipeline import stored_dates_read
     from perspectives.store import Store, doc_hash
 
     # 20 days of a synthetic feed (500 articles a day, 150 outlets, events of one to 50 reports), its vectors stored;
@@ -1868,7 +1923,7 @@ def test_a_batch_is_read_with_the_whole_stores_dates(tmp_path):
             store.upsert_articles(rows.assign(url=None, country=None, extra=[{}] * len(rows)))
             store.save_embeddings("lookup", {doc_hash(row): vector for row, vector in zip(rows.to_dict("records"),
                                                                                           vectors)})
-            return dates_set_aside_anew(store, StoryClusterer(), "lookup", [])
+            return stored_dates_read(store, StoryClusterer(), "lookup", [])[0]
 
     db = tmp_path / "feed.db"
     assert not stored(articles, vectors)

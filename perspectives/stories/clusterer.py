@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from perspectives.stories.copies import copies
-from perspectives.stories.dates import dates_unlike_content
+from perspectives.stories.dates import dates_released, dates_unlike_content
 from perspectives.stories.evidence import EventEvidence, centre_by_language
 from perspectives.stories.granularity import (
     OPEN_ENDED_SHARE,
@@ -336,6 +336,28 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         ignored = ~np.isnan(days) & (np.zeros(len(X), dtype=bool) if already is None else np.asarray(already, bool))
         if not self.check_dates or self.time_window_days is None or np.isnan(days).all():
             return ignored
+        order, unit, outlets, languages = self._date_reading(X, days, articles)
+        ignored[order] = dates_unlike_content(unit, days[order], outlets, languages, self.time_window_days,
+                                              None if queries is None else np.asarray(queries, dtype=bool)[order],
+                                              ignored[order])
+        return ignored
+
+    def released_dates(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None,
+                       already: np.ndarray) -> np.ndarray:
+        """Of the rows `already` set aside, those whose dates a reading afresh finds confidently real (see
+        `dates.dates_released`), read as `ignored_dates` reads."""
+        released = np.zeros(len(X), dtype=bool)
+        if not self.check_dates or self.time_window_days is None or np.isnan(days).all():
+            return released
+        order, unit, outlets, languages = self._date_reading(X, days, articles)
+        released[order] = dates_released(unit, days[order], outlets, languages, self.time_window_days,
+                                         np.asarray(already, dtype=bool)[order])
+        return released
+
+    def _date_reading(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The content order the dates are read in, and in it the unit rows (centred per language, given the
+        articles, with `use_text`), outlets and languages."""
         order = _content_order(X, days)
         unit, outlets, languages = unit_rows(X[order]), np.zeros(len(X)), np.zeros(len(X))
         if articles is not None:
@@ -344,10 +366,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if self.use_text:
                 languages = embedded_language(articles.iloc[order])
                 unit = centre_by_language(X[order], languages)
-        ignored[order] = dates_unlike_content(unit, days[order], outlets, languages, self.time_window_days,
-                                              None if queries is None else np.asarray(queries, dtype=bool)[order],
-                                              ignored[order])
-        return ignored
+        return order, unit, outlets, languages
 
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,
                               history: np.ndarray) -> None:

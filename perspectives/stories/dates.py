@@ -54,13 +54,38 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
     stamped with the day it was fetched, beside its real dates), and the outlets again without them. `queries` (a
     mask) limits the articles whose neighbours are read to those rows; the others are only read against. The rows
     `already` set aside (a mask: an earlier reading's) are not read, and count among those set aside."""
+    return _reading(unit, days, outlets, languages, window, queries, already)[0]
+
+
+def dates_released(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, window: float,
+                   already: np.ndarray) -> np.ndarray:
+    """Mask of the rows `already` set aside (an earlier reading's) whose dates a reading afresh uses
+    (`dates_unlike_content` with none set aside), where their outlet's pairs lie within the window confidently more
+    often than the bar that sets dates aside (Wilson's lower bound above it, at the confidence an outlet is set aside
+    at). A growing store's first readings, on a few pairs each, set aside outlets whose dates later readings find
+    real; between the two bounds an outlet keeps what it has, so that one near the bar is not released and set aside
+    again run after run."""
+    already = ~np.isnan(days) & np.asarray(already, dtype=bool)
+    if not already.any():
+        return already
+    afresh, pairs = _reading(unit, days, np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object),
+                             window)
+    like = {outlet for outlet, own in pairs.groupby("outlet")
+            if len(own) >= MIN_PAIRS and _wilson(int(own["near"].sum()), len(own), -CONFIDENCE_Z) > _bar(own)}
+    return already & ~afresh & np.isin(outlets, list(like))
+
+
+def _reading(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, window: float,
+             queries: np.ndarray | None = None, already: np.ndarray | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """`dates_unlike_content`'s mask, and the mutual pairs its last round read (`_mutual_pairs`: those of the dates
+    it uses)."""
     dated = ~np.isnan(days)
     ignored = dated & (np.zeros(len(days), dtype=bool) if already is None else np.asarray(already, dtype=bool))
     outlets, languages = np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object)
     queries = (np.ones(len(days), dtype=bool) if queries is None else np.asarray(queries, dtype=bool)) & ~ignored
     outlet_days = [(outlet, int(day)) if np.isfinite(day) else None for outlet, day in zip(outlets, np.floor(days))]
     # The first round reads the outlets set aside before as partners, as a reading of every outlet found them.
-    used = dated
+    used, pairs = dated, _no_pairs()
     if (dated & ~ignored).any() and dated.sum() >= MIN_DATED and len(set(outlets[dated])) >= 2:
         while True:
             pairs = _mutual_pairs(unit, days, outlets, languages, used, window, queries)
@@ -74,7 +99,7 @@ def dates_unlike_content(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray
             used = dated & ~ignored
     # Where most dates are set aside, the few left would place every other article (as undated articles are placed):
     # all are set aside.
-    return dated if ignored.sum() > MOST * dated.sum() else ignored
+    return (dated if ignored.sum() > MOST * dated.sum() else ignored), pairs
 
 
 def _unlike(pairs: pd.DataFrame, found: set, z: float = CONFIDENCE_Z) -> set:
@@ -89,9 +114,9 @@ def _unlike(pairs: pd.DataFrame, found: set, z: float = CONFIDENCE_Z) -> set:
         for outlet, own in pairs[~pairs["outlet"].isin(found)].groupby("outlet"):
             others = own[~own["partner"].isin(found)]
             read = others if len(others) >= MIN_PAIRS else own
-            n, near, chance = len(read), int(read["near"].sum()), float(read["chance"].mean())
+            n, near = len(read), int(read["near"].sum())
             if n >= MIN_PAIRS and near < n:
-                margins[outlet] = chance + SHARE_ABOVE_CHANCE * (1 - chance) - _upper_bound(near, n, z)
+                margins[outlet] = _bar(read) - _wilson(near, n, z)
         worst = max(margins, key=margins.__getitem__, default=None)
         if worst is None or margins[worst] <= 0:
             return found
@@ -136,11 +161,7 @@ def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, langu
     the day each is dated (`day`, `partner_day`: whole days since 1970), the two rows (`row`, `partner_row`; a row's
     pairs come most alike first) and chance's share among the articles dated on other days than the article
     (`chance_elsewhere`)."""
-    found = pd.DataFrame({"outlet": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
-                          "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float),
-                          "day": pd.Series(dtype=int), "partner_day": pd.Series(dtype=int),
-                          "row": pd.Series(dtype=int), "partner_row": pd.Series(dtype=int),
-                          "chance_elsewhere": pd.Series(dtype=float)})
+    found = _no_pairs()
     rows = np.flatnonzero(used)
     if len(rows) <= NEIGHBOURS:
         return found
@@ -161,6 +182,15 @@ def _mutual_pairs(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, langu
                for k, row in enumerate(sample.tolist()) for other in rows[near_of[k][near_of[k] >= 0]].tolist()
                if row in lists[other] and float(unit[row] @ unit[other]) >= alike]
     return pd.DataFrame(counted, columns=found.columns) if counted else found
+
+
+def _no_pairs() -> pd.DataFrame:
+    """`_mutual_pairs`' frame without a pair."""
+    return pd.DataFrame({"outlet": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
+                         "near": pd.Series(dtype=bool), "chance": pd.Series(dtype=float),
+                         "day": pd.Series(dtype=int), "partner_day": pd.Series(dtype=int),
+                         "row": pd.Series(dtype=int), "partner_row": pd.Series(dtype=int),
+                         "chance_elsewhere": pd.Series(dtype=float)})
 
 
 def _alike(unit: np.ndarray, rows: np.ndarray) -> float:
@@ -223,10 +253,17 @@ def _chance(days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows: 
     return np.array(shares), np.array(elsewhere)
 
 
-def _upper_bound(successes: int, trials: int, z: float = CONFIDENCE_Z) -> float:
-    """Wilson's upper confidence bound on a share (`z`: the normal quantile of its confidence); 1 without trials."""
+def _bar(pairs: pd.DataFrame) -> float:
+    """The share of `pairs` within the window below which their dates are chance's (see SHARE_ABOVE_CHANCE)."""
+    chance = float(pairs["chance"].mean())
+    return chance + SHARE_ABOVE_CHANCE * (1 - chance)
+
+
+def _wilson(successes: int, trials: int, z: float = CONFIDENCE_Z) -> float:
+    """Wilson's confidence bound on a share: the upper at `z` (the normal quantile of its confidence), the lower at
+    -`z`; 1 and 0 without trials."""
     if not trials:
-        return 1.0
+        return float(z > 0)
     share, z2 = successes / trials, z ** 2
     centre = share + z2 / (2 * trials)
     spread = z * np.sqrt(share * (1 - share) / trials + z2 / (4 * trials ** 2))
