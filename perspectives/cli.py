@@ -237,7 +237,8 @@ def _echo_cluster(summary: pipeline.ClusterSummary) -> None:
         named = ", ".join(f"{outlet!r} ({n})" for outlet, n in sorted(outlets.items(), key=lambda item: -item[1])[:5])
         typer.echo(f"{sum(outlets.values())} articles' dates ({len(outlets)} outlets: {named}) do not agree with their "
                    "content (their articles' nearest in other outlets no nearer in time than chance: a scraper's fetch "
-                   "times?): grouped as undated, and so in later runs until `--full` reads every outlet's dates again")
+                   "times?): grouped as undated, and so in later runs until their dates read real with confidence or "
+                   "`--full` reads every outlet's dates again")
     if summary.lineage:
         typer.echo("story ids: " + ", ".join(f"{n} {relation}" for relation, n in sorted(summary.lineage.items())))
     if summary.stories and not summary.multi_outlet_stories:

@@ -363,8 +363,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Set aside the dates of outlets whose dates do not agree with their articles' content (`StoryClusterer`'s
         `check_dates`: a scraper's fetch times); False uses every date as given.
     full : bool
-        Regroup every article, and read every outlet's dates again (outlets whose dates a grouping set aside stay
-        so until then).
+        Regroup every article, and read every outlet's dates again (dates a grouping set aside stay so until then,
+        or until a reading of the whole store finds them real with confidence: see `stored_dates_read`).
     backend : str, optional
         How the model runs on CPU (``embed.backends.BACKENDS``); default the one the store's last grouping used,
         else the model's best on this CPU (see `store_embedder`).
@@ -417,10 +417,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     with Store(db) as store:
         changed = store.changed_articles()
         everything = full or not store.same_params("cluster", params)
-        # The dates a grouping set aside stay set aside until `full` (or new parameters) reads every outlet's again:
-        # the articles' (grouped as undated), and an outlet's to come where all its dates were; where it set every date
-        # aside (and so placed no article), every outlet's, and every run regroups everything (an outlet to come would
-        # place the rest).
+        # The dates a grouping set aside stay so (the articles', grouped as undated, and an outlet's to come where all
+        # its dates were; where it set every date aside, and so placed no article, every outlet's, and every run
+        # regroups everything: an outlet to come would place the rest) until `full` (or new parameters) reads every
+        # outlet's again, or the whole store's reading afresh finds them real with confidence (below).
         last = {} if everything else store.last_summary("cluster").get("granularity", {})
         last_dates = {key: last[key] for key in ("dates_ignored", "all_dates_ignored") if last.get(key)}
         every_date_aside = bool(last.get("all_dates_ignored"))
