@@ -534,6 +534,8 @@ def stored_dates_read(store: Store, clusterer: StoryClusterer, model: str, set_a
     window, so the window cannot tell. Read on a sample of the store around the batch, the reading differed from the
     whole store's (an article's nearest, read among a few rows, listed the asked one for want of its own story's
     reports), and set aside on a batch what the full regroup then kept, every hour."""
+    if not anew and not set_aside and not store.dates_set_aside():
+        return False, set()  # nothing to read: a full regroup reads the dates itself
     chunks = list(store.vector_chunks(model, "1", columns=("a.id", "a.published_at", "a.outlet", _EMBEDDED_LANGUAGE,
                                                            "m.placed_at")))
     if not chunks:
