@@ -348,9 +348,11 @@ def story_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.Dat
 # Stories of one size, as a feed of many events each reported about as often: EVEN_STORIES of the event tweets'
 # stories with at least so many tweets, each cut at random to each of EVEN_SIZES tweets (draws EVEN_DRAWS); the stories
 # drawn at random, and as pairs of nearest stories (each story beside the one whose mean vector is closest to its own:
-# two events of one kind side by side, as ECB+'s topics hold them). `story_size_rows` thins stories of every size.
+# two events of one kind side by side, as ECB+'s topics hold them). `story_size_rows` thins stories of every size. 40
+# and 70 are stories that outgrow the neighbour lists (15), 70 the size of a collection of news titles' stories
+# (about 11,000 titles in 150 stories).
 EVEN_STORIES = 80
-EVEN_SIZES = (6, 11, 20)
+EVEN_SIZES = (6, 11, 20, 40, 70)
 EVEN_DRAWS = (0, 1)
 
 
@@ -387,17 +389,18 @@ def nearest_pairs(stories: np.ndarray, gold: np.ndarray, vectors: np.ndarray, rn
     return stories[chosen]
 
 
-def even_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True) -> pd.DataFrame:
-    """BCubed F1 of perspectives and the peers on the event tweets' stories cut to one size (`even_stories`), and of
-    perspectives pulling each tweet toward its best candidates (`StoryClusterer(pull_share=PULL_SHARE)`); a size with
-    fewer than EVEN_STORIES stories that large (a small sample of the tweets) is left out."""
+def even_size_rows(sets: dict[str, pd.DataFrame], peers: bool = True,
+                   sizes: tuple[int, ...] = EVEN_SIZES) -> pd.DataFrame:
+    """BCubed F1 of perspectives and the peers on the event tweets' stories cut to each of `sizes` (`even_stories`),
+    and of perspectives pulling each tweet toward its best candidates (`StoryClusterer(pull_share=PULL_SHARE)`); a
+    size with fewer than EVEN_STORIES stories that large (a small sample of the tweets) is left out."""
     if "tweets" not in sets:
         return pd.DataFrame()
     tweets = sets["tweets"]
     vectors = vectors_of(tweets, embedder())
     rows = []
     for pairing in ("at random", "nearest pairs"):
-        for size in EVEN_SIZES:
+        for size in sizes:
             if (tweets["gold"].value_counts() >= size).sum() < EVEN_STORIES:
                 continue
             for draw in EVEN_DRAWS:
