@@ -1817,15 +1817,15 @@ def test_a_store_keeps_a_back_catalogues_dates_set_aside_and_the_outlets_new_dat
     assert same_partition(members["story_id"].reindex(articles["id"][grouped]).to_numpy(), truth[grouped])
 
 
-@pytest.mark.parametrize(("fetch_times", "kept", "released"), [(0.0, True, True), (0.5, True, False),
+@pytest.mark.parametrize(("fetch_times", "kept", "released"), [(0.0, True, True), (0.45, True, False),
                                                                (1.0, False, False)])
 def test_dates_set_aside_before_are_released_where_a_reading_afresh_finds_them_real_confidently(fetch_times, kept,
                                                                                                   released):
     from perspectives.stories.neighbours import day_numbers
 
-    # An outlet set aside before, its dates real, half of them fetch times, or all. Half of them: a reading afresh
-    # keeps them (its pairs' share is not confidently below the bar) but does not release them (nor confidently above
-    # it): an outlet near the bar keeps what it has, run after run.
+    # An outlet set aside before, its dates real, nearly half of them fetch times, or all. Nearly half: its pairs'
+    # share is about the bar (320 of 629 within the window, the bar 0.505; Wilson's bounds 0.476-0.541), so a reading
+    # afresh keeps its dates but does not release them: an outlet near the bar keeps what it has, run after run.
     articles, vectors, _ = crawled_corpus(n_stories=300, crawled_outlet=False)
     rng = np.random.default_rng(1)
     crawler = (articles["outlet"] == "Crawler Daily").to_numpy()
