@@ -70,8 +70,8 @@ def dates_released(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, lang
         return already
     afresh, pairs = _reading(unit, days, np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object),
                              window)
-    like = {outlet for outlet, own in pairs.groupby("outlet")
-            if len(own) >= MIN_PAIRS and _wilson(int(own["near"].sum()), len(own), -CONFIDENCE_Z) > _bar(own)}
+    like = {outlet for outlet, own in pairs.groupby("outlet") if len(own) >= MIN_PAIRS
+            and _wilson(int(own["near"].sum()), len(own), -CONFIDENCE_Z) > _bar(float(own["chance"].mean()))}
     return already & ~afresh & np.isin(outlets, list(like))
 
 
@@ -116,7 +116,7 @@ def _unlike(pairs: pd.DataFrame, found: set, z: float = CONFIDENCE_Z) -> set:
             read = others if len(others) >= MIN_PAIRS else own
             n, near = len(read), int(read["near"].sum())
             if n >= MIN_PAIRS and near < n:
-                margins[outlet] = _bar(read) - _wilson(near, n, z)
+                margins[outlet] = _bar(float(read["chance"].mean())) - _wilson(near, n, z)
         worst = max(margins, key=margins.__getitem__, default=None)
         if worst is None or margins[worst] <= 0:
             return found
@@ -131,7 +131,7 @@ def _corrected_z(pairs: pd.DataFrame) -> float:
     of `_unlike`); the confidence is that of the fewest units K for which no more than K can be found at 5% / K."""
     units = pairs.groupby("outlet").agg(n=("near", "size"), chance=("chance", "mean"))
     units = units[units["n"] >= MIN_PAIRS]
-    bar = (units["chance"] + SHARE_ABOVE_CHANCE * (1 - units["chance"])).to_numpy()
+    bar = _bar(units["chance"].to_numpy())
     with np.errstate(divide="ignore"):
         reach = np.sqrt(units["n"].to_numpy() * bar / (1 - bar))  # the strictest z each unit can be found at
     for k in range(1, len(units) + 1):
@@ -253,9 +253,9 @@ def _chance(days: np.ndarray, outlets: np.ndarray, languages: np.ndarray, rows: 
     return np.array(shares), np.array(elsewhere)
 
 
-def _bar(pairs: pd.DataFrame) -> float:
-    """The share of `pairs` within the window below which their dates are chance's (see SHARE_ABOVE_CHANCE)."""
-    chance = float(pairs["chance"].mean())
+def _bar(chance):
+    """The share of pairs within the window below which their dates are chance's (see SHARE_ABOVE_CHANCE), given
+    chance's share (a number, or an array of them)."""
     return chance + SHARE_ABOVE_CHANCE * (1 - chance)
 
 
