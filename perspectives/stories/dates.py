@@ -68,8 +68,7 @@ def dates_released(unit: np.ndarray, days: np.ndarray, outlets: np.ndarray, lang
     already = ~np.isnan(days) & np.asarray(already, dtype=bool)
     if not already.any():
         return already
-    afresh, pairs = _reading(unit, days, np.asarray(outlets, dtype=object), np.asarray(languages, dtype=object),
-                             window)
+    afresh, pairs = _reading(unit, days, outlets, languages, window)
     like = {outlet for outlet, own in pairs.groupby("outlet") if len(own) >= MIN_PAIRS
             and _wilson(int(own["near"].sum()), len(own), -CONFIDENCE_Z) > _bar(float(own["chance"].mean()))}
     return already & ~afresh & np.isin(outlets, list(like))
