@@ -67,7 +67,7 @@ def load_warm(backend: str, model: str | None, cache_dir, warm_texts: list[str])
 def encode_interleaved(embedders: dict[str, Embedder], texts: list[str], chunk: int) -> dict:
     """Vectors and encoding seconds per backend. Backends take turns chunk by chunk, so a change in the machine's
     load (it is shared) falls on all of them alike instead of on whichever ran at that moment."""
-    parts = {name: [] for name in embedders}
+    parts: dict[str, list] = {name: [] for name in embedders}
     seconds = dict.fromkeys(embedders, 0.0)
     for begin in range(0, len(texts), chunk):
         for name, embedder in embedders.items():

@@ -48,11 +48,11 @@ def wording_vs_annotations(k: int = 10, seeds: int = 20) -> pd.DataFrame:
             events.append(event_id)
             for name, weighted in (("weighted", True), ("z", False)):
                 top = [t for t, _ in fitted.set_params(weighted=weighted).top_terms(doc, k)]
-                rates[name].append(np.mean([_hit(t, marked) for t in top]) if top else 0.0)
+                rates[name].append(float(np.mean([_hit(t, marked) for t in top])) if top else 0.0)
             vocabulary = sorted(set(clause_terms(event.set_index("id").loc[doc, "text"], scorer.ngram_range,
-                                                  frozenset(scorer.stop_words))))
+                                                  frozenset(scorer.stop_words or ()))))
             draws = [rng.choice(vocabulary, size=min(k, len(vocabulary)), replace=False) for _ in range(seeds)]
-            rates["random"].append(np.mean([np.mean([_hit(t, marked) for t in d]) for d in draws]))
+            rates["random"].append(float(np.mean([np.mean([_hit(t, marked) for t in d]) for d in draws])))
     labels = {"weighted": f"Fightin' Words top {k}, ranked by z x framing weight",
               "z": f"Fightin' Words top {k}, ranked by z alone (before)",
               "random": f"random {k} terms of the article (mean of {seeds})"}
@@ -68,4 +68,5 @@ def event_interval(values: list[float], events: list, n: int = 2000, seed: int =
     frame = pd.DataFrame({"value": values, "event": events}).groupby("event")["value"].agg(["sum", "size"])
     draws = np.random.default_rng(seed).multinomial(len(frame), np.full(len(frame), 1 / len(frame)), size=n)
     means = (draws @ frame["sum"].to_numpy()) / (draws @ frame["size"].to_numpy())
-    return tuple(float(v) for v in np.percentile(means, [2.5, 97.5]))
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)

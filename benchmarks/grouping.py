@@ -25,6 +25,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,7 +285,7 @@ def quality_rows(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
             labelled = {peer: peer_labels(peer, docs, vectors) for peer in PEERS}
             for peer, peer_labelled in labelled.items():
                 row[peer] = bcubed(peer_labelled, shaped["gold"])[2]
-            best = max(PEERS, key=row.get)
+            best = max(PEERS, key=row.__getitem__)
             row["best peer"] = row[best]
             row["margin"] = f1 - row["best peer"]
             row["margin low"], row["margin high"] = bcubed_margin_interval(labels, labelled[best], shaped["gold"])
@@ -769,8 +770,9 @@ def twin_rows(sets: dict[str, pd.DataFrame], shape: str = "no dates/outlets",
         precision, recall, f1 = bcubed(perspectives_labels(articles, vectors)[members], gold)
         row = {"set": name, "family": family, "stories": gold.nunique(), "articles": int(members.sum()),
                "perspectives": f1, "P": precision, "R": recall}
-        for weight in pair_weights if held_out else ():
-            learned = perspectives_labels(articles, vectors, learned_clusterer(held_out[name], weight))
+        held = held_out or {}
+        for weight in pair_weights if held else ():
+            learned = perspectives_labels(articles, vectors, learned_clusterer(held[name], weight))
             row[weight_column(weight)] = bcubed(learned[members], gold)[2]
         # The family as a corpus of its own (a beat's feed, or an analyst's selection): centring and the figures'
         # test then see one kind of event only (benchmarks/GROUPING.md, "Twin events").
@@ -791,7 +793,7 @@ CONFLICTS = (0.0, 0.05, 0.1, 0.2)
 CONSTANT_GRIDS = ({"share": SHARES, "conflict": CONFLICTS},
                   {"lists": (10, 15, 20, 30), "window": (1.0, 3.0, 7.0)},
                   {"fit": (0.0, 0.2, 0.3, 0.4, 0.5)})
-SHIPPED = {"share": SIZE_SHARE, "conflict": FIGURE_CONFLICT, "lists": StoryClusterer().n_neighbors,
+SHIPPED: dict[str, Any] = {"share": SIZE_SHARE, "conflict": FIGURE_CONFLICT, "lists": StoryClusterer().n_neighbors,
            "window": StoryClusterer().time_window_days, "fit": FIT_SHARE}
 # Larger sets are sampled to this many articles for the grids (12-16 groupings per set and shape).
 GRID_MAX = 5000

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import datasets  # noqa: E402
-from benchmarks.grouping import bare, demo  # noqa: E402
+from benchmarks.grouping import demo  # noqa: E402
 from perspectives.ingest.files import NEWS_LANGUAGES  # noqa: E402
 from perspectives.ingest.normalise import (  # noqa: E402
     EVIDENT_CONFIDENCE,
@@ -27,6 +27,7 @@ from perspectives.ingest.normalise import (  # noqa: E402
     detect_languages,
     language_confidences,
 )
+from perspectives.shapes import bare  # noqa: E402
 from perspectives.text import lede  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)

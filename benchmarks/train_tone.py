@@ -83,7 +83,7 @@ def train(name: str, n_targets: int | None, store: Store) -> ToneHead:
     scores = {c: cross_validated(x, y, pairs["article"].to_numpy(), c) for c in C_GRID}
     for c, score in scores.items():
         print(f"  C={c:<6} 5-fold CV macro-F1 {score:.4f}", flush=True)
-    best = max(scores, key=scores.get)
+    best = max(scores, key=scores.__getitem__)
     about = {"data": "NewsMTSC train.jsonl (Hamborg & Donnay, EACL 2021)",
              "data_sha256": hashlib.sha256(train_file.read_bytes()).hexdigest(),
              "embedder": embedder.name, "pairs": len(pairs), "sample_seed": SEED if n_targets else None,
