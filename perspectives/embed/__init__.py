@@ -8,10 +8,11 @@ from perspectives.embed.embedder import (
     content_hashes,
     embed_articles,
     embed_texts,
+    languages_read,
     unread_languages,
 )
 from perspectives.embed.hashed_words import HashedWords
 from perspectives.embed.models import ModelNotFound, ModelSpec, resolve_model
 
 __all__ = ["Embedder", "EncoderAdapter", "HashedWords", "ModelNotFound", "ModelSpec", "as_embedder", "content_hashes",
-           "embed_articles", "embed_texts", "resolve_model", "unread_languages"]
+           "embed_articles", "embed_texts", "languages_read", "resolve_model", "unread_languages"]

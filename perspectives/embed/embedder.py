@@ -146,13 +146,20 @@ def article_documents(articles: pd.DataFrame) -> list[str]:
     return [document(a) for a in articles.to_dict("records")]
 
 
+def languages_read(embedder_name: str) -> frozenset[str] | None:
+    """The languages whose texts a model's vectors compare across: English for a model trained on English alone
+    (`ENGLISH_ONLY_MODELS`), None (all) for others."""
+    return frozenset({"en"}) if model_of(embedder_name) in ENGLISH_ONLY_MODELS else None
+
+
 def unread_languages(articles: pd.DataFrame, embedder_name: str) -> int:
     """How many `articles` a model that reads English only (`ENGLISH_ONLY_MODELS`) embeds in another language: not
     in English, and without an English translation. 0 for other models, and for articles of no known language."""
-    if model_of(embedder_name) not in ENGLISH_ONLY_MODELS:
+    read = languages_read(embedder_name)
+    if read is None:
         return 0
     languages = embedded_language(articles)
-    return int(np.count_nonzero((languages != "en") & (languages != "")))
+    return int(np.count_nonzero(~np.isin(languages, list(read)) & (languages != "")))
 
 
 def content_hashes(articles: pd.DataFrame) -> list[str]:

@@ -8,6 +8,7 @@ from each article's nearest neighbours within the time window, instead of from a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from functools import cache, partial
 
 import numpy as np
@@ -52,6 +53,7 @@ from perspectives.stories.refine import (
     join_nearest_story,
     join_own_story,
     join_read_story,
+    merge_across_languages,
     merge_close_stories,
     pair_noise,
     renumber_with_singletons,
@@ -269,7 +271,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.check_dates = check_dates
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None,
-            previous_stories=None, dates_set_aside=None):
+            previous_stories=None, dates_set_aside=None, languages_read=None):
         """Group the rows of `X` into stories.
 
         Parameters
@@ -289,6 +291,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         dates_set_aside : array-like of bool, optional
             Rows whose dates an earlier reading set aside (`check_dates`): grouped as undated, and counted among
             those set aside where the others are read.
+        languages_read : collection of str, optional
+            The languages whose texts the vectors compare across (`text.embedded_language`'s codes); default all. A
+            story holding an article in another language (an English-only model's German) is not joined across
+            languages (see `refine.merge_across_languages`).
 
         Returns
         -------
@@ -323,7 +329,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         history = np.where(self.dates_ignored_, -1, _story_codes(previous_stories, n))
         self._fit_in_content_order(
             X[rows], days[rows], None if articles is None else articles.iloc[rows].reset_index(drop=True), mapper,
-            history[rows])
+            history[rows], languages_read)
         self._put_copies_back(copy_of, fitted)
         self._put_in_input_order(order)
         return self
@@ -369,7 +375,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return order, unit, outlets, languages
 
     def _fit_in_content_order(self, X: np.ndarray, days: np.ndarray, articles: pd.DataFrame | None, mapper,
-                              history: np.ndarray) -> None:
+                              history: np.ndarray, languages_read: Collection[str] | None = None) -> None:
         vectors, n = X, len(X)
         evidence, languages = None, None
         if articles is not None and self.use_text and n:
@@ -421,6 +427,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             # keeps no story of two there): they are paired as the noise was.
             if on_lists_as_read:
                 raw = pair_noise(self.graph_, similarity, raw, self.list_sizes_)
+        # Once, on the corpus's stories: one event's reports in languages the model reads less well, kept apart.
+        if evidence is not None and languages is not None and self.merge_share is not None \
+                and not self._only_large_stories and len(set(languages)) > 1:
+            read = np.ones(n, dtype=bool) if languages_read is None else np.isin(languages, list(languages_read))
+            raw = merge_across_languages(self.graph_, unit_rows(X), raw, languages, self.merge_share,
+                                         evidence.figures_, read)
         self.labels_ = renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0

@@ -196,3 +196,49 @@ def renumber_with_singletons(raw: np.ndarray) -> np.ndarray:
         key = -(i + 1) if label < 0 else int(label)
         labels[i] = mapping.setdefault(key, len(mapping))
     return labels
+
+
+
+
+def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: np.ndarray, share: float,
+                           figures, read: np.ndarray) -> np.ndarray:
+    """Merge two stories (noise: each article a story of its own) that share no language, that the graph links, and
+    that are each other's closest story by their mean cosine between over the looser one's mean within (`unit`: unit
+    rows, centred per language), where that ratio is at least `share`, unless both state figures naming an event
+    (`figures`: binary rows, step 2's) and share none. A model reads some languages less well than others and keeps
+    one event's reports in them apart from the rest (a story in Hindi, Bengali and Tamil beside its English and
+    Russian one); two events of one kind are mostly reported in languages they share. A story holding a row whose
+    language the vectors do not read (`read`: a mask; an English-only model's other languages) is left as it is.
+    Noise left alone stays noise."""
+    codes = pd.factorize(np.asarray(languages, dtype=object))[0]
+    by_language = coo_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes))).tocsr()
+    labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
+    unit = unit.astype(np.float64)
+    while True:
+        labels = np.unique(labels, return_inverse=True)[1]
+        count = np.bincount(labels)
+        story_rows = coo_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))),
+                                shape=(len(count), len(labels))).tocsr()
+        sums, spoken, stated = story_rows @ unit, story_rows @ by_language, story_rows @ figures
+        unread = np.bincount(labels, weights=~read, minlength=len(count)) > 0
+        within = np.where(count > 1, mean_cosine_within(sums, count), np.nan)
+        a, b = labels[graph.rows], labels[graph.cols]
+        keys = np.unique(np.minimum(a, b)[a != b] * len(count) + np.maximum(a, b)[a != b])
+        first, second = np.divmod(keys, len(count))
+        between = np.einsum("ij,ij->i", sums[first], sums[second]) / (count[first] * count[second])
+        ratio = np.nan_to_num(between / np.fmin(within[first], within[second]), nan=-np.inf)
+        # `_mutual_best` sends the larger story of each mutual pair to the smaller.
+        best = _mutual_best(len(count), first, second, ratio)
+        larger = np.flatnonzero(best != np.arange(len(count)))
+        smaller = best[larger]
+        pair_ratio = ratio[np.searchsorted(keys, smaller * len(count) + larger)]
+        states = stated.getnnz(axis=1) > 0
+        conflict = states[larger] & states[smaller] & (row_dots(stated, larger, smaller) == 0)
+        joins = (pair_ratio >= share) & (row_dots(spoken, larger, smaller) == 0) & ~conflict \
+            & ~unread[larger] & ~unread[smaller]
+        if not joins.any():
+            break
+        target = np.arange(len(count))
+        target[larger[joins]] = smaller[joins]
+        labels = target[labels]
+    return np.where(np.bincount(labels)[labels] > 1, labels, -1)
