@@ -77,6 +77,8 @@ RULES: dict[str, tuple[str, Callable[[], AbstractContextManager]]] = {
                      _replaced(StoryClusterer, "_two_stories", lambda self, *args, **kwargs: False)),
     "stories merged": ("5: stories compared as wholes where they outgrow the lists",
                        _replaced(clusterer, "merge_close_stories", _kept)),
+    "languages joined": ("5: stories of no common language, each the other's closest, merged (multilingual models)",
+                         _replaced(clusterer, "merge_across_languages", _kept)),
     "intruders out": ("6: members fitting their story badly taken out", _parameters(fit_share=None)),
     "reference articles": ("a corpus under 40 grouped among reference articles",
                            _replaced(grouping, "REFERENCE_BELOW", 0)),

