@@ -1,8 +1,8 @@
 """The steps after HDBSCAN's cut: noise joined to its story (`join_nearest_story`, `join_own_story`,
 `join_read_story`), noise pairs made stories (`pair_noise`), pieces of a large story merged (`merge_close_stories`),
-intruders taken out (`take_out_misfits`, by `member_fit`), and the noise numbered as single-article stories. Each
-takes and returns raw labels (-1 for noise); `StoryClusterer` decides where each applies (benchmarks/GROUPING.md,
-steps 4-6)."""
+stories of no common language joined (`merge_across_languages`), intruders taken out (`take_out_misfits`, by
+`member_fit`), and the noise numbered as single-article stories. Each takes and returns raw labels (-1 for noise);
+`StoryClusterer` decides where each applies (benchmarks/GROUPING.md, steps 4-6)."""
 
 from __future__ import annotations
 
@@ -198,8 +198,6 @@ def renumber_with_singletons(raw: np.ndarray) -> np.ndarray:
     return labels
 
 
-
-
 def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: np.ndarray, share: float,
                            figures, read: np.ndarray) -> np.ndarray:
     """Merge two stories (noise: each article a story of its own) that share no language, that the graph links, and
@@ -227,18 +225,17 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
         first, second = np.divmod(keys, len(count))
         between = np.einsum("ij,ij->i", sums[first], sums[second]) / (count[first] * count[second])
         ratio = np.nan_to_num(between / np.fmin(within[first], within[second]), nan=-np.inf)
-        # `_mutual_best` sends the larger story of each mutual pair to the smaller.
+        # `_mutual_best` sends the higher-numbered story of each mutual pair to the lower-numbered one.
         best = _mutual_best(len(count), first, second, ratio)
-        larger = np.flatnonzero(best != np.arange(len(count)))
-        smaller = best[larger]
-        pair_ratio = ratio[np.searchsorted(keys, smaller * len(count) + larger)]
+        moved = np.flatnonzero(best != np.arange(len(count)))
+        into = best[moved]
         states = stated.getnnz(axis=1) > 0
-        conflict = states[larger] & states[smaller] & (row_dots(stated, larger, smaller) == 0)
-        joins = (pair_ratio >= share) & (row_dots(spoken, larger, smaller) == 0) & ~conflict \
-            & ~unread[larger] & ~unread[smaller]
+        conflict = states[moved] & states[into] & (row_dots(stated, moved, into) == 0)
+        joins = (ratio[np.searchsorted(keys, into * len(count) + moved)] >= share) & ~conflict \
+            & (row_dots(spoken, moved, into) == 0) & ~unread[moved] & ~unread[into]
         if not joins.any():
             break
         target = np.arange(len(count))
-        target[larger[joins]] = smaller[joins]
+        target[moved[joins]] = into[joins]
         labels = target[labels]
     return np.where(np.bincount(labels)[labels] > 1, labels, -1)
