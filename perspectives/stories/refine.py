@@ -208,15 +208,13 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
     Russian one); two events of one kind are mostly reported in languages they share. A story holding a row whose
     language the vectors do not read (`read`: a mask; an English-only model's other languages) is left as it is.
     Noise left alone stays noise."""
-    codes = pd.factorize(np.asarray(languages, dtype=object))[0]
-    by_language = coo_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes))).tocsr()
+    by_language = _one_hot(pd.factorize(np.asarray(languages, dtype=object))[0])
     labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
     unit = unit.astype(np.float64)
     while True:
         labels = np.unique(labels, return_inverse=True)[1]
         count = np.bincount(labels)
-        story_rows = coo_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))),
-                                shape=(len(count), len(labels))).tocsr()
+        story_rows = _one_hot(labels).T.tocsr()
         sums, spoken, stated = story_rows @ unit, story_rows @ by_language, story_rows @ figures
         unread = np.bincount(labels, weights=~read, minlength=len(count)) > 0
         within = np.where(count > 1, mean_cosine_within(sums, count), np.nan)
