@@ -148,7 +148,8 @@ def mean_cosine_within(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def pair_cosines(unit: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: int = 65_536) -> np.ndarray:
-    """Cosine of each pair of unit rows (rows[e], cols[e]), a block of pairs at a time (bounds the memory)."""
+    """Dot product of each pair of rows (rows[e], cols[e]), their cosine where they are unit rows, a block of pairs at
+    a time (bounds the memory)."""
     out = np.empty(len(rows), dtype=np.float32)
     for start in range(0, len(rows), block):
         pairs = slice(start, start + block)

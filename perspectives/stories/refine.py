@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 
 from perspectives.stories.evidence import row_dots
-from perspectives.stories.neighbours import mean_cosine_within, ranked_lists, unit_rows
+from perspectives.stories.neighbours import mean_cosine_within, pair_cosines, ranked_lists, unit_rows
 
 # The smallest story a member is taken out of: in a story of three, two of the three fits whose median is the
 # reference hold the member's own cosines, and BASIL dev's titles lost right articles from their triplets.
@@ -210,18 +210,18 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
     Noise left alone stays noise."""
     by_language = _one_hot(pd.factorize(np.asarray(languages, dtype=object))[0])
     labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
-    unit = unit.astype(np.float64)
     while True:
         labels = np.unique(labels, return_inverse=True)[1]
         count = np.bincount(labels)
         story_rows = _one_hot(labels).T.tocsr()
-        sums, spoken, stated = story_rows @ unit, story_rows @ by_language, story_rows @ figures
+        sums, spoken, stated = (story_rows @ unit).astype(np.float32), story_rows @ by_language, story_rows @ figures
         unread = np.bincount(labels, weights=~read, minlength=len(count)) > 0
         within = np.where(count > 1, mean_cosine_within(sums, count), np.nan)
         a, b = labels[graph.rows], labels[graph.cols]
         keys = np.unique(np.minimum(a, b)[a != b] * len(count) + np.maximum(a, b)[a != b])
         first, second = np.divmod(keys, len(count))
-        between = np.einsum("ij,ij->i", sums[first], sums[second]) / (count[first] * count[second])
+        # Every noise article is a story here: as many pairs as the graph's edges, so a block at a time.
+        between = pair_cosines(sums, first, second) / (count[first] * count[second])
         ratio = np.nan_to_num(between / np.fmin(within[first], within[second]), nan=-np.inf)
         # `_mutual_best` sends the higher-numbered story of each mutual pair to the lower-numbered one.
         best = _mutual_best(len(count), first, second, ratio)
