@@ -161,7 +161,7 @@ class EventEvidence(BaseEstimator):
             same_language * row_dots(self.words_, rows, cols),
             both_bodies * row_dots(self.anchors_, rows, cols),
             (same_language & both_bodies) * row_dots(self.headlines_, rows, cols),
-            _figures_conflict(self.figures_, rows, cols),
+            figures_conflict(self.figures_, rows, cols),
             same_language,
             both_bodies,
         ]).astype(np.float64)
@@ -318,8 +318,8 @@ def _only_figures(found: list[str]) -> list[str]:
     return [token for token in found if token.startswith("#")]
 
 
-def _figures_conflict(figures, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Whether both articles of each pair state figures (binary rows of `figures`) and share none."""
+def figures_conflict(figures, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Whether both sides of each pair (articles or stories) state figures (binary rows of `figures`) and share none."""
     stated = figures.getnnz(axis=1) > 0
     return stated[rows] & stated[cols] & (row_dots(figures, rows, cols) == 0)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 
-from perspectives.stories.evidence import row_dots
+from perspectives.stories.evidence import figures_conflict, row_dots
 from perspectives.stories.neighbours import mean_cosine_within, pair_cosines, ranked_lists, unit_rows
 
 # The smallest story a member is taken out of: in a story of three, two of the three fits whose median is the
@@ -227,9 +227,8 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
         best = _mutual_best(len(count), first, second, ratio)
         moved = np.flatnonzero(best != np.arange(len(count)))
         into = best[moved]
-        states = stated.getnnz(axis=1) > 0
-        conflict = states[moved] & states[into] & (row_dots(stated, moved, into) == 0)
-        joins = (ratio[np.searchsorted(keys, into * len(count) + moved)] >= share) & ~conflict \
+        joins = (ratio[np.searchsorted(keys, into * len(count) + moved)] >= share) \
+            & ~figures_conflict(stated, moved, into) \
             & (row_dots(spoken, moved, into) == 0) & ~unread[moved] & ~unread[into]
         if not joins.any():
             break
