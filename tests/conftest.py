@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 BLURBS = ROOT / "data" / "blurbs" / "blurbs.jsonl"
+BLURBS_55 = ROOT / "data" / "blurbs" / "blurbs_55.jsonl"
 TWIN_EVENTS = ROOT / "data" / "twin_events" / "twin_events.jsonl"
 SHARED = ROOT.parent / "shared" / "datasets"
 ARTIFACTS = ROOT / "tests" / "artifacts"
