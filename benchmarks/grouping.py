@@ -56,6 +56,7 @@ from perspectives.shapes import (  # noqa: E402
     PLACEHOLDER_DATES,
     SHAPES,
     SITE_NAMES,
+    SOURCES_CITED,
     UNIX_ZERO,
     content_only,
 )
@@ -128,7 +129,7 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
 # Sets that come in fewer shapes than SHAPES: the tweets in one (text only, no dates, one outlet); the blurbs, one-line
 # texts without titles, with and without their dates (a shape of titles would leave them nothing), as a file of one
 # language given for every row, and garbled.
-BLURB_SHAPES = ("as given", "no dates/outlets", ONE_LANGUAGE_GIVEN, MOJIBAKE)
+BLURB_SHAPES = ("as given", "no dates/outlets", ONE_LANGUAGE_GIVEN, MOJIBAKE, SOURCES_CITED)
 FEW_SHAPES = {"tweets": ("as given",), "blurbs": BLURB_SHAPES, "blurbs_55": BLURB_SHAPES}
 # Sets whose titles are not headlines (NewsWCL50's is its first sentence): no headline to put in the body.
 NO_HEADLINES = ("newswcl50",)
@@ -1128,9 +1129,10 @@ def print_tables(sets: dict[str, pd.DataFrame], shapes: list[str], peers: bool =
     print_table(f"{' and '.join(SITE_NAMES)}: each title followed by its outlet's name (\"Headline - Outlet\"), no"
                 " dates or outlet field; with the bodies, and the titles alone",
                 quality_rows(full, list(SITE_NAMES), peers=peers))
-    print_table(f"{', '.join(BOILERPLATE)}: each body with its outlet's footer after it, or its header before it, or"
-                " a third of each outlet's bodies its paywall's stub (a scraper's text), dates and outlets kept",
-                quality_rows(full, list(BOILERPLATE), peers=peers))
+    print_table(f"{', '.join(BOILERPLATE)}, {SOURCES_CITED}: each body with its outlet's footer after it, or its"
+                " header before it, or a third of each outlet's bodies its paywall's stub (a scraper's text), or each"
+                " body followed by one or two news agencies in parentheses (\"... (Reuters) (AP)\"), dates and outlets"
+                " kept", quality_rows(full, [*BOILERPLATE, SOURCES_CITED], peers=peers))
     multilingual = {name: articles for name, articles in sets.items() if articles["language"].nunique() > 1}
     print_table(f"{ONE_LANGUAGE_GIVEN}: the sets in several languages, each row said to be in English (a file's default"
                 " language column)", quality_rows(multilingual, [ONE_LANGUAGE_GIVEN], peers=peers))

@@ -113,6 +113,24 @@ def paywalled(articles: pd.DataFrame) -> pd.DataFrame:
     return articles.assign(text=stubbed, text_en=articles["text_en"].mask(walled))
 
 
+# News agencies and broadcasters, as current-events entries and aggregators cite them.
+CITED_SOURCES = ("Reuters", "AP", "AFP", "BBC News", "Al Jazeera", "dpa", "EFE", "Xinhua", "Kyodo", "TASS", "ANSA")
+
+
+def sources_cited(articles: pd.DataFrame) -> pd.DataFrame:
+    """Each body (and its translation) followed by one source in parentheses, or by two for a third of them, drawn
+    by a hash of its id ("... killed. (Reuters) (AP)"): Wikipedia's current-events entries and aggregators' summaries
+    cite theirs so."""
+    def cited(text, id_):
+        if not present(text):
+            return text
+        drawn = zlib.crc32(f"cited {id_}".encode())
+        first, second = (CITED_SOURCES[(drawn >> shift) % len(CITED_SOURCES)] for shift in (0, 8))
+        return f"{text} ({first})" + (f" ({second})" if drawn % 3 == 0 and second != first else "")
+    return articles.assign(**{field: [cited(text, id_) for text, id_ in zip(articles[field], articles["id"])]
+                              for field in ("text", "text_en")})
+
+
 def one_language_given(articles: pd.DataFrame) -> pd.DataFrame:
     """Every row said to be in English: a file whose language column holds a default, not each row's own."""
     return articles.assign(language="en")
@@ -214,6 +232,7 @@ FEED_ITEM = "title and summary"
 HEADLINE_IN_BODY = "headline in the body"
 SITE_NAMES = ("site names in titles", "site-named titles only")
 BOILERPLATE = ("footers", "headers", "paywalled")
+SOURCES_CITED = "sources cited"
 ONE_LANGUAGE_GIVEN = "'en' given for every row"
 MOJIBAKE = "mojibake"
 PLACEHOLDER_DATES = "placeholder dates"
@@ -222,6 +241,7 @@ CRAWL_DATES = ("crawl dates", "one outlet in three crawl-dated", "back catalogue
 EVERY_SHAPE = SHAPES | {FEED_ITEM: title_and_summary, HEADLINE_IN_BODY: headline_in_body,
                         SITE_NAMES[0]: site_names, SITE_NAMES[1]: site_named_titles,
                         BOILERPLATE[0]: footers, BOILERPLATE[1]: headers, BOILERPLATE[2]: paywalled,
+                        SOURCES_CITED: sources_cited,
                         ONE_LANGUAGE_GIVEN: one_language_given, MOJIBAKE: mojibake,
                         PLACEHOLDER_DATES: placeholder_dates,
                         ARTICLE_COPIES[0]: copies, ARTICLE_COPIES[1]: updated_copies,

@@ -111,7 +111,7 @@ def test_a_title_of_separators_and_spaces_is_read_for_a_site_name_in_linear_time
 
 
 def test_bodies_of_many_lines_and_sentences_are_read_for_boilerplate_in_linear_time():
-    from perspectives.ingest.boilerplate import strip_boilerplate
+    from perspectives.ingest.boilerplate import MAX_CITATIONS, citations, strip_boilerplate
 
     footer = "Follow the Ledger on Instagram."
     bodies = ["\n" * 1_000_000 + f"Talks {i} resume.\n{footer}" for i in range(3)]
@@ -121,6 +121,10 @@ def test_bodies_of_many_lines_and_sentences_are_read_for_boilerplate_in_linear_t
     assert seconds < 5.0
     assert changed == 6 and [article["extra"]["text_boilerplate"] for article in articles] == [[footer]] * 6
     assert articles[0]["text"] == "Talks 0 resume." and articles[3]["text"].endswith("Part 99999 of 0.")
+    # a body closing in a million parentheses: only the last few are read as sources
+    seconds, (start, sources) = cpu_seconds(citations, "Talks resume." + " (AP)" * 1_000_000)
+    assert seconds < 1.0
+    assert sources == ["ap"] * MAX_CITATIONS and start == len("Talks resume.") + 5 * (1_000_000 - MAX_CITATIONS)
 
 
 def test_markup_and_references_are_read_in_linear_time():

@@ -292,6 +292,40 @@ def test_an_outlets_header_and_footer_are_read_off_its_bodies_and_kept(tmp_path)
     assert "7 bodies held lines or sentences most of their outlet's bodies share" in said
 
 
+def test_sources_cited_at_the_end_of_several_bodies_are_read_off_and_a_texts_own_parentheses_kept():
+    rows = [
+        {"id": "b0", "text": "A quake kills 23 people in Kerman. (Reuters) (AP, BBC News)"},
+        {"id": "b1", "text": "Ecuador's grid fails for six hours (Reuters)"},
+        {"id": "b2", "text": "Шторм обрушился на Геную. (Reuters)"},
+        {"id": "b3", "text": "Iceland's Independence Party comes first (19 seats) (AP)"},
+        {"id": "b4", "text": "Rail strike ends after two days. (AP)"},
+        # a parenthesis of the text's own, a source cited once, one cited mid-text, one too long to be a name
+        {"id": "b5", "text": "The Althing's largest party won (19 seats)"},
+        {"id": "b6", "text": "Flights resume in Catania. (Kyiv Independent)"},
+        {"id": "b7", "text": "Reuters (AP) reports talks resume in Geneva today."},
+        {"id": "b8", "text": "Talks resume (as Reuters and AP and the BBC all reported on Monday evening)"},
+    ]
+    articles = load_articles(pd.DataFrame(rows), detect_languages=False).articles.set_index("id")
+    assert list(articles.loc[["b0", "b1", "b2", "b3", "b4"], "text"]) == [
+        "A quake kills 23 people in Kerman.", "Ecuador's grid fails for six hours", "Шторм обрушился на Геную.",
+        "Iceland's Independence Party comes first", "Rail strike ends after two days."]
+    assert articles.loc["b0", "extra"]["text_boilerplate"] == ["(Reuters) (AP, BBC News)"]
+    assert articles.loc["b3", "extra"]["text_boilerplate"] == ["(19 seats) (AP)"]  # the run with a source, whole
+    assert list(articles.loc[["b5", "b6", "b7", "b8"], "text"]) == [row["text"] for row in rows[5:]]
+    assert not any("text_boilerplate" in articles.loc[id_, "extra"] for id_ in ("b5", "b6", "b7", "b8"))
+
+
+def test_every_blurb_closed_by_the_agencies_it_cites_is_read_back_to_its_own_text():
+    from perspectives.shapes import sources_cited
+    from tests.conftest import BLURBS_55
+
+    given = pd.read_json(BLURBS_55, lines=True, dtype={"published_at": str})
+    cited = sources_cited(given.assign(text_en=None))
+    assert cited["text"].str.endswith(")").all()
+    loaded = load_articles(cited, detect_languages=False).articles.set_index("id")
+    assert (loaded.loc[given["id"], "text"].to_numpy() == given["text"].to_numpy()).all()
+
+
 SPANISH = ["El gobierno anunció nuevas medidas para contener la inflación durante el próximo año.",
            "Miles de personas se manifestaron en la capital contra la reforma de las pensiones.",
            "El banco central mantuvo los tipos de interés sin cambios por tercera vez consecutiva.",
