@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo" / "articles.jsonl"
 BLURBS = ROOT / "data" / "blurbs" / "blurbs.jsonl"
 BLURBS_55 = ROOT / "data" / "blurbs" / "blurbs_55.jsonl"
+BIG_EVENTS = ROOT / "data" / "blurbs" / "big_events.jsonl"
 TWIN_EVENTS = ROOT / "data" / "twin_events" / "twin_events.jsonl"
 SHARED = ROOT.parent / "shared" / "datasets"
 ARTIFACTS = ROOT / "tests" / "artifacts"
