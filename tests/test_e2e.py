@@ -11,7 +11,7 @@ from perspectives.embed import Embedder
 from perspectives.metrics import bcubed
 from perspectives.report import ARTICLE_COLUMNS
 from perspectives.store import Store
-from tests.conftest import BIG_EVENTS, BLURBS, BLURBS_55, DEMO, TWIN_EVENTS, cli
+from tests.conftest import BIG_EVENTS, BLURBS, BLURBS_55, DEMO, SHARED_ENTITIES, TWIN_EVENTS, cli
 
 
 def last_summary(db, kind: str) -> dict:
@@ -420,6 +420,23 @@ def test_twin_events_from_many_outlets_are_kept_apart_with_and_without_dates():
     stories_of = story_by_shape["as given"].groupby(gold).agg(set)
     assert (stories_of.map(len) == 1).all()
     for first, second in [("rates-us", "rates-canada"), ("quake-ecuador", "quake-colombia")]:
+        assert not stories_of[first] & stories_of[second], (first, second)
+
+
+@pytest.mark.slow
+def test_undated_twins_that_share_their_protagonist_are_told_apart_by_their_figures_and_names():
+    from perspectives.ingest import load_articles
+    from perspectives.pipeline import group_stories
+
+    articles = load_articles(SHARED_ENTITIES).articles
+    story = group_stories(articles, Embedder(), progress=False).story_of(articles)
+    gold = gold_stories(articles)
+    assert bcubed(story, gold)[2] >= 0.93  # 0.957 here; 0.884 with step 3 read on the vectors alone
+    stories_of = story.groupby(gold).agg(set)
+    assert (stories_of.map(len) == 1).all()  # every event's seven articles one story
+    # One company's two launches, two shootings at one mall, two pirate attacks foiled by one navy in one gulf.
+    for first, second in [("orbit4-launch", "orbit5-launch"), ("omaha-mall-2019", "omaha-mall-2023"),
+                          ("aden-marlin-star", "aden-sea-wren")]:
         assert not stories_of[first] & stories_of[second], (first, second)
 
 

@@ -645,13 +645,42 @@ def test_two_child_clusters_are_two_stories_where_step_5_would_keep_them_apart()
     far = np.vstack([unit(np.eye(8)[0], 6), unit(np.eye(8)[1], 5)])
     near = np.vstack([unit(np.eye(8)[0], 6), unit(np.eye(8)[0] + 0.2 * np.eye(8)[1], 5)])
     rows, halves = np.arange(11), [np.arange(6), np.arange(6, 11)]
-    none_open = np.zeros(11, dtype=bool)
-    assert clusterer._two_stories(rows, halves, far, none_open)
-    assert not clusterer._two_stories(rows, halves, near, none_open)  # as close as step 5 would join
-    assert not clusterer._two_stories(rows, [np.arange(7), np.arange(7, 11)], far, none_open)  # four: under 5 read
-    assert not clusterer._two_stories(rows, halves, far, np.arange(11) == 3)  # a list ends inside its story
+    none_open = dated = np.zeros(11, dtype=bool)
+
+    def two_stories(vectors, halves=halves, ends_inside=none_open) -> bool:
+        return clusterer._two_stories(rows, halves, vectors, None, None, dated, ends_inside)
+
+    assert two_stories(far)
+    assert not two_stories(near)  # as close as step 5 would join
+    assert not two_stories(far, halves=[np.arange(7), np.arange(7, 11)])  # four: under 5 read
+    assert not two_stories(far, ends_inside=np.arange(11) == 3)  # a list ends inside its story
     clusterer.n_neighbors_ = 4
-    assert not clusterer._two_stories(rows, halves, far, none_open)  # a half longer than a list and its article
+    assert not two_stories(far)  # a half longer than a list and its article
+
+
+def test_undated_child_clusters_are_two_stories_where_their_pairs_between_are_far_less_alike_than_within():
+    from perspectives.stories.neighbours import NeighbourGraph
+
+    rng = np.random.default_rng(0)
+    clusterer = StoryClusterer()
+    clusterer.story_size_, clusterer.n_neighbors_ = 5.0, 15
+    rows, halves = np.arange(11), [np.arange(6), np.arange(6, 11)]
+    first, second = np.meshgrid(rows, rows, indexing="ij")
+    pairs = first != second
+    clusterer.graph_ = graph = NeighbourGraph(11, first[pairs], second[pairs], np.zeros(pairs.sum()))
+    same_half = (graph.rows < 6) == (graph.cols < 6)
+    one_direction = np.ones((11, 8), dtype=np.float32) / np.sqrt(8)  # the embedding cannot tell the two apart
+
+    def two_stories(within: float, between: float, dated: int = 0) -> bool:
+        similarity = np.where(same_half, within, between) + 0.01 * rng.standard_normal(len(graph.rows))
+        return clusterer._two_stories(rows, halves, one_direction, similarity, graph.edges_of(), rows >= dated,
+                                      np.zeros(11, dtype=bool))
+
+    # One company's two launches, undated: their pairs between (one name, one chief executive, prices that conflict)
+    # under 0.7 of those within (0.54 in the twins that share their protagonist), though their vectors are one.
+    assert two_stories(0.507, 0.265)
+    assert not two_stories(0.5, 0.4)  # as alike as step 5 would join
+    assert not two_stories(0.507, 0.265, dated=6)  # mostly dated: read on the vectors
 
 
 def same_kind_twins(seed: int, topics: int = 30) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ mapper can run them anywhere (see `perspectives.distributed`) and the result doe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,13 @@ class NeighbourGraph:
         """The edges between the first `n` rows."""
         kept = (self.rows < n) & (self.cols < n)
         return NeighbourGraph(n, self.rows[kept], self.cols[kept], self.similarity[kept])
+
+    def edges_of(self) -> Callable[[np.ndarray], np.ndarray]:
+        """A look-up of the edges (indices) that leave given rows, each look-up as cheap as their number."""
+        by_row = np.argsort(self.rows, kind="stable")
+        starts = np.searchsorted(self.rows[by_row], np.arange(self.n + 1))
+        return lambda rows: np.concatenate([by_row[starts[row]:starts[row + 1]] for row in rows]) \
+            if len(rows) else np.empty(0, dtype=np.int64)
 
 
 def plan(days: np.ndarray, window: float | None, undated: np.ndarray,
