@@ -648,7 +648,7 @@ def test_two_child_clusters_are_two_stories_where_step_5_would_keep_them_apart()
     none_open = dated = np.zeros(11, dtype=bool)
 
     def two_stories(vectors, halves=halves, ends_inside=none_open) -> bool:
-        return clusterer._two_stories(rows, halves, vectors, None, None, dated, ends_inside)
+        return clusterer._two_stories(rows, halves, vectors, None, dated, ends_inside)
 
     assert two_stories(far)
     assert not two_stories(near)  # as close as step 5 would join
@@ -673,8 +673,7 @@ def test_undated_child_clusters_are_two_stories_where_their_pairs_between_are_fa
 
     def two_stories(within: float, between: float, dated: int = 0) -> bool:
         similarity = np.where(same_half, within, between) + 0.01 * rng.standard_normal(len(graph.rows))
-        return clusterer._two_stories(rows, halves, one_direction, similarity, graph.edges_of(), rows >= dated,
-                                      np.zeros(11, dtype=bool))
+        return clusterer._two_stories(rows, halves, one_direction, similarity, rows >= dated, np.zeros(11, dtype=bool))
 
     # One company's two launches, undated: their pairs between (one name, one chief executive, prices that conflict)
     # under 0.7 of those within (0.54 in the twins that share their protagonist), though their vectors are one.

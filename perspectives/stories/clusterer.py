@@ -644,9 +644,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         tree, part_of = spanning_tree(graph.n, graph.rows, graph.cols, distance)
         # Where the lists hold the stories (read as asked, by the text evidence), a cluster of two child clusters that
         # step 5's test would keep apart is two stories (`_two_stories`).
-        two_stories = partial(self._two_stories, unit=unit_rows(X), similarity=similarity, edges_of=graph.edges_of(),
-                              undated=undated, ends_inside=ends_inside) \
-            if on_lists and self.merge_share is not None else None
+        two_stories = partial(self._two_stories, unit=unit_rows(X), similarity=similarity, undated=undated,
+                              ends_inside=ends_inside) if on_lists and self.merge_share is not None else None
 
         @cache
         def cut_at(minimum: int) -> np.ndarray:  # each minimum's cut once: the steps below revisit them
@@ -743,32 +742,32 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return labels
 
     def _two_stories(self, rows: np.ndarray, halves: list[np.ndarray], unit: np.ndarray, similarity: np.ndarray,
-                     edges_of, undated: np.ndarray, ends_inside: np.ndarray) -> bool:
+                     undated: np.ndarray, ends_inside: np.ndarray) -> bool:
         """Whether a cluster's two child clusters (`halves` of its `rows`) are two stories, which excess of mass kept
         as one (NewsWCL50's two stories of five on the Iran nuclear deal, titles only): each holds at least the story
         size the lists read and no more than a list and its article (stories the lists hold), no article's list ends
         inside its story (a story longer than the lists, whose pieces step 5 joins), and their mean cosine between is
         under `merge_share` of the looser one's mean within (`unit`: unit rows), where step 5 would not join them.
         In a mostly undated cluster the test reads the mean similarity of the children's candidate pairs, with the
-        text evidence (`similarity` of `graph_`'s edges; `edges_of`: `graph_.edges_of()`), instead: without dates,
-        twins that share their protagonist (one company's two phone launches) sit as close in the embedding as one
-        story's reports, and only their figures and names tell them apart (benchmarks/GROUPING.md, step 3)."""
+        text evidence (`similarity` of `graph_`'s edges), instead: without dates, twins that share their protagonist
+        (one company's two phone launches) sit as close in the embedding as one story's reports, and only their
+        figures and names tell them apart (benchmarks/GROUPING.md, step 3)."""
         sizes = [len(half) for half in halves]
         if min(sizes) < (self.story_size_ or np.inf) or max(sizes) > self.n_neighbors_ + 1 or ends_inside[rows].any():
             return False
         if 2 * np.sum(undated[rows]) > len(rows):
-            between, within = self._pair_similarities(halves, similarity, edges_of)
+            between, within = self._pair_similarities(halves, similarity)
         else:
             sums = np.stack([unit[half].sum(axis=0) for half in halves]).astype(np.float64)
             counts = np.array(sizes)
             between, within = sums[0] @ sums[1] / (counts[0] * counts[1]), mean_cosine_within(sums, counts).min()
         return bool(between < (self.merge_share or 0.0) * within)  # called only where merge_share is set
 
-    def _pair_similarities(self, halves: list[np.ndarray], similarity: np.ndarray, edges_of) -> tuple[float, float]:
+    def _pair_similarities(self, halves: list[np.ndarray], similarity: np.ndarray) -> tuple[float, float]:
         """The mean `similarity` of `graph_`'s edges between the two `halves`, and the lower of its means within each
         (NaN where the lists hold no such pair: no split)."""
         cols = self.graph_.cols
-        edges = [edges_of(half) for half in halves]
+        edges = [self.graph_.edges_from(half) for half in halves]
         inside = [edge[np.isin(cols[edge], half)] for edge, half in zip(edges, halves)]
         across = np.concatenate([edge[np.isin(cols[edge], other)] for edge, other in zip(edges, halves[::-1])])
         if not len(across) or not all(map(len, inside)):

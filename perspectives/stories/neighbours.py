@@ -10,8 +10,8 @@ mapper can run them anywhere (see `perspectives.distributed`) and the result doe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -54,12 +54,17 @@ class NeighbourGraph:
         kept = (self.rows < n) & (self.cols < n)
         return NeighbourGraph(n, self.rows[kept], self.cols[kept], self.similarity[kept])
 
-    def edges_of(self) -> Callable[[np.ndarray], np.ndarray]:
-        """A look-up of the edges (indices) that leave given rows, each look-up as cheap as their number."""
+    def edges_from(self, rows: np.ndarray) -> np.ndarray:
+        """The edges (indices) that leave `rows`, found in as many steps as there are (the index by row is built on
+        the first call)."""
+        by_row, starts = self._by_row
+        return np.concatenate([by_row[starts[row]:starts[row + 1]] for row in rows]) if len(rows) else \
+            np.empty(0, dtype=np.int64)
+
+    @cached_property
+    def _by_row(self) -> tuple[np.ndarray, np.ndarray]:
         by_row = np.argsort(self.rows, kind="stable")
-        starts = np.searchsorted(self.rows[by_row], np.arange(self.n + 1))
-        return lambda rows: np.concatenate([by_row[starts[row]:starts[row + 1]] for row in rows]) \
-            if len(rows) else np.empty(0, dtype=np.int64)
+        return by_row, np.searchsorted(self.rows[by_row], np.arange(self.n + 1))
 
 
 def plan(days: np.ndarray, window: float | None, undated: np.ndarray,
