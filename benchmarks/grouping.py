@@ -132,9 +132,9 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
             for name, frame in sets.items()}
 
 
-# Sets that come in fewer shapes than SHAPES: the tweets in one (text only, no dates, one outlet); the blurbs, one-line
-# texts without titles, with and without their dates (a shape of titles would leave them nothing), as a file of one
-# language given for every row, and garbled.
+# Sets that come in fewer shapes than SHAPES: the tweets in one (text only, no dates, one outlet); the blurbs (each set
+# of them), one-line texts without titles, with and without their dates (a shape of titles would leave them nothing),
+# as a file of one language given for every row, garbled, and closed by the sources they cite.
 BLURB_SHAPES = ("as given", "no dates/outlets", ONE_LANGUAGE_GIVEN, MOJIBAKE, SOURCES_CITED)
 FEW_SHAPES = {"tweets": ("as given",), "blurbs": BLURB_SHAPES, "blurbs_55": BLURB_SHAPES, "blurbs_55_big": BLURB_SHAPES}
 # Sets whose titles are not headlines (NewsWCL50's is its first sentence): no headline to put in the body.

@@ -55,7 +55,7 @@ def citations(text: str) -> tuple[int, list[str]]:
     start = len(text.rstrip())
     sources: list[str] = []
     for _ in range(MAX_CITATIONS):
-        if not text[:start].endswith(")"):
+        if not text.endswith(")", 0, start):
             break
         opening = text.rfind("(", max(0, start - MAX_SOURCE_CHARACTERS - 2), start)
         inside = text[opening + 1:start - 1] if opening >= 0 else ""
