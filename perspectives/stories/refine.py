@@ -236,3 +236,99 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
         target[moved[joins]] = into[joins]
         labels = target[labels]
     return np.where(np.bincount(labels)[labels] > 1, labels, -1)
+
+
+# Stories beyond this many rows are read on their first ones when pairs' evidence is compared (rows come in an order
+# of their own, a hash of each vector and date): the mean over all pairs of two large stories costs their product.
+EVIDENCE_ROWS = 64
+# Story pairs compared per block in `join_follow_ups` (bounds the memory of the between-stories cosines).
+_STORY_BLOCK = 1024
+
+
+def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window: float, reach: float, share: float,
+                    figures, pair_similarity, eligible: np.ndarray) -> np.ndarray:
+    """Join stories that the time window kept apart: every article of the later one more than `window` days after
+    every article of the earlier one, starting at most `reach` days after it ends. Two such stories join where each is the other's closest by mean cosine between over the looser one's
+    mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs' evidence
+    (`pair_similarity(rows, cols)`, step 2's) also reaches `share`, and unless both state figures naming an event
+    (`figures`) and share none: a development reported a week after its event (black boxes found, a suspect
+    charged) recalls its names and places, which the window kept from being compared. Only stories of two articles
+    or more all of whose rows are `eligible` take part (dated, with a body, in a language the vectors read): a lone
+    article's mean with a story says how like the story it is, not that it reports its event, and beyond the window
+    a title alone names a protagonist, whose other events (a candidate's next endorsement) are not follow-ups. Noise
+    (-1 in `raw`) stays noise."""
+    labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
+    while True:
+        labels = np.unique(labels, return_inverse=True)[1]
+        count = np.bincount(labels)
+        story_rows = _one_hot(labels).T.tocsr()
+        sums, stated = (story_rows @ unit).astype(np.float32), story_rows @ figures
+        within = np.where(count > 1, mean_cosine_within(sums, count), np.nan)
+        taking_part = (np.bincount(labels, weights=~eligible, minlength=len(count)) == 0) & (count > 1)
+        first = np.full(len(count), np.inf)
+        last = np.full(len(count), -np.inf)
+        np.minimum.at(first, labels, days)
+        np.maximum.at(last, labels, days)
+        earlier, later, ratio = _stories_apart(sums, count, within, first, last, taking_part, window, reach, share)
+        best = _mutual_best(len(count), earlier, later, ratio)
+        moved = np.flatnonzero(best != np.arange(len(count)))
+        into = best[moved]
+        if not len(moved):
+            break
+        rows = _story_rows(labels, count)
+        joins = ~figures_conflict(stated, moved, into) & np.array(
+            [_evidence_ratio(pair_similarity, rows[a], rows[b]) >= share for a, b in zip(moved, into)], dtype=bool)
+        if not joins.any():
+            break
+        target = np.arange(len(count))
+        target[moved[joins]] = into[joins]
+        labels = target[labels]
+    return np.where(np.bincount(labels)[labels] > 1, labels, -1)
+
+
+def _stories_apart(sums: np.ndarray, count: np.ndarray, within: np.ndarray, first: np.ndarray, last: np.ndarray,
+                   taking_part: np.ndarray, window: float, reach: float,
+                   share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of stories taking part whose gap (the later one's first day less the earlier one's last) is over
+    `window` and at most `reach`, with their ratio of mean cosine between to the looser one's within, where that is
+    at least `share` (a pair below it joins no one, and drops out of no one's best: the best of each story whose
+    best is a join is at least `share`). Read a block of later stories at a time, against the stories ending in
+    their reach: linear in the days, as the neighbour lists are."""
+    stories = np.flatnonzero(taking_part & np.isfinite(first))
+    by_end = stories[np.argsort(last[stories], kind="stable")]
+    ends = last[by_end]
+    by_start = stories[np.argsort(first[stories], kind="stable")]
+    found = []
+    for start in range(0, len(by_start), _STORY_BLOCK):
+        block = by_start[start:start + _STORY_BLOCK]
+        lo, hi = np.searchsorted(ends, [first[block].min() - reach, first[block].max() - window], side="left")
+        candidates = by_end[lo:hi]
+        if not len(candidates):
+            continue
+        gap = first[block][:, None] - last[candidates][None, :]
+        between = (sums[block] @ sums[candidates].T) / (count[block][:, None] * count[candidates][None, :])
+        looser = np.fmin(within[block][:, None], within[candidates][None, :])
+        ratio = np.where(looser > 0, between / np.where(looser > 0, looser, 1.0), -np.inf)
+        later, earlier = np.nonzero((gap > window) & (gap <= reach) & (ratio >= share))
+        found.append((candidates[earlier], block[later], ratio[later, earlier]))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
+
+
+def _story_rows(labels: np.ndarray, count: np.ndarray) -> list[np.ndarray]:
+    """Each story's rows (labels 0..n-1), its first EVIDENCE_ROWS of them."""
+    order = np.argsort(labels, kind="stable")
+    starts = np.r_[0, np.cumsum(count)]
+    return [order[start:start + min(size, EVIDENCE_ROWS)] for start, size in zip(starts[:-1], count)]
+
+
+def _evidence_ratio(pair_similarity, one: np.ndarray, other: np.ndarray) -> float:
+    """The mean similarity of the pairs between two stories' rows over the lower of the means within each (of two
+    rows or more; -inf where neither has two)."""
+    between = np.meshgrid(one, other, indexing="ij")
+    withins = [float(pair_similarity(rows[x], rows[y]).mean())
+               for rows in (one, other) if len(rows) > 1 for x, y in [np.triu_indices(len(rows), 1)]]
+    if not withins:
+        return -np.inf
+    return float(pair_similarity(between[0].ravel(), between[1].ravel()).mean()) / min(withins)
