@@ -1496,7 +1496,7 @@ def test_a_development_reported_after_the_window_joins_its_event_and_another_eve
     assert same_partition(grouped(0.8), np.repeat([0, 0, 2], [10, 4, 10]))
     # Apart: a development under 0.7 of the looser one's cohesion, within the window (density decided there), past
     # the reach, stating figures the event's reports share none of, or holding an article that takes no part
-    # (undated, without a body, in a language the vectors do not read).
+    # (without a body, or in a language the vectors do not read).
     assert same_partition(grouped(0.6), apart)
     assert same_partition(grouped(0.8, days_apart=4.5), np.repeat([0, 0, 2], [10, 4, 10]))  # just past it
     assert same_partition(grouped(0.8, days_apart=2.0), apart)

@@ -458,14 +458,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     def _follow_up_join(self, X: np.ndarray, days: np.ndarray, undated: np.ndarray, evidence: EventEvidence | None,
                         languages: np.ndarray | None, languages_read: Collection[str] | None):
-        """`refine.join_follow_ups` on raw labels, with this fit's vectors (`X`, centred), `days` and evidence;
-        the labels as they are where it does not apply (no text, no dates, `follow_up_days` or `merge_share` None)."""
+        """`refine.join_follow_ups` on raw labels, with this fit's vectors (`X`, centred), `days` (an undated
+        article's those it was placed at) and evidence; the labels as they are where it does not apply (no text, no
+        dates, `follow_up_days` or `merge_share` None)."""
         if evidence is None or languages is None or self.follow_up_days is None or self.merge_share is None \
                 or self.time_window_days is None or undated.all():
             return lambda raw: raw
         unit = unit_rows(X)
         read = np.ones(len(X), dtype=bool) if languages_read is None else np.isin(languages, list(languages_read))
-        eligible = ~undated & evidence.has_body_ & read
+        eligible = evidence.has_body_ & read
 
         def pair_similarity(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
             return evidence.similarity(rows, cols, np.einsum("ij,ij->i", unit[rows], unit[cols]))

@@ -238,6 +238,12 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
     return np.where(np.bincount(labels)[labels] > 1, labels, -1)
 
 
+# Two stories apart in time join on their pairs' evidence where it reaches this share of the looser one's within (the
+# cosines' share being `share`): a saga's next event shares the names a development recalls. Between the developing
+# stories' least alike development that joins its event (0.82; data/follow_ups) and the demo's August 8 deadline
+# against the EU's sanctions package three weeks before, read among every dev set (0.71): no other labelled corpus
+# holds a pair that reaches 0.7 (benchmarks/GROUPING.md, "Developing stories").
+FOLLOW_UP_EVIDENCE = 0.8
 # Stories beyond this many rows are read on their first ones when pairs' evidence is compared (rows come in an order
 # of their own, a hash of each vector and date): the mean over all pairs of two large stories costs their product.
 EVIDENCE_ROWS = 64
@@ -248,15 +254,17 @@ _STORY_BLOCK = 1024
 def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window: float, reach: float, share: float,
                     figures, pair_similarity, eligible: np.ndarray) -> np.ndarray:
     """Join stories that the time window kept apart: every article of the later one more than `window` days after
-    every article of the earlier one, starting at most `reach` days after it ends. Two such stories join where each is the other's closest by mean cosine between over the looser one's
-    mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs' evidence
-    (`pair_similarity(rows, cols)`, step 2's) also reaches `share`, and unless both state figures naming an event
-    (`figures`) and share none: a development reported a week after its event (black boxes found, a suspect
-    charged) recalls its names and places, which the window kept from being compared. Only stories of two articles
-    or more all of whose rows are `eligible` take part (dated, with a body, in a language the vectors read): a lone
-    article's mean with a story says how like the story it is, not that it reports its event, and beyond the window
-    a title alone names a protagonist, whose other events (a candidate's next endorsement) are not follow-ups. Noise
-    (-1 in `raw`) stays noise."""
+    every article of the earlier one, starting at most `reach` days after it ends. Two such stories join where each
+    is the other's closest of all stories in reach (those within the window too) by mean cosine between over the
+    looser one's mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs' evidence
+    (`pair_similarity(rows, cols)`, step 2's) reaches FOLLOW_UP_EVIDENCE, and unless both state figures naming an
+    event (`figures`) and share none: a development reported a week after its event (black boxes found, a suspect
+    charged) recalls its names and places, which the window kept from being compared (`days`: an undated article's
+    the day it was placed at, whose window it was compared within). Only stories of two articles or more all of
+    whose rows are `eligible` take part (with a body, in a language the vectors read): a lone article's mean with
+    a story says how like the story it is, not that it reports its event, and beyond the window a title alone names
+    a protagonist, whose other events (a candidate's next endorsement) are not follow-ups. Noise (-1 in `raw`)
+    stays noise."""
     labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
     while True:
         labels = np.unique(labels, return_inverse=True)[1]
@@ -269,15 +277,21 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
         last = np.full(len(count), -np.inf)
         np.minimum.at(first, labels, days)
         np.maximum.at(last, labels, days)
-        earlier, later, ratio = _stories_apart(sums, count, within, first, last, taking_part, window, reach, share)
+        earlier, later, ratio, gap = _stories_in_reach(sums, count, within, first, last, taking_part, reach, share)
+        # Closest of all stories in reach, those the window let density compare among them: a story nearer to one of
+        # its own days than to any beyond the window is no development of those.
         best = _mutual_best(len(count), earlier, later, ratio)
         moved = np.flatnonzero(best != np.arange(len(count)))
         into = best[moved]
+        keys = np.minimum(earlier, later) * len(count) + np.maximum(earlier, later)
+        order = np.argsort(keys)
+        apart = gap[order][np.searchsorted(keys[order], np.minimum(moved, into) * len(count) + np.maximum(moved, into))]
+        moved, into = moved[apart > window], into[apart > window]
         if not len(moved):
             break
         rows = _story_rows(labels, count)
-        joins = ~figures_conflict(stated, moved, into) & np.array(
-            [_evidence_ratio(pair_similarity, rows[a], rows[b]) >= share for a, b in zip(moved, into)], dtype=bool)
+        alike = [_evidence_ratio(pair_similarity, rows[a], rows[b]) >= FOLLOW_UP_EVIDENCE for a, b in zip(moved, into)]
+        joins = ~figures_conflict(stated, moved, into) & np.array(alike, dtype=bool)
         if not joins.any():
             break
         target = np.arange(len(count))
@@ -286,33 +300,32 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
     return np.where(np.bincount(labels)[labels] > 1, labels, -1)
 
 
-def _stories_apart(sums: np.ndarray, count: np.ndarray, within: np.ndarray, first: np.ndarray, last: np.ndarray,
-                   taking_part: np.ndarray, window: float, reach: float,
-                   share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pairs of stories taking part whose gap (the later one's first day less the earlier one's last) is over
-    `window` and at most `reach`, with their ratio of mean cosine between to the looser one's within, where that is
-    at least `share` (a pair below it joins no one, and drops out of no one's best: the best of each story whose
-    best is a join is at least `share`). Read a block of later stories at a time, against the stories ending in
-    their reach: linear in the days, as the neighbour lists are."""
+def _stories_in_reach(sums: np.ndarray, count: np.ndarray, within: np.ndarray, first: np.ndarray, last: np.ndarray,
+                      taking_part: np.ndarray, reach: float,
+                      share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of stories taking part whose gap (the later-starting one's first day less the other's last; below
+    0 where they overlap) is at most `reach`, with their ratio of mean cosine between to the looser one's within,
+    where that is at least `share` (a pair below it joins no one, and drops out of no one's best: the best of each
+    story whose best is a join is at least `share`), and each pair's gap. Read a block of stories at a time (by
+    their first day), against the stories starting before them that end within their reach: linear in the days, as
+    the neighbour lists are."""
     stories = np.flatnonzero(taking_part & np.isfinite(first))
-    by_end = stories[np.argsort(last[stories], kind="stable")]
-    ends = last[by_end]
     by_start = stories[np.argsort(first[stories], kind="stable")]
     found = []
     for start in range(0, len(by_start), _STORY_BLOCK):
         block = by_start[start:start + _STORY_BLOCK]
-        lo, hi = np.searchsorted(ends, [first[block].min() - reach, first[block].max() - window], side="left")
-        candidates = by_end[lo:hi]
-        if not len(candidates):
-            continue
-        gap = first[block][:, None] - last[candidates][None, :]
-        between = (sums[block] @ sums[candidates].T) / (count[block][:, None] * count[candidates][None, :])
-        looser = np.fmin(within[block][:, None], within[candidates][None, :])
+        reached = last[by_start[:start + len(block)]] >= first[block].min() - reach
+        earlier, position = by_start[:start + len(block)][reached], np.flatnonzero(reached)
+        gap = first[block][:, None] - last[earlier][None, :]
+        between = (sums[block] @ sums[earlier].T) / (count[block][:, None] * count[earlier][None, :])
+        looser = np.fmin(within[block][:, None], within[earlier][None, :])
         ratio = np.where(looser > 0, between / np.where(looser > 0, looser, 1.0), -np.inf)
-        later, earlier = np.nonzero((gap > window) & (gap <= reach) & (ratio >= share))
-        found.append((candidates[earlier], block[later], ratio[later, earlier]))
+        # Each pair once: a story of the block with those before it in the order read.
+        read_before = position[None, :] < np.arange(start, start + len(block))[:, None]
+        rows, cols = np.nonzero(read_before & (gap <= reach) & (ratio >= share))
+        found.append((earlier[cols], block[rows], ratio[rows, cols], gap[rows, cols]))
     if not found:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0)
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
 
 
