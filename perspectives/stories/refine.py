@@ -154,6 +154,30 @@ def _mutual_best(size: int, first: np.ndarray, second: np.ndarray, score: np.nda
     return target
 
 
+def _mutual_pairs(size: int, first: np.ndarray, second: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mutual best pairs of `_mutual_best`: each pair's higher-numbered node and the lower-numbered one it goes
+    into."""
+    best = _mutual_best(size, first, second, score)
+    moved = np.flatnonzero(best != np.arange(size))
+    return moved, best[moved]
+
+
+def _join_in_rounds(raw: np.ndarray, joins) -> np.ndarray:
+    """Stories (noise: each article a story of its own) joined in rounds: `joins(labels, count)` (labels 0..n-1 and
+    each one's size) gives the round's stories and those each goes into, until it gives none. Noise left alone stays
+    noise."""
+    labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
+    while True:
+        labels = np.unique(labels, return_inverse=True)[1]
+        count = np.bincount(labels)
+        moved, into = joins(labels, count)
+        if not len(moved):
+            return np.where(np.bincount(labels)[labels] > 1, labels, -1)
+        target = np.arange(len(count))
+        target[moved] = into
+        labels = target[labels]
+
+
 def member_fit(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Each row's mean cosine with the other rows of its story (`labels` >= 0); NaN alone and in the noise. A row's
     cosines with its story's rows sum to its dot with their sum, its own among them: no pair matrix is built."""
@@ -209,10 +233,8 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
     language the vectors do not read (`read`: a mask; an English-only model's other languages) is left as it is.
     Noise left alone stays noise."""
     by_language = _one_hot(pd.factorize(np.asarray(languages, dtype=object))[0])
-    labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
-    while True:
-        labels = np.unique(labels, return_inverse=True)[1]
-        count = np.bincount(labels)
+
+    def joins(labels: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         story_rows = _one_hot(labels).T.tocsr()
         sums, spoken, stated = (story_rows @ unit).astype(np.float32), story_rows @ by_language, story_rows @ figures
         unread = np.bincount(labels, weights=~read, minlength=len(count)) > 0
@@ -223,19 +245,13 @@ def merge_across_languages(graph, unit: np.ndarray, raw: np.ndarray, languages: 
         # Every noise article is a story here: as many pairs as the graph's edges, so a block at a time.
         between = pair_cosines(sums, first, second) / (count[first] * count[second])
         ratio = np.nan_to_num(between / np.fmin(within[first], within[second]), nan=-np.inf)
-        # `_mutual_best` sends the higher-numbered story of each mutual pair to the lower-numbered one.
-        best = _mutual_best(len(count), first, second, ratio)
-        moved = np.flatnonzero(best != np.arange(len(count)))
-        into = best[moved]
-        joins = (ratio[np.searchsorted(keys, into * len(count) + moved)] >= share) \
+        moved, into = _mutual_pairs(len(count), first, second, ratio)
+        joined = (ratio[np.searchsorted(keys, into * len(count) + moved)] >= share) \
             & ~figures_conflict(stated, moved, into) \
             & (row_dots(spoken, moved, into) == 0) & ~unread[moved] & ~unread[into]
-        if not joins.any():
-            break
-        target = np.arange(len(count))
-        target[moved[joins]] = into[joins]
-        labels = target[labels]
-    return np.where(np.bincount(labels)[labels] > 1, labels, -1)
+        return moved[joined], into[joined]
+
+    return _join_in_rounds(raw, joins)
 
 
 # Two stories apart in time join on their pairs' evidence where it reaches this share of the looser one's within (the
@@ -265,10 +281,7 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
     a story says how like the story it is, not that it reports its event, and beyond the window a title alone names
     a protagonist, whose other events (a candidate's next endorsement) are not follow-ups. Noise (-1 in `raw`)
     stays noise."""
-    labels = np.where(raw >= 0, raw, raw.max(initial=-1) + 1 + np.arange(len(raw)))
-    while True:
-        labels = np.unique(labels, return_inverse=True)[1]
-        count = np.bincount(labels)
+    def joins(labels: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         story_rows = _one_hot(labels).T.tocsr()
         sums, stated = (story_rows @ unit).astype(np.float32), story_rows @ figures
         within = np.where(count > 1, mean_cosine_within(sums, count), np.nan)
@@ -280,24 +293,19 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
         earlier, later, ratio, gap = _stories_in_reach(sums, count, within, first, last, taking_part, reach, share)
         # Closest of all stories in reach, those the window let density compare among them: a story nearer to one of
         # its own days than to any beyond the window is no development of those.
-        best = _mutual_best(len(count), earlier, later, ratio)
-        moved = np.flatnonzero(best != np.arange(len(count)))
-        into = best[moved]
+        moved, into = _mutual_pairs(len(count), earlier, later, ratio)
         keys = np.minimum(earlier, later) * len(count) + np.maximum(earlier, later)
         order = np.argsort(keys)
         apart = gap[order][np.searchsorted(keys[order], np.minimum(moved, into) * len(count) + np.maximum(moved, into))]
         moved, into = moved[apart > window], into[apart > window]
         if not len(moved):
-            break
+            return moved, into
         rows = _story_rows(labels, count)
         alike = [_evidence_ratio(pair_similarity, rows[a], rows[b]) >= FOLLOW_UP_EVIDENCE for a, b in zip(moved, into)]
-        joins = ~figures_conflict(stated, moved, into) & np.array(alike, dtype=bool)
-        if not joins.any():
-            break
-        target = np.arange(len(count))
-        target[moved[joins]] = into[joins]
-        labels = target[labels]
-    return np.where(np.bincount(labels)[labels] > 1, labels, -1)
+        joined = ~figures_conflict(stated, moved, into) & np.array(alike, dtype=bool)
+        return moved[joined], into[joined]
+
+    return _join_in_rounds(raw, joins)
 
 
 def _stories_in_reach(sums: np.ndarray, count: np.ndarray, within: np.ndarray, first: np.ndarray, last: np.ndarray,
