@@ -125,7 +125,7 @@ def follow_up_point(days_n: int, per_day: int, seed: int = 0) -> dict:
     start = time.perf_counter()
     joined = join_follow_ups(vectors, labels, days, window=3.0, reach=FOLLOW_UP_DAYS, share=MERGE_SHARE,
                              figures=csr_matrix((len(labels), 1)), pair_similarity=partial(pair_cosines, vectors),
-                             eligible=np.ones(len(labels), dtype=bool))
+                             eligible=np.ones(len(labels), dtype=bool), languages=np.zeros(len(labels)))
     return {"days": days_n, "articles": len(labels), "stories": len(centres), "developments": len(followed),
             "joined": len(centres) - len(np.unique(joined)), "seconds": time.perf_counter() - start}
 

@@ -1475,7 +1475,8 @@ def test_a_development_reported_after_the_window_joins_its_event_and_another_eve
     from perspectives.stories.refine import join_follow_ups
 
     def grouped(between: float, days_apart: float = 10.0, figures: list[int] | None = None,
-                eligible: np.ndarray | None = None, raw: np.ndarray | None = None) -> np.ndarray:
+                eligible: np.ndarray | None = None, raw: np.ndarray | None = None,
+                languages: list[str] | None = None) -> np.ndarray:
         # An event's reports (ten, days 0-1), its development `days_apart` later (four; cosine 0.3 within each,
         # `between` times that across), and another event's reports on the development's days (ten, unlike both).
         centres = np.zeros((3, 30))
@@ -1490,7 +1491,8 @@ def test_a_development_reported_after_the_window_joins_its_event_and_another_eve
         raw = np.repeat([0, 1, 2], [10, 4, 10]) if raw is None else raw
         return join_follow_ups(vectors, raw, days, window=3.0, reach=30.0, share=0.7,
                                figures=csr_matrix(stated), pair_similarity=cosines,
-                               eligible=np.ones(24, dtype=bool) if eligible is None else eligible)
+                               eligible=np.ones(24, dtype=bool) if eligible is None else eligible,
+                               languages=np.array(["en"] * 24 if languages is None else languages))
 
     apart, joined = np.repeat([0, 1, 2], [10, 4, 10]), np.repeat([0, 0, 2], [10, 4, 10])
     assert same_partition(grouped(0.9), joined)
@@ -1506,6 +1508,8 @@ def test_a_development_reported_after_the_window_joins_its_event_and_another_eve
     assert same_partition(grouped(0.9, figures=[0] * 10 + [1] * 14), apart)
     assert same_partition(grouped(0.9, figures=[0] * 14 + [1] * 10), joined)
     assert same_partition(grouped(0.9, eligible=np.arange(24) != 11), apart)
+    # Nor a development in a language none of its event's reports is in: across it only the subject is read.
+    assert same_partition(grouped(0.9, languages=["en"] * 10 + ["de"] * 4 + ["en"] * 10), apart)
     # Nor does an article alone: its mean with a story says how like the story it is, not that it reports its event.
     alone = grouped(0.9, raw=np.repeat([0, -1, 2], [10, 4, 10]))
     assert (alone[10:14] == -1).all() and same_partition(alone[np.r_[0:10, 14:24]], np.repeat([0, 2], 10))

@@ -473,7 +473,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
         return partial(join_follow_ups, unit, days=days, window=self.time_window_days, reach=self.follow_up_days,
                        share=self.merge_share, figures=evidence.figures_, pair_similarity=pair_similarity,
-                       eligible=eligible)
+                       eligible=eligible, languages=languages)
 
     def _grouped(self, similarity: np.ndarray, X: np.ndarray, ends_inside: np.ndarray, readings: np.ndarray | None,
                  undated: np.ndarray, never_dated: np.ndarray | None, history: np.ndarray, pairs: bool) -> np.ndarray:

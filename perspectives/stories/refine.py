@@ -268,13 +268,14 @@ _STORY_BLOCK = 1024
 
 
 def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window: float, reach: float, share: float,
-                    figures, pair_similarity, eligible: np.ndarray) -> np.ndarray:
+                    figures, pair_similarity, eligible: np.ndarray, languages: np.ndarray) -> np.ndarray:
     """Join stories that the time window kept apart: every article of the later one more than `window` days after
     every article of the earlier one, starting at most `reach` days after it ends. Two such stories join where each
     is the other's closest of all stories in reach (those within the window too) by mean cosine between over the
     looser one's mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs' evidence
-    (`pair_similarity(rows, cols)`, step 2's) reaches FOLLOW_UP_EVIDENCE, and unless both state figures naming an
-    event (`figures`) and share none: a development reported a week after its event (black boxes found, a suspect
+    (`pair_similarity(rows, cols)`, step 2's; between them, the pairs of one of the `languages`, whose words and
+    names are read) reaches FOLLOW_UP_EVIDENCE, and unless both state figures naming an event (`figures`) and share
+    none: a development reported a week after its event (black boxes found, a suspect
     charged) recalls its names and places, which the window kept from being compared (`days`: an undated article's
     the day it was placed at, whose window it was compared within). Only stories of two articles or more all of
     whose rows are `eligible` take part (with a body, in a language the vectors read): a lone article's mean with
@@ -301,7 +302,8 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
         if not len(moved):
             return moved, into
         rows = _story_rows(labels, count)
-        alike = [_evidence_ratio(pair_similarity, rows[a], rows[b]) >= FOLLOW_UP_EVIDENCE for a, b in zip(moved, into)]
+        alike = [_evidence_ratio(pair_similarity, rows[a], rows[b], languages) >= FOLLOW_UP_EVIDENCE
+                 for a, b in zip(moved, into)]
         joined = ~figures_conflict(stated, moved, into) & np.array(alike, dtype=bool)
         return moved[joined], into[joined]
 
@@ -344,12 +346,17 @@ def _story_rows(labels: np.ndarray, count: np.ndarray) -> list[np.ndarray]:
     return [order[start:start + min(size, EVIDENCE_ROWS)] for start, size in zip(starts[:-1], count)]
 
 
-def _evidence_ratio(pair_similarity, one: np.ndarray, other: np.ndarray) -> float:
-    """The mean similarity of the pairs between two stories' rows over the lower of the means within each (of two
-    rows or more; -inf where neither has two)."""
-    between = np.meshgrid(one, other, indexing="ij")
-    withins = [float(pair_similarity(rows[x], rows[y]).mean())
-               for rows in (one, other) if len(rows) > 1 for x, y in [np.triu_indices(len(rows), 1)]]
-    if not withins:
+def _evidence_ratio(pair_similarity, one: np.ndarray, other: np.ndarray, languages: np.ndarray) -> float:
+    """The mean similarity of the pairs of one language between two stories' rows over the lower of the same means
+    within each: the pairs' words and names are read within a language, and across two only the subject. -inf where
+    no pair between, or none within either story, shares a language."""
+    def mean_of_one_language(rows: np.ndarray, cols: np.ndarray) -> float:
+        same = languages[rows] == languages[cols]
+        return float(pair_similarity(rows[same], cols[same]).mean()) if same.any() else np.nan
+
+    withins = [mean_of_one_language(rows[x], rows[y]) for rows in (one, other)
+               for x, y in [np.triu_indices(len(rows), 1)]]
+    between = mean_of_one_language(*(ends.ravel() for ends in np.meshgrid(one, other, indexing="ij")))
+    if np.isnan(between) or np.isnan(withins).all():
         return -np.inf
-    return float(pair_similarity(between[0].ravel(), between[1].ravel()).mean()) / min(withins)
+    return between / np.nanmin(withins)
