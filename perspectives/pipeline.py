@@ -444,7 +444,7 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             store.outlets_set_aside()
         scope, scope_embedded = (None, 0) if everything or every_date_aside or changed.empty else stored_scope(
             store, changed, embedder, clusterer.time_window_days, mapper, progress, set_aside,
-            clusterer.follow_up_days)
+            clusterer.follow_up_days, clusterer.merge_share or 0.0)
         unchanged = not store.count("articles") or (not everything and changed.empty)
         with store.recording_run("cluster", params) as run_id:
             summary = ClusterSummary(model=embedder.name, articles=0, stories=0, multi_outlet_stories=0,
@@ -502,11 +502,13 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
 
 def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window: float | None,
                  mapper: Mapper | None = None, progress: bool = True,
-                 dates_set_aside: Collection[str] = (), reach: float | None = None) -> tuple[RegroupScope | None, int]:
+                 dates_set_aside: Collection[str] = (), reach: float | None = None,
+                 share: float = 0.7) -> tuple[RegroupScope | None, int]:
     """What the store's `changed` articles (`id, published_at, outlet`) can touch (`stories.incremental`), None
     where everything must be regrouped; and how many of them were embedded to tell (where undated articles are placed
-    or could be, or dated ones may follow up stories beyond the window within `reach` days, the batch is embedded
-    before the scope is known). The articles of the outlets `dates_set_aside` count as undated."""
+    or could be, or dated ones may follow up stories beyond the window within `reach` days, `incremental.followed_up`
+    at `share`, the batch is embedded before the scope is known). The articles of the outlets `dates_set_aside` count
+    as undated."""
     grouped = store.count("story_members") > 0
     if not grouped or window is None:
         return None, 0
@@ -539,7 +541,7 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
                                    "a.published_at BETWEEN :first AND :last AND a.outlet NOT IN (SELECT value FROM "
                                    "json_each(:set_aside))", {**batch_ids, "first": first, "last": last,
                                                               "set_aside": json.dumps(list(dates_set_aside))},
-                                   columns=("a.id", "a.published_at"))), window, reach)
+                                   columns=("a.id", "a.published_at"))), window, reach, share)
     ids = sorted(set(changed["id"]) | set(touched))
     first, last = day_numbers(list(store.published_span()), 2)
     spans = widened_spans(new_places, window, grouped, lambda spans: store.regroup_size(spans, ids),

@@ -250,8 +250,10 @@ def test_a_new_day_reads_only_its_window_and_leaves_old_stories_untouched(grown_
     summary = cluster(db=grown_archive, embedder=embedder, progress=False)
 
     # Week 11's three stories (9 articles) and the 4 new ones: nothing of the eleven weeks before (the batch's dates
-    # are read with the vectors and dates of the stored articles, `pipeline.stored_dates_read`, never their texts).
-    assert summary.mode == "incremental" and summary.regrouped == 13 and read == [13]
+    # are read with the vectors and dates of the stored articles, `pipeline.stored_dates_read`, never their texts; the
+    # batch is read first, to embed it and find the stored stories it may follow up: none, the weeks before being of
+    # other stories).
+    assert summary.mode == "incremental" and summary.regrouped == 13 and read == [4, 13]
     assert summary.articles == 36 * 3 + 4
     with Store(grown_archive) as store:
         after = store.stories().set_index("story_id")

@@ -125,29 +125,34 @@ def touched_undated(new_undated: np.ndarray, new_dated: np.ndarray,
 
 
 def followed_up(new_days: np.ndarray, new_dated: np.ndarray, stored: Iterable[tuple[pd.DataFrame, np.ndarray]],
-                window: float, reach: float) -> list[str]:
+                window: float, reach: float, share: float) -> list[str]:
     """The ids of the `stored` dated articles (chunks of their `id, published_at` and unit rows; the batch's own
     aside) that a batch's dated articles (`new_days`, days since 1970, and unit rows `new_dated`) may follow up or
     be followed up by: each one's most similar stored article within `reach` days, where that lies beyond the
-    `window` (which kept the two from being compared; `StoryClusterer.follow_up_days` joins such stories). An article
-    more like one within the window than like any beyond it reaches no further."""
-    best = np.full(len(new_days), -np.inf, dtype=np.float32)
-    best_id = np.full(len(new_days), None, dtype=object)
-    beyond = np.zeros(len(new_days), dtype=bool)
+    `window` (which kept the two from being compared; `StoryClusterer.follow_up_days` joins such stories) and is at
+    least `share` as like it as its most similar article within the window, stored or of the batch: a new event's
+    closest article weeks away is most often of another."""
+    gap = np.abs(new_days[:, None] - new_days[None, :])
+    near = np.where((gap <= window) & ~np.eye(len(new_days), dtype=bool), new_dated @ new_dated.T, -np.inf)
+    nearest = near.max(axis=1, initial=-np.inf)
+    far = np.full(len(new_days), -np.inf, dtype=np.float32)
+    far_id = np.full(len(new_days), None, dtype=object)
     for chunk, rows in stored if len(new_days) else []:
         gap = np.abs(new_days[:, None] - day_numbers(chunk["published_at"], len(chunk))[None, :])
-        similarity = np.where(gap <= reach, new_dated @ rows.T, -np.inf)
-        found = similarity.argmax(axis=1)
-        value = similarity[np.arange(len(found)), found]
-        better = value > best
-        best[better], best_id[better] = value[better], chunk["id"].to_numpy()[found[better]]
-        beyond[better] = gap[np.arange(len(found)), found][better] > window
-    return sorted(best_id[beyond & np.isfinite(best)])
+        similarity = new_dated @ rows.T
+        nearest = np.maximum(nearest, np.where(gap <= window, similarity, -np.inf).max(axis=1, initial=-np.inf))
+        beyond = np.where((gap > window) & (gap <= reach), similarity, -np.inf)
+        found = beyond.argmax(axis=1)
+        value = beyond[np.arange(len(found)), found]
+        better = value > far
+        far[better], far_id[better] = value[better], chunk["id"].to_numpy()[found[better]]
+    reached = np.isfinite(far) & (far >= share * np.maximum(nearest, 0.0))
+    return sorted(far_id[reached])
 
 
 def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame, window: float | None,
                   vectors: np.ndarray | None = None, dates_set_aside: Collection[str] = (),
-                  reach: float | None = None) -> np.ndarray:
+                  reach: float | None = None, share: float = 0.7) -> np.ndarray:
     """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
     embeddings, needed where an article is undated) to regroup, as `Store.regroup_window` selects them: those
     published or placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the
@@ -155,8 +160,8 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
     (`previous`: the last grouping's `article_id, story_id` and, for articles grouped as undated, `placed_at,
     place_similarity`). The changed articles of the outlets `dates_set_aside` (`articles` then needs `outlet`) count
     as undated, and those outlets' articles place none, as `pipeline.stored_scope` counts them. Given `reach`, the
-    stories of the stored dated articles the changed dated ones may follow up (`followed_up`) too. Everything when
-    `widened_spans` says so; nothing when nothing changed."""
+    stories of the stored dated articles the changed dated ones may follow up (`followed_up`, at `share`) too.
+    Everything when `widened_spans` says so; nothing when nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
         return changed
@@ -185,7 +190,8 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
         new_dated = changed & read_as_dated
         reached |= articles["id"].isin(followed_up(
             day_numbers(stamps[new_dated], int(new_dated.sum())), unit[new_dated],
-            [(articles.loc[grouped_dated, ["id", "published_at"]], unit[grouped_dated])], window, reach)).to_numpy()
+            [(articles.loc[grouped_dated, ["id", "published_at"]], unit[grouped_dated])], window, reach,
+            share)).to_numpy()
     story_of = articles["id"].map(previous.set_index("article_id")["story_id"]).reset_index(drop=True)
 
     def selected(spans: list[tuple[str, str]]) -> np.ndarray:
