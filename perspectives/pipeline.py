@@ -51,7 +51,7 @@ from perspectives.stories.incremental import (
 from perspectives.stories.neighbours import NeighbourGraph, day_numbers, unit_rows
 from perspectives.stories.reference import REFERENCE_BELOW, reference_articles
 from perspectives.stories.wire import WireDetector, candidate_cosine_for, merge_wire_groups
-from perspectives.text import content_hash, without_nan
+from perspectives.text import content_hash, embedded_language, without_nan
 
 
 class StoreNotReady(Exception):
@@ -518,11 +518,8 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
     new, batch_ids = among(changed["id"])
     stored = [(chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
         encoder.name, f"m.placed_at IS NOT NULL AND NOT a.{new}", batch_ids, columns=("a.id", "m.place_similarity"))]
-    far_span = None if reach is None or undated.all() else \
-        changed.loc[~undated, "published_at"].agg(["min", "max"]).pipe(
-            lambda span: day_numbers(list(span), 2) + [-reach, reach])
     vectors, embedded = None, 0
-    if undated.any() or stored or far_span is not None:
+    if undated.any() or stored or (reach is not None and not undated.all()):
         batch = store.articles(new, batch_ids).set_index("id").loc[changed["id"]].reset_index()
         found, embedded = embed_articles(batch, encoder, store=store, mapper=mapper, progress=progress)
         vectors = unit_rows(found)
@@ -533,20 +530,38 @@ def stored_scope(store: Store, changed: pd.DataFrame, embedder: Embedder, window
                  columns=("a.published_at",)))
     new_places = places(changed["published_at"], None if vectors is None else vectors[undated], dated)
     touched = [] if vectors is None else touched_undated(vectors[undated], vectors[~undated], stored)
-    if far_span is not None and vectors is not None and window is not None and reach is not None:
-        first, last = (iso_day(day) for day in far_span)
-        touched += followed_up(day_numbers(changed.loc[~undated, "published_at"], int((~undated).sum())),
-                               vectors[~undated], ((chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
-                                   encoder.name, f"m.placed_at IS NULL AND m.story_id IS NOT NULL AND NOT a.{new} AND "
-                                   "a.published_at BETWEEN :first AND :last AND a.outlet NOT IN (SELECT value FROM "
-                                   "json_each(:set_aside))", {**batch_ids, "first": first, "last": last,
-                                                              "set_aside": json.dumps(list(dates_set_aside))},
-                                   columns=("a.id", "a.published_at"))), window, reach, share)
+    if vectors is not None and window is not None and reach is not None and not undated.all():
+        touched += stored_follow_ups(store, encoder, batch.assign(published_at=changed["published_at"].to_numpy()),
+                                     vectors, window, reach, share, dates_set_aside)
     ids = sorted(set(changed["id"]) | set(touched))
     first, last = day_numbers(list(store.published_span()), 2)
     spans = widened_spans(new_places, window, grouped, lambda spans: store.regroup_size(spans, ids),
                           store.count("articles"), 0.0 if np.isnan(first) else last - first)
     return (None if spans is None else RegroupScope(spans, ids)), embedded
+
+
+def stored_follow_ups(store: Store, encoder: Embedder | EncoderAdapter, batch: pd.DataFrame, vectors: np.ndarray,
+                      window: float, reach: float, share: float, dates_set_aside: Collection[str] = ()) -> list[str]:
+    """The ids of the stored articles whose stories the `batch`'s dated articles (`vectors`: their unit rows) may
+    follow up or be followed up by (`incremental.followed_up`): only the articles a join across time reads (with a
+    body, in a language the model reads; `refine.join_follow_ups`) look, among stored ones alike, grouped as dated,
+    within `reach` days."""
+    read = languages_read(encoder.name)
+    looks = batch["published_at"].notna().to_numpy() & batch["text"].fillna("").str.strip().astype(bool).to_numpy()
+    if read is not None:
+        looks &= np.isin(embedded_language(batch), sorted(read))
+    if not looks.any():
+        return []
+    days = day_numbers(batch["published_at"][looks], int(looks.sum()))
+    new, batch_ids = among(batch["id"])
+    where = (f"m.placed_at IS NULL AND m.story_id IS NOT NULL AND NOT a.{new} AND a.published_at BETWEEN :first AND "
+             ":last AND a.outlet NOT IN (SELECT value FROM json_each(:set_aside)) AND TRIM(COALESCE(a.text, '')) != ''"
+             + ("" if read is None else f" AND {_EMBEDDED_LANGUAGE} IN (SELECT value FROM json_each(:read))"))
+    params = {**batch_ids, "first": iso_day(days.min() - reach), "last": iso_day(days.max() + reach),
+              "set_aside": json.dumps(list(dates_set_aside)), "read": json.dumps(sorted(read or []))}
+    stored = ((chunk, unit_rows(rows)) for chunk, rows in store.vector_chunks(
+        encoder.name, where, params, columns=("a.id", "a.published_at")))
+    return followed_up(days, vectors[looks], stored, window, reach, share)
 
 
 # `text.embedded_language` in SQL (ingestion stores a blank translation as NULL).

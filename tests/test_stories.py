@@ -368,7 +368,10 @@ def test_regroup_scope_covers_the_new_days_window_and_the_stories_it_touches(mon
         ["a0", "a1", "a2", "a3", "a4", "new"]
     assert list(articles["id"][regroup_scope(articles, changed, previous, 3.0, vectors, reach=10.0)]) == \
         ["a2", "a3", "a4", "new"]
-    vectors[6, 4] = 2.0  # ... unless it is more like one within the window (a4, day 11)
+    unread = np.array([True] * 6 + [False])  # ... unless it is one a join across time does not read (no body, ...)
+    assert list(articles["id"][regroup_scope(articles, changed, previous, 3.0, vectors, reach=30.0,
+                                             joinable=unread)]) == ["a2", "a3", "a4", "new"]
+    vectors[6, 4] = 2.0  # ... or is more like one within the window (a4, day 11)
     assert list(articles["id"][regroup_scope(articles, changed, previous, 3.0, vectors, reach=30.0)]) == \
         ["a2", "a3", "a4", "new"]
 

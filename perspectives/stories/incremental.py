@@ -152,7 +152,7 @@ def followed_up(new_days: np.ndarray, new_dated: np.ndarray, stored: Iterable[tu
 
 def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.DataFrame, window: float | None,
                   vectors: np.ndarray | None = None, dates_set_aside: Collection[str] = (),
-                  reach: float | None = None, share: float = 0.7) -> np.ndarray:
+                  reach: float | None = None, share: float = 0.7, joinable: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of `articles` (`id`, `published_at` as the store keeps it: ISO text; `vectors` their
     embeddings, needed where an article is undated) to regroup, as `Store.regroup_window` selects them: those
     published or placed within the window of the `changed` ones' places (`widened_spans`), the undated ones the
@@ -160,8 +160,9 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
     (`previous`: the last grouping's `article_id, story_id` and, for articles grouped as undated, `placed_at,
     place_similarity`). The changed articles of the outlets `dates_set_aside` (`articles` then needs `outlet`) count
     as undated, and those outlets' articles place none, as `pipeline.stored_scope` counts them. Given `reach`, the
-    stories of the stored dated articles the changed dated ones may follow up (`followed_up`, at `share`) too.
-    Everything when `widened_spans` says so; nothing when nothing changed."""
+    stories of the stored dated articles the changed dated ones may follow up (`followed_up`, at `share`) too, of
+    the `joinable` articles only (a join across time reads: with a body, in a language the model reads; default all),
+    as `pipeline.stored_follow_ups` looks. Everything when `widened_spans` says so; nothing when nothing changed."""
     changed = np.asarray(changed, dtype=bool)
     if not changed.any():
         return changed
@@ -184,10 +185,11 @@ def regroup_scope(articles: pd.DataFrame, changed: np.ndarray, previous: pd.Data
                               "place_similarity": placing["place_similarity"].to_numpy(dtype=float)[stored]})
         reached |= articles["id"].isin(touched_undated(unit[changed & undated], unit[changed & ~undated],
                                                        [(chunk, unit[stored])])).to_numpy()
+    joinable = np.ones(len(articles), dtype=bool) if joinable is None else np.asarray(joinable, dtype=bool)
     grouped_dated = read_as_dated & ~changed & articles["id"].isin(previous["article_id"]).to_numpy() & \
-        placed_at.isna().to_numpy()
+        placed_at.isna().to_numpy() & joinable
     if unit is not None and reach is not None and window is not None and grouped_dated.any():
-        new_dated = changed & read_as_dated
+        new_dated = changed & read_as_dated & joinable
         reached |= articles["id"].isin(followed_up(
             day_numbers(stamps[new_dated], int(new_dated.sum())), unit[new_dated],
             [(articles.loc[grouped_dated, ["id", "published_at"]], unit[grouped_dated])], window, reach,
