@@ -275,13 +275,12 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
     looser one's mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs' evidence
     (`pair_similarity(rows, cols)`, step 2's; between them, the pairs of one of the `languages`, whose words and
     names are read) reaches FOLLOW_UP_EVIDENCE, and unless both state figures naming an event (`figures`) and share
-    none: a development reported a week after its event (black boxes found, a suspect
-    charged) recalls its names and places, which the window kept from being compared (`days`: an undated article's
-    the day it was placed at, whose window it was compared within). Only stories of two articles or more all of
-    whose rows are `eligible` take part (with a body, in a language the vectors read): a lone article's mean with
-    a story says how like the story it is, not that it reports its event, and beyond the window a title alone names
-    a protagonist, whose other events (a candidate's next endorsement) are not follow-ups. Noise (-1 in `raw`)
-    stays noise."""
+    none: a development reported a week after its event (black boxes found, a suspect charged) recalls its names and
+    places, which the window kept from being compared (`days`: an undated article's the day it was placed at, whose
+    window it was compared within). Only stories of two articles or more all of whose rows are `eligible` take part
+    (with a body, in a language the vectors read): a lone article's mean with a story says how like the story it is,
+    not that it reports its event, and beyond the window a title alone names a protagonist, whose other events (a
+    candidate's next endorsement) are not follow-ups. Noise (-1 in `raw`) stays noise."""
     def joins(labels: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         story_rows = _one_hot(labels).T.tocsr()
         sums, stated = (story_rows @ unit).astype(np.float32), story_rows @ figures
