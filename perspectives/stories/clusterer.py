@@ -46,6 +46,7 @@ from perspectives.stories.neighbours import (
     inferred_days,
     mean_cosine_within,
     neighbour_graph,
+    pair_cosines,
     pulled_towards_best,
     unit_rows,
 )
@@ -469,7 +470,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         eligible = evidence.has_body_ & read
 
         def pair_similarity(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-            return evidence.similarity(rows, cols, np.einsum("ij,ij->i", unit[rows], unit[cols]))
+            return evidence.similarity(rows, cols, pair_cosines(unit, rows, cols))
 
         return partial(join_follow_ups, unit, days=days, window=self.time_window_days, reach=self.follow_up_days,
                        share=self.merge_share, figures=evidence.figures_, pair_similarity=pair_similarity,

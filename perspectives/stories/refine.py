@@ -323,8 +323,9 @@ def _stories_in_reach(sums: np.ndarray, count: np.ndarray, within: np.ndarray, f
     found = []
     for start in range(0, len(by_start), _STORY_BLOCK):
         block = by_start[start:start + _STORY_BLOCK]
-        reached = last[by_start[:start + len(block)]] >= first[block].min() - reach
-        earlier, position = by_start[:start + len(block)][reached], np.flatnonzero(reached)
+        started = by_start[:start + len(block)]
+        position = np.flatnonzero(last[started] >= first[block].min() - reach)
+        earlier = started[position]
         gap = first[block][:, None] - last[earlier][None, :]
         between = (sums[block] @ sums[earlier].T) / (count[block][:, None] * count[earlier][None, :])
         looser = np.fmin(within[block][:, None], within[earlier][None, :])
