@@ -292,8 +292,8 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
     """Embed the stored articles (cached) and group them into stories.
 
     After new articles, only they, the articles placed within the time window of them (an undated one where the
-    dated article most like it was published) and the stories those are in are grouped again, at least 50
-    articles."""
+    dated article most like it was published), the stored story a new article may follow up (weeks before or after
+    it) and the stories those are in are grouped again, at least 50 articles."""
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, pull_share=_pull_share(pull),
                                        full=full, backend=backend, mapper=mapper, check_dates=not keep_dates))

@@ -355,10 +355,10 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles placed within the time window of them (an undated article where
-    the dated article most like it was published) and the stories those are in are read from the store and grouped
-    again, widened to at least `stories.incremental.MIN_REGROUP` articles; other stories stay as they are,
-    untouched. `full` (or changed parameters) regroups everything. Story ids carry over either way (see
-    `stories.identity`).
+    the dated article most like it was published), the stored stories they may follow up beyond the window
+    (`stored_follow_ups`) and the stories those are in are read from the store and grouped again, widened to at
+    least `stories.incremental.MIN_REGROUP` articles; other stories stay as they are, untouched. `full` (or changed
+    parameters) regroups everything. Story ids carry over either way (see `stories.identity`).
 
     Parameters
     ----------
