@@ -29,7 +29,7 @@ from perspectives.ingest.sources import export_opml, import_opml, load_registry
 from perspectives.ingest.translate import TranslationLog, translator_named
 from perspectives.shapes import SHAPES
 from perspectives.store import BUSY_TIMEOUT_S, DEFAULT_DB
-from perspectives.stories.clusterer import PULL_SHARE
+from perspectives.stories.clusterer import FOLLOW_UP_DAYS, PULL_SHARE
 
 app = typer.Typer(
     help="Group news articles from many outlets into stories and compare how each outlet frames them.",
@@ -54,6 +54,11 @@ Backend = Annotated[str | None, typer.Option(
 Window = Annotated[float, typer.Option(
     help="Only articles at most this many days apart are compared (a story can still span longer through the "
          "articles in between); an undated article counts as of the day of the dated article most like it.")]
+FollowUps = Annotated[float, typer.Option(
+    "--follow-up-days", min=0,
+    help="Join a story to an earlier one it develops (a report, charges, a verdict) where it starts at most this many "
+         "days after that one ends and each is the other's closest; 0 joins none. See benchmarks/GROUPING.md, "
+         "\"Developing stories\".")]
 KeepDates = Annotated[bool, typer.Option(
     "--keep-dates", help="Use every date as given: by default an outlet whose dates do not agree with its articles' "
                          "content (a scraper's fetch times) is grouped as undated. See benchmarks/GROUPING.md, "
@@ -288,7 +293,8 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
             full: Annotated[bool, typer.Option("--full", help="Regroup every article, not only what new articles "
                                                                "can touch, and read every outlet's dates again.")
                             ] = False,
-            backend: Backend = None, cluster_address: Cluster = None, keep_dates: KeepDates = False):
+            backend: Backend = None, cluster_address: Cluster = None, keep_dates: KeepDates = False,
+            follow_up_days: FollowUps = FOLLOW_UP_DAYS):
     """Embed the stored articles (cached) and group them into stories.
 
     After new articles, only they, the articles placed within the time window of them (an undated one where the
@@ -296,7 +302,8 @@ def cluster(db: Db = Path(DEFAULT_DB), model: Model = None, window: Window = 3.0
     it) and the stories those are in are grouped again, at least 50 articles."""
     with _mapper(cluster_address) as mapper:
         _echo_cluster(pipeline.cluster(db=db, model=model, time_window_days=window, pull_share=_pull_share(pull),
-                                       full=full, backend=backend, mapper=mapper, check_dates=not keep_dates))
+                                       full=full, backend=backend, mapper=mapper, check_dates=not keep_dates,
+                                       follow_up_days=follow_up_days or None))
 
 
 @app.command()
@@ -318,7 +325,7 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
         window: Window = 3.0, pull: Pull = False,
         out: Annotated[Path, typer.Option(help="Folder for the report and rejects.csv.")] = Path("out"),
         format: Format = "csv", backend: Backend = None, cluster_address: Cluster = None, translate: Translate = None,
-        encoding: Encoding = "utf-8", keep_dates: KeepDates = False):
+        encoding: Encoding = "utf-8", keep_dates: KeepDates = False, follow_up_days: FollowUps = FOLLOW_UP_DAYS):
     """Ingest (files and/or feeds), cluster and report in one go."""
     options = _ingest_options(paths, sources, timeout, delay, allow_private, translate)
 
@@ -333,7 +340,8 @@ def run(paths: Paths = None, db: Db = Path(DEFAULT_DB), sources: Sources = None,
     with _mapper(cluster_address) as mapper:
         pipeline.run(*(paths or []), db=db, out=out, model=model, time_window_days=window,
                      pull_share=_pull_share(pull), since=since, format=format, backend=backend, mapper=mapper,
-                     on_step=show, encoding=encoding, check_dates=not keep_dates, **options)
+                     on_step=show, encoding=encoding, check_dates=not keep_dates,
+                     follow_up_days=follow_up_days or None, **options)
 
 
 @app.command()
@@ -363,14 +371,15 @@ def evaluate(path: Annotated[Path, typer.Argument(help="A labelled article file 
                                   "a shape that leaves the file nothing (titles only, where it has no titles) is not "
                                   "measured."
              )] = False,
-             backend: Backend = None, cluster_address: Cluster = None, encoding: Encoding = "utf-8"):
+             backend: Backend = None, cluster_address: Cluster = None, encoding: Encoding = "utf-8",
+             follow_up_days: FollowUps = FOLLOW_UP_DAYS):
     """Group a labelled file and score the grouping against its gold column: BCubed and pairwise precision,
     recall and F1, ARI, AMI, the number of stories and the share of single-article stories."""
     with _mapper(cluster_address, progress=not as_json) as mapper:
         results = pipeline.evaluate_shapes(path, gold, SHAPES if shapes else ["as given"], model=model,
                                            time_window_days=window, pull_share=_pull_share(pull), db=db,
                                            backend=backend, mapper=mapper, progress=not as_json,
-                                           encoding=encoding)
+                                           encoding=encoding, follow_up_days=follow_up_days or None)
     if as_json:
         typer.echo(json.dumps(results if shapes else results[0], indent=2))
     elif shapes:

@@ -38,6 +38,7 @@ from perspectives.report import write_rejects, write_report
 from perspectives.shapes import SHAPES, inapplicable
 from perspectives.store import Store, among, default_db_path
 from perspectives.stories import StoryClusterer, describe_stories
+from perspectives.stories.clusterer import FOLLOW_UP_DAYS
 from perspectives.stories.copies import copies
 from perspectives.stories.identity import carry_over_ids
 from perspectives.stories.incremental import (
@@ -351,7 +352,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
             min_cluster_size: int | str = "auto", pull_share: float | None = None, full: bool = False,
             backend: str | None = None, check_dates: bool = True,
             mapper: Mapper | None = None, embedder: Embedder | None = None, clusterer: StoryClusterer | None = None,
-            progress: bool = True, reference: pd.DataFrame | None = None) -> ClusterSummary:
+            progress: bool = True, reference: pd.DataFrame | None = None,
+            follow_up_days: float | None = FOLLOW_UP_DAYS) -> ClusterSummary:
     """Group the stored articles into stories and save them.
 
     Only new and changed articles, the articles placed within the time window of them (an undated article where
@@ -378,6 +380,9 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     check_dates : bool
         Set aside the dates of outlets whose dates do not agree with their articles' content (`StoryClusterer`'s
         `check_dates`: a scraper's fetch times); False uses every date as given.
+    follow_up_days : float or None
+        Join the stories the time window kept apart, a development reported at most this many days after its
+        event's story ends (`StoryClusterer`'s `follow_up_days`); None joins none.
     full : bool
         Regroup every article, and read every outlet's dates again (dates a grouping set aside stay so until then,
         or until a reading of the whole store finds them real with confidence: see `stored_dates_read`).
@@ -390,8 +395,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
         Replaces `model` and `backend`: an `Embedder` already loaded, or any object with ``encode(texts)`` and
         ``name`` (its vectors are cached under that name).
     clusterer : StoryClusterer, optional
-        Replaces `time_window_days`, `min_cluster_size`, `pull_share` and `check_dates`: the grouping with all its
-        settings.
+        Replaces `time_window_days`, `min_cluster_size`, `pull_share`, `check_dates` and `follow_up_days`: the
+        grouping with all its settings.
     progress : bool
         Show progress bars.
     reference : DataFrame, optional
@@ -428,7 +433,8 @@ def cluster(db: str | Path | None = None, model: str | None = None, time_window_
     """
     embedder = embedder or store_embedder(db, model, backend)
     clusterer = clusterer or StoryClusterer(min_cluster_size=min_cluster_size, time_window_days=time_window_days,
-                                            pull_share=pull_share, check_dates=check_dates)
+                                            pull_share=pull_share, check_dates=check_dates,
+                                            follow_up_days=follow_up_days)
     params = {"model": embedder.name, **clusterer.get_params()}
     with Store(db) as store:
         changed = store.changed_articles()
@@ -725,7 +731,8 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
         since=None, fetcher: PoliteFetcher | None = None, translator: Translator | None = None, format: str = "csv",
         backend: str | None = None, mapper: Mapper | None = None, progress: bool = True,
         allow_private: Iterable[str] = (), embedder: Embedder | None = None,
-        on_step: Callable[[Step], None] | None = None, encoding: str = UTF8, check_dates: bool = True) -> RunSummary:
+        on_step: Callable[[Step], None] | None = None, encoding: str = UTF8, check_dates: bool = True,
+        follow_up_days: float | None = FOLLOW_UP_DAYS) -> RunSummary:
     """Ingest (files and/or feeds), cluster and report in one go: the ``perspectives run`` command.
 
     Parameters
@@ -736,7 +743,7 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
         The store; default ``$PERSPECTIVES_DB``, else ``perspectives.db``.
     out : str or Path
         The report's folder.
-    model, time_window_days, pull_share, check_dates, backend, mapper
+    model, time_window_days, pull_share, check_dates, follow_up_days, backend, mapper
         See `cluster`.
     sources, since, fetcher, translator, allow_private, encoding
         See `ingest`.
@@ -784,7 +791,7 @@ def run(*paths: Articles, db: str | Path | None = None, out: str | Path = "out",
     step(ingested)
     embedder = embedder or store_embedder(db, model, backend)
     clustered = cluster(db=db, time_window_days=time_window_days, pull_share=pull_share, mapper=mapper,
-                        embedder=embedder, progress=progress, check_dates=check_dates)
+                        embedder=embedder, progress=progress, check_dates=check_dates, follow_up_days=follow_up_days)
     step(clustered)
     files = report(db=db, out=out, format=format, embedder=framing_embedder(embedder), mapper=mapper,
                    progress=progress)
@@ -827,7 +834,7 @@ def evaluate(path: str | Path | pd.DataFrame, gold: str, model: str | None = Non
              pull_share: float | None = None, db: str | Path | None = None, backend: str | None = None,
              mapper: Mapper | None = None, progress: bool = True,
              embedder: Embedder | None = None, shape: str = "as given",
-             encoding: str = UTF8) -> dict[str, float | str]:
+             encoding: str = UTF8, follow_up_days: float | None = FOLLOW_UP_DAYS) -> dict[str, float | str]:
     """Group a labelled file's articles and score the grouping against its `gold` column.
 
     Nothing is stored but, with `db`, embeddings are cached there so a second evaluation embeds nothing.
@@ -838,7 +845,7 @@ def evaluate(path: str | Path | pd.DataFrame, gold: str, model: str | None = Non
         An article file or frame (see `ingest`) with a column naming each article's true story.
     gold : str
         That column; rows without a value are skipped.
-    model, time_window_days, pull_share, backend, mapper, embedder
+    model, time_window_days, pull_share, follow_up_days, backend, mapper, embedder
         See `cluster`.
     db : str or Path, optional
         A store to cache the embeddings in.
@@ -879,15 +886,15 @@ def evaluate(path: str | Path | pd.DataFrame, gold: str, model: str | None = Non
     (5, 2, 2, 1.0)
     """
     return evaluate_shapes(path, gold, [shape], model, time_window_days, pull_share, db, backend, mapper, progress,
-                           embedder, encoding)[0]
+                           embedder, encoding, follow_up_days)[0]
 
 
 def evaluate_shapes(path: str | Path | pd.DataFrame, gold: str, shapes: Iterable[str] = tuple(SHAPES),
                     model: str | None = None,
                     time_window_days: float | None = 3.0, pull_share: float | None = None,
                     db: str | Path | None = None, backend: str | None = None, mapper: Mapper | None = None,
-                    progress: bool = True, embedder: Embedder | None = None,
-                    encoding: str = UTF8) -> list[dict[str, float | str]]:
+                    progress: bool = True, embedder: Embedder | None = None, encoding: str = UTF8,
+                    follow_up_days: float | None = FOLLOW_UP_DAYS) -> list[dict[str, float | str]]:
     """`evaluate` in each of `shapes` (by default every shape of `perspectives.shapes.SHAPES`), the file read and
     the model loaded once: one result per shape, in the order given. A shape that would leave the articles nothing
     to group (titles only, where no article has a title) is not measured: its result says why (``not_measured``).
@@ -923,7 +930,8 @@ def evaluate_shapes(path: str | Path | pd.DataFrame, gold: str, shapes: Iterable
                 results.append({**result, "articles": len(articles), "not_measured": reason})
                 continue
             shaped = SHAPES[shape](articles)
-            clusterer = StoryClusterer(time_window_days=time_window_days, pull_share=pull_share)
+            clusterer = StoryClusterer(time_window_days=time_window_days, pull_share=pull_share,
+                                       follow_up_days=follow_up_days)
             grouping = group_stories(shaped, embedder, clusterer, store=store, mapper=mapper, progress=progress)
             results.append({**result, **grouping_report(grouping.story_of(shaped), truth)})
     return results

@@ -463,6 +463,25 @@ def test_developments_reported_weeks_after_their_event_join_its_story():
         assert not stories_of[first] & stories_of[second], (first, second)
 
 
+def test_evaluate_cluster_and_run_take_the_follow_up_reach_and_zero_joins_none(tmp_path):
+    from perspectives.ingest.examples import example_corpus
+
+    db = tmp_path / "cache.db"
+    f1 = {reach: json.loads(cli("evaluate", FOLLOW_UPS, "--gold", "gold_story", "--db", db, "--json",
+                                "--follow-up-days", reach).stdout)["bcubed_f1"] for reach in ("0", "30")}
+    assert f1["0"] < 0.6 and f1["30"] >= 0.78, f1
+    assert cli("evaluate", FOLLOW_UPS, "--gold", "gold_story", "--follow-up-days", "-1", check=False).returncode == 2
+    corpus, store_db = example_corpus(tmp_path), tmp_path / "news.db"
+    cli("run", corpus, "--db", store_db, "--out", tmp_path / "out", "--follow-up-days", "0")
+    assert "nothing new to group" in cli("cluster", "--db", store_db, "--follow-up-days", "0").stdout
+    assert "regrouped all articles" in cli("cluster", "--db", store_db, "--follow-up-days", "45").stdout
+    assert "regrouped all articles" in cli("cluster", "--db", store_db).stdout
+    with Store(store_db) as store:
+        runs = store.runs()
+    reaches = [json.loads(params)["follow_up_days"] for params in runs[runs["kind"] == "cluster"]["params"]]
+    assert reaches == [None, None, 45.0, 30.0]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("reach", [30.0, None])
 def test_a_development_stored_later_joins_its_events_story_in_an_incremental_run(tmp_path, monkeypatch, reach):
