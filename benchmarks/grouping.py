@@ -85,6 +85,7 @@ BIG_EVENTS = ROOT / "data" / "blurbs" / "big_events.jsonl"
 TWIN_EVENTS = ROOT / "data" / "twin_events" / "twin_events.jsonl"
 SHARED_ENTITIES = ROOT / "data" / "twin_events" / "shared_entities.jsonl"
 FOLLOW_UPS = ROOT / "data" / "follow_ups" / "follow_ups.jsonl"
+OVER_MONTHS = ROOT / "data" / "follow_ups" / "over_months.jsonl"
 
 
 def own_set(path: Path) -> pd.DataFrame:
@@ -114,7 +115,8 @@ def labelled_sets(tweets: int | None = None) -> dict[str, pd.DataFrame]:
     sets = {"demo": given, "demo_originals": originals, "demo_per_language": per_language, "blurbs": own_set(BLURBS),
             "blurbs_55": blurbs_55, "blurbs_55_big": pd.concat([blurbs_55, own_set(BIG_EVENTS)], ignore_index=True),
             "twin_events": twin_events, "twin_events_english": twin_events[twin_events["language"] == "en"],
-            "twin_events_shared": own_set(SHARED_ENTITIES), "follow_ups": own_set(FOLLOW_UPS)}
+            "twin_events_shared": own_set(SHARED_ENTITIES), "follow_ups": own_set(FOLLOW_UPS),
+            "follow_ups_months": own_set(OVER_MONTHS)}
     loaders = {**datasets.DATASETS, "tweets": datasets.tweets}
     for name, loader in loaders.items():
         if name == "tweets" and tweets == 0:
@@ -145,8 +147,9 @@ ONE_SHAPE = {name for name, shapes in FEW_SHAPES.items() if len(shapes) == 1}
 # one set out would leave its copy in).
 COPIES = {"demo_originals": "demo", "demo_per_language": "demo", "twin_events_english": "twin_events"}
 # Sets written after the constants were fixed, to measure the engine on texts it was never tuned on: never fitted
-# (the developing stories chose one constant, FOLLOW_UP_DAYS, which no other set's stories reach: `follow_up_rows`).
-UNFITTED = ("blurbs_55", "blurbs_55_big", "twin_events_shared", "follow_ups")
+# (the first developing stories chose one constant, FOLLOW_UP_DAYS, which no other set's stories reach:
+# `follow_up_rows`; the second, over months, was written after it, to test it).
+UNFITTED = ("blurbs_55", "blurbs_55_big", "twin_events_shared", "follow_ups", "follow_ups_months")
 
 
 def fit_sets(sets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -770,6 +773,13 @@ TWINS = {
         "runway": ("lisbon", "nairobi"), "plant": ("tarragona", "texas"), "mayor": ("verona", "curitiba"),
         "hack": ("helsinki", "ohio"), "mine": ("atacama", "zonguldak"), "bridge": ("porto", "danang"),
         "recall": ("kestrel", "maple"), "doping": ("cyclist", "sprinter")}.items()},
+    # Six kinds, three events each, two with developments over months (data/follow_ups/over_months.jsonl).
+    **{("follow_ups_months", kind): {f"{kind}-{place}" for place in places} for kind, places in {
+        "wildfire": ("evia", "alberta", "western-cape"), "derailment": ("katowice", "odisha", "ohio-river-valley"),
+        "port-strike": ("rotterdam", "santos", "durban"),
+        "bank-data-breach": ("german-savings-bank", "australian-credit-union", "singapore-digital-bank"),
+        "club-fraud": ("brianza-italy", "turia-spain", "strathallan-scotland"),
+        "ferry-sinking": ("lake-victoria", "lesbos", "mindanao")}.items()},
 }
 
 
