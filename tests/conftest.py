@@ -21,6 +21,7 @@ BIG_EVENTS = ROOT / "data" / "blurbs" / "big_events.jsonl"
 TWIN_EVENTS = ROOT / "data" / "twin_events" / "twin_events.jsonl"
 SHARED_ENTITIES = ROOT / "data" / "twin_events" / "shared_entities.jsonl"
 FOLLOW_UPS = ROOT / "data" / "follow_ups" / "follow_ups.jsonl"
+OVER_MONTHS = ROOT / "data" / "follow_ups" / "over_months.jsonl"
 SHARED = ROOT.parent / "shared" / "datasets"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
