@@ -1479,13 +1479,14 @@ def test_a_development_reported_after_the_window_joins_its_event_and_another_eve
 
     def grouped(between: float, days_apart: float = 10.0, figures: list[int] | None = None,
                 eligible: np.ndarray | None = None, raw: np.ndarray | None = None,
-                languages: list[str] | None = None) -> np.ndarray:
+                languages: list[str] | None = None, event_days: np.ndarray | None = None) -> np.ndarray:
         # An event's reports (ten, days 0-1), its development `days_apart` later (four; cosine 0.3 within each,
         # `between` times that across), and another event's reports on the development's days (ten, unlike both).
         centres = np.zeros((3, 30))
         centres[0, 0], centres[1, :2], centres[2, 2] = 1.0, [between, np.sqrt(1 - between**2)], 1.0
         vectors = unit_rows(np.sqrt(0.3) * centres[np.repeat([0, 1, 2], [10, 4, 10])] + np.sqrt(0.7) * np.eye(30)[3:27])
-        days = np.r_[np.linspace(0, 1, 10), np.full(4, days_apart), np.full(10, days_apart + 1)]
+        days = np.r_[np.linspace(0, 1, 10) if event_days is None else event_days, np.full(4, days_apart),
+                     np.full(10, days_apart + 1)]
         stated = np.zeros((24, 2)) if figures is None else np.eye(2)[figures]
 
         def cosines(rows, cols):
@@ -1508,6 +1509,11 @@ def test_a_development_reported_after_the_window_joins_its_event_and_another_eve
     assert same_partition(grouped(0.9, days_apart=4.5), joined)  # just past it
     assert same_partition(grouped(0.9, days_apart=2.0), apart)
     assert same_partition(grouped(0.9, days_apart=40.0), apart)
+    # A development between its event's reports (the event's story already holding a later development, days 20-21)
+    # was kept apart by the window all the same where none of its articles is within it of theirs.
+    interleaved = np.r_[np.linspace(0, 1, 5), np.linspace(20, 21, 5)]
+    assert same_partition(grouped(0.9, event_days=interleaved), joined)
+    assert same_partition(grouped(0.9, event_days=np.r_[np.linspace(0, 1, 5), np.full(5, 12.0)]), apart)
     assert same_partition(grouped(0.9, figures=[0] * 10 + [1] * 14), apart)
     assert same_partition(grouped(0.9, figures=[0] * 14 + [1] * 10), joined)
     assert same_partition(grouped(0.9, eligible=np.arange(24) != 11), apart)

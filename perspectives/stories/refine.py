@@ -269,18 +269,19 @@ _STORY_BLOCK = 1024
 
 def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window: float, reach: float, share: float,
                     figures, pair_similarity, eligible: np.ndarray, languages: np.ndarray) -> np.ndarray:
-    """Join stories that the time window kept apart: every article of the later one more than `window` days after
-    every article of the earlier one, starting at most `reach` days after it ends. Two such stories join where each
-    is the other's closest of all stories in reach (those within the window too) by mean cosine between over the
-    looser one's mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs' evidence
-    (`pair_similarity(rows, cols)`, step 2's; between them, the pairs of one of the `languages`, whose words and
-    names are read) reaches FOLLOW_UP_EVIDENCE, and unless both state figures naming an event (`figures`) and share
-    none: a development reported a week after its event (black boxes found, a suspect charged) recalls its names and
-    places, which the window kept from being compared (`days`: an undated article's the day it was placed at, whose
-    window it was compared within). Only stories of two articles or more all of whose rows are `eligible` take part
-    (with a body, in a language the vectors read): a lone article's mean with a story says how like the story it is,
-    not that it reports its event, and beyond the window a title alone names a protagonist, whose other events (a
-    candidate's next endorsement) are not follow-ups. Noise (-1 in `raw`) stays noise."""
+    """Join stories that the time window kept apart: no article of one within `window` days of an article of the
+    other (their days may interleave: a development between its event's first reports and a later development joined
+    to them), the later-starting one starting at most `reach` days after the other ends. Two such stories join where
+    each is the other's closest of all stories in reach (those within the window too) by mean cosine between over
+    the looser one's mean within (`unit`: unit rows), at least `share`, where the same ratio on their pairs'
+    evidence (`pair_similarity(rows, cols)`, step 2's; between them, the pairs of one of the `languages`, whose
+    words and names are read) reaches FOLLOW_UP_EVIDENCE, and unless both state figures naming an event (`figures`)
+    and share none: a development reported a week after its event (black boxes found, a suspect charged) recalls its
+    names and places, which the window kept from being compared (`days`: an undated article's the day it was placed
+    at, whose window it was compared within). Only stories of two articles or more all of whose rows are `eligible`
+    take part (with a body, in a language the vectors read): a lone article's mean with a story says how like the
+    story it is, not that it reports its event, and beyond the window a title alone names a protagonist, whose other
+    events (a candidate's next endorsement) are not follow-ups. Noise (-1 in `raw`) stays noise."""
     def joins(labels: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         story_rows = _one_hot(labels).T.tocsr()
         sums, stated = (story_rows @ unit).astype(np.float32), story_rows @ figures
@@ -290,13 +291,12 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
         last = np.full(len(count), -np.inf)
         np.minimum.at(first, labels, days)
         np.maximum.at(last, labels, days)
-        earlier, later, ratio, gap = _stories_in_reach(sums, count, within, first, last, taking_part, reach, share)
+        earlier, later, ratio = _stories_in_reach(sums, count, within, first, last, taking_part, reach, share)
         # Closest of all stories in reach, those the window let density compare among them: a story nearer to one of
         # its own days than to any beyond the window is no development of those.
         moved, into = _mutual_pairs(len(count), earlier, later, ratio)
-        keys = np.minimum(earlier, later) * len(count) + np.maximum(earlier, later)
-        order = np.argsort(keys)
-        apart = gap[order][np.searchsorted(keys[order], np.minimum(moved, into) * len(count) + np.maximum(moved, into))]
+        every_row = _story_rows(labels, count, len(labels))
+        apart = np.array([_days_apart(days[every_row[a]], days[every_row[b]]) for a, b in zip(moved, into)])
         moved, into = moved[apart > window], into[apart > window]
         if not len(moved):
             return moved, into
@@ -311,11 +311,11 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
 
 def _stories_in_reach(sums: np.ndarray, count: np.ndarray, within: np.ndarray, first: np.ndarray, last: np.ndarray,
                       taking_part: np.ndarray, reach: float,
-                      share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                      share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of stories taking part whose gap (the later-starting one's first day less the other's last; below
     0 where they overlap) is at most `reach`, with their ratio of mean cosine between to the looser one's within,
     where that is at least `share` (a pair below it joins no one, and drops out of no one's best: the best of each
-    story whose best is a join is at least `share`), and each pair's gap. Read a block of stories at a time (by
+    story whose best is a join is at least `share`). Read a block of stories at a time (by
     their first day), against the stories starting before them that end within their reach: linear in the days, as
     the neighbour lists are."""
     stories = np.flatnonzero(taking_part & np.isfinite(first))
@@ -333,17 +333,29 @@ def _stories_in_reach(sums: np.ndarray, count: np.ndarray, within: np.ndarray, f
         # Each pair once: a story of the block with those before it in the order read.
         read_before = position[None, :] < np.arange(start, start + len(block))[:, None]
         rows, cols = np.nonzero(read_before & (gap <= reach) & (ratio >= share))
-        found.append((earlier[cols], block[rows], ratio[rows, cols], gap[rows, cols]))
+        found.append((earlier[cols], block[rows], ratio[rows, cols]))
     if not found:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
 
 
-def _story_rows(labels: np.ndarray, count: np.ndarray) -> list[np.ndarray]:
-    """Each story's rows (labels 0..n-1), its first EVIDENCE_ROWS of them."""
+def _story_rows(labels: np.ndarray, count: np.ndarray, most: int = EVIDENCE_ROWS) -> list[np.ndarray]:
+    """Each story's rows (labels 0..n-1), its first `most` of them."""
     order = np.argsort(labels, kind="stable")
     starts = np.r_[0, np.cumsum(count)]
-    return [order[start:start + min(size, EVIDENCE_ROWS)] for start, size in zip(starts[:-1], count)]
+    return [order[start:start + min(size, most)] for start, size in zip(starts[:-1], count)]
+
+
+def _days_apart(one: np.ndarray, other: np.ndarray) -> float:
+    """The fewest days between an article of one story and one of the other (NaN where either has no day): stories
+    whose days interleave (a development between its event's first reports and a later development joined to them)
+    were kept apart by the window where no two of their articles are within it."""
+    one, other = np.sort(one[np.isfinite(one)]), other[np.isfinite(other)]
+    if not len(one) or not len(other):
+        return np.nan
+    after = np.searchsorted(one, other)
+    return float(np.minimum(np.abs(other - one[np.maximum(after - 1, 0)]),
+                            np.abs(one[np.minimum(after, len(one) - 1)] - other)).min())
 
 
 def _evidence_ratio(pair_similarity, one: np.ndarray, other: np.ndarray, languages: np.ndarray) -> float:
