@@ -26,6 +26,9 @@ from perspectives.stories.neighbours import day_numbers, nearest, unit_rows
 # weights, what unrelated articles score, the story size) from what it groups: three reports of one event, alone in
 # their window, read as unrelated and stayed apart (benchmarks/GROUPING.md, "Day by day").
 MIN_REGROUP = 50
+# Batch articles compared at a time where each is compared with stored or other batch articles (bounds the memory
+# of a large batch, such as a backfill, to a block's products).
+_NEW_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,22 @@ def touched_undated(new_undated: np.ndarray, new_dated: np.ndarray,
     return sorted(touched)
 
 
+def _nearest_within(days: np.ndarray, unit: np.ndarray, window: float) -> np.ndarray:
+    """Each row's highest cosine with another row at most `window` days from it (-inf where none; `unit`: unit
+    rows), read by day a block at a time against the rows within the window of its days: a batch of a backfill's
+    size is never compared whole with itself."""
+    order = np.argsort(days, kind="stable")
+    by_day = days[order]
+    nearest = np.full(len(days), -np.inf, dtype=np.float32)
+    for start in range(0, len(days), _NEW_BLOCK):
+        rows = order[start:start + _NEW_BLOCK]
+        cols = order[np.searchsorted(by_day, by_day[start] - window):
+                     np.searchsorted(by_day, by_day[min(start + _NEW_BLOCK, len(days)) - 1] + window, side="right")]
+        near = (np.abs(days[rows, None] - days[None, cols]) <= window) & (rows[:, None] != cols[None, :])
+        nearest[rows] = np.where(near, unit[rows] @ unit[cols].T, -np.inf).max(axis=1, initial=-np.inf)
+    return nearest
+
+
 def followed_up(new_days: np.ndarray, new_dated: np.ndarray, stored: Iterable[tuple[pd.DataFrame, np.ndarray]],
                 window: float, reach: float, share: float) -> list[str]:
     """The ids of the `stored` dated articles (chunks of their `id, published_at` and unit rows; the batch's own
@@ -132,20 +151,22 @@ def followed_up(new_days: np.ndarray, new_dated: np.ndarray, stored: Iterable[tu
     `window` (which kept the two from being compared; `StoryClusterer.follow_up_days` joins such stories) and is at
     least `share` as like it as its most similar article within the window, stored or of the batch: a new event's
     closest article weeks away is most often of another."""
-    gap = np.abs(new_days[:, None] - new_days[None, :])
-    near = np.where((gap <= window) & ~np.eye(len(new_days), dtype=bool), new_dated @ new_dated.T, -np.inf)
-    nearest = near.max(axis=1, initial=-np.inf)
+    nearest = _nearest_within(new_days, new_dated, window)
     far = np.full(len(new_days), -np.inf, dtype=np.float32)
     far_id = np.full(len(new_days), None, dtype=object)
     for chunk, rows in stored if len(new_days) else []:
-        gap = np.abs(new_days[:, None] - day_numbers(chunk["published_at"], len(chunk))[None, :])
-        similarity = new_dated @ rows.T
-        nearest = np.maximum(nearest, np.where(gap <= window, similarity, -np.inf).max(axis=1, initial=-np.inf))
-        beyond = np.where((gap > window) & (gap <= reach), similarity, -np.inf)
-        found = beyond.argmax(axis=1)
-        value = beyond[np.arange(len(found)), found]
-        better = value > far
-        far[better], far_id[better] = value[better], chunk["id"].to_numpy()[found[better]]
+        chunk_days, chunk_ids = day_numbers(chunk["published_at"], len(chunk)), chunk["id"].to_numpy()
+        for start in range(0, len(new_days), _NEW_BLOCK):
+            block = slice(start, start + _NEW_BLOCK)
+            gap = np.abs(new_days[block, None] - chunk_days[None, :])
+            similarity = new_dated[block] @ rows.T
+            nearest[block] = np.maximum(nearest[block],
+                                        np.where(gap <= window, similarity, -np.inf).max(axis=1, initial=-np.inf))
+            beyond = np.where((gap > window) & (gap <= reach), similarity, -np.inf)
+            found = beyond.argmax(axis=1)
+            value = beyond[np.arange(len(found)), found]
+            better = value > far[block]
+            far[block][better], far_id[block][better] = value[better], chunk_ids[found[better]]
     reached = np.isfinite(far) & (far >= share * np.maximum(nearest, 0.0))
     return sorted(far_id[reached])
 

@@ -295,13 +295,13 @@ def join_follow_ups(unit: np.ndarray, raw: np.ndarray, days: np.ndarray, window:
         # Closest of all stories in reach, those the window let density compare among them: a story nearer to one of
         # its own days than to any beyond the window is no development of those.
         moved, into = _mutual_pairs(len(count), earlier, later, ratio)
-        every_row = _story_rows(labels, count, len(labels))
-        apart = np.array([_days_apart(days[every_row[a]], days[every_row[b]]) for a, b in zip(moved, into)])
+        rows = _story_rows(labels, count)
+        apart = np.array([_days_apart(days[rows[a]], days[rows[b]]) for a, b in zip(moved, into)])
         moved, into = moved[apart > window], into[apart > window]
         if not len(moved):
             return moved, into
-        rows = _story_rows(labels, count)
-        alike = [_evidence_ratio(pair_similarity, rows[a], rows[b], languages) >= FOLLOW_UP_EVIDENCE
+        alike = [_evidence_ratio(pair_similarity, rows[a][:EVIDENCE_ROWS], rows[b][:EVIDENCE_ROWS], languages)
+                 >= FOLLOW_UP_EVIDENCE
                  for a, b in zip(moved, into)]
         joined = ~figures_conflict(stated, moved, into) & np.array(alike, dtype=bool)
         return moved[joined], into[joined]
@@ -339,11 +339,10 @@ def _stories_in_reach(sums: np.ndarray, count: np.ndarray, within: np.ndarray, f
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
 
 
-def _story_rows(labels: np.ndarray, count: np.ndarray, most: int = EVIDENCE_ROWS) -> list[np.ndarray]:
-    """Each story's rows (labels 0..n-1), its first `most` of them."""
-    order = np.argsort(labels, kind="stable")
+def _story_rows(labels: np.ndarray, count: np.ndarray) -> list[np.ndarray]:
+    """Each story's rows (labels 0..n-1), in row order."""
     starts = np.r_[0, np.cumsum(count)]
-    return [order[start:start + min(size, most)] for start, size in zip(starts[:-1], count)]
+    return np.split(np.argsort(labels, kind="stable"), starts[1:-1])
 
 
 def _days_apart(one: np.ndarray, other: np.ndarray) -> float:
